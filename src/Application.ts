@@ -1,0 +1,50 @@
+import type { SqlClient } from "@effect/sql"
+import { Effect, Layer, Logger, Option } from "effect"
+import type { Email } from "./domain/accounts/User.ts"
+import { AnnounceAddress, HttpAppLive, NodeServerLive } from "./http/HttpServerLive.ts"
+import { Accounts } from "./services/accounts/Accounts.ts"
+import { JwtAccessTokensLive } from "./services/accounts/JwtAccessTokens.ts"
+import { ScryptPasswordHasher } from "./services/accounts/ScryptPasswordHasher.ts"
+import { UserRepositoryPg } from "./services/accounts/UserRepositoryPg.ts"
+import { Catalog } from "./services/catalog/Catalog.ts"
+import { EventRepositoryPg } from "./services/catalog/EventRepositoryPg.ts"
+import { AppConfig } from "./services/config/AppConfig.ts"
+import { TracingLive } from "./services/observability/Tracing.ts"
+import { seedDemo } from "./services/seed/DemoSeed.ts"
+import { DatabaseLive } from "./services/sql/Database.ts"
+
+/** The PostgreSQL adapters of every repository port. */
+export const RepositoriesPg = Layer.mergeAll(UserRepositoryPg, EventRepositoryPg)
+
+/** Application services over their ports. */
+export const ServicesLive = Layer.mergeAll(Accounts.Default, Catalog.Default).pipe(
+  Layer.provideMerge(Layer.mergeAll(JwtAccessTokensLive, ScryptPasswordHasher))
+)
+
+/** Start-up tasks: the configured admin account, and the demo event (default on the embedded database). */
+export const StartupTasks = Layer.effectDiscard(
+  Effect.gen(function* () {
+    const config = yield* AppConfig
+    const accounts = yield* Accounts
+    if (Option.isSome(config.adminEmail) && Option.isSome(config.adminPassword)) {
+      yield* accounts.ensureAdmin(config.adminEmail.value.trim().toLowerCase() as Email, config.adminPassword.value)
+      yield* Effect.logInfo("admin account ensured").pipe(Effect.annotateLogs({ email: config.adminEmail.value }))
+    }
+    const seed = Option.getOrElse(config.seedDemo, () => Option.isNone(config.databaseUrl))
+    if (seed) yield* seedDemo
+  })
+)
+
+/** The whole service over a given database layer (the real one in production, a test database in tests). */
+export const applicationOver = <E>(database: Layer.Layer<SqlClient.SqlClient, E>) =>
+  Layer.mergeAll(HttpAppLive, AnnounceAddress, StartupTasks).pipe(
+    Layer.provide(NodeServerLive),
+    Layer.provideMerge(ServicesLive),
+    Layer.provideMerge(RepositoriesPg),
+    Layer.provideMerge(database)
+  )
+
+export const ApplicationLive = applicationOver(DatabaseLive).pipe(
+  Layer.provide(TracingLive),
+  Layer.provide(Logger.json)
+)

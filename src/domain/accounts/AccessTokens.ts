@@ -1,0 +1,16 @@
+import { Context, type Effect } from "effect"
+import type { Actor } from "./Actor.ts"
+import type { Unauthenticated } from "./errors.ts"
+
+export interface IssuedToken {
+  readonly accessToken: string
+  readonly expiresIn: number
+}
+
+/** Port: signs and checks access tokens that carry an Actor. */
+export interface AccessTokensShape {
+  readonly issue: (actor: Actor) => Effect.Effect<IssuedToken>
+  readonly verify: (token: string) => Effect.Effect<Actor, Unauthenticated>
+}
+
+export class AccessTokens extends Context.Tag("goticket/AccessTokens")<AccessTokens, AccessTokensShape>() {}

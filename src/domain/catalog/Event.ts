@@ -1,0 +1,42 @@
+import { Schema } from "effect"
+import { EventId, UserId } from "../shared/Ids.ts"
+import { BoundedText, TimeZoneName } from "../shared/Text.ts"
+
+/**
+ * draft → published → (cancelled | ended); draft → cancelled.
+ * `ended` is not stored: a published event whose end has passed reads as ended (see EventRules.statusAt).
+ */
+export const EventStatus = Schema.Literal("draft", "published", "cancelled", "ended")
+export type EventStatus = typeof EventStatus.Type
+
+export class Venue extends Schema.Class<Venue>("Venue")({
+  name: BoundedText(200),
+  address: Schema.NullOr(BoundedText(500)),
+  timezone: TimeZoneName
+}) {}
+
+export class Event extends Schema.Class<Event>("Event")({
+  id: EventId,
+  organizerId: UserId,
+  title: BoundedText(200),
+  description: Schema.NullOr(Schema.String.pipe(Schema.maxLength(10_000))),
+  venue: Venue,
+  startsAt: Schema.Date,
+  endsAt: Schema.NullOr(Schema.Date),
+  salesStartAt: Schema.NullOr(Schema.Date),
+  salesEndAt: Schema.NullOr(Schema.Date),
+  status: EventStatus,
+  version: Schema.Int,
+  createdAt: Schema.Date,
+  updatedAt: Schema.Date,
+  publishedAt: Schema.NullOr(Schema.Date),
+  cancelledAt: Schema.NullOr(Schema.Date)
+}) {}
+
+/** The schedule fields an organizer sets; the rules check them together. */
+export interface Schedule {
+  readonly startsAt: Date
+  readonly endsAt: Date | null
+  readonly salesStartAt: Date | null
+  readonly salesEndAt: Date | null
+}

@@ -1,0 +1,36 @@
+import { Schema } from "effect"
+import { EventId, TicketTypeId } from "../shared/Ids.ts"
+import { Currency, MinorUnits } from "../shared/Money.ts"
+import { BoundedText } from "../shared/Text.ts"
+
+export const MAX_PER_ORDER_LIMIT = 100
+export const DEFAULT_MAX_PER_ORDER = 10
+
+export const Capacity = Schema.Int.pipe(
+  Schema.between(0, 1_000_000, { message: () => "must be an integer between 0 and 1000000" })
+)
+export const MaxPerOrder = Schema.Int.pipe(
+  Schema.between(1, MAX_PER_ORDER_LIMIT, { message: () => `must be an integer between 1 and ${MAX_PER_ORDER_LIMIT}` })
+)
+
+/**
+ * A price category. `held` and `sold` are counted in the same row as `capacity`, so that the database can
+ * guard `held + sold <= capacity` on every change. A seated type's capacity is its number of seats.
+ */
+export class TicketType extends Schema.Class<TicketType>("TicketType")({
+  id: TicketTypeId,
+  eventId: EventId,
+  name: BoundedText(120),
+  priceMinor: MinorUnits,
+  currency: Currency,
+  capacity: Capacity,
+  maxPerOrder: MaxPerOrder,
+  seated: Schema.Boolean,
+  held: Schema.Int,
+  sold: Schema.Int,
+  createdAt: Schema.Date
+}) {
+  get available(): number {
+    return Math.max(0, this.capacity - this.held - this.sold)
+  }
+}

@@ -1,0 +1,25 @@
+import { Option } from "effect"
+
+/** Keyset position (startsAt, id), encoded as an opaque URL-safe string. */
+export interface KeysetPosition {
+  readonly at: Date
+  readonly id: string
+}
+
+export const encodeCursor = (p: KeysetPosition): string =>
+  btoa(`${p.at.toISOString()}|${p.id}`).replaceAll("+", "-").replaceAll("/", "_").replaceAll("=", "")
+
+export const decodeCursor = (cursor: string): Option.Option<KeysetPosition> => {
+  try {
+    const [iso, id] = atob(cursor.replaceAll("-", "+").replaceAll("_", "/")).split("|")
+    const at = new Date(iso ?? "")
+    if (Number.isNaN(at.getTime()) || id === undefined || !/^[0-9a-f-]{36}$/i.test(id)) return Option.none()
+    return Option.some({ at, id })
+  } catch {
+    return Option.none()
+  }
+}
+
+/** Orders by (at, id) ascending and tells whether `p` comes after `cursor`. */
+export const isAfter = (p: KeysetPosition, cursor: KeysetPosition): boolean =>
+  p.at.getTime() > cursor.at.getTime() || (p.at.getTime() === cursor.at.getTime() && p.id > cursor.id)

@@ -1,0 +1,20 @@
+import { Schema } from "effect"
+
+/** Every identifier is a UUID, branded so that an event id can never be passed where a user id is expected. */
+const uuid = <B extends string>(brand: B) =>
+  Schema.UUID.pipe(Schema.brand(brand), Schema.annotations({ description: `${brand} (UUID)` }))
+
+export const UserId = uuid("UserId")
+export type UserId = typeof UserId.Type
+
+export const EventId = uuid("EventId")
+export type EventId = typeof EventId.Type
+
+export const TicketTypeId = uuid("TicketTypeId")
+export type TicketTypeId = typeof TicketTypeId.Type
+
+export const SectionId = uuid("SectionId")
+export type SectionId = typeof SectionId.Type
+
+export const SeatId = uuid("SeatId")
+export type SeatId = typeof SeatId.Type

@@ -1,0 +1,51 @@
+import { createServer } from "node:http"
+import { HttpApiBuilder, HttpApiScalar, HttpServer } from "@effect/platform"
+import { NodeHttpServer } from "@effect/platform-node"
+import { Effect, Layer } from "effect"
+import { AppConfig } from "../services/config/AppConfig.ts"
+import { GoTicketApi } from "./api/GoTicketApi.ts"
+import { AuthenticationLive, OptionalAuthenticationLive, RouteTaggerLive } from "./handlers/AuthenticationLive.ts"
+import { AuthLive, MeLive } from "./handlers/AuthLive.ts"
+import { EventsLive } from "./handlers/EventsLive.ts"
+import { HealthLive } from "./handlers/HealthLive.ts"
+import { OrganizerLive } from "./handlers/OrganizerLive.ts"
+import { errorTranslation, requestLogging } from "./RequestPipeline.ts"
+
+/** In-flight requests get this long to finish after SIGTERM before their connections are cut. */
+const SHUTDOWN_GRACE_MS = 10_000
+
+export const ApiLive = HttpApiBuilder.api(GoTicketApi).pipe(
+  Layer.provide([HealthLive, AuthLive, MeLive, EventsLive, OrganizerLive]),
+  Layer.provide([AuthenticationLive, OptionalAuthenticationLive, RouteTaggerLive])
+)
+
+/** The API with its OpenAPI document (/openapi.json), the docs page (/docs) and the request pipeline. */
+export const HttpAppLive = Layer.unwrapEffect(
+  Effect.map(AppConfig, (config) =>
+    HttpApiBuilder.serve(requestLogging(config.maxBodyBytes)).pipe(
+      Layer.provide(HttpApiScalar.layer({ path: "/docs" })),
+      Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),
+      Layer.provide(HttpApiBuilder.middleware(errorTranslation(config.maxBodyBytes))),
+      Layer.provide(ApiLive)
+    )
+  )
+)
+
+const makeNodeServer = () => {
+  const server = createServer({ keepAliveTimeout: 5_000, requestTimeout: 30_000, headersTimeout: 10_000 })
+  // server.close() (run when the layer is released) stops accepting and waits for in-flight requests;
+  // past the grace period the remaining connections are cut so shutdown always ends.
+  process.once("SIGTERM", () => setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS).unref())
+  return server
+}
+
+export const NodeServerLive = Layer.unwrapEffect(
+  Effect.map(AppConfig, (config) => NodeHttpServer.layer(makeNodeServer, { port: config.port, host: config.host }))
+)
+
+/** Logs where the API and its docs are, once the server listens. */
+export const AnnounceAddress = Layer.effectDiscard(
+  HttpServer.addressFormattedWith((address) =>
+    Effect.logInfo(`GoTicket is serving on ${address}; API docs at ${address}/docs`)
+  )
+)

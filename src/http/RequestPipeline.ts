@@ -1,0 +1,120 @@
+import { type HttpApp, HttpIncomingMessage, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { Cause, Effect, Option } from "effect"
+import { RequestContext, type RequestFacts } from "./RequestContext.ts"
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/
+
+const json = (status: number, body: Record<string, unknown>) => HttpServerResponse.unsafeJson(body, { status })
+
+const tooLarge = (limit: number) =>
+  json(413, {
+    _tag: "PayloadTooLarge",
+    message: `the request body exceeds the limit of ${limit} bytes`,
+    limitBytes: limit
+  })
+
+interface RequestErrorLike {
+  readonly _tag: "RequestError"
+  readonly reason: string
+  readonly cause?: unknown
+}
+const isRequestError = (u: unknown): u is RequestErrorLike =>
+  typeof u === "object" && u !== null && (u as { _tag?: unknown })._tag === "RequestError"
+
+/**
+ * Turns what escaped the API into a JSON answer:
+ * - a body that is not JSON (the framework's default is an empty 400) → 400 MalformedRequest;
+ * - a body over the limit → 413 PayloadTooLarge;
+ * - no such route → 404 RouteNotFound;
+ * - any defect → 500 InternalServerError with the request id, logged with its cause.
+ */
+const errorResponse = (cause: Cause.Cause<unknown>, facts: RequestFacts, limit: number) => {
+  const failure = Cause.failureOption(cause)
+  if (Option.isSome(failure)) {
+    const error = failure.value as { _tag?: string }
+    if (error._tag === "RouteNotFound")
+      return Effect.succeed(json(404, { _tag: "RouteNotFound", message: "no such route" }))
+  }
+  const defect = Cause.dieOption(cause)
+  if (Option.isSome(defect) && isRequestError(defect.value)) {
+    const inner = defect.value.cause
+    if (inner instanceof Error && inner.message === "maxBytes exceeded") return Effect.succeed(tooLarge(limit))
+    if (inner instanceof SyntaxError)
+      return Effect.succeed(
+        json(400, { _tag: "MalformedRequest", message: `the body is not valid JSON: ${inner.message}` })
+      )
+    return Effect.succeed(json(400, { _tag: "MalformedRequest", message: "the request body could not be read" }))
+  }
+  return Effect.logError("unhandled failure while serving a request", cause).pipe(
+    Effect.as(
+      json(500, {
+        _tag: "InternalServerError",
+        message: "something went wrong on our side; quote the requestId if you report it",
+        requestId: facts.requestId
+      })
+    )
+  )
+}
+
+/**
+ * Inside the API (before its error encoder): whatever the API's own error schemas cannot express becomes
+ * a JSON answer here; typed failures go on to the encoder untouched.
+ */
+export const errorTranslation =
+  (maxBodyBytes: number) =>
+  (app: HttpApp.Default): HttpApp.Default =>
+    Effect.catchAllCause(app, (cause) => {
+      if (Cause.isInterruptedOnly(cause)) return Effect.failCause(cause)
+      const failure = Cause.failureOption(cause)
+      if (Option.isSome(failure) && (failure.value as { _tag?: string })._tag !== "RouteNotFound")
+        return Effect.failCause(cause)
+      return Effect.flatMap(Effect.serviceOption(RequestContext), (facts) =>
+        errorResponse(
+          cause,
+          Option.getOrElse(facts, () => ({ requestId: "unknown" }) as RequestFacts),
+          maxBodyBytes
+        )
+      )
+    })
+
+/**
+ * Around every request: assigns a request id (or keeps a sane incoming X-Request-Id), enforces the body
+ * limit, and writes one structured log line when the request ends.
+ */
+export const requestLogging =
+  (maxBodyBytes: number) =>
+  (app: HttpApp.Default): HttpApp.Default =>
+    Effect.gen(function* () {
+      const request = yield* HttpServerRequest.HttpServerRequest
+      const incoming = request.headers["x-request-id"]
+      const facts: RequestFacts = {
+        requestId: incoming !== undefined && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID(),
+        route: undefined,
+        userId: undefined
+      }
+      const started = performance.now()
+      const declared = Number(request.headers["content-length"] ?? 0)
+      const exit = yield* Effect.exit(
+        declared > maxBodyBytes
+          ? Effect.succeed(tooLarge(maxBodyBytes))
+          : app.pipe(
+              HttpIncomingMessage.withMaxBodySize(Option.some(maxBodyBytes)),
+              Effect.provideService(RequestContext, facts)
+            )
+      )
+      const span = yield* Effect.option(Effect.currentSpan)
+      const status = exit._tag === "Success" ? exit.value.status : Cause.isInterruptedOnly(exit.cause) ? 499 : 500
+      yield* Effect.logInfo("http request").pipe(
+        Effect.annotateLogs({
+          "http.method": request.method,
+          "http.route": facts.route ?? request.url.split("?")[0],
+          "http.status": status,
+          "http.duration_ms": Math.round((performance.now() - started) * 100) / 100,
+          requestId: facts.requestId,
+          userId: facts.userId ?? null,
+          traceId: Option.match(span, { onNone: () => null, onSome: (s) => s.traceId })
+        })
+      )
+      if (exit._tag === "Failure") return yield* Effect.failCause(exit.cause)
+      return HttpServerResponse.setHeader(exit.value, "x-request-id", facts.requestId)
+    })

@@ -1,0 +1,23 @@
+import { HttpApi, OpenApi } from "@effect/platform"
+import { AuthApi, MeApi } from "./AuthApi.ts"
+import { EventsApi } from "./EventsApi.ts"
+import { InternalServerError, MalformedRequest, PayloadTooLarge } from "./errors.ts"
+import { HealthApi } from "./HealthApi.ts"
+import { OrganizerApi } from "./OrganizerApi.ts"
+
+/** The public REST contract. Handlers live in src/http/handlers; the OpenAPI document is derived from this. */
+export class GoTicketApi extends HttpApi.make("goticket")
+  .add(HealthApi)
+  .add(AuthApi)
+  .add(MeApi)
+  .add(EventsApi)
+  .add(OrganizerApi)
+  .addError(MalformedRequest)
+  .addError(PayloadTooLarge)
+  .addError(InternalServerError)
+  .annotate(OpenApi.Title, "GoTicket API")
+  .annotate(OpenApi.Version, "0.1.0")
+  .annotate(
+    OpenApi.Description,
+    "Event ticketing: organizers publish events with ticket types and seat maps; customers browse them. Errors are JSON with a stable `_tag` and a human-readable `message`."
+  ) {}

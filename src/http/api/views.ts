@@ -1,0 +1,97 @@
+import { Schema } from "effect"
+import { AccountType } from "../../domain/accounts/User.ts"
+import { EventStatus } from "../../domain/catalog/Event.ts"
+import { SeatStatus } from "../../domain/catalog/Seating.ts"
+import { EventId, SeatId, SectionId, TicketTypeId, UserId } from "../../domain/shared/Ids.ts"
+import { Currency } from "../../domain/shared/Money.ts"
+
+/** What the API returns. Dates are ISO 8601 strings in UTC; money is integer minor units plus currency. */
+
+export const Role = Schema.Literal("customer", "organizer", "admin")
+
+export const UserView = Schema.Struct({
+  id: UserId,
+  email: Schema.String,
+  name: Schema.String,
+  accountType: AccountType,
+  roles: Schema.Array(Role),
+  createdAt: Schema.Date
+}).annotations({ identifier: "User" })
+
+export const AccessTokenView = Schema.Struct({
+  accessToken: Schema.String,
+  tokenType: Schema.Literal("Bearer"),
+  expiresIn: Schema.Int.annotations({ description: "Seconds until the token expires" })
+}).annotations({ identifier: "AccessToken" })
+
+export const VenueView = Schema.Struct({
+  name: Schema.String,
+  address: Schema.NullOr(Schema.String),
+  timezone: Schema.String
+}).annotations({ identifier: "Venue" })
+
+export const EventView = Schema.Struct({
+  id: EventId,
+  organizerId: UserId,
+  title: Schema.String,
+  description: Schema.NullOr(Schema.String),
+  venue: VenueView,
+  startsAt: Schema.Date,
+  endsAt: Schema.NullOr(Schema.Date),
+  salesStartAt: Schema.NullOr(Schema.Date),
+  salesEndAt: Schema.NullOr(Schema.Date),
+  status: EventStatus,
+  version: Schema.Int,
+  createdAt: Schema.Date,
+  updatedAt: Schema.Date,
+  publishedAt: Schema.NullOr(Schema.Date),
+  cancelledAt: Schema.NullOr(Schema.Date)
+}).annotations({ identifier: "Event" })
+
+export const TicketTypeView = Schema.Struct({
+  id: TicketTypeId,
+  eventId: EventId,
+  name: Schema.String,
+  priceMinor: Schema.Int,
+  currency: Currency,
+  capacity: Schema.Int,
+  available: Schema.Int,
+  maxPerOrder: Schema.Int,
+  seated: Schema.Boolean
+}).annotations({ identifier: "TicketType" })
+
+export const EventDetailView = Schema.Struct({
+  ...EventView.fields,
+  ticketTypes: Schema.Array(TicketTypeView)
+}).annotations({ identifier: "EventDetail" })
+
+export const SeatView = Schema.Struct({
+  id: SeatId,
+  label: Schema.String,
+  ticketTypeId: TicketTypeId,
+  status: SeatStatus
+}).annotations({ identifier: "Seat" })
+
+export const SeatMapView = Schema.Struct({
+  eventId: EventId,
+  sections: Schema.Array(
+    Schema.Struct({
+      id: SectionId,
+      name: Schema.String,
+      rows: Schema.Array(Schema.Struct({ label: Schema.String, seats: Schema.Array(SeatView) }))
+    })
+  )
+}).annotations({ identifier: "SeatMap" })
+
+export const StaffView = Schema.Struct({
+  eventId: EventId,
+  userId: UserId,
+  email: Schema.String,
+  name: Schema.String,
+  grantedAt: Schema.Date
+}).annotations({ identifier: "StaffMember" })
+
+export const EventPage = Schema.Struct({
+  items: Schema.Array(EventView),
+  nextCursor: Schema.NullOr(Schema.String)
+}).annotations({ identifier: "EventPage" })

@@ -1,0 +1,83 @@
+import type { User } from "../../domain/accounts/User.ts"
+import type { Event } from "../../domain/catalog/Event.ts"
+import type { StaffMember } from "../../domain/catalog/EventRepository.ts"
+import { statusAt } from "../../domain/catalog/EventRules.ts"
+import type { Seat, Section } from "../../domain/catalog/Seating.ts"
+import type { TicketType } from "../../domain/catalog/TicketType.ts"
+import type { EventId } from "../../domain/shared/Ids.ts"
+import type { EventView, SeatMapView, StaffView, TicketTypeView, UserView } from "../api/views.ts"
+
+/** Domain objects → API views. */
+
+export const userView = (user: User): typeof UserView.Type => ({
+  id: user.id,
+  email: user.email,
+  name: user.name,
+  accountType: user.accountType,
+  roles: user.isAdmin ? [user.accountType, "admin"] : [user.accountType],
+  createdAt: user.createdAt
+})
+
+export const eventView = (event: Event, now: Date): typeof EventView.Type => ({
+  id: event.id,
+  organizerId: event.organizerId,
+  title: event.title,
+  description: event.description,
+  venue: { name: event.venue.name, address: event.venue.address, timezone: event.venue.timezone },
+  startsAt: event.startsAt,
+  endsAt: event.endsAt,
+  salesStartAt: event.salesStartAt,
+  salesEndAt: event.salesEndAt,
+  status: statusAt(event, now),
+  version: event.version,
+  createdAt: event.createdAt,
+  updatedAt: event.updatedAt,
+  publishedAt: event.publishedAt,
+  cancelledAt: event.cancelledAt
+})
+
+export const ticketTypeView = (t: TicketType): typeof TicketTypeView.Type => ({
+  id: t.id,
+  eventId: t.eventId,
+  name: t.name,
+  priceMinor: t.priceMinor,
+  currency: t.currency,
+  capacity: t.capacity,
+  available: t.available,
+  maxPerOrder: t.maxPerOrder,
+  seated: t.seated
+})
+
+export const staffView = (eventId: EventId, m: StaffMember): typeof StaffView.Type => ({
+  eventId,
+  userId: m.user.id,
+  email: m.user.email,
+  name: m.user.name,
+  grantedAt: m.grantedAt
+})
+
+/** Seats arrive ordered by section, row and position; they are grouped in that order. */
+export const seatMapView = (
+  eventId: EventId,
+  map: { readonly sections: ReadonlyArray<Section>; readonly seats: ReadonlyArray<Seat> }
+): typeof SeatMapView.Type => {
+  const bySection = new Map<string, Map<string, Array<Seat>>>()
+  for (const seat of map.seats) {
+    const rows = bySection.get(seat.sectionId) ?? new Map<string, Array<Seat>>()
+    bySection.set(seat.sectionId, rows)
+    const row = rows.get(seat.row) ?? []
+    rows.set(seat.row, row)
+    row.push(seat)
+  }
+  return {
+    eventId,
+    sections: map.sections.map((section) => ({
+      id: section.id,
+      name: section.name,
+      rows: [...(bySection.get(section.id) ?? new Map<string, Array<Seat>>()).entries()].map(([label, seats]) => ({
+        label,
+        seats: seats.map((s) => ({ id: s.id, label: s.label, ticketTypeId: s.ticketTypeId, status: s.status }))
+      }))
+    }))
+  }
+}

@@ -1,0 +1,85 @@
+import { createSecretKey, randomBytes } from "node:crypto"
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
+import { join } from "node:path"
+import { Effect, Layer, Option, Redacted } from "effect"
+import { jwtVerify, SignJWT } from "jose"
+import { AccessTokens } from "../../domain/accounts/AccessTokens.ts"
+import { Actor } from "../../domain/accounts/Actor.ts"
+import { Unauthenticated } from "../../domain/accounts/errors.ts"
+import type { UserId } from "../../domain/shared/Ids.ts"
+import { AppConfig } from "../config/AppConfig.ts"
+
+export const ISSUER = "goticket"
+export const AUDIENCE = "goticket-api"
+const ALGORITHM = "HS256"
+
+/** HS256 access tokens: `sub` is the user, `typ` the account type, `adm` the admin flag. */
+export const makeJwtAccessTokens = (secret: Redacted.Redacted<string>, ttlSeconds: number) => {
+  // Imported once: handing jose the raw secret would re-import the key on every verify.
+  const key = createSecretKey(Buffer.from(Redacted.value(secret), "utf8"))
+  const unauthenticated = (message: string) => new Unauthenticated({ message })
+  return AccessTokens.of({
+    issue: (actor) =>
+      Effect.promise(() =>
+        new SignJWT({ typ: actor.accountType, adm: actor.isAdmin })
+          .setProtectedHeader({ alg: ALGORITHM })
+          .setSubject(actor.userId)
+          .setIssuer(ISSUER)
+          .setAudience(AUDIENCE)
+          .setIssuedAt()
+          .setExpirationTime(`${ttlSeconds}s`)
+          .sign(key)
+      ).pipe(
+        Effect.map((accessToken) => ({ accessToken, expiresIn: ttlSeconds })),
+        Effect.withSpan("AccessTokens.issue")
+      ),
+    verify: (token) =>
+      Effect.tryPromise({
+        try: () => jwtVerify(token, key, { issuer: ISSUER, audience: AUDIENCE, algorithms: [ALGORITHM] }),
+        catch: (error) =>
+          unauthenticated(
+            (error as { code?: string }).code === "ERR_JWT_EXPIRED"
+              ? "the access token has expired; log in again"
+              : "the access token is invalid"
+          )
+      }).pipe(
+        Effect.flatMap(({ payload }) => {
+          const { sub, typ, adm } = payload
+          if (typeof sub !== "string" || (typ !== "customer" && typ !== "organizer") || typeof adm !== "boolean")
+            return Effect.fail(unauthenticated("the access token is invalid"))
+          return Effect.succeed(new Actor({ userId: sub as UserId, accountType: typ, isAdmin: adm }, true))
+        })
+      )
+  })
+}
+
+/**
+ * The signing secret: JWT_SECRET, or else a random one generated once and kept in the data directory
+ * (fine for the embedded default, wrong for several instances: they must share JWT_SECRET).
+ */
+export const loadJwtSecret = Effect.gen(function* () {
+  const config = yield* AppConfig
+  if (Option.isSome(config.jwtSecret)) {
+    if (Redacted.value(config.jwtSecret.value).length < 32)
+      return yield* Effect.dieMessage("JWT_SECRET must be at least 32 characters long")
+    return config.jwtSecret.value
+  }
+  const file = join(config.dataDir, "jwt-secret")
+  if (!existsSync(file)) {
+    mkdirSync(config.dataDir, { recursive: true })
+    writeFileSync(file, randomBytes(48).toString("base64url"), { mode: 0o600 })
+  }
+  yield* Effect.logWarning(
+    `JWT_SECRET is not set: using a generated secret kept in ${file}. Set JWT_SECRET in production.`
+  )
+  return Redacted.make(readFileSync(file, "utf8").trim())
+})
+
+export const JwtAccessTokensLive = Layer.effect(
+  AccessTokens,
+  Effect.gen(function* () {
+    const config = yield* AppConfig
+    const secret = yield* loadJwtSecret
+    return makeJwtAccessTokens(secret, config.accessTokenTtlSeconds)
+  })
+)

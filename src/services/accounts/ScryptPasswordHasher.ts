@@ -1,0 +1,50 @@
+import { randomBytes, scrypt, timingSafeEqual } from "node:crypto"
+import { Effect, Layer, Redacted } from "effect"
+import { PasswordHasher } from "../../domain/accounts/PasswordHasher.ts"
+
+/** scrypt parameters: N=2^15, r=8, p=1 (~32 MiB, tens of ms per hash), stored with the hash so they can be raised. */
+export interface ScryptParams {
+  readonly n: number
+  readonly r: number
+  readonly p: number
+}
+export const PRODUCTION_PARAMS: ScryptParams = { n: 2 ** 15, r: 8, p: 1 }
+const KEY_LENGTH = 32
+
+const derive = (password: string, salt: Buffer, params: ScryptParams) =>
+  Effect.async<Buffer>((resume) => {
+    scrypt(
+      password,
+      salt,
+      KEY_LENGTH,
+      { N: params.n, r: params.r, p: params.p, maxmem: 128 * params.n * params.r * 2 },
+      (err, key) => resume(err ? Effect.die(err) : Effect.succeed(key))
+    )
+  })
+
+/** Format: scrypt$N$r$p$salt(base64)$key(base64). */
+export const makeScryptHasher = (params: ScryptParams) =>
+  PasswordHasher.of({
+    hash: (password) =>
+      Effect.gen(function* () {
+        const salt = randomBytes(16)
+        const key = yield* derive(Redacted.value(password), salt, params)
+        return `scrypt$${params.n}$${params.r}$${params.p}$${salt.toString("base64")}$${key.toString("base64")}`
+      }).pipe(Effect.withSpan("PasswordHasher.hash")),
+    verify: (password, stored) =>
+      Effect.gen(function* () {
+        const [scheme, n, r, p, salt, key] = stored.split("$")
+        if (scheme !== "scrypt" || !n || !r || !p || !salt || !key) return false
+        const expected = Buffer.from(key, "base64")
+        const actual = yield* derive(Redacted.value(password), Buffer.from(salt, "base64"), {
+          n: Number(n),
+          r: Number(r),
+          p: Number(p)
+        })
+        return actual.length === expected.length && timingSafeEqual(actual, expected)
+      }).pipe(Effect.withSpan("PasswordHasher.verify"))
+  })
+
+export const ScryptPasswordHasher = Layer.succeed(PasswordHasher, makeScryptHasher(PRODUCTION_PARAMS))
+/** Cheap parameters for tests only: same code path, a fraction of the CPU. */
+export const ScryptPasswordHasherFast = Layer.succeed(PasswordHasher, makeScryptHasher({ n: 2 ** 10, r: 8, p: 1 }))

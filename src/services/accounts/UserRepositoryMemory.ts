@@ -1,0 +1,32 @@
+import { Effect, Layer, Option, Ref } from "effect"
+import { EmailAlreadyRegistered } from "../../domain/accounts/errors.ts"
+import { User, type UserWithCredential } from "../../domain/accounts/User.ts"
+import { UserRepository } from "../../domain/accounts/UserRepository.ts"
+
+/** The in-memory twin of UserRepositoryPg: same contract, a Ref instead of a table. */
+export const UserRepositoryMemory = Layer.effect(
+  UserRepository,
+  Effect.gen(function* () {
+    const store = yield* Ref.make(new Map<string, UserWithCredential>())
+    return {
+      insert: (user, passwordHash) =>
+        Ref.modify(store, (users) => {
+          for (const u of users.values()) if (u.user.email === user.email) return [false, users] as const
+          return [true, new Map(users).set(user.id, { user, passwordHash })] as const
+        }).pipe(Effect.flatMap((ok) => (ok ? Effect.void : Effect.fail(new EmailAlreadyRegistered({}))))),
+      findById: (id) =>
+        Effect.map(Ref.get(store), (users) => Option.map(Option.fromNullable(users.get(id)), (u) => u.user)),
+      findByEmail: (email) =>
+        Effect.map(Ref.get(store), (users) =>
+          Option.fromNullable([...users.values()].find((u) => u.user.email === email))
+        ),
+      grantAdmin: (email) =>
+        Ref.modify(store, (users) => {
+          const found = [...users.values()].find((u) => u.user.email === email)
+          if (!found) return [false, users] as const
+          const user = new User({ ...found.user, isAdmin: true }, true)
+          return [true, new Map(users).set(user.id, { ...found, user })] as const
+        })
+    }
+  })
+)

@@ -1,0 +1,81 @@
+import { SqlClient, type SqlError } from "@effect/sql"
+import { Effect, Layer, Option } from "effect"
+import { EmailAlreadyRegistered } from "../../domain/accounts/errors.ts"
+import type { Email } from "../../domain/accounts/User.ts"
+import { User } from "../../domain/accounts/User.ts"
+import { UserRepository } from "../../domain/accounts/UserRepository.ts"
+import type { UserId } from "../../domain/shared/Ids.ts"
+import { isUniqueViolation } from "../sql/errors.ts"
+
+interface UserRow {
+  readonly id: string
+  readonly email: string
+  readonly name: string
+  readonly passwordHash: string
+  readonly accountType: "customer" | "organizer"
+  readonly isAdmin: boolean
+  readonly createdAt: Date
+}
+
+export const userFromRow = (row: Omit<UserRow, "passwordHash">): User =>
+  new User(
+    {
+      id: row.id as UserId,
+      email: row.email as Email,
+      name: row.name,
+      accountType: row.accountType,
+      isAdmin: row.isAdmin,
+      createdAt: row.createdAt
+    },
+    true
+  )
+
+export const UserRepositoryPg = Layer.effect(
+  UserRepository,
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    return {
+      insert: (user, passwordHash) =>
+        sql`INSERT INTO users ${sql.insert({
+          id: user.id,
+          email: user.email,
+          name: user.name,
+          passwordHash,
+          accountType: user.accountType,
+          isAdmin: user.isAdmin,
+          createdAt: user.createdAt
+        })}`.pipe(
+          Effect.asVoid,
+          Effect.catchIf(
+            (e: SqlError.SqlError) => isUniqueViolation(e, "users_email_key"),
+            () => Effect.fail(new EmailAlreadyRegistered({}))
+          ),
+          Effect.catchTag("SqlError", Effect.die),
+          Effect.withSpan("UserRepository.insert")
+        ),
+      findById: (id) =>
+        sql<UserRow>`SELECT * FROM users WHERE id = ${id}`.pipe(
+          Effect.map((rows) => Option.map(Option.fromNullable(rows[0]), userFromRow)),
+          Effect.orDie,
+          Effect.withSpan("UserRepository.findById")
+        ),
+      findByEmail: (email) =>
+        sql<UserRow>`SELECT * FROM users WHERE email = ${email}`.pipe(
+          Effect.map((rows) =>
+            Option.map(Option.fromNullable(rows[0]), (row) => ({
+              user: userFromRow(row),
+              passwordHash: row.passwordHash
+            }))
+          ),
+          Effect.orDie,
+          Effect.withSpan("UserRepository.findByEmail")
+        ),
+      grantAdmin: (email) =>
+        sql`UPDATE users SET is_admin = true WHERE email = ${email} RETURNING id`.pipe(
+          Effect.map((rows) => rows.length > 0),
+          Effect.orDie,
+          Effect.withSpan("UserRepository.grantAdmin")
+        )
+    }
+  })
+)

@@ -1,0 +1,224 @@
+import { Clock, Effect, Either, Option } from "effect"
+import type { Actor } from "../../domain/accounts/Actor.ts"
+import { Forbidden, UserNotFound } from "../../domain/accounts/errors.ts"
+import type { Email } from "../../domain/accounts/User.ts"
+import { UserRepository } from "../../domain/accounts/UserRepository.ts"
+import type { Event } from "../../domain/catalog/Event.ts"
+import { canManage, canView } from "../../domain/catalog/EventAccess.ts"
+import { EventRepository, type EventSearch, type TicketTypeChange } from "../../domain/catalog/EventRepository.ts"
+import * as Rules from "../../domain/catalog/EventRules.ts"
+import { EventNotFound, TicketTypeNotFound } from "../../domain/catalog/errors.ts"
+import { MAX_SEATS_PER_EVENT, Seat, type SeatingPlan, Section } from "../../domain/catalog/Seating.ts"
+import { DEFAULT_MAX_PER_ORDER, TicketType } from "../../domain/catalog/TicketType.ts"
+import type { EventId, SeatId, SectionId, TicketTypeId } from "../../domain/shared/Ids.ts"
+import type { Currency } from "../../domain/shared/Money.ts"
+
+export interface NewTicketType {
+  readonly name: string
+  readonly priceMinor: number
+  readonly currency: Currency
+  readonly capacity: number
+  readonly maxPerOrder?: number | undefined
+}
+
+const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
+const orFail = <A, E>(either: Either.Either<A, E>) =>
+  Either.match(either, { onLeft: Effect.fail, onRight: Effect.succeed })
+
+/** The catalog: organizers build and publish events, everyone browses what is published. */
+export class Catalog extends Effect.Service<Catalog>()("goticket/Catalog", {
+  effect: Effect.gen(function* () {
+    const events = yield* EventRepository
+    const users = yield* UserRepository
+
+    /** Loads an event the actor may manage. Someone else's draft is not found; someone else's public event is forbidden. */
+    const manageable = (actor: Actor, eventId: EventId) =>
+      Effect.flatMap(events.findById(eventId), (found): Effect.Effect<Event, EventNotFound | Forbidden> => {
+        if (Option.isNone(found)) return Effect.fail(EventNotFound.forId(eventId))
+        const event = found.value
+        if (canManage(actor, event)) return Effect.succeed(event)
+        return Rules.isPubliclyVisible(event)
+          ? Effect.fail(new Forbidden({ message: "you do not manage this event" }))
+          : Effect.fail(EventNotFound.forId(eventId))
+      })
+
+    const requireOrganizer = (actor: Actor) =>
+      actor.isOrganizer
+        ? Effect.void
+        : Effect.fail(new Forbidden({ message: "only organizer accounts can create events" }))
+
+    const createEvent = Effect.fn("Catalog.createEvent")(function* (actor: Actor, input: Rules.DraftInput) {
+      yield* requireOrganizer(actor)
+      const event = yield* orFail(
+        Rules.createDraft(input, { id: crypto.randomUUID() as EventId, organizerId: actor.userId }, yield* now)
+      )
+      yield* events.insert(event)
+      return event
+    })
+
+    const updateEvent = Effect.fn("Catalog.updateEvent")(function* (
+      actor: Actor,
+      eventId: EventId,
+      patch: Rules.EventPatch
+    ) {
+      const event = yield* manageable(actor, eventId)
+      return yield* events.update(yield* orFail(Rules.applyEdit(event, patch, yield* now)))
+    })
+
+    const addTicketType = Effect.fn("Catalog.addTicketType")(function* (
+      actor: Actor,
+      eventId: EventId,
+      input: NewTicketType
+    ) {
+      const event = yield* manageable(actor, eventId)
+      const existing = yield* events.listTicketTypes(eventId)
+      const at = yield* now
+      yield* orFail(Rules.checkNewTicketType(event, existing, input, at))
+      const ticketType = new TicketType({
+        id: crypto.randomUUID() as TicketTypeId,
+        eventId,
+        name: input.name,
+        priceMinor: input.priceMinor,
+        currency: input.currency,
+        capacity: input.capacity,
+        maxPerOrder: input.maxPerOrder ?? Math.min(DEFAULT_MAX_PER_ORDER, Math.max(1, input.capacity)),
+        seated: false,
+        held: 0,
+        sold: 0,
+        createdAt: at
+      })
+      yield* events.insertTicketType(ticketType)
+      return ticketType
+    })
+
+    const updateTicketType = Effect.fn("Catalog.updateTicketType")(function* (
+      actor: Actor,
+      eventId: EventId,
+      ticketTypeId: TicketTypeId,
+      change: TicketTypeChange
+    ) {
+      const event = yield* manageable(actor, eventId)
+      const status = Rules.statusAt(event, yield* now)
+      if (status === "cancelled" || status === "ended")
+        return yield* Effect.fail(
+          Rules.violationOf("event_closed", `ticket types of a ${status} event can no longer be changed`)
+        )
+      const current = (yield* events.listTicketTypes(eventId)).find((t) => t.id === ticketTypeId)
+      if (!current) return yield* new TicketTypeNotFound({ message: `No ticket type ${ticketTypeId} in this event` })
+      if (change.capacity !== undefined) yield* orFail(Rules.checkCapacityChange(current, change.capacity))
+      const updated = yield* events.updateTicketType(ticketTypeId, change)
+      return yield* Option.match(updated, {
+        onNone: () => Effect.fail(new TicketTypeNotFound({ message: `No ticket type ${ticketTypeId} in this event` })),
+        onSome: Effect.succeed
+      })
+    })
+
+    const setSeating = Effect.fn("Catalog.setSeating")(function* (actor: Actor, eventId: EventId, plan: SeatingPlan) {
+      const event = yield* manageable(actor, eventId)
+      const ticketTypes = yield* events.listTicketTypes(eventId)
+      yield* orFail(Rules.planSeating(event, ticketTypes, plan, MAX_SEATS_PER_EVENT))
+      const sections: Array<Section> = []
+      const seats: Array<Seat> = []
+      for (const [sectionPosition, s] of plan.sections.entries()) {
+        const section = new Section(
+          { id: crypto.randomUUID() as SectionId, eventId, name: s.name, position: sectionPosition },
+          true
+        )
+        sections.push(section)
+        for (const [rowPosition, row] of s.rows.entries())
+          for (const [position, seat] of row.seats.entries())
+            seats.push(
+              new Seat(
+                {
+                  id: crypto.randomUUID() as SeatId,
+                  eventId,
+                  sectionId: section.id,
+                  row: row.label,
+                  rowPosition,
+                  label: seat.label,
+                  position,
+                  ticketTypeId: seat.ticketTypeId,
+                  status: "available"
+                },
+                true
+              )
+            )
+      }
+      yield* events.replaceSeating(eventId, sections, seats)
+      return yield* events.listTicketTypes(eventId)
+    })
+
+    const publish = Effect.fn("Catalog.publish")(function* (actor: Actor, eventId: EventId) {
+      const event = yield* manageable(actor, eventId)
+      const ticketTypes = yield* events.listTicketTypes(eventId)
+      return yield* events.update(yield* orFail(Rules.publish(event, ticketTypes, yield* now)))
+    })
+
+    const cancel = Effect.fn("Catalog.cancel")(function* (actor: Actor, eventId: EventId) {
+      const event = yield* manageable(actor, eventId)
+      return yield* events.update(yield* orFail(Rules.cancel(event, yield* now)))
+    })
+
+    const grantStaff = Effect.fn("Catalog.grantStaff")(function* (actor: Actor, eventId: EventId, email: Email) {
+      yield* manageable(actor, eventId)
+      const user = yield* users.findByEmail(email)
+      if (Option.isNone(user))
+        return yield* new UserNotFound({ message: "no account has this email; ask them to register first" })
+      yield* events.grantStaff(eventId, user.value.user.id, actor.userId, yield* now)
+      const staff = yield* events.listStaff(eventId)
+      return staff.find((m) => m.user.id === user.value.user.id) ?? { user: user.value.user, grantedAt: yield* now }
+    })
+
+    const listStaff = Effect.fn("Catalog.listStaff")(function* (actor: Actor, eventId: EventId) {
+      yield* manageable(actor, eventId)
+      return yield* events.listStaff(eventId)
+    })
+
+    const listMine = Effect.fn("Catalog.listMine")(function* (
+      actor: Actor,
+      page: { readonly cursor?: string | undefined; readonly limit: number }
+    ) {
+      yield* requireOrganizer(actor)
+      return yield* events.listByOrganizer(actor.userId, page)
+    })
+
+    const browse = Effect.fn("Catalog.browse")(function* (search: EventSearch) {
+      return yield* events.searchPublished(search)
+    })
+
+    /** One event with its ticket types, as the caller may see it. */
+    const details = Effect.fn("Catalog.details")(function* (actor: Option.Option<Actor>, eventId: EventId) {
+      const event = yield* visible(actor, eventId)
+      const ticketTypes = yield* events.listTicketTypes(eventId)
+      return { event, status: Rules.statusAt(event, yield* now), ticketTypes }
+    })
+
+    const seatMap = Effect.fn("Catalog.seatMap")(function* (actor: Option.Option<Actor>, eventId: EventId) {
+      yield* visible(actor, eventId)
+      return yield* events.seatMap(eventId)
+    })
+
+    const visible = (actor: Option.Option<Actor>, eventId: EventId) =>
+      Effect.flatMap(events.findById(eventId), (found) =>
+        Option.isSome(found) && canView(Option.getOrUndefined(actor), found.value)
+          ? Effect.succeed<Event>(found.value)
+          : Effect.fail(EventNotFound.forId(eventId))
+      )
+
+    return {
+      createEvent,
+      updateEvent,
+      addTicketType,
+      updateTicketType,
+      setSeating,
+      publish,
+      cancel,
+      grantStaff,
+      listStaff,
+      listMine,
+      browse,
+      details,
+      seatMap
+    } as const
+  })
+}) {}

@@ -1,0 +1,54 @@
+import { Config, type Option, Redacted } from "effect"
+
+/** Every knob of the service, read through Effect `Config`; README.md lists them all. */
+export interface AppConfigShape {
+  readonly host: string
+  readonly port: number
+  readonly databaseUrl: Option.Option<Redacted.Redacted>
+  readonly databasePoolMax: number
+  readonly dataDir: string
+  readonly jwtSecret: Option.Option<Redacted.Redacted>
+  readonly accessTokenTtlSeconds: number
+  readonly adminEmail: Option.Option<string>
+  readonly adminPassword: Option.Option<Redacted.Redacted>
+  readonly maxBodyBytes: number
+  readonly seedDemo: Option.Option<boolean>
+}
+
+const url = (name: string) =>
+  Config.redacted(name).pipe(
+    Config.validate({
+      message: `${name} must be a URL such as scheme://user@host:port/path`,
+      validation: (value) => URL.canParse(Redacted.value(value))
+    }),
+    Config.option
+  )
+
+export const AppConfig = Config.all({
+  host: Config.string("HOST").pipe(Config.withDefault("127.0.0.1")),
+  port: Config.port("PORT").pipe(Config.withDefault(3000)),
+  databaseUrl: url("DATABASE_URL"),
+  databasePoolMax: Config.integer("DATABASE_POOL_MAX").pipe(
+    Config.validate({ message: "DATABASE_POOL_MAX must be between 1 and 200", validation: (n) => n >= 1 && n <= 200 }),
+    Config.withDefault(10)
+  ),
+  dataDir: Config.string("GOTICKET_DATA_DIR").pipe(Config.withDefault("./.goticket")),
+  jwtSecret: Config.redacted("JWT_SECRET").pipe(Config.option),
+  accessTokenTtlSeconds: Config.integer("ACCESS_TOKEN_TTL_SECONDS").pipe(
+    Config.validate({
+      message: "ACCESS_TOKEN_TTL_SECONDS must be between 60 and 86400",
+      validation: (n) => n >= 60 && n <= 86_400
+    }),
+    Config.withDefault(900)
+  ),
+  adminEmail: Config.string("ADMIN_EMAIL").pipe(Config.option),
+  adminPassword: Config.redacted("ADMIN_PASSWORD").pipe(Config.option),
+  maxBodyBytes: Config.integer("MAX_BODY_BYTES").pipe(
+    Config.validate({
+      message: "MAX_BODY_BYTES must be between 1024 and 104857600",
+      validation: (n) => n >= 1024 && n <= 100 * 1024 * 1024
+    }),
+    Config.withDefault(1024 * 1024)
+  ),
+  seedDemo: Config.boolean("SEED_DEMO").pipe(Config.option)
+})

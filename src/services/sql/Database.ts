@@ -1,0 +1,59 @@
+import { PgClient } from "@effect/sql-pg"
+import { Duration, Effect, Layer, Option, Redacted, String as Str } from "effect"
+import { AppConfig } from "../config/AppConfig.ts"
+import { startEmbeddedPostgres } from "./EmbeddedPostgres.ts"
+import { MigrationsLive } from "./Migrations.ts"
+
+const common = {
+  transformQueryNames: Str.camelToSnake,
+  transformResultNames: Str.snakeToCamel,
+  connectTimeout: Duration.seconds(10),
+  applicationName: "goticket"
+} as const
+
+/** A PgClient on the server at `url`. */
+export const pgClientFromUrl = (url: Redacted.Redacted, maxConnections: number) =>
+  PgClient.layer({ ...common, url, maxConnections })
+
+/** A PgClient on an embedded PGlite (in `dataDir`, or in memory when undefined). */
+export const pgClientEmbedded = (dataDir: string | undefined) =>
+  Layer.unwrapScoped(
+    Effect.gen(function* () {
+      const address = yield* startEmbeddedPostgres(dataDir, 8)
+      yield* Effect.logInfo("embedded PostgreSQL (PGlite) is serving").pipe(
+        Effect.annotateLogs({ dataDir: dataDir ?? "memory", port: address.port })
+      )
+      return PgClient.layer({
+        ...common,
+        host: address.host,
+        port: address.port,
+        username: "postgres",
+        database: "postgres",
+        maxConnections: 4
+      })
+    })
+  )
+
+/**
+ * The database of the running service: the server named by DATABASE_URL, or else the embedded PGlite
+ * persisted under GOTICKET_DATA_DIR. Migrations are applied before anything else uses it.
+ */
+export const DatabaseLive = Layer.unwrapEffect(
+  Effect.gen(function* () {
+    const config = yield* AppConfig
+    const client = Option.match(config.databaseUrl, {
+      onSome: (url) => pgClientFromUrl(url, config.databasePoolMax),
+      onNone: () => pgClientEmbedded(config.dataDir)
+    })
+    return MigrationsLive.pipe(Layer.provideMerge(client))
+  })
+)
+
+export const describeDatabase = (url: Option.Option<Redacted.Redacted>): string =>
+  Option.match(url, {
+    onNone: () => "embedded PGlite",
+    onSome: (u) => {
+      const parsed = new URL(Redacted.value(u))
+      return `${parsed.protocol}//${parsed.host}${parsed.pathname}`
+    }
+  })

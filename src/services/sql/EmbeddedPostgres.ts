@@ -1,0 +1,35 @@
+import { mkdirSync } from "node:fs"
+import { join } from "node:path"
+import { PGlite } from "@electric-sql/pglite"
+import { PGLiteSocketServer } from "@electric-sql/pglite-socket"
+import { Effect } from "effect"
+
+export interface EmbeddedPostgresAddress {
+  readonly host: string
+  readonly port: number
+}
+
+/**
+ * PostgreSQL compiled to WebAssembly (PGlite), served over a loopback socket so the same `pg` client,
+ * SQL and migrations are used as with a real server. `dataDir` undefined keeps the database in memory.
+ * The socket server multiplexes a few client connections onto PGlite's single session.
+ */
+export const startEmbeddedPostgres = (dataDir: string | undefined, maxConnections: number) =>
+  Effect.gen(function* () {
+    const db = yield* Effect.acquireRelease(
+      Effect.promise(() => {
+        if (dataDir === undefined) return PGlite.create()
+        const dir = join(dataDir, "pgdata")
+        mkdirSync(dir, { recursive: true })
+        return PGlite.create({ dataDir: dir })
+      }),
+      (db) => Effect.promise(() => db.close()).pipe(Effect.ignore)
+    )
+    const server = new PGLiteSocketServer({ db, host: "127.0.0.1", port: 0, maxConnections })
+    yield* Effect.acquireRelease(
+      Effect.promise(() => server.start()),
+      () => Effect.promise(() => server.stop()).pipe(Effect.ignore)
+    )
+    const [host, port] = server.getServerConn().split(":")
+    return { host: host ?? "127.0.0.1", port: Number(port) } satisfies EmbeddedPostgresAddress
+  }).pipe(Effect.withSpan("EmbeddedPostgres.start"))
