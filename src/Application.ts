@@ -1,5 +1,5 @@
 import type { SqlClient } from "@effect/sql"
-import { Effect, Layer, Logger, Option } from "effect"
+import { Config, Effect, Layer, Logger, LogLevel, Option } from "effect"
 import type { Email } from "./domain/accounts/User.ts"
 import { AnnounceAddress, HttpAppLive, NodeServerLive } from "./http/HttpServerLive.ts"
 import { Accounts } from "./services/accounts/Accounts.ts"
@@ -38,13 +38,18 @@ export const StartupTasks = Layer.effectDiscard(
 /** The whole service over a given database layer (the real one in production, a test database in tests). */
 export const applicationOver = <E>(database: Layer.Layer<SqlClient.SqlClient, E>) =>
   Layer.mergeAll(HttpAppLive, AnnounceAddress, StartupTasks).pipe(
-    Layer.provide(NodeServerLive),
+    Layer.provideMerge(NodeServerLive),
     Layer.provideMerge(ServicesLive),
     Layer.provideMerge(RepositoriesPg),
     Layer.provideMerge(database)
   )
 
+/** LOG_LEVEL: Trace, Debug, Info (default), Warning, Error, Fatal or None. */
+const LogLevelLive = Layer.unwrapEffect(
+  Effect.map(Config.logLevel("LOG_LEVEL").pipe(Config.withDefault(LogLevel.Info)), Logger.minimumLogLevel)
+)
+
 export const ApplicationLive = applicationOver(DatabaseLive).pipe(
   Layer.provide(TracingLive),
-  Layer.provide(Logger.json)
+  Layer.provide(Layer.mergeAll(Logger.json, LogLevelLive))
 )

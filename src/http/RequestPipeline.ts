@@ -1,4 +1,4 @@
-import { type HttpApp, HttpIncomingMessage, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { HttpApp, HttpIncomingMessage, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { Cause, Effect, Option } from "effect"
 import { RequestContext, type RequestFacts } from "./RequestContext.ts"
 
@@ -79,7 +79,8 @@ export const errorTranslation =
 
 /**
  * Around every request: assigns a request id (or keeps a sane incoming X-Request-Id), enforces the body
- * limit, and writes one structured log line when the request ends.
+ * limit, and writes one structured log line when the request ends. The response is already on its way when
+ * this wrapper resumes, so the header and the final status go through a pre-response handler.
  */
 export const requestLogging =
   (maxBodyBytes: number) =>
@@ -93,17 +94,23 @@ export const requestLogging =
         userId: undefined
       }
       const started = performance.now()
+      let status = 500
+      const stamp = (response: HttpServerResponse.HttpServerResponse) => {
+        status = response.status
+        return HttpServerResponse.setHeader(response, "x-request-id", facts.requestId)
+      }
       const declared = Number(request.headers["content-length"] ?? 0)
       const exit = yield* Effect.exit(
         declared > maxBodyBytes
-          ? Effect.succeed(tooLarge(maxBodyBytes))
-          : app.pipe(
+          ? Effect.sync(() => stamp(tooLarge(maxBodyBytes)))
+          : HttpApp.appendPreResponseHandler((_request, response) => Effect.sync(() => stamp(response))).pipe(
+              Effect.zipRight(app),
               HttpIncomingMessage.withMaxBodySize(Option.some(maxBodyBytes)),
               Effect.provideService(RequestContext, facts)
             )
       )
+      if (exit._tag === "Failure" && Cause.isInterruptedOnly(exit.cause)) status = 499
       const span = yield* Effect.option(Effect.currentSpan)
-      const status = exit._tag === "Success" ? exit.value.status : Cause.isInterruptedOnly(exit.cause) ? 499 : 500
       yield* Effect.logInfo("http request").pipe(
         Effect.annotateLogs({
           "http.method": request.method,
@@ -115,6 +122,5 @@ export const requestLogging =
           traceId: Option.match(span, { onNone: () => null, onSome: (s) => s.traceId })
         })
       )
-      if (exit._tag === "Failure") return yield* Effect.failCause(exit.cause)
-      return HttpServerResponse.setHeader(exit.value, "x-request-id", facts.requestId)
+      return yield* exit
     })

@@ -1,5 +1,5 @@
 import { randomBytes, scrypt, timingSafeEqual } from "node:crypto"
-import { Effect, Layer, Redacted } from "effect"
+import { Config, Effect, Layer, Redacted } from "effect"
 import { PasswordHasher } from "../../domain/accounts/PasswordHasher.ts"
 
 /** scrypt parameters: N=2^15, r=8, p=1 (~32 MiB, tens of ms per hash), stored with the hash so they can be raised. */
@@ -45,6 +45,14 @@ export const makeScryptHasher = (params: ScryptParams) =>
       }).pipe(Effect.withSpan("PasswordHasher.verify"))
   })
 
-export const ScryptPasswordHasher = Layer.succeed(PasswordHasher, makeScryptHasher(PRODUCTION_PARAMS))
-/** Cheap parameters for tests only: same code path, a fraction of the CPU. */
-export const ScryptPasswordHasherFast = Layer.succeed(PasswordHasher, makeScryptHasher({ n: 2 ** 10, r: 8, p: 1 }))
+/** SCRYPT_LOG2_N sets the cost of new hashes (default 15; tests use 10). Existing hashes keep their own cost. */
+export const ScryptPasswordHasher = Layer.effect(
+  PasswordHasher,
+  Effect.map(
+    Config.integer("SCRYPT_LOG2_N").pipe(
+      Config.validate({ message: "SCRYPT_LOG2_N must be between 10 and 20", validation: (n) => n >= 10 && n <= 20 }),
+      Config.withDefault(15)
+    ),
+    (log2n) => makeScryptHasher({ ...PRODUCTION_PARAMS, n: 2 ** log2n })
+  )
+)

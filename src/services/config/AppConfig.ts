@@ -26,7 +26,10 @@ const url = (name: string) =>
 
 export const AppConfig = Config.all({
   host: Config.string("HOST").pipe(Config.withDefault("127.0.0.1")),
-  port: Config.port("PORT").pipe(Config.withDefault(3000)),
+  port: Config.integer("PORT").pipe(
+    Config.validate({ message: "PORT must be a port number (0 picks a free one)", validation: (n) => n >= 0 && n <= 65535 }),
+    Config.withDefault(3000)
+  ),
   databaseUrl: url("DATABASE_URL"),
   databasePoolMax: Config.integer("DATABASE_POOL_MAX").pipe(
     Config.validate({ message: "DATABASE_POOL_MAX must be between 1 and 200", validation: (n) => n >= 1 && n <= 200 }),
