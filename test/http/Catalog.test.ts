@@ -160,7 +160,7 @@ describe("catalog over HTTP", () => {
 
         const bad = yield* api.call("PATCH", `/v1/events/${event.id}`, {
           token: owner.token,
-          body: { endsAt: "2020-01-01T00:00:00Z" }
+          body: { endsAt: new Date(Date.parse(event.startsAt) - 3_600_000).toISOString() }
         })
         expect(bad.status).toBe(422)
         expect(bad.body.rule).toBe("ends_before_start")
@@ -175,6 +175,16 @@ describe("catalog over HTTP", () => {
         })
         expect(resized.status).toBe(200)
         expect(resized.body).toMatchObject({ capacity: 25, available: 25, priceMinor: 1200 })
+        yield* api.call("POST", `/v1/events/${event.id}/ticket-types`, {
+          token: owner.token,
+          body: { name: "VIP", priceMinor: 5000, currency: "EUR", capacity: 5 }
+        })
+        const clash = yield* api.call("PATCH", `/v1/events/${event.id}/ticket-types/${type.id}`, {
+          token: owner.token,
+          body: { name: "vip" }
+        })
+        expect(clash.status).toBe(422)
+        expect(clash.body.rule).toBe("duplicate_name")
         const missing = yield* api.call("PATCH", `/v1/events/${event.id}/ticket-types/${crypto.randomUUID()}`, {
           token: owner.token,
           body: { capacity: 1 }

@@ -115,7 +115,19 @@ describe("bad input gets a clear 4xx, never a 5xx", () => {
               expect(reply.status, `${method} ${path} ${JSON.stringify(body)}`).toBeLessThan(500)
               expect(typeof reply.body?._tag, `${method} ${path}`).toBe("string")
             }
-          for (const query of ["limit=0", "limit=1000", "limit=abc", "from=yesterday", "cursor=%00%01", "q=%25%5F"]) {
+          const forgedCursors = [
+            `+275760-09-13T00:00:00.000Z|${crypto.randomUUID()}`,
+            `2027-01-01T00:00:00.000Z|${"-".repeat(36)}`
+          ].map((text) => `cursor=${btoa(text).replaceAll("=", "")}`)
+          for (const query of [
+            "limit=0",
+            "limit=1000",
+            "limit=abc",
+            "from=yesterday",
+            "cursor=%00%01",
+            "q=%25%5F",
+            ...forgedCursors
+          ]) {
             const reply = yield* api.call("GET", `/v1/events?${query}`)
             expect(reply.status, query).toBeLessThan(500)
           }

@@ -8,7 +8,7 @@ import type { TicketType } from "./TicketType.ts"
 /** Pure rules of the catalog: every function decides, none performs I/O. */
 
 const MAX_EVENT_LENGTH_MS = 366 * 24 * 3600 * 1000
-const MAX_YEARS_AHEAD_MS = 10 * 366 * 24 * 3600 * 1000
+const MAX_YEARS_AHEAD = 10
 
 export const violationOf = (rule: string, message: string) => new EventRuleViolation({ rule, message })
 const violation = (rule: string, message: string) => Either.left(violationOf(rule, message))
@@ -24,8 +24,9 @@ export const isPubliclyVisible = (event: Event): boolean => event.status !== "dr
 export const validateSchedule = (s: Schedule, now: Date): Either.Either<Schedule, EventRuleViolation> => {
   const start = s.startsAt.getTime()
   const end = endOf(s).getTime()
-  if (start - now.getTime() > MAX_YEARS_AHEAD_MS)
-    return violation("starts_too_far", "startsAt is more than ten years ahead")
+  const limit = new Date(now)
+  limit.setUTCFullYear(limit.getUTCFullYear() + MAX_YEARS_AHEAD)
+  if (start > limit.getTime()) return violation("starts_too_far", "startsAt is more than ten years ahead")
   if (s.endsAt !== null && s.endsAt.getTime() <= start)
     return violation("ends_before_start", "endsAt must be after startsAt")
   if (end - start > MAX_EVENT_LENGTH_MS) return violation("too_long", "an event may last at most 366 days")
@@ -50,6 +51,8 @@ export const createDraft = (
   now: Date
 ): Either.Either<Event, EventRuleViolation> => {
   if (input.startsAt.getTime() <= now.getTime()) return violation("starts_in_past", "startsAt must be in the future")
+  if (input.salesEndAt !== null && input.salesEndAt.getTime() <= now.getTime())
+    return violation("sales_closed", "salesEndAt is already past")
   return Either.map(
     validateSchedule(input, now),
     () =>
@@ -78,6 +81,8 @@ export const applyEdit = (event: Event, patch: EventPatch, now: Date): Either.Ei
   const next: DraftInput = { ...pickEvent(event), ...definedOnly(patch) }
   if (patch.startsAt !== undefined && patch.startsAt.getTime() <= now.getTime())
     return violation("starts_in_past", "startsAt must be in the future")
+  if (patch.endsAt != null && patch.endsAt.getTime() <= now.getTime())
+    return violation("ends_in_past", "endsAt must be in the future")
   return Either.map(validateSchedule(next, now), () => new Event({ ...event, ...next, updatedAt: now }))
 }
 
@@ -118,10 +123,18 @@ export const checkNewTicketType = (
   const other = existing.find((t) => t.currency !== candidate.currency)
   if (other)
     return violation("currency_mismatch", `this event sells in ${other.currency}; every ticket type must use it`)
-  if (existing.some((t) => t.name.toLowerCase() === candidate.name.toLowerCase()))
-    return violation("duplicate_name", `a ticket type named "${candidate.name}" already exists`)
-  return Either.right(undefined)
+  return checkTicketTypeName(existing, candidate.name)
 }
+
+/** Ticket-type names are unique per event, compared without regard to case. */
+export const checkTicketTypeName = (
+  existing: ReadonlyArray<TicketType>,
+  name: string,
+  except?: string
+): Either.Either<void, EventRuleViolation> =>
+  existing.some((t) => t.id !== except && t.name.toLowerCase() === name.toLowerCase())
+    ? violation("duplicate_name", `a ticket type named "${name}" already exists`)
+    : Either.right(undefined)
 
 /** Capacity can move freely above what is committed (held + sold), never below it. */
 export const checkCapacityChange = (

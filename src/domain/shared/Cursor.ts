@@ -1,4 +1,8 @@
-import { Option } from "effect"
+import { Option, Schema } from "effect"
+
+const isUuid = Schema.is(Schema.UUID)
+/** PostgreSQL's timestamptz range is narrower than JavaScript's Date: keep cursors inside years 1–9999. */
+const inRange = (at: Date) => at.getUTCFullYear() >= 1 && at.getUTCFullYear() <= 9999
 
 /** Keyset position (startsAt, id), encoded as an opaque URL-safe string. */
 export interface KeysetPosition {
@@ -13,7 +17,7 @@ export const decodeCursor = (cursor: string): Option.Option<KeysetPosition> => {
   try {
     const [iso, id] = atob(cursor.replaceAll("-", "+").replaceAll("_", "/")).split("|")
     const at = new Date(iso ?? "")
-    if (Number.isNaN(at.getTime()) || id === undefined || !/^[0-9a-f-]{36}$/i.test(id)) return Option.none()
+    if (Number.isNaN(at.getTime()) || !inRange(at) || id === undefined || !isUuid(id)) return Option.none()
     return Option.some({ at, id })
   } catch {
     return Option.none()

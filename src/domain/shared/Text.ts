@@ -1,4 +1,4 @@
-import { Schema } from "effect"
+import { ParseResult, Schema } from "effect"
 
 /** A trimmed, non-empty string with an upper bound: what every name and title is. */
 export const BoundedText = (max: number) =>
@@ -7,21 +7,25 @@ export const BoundedText = (max: number) =>
     Schema.maxLength(max, { message: () => `must be at most ${max} characters` })
   )
 
-/** An IANA time zone name that the runtime knows (Europe/Paris, America/New_York). */
-export const TimeZoneName = Schema.String.pipe(
-  Schema.filter(
-    (name) => {
-      try {
-        new Intl.DateTimeFormat("en", { timeZone: name })
-        return name.length > 0
-      } catch {
-        return false
-      }
-    },
-    { message: () => "must be an IANA time zone name such as Europe/Paris" }
-  ),
-  Schema.annotations({ description: "IANA time zone name", examples: ["Europe/Paris"] })
-)
+const canonicalZone = (name: string): string | undefined => {
+  try {
+    return name.length > 0 ? new Intl.DateTimeFormat("en", { timeZone: name }).resolvedOptions().timeZone : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** An IANA time zone name that the runtime knows, stored in its canonical spelling (europe/paris → Europe/Paris). */
+export const TimeZoneName = Schema.transformOrFail(Schema.String, Schema.String, {
+  strict: true,
+  decode: (name, _, ast) => {
+    const canonical = canonicalZone(name)
+    return canonical === undefined
+      ? ParseResult.fail(new ParseResult.Type(ast, name, "must be an IANA time zone name such as Europe/Paris"))
+      : ParseResult.succeed(canonical)
+  },
+  encode: ParseResult.succeed
+}).annotations({ description: "IANA time zone name", examples: ["Europe/Paris"] })
 
 /** An instant, written as an ISO 8601 string with a zone offset. */
 export const Instant = Schema.String.pipe(

@@ -103,9 +103,11 @@ export class Catalog extends Effect.Service<Catalog>()("goticket/Catalog", {
         return yield* Effect.fail(
           Rules.violationOf("event_closed", `ticket types of a ${status} event can no longer be changed`)
         )
-      const current = (yield* events.listTicketTypes(eventId)).find((t) => t.id === ticketTypeId)
+      const ticketTypes = yield* events.listTicketTypes(eventId)
+      const current = ticketTypes.find((t) => t.id === ticketTypeId)
       if (!current) return yield* new TicketTypeNotFound({ message: `No ticket type ${ticketTypeId} in this event` })
       if (change.capacity !== undefined) yield* orFail(Rules.checkCapacityChange(current, change.capacity))
+      if (change.name !== undefined) yield* orFail(Rules.checkTicketTypeName(ticketTypes, change.name, ticketTypeId))
       const updated = yield* events.updateTicketType(ticketTypeId, change)
       return yield* Option.match(updated, {
         onNone: () => Effect.fail(new TicketTypeNotFound({ message: `No ticket type ${ticketTypeId} in this event` })),

@@ -27,7 +27,10 @@ const url = (name: string) =>
 export const AppConfig = Config.all({
   host: Config.string("HOST").pipe(Config.withDefault("127.0.0.1")),
   port: Config.integer("PORT").pipe(
-    Config.validate({ message: "PORT must be a port number (0 picks a free one)", validation: (n) => n >= 0 && n <= 65535 }),
+    Config.validate({
+      message: "PORT must be a port number (0 picks a free one)",
+      validation: (n) => n >= 0 && n <= 65535
+    }),
     Config.withDefault(3000)
   ),
   databaseUrl: url("DATABASE_URL"),
