@@ -10,15 +10,21 @@ import { Catalog } from "./services/catalog/Catalog.ts"
 import { EventRepositoryPg } from "./services/catalog/EventRepositoryPg.ts"
 import { AppConfig } from "./services/config/AppConfig.ts"
 import { TracingLive } from "./services/observability/Tracing.ts"
+import { CatalogSnapshots } from "./services/reservations/CatalogSnapshots.ts"
+import { ExpiryWorkerLive } from "./services/reservations/ExpiryWorker.ts"
+import { InventoryCacheLive } from "./services/reservations/InventoryCacheLive.ts"
+import { ReservationRepositoryPg } from "./services/reservations/ReservationRepositoryPg.ts"
+import { Reservations } from "./services/reservations/Reservations.ts"
 import { seedDemo } from "./services/seed/DemoSeed.ts"
 import { DatabaseLive } from "./services/sql/Database.ts"
 
 /** The PostgreSQL adapters of every repository port. */
-export const RepositoriesPg = Layer.mergeAll(UserRepositoryPg, EventRepositoryPg)
+export const RepositoriesPg = Layer.mergeAll(UserRepositoryPg, EventRepositoryPg, ReservationRepositoryPg)
 
 /** Application services over their ports. */
-export const ServicesLive = Layer.mergeAll(Accounts.Default, Catalog.Default).pipe(
-  Layer.provideMerge(Layer.mergeAll(JwtAccessTokensLive, ScryptPasswordHasher))
+export const ServicesLive = Layer.mergeAll(Accounts.Default, Catalog.Default, Reservations.Default).pipe(
+  Layer.provideMerge(CatalogSnapshots.Default),
+  Layer.provideMerge(Layer.mergeAll(JwtAccessTokensLive, ScryptPasswordHasher, InventoryCacheLive))
 )
 
 /** Start-up tasks: the configured admin account, and the demo event (default on the embedded database). */
@@ -37,7 +43,7 @@ export const StartupTasks = Layer.effectDiscard(
 
 /** The whole service over a given database layer (the real one in production, a test database in tests). */
 export const applicationOver = <E>(database: Layer.Layer<SqlClient.SqlClient, E>) =>
-  Layer.mergeAll(HttpAppLive, AnnounceAddress, StartupTasks).pipe(
+  Layer.mergeAll(HttpAppLive, AnnounceAddress, StartupTasks, ExpiryWorkerLive).pipe(
     Layer.provideMerge(NodeServerLive),
     Layer.provideMerge(ServicesLive),
     Layer.provideMerge(RepositoriesPg),

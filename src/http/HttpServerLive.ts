@@ -9,13 +9,14 @@ import { AuthLive, MeLive } from "./handlers/AuthLive.ts"
 import { EventsLive } from "./handlers/EventsLive.ts"
 import { HealthLive } from "./handlers/HealthLive.ts"
 import { OrganizerLive } from "./handlers/OrganizerLive.ts"
+import { ReservationsLive } from "./handlers/ReservationsLive.ts"
 import { errorTranslation, requestLogging } from "./RequestPipeline.ts"
 
 /** In-flight requests get this long to finish after SIGTERM before their connections are cut. */
 const SHUTDOWN_GRACE_MS = 10_000
 
 export const ApiLive = HttpApiBuilder.api(GoTicketApi).pipe(
-  Layer.provide([HealthLive, AuthLive, MeLive, EventsLive, OrganizerLive]),
+  Layer.provide([HealthLive, AuthLive, MeLive, EventsLive, OrganizerLive, ReservationsLive]),
   Layer.provide([AuthenticationLive, OptionalAuthenticationLive, RouteTaggerLive])
 )
 

@@ -18,3 +18,6 @@ export type SectionId = typeof SectionId.Type
 
 export const SeatId = uuid("SeatId")
 export type SeatId = typeof SeatId.Type
+
+export const ReservationId = uuid("ReservationId")
+export type ReservationId = typeof ReservationId.Type

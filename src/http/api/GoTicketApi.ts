@@ -4,6 +4,7 @@ import { EventsApi } from "./EventsApi.ts"
 import { InternalServerError, MalformedRequest, PayloadTooLarge } from "./errors.ts"
 import { HealthApi } from "./HealthApi.ts"
 import { OrganizerApi } from "./OrganizerApi.ts"
+import { ReservationsApi } from "./ReservationsApi.ts"
 
 /** The public REST contract. Handlers live in src/http/handlers; the OpenAPI document is derived from this. */
 export class GoTicketApi extends HttpApi.make("goticket")
@@ -12,6 +13,7 @@ export class GoTicketApi extends HttpApi.make("goticket")
   .add(MeApi)
   .add(EventsApi)
   .add(OrganizerApi)
+  .add(ReservationsApi)
   .addError(MalformedRequest)
   .addError(PayloadTooLarge)
   .addError(InternalServerError)

@@ -1,16 +1,43 @@
-import { HttpApiBuilder } from "@effect/platform"
-import { Clock, Effect } from "effect"
+import { HttpApiBuilder, HttpServerResponse } from "@effect/platform"
+import { Clock, Effect, Option, Schema } from "effect"
+import { type CachedView, InventoryCache } from "../../domain/reservations/InventoryCache.ts"
 import { Catalog } from "../../services/catalog/Catalog.ts"
 import { MaybeActor } from "../api/Authentication.ts"
 import { GoTicketApi } from "../api/GoTicketApi.ts"
+import { EventDetailView, SeatMapView } from "../api/views.ts"
 import { eventView, seatMapView, ticketTypeView } from "./views.ts"
 
 export const DEFAULT_PAGE_SIZE = 20
 export const currentDate = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
 
+const encodeDetail = Schema.encodeSync(EventDetailView)
+const encodeSeats = Schema.encodeSync(SeatMapView)
+
 export const EventsLive = HttpApiBuilder.group(GoTicketApi, "events", (handlers) =>
   Effect.gen(function* () {
     const catalog = yield* Catalog
+    const cache = yield* InventoryCache
+
+    /**
+     * Public views are the same for every anonymous caller: served from the inventory cache, which every change
+     * to the event or its inventory invalidates. Callers with a token may see drafts, so they skip the cache.
+     */
+    const cachedForAnonymous = <A, I, E, R>(
+      actor: Option.Option<unknown>,
+      eventId: string,
+      view: CachedView,
+      encode: (a: A) => I,
+      compute: () => Effect.Effect<A, E, R>
+    ): Effect.Effect<A | HttpServerResponse.HttpServerResponse, E, R> => {
+      if (Option.isSome(actor)) return compute()
+      return Effect.flatMap(
+        cache.getView(eventId, view),
+        (hit): Effect.Effect<A | HttpServerResponse.HttpServerResponse, E, R> =>
+          Option.isSome(hit)
+            ? Effect.succeed(HttpServerResponse.text(hit.value, { contentType: "application/json" }))
+            : Effect.tap(compute(), (value) => cache.putView(eventId, view, JSON.stringify(encode(value))))
+      )
+    }
     return handlers
       .handle("browse", ({ urlParams }) =>
         Effect.gen(function* () {
@@ -27,13 +54,20 @@ export const EventsLive = HttpApiBuilder.group(GoTicketApi, "events", (handlers)
       )
       .handle("get", ({ path }) =>
         Effect.gen(function* () {
-          const { event, ticketTypes } = yield* catalog.details(yield* MaybeActor, path.eventId)
-          return { ...eventView(event, yield* currentDate), ticketTypes: ticketTypes.map(ticketTypeView) }
+          const actor = yield* MaybeActor
+          return yield* cachedForAnonymous(actor, path.eventId, "detail", encodeDetail, () =>
+            Effect.gen(function* () {
+              const { event, ticketTypes } = yield* catalog.details(actor, path.eventId)
+              return { ...eventView(event, yield* currentDate), ticketTypes: ticketTypes.map(ticketTypeView) }
+            })
+          )
         })
       )
       .handle("seats", ({ path }) =>
-        Effect.flatMap(MaybeActor, (actor) => catalog.seatMap(actor, path.eventId)).pipe(
-          Effect.map((map) => seatMapView(path.eventId, map))
+        Effect.flatMap(MaybeActor, (actor) =>
+          cachedForAnonymous(actor, path.eventId, "seats", encodeSeats, () =>
+            Effect.map(catalog.seatMap(actor, path.eventId), (map) => seatMapView(path.eventId, map))
+          )
         )
       )
   })

@@ -10,6 +10,7 @@ import * as Rules from "../../domain/catalog/EventRules.ts"
 import { EventNotFound, TicketTypeNotFound } from "../../domain/catalog/errors.ts"
 import { MAX_SEATS_PER_EVENT, Seat, type SeatingPlan, Section } from "../../domain/catalog/Seating.ts"
 import { DEFAULT_MAX_PER_ORDER, TicketType } from "../../domain/catalog/TicketType.ts"
+import { InventoryCache } from "../../domain/reservations/InventoryCache.ts"
 import type { EventId, SeatId, SectionId, TicketTypeId } from "../../domain/shared/Ids.ts"
 import type { Currency } from "../../domain/shared/Money.ts"
 
@@ -30,6 +31,12 @@ export class Catalog extends Effect.Service<Catalog>()("goticket/Catalog", {
   effect: Effect.gen(function* () {
     const events = yield* EventRepository
     const users = yield* UserRepository
+    const cache = yield* InventoryCache
+    /** Every change to an event's details or inventory makes its cached public views stale. */
+    const changed =
+      (eventId: EventId) =>
+      <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+        Effect.tap(effect, () => cache.invalidate(eventId))
 
     /** Loads an event the actor may manage. Someone else's draft is not found; someone else's public event is forbidden. */
     const manageable = (actor: Actor, eventId: EventId) =>
@@ -62,7 +69,7 @@ export class Catalog extends Effect.Service<Catalog>()("goticket/Catalog", {
       patch: Rules.EventPatch
     ) {
       const event = yield* manageable(actor, eventId)
-      return yield* events.update(yield* orFail(Rules.applyEdit(event, patch, yield* now)))
+      return yield* events.update(yield* orFail(Rules.applyEdit(event, patch, yield* now))).pipe(changed(eventId))
     })
 
     const addTicketType = Effect.fn("Catalog.addTicketType")(function* (
@@ -87,7 +94,7 @@ export class Catalog extends Effect.Service<Catalog>()("goticket/Catalog", {
         sold: 0,
         createdAt: at
       })
-      yield* events.insertTicketType(ticketType)
+      yield* events.insertTicketType(ticketType).pipe(changed(eventId))
       return ticketType
     })
 
@@ -108,7 +115,7 @@ export class Catalog extends Effect.Service<Catalog>()("goticket/Catalog", {
       if (!current) return yield* new TicketTypeNotFound({ message: `No ticket type ${ticketTypeId} in this event` })
       if (change.capacity !== undefined) yield* orFail(Rules.checkCapacityChange(current, change.capacity))
       if (change.name !== undefined) yield* orFail(Rules.checkTicketTypeName(ticketTypes, change.name, ticketTypeId))
-      const updated = yield* events.updateTicketType(ticketTypeId, change)
+      const updated = yield* events.updateTicketType(ticketTypeId, change).pipe(changed(eventId))
       return yield* Option.match(updated, {
         onNone: () => Effect.fail(new TicketTypeNotFound({ message: `No ticket type ${ticketTypeId} in this event` })),
         onSome: Effect.succeed
@@ -146,19 +153,19 @@ export class Catalog extends Effect.Service<Catalog>()("goticket/Catalog", {
               )
             )
       }
-      yield* events.replaceSeating(eventId, sections, seats)
+      yield* events.replaceSeating(eventId, sections, seats).pipe(changed(eventId))
       return yield* events.listTicketTypes(eventId)
     })
 
     const publish = Effect.fn("Catalog.publish")(function* (actor: Actor, eventId: EventId) {
       const event = yield* manageable(actor, eventId)
       const ticketTypes = yield* events.listTicketTypes(eventId)
-      return yield* events.update(yield* orFail(Rules.publish(event, ticketTypes, yield* now)))
+      return yield* events.update(yield* orFail(Rules.publish(event, ticketTypes, yield* now))).pipe(changed(eventId))
     })
 
     const cancel = Effect.fn("Catalog.cancel")(function* (actor: Actor, eventId: EventId) {
       const event = yield* manageable(actor, eventId)
-      return yield* events.update(yield* orFail(Rules.cancel(event, yield* now)))
+      return yield* events.update(yield* orFail(Rules.cancel(event, yield* now))).pipe(changed(eventId))
     })
 
     const grantStaff = Effect.fn("Catalog.grantStaff")(function* (actor: Actor, eventId: EventId, email: Email) {

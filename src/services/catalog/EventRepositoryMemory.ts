@@ -4,18 +4,12 @@ import { UserRepository } from "../../domain/accounts/UserRepository.ts"
 import { Event } from "../../domain/catalog/Event.ts"
 import { EventRepository, type EventRepositoryShape } from "../../domain/catalog/EventRepository.ts"
 import { CapacityBelowCommitted, EventChangedConcurrently } from "../../domain/catalog/errors.ts"
-import type { Seat, Section } from "../../domain/catalog/Seating.ts"
 import { TicketType } from "../../domain/catalog/TicketType.ts"
 import { decodeCursor, encodeCursor, isAfter } from "../../domain/shared/Cursor.ts"
 import type { PageOf } from "../../domain/shared/Page.ts"
+import { MemoryStore, MemoryStoreLive, type MemoryTables } from "../memory/MemoryStore.ts"
 
-interface State {
-  readonly events: ReadonlyMap<string, Event>
-  readonly ticketTypes: ReadonlyMap<string, TicketType>
-  readonly sections: ReadonlyMap<string, ReadonlyArray<Section>>
-  readonly seats: ReadonlyMap<string, ReadonlyArray<Seat>>
-  readonly staff: ReadonlyMap<string, ReadonlyArray<{ readonly userId: string; readonly grantedAt: Date }>>
-}
+type State = MemoryTables
 
 const byStartThenId = (a: Event, b: Event) =>
   a.startsAt.getTime() - b.startsAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
@@ -32,18 +26,12 @@ const paginate = (events: ReadonlyArray<Event>, cursor: string | undefined, limi
   return { items, nextCursor: sorted.length > limit && last ? encodeCursor({ at: last.startsAt, id: last.id }) : null }
 }
 
-/** The in-memory twin of EventRepositoryPg: same contract, one Ref holding every table. Needs a UserRepository for staff. */
+/** The in-memory twin of EventRepositoryPg: same contract, over the shared MemoryStore. Needs a UserRepository for staff. */
 export const EventRepositoryMemory = Layer.effect(
   EventRepository,
   Effect.gen(function* () {
     const users = yield* UserRepository
-    const state = yield* Ref.make<State>({
-      events: new Map(),
-      ticketTypes: new Map(),
-      sections: new Map(),
-      seats: new Map(),
-      staff: new Map()
-    })
+    const state = yield* MemoryStore
     const typesOf = (s: State, eventId: string) =>
       [...s.ticketTypes.values()]
         .filter((t) => t.eventId === eventId)
@@ -184,4 +172,4 @@ export const EventRepositoryMemory = Layer.effect(
     }
     return repository
   })
-)
+).pipe(Layer.provide(MemoryStoreLive))

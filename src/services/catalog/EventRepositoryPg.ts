@@ -241,6 +241,9 @@ export const EventRepositoryPg = Layer.effect(
                 status: s.status
               }))
             )}`
+          yield* sql`UPDATE seats s SET row_size = c.n
+            FROM (SELECT section_id, row_position, count(*)::int AS n FROM seats WHERE event_id = ${eventId} GROUP BY 1, 2) c
+            WHERE s.event_id = ${eventId} AND s.section_id = c.section_id AND s.row_position = c.row_position`
           yield* sql`UPDATE ticket_types t SET
               capacity = CASE WHEN c.n > 0 THEN c.n WHEN t.seated THEN 0 ELSE t.capacity END,
               seated = c.n > 0

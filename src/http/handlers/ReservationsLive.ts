@@ -1,0 +1,42 @@
+import { HttpApiBuilder } from "@effect/platform"
+import { Effect } from "effect"
+import { CurrentActor } from "../../domain/accounts/Actor.ts"
+import type { Reservation } from "../../domain/reservations/Reservation.ts"
+import { Reservations } from "../../services/reservations/Reservations.ts"
+import { GoTicketApi } from "../api/GoTicketApi.ts"
+import type { ReservationView } from "../api/ReservationsApi.ts"
+
+export const reservationView = (r: Reservation): typeof ReservationView.Type => ({
+  id: r.id,
+  eventId: r.eventId,
+  status: r.status,
+  expiresAt: r.expiresAt,
+  createdAt: r.createdAt,
+  tickets: r.tickets,
+  items: r.items,
+  seats: r.seats,
+  totalMinor: r.totalMinor,
+  currency: r.currency
+})
+
+export const ReservationsLive = HttpApiBuilder.group(GoTicketApi, "reservations", (handlers) =>
+  Effect.gen(function* () {
+    const reservations = yield* Reservations
+    return handlers
+      .handle("hold", ({ headers, payload }) =>
+        Effect.flatMap(CurrentActor, (actor) => reservations.hold(actor, payload, headers["idempotency-key"])).pipe(
+          Effect.map(({ reservation }) => reservationView(reservation))
+        )
+      )
+      .handle("get", ({ path }) =>
+        Effect.flatMap(CurrentActor, (actor) => reservations.get(actor, path.reservationId)).pipe(
+          Effect.map(reservationView)
+        )
+      )
+      .handle("release", ({ path }) =>
+        Effect.flatMap(CurrentActor, (actor) => reservations.release(actor, path.reservationId)).pipe(
+          Effect.map(reservationView)
+        )
+      )
+  })
+)

@@ -1,0 +1,45 @@
+import { Context, Layer, Ref } from "effect"
+import type { Event } from "../../domain/catalog/Event.ts"
+import type { Seat, Section } from "../../domain/catalog/Seating.ts"
+import type { TicketType } from "../../domain/catalog/TicketType.ts"
+import type { Reservation } from "../../domain/reservations/Reservation.ts"
+
+/**
+ * The in-memory adapters' database: every table in one Ref, so that a hold can change ticket types, seats and
+ * reservations in one atomic step, as a transaction does in PostgreSQL.
+ */
+export interface MemoryTables {
+  readonly events: ReadonlyMap<string, Event>
+  readonly ticketTypes: ReadonlyMap<string, TicketType>
+  readonly sections: ReadonlyMap<string, ReadonlyArray<Section>>
+  /** Seats per event id. */
+  readonly seats: ReadonlyMap<string, ReadonlyArray<Seat>>
+  readonly staff: ReadonlyMap<string, ReadonlyArray<{ readonly userId: string; readonly grantedAt: Date }>>
+  readonly reservations: ReadonlyMap<string, Reservation>
+  /** Seat id → the active hold that holds it. */
+  readonly seatHolders: ReadonlyMap<string, string>
+  /** `${customerId}:${eventId}` → tickets held or bought. */
+  readonly customerTickets: ReadonlyMap<string, number>
+  /** `${userId}:${scope}:${key}` → what the key created. */
+  readonly idempotencyKeys: ReadonlyMap<
+    string,
+    { readonly requestHash: string; readonly resourceId: string; readonly expiresAt: Date }
+  >
+}
+
+export const emptyTables = (): MemoryTables => ({
+  events: new Map(),
+  ticketTypes: new Map(),
+  sections: new Map(),
+  seats: new Map(),
+  staff: new Map(),
+  reservations: new Map(),
+  seatHolders: new Map(),
+  customerTickets: new Map(),
+  idempotencyKeys: new Map()
+})
+
+export class MemoryStore extends Context.Tag("goticket/MemoryStore")<MemoryStore, Ref.Ref<MemoryTables>>() {}
+
+/** One store per build: adapters built together share it (layers are memoised by reference). */
+export const MemoryStoreLive = Layer.effect(MemoryStore, Ref.make(emptyTables()))

@@ -1,0 +1,25 @@
+import { Context, Effect, Layer, Redacted } from "effect"
+import { Redis } from "ioredis"
+
+/** One ioredis connection per process, closed with the layer. Commands fail fast instead of queueing while down. */
+export class RedisClient extends Context.Tag("goticket/RedisClient")<RedisClient, Redis>() {}
+
+export const redisClientLayer = (url: Redacted.Redacted) =>
+  Layer.scoped(
+    RedisClient,
+    Effect.acquireRelease(
+      Effect.sync(() => {
+        const client = new Redis(Redacted.value(url), {
+          enableOfflineQueue: false,
+          maxRetriesPerRequest: 1,
+          connectTimeout: 2_000,
+          commandTimeout: 250,
+          retryStrategy: (times) => Math.min(times * 200, 2_000)
+        })
+        // Connection errors are expected while Redis is down; callers fall back to PostgreSQL.
+        client.on("error", () => {})
+        return client
+      }),
+      (client) => Effect.promise(() => client.quit().catch(() => client.disconnect()))
+    )
+  )

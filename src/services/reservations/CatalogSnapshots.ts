@@ -1,0 +1,33 @@
+import { Cache, Duration, Effect, Option } from "effect"
+import type { Event } from "../../domain/catalog/Event.ts"
+import { EventRepository } from "../../domain/catalog/EventRepository.ts"
+import type { TicketType } from "../../domain/catalog/TicketType.ts"
+import type { EventId } from "../../domain/shared/Ids.ts"
+
+export interface CatalogSnapshot {
+  readonly event: Event
+  readonly ticketTypes: ReadonlyArray<TicketType>
+}
+
+/**
+ * What the hold path reads about an event (status, sales window, ticket types, prices, limits), kept in process for a
+ * second: a flash sale reads it thousands of times per second and it almost never changes. PostgreSQL re-checks
+ * what matters (on sale, capacity) inside the hold itself, and a refusal is re-planned on a fresh snapshot, so a
+ * stale snapshot can delay a sale by at most that second, never oversell.
+ */
+export class CatalogSnapshots extends Effect.Service<CatalogSnapshots>()("goticket/CatalogSnapshots", {
+  effect: Effect.gen(function* () {
+    const events = yield* EventRepository
+    const load = (eventId: EventId) =>
+      Effect.gen(function* () {
+        const event = yield* events.findById(eventId)
+        if (Option.isNone(event)) return Option.none<CatalogSnapshot>()
+        return Option.some({ event: event.value, ticketTypes: yield* events.listTicketTypes(eventId) })
+      })
+    const cache = yield* Cache.make({ capacity: 10_000, timeToLive: Duration.seconds(1), lookup: load })
+    return {
+      get: (eventId: EventId) => cache.get(eventId),
+      fresh: (eventId: EventId) => Effect.zipRight(cache.invalidate(eventId), cache.get(eventId))
+    } as const
+  })
+}) {}

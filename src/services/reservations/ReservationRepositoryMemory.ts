@@ -1,0 +1,237 @@
+import { Clock, Effect, Layer, Option, Ref } from "effect"
+import { Seat } from "../../domain/catalog/Seating.ts"
+import { TicketType } from "../../domain/catalog/TicketType.ts"
+import type { SeatCandidate } from "../../domain/reservations/BestAvailable.ts"
+import { notOnSale, salesClosed, seatUnavailable, soldOut } from "../../domain/reservations/errors.ts"
+import { customerLimitExceeded } from "../../domain/reservations/HoldRules.ts"
+import { Reservation } from "../../domain/reservations/Reservation.ts"
+import {
+  type EndedHold,
+  type PlaceHold,
+  type PlaceOutcome,
+  ReservationRepository
+} from "../../domain/reservations/ReservationRepository.ts"
+import type { ReservationId, TicketTypeId } from "../../domain/shared/Ids.ts"
+import { MemoryStore, MemoryStoreLive, type MemoryTables } from "../memory/MemoryStore.ts"
+
+type Step = readonly [PlaceOutcome, MemoryTables]
+
+/** What place_hold does in PostgreSQL, as one atomic step over the in-memory tables. */
+const placeIn = (s: MemoryTables, hold: PlaceHold, now: Date): Step => {
+  const refuse = (reason: Extract<PlaceOutcome, { _tag: "Refused" }>["reason"]): Step => [
+    { _tag: "Refused", reason },
+    s
+  ]
+  const keyId = hold.idempotency ? `${hold.customerId}:reservation:${hold.idempotency.key}` : undefined
+  const existingKey = keyId ? s.idempotencyKeys.get(keyId) : undefined
+  if (existingKey && existingKey.expiresAt.getTime() > now.getTime())
+    return existingKey.requestHash === hold.idempotency?.requestHash
+      ? [{ _tag: "Replayed", reservationId: existingKey.resourceId as ReservationId }, s]
+      : [{ _tag: "KeyReused" }, s]
+
+  const event = s.events.get(hold.eventId)
+  const end = event ? (event.endsAt ?? event.startsAt) : undefined
+  if (!event || !end || event.status !== "published" || end.getTime() <= now.getTime()) return refuse(notOnSale())
+  if (
+    (event.salesStartAt && now.getTime() < event.salesStartAt.getTime()) ||
+    now.getTime() >= (event.salesEndAt ?? end).getTime()
+  )
+    return refuse(salesClosed())
+
+  const counterKey = `${hold.customerId}:${hold.eventId}`
+  const counted = s.customerTickets.get(counterKey) ?? 0
+  const requested = hold.seatIds ? hold.seatIds.length : (hold.items ?? []).reduce((n, i) => n + i.quantity, 0)
+  if (counted + requested > hold.customerLimit) return refuse(customerLimitExceeded(hold.customerLimit))
+
+  const ticketTypes = new Map(s.ticketTypes)
+  let seats = s.seats
+  const seatHolders = new Map(s.seatHolders)
+  const items: Array<{ ticketTypeId: TicketTypeId; quantity: number; unitPriceMinor: number }> = []
+  const reserved: Array<Reservation["seats"][number]> = []
+
+  if (!hold.seatIds) {
+    for (const item of [...(hold.items ?? [])].sort((a, b) => (a.ticketTypeId < b.ticketTypeId ? -1 : 1))) {
+      const type = ticketTypes.get(item.ticketTypeId)
+      if (!type || type.eventId !== hold.eventId || type.seated || type.available < item.quantity)
+        return refuse(soldOut(item.ticketTypeId))
+      ticketTypes.set(type.id, new TicketType({ ...type, held: type.held + item.quantity }, true))
+      items.push({ ticketTypeId: type.id, quantity: item.quantity, unitPriceMinor: type.priceMinor })
+    }
+  } else {
+    const eventSeats = s.seats.get(hold.eventId) ?? []
+    const wanted = new Set(hold.seatIds)
+    const taking = eventSeats.filter((seat) => wanted.has(seat.id) && seat.status === "available")
+    if (taking.length < wanted.size) return refuse(seatUnavailable())
+    const sections = new Map((s.sections.get(hold.eventId) ?? []).map((c) => [c.id as string, c]))
+    for (const seat of taking) {
+      const type = ticketTypes.get(seat.ticketTypeId) as TicketType
+      ticketTypes.set(type.id, new TicketType({ ...type, held: type.held + 1 }, true))
+      seatHolders.set(seat.id, hold.reservationId)
+      reserved.push({
+        seatId: seat.id,
+        ticketTypeId: seat.ticketTypeId,
+        unitPriceMinor: type.priceMinor,
+        section: sections.get(seat.sectionId)?.name ?? "",
+        row: seat.row,
+        label: seat.label
+      })
+    }
+    seats = new Map(s.seats).set(
+      hold.eventId,
+      eventSeats.map((seat) => (wanted.has(seat.id) ? new Seat({ ...seat, status: "held" }, true) : seat))
+    )
+  }
+
+  const anyType = [...ticketTypes.values()].find((t) => t.eventId === hold.eventId) as TicketType
+  const reservation = new Reservation(
+    {
+      id: hold.reservationId,
+      customerId: hold.customerId,
+      eventId: hold.eventId,
+      status: "active",
+      tickets: requested,
+      totalMinor:
+        items.reduce((n, i) => n + i.quantity * i.unitPriceMinor, 0) +
+        reserved.reduce((n, r) => n + r.unitPriceMinor, 0),
+      currency: anyType.currency,
+      expiresAt: hold.expiresAt,
+      createdAt: now,
+      endedAt: null,
+      items: items.sort((a, b) => (a.ticketTypeId < b.ticketTypeId ? -1 : 1)),
+      seats: reserved
+    },
+    true
+  )
+  return [
+    { _tag: "Held", reservationId: hold.reservationId },
+    {
+      ...s,
+      ticketTypes,
+      seats,
+      seatHolders,
+      reservations: new Map(s.reservations).set(reservation.id, reservation),
+      customerTickets: new Map(s.customerTickets).set(counterKey, counted + requested),
+      idempotencyKeys:
+        keyId && hold.idempotency
+          ? new Map(s.idempotencyKeys).set(keyId, {
+              requestHash: hold.idempotency.requestHash,
+              resourceId: hold.reservationId,
+              expiresAt: hold.idempotency.expiresAt
+            })
+          : s.idempotencyKeys
+    }
+  ]
+}
+
+/** What end_holds does: ends the active ones among `ids` and gives back their units and seats. */
+const endIn = (
+  s: MemoryTables,
+  ids: ReadonlyArray<string>,
+  status: "released" | "expired",
+  now: Date,
+  customerId?: string
+): readonly [ReadonlyArray<EndedHold>, MemoryTables] => {
+  const ending = ids
+    .map((id) => s.reservations.get(id))
+    .filter((r): r is Reservation => r !== undefined && r.status === "active")
+    .filter((r) => customerId === undefined || r.customerId === customerId)
+  if (ending.length === 0) return [[], s]
+  const reservations = new Map(s.reservations)
+  const ticketTypes = new Map(s.ticketTypes)
+  const seats = new Map(s.seats)
+  const seatHolders = new Map(s.seatHolders)
+  const customerTickets = new Map(s.customerTickets)
+  const ended: Array<EndedHold> = []
+  for (const r of ending) {
+    reservations.set(r.id, new Reservation({ ...r, status, endedAt: now }, true))
+    const giveBack = [
+      ...r.items.map((i) => [i.ticketTypeId, i.quantity] as const),
+      ...r.seats.map((x) => [x.ticketTypeId, 1] as const)
+    ]
+    for (const [typeId, n] of giveBack) {
+      const type = ticketTypes.get(typeId) as TicketType
+      ticketTypes.set(typeId, new TicketType({ ...type, held: type.held - n }, true))
+    }
+    if (r.seats.length > 0) {
+      const freed = new Set(r.seats.map((x) => x.seatId as string))
+      for (const id of freed) seatHolders.delete(id)
+      seats.set(
+        r.eventId,
+        (seats.get(r.eventId) ?? []).map((seat) =>
+          freed.has(seat.id) ? new Seat({ ...seat, status: "available" }, true) : seat
+        )
+      )
+    }
+    const key = `${r.customerId}:${r.eventId}`
+    customerTickets.set(key, (customerTickets.get(key) ?? 0) - r.tickets)
+    ended.push({ id: r.id, eventId: r.eventId, ticketTypeIds: [...new Set(giveBack.map(([t]) => t as string))] })
+  }
+  return [ended, { ...s, reservations, ticketTypes, seats, seatHolders, customerTickets }]
+}
+
+/** The in-memory twin of ReservationRepositoryPg, over the shared MemoryStore. */
+export const ReservationRepositoryMemory = Layer.effect(
+  ReservationRepository,
+  Effect.gen(function* () {
+    const store = yield* MemoryStore
+    const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
+    return ReservationRepository.of({
+      place: (hold) => Effect.flatMap(now, (at) => Ref.modify(store, (s) => placeIn(s, hold, at))),
+      findById: (id) => Effect.map(Ref.get(store), (s) => Option.fromNullable(s.reservations.get(id))),
+      end: (ids, status, customerId) =>
+        Effect.flatMap(now, (at) => Ref.modify(store, (s) => endIn(s, ids, status, at, customerId))),
+      expireDue: (at, limit) =>
+        Ref.modify(store, (s) => {
+          const due = [...s.reservations.values()]
+            .filter((r) => r.status === "active" && r.expiresAt.getTime() <= at.getTime())
+            .sort((a, b) => a.expiresAt.getTime() - b.expiresAt.getTime())
+            .slice(0, limit)
+          const [ended, next] = endIn(
+            s,
+            due.map((r) => r.id),
+            "expired",
+            at
+          )
+          const maxLagMs = due.reduce((max, r) => Math.max(max, at.getTime() - r.expiresAt.getTime()), 0)
+          return [{ ended, maxLagMs }, next] as const
+        }),
+      availableSeats: (eventId, ticketTypeId, sectionId) =>
+        Effect.map(Ref.get(store), (s) => {
+          const sections = new Map((s.sections.get(eventId) ?? []).map((c) => [c.id as string, c.position]))
+          const all = s.seats.get(eventId) ?? []
+          const rowSizes = new Map<string, number>()
+          for (const seat of all) {
+            const key = `${seat.sectionId}:${seat.rowPosition}`
+            rowSizes.set(key, (rowSizes.get(key) ?? 0) + 1)
+          }
+          return all
+            .filter(
+              (seat) =>
+                seat.status === "available" &&
+                seat.ticketTypeId === ticketTypeId &&
+                (sectionId === undefined || seat.sectionId === sectionId)
+            )
+            .map(
+              (seat): SeatCandidate => ({
+                id: seat.id,
+                sectionPosition: sections.get(seat.sectionId) ?? 0,
+                rowPosition: seat.rowPosition,
+                position: seat.position,
+                rowSize: rowSizes.get(`${seat.sectionId}:${seat.rowPosition}`) ?? 0
+              })
+            )
+            .sort(
+              (a, b) =>
+                a.sectionPosition - b.sectionPosition || a.rowPosition - b.rowPosition || a.position - b.position
+            )
+        }),
+      seatTypes: (eventId, seatIds) =>
+        Effect.map(Ref.get(store), (s) => {
+          const wanted = new Set(seatIds)
+          return (s.seats.get(eventId) ?? [])
+            .filter((seat) => wanted.has(seat.id))
+            .map((seat) => ({ seatId: seat.id as string, ticketTypeId: seat.ticketTypeId as string }))
+        })
+    })
+  })
+).pipe(Layer.provide(MemoryStoreLive))

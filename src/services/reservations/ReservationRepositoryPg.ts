@@ -1,0 +1,195 @@
+import { SqlClient, type SqlError } from "@effect/sql"
+import { Effect, Layer, Option, Schedule } from "effect"
+import type { SeatCandidate } from "../../domain/reservations/BestAvailable.ts"
+import { notOnSale, salesClosed, seatUnavailable, soldOut } from "../../domain/reservations/errors.ts"
+import { customerLimitExceeded } from "../../domain/reservations/HoldRules.ts"
+import { Reservation } from "../../domain/reservations/Reservation.ts"
+import {
+  type EndedHold,
+  type PlaceHold,
+  type PlaceOutcome,
+  ReservationRepository
+} from "../../domain/reservations/ReservationRepository.ts"
+import type { EventId, ReservationId, SeatId, TicketTypeId, UserId } from "../../domain/shared/Ids.ts"
+import type { Currency } from "../../domain/shared/Money.ts"
+
+interface ReservationRow {
+  readonly id: string
+  readonly customerId: string
+  readonly eventId: string
+  readonly status: "active" | "released" | "expired" | "converted"
+  readonly tickets: number
+  readonly totalMinor: string | number
+  readonly currency: string
+  readonly expiresAt: Date
+  readonly createdAt: Date
+  readonly endedAt: Date | null
+  readonly items: ReadonlyArray<{ ticketTypeId: string; quantity: number; unitPriceMinor: number }>
+  readonly seats: ReadonlyArray<{
+    seatId: string
+    ticketTypeId: string
+    unitPriceMinor: number
+    section: string
+    row: string
+    label: string
+  }>
+}
+
+const reservationFromRow = (r: ReservationRow) =>
+  new Reservation(
+    {
+      id: r.id as ReservationId,
+      customerId: r.customerId as UserId,
+      eventId: r.eventId as EventId,
+      status: r.status,
+      tickets: r.tickets,
+      totalMinor: Number(r.totalMinor),
+      currency: r.currency as Currency,
+      expiresAt: r.expiresAt,
+      createdAt: r.createdAt,
+      endedAt: r.endedAt,
+      items: r.items.map((i) => ({ ...i, ticketTypeId: i.ticketTypeId as TicketTypeId })),
+      seats: r.seats.map((s) => ({ ...s, seatId: s.seatId as SeatId, ticketTypeId: s.ticketTypeId as TicketTypeId }))
+    },
+    true
+  )
+
+/** PostgreSQL raises these from place_hold after it changed something, so that the whole hold rolls back. */
+const raised = (error: SqlError.SqlError): string | undefined => {
+  const cause = error.cause as { code?: string; message?: string } | undefined
+  return cause?.code === "P0001" ? cause.message : undefined
+}
+const isRetryable = (error: SqlError.SqlError) => {
+  const code = (error.cause as { code?: string } | undefined)?.code
+  return code === "40P01" || code === "40001" || raised(error) === "idempotency_race"
+}
+
+const uuidArray = (ids: ReadonlyArray<string>) => `{${ids.join(",")}}`
+
+export const ReservationRepositoryPg = Layer.effect(
+  ReservationRepository,
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+
+    const endedDetails = (ids: ReadonlyArray<string>) =>
+      ids.length === 0
+        ? Effect.succeed<ReadonlyArray<EndedHold>>([])
+        : sql<{ id: string; eventId: string; ticketTypeIds: ReadonlyArray<string> }>`
+            SELECT r.id, r.event_id,
+              ARRAY(SELECT i.ticket_type_id FROM reservation_items i WHERE i.reservation_id = r.id
+                    UNION SELECT s.ticket_type_id FROM reservation_seats s WHERE s.reservation_id = r.id) AS ticket_type_ids
+            FROM reservations r WHERE r.id = ANY (${uuidArray(ids)}::uuid[])`.pipe(
+            Effect.map((rows) =>
+              rows.map((r) => ({
+                id: r.id as ReservationId,
+                eventId: r.eventId as EventId,
+                ticketTypeIds: r.ticketTypeIds
+              }))
+            )
+          )
+
+    const placeOnce = (hold: PlaceHold) =>
+      sql<{ outcome: string; reservationId: string | null; detail: string | null }>`
+        SELECT * FROM place_hold(${hold.reservationId}, ${hold.customerId}, ${hold.eventId},
+          ${hold.items ? JSON.stringify(hold.items) : null}::jsonb,
+          ${hold.seatIds ? uuidArray(hold.seatIds) : null}::uuid[],
+          ${hold.expiresAt}, ${hold.customerLimit},
+          ${hold.idempotency?.key ?? null}, ${hold.idempotency?.requestHash ?? null},
+          ${hold.idempotency?.expiresAt ?? null})`
+
+    const place = (hold: PlaceHold): Effect.Effect<PlaceOutcome> =>
+      placeOnce(hold).pipe(
+        Effect.retry({ schedule: Schedule.recurs(3), while: isRetryable }),
+        Effect.map(([row]): PlaceOutcome => {
+          switch (row?.outcome) {
+            case "held":
+              return { _tag: "Held", reservationId: row.reservationId as ReservationId }
+            case "replayed":
+              return { _tag: "Replayed", reservationId: row.reservationId as ReservationId }
+            case "key_reused":
+              return { _tag: "KeyReused" }
+            case "sold_out":
+              return { _tag: "Refused", reason: soldOut(row.detail ?? "") }
+            case "seat_unavailable":
+              return { _tag: "Refused", reason: seatUnavailable() }
+            case "limit_exceeded":
+              return { _tag: "Refused", reason: customerLimitExceeded(hold.customerLimit) }
+            case "sales_closed":
+              return { _tag: "Refused", reason: salesClosed() }
+            default:
+              return { _tag: "Refused", reason: notOnSale() }
+          }
+        }),
+        Effect.catchIf(
+          (e) => raised(e) !== undefined,
+          (e): Effect.Effect<PlaceOutcome> => {
+            const reason = raised(e)
+            const detail = (e.cause as { detail?: string }).detail ?? ""
+            if (reason === "sold_out") return Effect.succeed({ _tag: "Refused", reason: soldOut(detail) })
+            if (reason === "seat_unavailable") return Effect.succeed({ _tag: "Refused", reason: seatUnavailable() })
+            if (reason === "limit_exceeded")
+              return Effect.succeed({ _tag: "Refused", reason: customerLimitExceeded(hold.customerLimit) })
+            return Effect.die(e)
+          }
+        ),
+        Effect.orDie,
+        Effect.withSpan("ReservationRepository.place")
+      )
+
+    return ReservationRepository.of({
+      place,
+      findById: (id) =>
+        sql<ReservationRow>`
+          SELECT r.*,
+            coalesce((SELECT json_agg(json_build_object('ticketTypeId', i.ticket_type_id, 'quantity', i.quantity,
+                        'unitPriceMinor', i.unit_price_minor) ORDER BY i.ticket_type_id)
+                      FROM reservation_items i WHERE i.reservation_id = r.id), '[]') AS items,
+            coalesce((SELECT json_agg(json_build_object('seatId', rs.seat_id, 'ticketTypeId', rs.ticket_type_id,
+                        'unitPriceMinor', rs.unit_price_minor, 'section', c.name, 'row', s.row_label, 'label', s.label)
+                        ORDER BY c.position, s.row_position, s.position)
+                      FROM reservation_seats rs JOIN seats s ON s.id = rs.seat_id JOIN sections c ON c.id = s.section_id
+                      WHERE rs.reservation_id = r.id), '[]') AS seats
+          FROM reservations r WHERE r.id = ${id}`.pipe(
+          Effect.map((rows) => Option.map(Option.fromNullable(rows[0]), reservationFromRow)),
+          Effect.orDie,
+          Effect.withSpan("ReservationRepository.findById")
+        ),
+      end: (ids, status, customerId) =>
+        sql<{
+          id: string
+        }>`SELECT end_holds(${uuidArray(ids)}::uuid[], ${status}, ${customerId ?? null}::uuid, false) AS id`.pipe(
+          Effect.flatMap((rows) => endedDetails(rows.map((r) => r.id))),
+          Effect.orDie,
+          Effect.withSpan("ReservationRepository.end", { attributes: { count: ids.length, status } })
+        ),
+      expireDue: (now, limit) =>
+        Effect.gen(function* () {
+          const rows = yield* sql<{ id: string; expiresAt: Date }>`
+            WITH ended AS (
+              SELECT end_holds(ARRAY(SELECT id FROM reservations WHERE status = 'active' AND expires_at <= ${now}
+                                     ORDER BY expires_at LIMIT ${limit}), 'expired', NULL, true) AS id)
+            SELECT r.id, r.expires_at FROM reservations r JOIN ended USING (id)`
+          const ended = yield* endedDetails(rows.map((r) => r.id))
+          const maxLagMs = rows.reduce((max, r) => Math.max(max, now.getTime() - r.expiresAt.getTime()), 0)
+          return { ended, maxLagMs }
+        }).pipe(Effect.orDie, Effect.withSpan("ReservationRepository.expireDue")),
+      availableSeats: (eventId, ticketTypeId, sectionId) =>
+        sql<SeatCandidate>`
+          SELECT s.id, c.position AS section_position, s.row_position, s.position, s.row_size
+          FROM seats s JOIN sections c ON c.id = s.section_id
+          WHERE s.event_id = ${eventId} AND s.ticket_type_id = ${ticketTypeId} AND s.status = 'available'
+            ${sectionId ? sql`AND s.section_id = ${sectionId}` : sql``}
+          ORDER BY c.position, s.row_position, s.position`.pipe(
+          Effect.orDie,
+          Effect.withSpan("ReservationRepository.availableSeats")
+        ),
+      seatTypes: (eventId, seatIds) =>
+        sql<{ seatId: string; ticketTypeId: string }>`
+          SELECT id AS seat_id, ticket_type_id FROM seats
+          WHERE event_id = ${eventId} AND id = ANY (${uuidArray(seatIds)}::uuid[])`.pipe(
+          Effect.orDie,
+          Effect.withSpan("ReservationRepository.seatTypes")
+        )
+    })
+  })
+)

@@ -1,0 +1,216 @@
+import { createHash } from "node:crypto"
+import { Clock, Effect, Either, Option } from "effect"
+import type { Actor } from "../../domain/accounts/Actor.ts"
+import { canView } from "../../domain/catalog/EventAccess.ts"
+import { EventNotFound } from "../../domain/catalog/errors.ts"
+import { chooseSeats } from "../../domain/reservations/BestAvailable.ts"
+import {
+  type HoldRefused,
+  IdempotencyKeyReused,
+  ReservationNotFound,
+  seatUnavailable,
+  soldOut
+} from "../../domain/reservations/errors.ts"
+import type { HoldRequest } from "../../domain/reservations/HoldRequest.ts"
+import { checkSeatsPerType, type PlannedHold, planHold } from "../../domain/reservations/HoldRules.ts"
+import { InventoryCache } from "../../domain/reservations/InventoryCache.ts"
+import type { Reservation } from "../../domain/reservations/Reservation.ts"
+import {
+  type EndedHold,
+  type PlaceHold,
+  ReservationRepository
+} from "../../domain/reservations/ReservationRepository.ts"
+import type { ReservationId } from "../../domain/shared/Ids.ts"
+import { ReservationConfig } from "../config/ReservationConfig.ts"
+import { type CatalogSnapshot, CatalogSnapshots } from "./CatalogSnapshots.ts"
+
+const BEST_AVAILABLE_ATTEMPTS = 4
+
+/** Same request, same hash: keys order-independent, so `{a, b}` and `{b, a}` are one request. */
+export const requestHash = (request: unknown): string => {
+  const canonical = (value: unknown): unknown =>
+    Array.isArray(value)
+      ? value.map(canonical)
+      : value !== null && typeof value === "object"
+        ? Object.fromEntries(
+            Object.keys(value)
+              .sort()
+              .map((k) => [k, canonical((value as Record<string, unknown>)[k])])
+          )
+        : value
+  return createHash("sha256")
+    .update(JSON.stringify(canonical(request)))
+    .digest("base64url")
+}
+
+const saltOf = (id: string) => Number.parseInt(id.slice(0, 8), 16)
+
+/**
+ * The hold saga. Each step is named; none needs compensation because the one step that changes anything,
+ * `place`, is a single atomic transaction that takes everything or nothing:
+ *   1. plan     — pure rules: on sale, ticket types, per-order and per-customer limits, price
+ *   2. gate     — a sold-out flag in the cache refuses at once, without PostgreSQL
+ *   3. place    — the guarded hold in PostgreSQL (units or seats, customer count, idempotency key)
+ *   4. announce — flag sold out on refusal, forget cached views on success
+ */
+export class Reservations extends Effect.Service<Reservations>()("goticket/Reservations", {
+  effect: Effect.gen(function* () {
+    const repository = yield* ReservationRepository
+    const cache = yield* InventoryCache
+    const snapshots = yield* CatalogSnapshots
+    const config = yield* ReservationConfig
+
+    const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
+
+    const load = (id: ReservationId) =>
+      Effect.flatMap(repository.findById(id), (found) =>
+        Option.isSome(found)
+          ? Effect.succeed<Reservation>(found.value)
+          : Effect.fail(new ReservationNotFound({ message: `No reservation with id ${id}` }))
+      )
+
+    const forget = (ended: ReadonlyArray<EndedHold>) =>
+      Effect.forEach(
+        ended,
+        (hold) => Effect.zipRight(cache.clearSoldOut(hold.ticketTypeIds), cache.invalidate(hold.eventId)),
+        { discard: true }
+      )
+
+    const placeSeats = (
+      base: Omit<PlaceHold, "items" | "seatIds">,
+      plan: Extract<PlannedHold, { _tag: "BestAvailable" }>
+    ) =>
+      Effect.gen(function* () {
+        for (let attempt = 0; attempt < BEST_AVAILABLE_ATTEMPTS; attempt++) {
+          const candidates = yield* repository.availableSeats(base.eventId, plan.ticketType.id, plan.sectionId)
+          if (candidates.length === 0) return { _tag: "Refused" as const, reason: soldOut(plan.ticketType.id) }
+          const chosen = chooseSeats(candidates, plan.quantity, {
+            allowSeparated: plan.allowSeparated,
+            salt: saltOf(base.reservationId) + attempt * 7919,
+            spread: 6
+          })
+          if (Option.isNone(chosen))
+            return {
+              _tag: "Refused" as const,
+              reason:
+                candidates.length < plan.quantity
+                  ? seatUnavailable(`only ${candidates.length} seats of this type are left`)
+                  : seatUnavailable(
+                      "no block of adjacent seats is left; allow separated seats to get the best single ones"
+                    )
+            }
+          const outcome = yield* repository.place({ ...base, seatIds: chosen.value })
+          if (outcome._tag !== "Refused" || outcome.reason._tag !== "SeatUnavailable") return outcome
+        }
+        return {
+          _tag: "Refused" as const,
+          reason: seatUnavailable("the best seats were taken while we tried; try again")
+        }
+      })
+
+    const hold = Effect.fn("Reservations.hold")(function* (actor: Actor, request: HoldRequest, idempotencyKey: string) {
+      // 1. plan (a refusal is checked again on a fresh snapshot: the cached one may be a second old)
+      const at = yield* now
+      const planOn = (snapshot: Option.Option<CatalogSnapshot>) =>
+        Option.isNone(snapshot) || !canView(actor, snapshot.value.event)
+          ? Either.left<EventNotFound | HoldRefused>(EventNotFound.forId(request.eventId))
+          : Either.map(
+              planHold(snapshot.value.event, snapshot.value.ticketTypes, request, config.customerTicketLimit, at),
+              (plan) => ({ plan, ticketTypes: snapshot.value.ticketTypes })
+            )
+      const first = planOn(yield* snapshots.get(request.eventId))
+      const { plan, ticketTypes } = yield* Either.isRight(first)
+        ? Effect.succeed(first.right)
+        : Effect.flatMap(snapshots.fresh(request.eventId), (fresh) =>
+            Either.match(planOn(fresh), { onLeft: Effect.fail, onRight: Effect.succeed })
+          )
+
+      // 2. gate
+      if (plan._tag === "GeneralAdmission") {
+        const gone = yield* cache.soldOut(plan.items.map((i) => i.ticketTypeId))
+        if (Option.isSome(gone)) return yield* soldOut(gone.value)
+      }
+
+      // 3. place
+      const reservationId = crypto.randomUUID() as ReservationId
+      const base = {
+        reservationId,
+        customerId: actor.userId,
+        eventId: request.eventId,
+        expiresAt: new Date(at.getTime() + config.holdTtlSeconds * 1000),
+        customerLimit: config.customerTicketLimit,
+        idempotency: {
+          key: idempotencyKey,
+          requestHash: requestHash(request),
+          expiresAt: new Date(at.getTime() + config.idempotencyKeyTtlHours * 3_600_000)
+        }
+      }
+      const outcome =
+        plan._tag === "GeneralAdmission"
+          ? yield* repository.place({ ...base, items: plan.items })
+          : plan._tag === "ChosenSeats"
+            ? yield* Effect.gen(function* () {
+                const types = yield* repository.seatTypes(request.eventId, plan.seatIds)
+                if (types.length < plan.seatIds.length)
+                  return {
+                    _tag: "Refused" as const,
+                    reason: seatUnavailable("some of these seats do not exist at this event")
+                  }
+                const perType = checkSeatsPerType(
+                  ticketTypes,
+                  types.map((t) => t.ticketTypeId)
+                )
+                if (Either.isLeft(perType)) return { _tag: "Refused" as const, reason: perType.left }
+                return yield* repository.place({ ...base, seatIds: plan.seatIds })
+              })
+            : yield* placeSeats(base, plan)
+
+      // 4. announce
+      switch (outcome._tag) {
+        case "Held":
+          yield* cache.invalidate(request.eventId)
+          return { reservation: yield* Effect.orDie(load(outcome.reservationId)), replayed: false }
+        case "Replayed":
+          return { reservation: yield* Effect.orDie(load(outcome.reservationId)), replayed: true }
+        case "KeyReused":
+          return yield* new IdempotencyKeyReused({
+            message: "this Idempotency-Key was already used for a different request; use a new key"
+          })
+        case "Refused":
+          if (outcome.reason._tag === "SoldOut") yield* cache.markSoldOut(outcome.reason.ticketTypeId)
+          return yield* Effect.fail(outcome.reason)
+      }
+    })
+
+    /** Owners only: someone else's hold is not found. */
+    const get = Effect.fn("Reservations.get")(function* (actor: Actor, id: ReservationId) {
+      const reservation = yield* load(id)
+      if (reservation.customerId !== actor.userId && !actor.isAdmin)
+        return yield* new ReservationNotFound({ message: `No reservation with id ${id}` })
+      return reservation
+    })
+
+    /** Gives the seats back at once. Releasing an ended hold again is harmless and answers the same. */
+    const release = Effect.fn("Reservations.release")(function* (actor: Actor, id: ReservationId) {
+      const reservation = yield* get(actor, id)
+      const ended = yield* repository.end([id], "released", reservation.customerId)
+      yield* forget(ended)
+      return yield* load(id)
+    })
+
+    /** One pass of the expiry job: expires due holds in batches until none is left. */
+    const expireDue = Effect.fn("Reservations.expireDue")(function* (batch: number) {
+      let total = 0
+      let maxLagMs = 0
+      for (;;) {
+        const result = yield* repository.expireDue(yield* now, batch)
+        yield* forget(result.ended)
+        total += result.ended.length
+        maxLagMs = Math.max(maxLagMs, result.maxLagMs)
+        if (result.ended.length < batch) return { expired: total, maxLagMs }
+      }
+    })
+
+    return { hold, get, release, expireDue } as const
+  })
+}) {}
