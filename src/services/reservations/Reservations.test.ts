@@ -1,0 +1,202 @@
+import { describe, expect, layer } from "@effect/vitest"
+import { Clock, ConfigProvider, Effect, Exit, Layer, Option, Redacted, TestClock } from "effect"
+import { Actor } from "../../domain/accounts/Actor.ts"
+import { type Email, User } from "../../domain/accounts/User.ts"
+import { UserRepository } from "../../domain/accounts/UserRepository.ts"
+import { Event, Venue } from "../../domain/catalog/Event.ts"
+import { EventRepository } from "../../domain/catalog/EventRepository.ts"
+import { TicketType } from "../../domain/catalog/TicketType.ts"
+import { InventoryCache } from "../../domain/reservations/InventoryCache.ts"
+import { ReservationRepository } from "../../domain/reservations/ReservationRepository.ts"
+import type { EventId, TicketTypeId, UserId } from "../../domain/shared/Ids.ts"
+import type { Currency } from "../../domain/shared/Money.ts"
+import { UserRepositoryMemory } from "../accounts/UserRepositoryMemory.ts"
+import { EventRepositoryMemory } from "../catalog/EventRepositoryMemory.ts"
+import { redisClientLayer } from "../redis/RedisClient.ts"
+import { CatalogSnapshots } from "./CatalogSnapshots.ts"
+import { ExpiryWorkerLive } from "./ExpiryWorker.ts"
+import { makeInventoryCacheMemory } from "./InventoryCacheMemory.ts"
+import { makeInventoryCacheRedis } from "./InventoryCacheRedis.ts"
+import { ReservationRepositoryMemory } from "./ReservationRepositoryMemory.ts"
+import { Reservations } from "./Reservations.ts"
+
+const DAY = 86_400_000
+const config = ConfigProvider.fromMap(
+  new Map([
+    ["HOLD_TTL_SECONDS", "60"],
+    ["HOLD_EXPIRY_INTERVAL_MS", "1000"],
+    ["CUSTOMER_TICKET_LIMIT", "8"],
+    ["SOLD_OUT_FLAG_TTL_MS", "2000"]
+  ])
+)
+
+/** The hold saga over the in-memory twins of every port, on the TestClock. */
+const sagaOver = (cache: Layer.Layer<InventoryCache>) =>
+  Layer.mergeAll(Reservations.Default, ExpiryWorkerLive).pipe(
+    Layer.provideMerge(Reservations.Default),
+    Layer.provideMerge(CatalogSnapshots.Default),
+    Layer.provideMerge(Layer.mergeAll(ReservationRepositoryMemory, EventRepositoryMemory, cache)),
+    Layer.provideMerge(UserRepositoryMemory),
+    Layer.provide(Layer.setConfigProvider(config))
+  )
+
+const InMemory = sagaOver(makeInventoryCacheMemory({ soldOutMs: 2000, viewMs: 5000 }))
+
+/** A published event (starting ten days from the clock's now) with one GA type of `capacity`. */
+const sale = (capacity: number) =>
+  Effect.gen(function* () {
+    const users = yield* UserRepository
+    const events = yield* EventRepository
+    const now = yield* Clock.currentTimeMillis
+    const organizer = new User({
+      id: crypto.randomUUID() as UserId,
+      email: `org-${crypto.randomUUID()}@example.com` as Email,
+      name: "Org",
+      accountType: "organizer",
+      isAdmin: false,
+      createdAt: new Date(0)
+    })
+    const customer = new User({
+      ...organizer,
+      id: crypto.randomUUID() as UserId,
+      email: `c-${organizer.email}` as Email,
+      accountType: "customer"
+    })
+    yield* users.insert(organizer, "x")
+    yield* users.insert(customer, "x")
+    const event = new Event({
+      id: crypto.randomUUID() as EventId,
+      organizerId: organizer.id,
+      title: "Show",
+      description: null,
+      venue: new Venue({ name: "Hall", address: null, timezone: "UTC" }),
+      startsAt: new Date(now + 10 * DAY),
+      endsAt: null,
+      salesStartAt: null,
+      salesEndAt: null,
+      status: "published",
+      version: 1,
+      createdAt: new Date(0),
+      updatedAt: new Date(0),
+      publishedAt: new Date(0),
+      cancelledAt: null
+    })
+    yield* events.insert(event)
+    const ga = new TicketType({
+      id: crypto.randomUUID() as TicketTypeId,
+      eventId: event.id,
+      name: "GA",
+      priceMinor: 1000,
+      currency: "EUR" as Currency,
+      capacity,
+      maxPerOrder: 4,
+      seated: false,
+      held: 0,
+      sold: 0,
+      createdAt: new Date(0)
+    })
+    yield* events.insertTicketType(ga)
+    const actor = new Actor({ userId: customer.id, accountType: "customer", isAdmin: false })
+    const available = Effect.map(events.listTicketTypes(event.id), (types) => types[0]?.available)
+    return { event, ga, actor, available }
+  })
+
+const gaHold = (eventId: EventId, ticketTypeId: TicketTypeId, quantity: number) =>
+  ({ eventId, items: [{ ticketTypeId, quantity }] }) as const
+
+describe("the hold saga", () => {
+  layer(InMemory)("over in-memory ports", (it) => {
+    it.effect("expires an abandoned hold after its TTL, by the expiry job alone", () =>
+      Effect.gen(function* () {
+        const reservations = yield* Reservations
+        const { event, ga, actor, available } = yield* sale(5)
+        const { reservation } = yield* reservations.hold(actor, gaHold(event.id, ga.id, 4), "k-expiry")
+        expect(reservation.expiresAt.getTime() - reservation.createdAt.getTime()).toBe(60_000)
+        expect(yield* available).toBe(1)
+        yield* TestClock.adjust("59 seconds")
+        expect((yield* reservations.get(actor, reservation.id)).status).toBe("active")
+        yield* TestClock.adjust("2 seconds")
+        expect((yield* reservations.get(actor, reservation.id)).status).toBe("expired")
+        expect(yield* available).toBe(5)
+      })
+    )
+
+    it.effect("refuses from the sold-out flag without asking the repository, and the flag heals by itself", () =>
+      Effect.gen(function* () {
+        const reservations = yield* Reservations
+        const cache = yield* InventoryCache
+        const { event, ga, actor } = yield* sale(10)
+        yield* cache.markSoldOut(ga.id)
+        const refused = yield* Effect.exit(reservations.hold(actor, gaHold(event.id, ga.id, 1), "k-flag-1"))
+        expect(refused).toStrictEqual(Exit.fail(expect.objectContaining({ code: "sold_out" })))
+        yield* TestClock.adjust("3 seconds")
+        const { reservation } = yield* reservations.hold(actor, gaHold(event.id, ga.id, 1), "k-flag-2")
+        expect(reservation.status).toBe("active")
+      })
+    )
+
+    it.effect("flags a ticket type sold out when the repository refuses, and clears it when units come back", () =>
+      Effect.gen(function* () {
+        const reservations = yield* Reservations
+        const cache = yield* InventoryCache
+        const { event, ga, actor } = yield* sale(2)
+        const { reservation } = yield* reservations.hold(actor, gaHold(event.id, ga.id, 2), "k-a")
+        yield* Effect.exit(reservations.hold(actor, gaHold(event.id, ga.id, 1), "k-b"))
+        expect(yield* cache.soldOut([ga.id])).toEqual(Option.some(ga.id))
+        yield* reservations.release(actor, reservation.id)
+        expect(yield* cache.soldOut([ga.id])).toEqual(Option.none())
+      })
+    )
+
+    it.effect("replays the same key, refuses it for another request, and releases twice harmlessly", () =>
+      Effect.gen(function* () {
+        const reservations = yield* Reservations
+        const repository = yield* ReservationRepository
+        const { event, ga, actor, available } = yield* sale(8)
+        const first = yield* reservations.hold(actor, gaHold(event.id, ga.id, 2), "same")
+        const second = yield* reservations.hold(actor, gaHold(event.id, ga.id, 2), "same")
+        expect(second.replayed).toBe(true)
+        expect(second.reservation.id).toBe(first.reservation.id)
+        expect(yield* available).toBe(6)
+        const reused = yield* Effect.exit(reservations.hold(actor, gaHold(event.id, ga.id, 3), "same"))
+        expect(reused).toStrictEqual(Exit.fail(expect.objectContaining({ _tag: "IdempotencyKeyReused" })))
+        yield* reservations.release(actor, first.reservation.id)
+        yield* reservations.release(actor, first.reservation.id)
+        expect(yield* available).toBe(8)
+        expect(Option.getOrThrow(yield* repository.findById(first.reservation.id)).status).toBe("released")
+      })
+    )
+
+    it.effect("keeps a customer under the per-event limit across holds", () =>
+      Effect.gen(function* () {
+        const reservations = yield* Reservations
+        const { event, ga, actor } = yield* sale(100)
+        yield* reservations.hold(actor, gaHold(event.id, ga.id, 4), "l1")
+        yield* reservations.hold(actor, gaHold(event.id, ga.id, 4), "l2")
+        const third = yield* Effect.exit(reservations.hold(actor, gaHold(event.id, ga.id, 1), "l3"))
+        expect(third).toStrictEqual(Exit.fail(expect.objectContaining({ code: "customer_limit_exceeded", limit: 8 })))
+      })
+    )
+  })
+
+  layer(
+    sagaOver(
+      makeInventoryCacheRedis({ soldOutMs: 2000, viewMs: 5000 }).pipe(
+        Layer.provide(redisClientLayer(Redacted.make("redis://127.0.0.1:1")))
+      )
+    ),
+    { excludeTestServices: true }
+  )("with Redis down", (it) => {
+    it.effect("still sells exactly the capacity: a dead cache costs speed, not correctness", () =>
+      Effect.gen(function* () {
+        const reservations = yield* Reservations
+        const { event, ga, actor, available } = yield* sale(3)
+        const outcomes = yield* Effect.forEach(["r1", "r2", "r3", "r4"], (k) =>
+          Effect.exit(reservations.hold(actor, gaHold(event.id, ga.id, 1), k))
+        )
+        expect(outcomes.filter(Exit.isSuccess).length).toBe(3)
+        expect(yield* available).toBe(0)
+      })
+    )
+  })
+})
