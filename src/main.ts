@@ -1,6 +1,56 @@
+import cluster from "node:cluster"
 import { NodeRuntime } from "@effect/platform-node"
-import { Layer } from "effect"
+import { Config, Effect, Layer, Logger, Option } from "effect"
 import { ApplicationLive } from "./Application.ts"
 
-// SIGTERM/SIGINT interrupt the main fiber: the HTTP server stops accepting and drains, then pools close.
-Layer.launch(ApplicationLive).pipe(NodeRuntime.runMain({ disablePrettyLogger: true }))
+/**
+ * WORKERS > 1 (with DATABASE_URL): the primary forks that many workers sharing the port, one per core is the
+ * usual choice, and forwards SIGTERM to them. Every worker is a whole service: correctness lives in PostgreSQL
+ * (holds, idempotency) and the expiry job skips what another worker has locked, so nothing is shared in memory.
+ */
+const supervise = (workers: number) =>
+  Effect.gen(function* () {
+    yield* Effect.logInfo(`starting ${workers} workers`)
+    const fork = () => {
+      const worker = cluster.fork()
+      worker.on("exit", (code, signal) => {
+        if (!stopping && code !== 0) {
+          console.error(JSON.stringify({ message: "worker died; replacing it", code, signal }))
+          fork()
+        }
+      })
+    }
+    let stopping = false
+    for (let i = 0; i < workers; i++) fork()
+    yield* Effect.addFinalizer(() =>
+      Effect.async<void>((resume) => {
+        stopping = true
+        const alive = Object.values(cluster.workers ?? {}).flatMap((w) => (w !== undefined && !w.isDead() ? [w] : []))
+        if (alive.length === 0) return resume(Effect.void)
+        let left = alive.length
+        for (const worker of alive) {
+          worker.once("exit", () => {
+            if (--left === 0) resume(Effect.void)
+          })
+          worker.process.kill("SIGTERM")
+        }
+      })
+    )
+    return yield* Effect.never
+  })
+
+const main = Effect.gen(function* () {
+  const workers = yield* Config.integer("WORKERS").pipe(
+    Config.validate({ message: "WORKERS must be between 1 and 64", validation: (n) => n >= 1 && n <= 64 }),
+    Config.withDefault(1)
+  )
+  const database = yield* Config.option(Config.string("DATABASE_URL"))
+  if (workers > 1 && cluster.isPrimary) {
+    if (Option.isSome(database)) return yield* Effect.scoped(supervise(workers))
+    yield* Effect.logWarning("WORKERS is ignored on the embedded database (one process owns it); set DATABASE_URL")
+  }
+  // SIGTERM/SIGINT interrupt this fiber: the HTTP server stops accepting and drains, then pools close.
+  return yield* Layer.launch(ApplicationLive)
+})
+
+main.pipe(Effect.provide(Logger.json), NodeRuntime.runMain({ disablePrettyLogger: true }))

@@ -24,12 +24,20 @@ export const seedDemo = Effect.gen(function* () {
   const existing = yield* users.findByEmail(DEMO_ORGANIZER_EMAIL)
   if (Option.isSome(existing)) return Option.none()
 
-  const organizer = yield* accounts.register({
-    email: DEMO_ORGANIZER_EMAIL,
-    password: Redacted.make(DEMO_ORGANIZER_PASSWORD),
-    name: "Demo Organizer",
-    accountType: "organizer"
-  })
+  const registered = yield* accounts
+    .register({
+      email: DEMO_ORGANIZER_EMAIL,
+      password: Redacted.make(DEMO_ORGANIZER_PASSWORD),
+      name: "Demo Organizer",
+      accountType: "organizer"
+    })
+    .pipe(
+      // Another instance seeding at the same moment got there first: nothing to do.
+      Effect.map(Option.some),
+      Effect.catchTag("EmailAlreadyRegistered", () => Effect.succeedNone)
+    )
+  if (Option.isNone(registered)) return Option.none()
+  const organizer = registered.value
   const actor = actorOf(organizer)
   const startsAt = new Date(Math.ceil((Date.now() + 30 * DAY) / DAY) * DAY + 19 * 3600 * 1000)
   const event = yield* catalog.createEvent(actor, {
