@@ -5,8 +5,14 @@ import { holdBody, publishedSale } from "../support/Sale.ts"
 import { client, TestServerLive } from "../support/TestServer.ts"
 
 const inventory = (ticketTypeId: string) =>
-  Effect.flatMap(SqlClient.SqlClient, (sql) =>
-    sql<{ capacity: number; held: number; sold: number }>`SELECT capacity, held, sold FROM ticket_types WHERE id = ${ticketTypeId}`
+  Effect.flatMap(
+    SqlClient.SqlClient,
+    (sql) =>
+      sql<{
+        capacity: number
+        held: number
+        sold: number
+      }>`SELECT capacity, held, sold FROM ticket_types WHERE id = ${ticketTypeId}`
   ).pipe(Effect.map((rows) => rows[0] as { capacity: number; held: number; sold: number }))
 
 const key = () => crypto.randomUUID()
@@ -115,9 +121,9 @@ describe("holds under concurrency, on the real PostgreSQL", () => {
               }),
             { concurrency: 48 }
           )
-          expect(replies.every((r) => r.status === 201 || (r.status === 409 && r.body.code === "seat_unavailable"))).toBe(
-            true
-          )
+          expect(
+            replies.every((r) => r.status === 201 || (r.status === 409 && r.body.code === "seat_unavailable"))
+          ).toBe(true)
           const held = replies
             .filter((r) => r.status === 201)
             .flatMap((r) => r.body.seats.map((s: { seatId: string }) => s.seatId))
@@ -221,8 +227,12 @@ describe("holds under concurrency, on the real PostgreSQL", () => {
           })
           expect(hold.status).toBe(201)
           expect(hold.body).toMatchObject({ status: "active", tickets: 5, totalMinor: 12500, currency: "EUR" })
-          expect((yield* api.call("GET", `/v1/reservations/${hold.body.id}`, { token: stranger.token })).status).toBe(404)
-          expect((yield* api.call("DELETE", `/v1/reservations/${hold.body.id}`, { token: stranger.token })).status).toBe(404)
+          expect((yield* api.call("GET", `/v1/reservations/${hold.body.id}`, { token: stranger.token })).status).toBe(
+            404
+          )
+          expect(
+            (yield* api.call("DELETE", `/v1/reservations/${hold.body.id}`, { token: stranger.token })).status
+          ).toBe(404)
           expect((yield* inventory(sale.gaId)).held).toBe(5)
 
           const released = yield* api.call("DELETE", `/v1/reservations/${hold.body.id}`, { token: buyer.token })

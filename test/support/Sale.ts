@@ -7,14 +7,25 @@ type Api = Effect.Effect.Success<typeof client>
 /** A published event with one GA ticket type (and optionally a seated one with `rows` × `seatsPerRow` seats). */
 export const publishedSale = (
   api: Api,
-  options: { readonly capacity: number; readonly maxPerOrder?: number; readonly rows?: number; readonly seatsPerRow?: number }
+  options: {
+    readonly capacity: number
+    readonly maxPerOrder?: number
+    readonly rows?: number
+    readonly seatsPerRow?: number
+  }
 ) =>
   Effect.gen(function* () {
     const organizer = yield* api.account("organizer")
     const event = (yield* api.call("POST", "/v1/events", { token: organizer.token, body: eventBody() })).body
     const ga = (yield* api.call("POST", `/v1/events/${event.id}/ticket-types`, {
       token: organizer.token,
-      body: { name: "GA", priceMinor: 2500, currency: "EUR", capacity: options.capacity, maxPerOrder: options.maxPerOrder ?? 10 }
+      body: {
+        name: "GA",
+        priceMinor: 2500,
+        currency: "EUR",
+        capacity: options.capacity,
+        maxPerOrder: options.maxPerOrder ?? 10
+      }
     })).body
     let seated: { id: string } | undefined
     if (options.rows && options.seatsPerRow) {
