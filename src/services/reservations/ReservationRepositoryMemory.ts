@@ -60,9 +60,17 @@ const placeIn = (s: MemoryTables, hold: PlaceHold, now: Date): Step => {
   } else {
     const eventSeats = s.seats.get(hold.eventId) ?? []
     const wanted = new Set(hold.seatIds)
-    const taking = eventSeats.filter((seat) => wanted.has(seat.id) && seat.status === "available")
-    if (taking.length < wanted.size) return refuse(seatUnavailable())
     const sections = new Map((s.sections.get(hold.eventId) ?? []).map((c) => [c.id as string, c]))
+    // In venue order (section, row, seat), as PostgreSQL lists a reservation's seats; the store keeps them as given.
+    const taking = eventSeats
+      .filter((seat) => wanted.has(seat.id) && seat.status === "available")
+      .sort(
+        (a, b) =>
+          (sections.get(a.sectionId)?.position ?? 0) - (sections.get(b.sectionId)?.position ?? 0) ||
+          a.rowPosition - b.rowPosition ||
+          a.position - b.position
+      )
+    if (taking.length < wanted.size) return refuse(seatUnavailable())
     for (const seat of taking) {
       const type = ticketTypes.get(seat.ticketTypeId) as TicketType
       ticketTypes.set(type.id, new TicketType({ ...type, held: type.held + 1 }, true))

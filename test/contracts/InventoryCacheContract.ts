@@ -1,0 +1,201 @@
+import { expect, layer } from "@effect/vitest"
+import { Effect, type Layer, Option } from "effect"
+import {
+  type CachedView,
+  InventoryCache,
+  type InventoryCacheTtl
+} from "../../src/domain/reservations/InventoryCache.ts"
+
+/**
+ * Short lives, so that expiry is observed with the real clock (the suites run without the test services: Redis
+ * keeps its own time). Every key a run writes is gone within a second of the run.
+ */
+export const contractTtl: InventoryCacheTtl = { soldOutMs: 300, viewMs: 600 }
+
+const fresh = () => crypto.randomUUID()
+const views: ReadonlyArray<CachedView> = ["detail", "seats"]
+
+/** Every view of these events, as `${event}/${view}` → the cached JSON, or null on a miss. */
+const snapshot = (eventIds: ReadonlyArray<string>) =>
+  Effect.gen(function* () {
+    const cache = yield* InventoryCache
+    const entries: Array<[string, string | null]> = []
+    for (const eventId of eventIds)
+      for (const view of views)
+        entries.push([`${eventId}/${view}`, Option.getOrNull(yield* cache.getView(eventId, view))])
+    return Object.fromEntries(entries)
+  })
+
+/** One contract, every adapter: what any InventoryCache must do while its store is up. */
+export const inventoryCacheContract = (
+  name: string,
+  makeLayer: (ttl: InventoryCacheTtl) => Layer.Layer<InventoryCache, unknown>
+) =>
+  layer(makeLayer(contractTtl), { timeout: "30 seconds", excludeTestServices: true })(
+    `InventoryCache contract: ${name}`,
+    (it) => {
+      it.effect("soldOut answers the first flagged ticket type of those asked, none when none is flagged", () =>
+        Effect.gen(function* () {
+          const cache = yield* InventoryCache
+          const [a, b, c] = [fresh(), fresh(), fresh()]
+          expect(yield* cache.soldOut([a, b, c])).toEqual(Option.none())
+          expect(yield* cache.soldOut([])).toEqual(Option.none())
+
+          yield* cache.markSoldOut(c)
+          yield* cache.markSoldOut(b)
+          expect(yield* cache.soldOut([a, b, c])).toEqual(Option.some(b))
+          expect(yield* cache.soldOut([c, a, b])).toEqual(Option.some(c))
+          expect(yield* cache.soldOut([a, c])).toEqual(Option.some(c))
+          expect(yield* cache.soldOut([a])).toEqual(Option.none())
+          expect(yield* cache.soldOut([])).toEqual(Option.none())
+        })
+      )
+
+      it.effect("clearSoldOut forgets the flags of the given ticket types only", () =>
+        Effect.gen(function* () {
+          const cache = yield* InventoryCache
+          const [a, b, c] = [fresh(), fresh(), fresh()]
+          yield* cache.markSoldOut(a)
+          yield* cache.markSoldOut(b)
+          yield* cache.markSoldOut(c)
+
+          yield* cache.clearSoldOut([a, fresh()])
+          expect(yield* cache.soldOut([a])).toEqual(Option.none())
+          expect(yield* cache.soldOut([a, b, c])).toEqual(Option.some(b))
+          yield* cache.clearSoldOut([])
+          expect(yield* cache.soldOut([a, c])).toEqual(Option.some(c))
+          yield* cache.clearSoldOut([c, b])
+          expect(yield* cache.soldOut([a, b, c])).toEqual(Option.none())
+        })
+      )
+
+      it.effect("a sold-out flag expires by itself after its time to live", () =>
+        Effect.gen(function* () {
+          const cache = yield* InventoryCache
+          const [a, b] = [fresh(), fresh()]
+          yield* cache.markSoldOut(a)
+          expect(yield* cache.soldOut([a])).toEqual(Option.some(a))
+
+          yield* Effect.sleep(contractTtl.soldOutMs + 200)
+          expect(yield* cache.soldOut([a])).toEqual(Option.none())
+
+          // A flag set again lives again, from when it was set.
+          yield* cache.markSoldOut(a)
+          yield* cache.markSoldOut(b)
+          expect(yield* cache.soldOut([a, b])).toEqual(Option.some(a))
+          yield* Effect.sleep(contractTtl.soldOutMs + 200)
+          expect(yield* cache.soldOut([a, b])).toEqual(Option.none())
+        })
+      )
+
+      it.effect("getView returns what putView stored, per event and per view kind, until it expires", () =>
+        Effect.gen(function* () {
+          const cache = yield* InventoryCache
+          const [e1, e2] = [fresh(), fresh()]
+          expect(yield* snapshot([e1, e2])).toEqual({
+            [`${e1}/detail`]: null,
+            [`${e1}/seats`]: null,
+            [`${e2}/detail`]: null,
+            [`${e2}/seats`]: null
+          })
+
+          const detail = JSON.stringify({ id: e1, title: 'Café ☕ "quoted"', prices: [2500, 4100] })
+          yield* cache.putView(e1, "detail", detail)
+          expect(yield* snapshot([e1, e2])).toEqual({
+            [`${e1}/detail`]: detail,
+            [`${e1}/seats`]: null,
+            [`${e2}/detail`]: null,
+            [`${e2}/seats`]: null
+          })
+
+          yield* cache.putView(e1, "seats", "[]")
+          yield* cache.putView(e2, "seats", '[{"id":"s1"}]')
+          yield* cache.putView(e1, "detail", "{}")
+          expect(yield* snapshot([e1, e2])).toEqual({
+            [`${e1}/detail`]: "{}",
+            [`${e1}/seats`]: "[]",
+            [`${e2}/detail`]: null,
+            [`${e2}/seats`]: '[{"id":"s1"}]'
+          })
+
+          yield* Effect.sleep(contractTtl.viewMs + 200)
+          expect(yield* snapshot([e1, e2])).toEqual({
+            [`${e1}/detail`]: null,
+            [`${e1}/seats`]: null,
+            [`${e2}/detail`]: null,
+            [`${e2}/seats`]: null
+          })
+        })
+      )
+
+      it.effect("invalidate forgets both views of that event only, and no sold-out flag", () =>
+        Effect.gen(function* () {
+          const cache = yield* InventoryCache
+          const [e1, e2, typeId] = [fresh(), fresh(), fresh()]
+          for (const eventId of [e1, e2])
+            for (const view of views) yield* cache.putView(eventId, view, `${view} of ${eventId}`)
+          yield* cache.markSoldOut(typeId)
+
+          yield* cache.invalidate(e1)
+          expect(yield* snapshot([e1, e2])).toEqual({
+            [`${e1}/detail`]: null,
+            [`${e1}/seats`]: null,
+            [`${e2}/detail`]: `detail of ${e2}`,
+            [`${e2}/seats`]: `seats of ${e2}`
+          })
+          expect(yield* cache.soldOut([typeId])).toEqual(Option.some(typeId))
+
+          // Invalidating an event with nothing cached is harmless, and a view can be cached again.
+          yield* cache.invalidate(e1)
+          yield* cache.invalidate(fresh())
+          yield* cache.putView(e1, "seats", "again")
+          expect(Option.getOrNull(yield* cache.getView(e1, "seats"))).toBe("again")
+        })
+      )
+    }
+  )
+
+/** Longest a single call may take while the store is down: it must fall back, not wait for the store. */
+const DOWN_DEADLINE_MS = 1_000
+
+/**
+ * What any InventoryCache must do while its store is down: cost speed, never correctness. Reads miss, writes are
+ * skipped, and no call fails or waits long.
+ */
+export const inventoryCacheDownContract = (name: string, adapters: Layer.Layer<InventoryCache, unknown>) =>
+  layer(adapters, { timeout: "30 seconds", excludeTestServices: true })(
+    `InventoryCache contract, store down: ${name}`,
+    (it) => {
+      it.effect("every call succeeds within a second: reads miss, writes are swallowed", () =>
+        Effect.gen(function* () {
+          const cache = yield* InventoryCache
+          const [eventId, typeId] = [fresh(), fresh()]
+          const calls: ReadonlyArray<readonly [string, Effect.Effect<unknown>]> = [
+            ["markSoldOut", cache.markSoldOut(typeId)],
+            ["soldOut", cache.soldOut([typeId, fresh()])],
+            ["clearSoldOut", cache.clearSoldOut([typeId])],
+            ["putView detail", cache.putView(eventId, "detail", "{}")],
+            ["putView seats", cache.putView(eventId, "seats", "[]")],
+            ["getView detail", cache.getView(eventId, "detail")],
+            ["getView seats", cache.getView(eventId, "seats")],
+            ["invalidate", cache.invalidate(eventId)]
+          ]
+          const results: Record<string, unknown> = {}
+          for (const [call, effect] of calls) {
+            const started = Date.now()
+            // A hang shows as this failure rather than as the test's own timeout.
+            const exit = yield* Effect.exit(
+              effect.pipe(Effect.timeoutFail({ duration: "3 seconds", onTimeout: () => "hung" }))
+            )
+            const elapsed = Date.now() - started
+            expect({ call, exit: exit._tag }).toEqual({ call, exit: "Success" })
+            expect({ call, fast: elapsed < DOWN_DEADLINE_MS }).toEqual({ call, fast: true })
+            results[call] = exit._tag === "Success" ? exit.value : undefined
+          }
+          expect(results.soldOut).toEqual(Option.none())
+          expect(results["getView detail"]).toEqual(Option.none())
+          expect(results["getView seats"]).toEqual(Option.none())
+        })
+      )
+    }
+  )
