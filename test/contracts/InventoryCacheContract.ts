@@ -172,7 +172,8 @@ export const inventoryCacheDownContract = (name: string, adapters: Layer.Layer<I
           const [eventId, typeId] = [fresh(), fresh()]
           const calls: ReadonlyArray<readonly [string, Effect.Effect<unknown>]> = [
             ["markSoldOut", cache.markSoldOut(typeId)],
-            ["soldOut", cache.soldOut([typeId, fresh()])],
+            // Ids this process never flagged: a flag it set itself may be remembered in process, store or not.
+            ["soldOut", cache.soldOut([fresh(), fresh()])],
             ["clearSoldOut", cache.clearSoldOut([typeId])],
             ["putView detail", cache.putView(eventId, "detail", "{}")],
             ["putView seats", cache.putView(eventId, "seats", "[]")],

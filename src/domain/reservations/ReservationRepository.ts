@@ -50,11 +50,12 @@ export interface ReservationRepositoryShape {
     now: Date,
     limit: number
   ) => Effect.Effect<{ readonly ended: ReadonlyArray<EndedHold>; readonly maxLagMs: number }>
-  /** Available seats of a seated ticket type (optionally one section), in venue order. */
+  /** Available seats of a seated ticket type (optionally one section), in venue order; the first `limit` if given. */
   readonly availableSeats: (
     eventId: EventId,
     ticketTypeId: string,
-    sectionId?: string
+    sectionId?: string,
+    limit?: number
   ) => Effect.Effect<ReadonlyArray<SeatCandidate>>
   /** The ticket type of each of these seats of the event (unknown seats are left out). */
   readonly seatTypes: (

@@ -3,6 +3,8 @@ import type { Redis } from "ioredis"
 import { type CachedView, InventoryCache, type InventoryCacheTtl } from "../../domain/reservations/InventoryCache.ts"
 import { RedisClient } from "../redis/RedisClient.ts"
 
+const LOCAL_FLAG_MS = 250
+
 /**
  * Redis behind the InventoryCache port. Every command has a short deadline; a failure or timeout reads as a miss
  * and skips a write, so a slow or absent Redis costs speed (PostgreSQL answers instead), never correctness.
@@ -21,28 +23,52 @@ export const makeInventoryCacheRedis = (ttl: InventoryCacheTtl, prefix = "gotick
           Effect.withSpan(`InventoryCache.${name}`)
         )
       const soldOutKey = (id: string) => `${prefix}soldout:${id}`
+      // A process that just saw a ticket type sold out remembers it briefly, so a flash sale's flood of refusals
+      // costs no network round trip. Shorter than the Redis flag, so a clear elsewhere is seen soon.
+      const local = new Map<string, number>()
+      const localMs = Math.min(LOCAL_FLAG_MS, ttl.soldOutMs)
+      const localHit = (ids: ReadonlyArray<string>) => {
+        const now = Date.now()
+        for (const id of ids) {
+          const until = local.get(id)
+          if (until !== undefined && until > now) return id
+        }
+        return undefined
+      }
+      const remember = (id: string) => {
+        if (local.size > 10_000) local.clear()
+        local.set(id, Date.now() + localMs)
+      }
       const viewKey = (eventId: string, view: CachedView) => `${prefix}view:${view}:${eventId}`
       return InventoryCache.of({
-        soldOut: (ids) =>
-          ids.length === 0
-            ? Effect.succeedNone
-            : attempt(
-                "soldOut",
-                async () => {
-                  const flags = await redis.mget(...ids.map(soldOutKey))
-                  const index = flags.findIndex((f) => f !== null)
-                  return index === -1 ? Option.none<string>() : Option.fromNullable(ids[index])
-                },
-                Option.none<string>()
-              ),
-        markSoldOut: (id) =>
-          attempt("markSoldOut", () => redis.set(soldOutKey(id), "1", "PX", ttl.soldOutMs), "skipped").pipe(
+        soldOut: (ids) => {
+          if (ids.length === 0) return Effect.succeedNone
+          const known = localHit(ids)
+          if (known !== undefined) return Effect.succeed(Option.some(known))
+          return attempt(
+            "soldOut",
+            async () => {
+              const flags = await redis.mget(...ids.map(soldOutKey))
+              const index = flags.findIndex((f) => f !== null)
+              const id = index === -1 ? undefined : ids[index]
+              if (id !== undefined) remember(id)
+              return Option.fromNullable(id)
+            },
+            Option.none<string>()
+          )
+        },
+        markSoldOut: (id) => {
+          remember(id)
+          return attempt("markSoldOut", () => redis.set(soldOutKey(id), "1", "PX", ttl.soldOutMs), "skipped").pipe(
             Effect.asVoid
-          ),
-        clearSoldOut: (ids) =>
-          ids.length === 0
+          )
+        },
+        clearSoldOut: (ids) => {
+          for (const id of ids) local.delete(id)
+          return ids.length === 0
             ? Effect.void
-            : attempt("clearSoldOut", () => redis.del(...ids.map(soldOutKey)), 0).pipe(Effect.asVoid),
+            : attempt("clearSoldOut", () => redis.del(...ids.map(soldOutKey)), 0).pipe(Effect.asVoid)
+        },
         getView: (eventId, view) =>
           attempt(
             "getView",

@@ -203,7 +203,7 @@ export const ReservationRepositoryMemory = Layer.effect(
           const maxLagMs = due.reduce((max, r) => Math.max(max, at.getTime() - r.expiresAt.getTime()), 0)
           return [{ ended, maxLagMs }, next] as const
         }),
-      availableSeats: (eventId, ticketTypeId, sectionId) =>
+      availableSeats: (eventId, ticketTypeId, sectionId, limit) =>
         Effect.map(Ref.get(store), (s) => {
           const sections = new Map((s.sections.get(eventId) ?? []).map((c) => [c.id as string, c.position]))
           const all = s.seats.get(eventId) ?? []
@@ -232,6 +232,7 @@ export const ReservationRepositoryMemory = Layer.effect(
               (a, b) =>
                 a.sectionPosition - b.sectionPosition || a.rowPosition - b.rowPosition || a.position - b.position
             )
+            .slice(0, limit)
         }),
       seatTypes: (eventId, seatIds) =>
         Effect.map(Ref.get(store), (s) => {

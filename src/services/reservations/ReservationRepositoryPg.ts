@@ -173,13 +173,14 @@ export const ReservationRepositoryPg = Layer.effect(
           const maxLagMs = rows.reduce((max, r) => Math.max(max, now.getTime() - r.expiresAt.getTime()), 0)
           return { ended, maxLagMs }
         }).pipe(Effect.orDie, Effect.withSpan("ReservationRepository.expireDue")),
-      availableSeats: (eventId, ticketTypeId, sectionId) =>
+      availableSeats: (eventId, ticketTypeId, sectionId, limit) =>
         sql<SeatCandidate>`
           SELECT s.id, c.position AS section_position, s.row_position, s.position, s.row_size
           FROM seats s JOIN sections c ON c.id = s.section_id
           WHERE s.event_id = ${eventId} AND s.ticket_type_id = ${ticketTypeId} AND s.status = 'available'
             ${sectionId ? sql`AND s.section_id = ${sectionId}` : sql``}
-          ORDER BY c.position, s.row_position, s.position`.pipe(
+          ORDER BY c.position, s.row_position, s.position
+          ${limit === undefined ? sql`` : sql`LIMIT ${limit}`}`.pipe(
           Effect.orDie,
           Effect.withSpan("ReservationRepository.availableSeats")
         ),

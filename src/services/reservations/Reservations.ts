@@ -3,7 +3,7 @@ import { Clock, Effect, Either, Option } from "effect"
 import type { Actor } from "../../domain/accounts/Actor.ts"
 import { canView } from "../../domain/catalog/EventAccess.ts"
 import { EventNotFound } from "../../domain/catalog/errors.ts"
-import { chooseSeats } from "../../domain/reservations/BestAvailable.ts"
+import { chooseSeats, type SeatCandidate } from "../../domain/reservations/BestAvailable.ts"
 import {
   type HoldRefused,
   IdempotencyKeyReused,
@@ -25,6 +25,8 @@ import { ReservationConfig } from "../config/ReservationConfig.ts"
 import { type CatalogSnapshot, CatalogSnapshots } from "./CatalogSnapshots.ts"
 
 const BEST_AVAILABLE_ATTEMPTS = 4
+/** Seats read from the front of the venue for a best-available choice. */
+const CANDIDATE_WINDOW = 400
 
 /** Same request, same hash: keys order-independent, so `{a, b}` and `{b, a}` are one request. */
 export const requestHash = (request: unknown): string => {
@@ -62,6 +64,19 @@ export class Reservations extends Effect.Service<Reservations>()("goticket/Reser
 
     const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
 
+    // The refusal most often sent in a flash sale: one immutable error per ticket type instead of a new Error
+    // (and its stack trace) per attempt.
+    const refusals = new Map<string, ReturnType<typeof soldOut>>()
+    const soldOutRefusal = (ticketTypeId: string) => {
+      let refusal = refusals.get(ticketTypeId)
+      if (refusal === undefined) {
+        if (refusals.size > 10_000) refusals.clear()
+        refusal = soldOut(ticketTypeId)
+        refusals.set(ticketTypeId, refusal)
+      }
+      return refusal
+    }
+
     const load = (id: ReservationId) =>
       Effect.flatMap(repository.findById(id), (found) =>
         Option.isSome(found)
@@ -76,19 +91,31 @@ export class Reservations extends Effect.Service<Reservations>()("goticket/Reser
         { discard: true }
       )
 
+    /**
+     * Best available: read the front of the venue's available seats (enough for a good choice, not all 10,000),
+     * choose, and try to take them; another buyer may win those seats first, so choose again on fresh data.
+     * Only when the front has no fitting block is the whole venue read.
+     */
     const placeSeats = (
       base: Omit<PlaceHold, "items" | "seatIds">,
       plan: Extract<PlannedHold, { _tag: "BestAvailable" }>
     ) =>
       Effect.gen(function* () {
+        const window = Math.max(CANDIDATE_WINDOW, plan.quantity * 50)
         for (let attempt = 0; attempt < BEST_AVAILABLE_ATTEMPTS; attempt++) {
-          const candidates = yield* repository.availableSeats(base.eventId, plan.ticketType.id, plan.sectionId)
+          const choose = (candidates: ReadonlyArray<SeatCandidate>) =>
+            chooseSeats(candidates, plan.quantity, {
+              allowSeparated: plan.allowSeparated,
+              salt: saltOf(base.reservationId) + attempt * 7919,
+              spread: 6
+            })
+          let candidates = yield* repository.availableSeats(base.eventId, plan.ticketType.id, plan.sectionId, window)
           if (candidates.length === 0) return { _tag: "Refused" as const, reason: soldOut(plan.ticketType.id) }
-          const chosen = chooseSeats(candidates, plan.quantity, {
-            allowSeparated: plan.allowSeparated,
-            salt: saltOf(base.reservationId) + attempt * 7919,
-            spread: 6
-          })
+          let chosen = choose(candidates)
+          if (Option.isNone(chosen) && candidates.length === window) {
+            candidates = yield* repository.availableSeats(base.eventId, plan.ticketType.id, plan.sectionId)
+            chosen = choose(candidates)
+          }
           if (Option.isNone(chosen))
             return {
               _tag: "Refused" as const,
@@ -126,9 +153,15 @@ export class Reservations extends Effect.Service<Reservations>()("goticket/Reser
           )
 
       // 2. gate
-      if (plan._tag === "GeneralAdmission") {
-        const gone = yield* cache.soldOut(plan.items.map((i) => i.ticketTypeId))
-        if (Option.isSome(gone)) return yield* soldOut(gone.value)
+      const gated =
+        plan._tag === "GeneralAdmission"
+          ? plan.items.map((i) => i.ticketTypeId)
+          : plan._tag === "BestAvailable"
+            ? [plan.ticketType.id]
+            : []
+      if (gated.length > 0) {
+        const gone = yield* cache.soldOut(gated)
+        if (Option.isSome(gone)) return yield* soldOutRefusal(gone.value)
       }
 
       // 3. place
