@@ -50,7 +50,7 @@ export const applicationOver = <E>(database: Layer.Layer<SqlClient.SqlClient, E>
     Layer.provideMerge(database)
   )
 
-/** LOG_LEVEL: Trace, Debug, Info (default), Warning, Error, Fatal or None. */
+/** LOG_LEVEL: All, Trace, Debug, Info (default), Warn, Error, Fatal or Off. */
 const LogLevelLive = Layer.unwrapEffect(
   Effect.map(Config.logLevel("LOG_LEVEL").pipe(Config.withDefault(LogLevel.Info)), Logger.minimumLogLevel)
 )

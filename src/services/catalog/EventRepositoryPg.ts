@@ -251,7 +251,13 @@ export const EventRepositoryPg = Layer.effect(
                   LEFT JOIN seats s ON s.ticket_type_id = tt.id
                   WHERE tt.event_id = ${eventId} GROUP BY tt.id) c
             WHERE t.id = c.id`
-        }).pipe(sql.withTransaction, Effect.orDie, Effect.withSpan("EventRepository.replaceSeating")),
+        }).pipe(
+          sql.withTransaction,
+          // A seat map arrives in one bulk insert; fresh statistics keep the seat lookups of the sale on their index.
+          Effect.zipLeft(sql`ANALYZE seats`),
+          Effect.orDie,
+          Effect.withSpan("EventRepository.replaceSeating")
+        ),
       seatMap: (eventId) =>
         Effect.all(
           {

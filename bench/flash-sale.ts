@@ -1,0 +1,874 @@
+/**
+ * Flash-sale benchmark: `npm run bench:flash-sale`.
+ *
+ * One fresh PostgreSQL database; 100,000 hold attempts of 1–4 units on 10,000 units from 64 keep-alive
+ * connections, against
+ *   1. the service (GA ticket type),       2. the service (10,000-seat seated type, bestAvailable),
+ *   3. the peer (bench/baseline/server.ts), 4. pgbench with the one-statement hold (the physical ceiling),
+ * then checks the inventory in the database, prints a table and writes bench/results/flash-sale.json.
+ * Exits non-zero when a check fails (oversell, a 5xx, units lost or doubled, a seat in two holds).
+ *
+ * Env: BENCH_ATTEMPTS (100000), BENCH_SEED, BENCH_RUN_DEADLINE_S (1800: stop sending after this long),
+ * BENCH_KEEP_DB=1 (keep the database for inspection).
+ */
+import { type ChildProcess, execFileSync, spawn } from "node:child_process"
+import { createSecretKey, randomBytes, randomUUID } from "node:crypto"
+import { createWriteStream, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { createServer } from "node:net"
+import { cpus } from "node:os"
+import { join } from "node:path"
+import { performance } from "node:perf_hooks"
+import { setTimeout as sleep } from "node:timers/promises"
+import { fileURLToPath } from "node:url"
+import { SignJWT } from "jose"
+import pg from "pg"
+import { type LoadResult, percentile, runLoad, seededRandom } from "./load.ts"
+
+const ATTEMPTS = Number(process.env.BENCH_ATTEMPTS ?? 100_000)
+const SEED = Number(process.env.BENCH_SEED ?? 20_261_125)
+const KEEP_DB = process.env.BENCH_KEEP_DB === "1"
+const WORKERS = Number(process.env.BENCH_WORKERS ?? 2)
+const CONCURRENCY = 64
+const CAPACITY = 10_000
+const MAX_PER_ORDER = 4
+const SEATING = { sections: 4, rows: 25, seatsPerRow: 100 } // 10,000 seats
+const POOL_MAX = 16 // database connections of the service and of the peer alike
+const PG_HOST = "127.0.0.1"
+const REDIS_URL = "redis://127.0.0.1:6379"
+const PASSWORD = "bench-password-1234"
+const RUN_DEADLINE_S = Number(process.env.BENCH_RUN_DEADLINE_S ?? 1800) // per load run: a safety net, not a target
+
+const root = fileURLToPath(new URL("..", import.meta.url))
+const resultsDir = join(root, "bench/results")
+const tmpDir = join(resultsDir, "tmp")
+const database = `goticket_bench_${Date.now()}`
+const databaseUrl = `postgres://postgres@${PG_HOST}:5432/${database}`
+const jwtSecret = randomBytes(48).toString("base64url")
+
+// Every run sends the same quantities: attempt i asks for quantities[i] units.
+const random = seededRandom(SEED)
+const quantities = Array.from({ length: ATTEMPTS }, () => 1 + Math.floor(random() * MAX_PER_ORDER))
+
+// ---------------------------------------------------------------------------------------------- processes
+
+interface Proc {
+  readonly name: string
+  readonly child: ChildProcess
+  readonly pid: number
+  readonly tail: () => string
+}
+
+const startNode = (name: string, args: ReadonlyArray<string>, env: Record<string, string>): Proc => {
+  const child = spawn(process.execPath, args, {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
+    stdio: ["ignore", "pipe", "pipe"]
+  })
+  let tail = ""
+  for (const [stream, file] of [
+    [child.stdout, `${name}.stdout.log`],
+    [child.stderr, `${name}.stderr.log`]
+  ] as const) {
+    stream.pipe(createWriteStream(join(tmpDir, file)))
+    stream.on("data", (chunk: Buffer) => {
+      tail = (tail + chunk.toString()).slice(-3000)
+    })
+  }
+  if (child.pid === undefined) throw new Error(`${name} did not start`)
+  return { name, child, pid: child.pid, tail: () => tail }
+}
+
+const stop = async (proc: Proc) => {
+  if (proc.child.exitCode !== null || proc.child.signalCode !== null) return
+  const exited = new Promise((resolve) => proc.child.once("exit", resolve))
+  proc.child.kill("SIGTERM")
+  if ((await Promise.race([exited, sleep(15_000, "timeout")])) === "timeout") {
+    console.warn(`${proc.name} ignored SIGTERM for 15 s; killing it`)
+    proc.child.kill("SIGKILL")
+    await exited
+  }
+}
+
+const waitReady = async (proc: Proc, base: string) => {
+  const deadline = Date.now() + 120_000
+  while (Date.now() < deadline) {
+    if (proc.child.exitCode !== null || proc.child.signalCode !== null)
+      throw new Error(`${proc.name} exited during start-up:\n${proc.tail()}`)
+    const status = await fetch(`${base}/health/ready`).then(
+      (r) => r.status,
+      () => 0
+    )
+    if (status === 200) return
+    await sleep(200)
+  }
+  throw new Error(`${proc.name} not ready after 120 s:\n${proc.tail()}`)
+}
+
+/** What every HTTP run shares: attempts, connections, units, deadline, progress lines. */
+const loadDefaults = (name: string) => ({
+  attempts: ATTEMPTS,
+  concurrency: CONCURRENCY,
+  capacity: CAPACITY,
+  deadlineMs: RUN_DEADLINE_S * 1000,
+  progress: (line: string) => console.log(`  ${name} ${line}`)
+})
+
+const freePort = () =>
+  new Promise<number>((resolve, reject) => {
+    const server = createServer()
+    server.once("error", reject)
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address()
+      const port = typeof address === "object" && address !== null ? address.port : 0
+      server.close(() => resolve(port))
+    })
+  })
+
+// ---------------------------------------------------------------------------------------------- /proc
+
+const clockTicks = (() => {
+  try {
+    return Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim()) || 100
+  } catch {
+    return 100
+  }
+})()
+
+/** Fields of /proc/<pid>/stat after the command name: [0] state, [1] ppid, [11] utime, [12] stime, [13] cutime, [14] cstime. */
+const statOf = (pid: number): Array<number> | undefined => {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, "utf8")
+    return text
+      .slice(text.lastIndexOf(")") + 2)
+      .split(" ")
+      .map(Number)
+  } catch {
+    return undefined
+  }
+}
+const ticksUs = (ticks: number) => (ticks * 1e6) / clockTicks
+/** The process and every live descendant (the service's workers when it runs with WORKERS > 1). */
+const processTree = (root: number): Array<number> => {
+  const children = new Map<number, Array<number>>()
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue
+    const parent = statOf(Number(entry))?.[1]
+    if (parent !== undefined) children.set(parent, [...(children.get(parent) ?? []), Number(entry)])
+  }
+  const tree = [root]
+  for (let i = 0; i < tree.length; i++) tree.push(...(children.get(tree[i] as number) ?? []))
+  return tree
+}
+const processCpuUs = (pid: number) => {
+  let ticks = 0
+  for (const p of processTree(pid)) {
+    const f = statOf(p)
+    if (f) ticks += (f[11] ?? 0) + (f[12] ?? 0)
+  }
+  return ticks === 0 ? Number.NaN : ticksUs(ticks)
+}
+/** All of PostgreSQL: the postmaster, its live children, and (through cutime/cstime) the children that ended. */
+const postgresCpuUs = (postmaster: number | undefined) => {
+  const own = postmaster === undefined ? undefined : statOf(postmaster)
+  if (postmaster === undefined || own === undefined) return Number.NaN
+  let ticks = (own[11] ?? 0) + (own[12] ?? 0) + (own[13] ?? 0) + (own[14] ?? 0)
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue
+    const f = statOf(Number(entry))
+    if (f && f[1] === postmaster) ticks += (f[11] ?? 0) + (f[12] ?? 0)
+  }
+  return ticksUs(ticks)
+}
+/** A memory line of /proc/<pid>/status in MB (VmHWM: peak resident, VmRSS: resident now), summed over its workers. */
+const memoryMb = (pid: number, field: "VmHWM" | "VmRSS") => {
+  let total = 0
+  for (const p of processTree(pid)) {
+    try {
+      const match = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${p}/status`, "utf8"))
+      total += match ? Number(match[1]) / 1024 : 0
+    } catch {}
+  }
+  return total === 0 ? Number.NaN : total
+}
+/** Resets VmHWM so that the peak belongs to the measured run, not to set-up (Linux ≥ 4.0). */
+const resetPeakRss = (pid: number) => {
+  for (const p of processTree(pid))
+    try {
+      writeFileSync(`/proc/${p}/clear_refs`, "5")
+    } catch {}
+}
+
+// ---------------------------------------------------------------------------------------------- results
+
+interface Check {
+  readonly check: string
+  readonly ok: boolean
+  readonly detail: string
+}
+
+interface Run {
+  readonly name: string
+  readonly attempts: number
+  readonly holdsGranted: number
+  readonly unitsGranted: number
+  readonly capacity: number
+  readonly heldPlusSold: number
+  readonly oversold: number
+  readonly unsold: number
+  readonly sellOutSeconds: number | null
+  readonly wallSeconds: number
+  readonly requestsPerSecond: number
+  readonly p50Ms: number
+  readonly p99Ms: number
+  /** Node process of the server (PostgreSQL itself for pgbench). */
+  readonly serverCpuUsPerRequest: number | null
+  readonly postgresCpuUsPerRequest: number | null
+  readonly peakRssMb: number | null
+  readonly statuses: Record<string, number>
+  readonly codes: Record<string, number>
+  readonly checks: ReadonlyArray<Check>
+  readonly samples: ReadonlyArray<string>
+}
+
+const finite = (n: number) => (Number.isFinite(n) ? n : null)
+
+/** Load through HTTP with the server's CPU, PostgreSQL's CPU and the server's peak RSS around it. */
+const measureHttp = async (pid: number, postmaster: number | undefined, load: () => Promise<LoadResult>) => {
+  resetPeakRss(pid)
+  const cpu0 = processCpuUs(pid)
+  const pg0 = postgresCpuUs(postmaster)
+  const result = await load()
+  const perRequest = (us: number) => finite(us / result.attempts)
+  return {
+    result,
+    serverCpuUsPerRequest: perRequest(processCpuUs(pid) - cpu0),
+    postgresCpuUsPerRequest: perRequest(postgresCpuUs(postmaster) - pg0),
+    peakRssMb: finite(memoryMb(pid, "VmHWM"))
+  }
+}
+
+const httpChecks = (result: LoadResult): Array<Check> => {
+  const count = (predicate: (status: number) => boolean) =>
+    Object.entries(result.statuses).reduce((n, [status, k]) => (predicate(Number(status)) ? n + k : n), 0)
+  const fivexx = count((s) => s >= 500)
+  const noAnswer = count((s) => s === 0)
+  const unsent = result.attempts - result.sent
+  const other = count((s) => s !== 201 && s !== 409)
+  return [
+    { check: "no 5xx", ok: fivexx === 0, detail: `${fivexx} answers ≥ 500` },
+    {
+      check: "every attempt answered",
+      ok: noAnswer === 0 && unsent === 0,
+      detail: `${noAnswer} transport errors or timeouts, ${unsent} not sent before the ${RUN_DEADLINE_S} s deadline`
+    },
+    { check: "only 201 and 409", ok: other === 0, detail: `${other} other answers` }
+  ]
+}
+
+const inventoryChecks = (unitsGranted: number, capacity: number, held: number, sold: number): Array<Check> => [
+  { check: "oversold = 0", ok: held + sold <= capacity, detail: `held+sold ${held + sold}, capacity ${capacity}` },
+  { check: "unsold = 0", ok: held + sold >= capacity, detail: `${capacity - held - sold} units left` },
+  {
+    check: "units granted = held + sold",
+    ok: unitsGranted === held + sold,
+    detail: `201 answers granted ${unitsGranted}, database counts ${held + sold}`
+  }
+]
+
+const httpRun = (
+  name: string,
+  m: Awaited<ReturnType<typeof measureHttp>>,
+  inventory: { capacity: number; held: number; sold: number },
+  checks: ReadonlyArray<Check>
+): Run => ({
+  name,
+  attempts: m.result.attempts,
+  holdsGranted: m.result.granted.length,
+  unitsGranted: m.result.unitsGranted,
+  capacity: inventory.capacity,
+  heldPlusSold: inventory.held + inventory.sold,
+  oversold: Math.max(0, inventory.held + inventory.sold - inventory.capacity),
+  unsold: inventory.capacity - inventory.held - inventory.sold,
+  sellOutSeconds: m.result.sellOutMs === null ? null : m.result.sellOutMs / 1000,
+  wallSeconds: m.result.wallMs / 1000,
+  requestsPerSecond: m.result.requestsPerSecond,
+  p50Ms: m.result.p50Ms,
+  p99Ms: m.result.p99Ms,
+  serverCpuUsPerRequest: m.serverCpuUsPerRequest,
+  postgresCpuUsPerRequest: m.postgresCpuUsPerRequest,
+  peakRssMb: m.peakRssMb,
+  statuses: m.result.statuses,
+  codes: m.result.codes,
+  checks: [
+    ...httpChecks(m.result),
+    ...inventoryChecks(m.result.unitsGranted, inventory.capacity, inventory.held, inventory.sold),
+    ...checks
+  ],
+  samples: m.result.samples
+})
+
+// ---------------------------------------------------------------------------------------------- the service
+
+const call = async <A>(base: string, method: string, path: string, body?: unknown, token?: string): Promise<A> => {
+  const headers: Record<string, string> = {}
+  if (body !== undefined) headers["content-type"] = "application/json"
+  if (token !== undefined) headers.authorization = `Bearer ${token}`
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers,
+    body: body === undefined ? null : JSON.stringify(body)
+  })
+  const text = await response.text()
+  if (!response.ok) throw new Error(`${method} ${path} answered ${response.status}: ${text.slice(0, 500)}`)
+  return JSON.parse(text) as A
+}
+
+const login = async (base: string, email: string) =>
+  (await call<{ accessToken: string }>(base, "POST", "/v1/auth/login", { email, password: PASSWORD })).accessToken
+
+const customerEmail = (i: number) => `customer-${i}@bench.goticket.dev`
+const customerEmails = () => Array.from({ length: CONCURRENCY }, (_, i) => customerEmail(i))
+
+/**
+ * Through the REST API: an organizer and 64 customers now; each published event just before its run (so that
+ * the 10,000-seat map upload does not weigh on the GA run's memory).
+ */
+const setUpService = async (base: string) => {
+  const organizerEmail = "organizer@bench.goticket.dev"
+  const register = (email: string, accountType: string) =>
+    call<{ id: string }>(base, "POST", "/v1/auth/register", { email, password: PASSWORD, name: "Bench", accountType })
+  await register(organizerEmail, "organizer")
+  const organizer = await login(base, organizerEmail)
+  const customerIds: Array<string> = []
+  for (let i = 0; i < CONCURRENCY; i += 8) {
+    const batch = await Promise.all(
+      Array.from({ length: Math.min(8, CONCURRENCY - i) }, (_, k) => register(customerEmail(i + k), "customer"))
+    )
+    customerIds.push(...batch.map((u) => u.id))
+  }
+
+  const startsAt = new Date(Date.now() + 30 * 86_400_000).toISOString()
+  const event = async (title: string, ticketType: string) => {
+    const { id } = await call<{ id: string }>(
+      base,
+      "POST",
+      "/v1/events",
+      { title, venue: { name: "Bench Arena", timezone: "Europe/Paris" }, startsAt },
+      organizer
+    )
+    const type = await call<{ id: string }>(
+      base,
+      "POST",
+      `/v1/events/${id}/ticket-types`,
+      { name: ticketType, priceMinor: 5_000, currency: "EUR", capacity: CAPACITY, maxPerOrder: MAX_PER_ORDER },
+      organizer
+    )
+    return { eventId: id, ticketTypeId: type.id }
+  }
+  const publish = (eventId: string) => call(base, "POST", `/v1/events/${eventId}/publish`, undefined, organizer)
+
+  const gaEvent = async () => {
+    const ga = await event("Flash sale (general admission)", "General admission")
+    await publish(ga.eventId)
+    return ga
+  }
+
+  const seatedEvent = async () => {
+    const seated = await event("Flash sale (seated)", "Seated")
+    const plan = {
+      sections: Array.from({ length: SEATING.sections }, (_, s) => ({
+        name: `Section ${String.fromCharCode(65 + s)}`,
+        rows: Array.from({ length: SEATING.rows }, (_, r) => ({
+          label: String(r + 1),
+          seats: Array.from({ length: SEATING.seatsPerRow }, (_, n) => ({
+            label: String(n + 1),
+            ticketTypeId: seated.ticketTypeId
+          }))
+        }))
+      }))
+    }
+    const path = `/v1/events/${seated.eventId}/seating`
+    const seating = await call<{ seats: number }>(base, "POST", path, plan, organizer)
+    if (seating.seats !== CAPACITY) throw new Error(`the seat map has ${seating.seats} seats, not ${CAPACITY}`)
+    await publish(seated.eventId)
+    return seated
+  }
+
+  return { customerIds, gaEvent, seatedEvent }
+}
+
+/** Fresh tokens before each run (the service issues them for ACCESS_TOKEN_TTL_SECONDS, set to a day above). */
+const customerTokens = (base: string) => Promise.all(customerEmails().map((email) => login(base, email)))
+
+const runServiceGa = async (
+  base: string,
+  pid: number,
+  postmaster: number | undefined,
+  db: pg.Client,
+  ga: { eventId: string; ticketTypeId: string }
+): Promise<Run> => {
+  const tokens = await customerTokens(base)
+  const m = await measureHttp(pid, postmaster, () =>
+    runLoad({
+      url: `${base}/v1/reservations`,
+      tokens,
+      ...loadDefaults("service GA"),
+      keyPrefix: `ga-${database}`,
+      body: (i) =>
+        JSON.stringify({ eventId: ga.eventId, items: [{ ticketTypeId: ga.ticketTypeId, quantity: quantities[i] }] })
+    })
+  )
+  const [inventory] = (
+    await db.query<{ capacity: number; held: number; sold: number }>(
+      "SELECT capacity, held, sold FROM ticket_types WHERE id = $1",
+      [ga.ticketTypeId]
+    )
+  ).rows
+  const [holds] = (
+    await db.query<{ holds: number; units: number }>(
+      `SELECT count(*)::int AS holds, coalesce(sum(i.quantity), 0)::int AS units
+       FROM reservations r JOIN reservation_items i ON i.reservation_id = r.id
+       WHERE i.ticket_type_id = $1 AND r.status = 'active'`,
+      [ga.ticketTypeId]
+    )
+  ).rows
+  if (!inventory || !holds) throw new Error("the GA ticket type is gone")
+  return httpRun("service (GA)", m, inventory, [
+    {
+      check: "holds in database = 201 answers",
+      ok: holds.holds === m.result.granted.length && holds.units === m.result.unitsGranted,
+      detail: `database: ${holds.holds} holds / ${holds.units} units; answers: ${m.result.granted.length} / ${m.result.unitsGranted}`
+    }
+  ])
+}
+
+const runServiceSeated = async (
+  base: string,
+  pid: number,
+  postmaster: number | undefined,
+  db: pg.Client,
+  seated: { eventId: string; ticketTypeId: string }
+): Promise<Run> => {
+  const tokens = await customerTokens(base)
+  const m = await measureHttp(pid, postmaster, () =>
+    runLoad({
+      url: `${base}/v1/reservations`,
+      tokens,
+      ...loadDefaults("service seated"),
+      keyPrefix: `seated-${database}`,
+      body: (i) =>
+        JSON.stringify({
+          eventId: seated.eventId,
+          bestAvailable: { ticketTypeId: seated.ticketTypeId, quantity: quantities[i], allowSeparated: true }
+        })
+    })
+  )
+  const one = async <R extends pg.QueryResultRow>(text: string): Promise<R> => {
+    const [row] = (await db.query<R>(text, [seated.ticketTypeId])).rows
+    if (!row) throw new Error(`no row: ${text}`)
+    return row
+  }
+  const inventory = await one<{ capacity: number; held: number; sold: number }>(
+    "SELECT capacity, held, sold FROM ticket_types WHERE id = $1"
+  )
+  const seats = await one<{ taken: number }>(
+    "SELECT count(*)::int AS taken FROM seats WHERE ticket_type_id = $1 AND status <> 'available'"
+  )
+  const live = `FROM reservation_seats rs JOIN reservations r ON r.id = rs.reservation_id
+                WHERE r.status = 'active' AND rs.ticket_type_id = $1`
+  const holdSeats = await one<{ holds: number; seats: number; doubled: number }>(
+    `SELECT count(DISTINCT rs.reservation_id)::int AS holds, count(*)::int AS seats,
+            (count(*) - count(DISTINCT rs.seat_id))::int AS doubled ${live}`
+  )
+  const astray = await one<{ n: number }>(
+    `SELECT count(*)::int AS n FROM seats s JOIN (SELECT rs.seat_id, rs.reservation_id ${live}) h ON h.seat_id = s.id
+     WHERE s.held_by IS DISTINCT FROM h.reservation_id`
+  )
+  const answered = m.result.granted.flatMap((g) => g.seatIds)
+  const answeredTwice = answered.length - new Set(answered).size
+  return httpRun("service (seated)", m, inventory, [
+    {
+      check: "seats held = units granted",
+      ok: seats.taken === m.result.unitsGranted && holdSeats.seats === m.result.unitsGranted,
+      detail: `seats not available ${seats.taken}, seats in live holds ${holdSeats.seats}, units granted ${m.result.unitsGranted}`
+    },
+    {
+      check: "holds in database = 201 answers",
+      ok: holdSeats.holds === m.result.granted.length,
+      detail: `database: ${holdSeats.holds} holds; answers: ${m.result.granted.length}`
+    },
+    {
+      check: "no seat in two holds",
+      ok: answeredTwice === 0 && holdSeats.doubled === 0 && astray.n === 0,
+      detail: `in answers ${answeredTwice}, in database ${holdSeats.doubled}, seats whose held_by is another hold ${astray.n}`
+    },
+    {
+      check: "answers name as many seats as tickets",
+      ok: answered.length === m.result.unitsGranted,
+      detail: `${answered.length} seats named, ${m.result.unitsGranted} tickets`
+    }
+  ])
+}
+
+// ---------------------------------------------------------------------------------------------- the peer
+
+const runBaseline = async (
+  db: pg.Client,
+  postmaster: number | undefined,
+  customerIds: ReadonlyArray<string>
+): Promise<Run> => {
+  const eventId = randomUUID()
+  const ticketTypeId = randomUUID()
+  await db.query(`
+    CREATE TABLE baseline_ticket_types (
+      id uuid PRIMARY KEY, capacity integer NOT NULL, held integer NOT NULL DEFAULT 0, sold integer NOT NULL DEFAULT 0,
+      CHECK (held + sold <= capacity));
+    CREATE TABLE baseline_holds (
+      id bigserial PRIMARY KEY, ticket_type_id uuid NOT NULL, quantity integer NOT NULL,
+      created_at timestamptz NOT NULL DEFAULT clock_timestamp())`)
+  await db.query("INSERT INTO baseline_ticket_types (id, capacity) VALUES ($1, $2)", [ticketTypeId, CAPACITY])
+
+  // The same claims, issuer, audience and secret as the service's tokens.
+  const key = createSecretKey(Buffer.from(jwtSecret, "utf8"))
+  const tokens = await Promise.all(
+    customerIds.map((id) =>
+      new SignJWT({ typ: "customer", adm: false })
+        .setProtectedHeader({ alg: "HS256" })
+        .setSubject(id)
+        .setIssuer("goticket")
+        .setAudience("goticket-api")
+        .setIssuedAt()
+        .setExpirationTime("2h")
+        .sign(key)
+    )
+  )
+
+  const port = await freePort()
+  const base = `http://127.0.0.1:${port}`
+  const proc = startNode("baseline", ["--import", "tsx", "bench/baseline/server.ts"], {
+    PORT: String(port),
+    DATABASE_URL: databaseUrl,
+    REDIS_URL,
+    JWT_SECRET: jwtSecret,
+    POOL_MAX: String(POOL_MAX),
+    REDIS_PREFIX: `${database}:`
+  })
+  try {
+    await waitReady(proc, base)
+    const m = await measureHttp(proc.pid, postmaster, () =>
+      runLoad({
+        url: `${base}/v1/reservations`,
+        tokens,
+        ...loadDefaults("baseline"),
+        keyPrefix: `baseline-${database}`,
+        body: (i) => JSON.stringify({ eventId, items: [{ ticketTypeId, quantity: quantities[i] }] })
+      })
+    )
+    const [inventory] = (
+      await db.query<{ capacity: number; held: number; sold: number }>(
+        "SELECT capacity, held, sold FROM baseline_ticket_types"
+      )
+    ).rows
+    const [holds] = (
+      await db.query<{ holds: number; units: number }>(
+        "SELECT count(*)::int AS holds, coalesce(sum(quantity), 0)::int AS units FROM baseline_holds"
+      )
+    ).rows
+    if (!inventory || !holds) throw new Error("the baseline ticket type is gone")
+    return httpRun("baseline (Fastify)", m, inventory, [
+      {
+        check: "holds in database = 201 answers",
+        ok: holds.holds === m.result.granted.length && holds.units === m.result.unitsGranted,
+        detail: `database: ${holds.holds} holds / ${holds.units} units; answers: ${m.result.granted.length} / ${m.result.unitsGranted}`
+      }
+    ])
+  } finally {
+    await stop(proc)
+  }
+}
+
+// ---------------------------------------------------------------------------------------------- pgbench
+
+const runPgbench = async (db: pg.Client, postmaster: number | undefined): Promise<Run> => {
+  await db.query(`
+    CREATE TABLE bench_ticket_types (
+      id integer PRIMARY KEY, capacity integer NOT NULL, held integer NOT NULL DEFAULT 0, sold integer NOT NULL DEFAULT 0,
+      CHECK (held + sold <= capacity));
+    CREATE TABLE bench_holds (
+      id bigserial PRIMARY KEY, ticket_type_id integer NOT NULL, quantity integer NOT NULL,
+      created_at timestamptz NOT NULL DEFAULT clock_timestamp())`)
+  await db.query("INSERT INTO bench_ticket_types (id, capacity) VALUES (1, $1)", [CAPACITY])
+
+  const perClient = Math.ceil(ATTEMPTS / CONCURRENCY)
+  const logPrefix = join(tmpDir, "pgbench")
+  for (const f of readdirSync(tmpDir)) if (f.startsWith("pgbench.")) rmSync(join(tmpDir, f))
+  const args = [
+    ...["-h", PG_HOST, "-U", "postgres", "-n", "-M", "prepared", "-c", String(CONCURRENCY), "-j", "2"],
+    ...["-t", String(perClient), "-f", join(root, "bench/pgbench/hold.sql")],
+    ...["--random-seed", String(SEED), "-l", "--log-prefix", logPrefix, database]
+  ]
+  console.log(`  pgbench ${args.join(" ")}`)
+  const pg0 = postgresCpuUs(postmaster)
+  const started = performance.now()
+  const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>(
+    (resolve) => {
+      const child = spawn("pgbench", args, { stdio: ["ignore", "pipe", "pipe"] })
+      let stdout = ""
+      let stderr = ""
+      child.stdout.on("data", (c: Buffer) => {
+        stdout += c.toString()
+      })
+      child.stderr.on("data", (c: Buffer) => {
+        stderr += c.toString()
+      })
+      child.on("close", (code) => resolve({ code, stdout, stderr }))
+    }
+  )
+  const wallSeconds = (performance.now() - started) / 1000
+  const pgCpu = postgresCpuUs(postmaster) - pg0
+  writeFileSync(join(tmpDir, "pgbench.out.log"), `${stdout}\n--- stderr ---\n${stderr}`)
+
+  const processed = Number(/number of transactions actually processed: (\d+)/.exec(stdout)?.[1] ?? 0)
+  const failed = Number(/number of failed transactions: (\d+)/.exec(stdout)?.[1] ?? 0)
+  const tps = Number(/tps = ([\d.]+) \(without initial connection time\)/.exec(stdout)?.[1] ?? Number.NaN)
+  // Per-transaction log lines: client_id transaction_no latency_us script_no epoch_s epoch_us
+  const latencies = readdirSync(tmpDir)
+    .filter((f) => f.startsWith("pgbench."))
+    .flatMap((f) => readFileSync(join(tmpDir, f), "utf8").trim().split("\n"))
+    .map((line) => Number(line.split(" ")[2]) / 1000)
+  const sorted = Float64Array.from(latencies).sort()
+
+  const [inventory] = (
+    await db.query<{ capacity: number; held: number; sold: number }>(
+      "SELECT capacity, held, sold FROM bench_ticket_types WHERE id = 1"
+    )
+  ).rows
+  const [holds] = (
+    await db.query<{ holds: number; units: number; span_ms: number | null }>(
+      `SELECT count(*)::int AS holds, coalesce(sum(quantity), 0)::int AS units,
+              (extract(epoch FROM max(created_at) - min(created_at)) * 1000)::float8 AS span_ms FROM bench_holds`
+    )
+  ).rows
+  if (!inventory || !holds) throw new Error("the pgbench ticket type is gone")
+  const soldOut = inventory.held + inventory.sold >= inventory.capacity
+  const attempts = perClient * CONCURRENCY
+  return {
+    name: "pgbench (one statement)",
+    attempts,
+    holdsGranted: holds.holds,
+    unitsGranted: holds.units,
+    capacity: inventory.capacity,
+    heldPlusSold: inventory.held + inventory.sold,
+    oversold: Math.max(0, inventory.held + inventory.sold - inventory.capacity),
+    unsold: inventory.capacity - inventory.held - inventory.sold,
+    sellOutSeconds: soldOut && holds.span_ms !== null ? holds.span_ms / 1000 : null,
+    wallSeconds,
+    requestsPerSecond: tps,
+    p50Ms: percentile(sorted, 0.5),
+    p99Ms: percentile(sorted, 0.99),
+    serverCpuUsPerRequest: finite(pgCpu / attempts),
+    postgresCpuUsPerRequest: finite(pgCpu / attempts),
+    peakRssMb: null,
+    statuses: { processed, failed },
+    codes: {},
+    checks: [
+      { check: "pgbench succeeded", ok: code === 0, detail: `exit code ${code}; ${stderr.trim().slice(-300)}` },
+      {
+        check: "every transaction ran",
+        ok: processed === attempts && failed === 0,
+        detail: `${processed} processed, ${failed} failed`
+      },
+      ...inventoryChecks(holds.units, inventory.capacity, inventory.held, inventory.sold)
+    ],
+    samples: []
+  }
+}
+
+// ---------------------------------------------------------------------------------------------- report
+
+const fmt = (n: number | null, digits = 0) =>
+  n === null || !Number.isFinite(n)
+    ? "—"
+    : n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits })
+
+const ratio = (a: number | null, b: number | null) => (a === null || b === null || b === 0 ? null : a / b)
+
+const printTable = (runs: ReadonlyArray<Run>) => {
+  const header = [
+    "run",
+    "attempts",
+    "holds",
+    "units",
+    "oversold",
+    "unsold",
+    "sell-out s",
+    "req/s",
+    "p50 ms",
+    "p99 ms",
+    "CPU µs/req",
+    "PG CPU µs/req",
+    "peak RSS MB"
+  ]
+  const rows = runs.map((r) => [
+    r.name,
+    fmt(r.attempts),
+    fmt(r.holdsGranted),
+    fmt(r.unitsGranted),
+    fmt(r.oversold),
+    fmt(r.unsold),
+    fmt(r.sellOutSeconds, 2),
+    fmt(r.requestsPerSecond),
+    fmt(r.p50Ms, 1),
+    fmt(r.p99Ms, 1),
+    fmt(r.serverCpuUsPerRequest),
+    fmt(r.postgresCpuUsPerRequest),
+    fmt(r.peakRssMb)
+  ])
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? "").length)))
+  const line = (cells: ReadonlyArray<string>) =>
+    `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join(" | ")} |`
+  console.log(line(header))
+  console.log(`|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`)
+  for (const row of rows) console.log(line(row))
+}
+
+// ---------------------------------------------------------------------------------------------- main
+
+const main = async () => {
+  mkdirSync(tmpDir, { recursive: true })
+  const startedAt = new Date()
+  const admin = new pg.Client({ connectionString: `postgres://postgres@${PG_HOST}:5432/postgres` })
+  const db = new pg.Client({ connectionString: databaseUrl })
+  let service: Proc | undefined
+  let pgVersion = "?"
+  let created = false
+  const runs: Array<Run> = []
+  try {
+    await admin.connect()
+    pgVersion = (await admin.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0]?.v ?? "?"
+    console.log(
+      `database ${database}; ${ATTEMPTS} attempts, ${CONCURRENCY} connections, ${CAPACITY} units, seed ${SEED}`
+    )
+    await admin.query(`CREATE DATABASE ${database}`)
+    created = true
+    await db.connect()
+    const backend = (await db.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows[0]?.pid ?? 0
+    const postmaster = statOf(backend)?.[1]
+
+    // 1–5: the service
+    const port = await freePort()
+    const base = `http://127.0.0.1:${port}`
+    service = startNode("service", ["--import", "tsx", "src/main.ts"], {
+      DATABASE_URL: databaseUrl,
+      DATABASE_POOL_MAX: String(POOL_MAX),
+      REDIS_URL,
+      PORT: String(port),
+      CUSTOMER_TICKET_LIMIT: "1000000",
+      HOLD_TTL_SECONDS: "3600",
+      LOG_LEVEL: "Warn",
+      // The deployment shape: one worker per core (the peer is a single process, as a team would first run it).
+      WORKERS: String(WORKERS),
+      SCRYPT_LOG2_N: "10",
+      SEED_DEMO: "false",
+      JWT_SECRET: jwtSecret,
+      // A run can outlast the default 900 s token lifetime (the seated run does): a 401 would not be the service's fault.
+      ACCESS_TOKEN_TTL_SECONDS: "86400"
+    })
+    let t = performance.now()
+    await waitReady(service, base)
+    console.log(`service ready in ${fmt((performance.now() - t) / 1000, 1)} s (pid ${service.pid}, ${base})`)
+    const { pid } = service
+    const setUp = await setUpService(base)
+    const ga = await setUp.gaEvent()
+    console.log(`organizer, ${CONCURRENCY} customers and the GA event; service RSS ${fmt(memoryMb(pid, "VmRSS"))} MB`)
+    console.log("service (GA)…")
+    runs.push(await runServiceGa(base, pid, postmaster, db, ga))
+    t = performance.now()
+    const seated = await setUp.seatedEvent()
+    const took = fmt((performance.now() - t) / 1000, 1)
+    console.log(
+      `seated event with its ${CAPACITY}-seat map in ${took} s; service RSS ${fmt(memoryMb(pid, "VmRSS"))} MB`
+    )
+    console.log("service (seated)…")
+    runs.push(await runServiceSeated(base, pid, postmaster, db, seated))
+    await stop(service)
+
+    // 6: the references
+    console.log("baseline (Fastify)…")
+    runs.push(await runBaseline(db, postmaster, setUp.customerIds))
+    console.log("pgbench…")
+    runs.push(await runPgbench(db, postmaster))
+  } finally {
+    if (service) await stop(service)
+    if (created) {
+      await db.end().catch(() => {})
+      if (KEEP_DB) console.log(`kept database ${database}`)
+      else await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`)
+    }
+    await admin.end().catch(() => {})
+  }
+
+  // 7: report
+  const [serviceGa, serviceSeated, baseline, pgbench] = runs
+  const ratios = Object.fromEntries(
+    ([serviceGa, serviceSeated] as const).flatMap((s) =>
+      ([baseline, pgbench] as const).map((ref) => [
+        `${s?.name} / ${ref?.name}`,
+        {
+          requestsPerSecond: ratio(s?.requestsPerSecond ?? null, ref?.requestsPerSecond ?? null),
+          sellOutTime: ratio(s?.sellOutSeconds ?? null, ref?.sellOutSeconds ?? null)
+        }
+      ])
+    )
+  )
+  console.log()
+  printTable(runs)
+  console.log()
+  for (const [name, r] of Object.entries(ratios))
+    console.log(`${name}: req/s ×${fmt(r.requestsPerSecond, 2)}, time to sell out ×${fmt(r.sellOutTime, 2)}`)
+  console.log()
+  for (const run of runs) {
+    const answers = Object.entries({ ...run.statuses, ...run.codes })
+      .map(([k, v]) => `${k}: ${v}`)
+      .join(", ")
+    console.log(`${run.name}: ${answers}; wall ${fmt(run.wallSeconds, 1)} s`)
+    for (const s of run.samples.slice(0, 3)) console.log(`    ${s}`)
+  }
+  const failed = runs.flatMap((r) => r.checks.filter((c) => !c.ok).map((c) => ({ run: r.name, ...c })))
+  const checkCount = runs.reduce((n, r) => n + r.checks.length, 0)
+
+  writeFileSync(
+    join(resultsDir, "flash-sale.json"),
+    `${JSON.stringify(
+      {
+        startedAt: startedAt.toISOString(),
+        machine: { cpus: cpus().length, node: process.version, postgres: pgVersion },
+        config: {
+          attempts: ATTEMPTS,
+          concurrency: CONCURRENCY,
+          capacity: CAPACITY,
+          maxPerOrder: MAX_PER_ORDER,
+          seed: SEED,
+          databasePool: POOL_MAX,
+          seating: SEATING
+        },
+        runs,
+        ratios,
+        ok: failed.length === 0
+      },
+      (_, v: unknown) => (typeof v === "number" && !Number.isInteger(v) ? Math.round(v * 100) / 100 : v),
+      2
+    )}\n`
+  )
+  console.log()
+  if (failed.length > 0) {
+    console.error(`FAILED: ${failed.length} of ${checkCount} checks`)
+    for (const f of failed) console.error(`  ✗ ${f.run}: ${f.check} — ${f.detail}`)
+    process.exitCode = 1
+  } else console.log(`all ${checkCount} checks passed; wrote bench/results/flash-sale.json`)
+}
+
+await main().catch((error: unknown) => {
+  console.error("bench:flash-sale failed:", error)
+  process.exitCode = 1
+})
