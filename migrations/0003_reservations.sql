@@ -61,7 +61,9 @@ CREATE INDEX idempotency_keys_expiry_idx ON idempotency_keys (expires_at);
 -- Places a hold in one round trip and one transaction. Returns (outcome, reservation_id, detail):
 --   held | replayed (same key, same request: the first hold's id) | key_reused (same key, other request)
 --   not_on_sale | sales_closed | sold_out (detail: ticket type id) | seat_unavailable | limit_exceeded (detail: tickets already counted)
--- A refusal found before anything changed returns; a refusal after a change raises, so the whole statement rolls back.
+-- Refusals seen by the unlocked reads at the start return before anything changed. The guarded update of the hot
+-- ticket-type row comes LAST, so its row lock is held only until the commit right after it; losing a race there
+-- raises, and the whole statement rolls back.
 CREATE FUNCTION place_hold(
   p_reservation_id uuid, p_customer_id uuid, p_event_id uuid,
   p_items jsonb, p_seat_ids uuid[], p_expires_at timestamptz, p_customer_limit integer,
@@ -72,9 +74,9 @@ DECLARE
   v_existing idempotency_keys%ROWTYPE;
   v_event events%ROWTYPE;
   v_item record;
+  v_requested integer;
   v_first boolean := true;
-  v_tickets integer := 0;
-  v_total bigint := 0;
+  v_total bigint;
   v_currency char(3);
   v_count integer;
   v_counted integer;
@@ -99,23 +101,24 @@ BEGIN
     RETURN QUERY SELECT 'sales_closed'::text, NULL::uuid, NULL::text; RETURN;
   END IF;
 
+  v_requested := coalesce(cardinality(p_seat_ids), (SELECT sum((i->>'quantity')::integer) FROM jsonb_array_elements(p_items) i));
   SELECT c.tickets INTO v_counted FROM customer_event_tickets c
     WHERE c.customer_id = p_customer_id AND c.event_id = p_event_id;
   v_counted := coalesce(v_counted, 0);
-  IF v_counted + coalesce(cardinality(p_seat_ids), (SELECT sum((i->>'quantity')::integer) FROM jsonb_array_elements(p_items) i)) > p_customer_limit THEN
+  IF v_counted + v_requested > p_customer_limit THEN
     RETURN QUERY SELECT 'limit_exceeded'::text, NULL::uuid, v_counted::text; RETURN;
   END IF;
 
   IF p_seat_ids IS NULL THEN
-    -- General admission: one guarded update per ticket type, in id order (no deadlocks between holds).
+    -- General admission, unlocked look first: a type already short refuses before anything changed.
     FOR v_item IN
       SELECT (i->>'ticketTypeId')::uuid AS ticket_type_id, (i->>'quantity')::integer AS quantity
       FROM jsonb_array_elements(p_items) i ORDER BY 1
     LOOP
-      UPDATE ticket_types t SET held = t.held + v_item.quantity
+      INSERT INTO reservation_items (reservation_id, ticket_type_id, quantity, unit_price_minor)
+        SELECT p_reservation_id, t.id, v_item.quantity, t.price_minor FROM ticket_types t
         WHERE t.id = v_item.ticket_type_id AND t.event_id = p_event_id AND NOT t.seated
-          AND t.capacity - t.held - t.sold >= v_item.quantity
-        RETURNING t.price_minor, t.currency INTO v_total, v_currency;
+          AND t.capacity - t.held - t.sold >= v_item.quantity;
       IF NOT FOUND THEN
         IF v_first THEN
           RETURN QUERY SELECT 'sold_out'::text, NULL::uuid, v_item.ticket_type_id::text; RETURN;
@@ -123,9 +126,6 @@ BEGIN
         RAISE EXCEPTION 'sold_out' USING ERRCODE = 'P0001', DETAIL = v_item.ticket_type_id::text;
       END IF;
       v_first := false;
-      INSERT INTO reservation_items (reservation_id, ticket_type_id, quantity, unit_price_minor)
-        VALUES (p_reservation_id, v_item.ticket_type_id, v_item.quantity, v_total);
-      v_tickets := v_tickets + v_item.quantity;
     END LOOP;
   ELSE
     -- Seats: lock the wanted seats in id order, take them only if every one is still available.
@@ -139,28 +139,25 @@ BEGIN
       END IF;
       RAISE EXCEPTION 'seat_unavailable' USING ERRCODE = 'P0001';
     END IF;
-    UPDATE ticket_types t SET held = t.held + c.n
-      FROM (SELECT s.ticket_type_id, count(*)::integer AS n FROM seats s WHERE s.held_by = p_reservation_id GROUP BY 1) c
-      WHERE t.id = c.ticket_type_id;
     INSERT INTO reservation_seats (reservation_id, seat_id, ticket_type_id, unit_price_minor)
       SELECT p_reservation_id, s.id, s.ticket_type_id, t.price_minor
       FROM seats s JOIN ticket_types t ON t.id = s.ticket_type_id WHERE s.held_by = p_reservation_id;
-    v_tickets := v_count;
   END IF;
 
   -- The authoritative per-customer limit: a guarded upsert; losing a race here rolls everything back.
-  INSERT INTO customer_event_tickets AS c (customer_id, event_id, tickets) VALUES (p_customer_id, p_event_id, v_tickets)
+  INSERT INTO customer_event_tickets AS c (customer_id, event_id, tickets) VALUES (p_customer_id, p_event_id, v_requested)
     ON CONFLICT (customer_id, event_id) DO UPDATE SET tickets = c.tickets + excluded.tickets
     WHERE c.tickets + excluded.tickets <= p_customer_limit;
-  IF NOT FOUND OR v_tickets > p_customer_limit THEN
+  IF NOT FOUND OR v_requested > p_customer_limit THEN
     RAISE EXCEPTION 'limit_exceeded' USING ERRCODE = 'P0001', DETAIL = v_counted::text;
   END IF;
 
-  SELECT coalesce(sum(i.quantity * i.unit_price_minor), 0) + coalesce((SELECT sum(rs.unit_price_minor) FROM reservation_seats rs WHERE rs.reservation_id = p_reservation_id), 0)
-    INTO v_total FROM reservation_items i WHERE i.reservation_id = p_reservation_id;
+  SELECT coalesce(sum(i.quantity * i.unit_price_minor), 0) INTO v_total
+    FROM reservation_items i WHERE i.reservation_id = p_reservation_id;
+  v_total := v_total + coalesce((SELECT sum(rs.unit_price_minor) FROM reservation_seats rs WHERE rs.reservation_id = p_reservation_id), 0);
   SELECT t.currency INTO v_currency FROM ticket_types t WHERE t.event_id = p_event_id LIMIT 1;
   INSERT INTO reservations (id, customer_id, event_id, status, tickets, total_minor, currency, expires_at)
-    VALUES (p_reservation_id, p_customer_id, p_event_id, 'active', v_tickets, v_total, v_currency, p_expires_at);
+    VALUES (p_reservation_id, p_customer_id, p_event_id, 'active', v_requested, v_total, v_currency, p_expires_at);
 
   IF p_key IS NOT NULL THEN
     INSERT INTO idempotency_keys (user_id, key, scope, request_hash, resource_id, expires_at)
@@ -173,6 +170,23 @@ BEGIN
       -- Another request with the same key won the race: undo ours, the caller replays theirs.
       RAISE EXCEPTION 'idempotency_race' USING ERRCODE = 'P0001';
     END IF;
+  END IF;
+
+  -- Last: the guarded updates of the ticket-type rows (in id order, so two holds never deadlock).
+  IF p_seat_ids IS NULL THEN
+    FOR v_item IN SELECT i.ticket_type_id, i.quantity FROM reservation_items i
+                  WHERE i.reservation_id = p_reservation_id ORDER BY i.ticket_type_id
+    LOOP
+      UPDATE ticket_types t SET held = t.held + v_item.quantity
+        WHERE t.id = v_item.ticket_type_id AND t.capacity - t.held - t.sold >= v_item.quantity;
+      IF NOT FOUND THEN
+        RAISE EXCEPTION 'sold_out' USING ERRCODE = 'P0001', DETAIL = v_item.ticket_type_id::text;
+      END IF;
+    END LOOP;
+  ELSE
+    UPDATE ticket_types t SET held = t.held + c.n
+      FROM (SELECT s.ticket_type_id, count(*)::integer AS n FROM seats s WHERE s.held_by = p_reservation_id GROUP BY 1 ORDER BY 1) c
+      WHERE t.id = c.ticket_type_id;
   END IF;
 
   RETURN QUERY SELECT 'held'::text, p_reservation_id, NULL::text;
