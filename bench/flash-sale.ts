@@ -9,7 +9,7 @@
  * Exits non-zero when a check fails (oversell, a 5xx, units lost or doubled, a seat in two holds).
  *
  * Env: BENCH_ATTEMPTS (100000), BENCH_SEED, BENCH_RUN_DEADLINE_S (1800: stop sending after this long),
- * BENCH_KEEP_DB=1 (keep the database for inspection).
+ * BENCH_KEEP_DB=1 (keep the database for inspection), BENCH_WORKERS (2: the service's WORKERS, one per core).
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process"
 import { createSecretKey, randomBytes, randomUUID } from "node:crypto"

@@ -58,8 +58,25 @@ CREATE TABLE idempotency_keys (
 );
 CREATE INDEX idempotency_keys_expiry_idx ON idempotency_keys (expires_at);
 
+-- A hold as the API shows it, in one row: the reservation with its items and seats (venue order).
+CREATE FUNCTION reservation_json(p_id uuid) RETURNS jsonb LANGUAGE sql STABLE AS $$
+  SELECT jsonb_build_object(
+    'id', r.id, 'customerId', r.customer_id, 'eventId', r.event_id, 'status', r.status, 'tickets', r.tickets,
+    'totalMinor', r.total_minor, 'currency', r.currency, 'expiresAt', r.expires_at, 'createdAt', r.created_at,
+    'endedAt', r.ended_at,
+    'items', coalesce((SELECT jsonb_agg(jsonb_build_object('ticketTypeId', i.ticket_type_id, 'quantity', i.quantity,
+                         'unitPriceMinor', i.unit_price_minor) ORDER BY i.ticket_type_id)
+                       FROM reservation_items i WHERE i.reservation_id = r.id), '[]'::jsonb),
+    'seats', coalesce((SELECT jsonb_agg(jsonb_build_object('seatId', rs.seat_id, 'ticketTypeId', rs.ticket_type_id,
+                         'unitPriceMinor', rs.unit_price_minor, 'section', c.name, 'row', st.row_label, 'label', st.label)
+                         ORDER BY c.position, st.row_position, st.position)
+                       FROM reservation_seats rs JOIN seats st ON st.id = rs.seat_id JOIN sections c ON c.id = st.section_id
+                       WHERE rs.reservation_id = r.id), '[]'::jsonb))
+  FROM reservations r WHERE r.id = p_id
+$$;
+
 -- Places a hold in one round trip and one transaction. Returns (outcome, reservation_id, detail):
---   held | replayed (same key, same request: the first hold's id) | key_reused (same key, other request)
+--   held | replayed (same key, same request: the first hold), both with the hold as `reservation` | key_reused (same key, other request)
 --   not_on_sale | sales_closed | sold_out (detail: ticket type id) | seat_unavailable | limit_exceeded (detail: tickets already counted)
 -- Refusals seen by the unlocked reads at the start return before anything changed. The guarded update of the hot
 -- ticket-type row comes LAST, so its row lock is held only until the commit right after it; losing a race there
@@ -68,7 +85,7 @@ CREATE FUNCTION place_hold(
   p_reservation_id uuid, p_customer_id uuid, p_event_id uuid,
   p_items jsonb, p_seat_ids uuid[], p_expires_at timestamptz, p_customer_limit integer,
   p_key text, p_request_hash text, p_key_expires_at timestamptz
-) RETURNS TABLE (outcome text, reservation_id uuid, detail text)
+) RETURNS TABLE (outcome text, reservation_id uuid, detail text, reservation jsonb)
 LANGUAGE plpgsql AS $$
 DECLARE
   v_existing idempotency_keys%ROWTYPE;
@@ -86,19 +103,19 @@ BEGIN
       WHERE k.user_id = p_customer_id AND k.scope = 'reservation' AND k.key = p_key AND k.expires_at > now();
     IF FOUND THEN
       IF v_existing.request_hash = p_request_hash THEN
-        RETURN QUERY SELECT 'replayed'::text, v_existing.resource_id, NULL::text; RETURN;
+        RETURN QUERY SELECT 'replayed'::text, v_existing.resource_id, NULL::text, reservation_json(v_existing.resource_id); RETURN;
       END IF;
-      RETURN QUERY SELECT 'key_reused'::text, v_existing.resource_id, NULL::text; RETURN;
+      RETURN QUERY SELECT 'key_reused'::text, v_existing.resource_id, NULL::text, NULL::jsonb; RETURN;
     END IF;
   END IF;
 
   SELECT * INTO v_event FROM events e WHERE e.id = p_event_id;
   IF NOT FOUND OR v_event.status <> 'published' OR coalesce(v_event.ends_at, v_event.starts_at) <= now() THEN
-    RETURN QUERY SELECT 'not_on_sale'::text, NULL::uuid, NULL::text; RETURN;
+    RETURN QUERY SELECT 'not_on_sale'::text, NULL::uuid, NULL::text, NULL::jsonb; RETURN;
   END IF;
   IF (v_event.sales_start_at IS NOT NULL AND now() < v_event.sales_start_at)
      OR now() >= coalesce(v_event.sales_end_at, coalesce(v_event.ends_at, v_event.starts_at)) THEN
-    RETURN QUERY SELECT 'sales_closed'::text, NULL::uuid, NULL::text; RETURN;
+    RETURN QUERY SELECT 'sales_closed'::text, NULL::uuid, NULL::text, NULL::jsonb; RETURN;
   END IF;
 
   v_requested := coalesce(cardinality(p_seat_ids), (SELECT sum((i->>'quantity')::integer) FROM jsonb_array_elements(p_items) i));
@@ -106,7 +123,7 @@ BEGIN
     WHERE c.customer_id = p_customer_id AND c.event_id = p_event_id;
   v_counted := coalesce(v_counted, 0);
   IF v_counted + v_requested > p_customer_limit THEN
-    RETURN QUERY SELECT 'limit_exceeded'::text, NULL::uuid, v_counted::text; RETURN;
+    RETURN QUERY SELECT 'limit_exceeded'::text, NULL::uuid, v_counted::text, NULL::jsonb; RETURN;
   END IF;
 
   IF p_seat_ids IS NULL THEN
@@ -121,7 +138,7 @@ BEGIN
           AND t.capacity - t.held - t.sold >= v_item.quantity;
       IF NOT FOUND THEN
         IF v_first THEN
-          RETURN QUERY SELECT 'sold_out'::text, NULL::uuid, v_item.ticket_type_id::text; RETURN;
+          RETURN QUERY SELECT 'sold_out'::text, NULL::uuid, v_item.ticket_type_id::text, NULL::jsonb; RETURN;
         END IF;
         RAISE EXCEPTION 'sold_out' USING ERRCODE = 'P0001', DETAIL = v_item.ticket_type_id::text;
       END IF;
@@ -135,7 +152,7 @@ BEGIN
     GET DIAGNOSTICS v_count = ROW_COUNT;
     IF v_count < cardinality(p_seat_ids) THEN
       IF v_count = 0 THEN
-        RETURN QUERY SELECT 'seat_unavailable'::text, NULL::uuid, NULL::text; RETURN;
+        RETURN QUERY SELECT 'seat_unavailable'::text, NULL::uuid, NULL::text, NULL::jsonb; RETURN;
       END IF;
       RAISE EXCEPTION 'seat_unavailable' USING ERRCODE = 'P0001';
     END IF;
@@ -189,7 +206,7 @@ BEGIN
       WHERE t.id = c.ticket_type_id;
   END IF;
 
-  RETURN QUERY SELECT 'held'::text, p_reservation_id, NULL::text;
+  RETURN QUERY SELECT 'held'::text, p_reservation_id, NULL::text, reservation_json(p_reservation_id);
 END $$;
 
 -- Ends live holds and gives their units and seats back. Only 'active' holds are touched, so ending twice is harmless.

@@ -19,8 +19,8 @@ export interface PlaceHold {
 }
 
 export type PlaceOutcome =
-  | { readonly _tag: "Held"; readonly reservationId: ReservationId }
-  | { readonly _tag: "Replayed"; readonly reservationId: ReservationId }
+  | { readonly _tag: "Held"; readonly reservation: Reservation }
+  | { readonly _tag: "Replayed"; readonly reservation: Reservation }
   | { readonly _tag: "KeyReused" }
   | { readonly _tag: "Refused"; readonly reason: HoldRefused }
 

@@ -11,7 +11,7 @@ import {
   type PlaceOutcome,
   ReservationRepository
 } from "../../domain/reservations/ReservationRepository.ts"
-import type { ReservationId, TicketTypeId } from "../../domain/shared/Ids.ts"
+import type { TicketTypeId } from "../../domain/shared/Ids.ts"
 import { MemoryStore, MemoryStoreLive, type MemoryTables } from "../memory/MemoryStore.ts"
 
 type Step = readonly [PlaceOutcome, MemoryTables]
@@ -26,7 +26,7 @@ const placeIn = (s: MemoryTables, hold: PlaceHold, now: Date): Step => {
   const existingKey = keyId ? s.idempotencyKeys.get(keyId) : undefined
   if (existingKey && existingKey.expiresAt.getTime() > now.getTime())
     return existingKey.requestHash === hold.idempotency?.requestHash
-      ? [{ _tag: "Replayed", reservationId: existingKey.resourceId as ReservationId }, s]
+      ? [{ _tag: "Replayed", reservation: s.reservations.get(existingKey.resourceId) as Reservation }, s]
       : [{ _tag: "KeyReused" }, s]
 
   const event = s.events.get(hold.eventId)
@@ -111,7 +111,7 @@ const placeIn = (s: MemoryTables, hold: PlaceHold, now: Date): Step => {
     true
   )
   return [
-    { _tag: "Held", reservationId: hold.reservationId },
+    { _tag: "Held", reservation },
     {
       ...s,
       ticketTypes,

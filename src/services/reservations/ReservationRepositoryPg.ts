@@ -13,6 +13,7 @@ import {
 import type { EventId, ReservationId, SeatId, TicketTypeId, UserId } from "../../domain/shared/Ids.ts"
 import type { Currency } from "../../domain/shared/Money.ts"
 
+/** What reservation_json() returns: timestamps arrive as ISO strings inside the JSON. */
 interface ReservationRow {
   readonly id: string
   readonly customerId: string
@@ -21,9 +22,9 @@ interface ReservationRow {
   readonly tickets: number
   readonly totalMinor: string | number
   readonly currency: string
-  readonly expiresAt: Date
-  readonly createdAt: Date
-  readonly endedAt: Date | null
+  readonly expiresAt: string
+  readonly createdAt: string
+  readonly endedAt: string | null
   readonly items: ReadonlyArray<{ ticketTypeId: string; quantity: number; unitPriceMinor: number }>
   readonly seats: ReadonlyArray<{
     seatId: string
@@ -45,9 +46,9 @@ const reservationFromRow = (r: ReservationRow) =>
       tickets: r.tickets,
       totalMinor: Number(r.totalMinor),
       currency: r.currency as Currency,
-      expiresAt: r.expiresAt,
-      createdAt: r.createdAt,
-      endedAt: r.endedAt,
+      expiresAt: new Date(r.expiresAt),
+      createdAt: new Date(r.createdAt),
+      endedAt: r.endedAt === null ? null : new Date(r.endedAt),
       items: r.items.map((i) => ({ ...i, ticketTypeId: i.ticketTypeId as TicketTypeId })),
       seats: r.seats.map((s) => ({ ...s, seatId: s.seatId as SeatId, ticketTypeId: s.ticketTypeId as TicketTypeId }))
     },
@@ -89,7 +90,7 @@ export const ReservationRepositoryPg = Layer.effect(
           )
 
     const placeOnce = (hold: PlaceHold) =>
-      sql<{ outcome: string; reservationId: string | null; detail: string | null }>`
+      sql<{ outcome: string; reservationId: string | null; detail: string | null; reservation: ReservationRow | null }>`
         SELECT * FROM place_hold(${hold.reservationId}, ${hold.customerId}, ${hold.eventId},
           ${hold.items ? JSON.stringify(hold.items) : null}::jsonb,
           ${hold.seatIds ? uuidArray(hold.seatIds) : null}::uuid[],
@@ -103,9 +104,9 @@ export const ReservationRepositoryPg = Layer.effect(
         Effect.map(([row]): PlaceOutcome => {
           switch (row?.outcome) {
             case "held":
-              return { _tag: "Held", reservationId: row.reservationId as ReservationId }
+              return { _tag: "Held", reservation: reservationFromRow(row.reservation as ReservationRow) }
             case "replayed":
-              return { _tag: "Replayed", reservationId: row.reservationId as ReservationId }
+              return { _tag: "Replayed", reservation: reservationFromRow(row.reservation as ReservationRow) }
             case "key_reused":
               return { _tag: "KeyReused" }
             case "sold_out":
@@ -139,18 +140,8 @@ export const ReservationRepositoryPg = Layer.effect(
     return ReservationRepository.of({
       place,
       findById: (id) =>
-        sql<ReservationRow>`
-          SELECT r.*,
-            coalesce((SELECT json_agg(json_build_object('ticketTypeId', i.ticket_type_id, 'quantity', i.quantity,
-                        'unitPriceMinor', i.unit_price_minor) ORDER BY i.ticket_type_id)
-                      FROM reservation_items i WHERE i.reservation_id = r.id), '[]') AS items,
-            coalesce((SELECT json_agg(json_build_object('seatId', rs.seat_id, 'ticketTypeId', rs.ticket_type_id,
-                        'unitPriceMinor', rs.unit_price_minor, 'section', c.name, 'row', s.row_label, 'label', s.label)
-                        ORDER BY c.position, s.row_position, s.position)
-                      FROM reservation_seats rs JOIN seats s ON s.id = rs.seat_id JOIN sections c ON c.id = s.section_id
-                      WHERE rs.reservation_id = r.id), '[]') AS seats
-          FROM reservations r WHERE r.id = ${id}`.pipe(
-          Effect.map((rows) => Option.map(Option.fromNullable(rows[0]), reservationFromRow)),
+        sql<{ reservation: ReservationRow | null }>`SELECT reservation_json(${id}) AS reservation`.pipe(
+          Effect.map((rows) => Option.map(Option.fromNullable(rows[0]?.reservation), reservationFromRow)),
           Effect.orDie,
           Effect.withSpan("ReservationRepository.findById")
         ),

@@ -202,9 +202,9 @@ export class Reservations extends Effect.Service<Reservations>()("goticket/Reser
       switch (outcome._tag) {
         case "Held":
           yield* cache.invalidate(request.eventId)
-          return { reservation: yield* Effect.orDie(load(outcome.reservationId)), replayed: false }
+          return { reservation: outcome.reservation, replayed: false }
         case "Replayed":
-          return { reservation: yield* Effect.orDie(load(outcome.reservationId)), replayed: true }
+          return { reservation: outcome.reservation, replayed: true }
         case "KeyReused":
           return yield* new IdempotencyKeyReused({
             message: "this Idempotency-Key was already used for a different request; use a new key"
