@@ -409,6 +409,25 @@ export const reservationRepositoryContract = (
         })
       )
 
+      it.effect("purgeExpiredKeys forgets keys that have expired and keeps the live ones", () =>
+        Effect.gen(function* () {
+          const repository = yield* ReservationRepository
+          const alice = yield* aStoredUser()
+          const event = yield* anEventOnSale()
+          const type = yield* aStoredTicketType(event, { name: "Standing", capacity: 50 })
+          const at = yield* now
+          const request = { items: [{ ticketTypeId: type.id, quantity: 1 }] }
+          const key = (k: string, expiresAt: Date) => ({ idempotency: { key: k, requestHash: "h", expiresAt } })
+          const live = heldId(yield* hold(alice.id, event, request, key("live", after(at, DAY))))
+          heldId(yield* hold(alice.id, event, request, key("gone", after(at, -MINUTE))))
+
+          expect(yield* repository.purgeExpiredKeys(at, 10_000)).toBeGreaterThanOrEqual(1)
+          expect(yield* repository.purgeExpiredKeys(at, 10_000)).toBe(0)
+          const replay = yield* hold(alice.id, event, request, key("live", after(at, DAY)))
+          expect(replay._tag === "Replayed" && replay.reservation.id).toBe(live)
+        })
+      )
+
       it.effect("replays a repeated idempotency key, refuses it for another request, and reuses an expired one", () =>
         Effect.gen(function* () {
           const alice = yield* aStoredUser()

@@ -203,6 +203,16 @@ export const ReservationRepositoryMemory = Layer.effect(
           const maxLagMs = due.reduce((max, r) => Math.max(max, at.getTime() - r.expiresAt.getTime()), 0)
           return [{ ended, maxLagMs }, next] as const
         }),
+      purgeExpiredKeys: (at, limit) =>
+        Ref.modify(store, (s) => {
+          const expired = [...s.idempotencyKeys]
+            .filter(([, k]) => k.expiresAt.getTime() <= at.getTime())
+            .slice(0, limit)
+          if (expired.length === 0) return [0, s] as const
+          const idempotencyKeys = new Map(s.idempotencyKeys)
+          for (const [id] of expired) idempotencyKeys.delete(id)
+          return [expired.length, { ...s, idempotencyKeys }] as const
+        }),
       availableSeats: (eventId, ticketTypeId, sectionId, limit) =>
         Effect.map(Ref.get(store), (s) => {
           const sections = new Map((s.sections.get(eventId) ?? []).map((c) => [c.id as string, c.position]))

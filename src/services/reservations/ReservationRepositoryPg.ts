@@ -164,6 +164,16 @@ export const ReservationRepositoryPg = Layer.effect(
           const maxLagMs = rows.reduce((max, r) => Math.max(max, now.getTime() - r.expiresAt.getTime()), 0)
           return { ended, maxLagMs }
         }).pipe(Effect.orDie, Effect.withSpan("ReservationRepository.expireDue")),
+      purgeExpiredKeys: (now, limit) =>
+        sql<{ n: number }>`WITH gone AS (
+            DELETE FROM idempotency_keys WHERE ctid IN (
+              SELECT ctid FROM idempotency_keys WHERE expires_at <= ${now} LIMIT ${limit})
+            RETURNING 1)
+          SELECT count(*)::int AS n FROM gone`.pipe(
+          Effect.map((rows) => rows[0]?.n ?? 0),
+          Effect.orDie,
+          Effect.withSpan("ReservationRepository.purgeExpiredKeys")
+        ),
       availableSeats: (eventId, ticketTypeId, sectionId, limit) =>
         sql<SeatCandidate>`
           SELECT s.id, c.position AS section_position, s.row_position, s.position, s.row_size

@@ -231,7 +231,7 @@ export class Reservations extends Effect.Service<Reservations>()("goticket/Reser
       return yield* load(id)
     })
 
-    /** One pass of the expiry job: expires due holds in batches until none is left. */
+    /** One pass of the expiry job: expires due holds in batches until none is left, then forgets expired keys. */
     const expireDue = Effect.fn("Reservations.expireDue")(function* (batch: number) {
       let total = 0
       let maxLagMs = 0
@@ -240,8 +240,10 @@ export class Reservations extends Effect.Service<Reservations>()("goticket/Reser
         yield* forget(result.ended)
         total += result.ended.length
         maxLagMs = Math.max(maxLagMs, result.maxLagMs)
-        if (result.ended.length < batch) return { expired: total, maxLagMs }
+        if (result.ended.length < batch) break
       }
+      const keysForgotten = yield* repository.purgeExpiredKeys(yield* now, batch)
+      return { expired: total, maxLagMs, keysForgotten }
     })
 
     return { hold, get, release, expireDue } as const
