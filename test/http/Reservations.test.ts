@@ -1,7 +1,7 @@
 import { SqlClient } from "@effect/sql"
 import { describe, expect, layer } from "@effect/vitest"
 import { Effect } from "effect"
-import { holdBody, publishedSale } from "../support/Sale.ts"
+import { hold, holdBody, publishedSale } from "../support/Sale.ts"
 import { client, TestServerLive } from "../support/TestServer.ts"
 
 const inventory = (ticketTypeId: string) =>
@@ -14,8 +14,6 @@ const inventory = (ticketTypeId: string) =>
         sold: number
       }>`SELECT capacity, held, sold FROM ticket_types WHERE id = ${ticketTypeId}`
   ).pipe(Effect.map((rows) => rows[0] as { capacity: number; held: number; sold: number }))
-
-const key = () => crypto.randomUUID()
 
 describe("holds under concurrency, on the real PostgreSQL", () => {
   layer(TestServerLive({ CUSTOMER_TICKET_LIMIT: "1000" }), { timeout: "180 seconds", excludeTestServices: true })(
@@ -30,12 +28,7 @@ describe("holds under concurrency, on the real PostgreSQL", () => {
           })
           const replies = yield* Effect.forEach(
             Array.from({ length: 300 }, (_, i) => i),
-            (i) =>
-              api.call("POST", "/v1/reservations", {
-                token: buyers[i % buyers.length]?.token,
-                headers: { "idempotency-key": key() },
-                body: holdBody(sale.eventId, sale.gaId, 1)
-              }),
+            (i) => hold(api, buyers[i % buyers.length]?.token, holdBody(sale.eventId, sale.gaId, 1)),
             { concurrency: 64 }
           )
           const granted = replies.filter((r) => r.status === 201)
@@ -57,12 +50,7 @@ describe("holds under concurrency, on the real PostgreSQL", () => {
           const buyer = yield* api.account("customer")
           const replies = yield* Effect.forEach(
             Array.from({ length: 200 }, (_, i) => (i % 4) + 1),
-            (quantity) =>
-              api.call("POST", "/v1/reservations", {
-                token: buyer.token,
-                headers: { "idempotency-key": key() },
-                body: holdBody(sale.eventId, sale.gaId, quantity)
-              }),
+            (quantity) => hold(api, buyer.token, holdBody(sale.eventId, sale.gaId, quantity)),
             { concurrency: 48 }
           )
           expect(replies.every((r) => r.status === 201 || r.status === 409)).toBe(true)
@@ -80,12 +68,7 @@ describe("holds under concurrency, on the real PostgreSQL", () => {
           // One-unit requests then take exactly what is left.
           const rest = yield* Effect.forEach(
             Array.from({ length: 20 }),
-            () =>
-              api.call("POST", "/v1/reservations", {
-                token: buyer.token,
-                headers: { "idempotency-key": key() },
-                body: holdBody(sale.eventId, sale.gaId, 1)
-              }),
+            () => hold(api, buyer.token, holdBody(sale.eventId, sale.gaId, 1)),
             { concurrency: 10 }
           )
           expect(rest.filter((r) => r.status === 201).length).toBe(97 - units)
@@ -113,12 +96,7 @@ describe("holds under concurrency, on the real PostgreSQL", () => {
           })
           const replies = yield* Effect.forEach(
             requests,
-            (wanted) =>
-              api.call("POST", "/v1/reservations", {
-                token: buyer.token,
-                headers: { "idempotency-key": key() },
-                body: { eventId: sale.eventId, seats: wanted }
-              }),
+            (wanted) => hold(api, buyer.token, { eventId: sale.eventId, seats: wanted }),
             { concurrency: 48 }
           )
           expect(
@@ -146,13 +124,9 @@ describe("holds under concurrency, on the real PostgreSQL", () => {
           const replies = yield* Effect.forEach(
             Array.from({ length: 80 }, (_, i) => (i % 3) + 1),
             (quantity) =>
-              api.call("POST", "/v1/reservations", {
-                token: buyer.token,
-                headers: { "idempotency-key": key() },
-                body: {
-                  eventId: sale.eventId,
-                  bestAvailable: { ticketTypeId: sale.seatedId, quantity, allowSeparated: true }
-                }
+              hold(api, buyer.token, {
+                eventId: sale.eventId,
+                bestAvailable: { ticketTypeId: sale.seatedId, quantity, allowSeparated: true }
               }),
             { concurrency: 32 }
           )
@@ -165,10 +139,9 @@ describe("holds under concurrency, on the real PostgreSQL", () => {
           yield* Effect.forEach(
             Array.from({ length: 45 }),
             () =>
-              api.call("POST", "/v1/reservations", {
-                token: buyer.token,
-                headers: { "idempotency-key": key() },
-                body: { eventId: sale.eventId, bestAvailable: { ticketTypeId: sale.seatedId, quantity: 1 } }
+              hold(api, buyer.token, {
+                eventId: sale.eventId,
+                bestAvailable: { ticketTypeId: sale.seatedId, quantity: 1 }
               }),
             { concurrency: 8 }
           )
@@ -181,7 +154,7 @@ describe("holds under concurrency, on the real PostgreSQL", () => {
           const api = yield* client
           const sale = yield* publishedSale(api, { capacity: 10 })
           const buyer = yield* api.account("customer")
-          const k = key()
+          const k = crypto.randomUUID()
           const replies = yield* Effect.forEach(
             Array.from({ length: 10 }),
             () =>
@@ -220,26 +193,22 @@ describe("holds under concurrency, on the real PostgreSQL", () => {
           const sale = yield* publishedSale(api, { capacity: 5 })
           const buyer = yield* api.account("customer")
           const stranger = yield* api.account("customer")
-          const hold = yield* api.call("POST", "/v1/reservations", {
-            token: buyer.token,
-            headers: { "idempotency-key": key() },
-            body: holdBody(sale.eventId, sale.gaId, 5)
-          })
-          expect(hold.status).toBe(201)
-          expect(hold.body).toMatchObject({ status: "active", tickets: 5, totalMinor: 12500, currency: "EUR" })
-          expect((yield* api.call("GET", `/v1/reservations/${hold.body.id}`, { token: stranger.token })).status).toBe(
+          const held = yield* hold(api, buyer.token, holdBody(sale.eventId, sale.gaId, 5))
+          expect(held.status).toBe(201)
+          expect(held.body).toMatchObject({ status: "active", tickets: 5, totalMinor: 12500, currency: "EUR" })
+          expect((yield* api.call("GET", `/v1/reservations/${held.body.id}`, { token: stranger.token })).status).toBe(
             404
           )
           expect(
-            (yield* api.call("DELETE", `/v1/reservations/${hold.body.id}`, { token: stranger.token })).status
+            (yield* api.call("DELETE", `/v1/reservations/${held.body.id}`, { token: stranger.token })).status
           ).toBe(404)
           expect((yield* inventory(sale.gaId)).held).toBe(5)
 
-          const released = yield* api.call("DELETE", `/v1/reservations/${hold.body.id}`, { token: buyer.token })
+          const released = yield* api.call("DELETE", `/v1/reservations/${held.body.id}`, { token: buyer.token })
           expect(released.status).toBe(200)
           expect(released.body.status).toBe("released")
           expect((yield* inventory(sale.gaId)).held).toBe(0)
-          const again = yield* api.call("DELETE", `/v1/reservations/${hold.body.id}`, { token: buyer.token })
+          const again = yield* api.call("DELETE", `/v1/reservations/${held.body.id}`, { token: buyer.token })
           expect(again.status).toBe(200)
           expect((yield* inventory(sale.gaId)).held).toBe(0)
           const detail = yield* api.call("GET", `/v1/events/${sale.eventId}`)
@@ -252,19 +221,11 @@ describe("holds under concurrency, on the real PostgreSQL", () => {
           const api = yield* client
           const sale = yield* publishedSale(api, { capacity: 20, maxPerOrder: 3 })
           const buyer = yield* api.account("customer")
-          const tooMany = yield* api.call("POST", "/v1/reservations", {
-            token: buyer.token,
-            headers: { "idempotency-key": key() },
-            body: holdBody(sale.eventId, sale.gaId, 4)
-          })
+          const tooMany = yield* hold(api, buyer.token, holdBody(sale.eventId, sale.gaId, 4))
           expect(tooMany.status).toBe(409)
           expect(tooMany.body).toMatchObject({ code: "max_per_order_exceeded", limit: 3 })
           yield* api.call("POST", `/v1/events/${sale.eventId}/cancel`, { token: sale.organizer.token })
-          const cancelled = yield* api.call("POST", "/v1/reservations", {
-            token: buyer.token,
-            headers: { "idempotency-key": key() },
-            body: holdBody(sale.eventId, sale.gaId, 1)
-          })
+          const cancelled = yield* hold(api, buyer.token, holdBody(sale.eventId, sale.gaId, 1))
           expect(cancelled.status).toBe(409)
           expect(cancelled.body.code).toBe("event_not_on_sale")
           const noKey = yield* api.call("POST", "/v1/reservations", {
@@ -287,12 +248,7 @@ describe("holds under concurrency, on the real PostgreSQL", () => {
           const buyer = yield* api.account("customer")
           const replies = yield* Effect.forEach(
             Array.from({ length: 30 }),
-            () =>
-              api.call("POST", "/v1/reservations", {
-                token: buyer.token,
-                headers: { "idempotency-key": key() },
-                body: holdBody(sale.eventId, sale.gaId, 1)
-              }),
+            () => hold(api, buyer.token, holdBody(sale.eventId, sale.gaId, 1)),
             { concurrency: 30 }
           )
           expect(replies.filter((r) => r.status === 201).length).toBe(6)
@@ -314,22 +270,13 @@ describe("holds under concurrency, on the real PostgreSQL", () => {
         const api = yield* client
         const sale = yield* publishedSale(api, { capacity: 3, rows: 1, seatsPerRow: 4 })
         const buyer = yield* api.account("customer")
-        const ga = yield* api.call("POST", "/v1/reservations", {
-          token: buyer.token,
-          headers: { "idempotency-key": key() },
-          body: holdBody(sale.eventId, sale.gaId, 3)
-        })
-        const seats = yield* api.call("POST", "/v1/reservations", {
-          token: buyer.token,
-          headers: { "idempotency-key": key() },
-          body: { eventId: sale.eventId, bestAvailable: { ticketTypeId: sale.seatedId, quantity: 2 } }
+        const ga = yield* hold(api, buyer.token, holdBody(sale.eventId, sale.gaId, 3))
+        const seats = yield* hold(api, buyer.token, {
+          eventId: sale.eventId,
+          bestAvailable: { ticketTypeId: sale.seatedId, quantity: 2 }
         })
         expect([ga.status, seats.status]).toEqual([201, 201])
-        const soldOut = yield* api.call("POST", "/v1/reservations", {
-          token: buyer.token,
-          headers: { "idempotency-key": key() },
-          body: holdBody(sale.eventId, sale.gaId, 1)
-        })
+        const soldOut = yield* hold(api, buyer.token, holdBody(sale.eventId, sale.gaId, 1))
         expect(soldOut.body.code).toBe("sold_out")
 
         yield* Effect.sleep("2 seconds")
@@ -340,11 +287,7 @@ describe("holds under concurrency, on the real PostgreSQL", () => {
         const map = yield* api.call("GET", `/v1/events/${sale.eventId}/seats`)
         expect(map.body.sections[0].rows[0].seats.every((s: { status: string }) => s.status === "available")).toBe(true)
         // The sold-out flag does not outlive the expiry: the units sell again.
-        const again = yield* api.call("POST", "/v1/reservations", {
-          token: buyer.token,
-          headers: { "idempotency-key": key() },
-          body: holdBody(sale.eventId, sale.gaId, 3)
-        })
+        const again = yield* hold(api, buyer.token, holdBody(sale.eventId, sale.gaId, 3))
         expect(again.status).toBe(201)
       })
     )

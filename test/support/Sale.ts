@@ -61,3 +61,7 @@ export const holdBody = (eventId: string, ticketTypeId: string, quantity: number
   eventId,
   items: [{ ticketTypeId, quantity }]
 })
+
+/** POST /v1/reservations as `token`, with a fresh Idempotency-Key. */
+export const hold = (api: Api, token: string | undefined, body: unknown) =>
+  api.call("POST", "/v1/reservations", { token, headers: { "idempotency-key": crypto.randomUUID() }, body })
