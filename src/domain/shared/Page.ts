@@ -1,12 +1,6 @@
 import { Schema } from "effect"
 
-/** Keyset pagination: an opaque cursor for the next page, absent on the last one. */
-export const Page = <A, I, R>(item: Schema.Schema<A, I, R>) =>
-  Schema.Struct({
-    items: Schema.Array(item),
-    nextCursor: Schema.NullOr(Schema.String)
-  })
-
+/** Keyset pagination: an opaque cursor for the next page, null on the last one. */
 export interface PageOf<A> {
   readonly items: ReadonlyArray<A>
   readonly nextCursor: string | null

@@ -24,11 +24,5 @@ export class PayloadTooLarge extends Schema.TaggedError<PayloadTooLarge>()(
   HttpApiSchema.annotations({ status: 413, description: "The body exceeds the configured limit" })
 ) {}
 
-export class RouteNotFound extends Schema.TaggedError<RouteNotFound>()(
-  "RouteNotFound",
-  { message: Schema.String },
-  HttpApiSchema.annotations({ status: 404 })
-) {}
-
 export const Unauthorized401 = Unauthenticated.annotations(HttpApiSchema.annotations({ status: 401 }))
 export const Forbidden403 = Forbidden.annotations(HttpApiSchema.annotations({ status: 403 }))

@@ -1,5 +1,5 @@
 import { PgClient } from "@effect/sql-pg"
-import { Duration, Effect, Layer, Option, Redacted, String as Str } from "effect"
+import { Duration, Effect, Layer, Option, type Redacted, String as Str } from "effect"
 import { AppConfig } from "../config/AppConfig.ts"
 import { startEmbeddedPostgres } from "./EmbeddedPostgres.ts"
 import { MigrationsLive } from "./Migrations.ts"
@@ -48,12 +48,3 @@ export const DatabaseLive = Layer.unwrapEffect(
     return MigrationsLive.pipe(Layer.provideMerge(client))
   })
 )
-
-export const describeDatabase = (url: Option.Option<Redacted.Redacted>): string =>
-  Option.match(url, {
-    onNone: () => "embedded PGlite",
-    onSome: (u) => {
-      const parsed = new URL(Redacted.value(u))
-      return `${parsed.protocol}//${parsed.host}${parsed.pathname}`
-    }
-  })

@@ -13,9 +13,3 @@ export const isUniqueViolation = (error: SqlError.SqlError, constraint?: string)
   const cause = pgCause(error)
   return cause.code === "23505" && (constraint === undefined || cause.constraint === constraint)
 }
-
-/** True when PostgreSQL refused a write with check_violation (23514), optionally on a named constraint. */
-export const isCheckViolation = (error: SqlError.SqlError, constraint?: string): boolean => {
-  const cause = pgCause(error)
-  return cause.code === "23514" && (constraint === undefined || cause.constraint === constraint)
-}
