@@ -97,6 +97,7 @@ DECLARE
   v_currency char(3);
   v_count integer;
   v_counted integer;
+  v_json jsonb;
 BEGIN
   IF p_key IS NOT NULL THEN
     SELECT * INTO v_existing FROM idempotency_keys k
@@ -189,6 +190,9 @@ BEGIN
     END IF;
   END IF;
 
+  -- The answer is built before the hot row is touched: nothing below may lengthen the time its lock is held.
+  v_json := reservation_json(p_reservation_id);
+
   -- Last: the guarded updates of the ticket-type rows (in id order, so two holds never deadlock).
   IF p_seat_ids IS NULL THEN
     FOR v_item IN SELECT i.ticket_type_id, i.quantity FROM reservation_items i
@@ -206,7 +210,7 @@ BEGIN
       WHERE t.id = c.ticket_type_id;
   END IF;
 
-  RETURN QUERY SELECT 'held'::text, p_reservation_id, NULL::text, reservation_json(p_reservation_id);
+  RETURN QUERY SELECT 'held'::text, p_reservation_id, NULL::text, v_json;
 END $$;
 
 -- Ends live holds and gives their units and seats back. Only 'active' holds are touched, so ending twice is harmless.
