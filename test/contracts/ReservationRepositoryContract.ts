@@ -409,7 +409,7 @@ export const reservationRepositoryContract = (
         })
       )
 
-      it.effect("purgeExpiredKeys forgets keys that have expired and keeps the live ones", () =>
+      it.effect("tells live keys from expired or unknown ones, and purgeExpiredKeys forgets only the expired", () =>
         Effect.gen(function* () {
           const repository = yield* ReservationRepository
           const alice = yield* aStoredUser()
@@ -421,6 +421,9 @@ export const reservationRepositoryContract = (
           const live = heldId(yield* hold(alice.id, event, request, key("live", after(at, DAY))))
           heldId(yield* hold(alice.id, event, request, key("gone", after(at, -MINUTE))))
 
+          expect(yield* repository.hasLiveKey(alice.id, "live")).toBe(true)
+          expect(yield* repository.hasLiveKey(alice.id, "gone")).toBe(false)
+          expect(yield* repository.hasLiveKey(alice.id, "never-sent")).toBe(false)
           expect(yield* repository.purgeExpiredKeys(at, 10_000)).toBeGreaterThanOrEqual(1)
           expect(yield* repository.purgeExpiredKeys(at, 10_000)).toBe(0)
           const replay = yield* hold(alice.id, event, request, key("live", after(at, DAY)))

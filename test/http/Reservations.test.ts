@@ -187,6 +187,28 @@ describe("holds under concurrency, on the real PostgreSQL", () => {
         })
       )
 
+      it.effect("a retry of the hold that sold out the last units replays it instead of answering sold out", () =>
+        Effect.gen(function* () {
+          const api = yield* client
+          const sale = yield* publishedSale(api, { capacity: 2 })
+          const buyer = yield* api.account("customer")
+          const late = yield* api.account("customer")
+          const k = crypto.randomUUID()
+          const send = () =>
+            api.call("POST", "/v1/reservations", {
+              token: buyer.token,
+              headers: { "idempotency-key": k },
+              body: holdBody(sale.eventId, sale.gaId, 2)
+            })
+          const first = yield* send()
+          expect(first.status).toBe(201)
+          expect((yield* hold(api, late.token, holdBody(sale.eventId, sale.gaId, 1))).body.code).toBe("sold_out")
+          const retry = yield* send()
+          expect(retry.status).toBe(201)
+          expect(retry.body.id).toBe(first.body.id)
+        })
+      )
+
       it.effect("a release gives units back at once; twice is harmless; strangers see nothing", () =>
         Effect.gen(function* () {
           const api = yield* client

@@ -50,6 +50,8 @@ export interface ReservationRepositoryShape {
     now: Date,
     limit: number
   ) => Effect.Effect<{ readonly ended: ReadonlyArray<EndedHold>; readonly maxLagMs: number }>
+  /** Whether this customer's Idempotency-Key is live (recorded and not expired): a retry must reach `place` to replay. */
+  readonly hasLiveKey: (customerId: UserId, key: string) => Effect.Effect<boolean>
   /** Forgets up to `limit` Idempotency-Keys that expired by `now`; returns how many. */
   readonly purgeExpiredKeys: (now: Date, limit: number) => Effect.Effect<number>
   /** Available seats of a seated ticket type (optionally one section), in venue order; the first `limit` if given. */

@@ -203,6 +203,11 @@ export const ReservationRepositoryMemory = Layer.effect(
           const maxLagMs = due.reduce((max, r) => Math.max(max, at.getTime() - r.expiresAt.getTime()), 0)
           return [{ ended, maxLagMs }, next] as const
         }),
+      hasLiveKey: (customerId, key) =>
+        Effect.zipWith(Ref.get(store), now, (s, at) => {
+          const found = s.idempotencyKeys.get(`${customerId}:reservation:${key}`)
+          return found !== undefined && found.expiresAt.getTime() > at.getTime()
+        }),
       purgeExpiredKeys: (at, limit) =>
         Ref.modify(store, (s) => {
           const expired = [...s.idempotencyKeys]

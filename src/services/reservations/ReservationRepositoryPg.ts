@@ -164,6 +164,13 @@ export const ReservationRepositoryPg = Layer.effect(
           const maxLagMs = rows.reduce((max, r) => Math.max(max, now.getTime() - r.expiresAt.getTime()), 0)
           return { ended, maxLagMs }
         }).pipe(Effect.orDie, Effect.withSpan("ReservationRepository.expireDue")),
+      hasLiveKey: (customerId, key) =>
+        sql`SELECT 1 FROM idempotency_keys
+            WHERE user_id = ${customerId} AND scope = 'reservation' AND key = ${key} AND expires_at > now()`.pipe(
+          Effect.map((rows) => rows.length > 0),
+          Effect.orDie,
+          Effect.withSpan("ReservationRepository.hasLiveKey")
+        ),
       purgeExpiredKeys: (now, limit) =>
         sql<{ n: number }>`WITH gone AS (
             DELETE FROM idempotency_keys WHERE ctid IN (

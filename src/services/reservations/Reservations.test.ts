@@ -135,6 +135,21 @@ describe("the hold saga", () => {
       })
     )
 
+    it.effect("replays a retried hold even after the ticket type is flagged sold out", () =>
+      Effect.gen(function* () {
+        const reservations = yield* Reservations
+        const cache = yield* InventoryCache
+        const { event, ga, actor } = yield* sale(2)
+        const first = yield* reservations.hold(actor, gaHold(event.id, ga.id, 2), "k-last-units")
+        yield* cache.markSoldOut(ga.id)
+        const retry = yield* reservations.hold(actor, gaHold(event.id, ga.id, 2), "k-last-units")
+        expect(retry.replayed).toBe(true)
+        expect(retry.reservation.id).toBe(first.reservation.id)
+        const other = yield* Effect.exit(reservations.hold(actor, gaHold(event.id, ga.id, 1), "k-other"))
+        expect(other).toStrictEqual(Exit.fail(expect.objectContaining({ code: "sold_out" })))
+      })
+    )
+
     it.effect("flags a ticket type sold out when the repository refuses, and clears it when units come back", () =>
       Effect.gen(function* () {
         const reservations = yield* Reservations

@@ -161,7 +161,9 @@ export class Reservations extends Effect.Service<Reservations>()("goticket/Reser
             : []
       if (gated.length > 0) {
         const gone = yield* cache.soldOut(gated)
-        if (Option.isSome(gone)) return yield* soldOutRefusal(gone.value)
+        // A retry of a hold that succeeded (perhaps the one that sold it out) must replay, not be refused.
+        if (Option.isSome(gone) && !(yield* repository.hasLiveKey(actor.userId, idempotencyKey)))
+          return yield* soldOutRefusal(gone.value)
       }
 
       // 3. place
