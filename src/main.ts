@@ -45,9 +45,12 @@ const main = Effect.gen(function* () {
     Config.withDefault(1)
   )
   const database = yield* Config.option(Config.string("DATABASE_URL"))
+  const redis = yield* Config.option(Config.string("REDIS_URL"))
   if (workers > 1 && cluster.isPrimary) {
-    if (Option.isSome(database)) return yield* Effect.scoped(supervise(workers))
-    yield* Effect.logWarning("WORKERS is ignored on the embedded database (one process owns it); set DATABASE_URL")
+    if (Option.isSome(database) && Option.isSome(redis)) return yield* Effect.scoped(supervise(workers))
+    yield* Effect.logWarning(
+      "WORKERS is ignored without DATABASE_URL and REDIS_URL: workers must share the database and the inventory cache"
+    )
   }
   // SIGTERM/SIGINT interrupt this fiber: the HTTP server stops accepting and drains, then pools close.
   return yield* Layer.launch(ApplicationLive)

@@ -51,6 +51,19 @@ export const inventoryCacheContract = (
         })
       )
 
+      it.effect("markKey marks one customer's key, for its time to live", () =>
+        Effect.gen(function* () {
+          const cache = yield* InventoryCache
+          const [alice, bob, key] = [fresh(), fresh(), fresh()]
+          expect(yield* cache.keyMarked(alice, key)).toBe("absent")
+          yield* cache.markKey(alice, key, 300)
+          expect(yield* cache.keyMarked(alice, key)).toBe("marked")
+          expect(yield* cache.keyMarked(bob, key)).toBe("absent")
+          yield* Effect.sleep("450 millis")
+          expect(yield* cache.keyMarked(alice, key)).toBe("absent")
+        })
+      )
+
       it.effect("clearSoldOut forgets the flags of the given ticket types only", () =>
         Effect.gen(function* () {
           const cache = yield* InventoryCache
@@ -179,7 +192,9 @@ export const inventoryCacheDownContract = (name: string, adapters: Layer.Layer<I
             ["putView seats", cache.putView(eventId, "seats", "[]")],
             ["getView detail", cache.getView(eventId, "detail")],
             ["getView seats", cache.getView(eventId, "seats")],
-            ["invalidate", cache.invalidate(eventId)]
+            ["invalidate", cache.invalidate(eventId)],
+            ["markKey", cache.markKey(eventId, typeId, 1_000)],
+            ["keyMarked", cache.keyMarked(eventId, typeId)]
           ]
           const results: Record<string, unknown> = {}
           for (const [call, effect] of calls) {
@@ -196,6 +211,8 @@ export const inventoryCacheDownContract = (name: string, adapters: Layer.Layer<I
           expect(results.soldOut).toEqual(Option.none())
           expect(results["getView detail"]).toEqual(Option.none())
           expect(results["getView seats"]).toEqual(Option.none())
+          // A store that cannot answer says so, so that the caller asks the database instead of guessing "absent".
+          expect(results.keyMarked).toBe("unknown")
         })
       )
     }

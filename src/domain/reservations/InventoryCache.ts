@@ -14,6 +14,12 @@ export interface InventoryCacheShape {
   /** Flags a ticket type sold out for a short while (the flag expires by itself, so a missed clear heals). */
   readonly markSoldOut: (ticketTypeId: string) => Effect.Effect<void>
   readonly clearSoldOut: (ticketTypeIds: ReadonlyArray<string>) => Effect.Effect<void>
+  /**
+   * Marks an Idempotency-Key as used by this customer, before its hold is placed, so that a retry of it is never
+   * refused by the sold-out flag. Reading answers `unknown` when the store cannot say (it is down).
+   */
+  readonly markKey: (customerId: string, key: string, ttlMs: number) => Effect.Effect<void>
+  readonly keyMarked: (customerId: string, key: string) => Effect.Effect<"marked" | "absent" | "unknown">
   /** A cached, serialised public view of an event. */
   readonly getView: (eventId: string, view: CachedView) => Effect.Effect<Option.Option<string>>
   readonly putView: (eventId: string, view: CachedView, json: string) => Effect.Effect<void>

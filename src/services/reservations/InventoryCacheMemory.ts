@@ -31,6 +31,9 @@ export const makeInventoryCacheMemory = (ttl: InventoryCacheTtl) =>
           }),
         markSoldOut: (id) => write(`soldout:${id}`, "1", ttl.soldOutMs),
         clearSoldOut: (ids) => remove(ids.map((id) => `soldout:${id}`)),
+        markKey: (customerId, key, ms) => write(`key:${customerId}:${key}`, "1", ms),
+        keyMarked: (customerId, key) =>
+          Effect.map(read(`key:${customerId}:${key}`), (hit) => (Option.isSome(hit) ? "marked" : "absent")),
         getView: (eventId, view) => read(viewKey(eventId, view)),
         putView: (eventId, view, json) => write(viewKey(eventId, view), json, ttl.viewMs),
         invalidate: (eventId) => remove([viewKey(eventId, "detail"), viewKey(eventId, "seats")])

@@ -69,6 +69,17 @@ export const makeInventoryCacheRedis = (ttl: InventoryCacheTtl, prefix = "gotick
             ? Effect.void
             : attempt("clearSoldOut", () => redis.del(...ids.map(soldOutKey)), 0).pipe(Effect.asVoid)
         },
+        markKey: (customerId, key, ms) =>
+          attempt("markKey", () => redis.set(`${prefix}key:${customerId}:${key}`, "1", "PX", ms), "skipped").pipe(
+            Effect.asVoid
+          ),
+        keyMarked: (customerId, key) =>
+          attempt(
+            "keyMarked",
+            async (): Promise<"marked" | "absent" | "unknown"> =>
+              (await redis.exists(`${prefix}key:${customerId}:${key}`)) > 0 ? "marked" : "absent",
+            "unknown" as const
+          ),
         getView: (eventId, view) =>
           attempt(
             "getView",

@@ -211,6 +211,9 @@ describe("the hold saga", () => {
         )
         expect(outcomes.filter(Exit.isSuccess).length).toBe(3)
         expect(yield* available).toBe(0)
+        // The key store is down too: a retry of a hold that went through is recognised by the database and replays.
+        const retry = yield* reservations.hold(actor, gaHold(event.id, ga.id, 1), "r1")
+        expect(retry.replayed).toBe(true)
       })
     )
   })

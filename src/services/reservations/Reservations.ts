@@ -161,9 +161,15 @@ export class Reservations extends Effect.Service<Reservations>()("goticket/Reser
             : []
       if (gated.length > 0) {
         const gone = yield* cache.soldOut(gated)
-        // A retry of a hold that succeeded (perhaps the one that sold it out) must replay, not be refused.
-        if (Option.isSome(gone) && !(yield* repository.hasLiveKey(actor.userId, idempotencyKey)))
-          return yield* soldOutRefusal(gone.value)
+        // A retry of a hold that went through (perhaps the one that sold it out) must replay, not be refused: its
+        // key was marked before it was placed. Only when the cache cannot say does the database decide.
+        if (Option.isSome(gone)) {
+          const marked = yield* cache.keyMarked(actor.userId, idempotencyKey)
+          const retry =
+            marked === "marked" ||
+            (marked === "unknown" && (yield* repository.hasLiveKey(actor.userId, idempotencyKey)))
+          if (!retry) return yield* soldOutRefusal(gone.value)
+        }
       }
 
       // 3. place
@@ -180,6 +186,8 @@ export class Reservations extends Effect.Service<Reservations>()("goticket/Reser
           expiresAt: new Date(at.getTime() + config.idempotencyKeyTtlHours * 3_600_000)
         }
       }
+      if (gated.length > 0)
+        yield* cache.markKey(actor.userId, idempotencyKey, config.idempotencyKeyTtlHours * 3_600_000)
       const outcome =
         plan._tag === "GeneralAdmission"
           ? yield* repository.place({ ...base, items: plan.items })
