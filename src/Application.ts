@@ -10,6 +10,12 @@ import { Catalog } from "./services/catalog/Catalog.ts"
 import { EventRepositoryPg } from "./services/catalog/EventRepositoryPg.ts"
 import { AppConfig } from "./services/config/AppConfig.ts"
 import { TracingLive } from "./services/observability/Tracing.ts"
+import { HmacTicketCodesLive } from "./services/orders/HmacTicketCodes.ts"
+import { OrderRepositoryPg } from "./services/orders/OrderRepositoryPg.ts"
+import { Orders } from "./services/orders/Orders.ts"
+import { PaymentWebhooks } from "./services/orders/PaymentWebhooks.ts"
+import { SagaSweeperLive } from "./services/orders/SagaSweeper.ts"
+import { InProcessWebhookEndpoint, PaymentGatewayLive } from "./services/payments/PaymentGatewayLive.ts"
 import { CatalogSnapshots } from "./services/reservations/CatalogSnapshots.ts"
 import { ExpiryWorkerLive } from "./services/reservations/ExpiryWorker.ts"
 import { InventoryCacheLive } from "./services/reservations/InventoryCacheLive.ts"
@@ -17,14 +23,42 @@ import { ReservationRepositoryPg } from "./services/reservations/ReservationRepo
 import { Reservations } from "./services/reservations/Reservations.ts"
 import { seedDemo } from "./services/seed/DemoSeed.ts"
 import { DatabaseLive } from "./services/sql/Database.ts"
+import { CheckoutSettingsLive, SagasLive, WorkflowEngineSql } from "./services/workflow/WorkflowEngineLive.ts"
 
 /** The PostgreSQL adapters of every repository port. */
-export const RepositoriesPg = Layer.mergeAll(UserRepositoryPg, EventRepositoryPg, ReservationRepositoryPg)
+export const RepositoriesPg = Layer.mergeAll(
+  UserRepositoryPg,
+  EventRepositoryPg,
+  ReservationRepositoryPg,
+  OrderRepositoryPg
+)
+
+/** The durable sagas on the PostgreSQL-backed workflow engine, with the sweeper that keeps them all running. */
+export const SagasOnEngine = SagaSweeperLive.pipe(
+  Layer.provideMerge(SagasLive),
+  Layer.provideMerge(WorkflowEngineSql),
+  Layer.provideMerge(CheckoutSettingsLive)
+)
 
 /** Application services over their ports. */
-export const ServicesLive = Layer.mergeAll(Accounts.Default, Catalog.Default, Reservations.Default).pipe(
+export const ServicesLive = Layer.mergeAll(
+  Accounts.Default,
+  Catalog.Default,
+  Reservations.Default,
+  Orders.Default,
+  PaymentWebhooks.Default
+).pipe(
+  Layer.provideMerge(SagasOnEngine),
   Layer.provideMerge(CatalogSnapshots.Default),
-  Layer.provideMerge(Layer.mergeAll(JwtAccessTokensLive, ScryptPasswordHasher, InventoryCacheLive))
+  Layer.provideMerge(
+    Layer.mergeAll(
+      JwtAccessTokensLive,
+      ScryptPasswordHasher,
+      InventoryCacheLive,
+      HmacTicketCodesLive,
+      PaymentGatewayLive
+    )
+  )
 )
 
 /** Start-up tasks: the configured admin account, and the demo event (default on the embedded database). */
@@ -43,7 +77,7 @@ export const StartupTasks = Layer.effectDiscard(
 
 /** The whole service over a given database layer (the real one in production, a test database in tests). */
 export const applicationOver = <E>(database: Layer.Layer<SqlClient.SqlClient, E>) =>
-  Layer.mergeAll(HttpAppLive, AnnounceAddress, StartupTasks, ExpiryWorkerLive).pipe(
+  Layer.mergeAll(HttpAppLive, AnnounceAddress, StartupTasks, ExpiryWorkerLive, InProcessWebhookEndpoint).pipe(
     Layer.provideMerge(NodeServerLive),
     Layer.provideMerge(ServicesLive),
     Layer.provideMerge(RepositoriesPg),

@@ -8,6 +8,7 @@ import { AuthenticationLive, OptionalAuthenticationLive, RouteTaggerLive } from 
 import { AuthLive, MeLive } from "./handlers/AuthLive.ts"
 import { EventsLive } from "./handlers/EventsLive.ts"
 import { HealthLive } from "./handlers/HealthLive.ts"
+import { CheckInsLive, OrdersLive, PaymentsLive, TicketsLive } from "./handlers/OrdersLive.ts"
 import { OrganizerLive } from "./handlers/OrganizerLive.ts"
 import { ReservationsLive } from "./handlers/ReservationsLive.ts"
 import { errorTranslation, requestLogging } from "./RequestPipeline.ts"
@@ -16,7 +17,18 @@ import { errorTranslation, requestLogging } from "./RequestPipeline.ts"
 const SHUTDOWN_GRACE_MS = 10_000
 
 export const ApiLive = HttpApiBuilder.api(GoTicketApi).pipe(
-  Layer.provide([HealthLive, AuthLive, MeLive, EventsLive, OrganizerLive, ReservationsLive]),
+  Layer.provide([
+    HealthLive,
+    AuthLive,
+    MeLive,
+    EventsLive,
+    OrganizerLive,
+    ReservationsLive,
+    OrdersLive,
+    TicketsLive,
+    CheckInsLive,
+    PaymentsLive
+  ]),
   Layer.provide([AuthenticationLive, OptionalAuthenticationLive, RouteTaggerLive])
 )
 

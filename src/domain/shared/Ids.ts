@@ -21,3 +21,9 @@ export type SeatId = typeof SeatId.Type
 
 export const ReservationId = uuid("ReservationId")
 export type ReservationId = typeof ReservationId.Type
+
+export const OrderId = uuid("OrderId")
+export type OrderId = typeof OrderId.Type
+
+export const TicketId = uuid("TicketId")
+export type TicketId = typeof TicketId.Type

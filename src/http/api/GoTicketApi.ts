@@ -3,6 +3,7 @@ import { AuthApi, MeApi } from "./AuthApi.ts"
 import { EventsApi } from "./EventsApi.ts"
 import { InternalServerError, MalformedRequest, PayloadTooLarge } from "./errors.ts"
 import { HealthApi } from "./HealthApi.ts"
+import { CheckInsApi, OrdersApi, PaymentsApi, TicketsApi } from "./OrdersApi.ts"
 import { OrganizerApi } from "./OrganizerApi.ts"
 import { ReservationsApi } from "./ReservationsApi.ts"
 
@@ -14,6 +15,10 @@ export class GoTicketApi extends HttpApi.make("goticket")
   .add(EventsApi)
   .add(OrganizerApi)
   .add(ReservationsApi)
+  .add(OrdersApi)
+  .add(TicketsApi)
+  .add(CheckInsApi)
+  .add(PaymentsApi)
   .addError(MalformedRequest)
   .addError(PayloadTooLarge)
   .addError(InternalServerError)
@@ -21,5 +26,5 @@ export class GoTicketApi extends HttpApi.make("goticket")
   .annotate(OpenApi.Version, "0.1.0")
   .annotate(
     OpenApi.Description,
-    "Event ticketing: organizers publish events with ticket types and seat maps; customers browse them. Errors are JSON with a stable `_tag` and a human-readable `message`."
+    "Event ticketing: organizers publish events with ticket types and seat maps; customers hold seats, check out and pay, and receive tickets that door staff check in. Errors are JSON with a stable `_tag` and a human-readable `message`."
   ) {}

@@ -4,6 +4,7 @@ import { CurrentActor } from "../../domain/accounts/Actor.ts"
 import { Venue } from "../../domain/catalog/Event.ts"
 import type { EventPatch } from "../../domain/catalog/EventRules.ts"
 import { Catalog } from "../../services/catalog/Catalog.ts"
+import { Orders } from "../../services/orders/Orders.ts"
 import { GoTicketApi } from "../api/GoTicketApi.ts"
 import { currentDate, DEFAULT_PAGE_SIZE } from "./EventsLive.ts"
 import { eventView, staffView, ticketTypeView } from "./views.ts"
@@ -17,6 +18,7 @@ const withView = <E, R>(effect: Effect.Effect<Parameters<typeof eventView>[0], E
 export const OrganizerLive = HttpApiBuilder.group(GoTicketApi, "organizer", (handlers) =>
   Effect.gen(function* () {
     const catalog = yield* Catalog
+    const orders = yield* Orders
     return handlers
       .handle("createEvent", ({ payload }) =>
         Effect.flatMap(CurrentActor, (actor) =>
@@ -66,7 +68,13 @@ export const OrganizerLive = HttpApiBuilder.group(GoTicketApi, "organizer", (han
         Effect.flatMap(CurrentActor, (actor) => catalog.publish(actor, path.eventId)).pipe(withView)
       )
       .handle("cancel", ({ path }) =>
-        Effect.flatMap(CurrentActor, (actor) => catalog.cancel(actor, path.eventId)).pipe(withView)
+        Effect.gen(function* () {
+          const actor = yield* CurrentActor
+          const event = yield* catalog.cancel(actor, path.eventId)
+          // Every paid order is refunded by a resumable saga; cancelling again starts nothing new.
+          yield* orders.refundCancelledEvent(actor, path.eventId)
+          return event
+        }).pipe(withView)
       )
       .handle("grantStaff", ({ path, payload }) =>
         Effect.flatMap(CurrentActor, (actor) => catalog.grantStaff(actor, path.eventId, payload.email)).pipe(

@@ -1,0 +1,192 @@
+import { Activity, DurableClock, DurableDeferred } from "@effect/workflow"
+import { Cause, Clock, Duration, Effect, Option, Schema } from "effect"
+import { type PaymentCallError, PaymentGateway, type PaymentIntent } from "../payments/PaymentGateway.ts"
+import type { OrderId } from "../shared/Ids.ts"
+import { CheckoutSettings } from "./CheckoutSettings.ts"
+import { CheckoutWorkflow, PaymentAuthorization } from "./CheckoutWorkflow.ts"
+import { CheckoutFailed } from "./errors.ts"
+import type { CancelReason } from "./Order.ts"
+import { OrderRepository } from "./OrderRepository.ts"
+
+/** Idempotency keys of the provider calls: one per order and step, so a re-run activity repeats nothing. */
+export const paymentKeys = (orderId: OrderId) => ({
+  intent: `order-${orderId}-intent`,
+  capture: `order-${orderId}-capture`,
+  void: `order-${orderId}-void`,
+  refundAll: `order-${orderId}-refund-all`
+})
+
+const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
+
+const failed = (reason: CheckoutFailed["reason"], message: string) => new CheckoutFailed({ reason, message })
+
+/** Why the saga failed, as the order's cancel reason. */
+const cancelReasonOf = (cause: Cause.Cause<unknown>): CancelReason =>
+  Option.match(Cause.failureOption(cause), {
+    onNone: () => "payment_failed",
+    onSome: (error) => (error instanceof CheckoutFailed ? error.reason : "payment_failed")
+  })
+
+const OrderAmount = Schema.Struct({ amountMinor: Schema.Int, currency: Schema.String })
+const IntentRef = Schema.Struct({ intentId: Schema.String, amountMinor: Schema.Int })
+
+/**
+ * The checkout saga, step by step:
+ *   1. begin                               (compensation: cancel the order, give its hold back)
+ *   2. open the payment intent             (compensation: void it, or refund it had it been captured)
+ *   3. wait for the card's authorisation, at most the payment window (then void it, unless it was just paid)
+ *   4. claim the units: the hold becomes sold, or the same units again if the hold was lost
+ *                                          (compensation: give the units back)
+ *   5. capture the payment
+ *   6. confirm the order and issue its tickets
+ * A failure at any step runs the compensations of the steps done, newest first: nobody pays for tickets they do
+ * not get. Every step is idempotent, because after a crash the step that was running runs again.
+ */
+export const CheckoutSagaLive = CheckoutWorkflow.toLayer(
+  Effect.fn("CheckoutSaga")(function* ({ orderId }) {
+    const orders = yield* OrderRepository
+    const gateway = yield* PaymentGateway
+    const settings = yield* CheckoutSettings
+    const keys = paymentKeys(orderId)
+    const withProviderRetry = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+      Effect.retry(effect, {
+        schedule: settings.providerRetry,
+        while: (error) => (error as { _tag?: string })._tag === "PaymentProviderUnavailable"
+      })
+
+    // 1. The order: if the saga fails from here on, the order is cancelled and its hold given back.
+    const order = yield* Activity.make({
+      name: "BeginCheckout",
+      success: OrderAmount,
+      execute: Effect.flatMap(orders.findById(orderId), (found) =>
+        Option.match(found, {
+          onNone: () => Effect.die(`order ${orderId} does not exist`),
+          onSome: (order) => Effect.succeed({ amountMinor: order.totalMinor, currency: order.currency })
+        })
+      )
+    }).pipe(
+      CheckoutWorkflow.withCompensation((_, cause) =>
+        Effect.flatMap(now, (at) => orders.cancel(orderId, cancelReasonOf(cause), at)).pipe(Effect.asVoid)
+      )
+    )
+
+    // 2. The intent: the checkout request created it already with the same key; this records it on the order.
+    const intent = yield* Activity.make({
+      name: "OpenPayment",
+      success: IntentRef,
+      error: CheckoutFailed,
+      execute: Effect.gen(function* () {
+        const opened = yield* openIntent(gateway, orderId, order.amountMinor, order.currency).pipe(
+          withProviderRetry,
+          Effect.mapError((error) => failed("payment_failed", error.message))
+        )
+        yield* orders.attachPayment(orderId, {
+          provider: gateway.provider,
+          intentId: opened.id,
+          confirmUrl: opened.confirmUrl
+        })
+        return { intentId: opened.id, amountMinor: opened.amountMinor }
+      })
+    }).pipe(
+      // Nothing is owed if the saga fails later: void the intent (or refund it, had it been captured).
+      CheckoutWorkflow.withCompensation((opened) =>
+        abandonPayment(opened.intentId, opened.amountMinor, keys).pipe(
+          withProviderRetry,
+          Effect.catchAll((error) => Effect.logError("checkout: could not void or refund the payment", error))
+        )
+      )
+    )
+
+    // 3. The customer pays on the provider's page; its webhook completes PaymentAuthorization.
+    const outcome = yield* DurableDeferred.raceAll({
+      name: "PaymentOrTimeout",
+      success: Schema.Literal("authorized", "timed_out"),
+      error: CheckoutFailed,
+      effects: [
+        DurableDeferred.await(PaymentAuthorization).pipe(
+          Effect.mapError((declined) => failed("payment_declined", `the card was declined (${declined.declineCode})`))
+        ),
+        DurableClock.sleep({
+          name: "PaymentWindow",
+          duration: settings.paymentWindow,
+          inMemoryThreshold: Duration.zero
+        }).pipe(Effect.as("timed_out" as const))
+      ]
+    })
+    if (outcome === "timed_out") {
+      // The window closed: void the intent, unless the customer paid at the last moment.
+      yield* Activity.make({
+        name: "VoidUnpaidIntent",
+        error: CheckoutFailed,
+        execute: gateway.cancel(intent.intentId, keys.void).pipe(
+          withProviderRetry,
+          Effect.mapError((error) => failed("payment_failed", error.message)),
+          Effect.flatMap((voided) =>
+            voided._tag === "Canceled"
+              ? Effect.fail(failed("payment_timed_out", "the payment window closed before the card was authorised"))
+              : Effect.void
+          )
+        )
+      })
+    }
+
+    // 4. Secure the units before taking any money.
+    const units = yield* Activity.make({
+      name: "ClaimUnits",
+      success: Schema.Literal("Claimed", "Reclaimed"),
+      error: CheckoutFailed,
+      execute: orders
+        .claimUnits(orderId)
+        .pipe(
+          Effect.flatMap((claim) =>
+            claim._tag === "Unavailable"
+              ? Effect.fail(failed("units_unavailable", "the hold ended and its tickets were sold to someone else"))
+              : Effect.succeed(claim._tag)
+          )
+        )
+    }).pipe(CheckoutWorkflow.withCompensation(() => orders.releaseUnits(orderId)))
+
+    // 5. Take the money.
+    yield* Activity.make({
+      name: "CapturePayment",
+      error: CheckoutFailed,
+      execute: gateway.capture(intent.intentId, keys.capture).pipe(
+        withProviderRetry,
+        Effect.mapError((error) => failed("payment_failed", error.message)),
+        Effect.asVoid
+      )
+    })
+
+    // 6. Tickets.
+    yield* Activity.make({
+      name: "IssueTickets",
+      execute: Effect.flatMap(now, (at) => orders.confirm(orderId, at)).pipe(Effect.asVoid)
+    })
+    return { units }
+  })
+)
+
+/** The intent of an order, created at most once whoever asks first (the request or the saga). */
+export const openIntent = (
+  gateway: PaymentGateway["Type"],
+  orderId: OrderId,
+  amountMinor: number,
+  currency: string
+): Effect.Effect<PaymentIntent, PaymentCallError> =>
+  gateway.createIntent({
+    idempotencyKey: paymentKeys(orderId).intent,
+    reference: orderId,
+    amountMinor,
+    currency,
+    description: `GoTicket order ${orderId}`
+  })
+
+/** Nothing is owed: void the intent, or, if it was captured after all, give the whole amount back. */
+const abandonPayment = (intentId: string, amountMinor: number, keys: ReturnType<typeof paymentKeys>) =>
+  Effect.gen(function* () {
+    const gateway = yield* PaymentGateway
+    const voided = yield* gateway.cancel(intentId, keys.void)
+    if (voided._tag === "AlreadyCaptured" && voided.intent.capturedMinor - voided.intent.refundedMinor > 0) {
+      yield* gateway.refund({ intentId, amountMinor, idempotencyKey: keys.refundAll })
+    }
+  })

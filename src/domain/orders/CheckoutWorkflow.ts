@@ -1,0 +1,44 @@
+import { DurableDeferred, Workflow } from "@effect/workflow"
+import { Effect, Schema } from "effect"
+import { OrderId } from "../shared/Ids.ts"
+import { CheckoutFailed, PaymentDeclined } from "./errors.ts"
+
+/**
+ * The checkout saga of one order, from an open payment intent to issued tickets (or to nothing charged).
+ * Its execution id is derived from the order id: starting it twice for the same order runs it once.
+ */
+export const CheckoutWorkflow = Workflow.make({
+  name: "Checkout",
+  payload: { orderId: OrderId },
+  idempotencyKey: ({ orderId }) => orderId,
+  success: Schema.Struct({ units: Schema.Literal("Claimed", "Reclaimed") }),
+  error: CheckoutFailed
+})
+
+/** Completed by the provider's webhook: the card was authorised, or declined. */
+export const PaymentAuthorization = DurableDeferred.make("PaymentAuthorization", {
+  success: Schema.Literal("authorized"),
+  error: PaymentDeclined
+})
+
+/** The handle a webhook needs to complete an order's `PaymentAuthorization`. */
+export const paymentAuthorizationToken = (orderId: OrderId) =>
+  Effect.map(CheckoutWorkflow.executionId({ orderId }), (executionId) =>
+    DurableDeferred.tokenFromExecutionId(PaymentAuthorization, { workflow: CheckoutWorkflow, executionId })
+  )
+
+/** Money goes back for part or all of an order (the tickets are voided before this saga starts). */
+export const RefundWorkflow = Workflow.make({
+  name: "Refund",
+  payload: { refundId: Schema.String, orderId: OrderId },
+  idempotencyKey: ({ refundId }) => refundId,
+  success: Schema.Struct({ providerRefundId: Schema.NullOr(Schema.String) })
+})
+
+/** Every paid order of a cancelled event is refunded, one Refund saga each; resumable where it stopped. */
+export const EventRefundsWorkflow = Workflow.make({
+  name: "EventRefunds",
+  payload: { eventId: Schema.String, requestedBy: Schema.String },
+  idempotencyKey: ({ eventId }) => eventId,
+  success: Schema.Struct({ orders: Schema.Int })
+})

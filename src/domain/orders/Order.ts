@@ -1,0 +1,85 @@
+import { Schema } from "effect"
+import { EventId, OrderId, ReservationId, SeatId, TicketId, TicketTypeId, UserId } from "../shared/Ids.ts"
+import { Currency } from "../shared/Money.ts"
+
+/**
+ * An order's life (see ARCHITECTURE.md for the saga that drives it):
+ *   pending_payment → confirmed → partially_refunded → refunded
+ *                   ↘ cancelled (declined, timed out, units gone, event cancelled)
+ */
+export const OrderStatus = Schema.Literal("pending_payment", "confirmed", "cancelled", "partially_refunded", "refunded")
+export type OrderStatus = typeof OrderStatus.Type
+
+export const CancelReason = Schema.Literal(
+  "payment_declined",
+  "payment_timed_out",
+  "units_unavailable",
+  "payment_failed",
+  "event_cancelled"
+)
+export type CancelReason = typeof CancelReason.Type
+
+/** A ticket is valid until it is voided (refunded); check-in marks it, once. */
+export const TicketStatus = Schema.Literal("valid", "voided")
+export type TicketStatus = typeof TicketStatus.Type
+
+export class Ticket extends Schema.Class<Ticket>("Ticket")({
+  id: TicketId,
+  orderId: OrderId,
+  eventId: EventId,
+  customerId: UserId,
+  ticketTypeId: TicketTypeId,
+  seatId: Schema.NullOr(SeatId),
+  seatLabel: Schema.NullOr(Schema.String),
+  priceMinor: Schema.Int,
+  currency: Currency,
+  status: TicketStatus,
+  issuedAt: Schema.Date,
+  voidedAt: Schema.NullOr(Schema.Date),
+  checkedInAt: Schema.NullOr(Schema.Date)
+}) {}
+
+/** One admission bought: a unit of a general-admission type, or one seat. */
+export const OrderLine = Schema.Struct({
+  position: Schema.Int,
+  ticketTypeId: TicketTypeId,
+  seatId: Schema.NullOr(SeatId),
+  seatLabel: Schema.NullOr(Schema.String),
+  unitPriceMinor: Schema.Int
+})
+export type OrderLine = typeof OrderLine.Type
+
+export const PaymentRef = Schema.Struct({
+  provider: Schema.String,
+  intentId: Schema.String,
+  confirmUrl: Schema.String
+})
+export type PaymentRef = typeof PaymentRef.Type
+
+export class Order extends Schema.Class<Order>("Order")({
+  id: OrderId,
+  customerId: UserId,
+  eventId: EventId,
+  reservationId: ReservationId,
+  status: OrderStatus,
+  totalMinor: Schema.Int,
+  refundedMinor: Schema.Int,
+  currency: Currency,
+  payment: Schema.NullOr(PaymentRef),
+  cancelReason: Schema.NullOr(CancelReason),
+  lines: Schema.Array(OrderLine),
+  tickets: Schema.Array(Ticket),
+  createdAt: Schema.Date,
+  confirmedAt: Schema.NullOr(Schema.Date),
+  cancelledAt: Schema.NullOr(Schema.Date)
+}) {}
+
+/** Money handed back for some tickets of an order; `pending` until the provider confirms it. */
+export class RefundRecord extends Schema.Class<RefundRecord>("RefundRecord")({
+  id: Schema.String,
+  orderId: OrderId,
+  amountMinor: Schema.Int,
+  ticketIds: Schema.Array(TicketId),
+  status: Schema.Literal("pending", "completed"),
+  createdAt: Schema.Date
+}) {}

@@ -1,0 +1,140 @@
+import { HttpApiBuilder, HttpServerRequest } from "@effect/platform"
+import { Effect, Option } from "effect"
+import QRCode from "qrcode"
+import { CurrentActor } from "../../domain/accounts/Actor.ts"
+import type { Order, RefundRecord, Ticket } from "../../domain/orders/Order.ts"
+import { decodeCursor, encodeCursor } from "../../domain/shared/Cursor.ts"
+import { Orders } from "../../services/orders/Orders.ts"
+import { PaymentWebhooks } from "../../services/orders/PaymentWebhooks.ts"
+import { GoTicketApi } from "../api/GoTicketApi.ts"
+import type { OrderView, RefundView, TicketView } from "../api/OrdersApi.ts"
+
+const DEFAULT_PAGE_SIZE = 20
+
+export const ticketView = (t: Ticket): typeof TicketView.Type => ({
+  id: t.id,
+  orderId: t.orderId,
+  eventId: t.eventId,
+  ticketTypeId: t.ticketTypeId,
+  seatId: t.seatId,
+  seatLabel: t.seatLabel,
+  priceMinor: t.priceMinor,
+  currency: t.currency,
+  status: t.status,
+  issuedAt: t.issuedAt,
+  voidedAt: t.voidedAt,
+  checkedInAt: t.checkedInAt,
+  qrUrl: `/v1/tickets/${t.id}/qr.svg`
+})
+
+export const orderView = (o: Order): typeof OrderView.Type => ({
+  id: o.id,
+  eventId: o.eventId,
+  reservationId: o.reservationId,
+  status: o.status,
+  totalMinor: o.totalMinor,
+  refundedMinor: o.refundedMinor,
+  currency: o.currency,
+  payment: o.payment,
+  cancelReason: o.cancelReason,
+  lines: o.lines.map(({ ticketTypeId, seatId, seatLabel, unitPriceMinor }) => ({
+    ticketTypeId,
+    seatId,
+    seatLabel,
+    unitPriceMinor
+  })),
+  tickets: o.tickets.map(ticketView),
+  createdAt: o.createdAt,
+  confirmedAt: o.confirmedAt,
+  cancelledAt: o.cancelledAt
+})
+
+const refundView = (r: RefundRecord): typeof RefundView.Type => ({ ...r })
+
+export const OrdersLive = HttpApiBuilder.group(GoTicketApi, "orders", (handlers) =>
+  Effect.gen(function* () {
+    const orders = yield* Orders
+    return handlers
+      .handle("checkout", ({ path }) =>
+        Effect.flatMap(CurrentActor, (actor) => orders.checkout(actor, path.reservationId)).pipe(
+          Effect.map((order) => ({
+            orderId: order.id,
+            status: order.status,
+            totalMinor: order.totalMinor,
+            currency: order.currency,
+            payment: order.payment
+          }))
+        )
+      )
+      .handle("list", ({ urlParams }) =>
+        Effect.gen(function* () {
+          const actor = yield* CurrentActor
+          const limit = urlParams.limit ?? DEFAULT_PAGE_SIZE
+          const before = urlParams.cursor === undefined ? Option.none() : decodeCursor(urlParams.cursor)
+          const page = yield* orders.list(actor, {
+            limit: limit + 1,
+            before: Option.getOrUndefined(Option.map(before, (p) => ({ createdAt: p.at, id: p.id })))
+          })
+          const items = page.slice(0, limit)
+          const last = items[items.length - 1]
+          return {
+            items: items.map(orderView),
+            nextCursor: page.length > limit && last ? encodeCursor({ at: last.createdAt, id: last.id }) : null
+          }
+        })
+      )
+      .handle("get", ({ path }) =>
+        Effect.flatMap(CurrentActor, (actor) => orders.get(actor, path.orderId)).pipe(Effect.map(orderView))
+      )
+      .handle("refund", ({ path, payload, headers }) =>
+        Effect.flatMap(CurrentActor, (actor) =>
+          orders.refund(actor, path.orderId, payload.ticketIds, headers["idempotency-key"])
+        ).pipe(Effect.map(refundView))
+      )
+  })
+)
+
+export const TicketsLive = HttpApiBuilder.group(GoTicketApi, "tickets", (handlers) =>
+  Effect.gen(function* () {
+    const orders = yield* Orders
+    return handlers
+      .handle("get", ({ path }) =>
+        Effect.flatMap(CurrentActor, (actor) => orders.ticket(actor, path.ticketId)).pipe(
+          Effect.map(({ ticket, code }) => ({ ...ticketView(ticket), code }))
+        )
+      )
+      .handle("qr", ({ path }) =>
+        Effect.flatMap(CurrentActor, (actor) => orders.ticketCode(actor, path.ticketId)).pipe(
+          Effect.flatMap((code) =>
+            Effect.promise(() => QRCode.toString(code, { type: "svg", errorCorrectionLevel: "M", margin: 2 }))
+          )
+        )
+      )
+  })
+)
+
+export const CheckInsLive = HttpApiBuilder.group(GoTicketApi, "checkIns", (handlers) =>
+  Effect.gen(function* () {
+    const orders = yield* Orders
+    return handlers.handle("checkIn", ({ payload }) =>
+      Effect.flatMap(CurrentActor, (actor) => orders.checkIn(actor, payload.eventId, payload.code)).pipe(
+        Effect.map(ticketView)
+      )
+    )
+  })
+)
+
+/** The webhook is verified over its exact bytes, so the body is read raw rather than decoded by a schema. */
+export const PaymentsLive = HttpApiBuilder.group(GoTicketApi, "payments", (handlers) =>
+  Effect.gen(function* () {
+    const webhooks = yield* PaymentWebhooks
+    return handlers.handle("webhook", ({ headers }) =>
+      Effect.gen(function* () {
+        const request = yield* HttpServerRequest.HttpServerRequest
+        const body = yield* Effect.orDie(request.text)
+        const outcome = yield* webhooks.receive(body, headers["sandbox-signature"])
+        return { received: true, duplicate: outcome === "duplicate" }
+      })
+    )
+  })
+)

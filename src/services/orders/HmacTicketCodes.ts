@@ -1,0 +1,64 @@
+import { createHmac, hkdfSync, timingSafeEqual } from "node:crypto"
+import { Config, Effect, Layer, Option, Redacted } from "effect"
+import { TicketCodes } from "../../domain/orders/TicketCodes.ts"
+import type { EventId, TicketId } from "../../domain/shared/Ids.ts"
+import { loadJwtSecret } from "../accounts/JwtAccessTokens.ts"
+
+const VERSION = "GT1"
+const MAC_BYTES = 16
+
+const uuidToBytes = (uuid: string) => Buffer.from(uuid.replaceAll("-", ""), "hex")
+const bytesToUuid = (bytes: Buffer) => {
+  const hex = bytes.toString("hex")
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
+}
+
+/**
+ * Ticket codes `GT1.<ticket id + event id, base64url>.<MAC, base64url>`. The MAC key is derived per event from the
+ * master key (HKDF, then HMAC with the event id), so a door scanner can be given one event's key to verify codes
+ * offline without being able to mint codes for any other event.
+ */
+export const makeHmacTicketCodes = (masterSecret: Redacted.Redacted<string>) => {
+  const master = Buffer.from(hkdfSync("sha256", Redacted.value(masterSecret), "goticket", "ticket codes v1", 32))
+  const eventKeys = new Map<string, Buffer>()
+  const eventKey = (eventId: string) => {
+    let key = eventKeys.get(eventId)
+    if (key === undefined) {
+      key = createHmac("sha256", master).update(eventId).digest()
+      if (eventKeys.size > 10_000) eventKeys.clear()
+      eventKeys.set(eventId, key)
+    }
+    return key
+  }
+  const mac = (eventId: string, body: string) =>
+    createHmac("sha256", eventKey(eventId)).update(`${VERSION}.${body}`).digest().subarray(0, MAC_BYTES)
+
+  return TicketCodes.of({
+    sign: (ticketId, eventId) =>
+      Effect.sync(() => {
+        const body = Buffer.concat([uuidToBytes(ticketId), uuidToBytes(eventId)]).toString("base64url")
+        return `${VERSION}.${body}.${mac(eventId, body).toString("base64url")}`
+      }),
+    verify: (code) =>
+      Effect.sync(() => {
+        const [version, body, tag] = code.trim().split(".")
+        if (version !== VERSION || body === undefined || tag === undefined || code.length > 200) return Option.none()
+        const ids = Buffer.from(body, "base64url")
+        const given = Buffer.from(tag, "base64url")
+        if (ids.length !== 32 || given.length !== MAC_BYTES) return Option.none()
+        const eventId = bytesToUuid(ids.subarray(16))
+        if (!timingSafeEqual(given, mac(eventId, body))) return Option.none()
+        return Option.some({ ticketId: bytesToUuid(ids.subarray(0, 16)) as TicketId, eventId: eventId as EventId })
+      })
+  })
+}
+
+/** TICKET_SIGNING_SECRET, or else a key derived from the token-signing secret. */
+export const HmacTicketCodesLive = Layer.effect(
+  TicketCodes,
+  Effect.gen(function* () {
+    const configured = yield* Config.redacted("TICKET_SIGNING_SECRET").pipe(Config.option)
+    const secret = Option.isSome(configured) ? configured.value : yield* loadJwtSecret
+    return makeHmacTicketCodes(secret)
+  })
+)

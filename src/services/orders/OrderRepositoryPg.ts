@@ -1,0 +1,211 @@
+import { SqlClient } from "@effect/sql"
+import { Effect, Layer, Option, Schedule, Schema } from "effect"
+import { Order, RefundRecord, Ticket } from "../../domain/orders/Order.ts"
+import {
+  type CheckInOutcome,
+  type ClaimOutcome,
+  type OpenOutcome,
+  OrderRepository,
+  type RefundRequestOutcome
+} from "../../domain/orders/OrderRepository.ts"
+import type { OrderId } from "../../domain/shared/Ids.ts"
+
+// The functions of migrations/0004_orders.sql build the documents; JSON timestamps arrive as ISO strings.
+const decodeOrder = Schema.decodeUnknownSync(Order)
+const decodeTicket = Schema.decodeUnknownSync(Ticket)
+const decodeRefund = Schema.decodeUnknownSync(RefundRecord)
+
+const uuidArray = (ids: ReadonlyArray<string>) => `{${ids.join(",")}}`
+
+/** Serialisation failures and deadlocks are retried: every function is one transaction that can simply run again. */
+const retryConflicts = <A, E extends { cause?: unknown }, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.retry(effect, {
+    schedule: Schedule.recurs(3),
+    while: (e) => {
+      const code = (e.cause as { code?: string } | undefined)?.code
+      return code === "40P01" || code === "40001"
+    }
+  })
+
+export const OrderRepositoryPg = Layer.effect(
+  OrderRepository,
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+
+    const orderById = (id: string) =>
+      sql<{ doc: unknown }>`SELECT order_json(${id}) AS doc`.pipe(
+        Effect.map((rows) => Option.map(Option.fromNullable(rows[0]?.doc), decodeOrder))
+      )
+
+    const mustFind = (id: string) =>
+      Effect.flatMap(orderById(id), (order) =>
+        Option.match(order, { onNone: () => Effect.die(`order ${id} does not exist`), onSome: Effect.succeed })
+      )
+
+    return OrderRepository.of({
+      open: ({ orderId, reservationId, customerId, holdUntil }) =>
+        sql<{ outcome: string; orderDoc: unknown }>`
+          SELECT * FROM open_order(${orderId}, ${reservationId}, ${customerId}, ${holdUntil})`.pipe(
+          retryConflicts,
+          Effect.map(([row]): OpenOutcome => {
+            if (row?.outcome === "opened") return { _tag: "Opened", order: decodeOrder(row.orderDoc) }
+            if (row?.outcome === "existing") return { _tag: "Existing", order: decodeOrder(row.orderDoc) }
+            return { _tag: "HoldNotActive" }
+          }),
+          Effect.orDie,
+          Effect.withSpan("OrderRepository.open")
+        ),
+      attachPayment: (orderId, payment) =>
+        sql`UPDATE orders SET payment_provider = ${payment.provider}, payment_intent_id = ${payment.intentId},
+              payment_confirm_url = ${payment.confirmUrl}
+            WHERE id = ${orderId}`.pipe(Effect.asVoid, Effect.orDie, Effect.withSpan("OrderRepository.attachPayment")),
+      findById: (id) => orderById(id).pipe(Effect.orDie, Effect.withSpan("OrderRepository.findById")),
+      findByReservation: (id) =>
+        sql<{ doc: unknown }>`SELECT order_json(id) AS doc FROM orders WHERE reservation_id = ${id}`.pipe(
+          Effect.map((rows) => Option.map(Option.fromNullable(rows[0]?.doc), decodeOrder)),
+          Effect.orDie,
+          Effect.withSpan("OrderRepository.findByReservation")
+        ),
+      listByCustomer: (customerId, page) =>
+        sql<{ doc: unknown }>`
+          SELECT order_json(id) AS doc FROM orders WHERE customer_id = ${customerId}
+            ${page.before ? sql`AND (created_at, id) < (${page.before.createdAt}, ${page.before.id})` : sql``}
+          ORDER BY created_at DESC, id DESC LIMIT ${page.limit}`.pipe(
+          Effect.map((rows) => rows.map((r) => decodeOrder(r.doc))),
+          Effect.orDie,
+          Effect.withSpan("OrderRepository.listByCustomer")
+        ),
+      claimUnits: (orderId) =>
+        sql<{ outcome: string }>`SELECT claim_units(${orderId}) AS outcome`.pipe(
+          retryConflicts,
+          Effect.map(([row]): ClaimOutcome => {
+            if (row?.outcome === "claimed") return { _tag: "Claimed" }
+            if (row?.outcome === "reclaimed") return { _tag: "Reclaimed" }
+            return { _tag: "Unavailable" }
+          }),
+          Effect.orDie,
+          Effect.withSpan("OrderRepository.claimUnits")
+        ),
+      releaseUnits: (orderId) =>
+        sql`SELECT release_units(${orderId})`.pipe(
+          retryConflicts,
+          Effect.asVoid,
+          Effect.orDie,
+          Effect.withSpan("OrderRepository.releaseUnits")
+        ),
+      confirm: (orderId, at) =>
+        sql<{ doc: unknown }>`SELECT confirm_order(${orderId}, ${at}) AS doc`.pipe(
+          retryConflicts,
+          Effect.map(([row]) => decodeOrder(row?.doc)),
+          Effect.orDie,
+          Effect.withSpan("OrderRepository.confirm")
+        ),
+      cancel: (orderId, reason, at) =>
+        sql`SELECT cancel_order(${orderId}, ${reason}, ${at})`.pipe(
+          retryConflicts,
+          Effect.zipRight(mustFind(orderId)),
+          Effect.orDie,
+          Effect.withSpan("OrderRepository.cancel")
+        ),
+      requestRefund: ({ refundId, orderId, ticketIds, requestedBy, includeCheckedIn, at }) =>
+        sql<{ outcome: string; refund: unknown }>`
+          SELECT * FROM request_refund(${refundId}, ${orderId},
+            ${ticketIds ? uuidArray(ticketIds) : null}::uuid[], ${requestedBy}, ${includeCheckedIn}, ${at})`.pipe(
+          retryConflicts,
+          Effect.map(([row]): RefundRequestOutcome => {
+            switch (row?.outcome) {
+              case "requested":
+                return { _tag: "Requested", refund: decodeRefund(row.refund) }
+              case "existing":
+                return { _tag: "Existing", refund: decodeRefund(row.refund) }
+              case "ticket_not_refundable":
+              case "nothing_to_refund":
+                return { _tag: "NotRefundable", code: row.outcome }
+              default:
+                return { _tag: "NotRefundable", code: "order_not_refundable" }
+            }
+          }),
+          Effect.orDie,
+          Effect.withSpan("OrderRepository.requestRefund")
+        ),
+      pendingRefundOf: (refundId) =>
+        sql<{
+          doc: unknown
+        }>`SELECT refund_json(id) AS doc FROM refunds WHERE id = ${refundId} AND status = 'pending'`.pipe(
+          Effect.map((rows) => Option.map(Option.fromNullable(rows[0]?.doc), decodeRefund)),
+          Effect.orDie,
+          Effect.withSpan("OrderRepository.pendingRefundOf")
+        ),
+      completeRefund: (refundId, providerRefundId, at) =>
+        sql`UPDATE refunds SET status = 'completed', provider_refund_id = ${providerRefundId}, completed_at = ${at}
+            WHERE id = ${refundId} AND status = 'pending'`.pipe(
+          Effect.asVoid,
+          Effect.orDie,
+          Effect.withSpan("OrderRepository.completeRefund")
+        ),
+      pendingRefunds: (olderThan, limit) =>
+        sql<{ doc: unknown }>`SELECT refund_json(id) AS doc FROM refunds
+            WHERE status = 'pending' AND created_at < ${olderThan} ORDER BY created_at LIMIT ${limit}`.pipe(
+          Effect.map((rows) => rows.map((r) => decodeRefund(r.doc))),
+          Effect.orDie,
+          Effect.withSpan("OrderRepository.pendingRefunds")
+        ),
+      pendingOrders: (olderThan, limit) =>
+        sql<{ id: string }>`SELECT id FROM orders WHERE status = 'pending_payment' AND created_at < ${olderThan}
+            ORDER BY created_at LIMIT ${limit}`.pipe(
+          Effect.map((rows) => rows.map((r) => r.id as OrderId)),
+          Effect.orDie,
+          Effect.withSpan("OrderRepository.pendingOrders")
+        ),
+      paidOrdersOfEvent: (eventId, afterId, limit) =>
+        sql<{ id: string }>`SELECT id FROM orders
+            WHERE event_id = ${eventId} AND status IN ('confirmed', 'partially_refunded')
+              ${afterId ? sql`AND id > ${afterId}` : sql``}
+            ORDER BY id LIMIT ${limit}`.pipe(
+          Effect.map((rows) => rows.map((r) => r.id as OrderId)),
+          Effect.orDie,
+          Effect.withSpan("OrderRepository.paidOrdersOfEvent")
+        ),
+      findTicket: (id) =>
+        sql<{ doc: unknown }>`SELECT ticket_json(t) AS doc FROM tickets t WHERE t.id = ${id}`.pipe(
+          Effect.map((rows) => Option.map(Option.fromNullable(rows[0]?.doc), decodeTicket)),
+          Effect.orDie,
+          Effect.withSpan("OrderRepository.findTicket")
+        ),
+      checkIn: (ticketId, eventId, by, at) =>
+        sql<{ outcome: string; ticket: unknown }>`SELECT * FROM check_in(${ticketId}, ${eventId}, ${by}, ${at})`.pipe(
+          Effect.map(([row]): CheckInOutcome => {
+            switch (row?.outcome) {
+              case "admitted":
+                return { _tag: "Admitted", ticket: decodeTicket(row.ticket) }
+              case "already_admitted": {
+                const ticket = decodeTicket(row.ticket)
+                return { _tag: "AlreadyAdmitted", ticket, at: ticket.checkedInAt ?? at }
+              }
+              case "voided":
+                return { _tag: "Voided", ticket: decodeTicket(row.ticket) }
+              case "other_event":
+                return { _tag: "OtherEvent" }
+              default:
+                return { _tag: "NotFound" }
+            }
+          }),
+          Effect.orDie,
+          Effect.withSpan("OrderRepository.checkIn")
+        ),
+      recordPaymentEvent: (eventId, type, at) =>
+        sql`INSERT INTO payment_events (id, type, received_at) VALUES (${eventId}, ${type}, ${at})
+            ON CONFLICT (id) DO NOTHING RETURNING id`.pipe(
+          Effect.map((rows) => rows.length > 0),
+          Effect.orDie,
+          Effect.withSpan("OrderRepository.recordPaymentEvent")
+        ),
+      paymentEventSeen: (eventId) =>
+        sql`SELECT 1 FROM payment_events WHERE id = ${eventId}`.pipe(
+          Effect.map((rows) => rows.length > 0),
+          Effect.orDie,
+          Effect.withSpan("OrderRepository.paymentEventSeen")
+        )
+    })
+  })
+)

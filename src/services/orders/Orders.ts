@@ -1,0 +1,215 @@
+import { randomUUID } from "node:crypto"
+import { WorkflowEngine } from "@effect/workflow"
+import { Clock, Duration, Effect, Option } from "effect"
+import type { Actor } from "../../domain/accounts/Actor.ts"
+import { Forbidden } from "../../domain/accounts/errors.ts"
+import { canManage } from "../../domain/catalog/EventAccess.ts"
+import { EventRepository } from "../../domain/catalog/EventRepository.ts"
+import { EventNotFound } from "../../domain/catalog/errors.ts"
+import { openIntent } from "../../domain/orders/CheckoutSaga.ts"
+import { CheckoutSettings } from "../../domain/orders/CheckoutSettings.ts"
+import { CheckoutWorkflow, EventRefundsWorkflow, RefundWorkflow } from "../../domain/orders/CheckoutWorkflow.ts"
+import {
+  AlreadyCheckedIn,
+  CheckInRefused,
+  HoldNotCheckoutable,
+  OrderNotFound,
+  RefundRefused,
+  TicketNotFound
+} from "../../domain/orders/errors.ts"
+import type { Order } from "../../domain/orders/Order.ts"
+import { OrderRepository } from "../../domain/orders/OrderRepository.ts"
+import { canViewOrder, refundPermission } from "../../domain/orders/OrderRules.ts"
+import { TicketCodes } from "../../domain/orders/TicketCodes.ts"
+import { PaymentGateway, PaymentProviderUnavailable } from "../../domain/payments/PaymentGateway.ts"
+import { InventoryCache } from "../../domain/reservations/InventoryCache.ts"
+import type { EventId, OrderId, ReservationId, TicketId } from "../../domain/shared/Ids.ts"
+import { OrdersConfig } from "./OrdersConfig.ts"
+
+const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
+/** The hold outlives the payment window by this much, so the saga always decides before the hold would expire. */
+const HOLD_GRACE = Duration.seconds(60)
+
+const orderNotFound = () => new OrderNotFound({ message: "no such order" })
+const ticketNotFound = () => new TicketNotFound({ message: "no such ticket" })
+
+/**
+ * Orders, tickets, refunds and check-in: the requests customers, organizers and door staff make. Long-running work
+ * is handed to the sagas (CheckoutWorkflow, RefundWorkflow, EventRefundsWorkflow) through the workflow engine.
+ */
+export class Orders extends Effect.Service<Orders>()("goticket/Orders", {
+  effect: Effect.gen(function* () {
+    const orders = yield* OrderRepository
+    const events = yield* EventRepository
+    const gateway = yield* PaymentGateway
+    const codes = yield* TicketCodes
+    const cache = yield* InventoryCache
+    const settings = yield* CheckoutSettings
+    const config = yield* OrdersConfig
+    const engine = yield* WorkflowEngine.WorkflowEngine
+    const run = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+      Effect.provideService(effect, WorkflowEngine.WorkflowEngine, engine)
+
+    const visibleOrder = (actor: Actor, orderId: OrderId) =>
+      Effect.gen(function* () {
+        const order = yield* Effect.flatten(orders.findById(orderId)).pipe(Effect.mapError(orderNotFound))
+        const event = yield* events.findById(order.eventId)
+        if (!canViewOrder(actor, order, Option.getOrUndefined(event))) return yield* orderNotFound()
+        return order
+      })
+
+    /**
+     * Opens the order of a live hold (once per hold: a retry answers the same order), starts its checkout saga and
+     * returns the payment intent the client confirms. The intent is created with the same idempotency key as the
+     * saga's own step, so whichever runs first creates it and the other gets the same one.
+     */
+    const checkout = Effect.fn("Orders.checkout")(function* (actor: Actor, reservationId: ReservationId) {
+      const holdUntil = new Date(
+        (yield* now).getTime() + Duration.toMillis(Duration.sum(settings.paymentWindow, HOLD_GRACE))
+      )
+      const opened = yield* orders.open({
+        orderId: randomUUID() as OrderId,
+        reservationId,
+        customerId: actor.userId,
+        holdUntil
+      })
+      if (opened._tag === "HoldNotActive")
+        return yield* new HoldNotCheckoutable({
+          code: "hold_not_active",
+          message: "this hold is not yours, or has ended: hold the tickets again"
+        })
+      const order = opened.order
+      yield* run(CheckoutWorkflow.execute({ orderId: order.id }, { discard: true }))
+      if (order.status !== "pending_payment") return order
+      const intent = yield* openIntent(gateway, order.id, order.totalMinor, order.currency).pipe(
+        Effect.retry({ times: 2, while: (e) => e._tag === "PaymentProviderUnavailable" }),
+        Effect.catchTag("PaymentOperationRefused", (e) => Effect.die(e)),
+        Effect.mapError(
+          () =>
+            new PaymentProviderUnavailable({
+              message: "the payment provider is unavailable: retry checkout in a moment (your hold is kept)"
+            })
+        )
+      )
+      const payment = { provider: gateway.provider, intentId: intent.id, confirmUrl: intent.confirmUrl }
+      yield* orders.attachPayment(order.id, payment)
+      return { ...order, payment } as Order
+    })
+
+    const get = Effect.fn("Orders.get")(function* (actor: Actor, orderId: OrderId) {
+      return yield* visibleOrder(actor, orderId)
+    })
+
+    const list = Effect.fn("Orders.list")(function* (
+      actor: Actor,
+      page: { readonly limit: number; readonly before?: { readonly createdAt: Date; readonly id: string } | undefined }
+    ) {
+      return yield* orders.listByCustomer(actor.userId, page)
+    })
+
+    /** The ticket, with its code when the caller owns it (organizers see the ticket, never its code). */
+    const ticket = Effect.fn("Orders.ticket")(function* (actor: Actor, ticketId: TicketId) {
+      const found = yield* Effect.flatten(orders.findTicket(ticketId)).pipe(Effect.mapError(ticketNotFound))
+      if (found.customerId === actor.userId) return { ticket: found, code: yield* codes.sign(found.id, found.eventId) }
+      const event = yield* events.findById(found.eventId)
+      if (actor.isAdmin || (Option.isSome(event) && canManage(actor, event.value))) return { ticket: found, code: null }
+      return yield* ticketNotFound()
+    })
+
+    /** The code of the caller's own valid ticket, for its QR image. */
+    const ticketCode = Effect.fn("Orders.ticketCode")(function* (actor: Actor, ticketId: TicketId) {
+      const found = yield* Effect.flatten(orders.findTicket(ticketId)).pipe(Effect.mapError(ticketNotFound))
+      if (found.customerId !== actor.userId) return yield* ticketNotFound()
+      return yield* codes.sign(found.id, found.eventId)
+    })
+
+    /**
+     * Voids the tickets and gives their units back at once (so a ticket cannot be refunded twice), then hands the
+     * money back through the Refund saga. The Idempotency-Key names the refund: a retry answers the same refund.
+     */
+    const refund = Effect.fn("Orders.refund")(function* (
+      actor: Actor,
+      orderId: OrderId,
+      ticketIds: ReadonlyArray<TicketId> | undefined,
+      idempotencyKey: string | undefined
+    ) {
+      const order = yield* visibleOrder(actor, orderId)
+      const event = yield* Effect.flatten(events.findById(order.eventId)).pipe(Effect.orDie)
+      const at = yield* now
+      const refundId = idempotencyKey ? `${actor.userId}:${idempotencyKey}` : randomUUID()
+      const permission = refundPermission({
+        actor,
+        order,
+        event,
+        now: at,
+        cutoffHours: config.customerRefundCutoffHours
+      })
+      if (typeof permission !== "string") {
+        // A retry of a refund that went through finds the order refunded already: answer the refund it made.
+        const existing = idempotencyKey ? yield* orders.pendingRefundOf(refundId) : Option.none()
+        if (Option.isSome(existing)) return existing.value
+        return yield* permission
+      }
+      const requested = yield* orders.requestRefund({
+        refundId,
+        orderId,
+        ticketIds,
+        requestedBy: actor.userId,
+        includeCheckedIn: false,
+        at
+      })
+      if (requested._tag === "NotRefundable")
+        return yield* new RefundRefused({
+          code: requested.code,
+          message:
+            requested.code === "ticket_not_refundable"
+              ? "some of these tickets are not valid tickets of this order, or were used already"
+              : requested.code === "nothing_to_refund"
+                ? "every ticket of this order was refunded or used already"
+                : "this order cannot be refunded"
+        })
+      yield* run(RefundWorkflow.execute({ refundId, orderId }, { discard: true }))
+      yield* cache.invalidate(order.eventId)
+      yield* cache.clearSoldOut(order.lines.map((l) => l.ticketTypeId))
+      return requested.refund
+    })
+
+    /** After an event is cancelled: refund every paid order, one saga each (resumable, idempotent per order). */
+    const refundCancelledEvent = Effect.fn("Orders.refundCancelledEvent")(function* (actor: Actor, eventId: EventId) {
+      yield* run(EventRefundsWorkflow.execute({ eventId, requestedBy: actor.userId }, { discard: true }))
+    })
+
+    /** Admits a ticket once; door staff and the organizer may scan. */
+    const checkIn = Effect.fn("Orders.checkIn")(function* (actor: Actor, eventId: EventId, code: string) {
+      const event = yield* Effect.flatten(events.findById(eventId)).pipe(
+        Effect.mapError(() => new EventNotFound({ message: "no such event" }))
+      )
+      if (!canManage(actor, event) && !(yield* events.isStaff(eventId, actor.userId)))
+        return yield* new Forbidden({ message: "only the event's staff and organizer may check tickets in" })
+      const named = yield* codes.verify(code)
+      if (Option.isNone(named))
+        return yield* new CheckInRefused({ code: "forged_code", message: "this code was not issued by GoTicket" })
+      if (named.value.eventId !== eventId)
+        return yield* new CheckInRefused({ code: "other_event", message: "this ticket is for another event" })
+      const outcome = yield* orders.checkIn(named.value.ticketId, eventId, actor.userId, yield* now)
+      switch (outcome._tag) {
+        case "Admitted":
+          return outcome.ticket
+        case "AlreadyAdmitted":
+          return yield* new AlreadyCheckedIn({
+            code: "already_checked_in",
+            firstCheckedInAt: outcome.at,
+            message: `this ticket was checked in already, at ${outcome.at.toISOString()}`
+          })
+        case "Voided":
+          return yield* new CheckInRefused({ code: "ticket_voided", message: "this ticket was refunded and is void" })
+        case "OtherEvent":
+          return yield* new CheckInRefused({ code: "other_event", message: "this ticket is for another event" })
+        case "NotFound":
+          return yield* new CheckInRefused({ code: "forged_code", message: "no ticket has this code" })
+      }
+    })
+
+    return { checkout, get, list, ticket, ticketCode, refund, refundCancelledEvent, checkIn }
+  })
+}) {}

@@ -1,0 +1,24 @@
+import { Config, Duration } from "effect"
+
+const bounded = (name: string, fallback: number, min: number, max: number, unit: string) =>
+  Config.integer(name).pipe(
+    Config.validate({
+      message: `${name} must be between ${min} and ${max} ${unit}`,
+      validation: (n) => n >= min && n <= max
+    }),
+    Config.withDefault(fallback)
+  )
+
+/** Knobs of checkout, refunds and the workflow engine; README.md lists them. */
+export const OrdersConfig = Config.all({
+  paymentWindow: bounded("CHECKOUT_PAYMENT_WINDOW_SECONDS", 300, 5, 86_400, "seconds").pipe(
+    Config.map(Duration.seconds)
+  ),
+  /** How often the workflow engine looks for new messages (start-up latency of the first saga). */
+  enginePollInterval: bounded("WORKFLOW_POLL_INTERVAL_MS", 200, 20, 60_000, "milliseconds").pipe(
+    Config.map(Duration.millis)
+  ),
+  /** Customers may refund their own tickets until this many hours before the event starts (organizers any time). */
+  customerRefundCutoffHours: bounded("CUSTOMER_REFUND_CUTOFF_HOURS", 24, 0, 8_760, "hours")
+})
+export type OrdersConfig = Config.Config.Success<typeof OrdersConfig>

@@ -1,0 +1,48 @@
+import cluster from "node:cluster"
+import { ClusterWorkflowEngine, RunnerAddress, SingleRunner } from "@effect/cluster"
+import { WorkflowEngine } from "@effect/workflow"
+import { Effect, Layer, Option } from "effect"
+import { CheckoutSagaLive } from "../../domain/orders/CheckoutSaga.ts"
+import { CheckoutSettings } from "../../domain/orders/CheckoutSettings.ts"
+import { EventRefundsSagaLive, RefundSagaLive } from "../../domain/orders/RefundSaga.ts"
+import { OrdersConfig } from "../orders/OrdersConfig.ts"
+
+/** Each worker process of WORKERS=N is its own runner; they share the shards through PostgreSQL locks. */
+const RUNNER_BASE_PORT = 34431
+
+/**
+ * The durable workflow engine: @effect/cluster's workflow engine on a single-node runner whose messages, replies
+ * and shard locks live in PostgreSQL (its own `cluster_*` tables). The poll interval bounds how long a new saga
+ * (or a completed deferred) waits before it runs: the default of 10 s would make the first checkout slow.
+ */
+export const WorkflowEngineSql = Layer.unwrapEffect(
+  Effect.map(OrdersConfig, (config) =>
+    ClusterWorkflowEngine.layer.pipe(
+      Layer.provideMerge(
+        SingleRunner.layer({
+          runnerStorage: "sql",
+          shardingConfig: {
+            entityMessagePollInterval: config.enginePollInterval,
+            entityReplyPollInterval: config.enginePollInterval,
+            runnerAddress: Option.some(RunnerAddress.make("localhost", RUNNER_BASE_PORT + (cluster.worker?.id ?? 0)))
+          }
+        })
+      )
+    )
+  )
+)
+
+/** The saga settings from configuration. */
+export const CheckoutSettingsLive = Layer.effect(
+  CheckoutSettings,
+  Effect.gen(function* () {
+    const config = yield* OrdersConfig
+    const defaults = yield* CheckoutSettings
+    return { ...defaults, paymentWindow: config.paymentWindow }
+  })
+)
+
+/** Every saga registered with the engine. */
+export const SagasLive = Layer.mergeAll(CheckoutSagaLive, RefundSagaLive, EventRefundsSagaLive)
+
+export { WorkflowEngine }

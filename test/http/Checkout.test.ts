@@ -1,0 +1,232 @@
+import { SqlClient } from "@effect/sql"
+import { describe, expect, layer } from "@effect/vitest"
+import { Effect, Option } from "effect"
+import { InProcessSandbox } from "../../src/services/payments/PaymentGatewayLive.ts"
+import { hold, holdBody, publishedSale } from "../support/Sale.ts"
+import { client, TestServerLive } from "../support/TestServer.ts"
+
+type Api = Effect.Effect.Success<typeof client>
+
+const PAID = "4242424242424242"
+const DECLINED = "4000000000000002"
+
+/** The customer's client confirms the payment at the provider (client-side confirmation). */
+const payAt = (confirmUrl: string, card: string) =>
+  Effect.promise(async () => {
+    const response = await fetch(confirmUrl, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ card }),
+      signal: AbortSignal.timeout(10_000)
+    })
+    return { status: response.status, body: await response.json() }
+  })
+
+/** Polls the order until it leaves pending_payment. */
+const settledOrder = (api: Api, token: string, orderId: string) =>
+  Effect.gen(function* () {
+    for (let i = 0; i < 300; i++) {
+      const reply = yield* api.call("GET", `/v1/orders/${orderId}`, { token })
+      if (reply.body.status !== "pending_payment") return reply.body
+      yield* Effect.sleep("50 millis")
+    }
+    return yield* Effect.dieMessage(`order ${orderId} is still pending`)
+  })
+
+/** Hold `quantity` GA tickets, check out and pay with `card`; the order once settled. */
+const purchase = (api: Api, token: string, eventId: string, ticketTypeId: string, quantity: number, card: string) =>
+  Effect.gen(function* () {
+    const held = yield* hold(api, token, holdBody(eventId, ticketTypeId, quantity))
+    expect(held.status).toBe(201)
+    const checkout = yield* api.call("POST", `/v1/reservations/${held.body.id}/checkout`, { token })
+    expect(checkout.status).toBe(202)
+    expect(checkout.body).toMatchObject({ status: "pending_payment", payment: { provider: "sandbox" } })
+    const paid = yield* payAt(checkout.body.payment.confirmUrl, card)
+    expect(paid.status).toBe(200)
+    return yield* settledOrder(api, token, checkout.body.orderId)
+  })
+
+/** Money kept by the provider = price of valid tickets; units sold = valid tickets. */
+const sumCheck = (eventId: string) =>
+  Effect.gen(function* () {
+    const sandbox = Option.getOrThrow(yield* InProcessSandbox)
+    const sql = yield* SqlClient.SqlClient
+    const [tickets] = yield* sql<{ value: number; count: number }>`
+      SELECT coalesce(sum(price_minor), 0)::int AS value, count(*)::int AS count FROM tickets WHERE status = 'valid'`
+    const [sold] = yield* sql<{ sold: number }>`
+      SELECT coalesce(sum(sold), 0)::int AS sold FROM ticket_types WHERE event_id = ${eventId}`
+    const [eventTickets] = yield* sql<{ count: number }>`
+      SELECT count(*)::int AS count FROM tickets WHERE status = 'valid' AND event_id = ${eventId}`
+    // Settled refunds are asynchronous: wait for the provider to have returned what the database voided.
+    for (let i = 0; i < 100; i++) {
+      const balance = yield* sandbox.balance
+      if (balance.capturedMinor - balance.refundedMinor === tickets?.value) break
+      yield* Effect.sleep("50 millis")
+    }
+    const balance = yield* sandbox.balance
+    expect(balance.capturedMinor - balance.refundedMinor).toBe(tickets?.value)
+    expect(sold?.sold).toBe(eventTickets?.count)
+  })
+
+describe("checkout over REST, on PostgreSQL with the sandbox provider over HTTP", () => {
+  layer(TestServerLive({ CHECKOUT_PAYMENT_WINDOW_SECONDS: "30" }), { excludeTestServices: true })("", (it) => {
+    it.effect(
+      "buys tickets: pay, confirmed with tickets, QR code, check-in once, partial refund",
+      () =>
+        Effect.gen(function* () {
+          const api = yield* client
+          const sale = yield* publishedSale(api, { capacity: 10 })
+          const buyer = yield* api.account("customer")
+          const order = yield* purchase(api, buyer.token, sale.eventId, sale.gaId, 3, PAID)
+          expect(order.status).toBe("confirmed")
+          expect(order.tickets).toHaveLength(3)
+          expect(order.totalMinor).toBe(7500)
+
+          const listed = yield* api.call("GET", "/v1/orders", { token: buyer.token })
+          expect(listed.body.items.map((o: { id: string }) => o.id)).toContain(order.id)
+          const stranger = yield* api.account("customer")
+          expect((yield* api.call("GET", `/v1/orders/${order.id}`, { token: stranger.token })).status).toBe(404)
+          expect((yield* api.call("GET", `/v1/orders/${order.id}`, { token: sale.organizer.token })).status).toBe(200)
+
+          const ticket = yield* api.call("GET", `/v1/tickets/${order.tickets[0].id}`, { token: buyer.token })
+          expect(ticket.body.code).toMatch(/^GT1\./)
+          const qr = yield* api.call("GET", ticket.body.qrUrl, { token: buyer.token })
+          expect(qr.status).toBe(200)
+          expect(qr.headers.get("content-type")).toContain("image/svg+xml")
+          expect(String(qr.body)).toContain("<svg")
+          expect((yield* api.call("GET", ticket.body.qrUrl, { token: stranger.token })).status).toBe(404)
+
+          const scan = (code: string) =>
+            api.call("POST", "/v1/check-ins", { token: sale.organizer.token, body: { eventId: sale.eventId, code } })
+          expect((yield* scan(ticket.body.code)).status).toBe(200)
+          const second = yield* scan(ticket.body.code)
+          expect(second.status).toBe(409)
+          expect(second.body.firstCheckedInAt).toBeDefined()
+          const forged = yield* scan(`${ticket.body.code.slice(0, -3)}abc`)
+          expect(forged.status).toBe(422)
+          expect(forged.body.code).toBe("forged_code")
+          const byCustomer = yield* api.call("POST", "/v1/check-ins", {
+            token: buyer.token,
+            body: { eventId: sale.eventId, code: ticket.body.code }
+          })
+          expect(byCustomer.status).toBe(403)
+
+          // The checked-in ticket is not refundable by the customer; the two others are, one at a time.
+          const usedRefund = yield* api.call("POST", `/v1/orders/${order.id}/refund`, {
+            token: buyer.token,
+            body: { ticketIds: [order.tickets[0].id] }
+          })
+          expect(usedRefund.status).toBe(409)
+          expect(usedRefund.body.code).toBe("ticket_not_refundable")
+          const refund = yield* api.call("POST", `/v1/orders/${order.id}/refund`, {
+            token: buyer.token,
+            headers: { "idempotency-key": "refund-one" },
+            body: { ticketIds: [order.tickets[1].id] }
+          })
+          expect(refund.status).toBe(202)
+          expect(refund.body.amountMinor).toBe(2500)
+          const replay = yield* api.call("POST", `/v1/orders/${order.id}/refund`, {
+            token: buyer.token,
+            headers: { "idempotency-key": "refund-one" },
+            body: { ticketIds: [order.tickets[1].id] }
+          })
+          expect(replay.body.id).toBe(refund.body.id)
+          const after = yield* api.call("GET", `/v1/orders/${order.id}`, { token: buyer.token })
+          expect(after.body.status).toBe("partially_refunded")
+          expect(after.body.refundedMinor).toBe(2500)
+          const voided = yield* scan(
+            (yield* api.call("GET", `/v1/tickets/${order.tickets[1].id}`, { token: buyer.token })).body.code
+          )
+          expect(voided.status).toBe(422)
+          expect(voided.body.code).toBe("ticket_voided")
+          yield* sumCheck(sale.eventId)
+        }),
+      60_000
+    )
+
+    it.effect("a declined card cancels the order and gives the tickets back", () =>
+      Effect.gen(function* () {
+        const api = yield* client
+        const sale = yield* publishedSale(api, { capacity: 2 })
+        const buyer = yield* api.account("customer")
+        const order = yield* purchase(api, buyer.token, sale.eventId, sale.gaId, 2, DECLINED)
+        expect(order).toMatchObject({ status: "cancelled", cancelReason: "payment_declined", tickets: [] })
+        const again = yield* hold(api, buyer.token, holdBody(sale.eventId, sale.gaId, 2))
+        expect(again.status).toBe(201)
+        yield* sumCheck(sale.eventId)
+      })
+    )
+
+    it.effect("concurrent scans of one ticket admit it exactly once", () =>
+      Effect.gen(function* () {
+        const api = yield* client
+        const sale = yield* publishedSale(api, { capacity: 5 })
+        const buyer = yield* api.account("customer")
+        const order = yield* purchase(api, buyer.token, sale.eventId, sale.gaId, 1, PAID)
+        const { code } = (yield* api.call("GET", `/v1/tickets/${order.tickets[0].id}`, { token: buyer.token })).body
+        const scans = yield* Effect.forEach(
+          Array.from({ length: 20 }),
+          () =>
+            api.call("POST", "/v1/check-ins", {
+              token: sale.organizer.token,
+              body: { eventId: sale.eventId, code }
+            }),
+          { concurrency: "unbounded" }
+        )
+        expect(scans.filter((s) => s.status === 200)).toHaveLength(1)
+        expect(scans.filter((s) => s.status === 409)).toHaveLength(19)
+      })
+    )
+
+    it.effect("cancelling the event refunds every paid order", () =>
+      Effect.gen(function* () {
+        const api = yield* client
+        const sale = yield* publishedSale(api, { capacity: 10 })
+        const buyers = yield* Effect.all([api.account("customer"), api.account("customer")])
+        const orders = yield* Effect.forEach(buyers, (b) => purchase(api, b.token, sale.eventId, sale.gaId, 2, PAID), {
+          concurrency: 2
+        })
+        expect(orders.map((o) => o.status)).toEqual(["confirmed", "confirmed"])
+        const cancelled = yield* api.call("POST", `/v1/events/${sale.eventId}/cancel`, { token: sale.organizer.token })
+        expect(cancelled.status).toBe(200)
+        for (const [i, buyer] of buyers.entries()) {
+          let status = ""
+          for (let n = 0; n < 200 && status !== "refunded"; n++) {
+            status = (yield* api.call("GET", `/v1/orders/${orders[i].id}`, { token: buyer.token })).body.status
+            if (status !== "refunded") yield* Effect.sleep("50 millis")
+          }
+          expect(status).toBe("refunded")
+        }
+        yield* sumCheck(sale.eventId)
+      })
+    )
+
+    it.effect("refuses a checkout of someone else's hold, and forged or stale webhooks", () =>
+      Effect.gen(function* () {
+        const api = yield* client
+        const sale = yield* publishedSale(api, { capacity: 5 })
+        const [owner, thief] = yield* Effect.all([api.account("customer"), api.account("customer")])
+        const held = yield* hold(api, owner.token, holdBody(sale.eventId, sale.gaId, 1))
+        const stolen = yield* api.call("POST", `/v1/reservations/${held.body.id}/checkout`, { token: thief.token })
+        expect(stolen.status).toBe(409)
+        expect(stolen.body.code).toBe("hold_not_active")
+
+        const body = JSON.stringify({ id: "evt_forged", type: "payment_intent.authorized", data: {} })
+        const unsigned = yield* api.call("POST", "/v1/payments/webhook", { rawBody: body })
+        expect(unsigned.status).toBe(400)
+        expect(unsigned.body.reason).toBe("missing_signature")
+        const forged = yield* api.call("POST", "/v1/payments/webhook", {
+          rawBody: body,
+          headers: { "sandbox-signature": `t=${Math.floor(Date.now() / 1000)},v1=${"0".repeat(64)}` }
+        })
+        expect(forged.status).toBe(400)
+        expect(forged.body.reason).toBe("bad_signature")
+        const stale = yield* api.call("POST", "/v1/payments/webhook", {
+          rawBody: body,
+          headers: { "sandbox-signature": `t=${Math.floor(Date.now() / 1000) - 3600},v1=${"0".repeat(64)}` }
+        })
+        expect(stale.status).toBe(400)
+      })
+    )
+  })
+})
