@@ -4,9 +4,10 @@ import { Config, Effect, Layer, Logger, Option } from "effect"
 import { ApplicationLive } from "./Application.ts"
 
 /**
- * WORKERS > 1 (with DATABASE_URL): the primary forks that many workers sharing the port, one per core is the
+ * WORKERS > 1 (with DATABASE_URL, REDIS_URL and PAYMENT_PROVIDER_URL): the primary forks that many workers sharing the port, one per core is the
  * usual choice, and forwards SIGTERM to them. Every worker is a whole service: correctness lives in PostgreSQL
  * (holds, idempotency) and the expiry job skips what another worker has locked, so nothing is shared in memory.
+ * Each worker is a workflow runner of its own; they share the sagas' shards through PostgreSQL locks.
  */
 const supervise = (workers: number) =>
   Effect.gen(function* () {
@@ -46,10 +47,12 @@ const main = Effect.gen(function* () {
   )
   const database = yield* Config.option(Config.string("DATABASE_URL"))
   const redis = yield* Config.option(Config.string("REDIS_URL"))
+  const payments = yield* Config.option(Config.string("PAYMENT_PROVIDER_URL"))
   if (workers > 1 && cluster.isPrimary) {
-    if (Option.isSome(database) && Option.isSome(redis)) return yield* Effect.scoped(supervise(workers))
+    if (Option.isSome(database) && Option.isSome(redis) && Option.isSome(payments))
+      return yield* Effect.scoped(supervise(workers))
     yield* Effect.logWarning(
-      "WORKERS is ignored without DATABASE_URL and REDIS_URL: workers must share the database and the inventory cache"
+      "WORKERS is ignored without DATABASE_URL, REDIS_URL and PAYMENT_PROVIDER_URL: workers must share the database, the inventory cache and the payment provider"
     )
   }
   // SIGTERM/SIGINT interrupt this fiber: the HTTP server stops accepting and drains, then pools close.
