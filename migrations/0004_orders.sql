@@ -20,7 +20,9 @@ CREATE TABLE orders (
   payment_intent_id   text UNIQUE,
   payment_confirm_url text,
   cancel_reason       text,
-  created_at          timestamptz NOT NULL DEFAULT now(),
+  -- Milliseconds, the precision of the (created_at, id) cursor that pages a customer's orders: with microseconds, an
+  -- order created within the cursor's millisecond but after it would fall between two pages.
+  created_at          timestamptz NOT NULL DEFAULT date_trunc('milliseconds', now()),
   confirmed_at        timestamptz,
   cancelled_at        timestamptz
 );
@@ -131,14 +133,20 @@ BEGIN
 
   INSERT INTO orders (id, customer_id, event_id, reservation_id, status, total_minor, currency)
     VALUES (p_order_id, p_customer_id, v_res.event_id, p_reservation_id, 'pending_payment', v_res.total_minor, v_res.currency);
+  -- Lines (and so tickets): general-admission units by ticket type, seats in venue order (section, row, seat).
   INSERT INTO order_lines (order_id, position, ticket_type_id, seat_id, unit_price_minor)
-    SELECT p_order_id, row_number() OVER (ORDER BY u.ticket_type_id, u.seat_id), u.ticket_type_id, u.seat_id, u.unit_price_minor
+    SELECT p_order_id,
+           row_number() OVER (ORDER BY u.section_position, u.row_position, u.seat_position, u.ticket_type_id),
+           u.ticket_type_id, u.seat_id, u.unit_price_minor
     FROM (
-      SELECT i.ticket_type_id, NULL::uuid AS seat_id, i.unit_price_minor
+      SELECT i.ticket_type_id, NULL::uuid AS seat_id, i.unit_price_minor,
+             0 AS section_position, 0 AS row_position, 0 AS seat_position
         FROM reservation_items i CROSS JOIN LATERAL generate_series(1, i.quantity) g
         WHERE i.reservation_id = p_reservation_id
       UNION ALL
-      SELECT s.ticket_type_id, s.seat_id, s.unit_price_minor FROM reservation_seats s WHERE s.reservation_id = p_reservation_id
+      SELECT rs.ticket_type_id, rs.seat_id, rs.unit_price_minor, c.position, st.row_position, st.position
+        FROM reservation_seats rs JOIN seats st ON st.id = rs.seat_id JOIN sections c ON c.id = st.section_id
+        WHERE rs.reservation_id = p_reservation_id
     ) u;
   UPDATE reservations r SET expires_at = greatest(r.expires_at, p_hold_until) WHERE r.id = p_reservation_id;
   RETURN QUERY SELECT 'opened'::text, order_json(p_order_id);
@@ -270,10 +278,13 @@ DECLARE
   v_left integer;
 BEGIN
   SELECT * INTO v_order FROM orders o WHERE o.id = p_order_id FOR UPDATE;
+  -- The order's tickets too: a check-in in flight commits before the checks below read the tickets (or waits and
+  -- then finds its ticket voided), so a ticket is never both admitted and refunded.
+  PERFORM 1 FROM tickets t WHERE t.order_id = p_order_id ORDER BY t.id FOR UPDATE;
   IF EXISTS (SELECT 1 FROM refunds f WHERE f.id = p_refund_id) THEN
     RETURN QUERY SELECT 'existing'::text, refund_json(p_refund_id); RETURN;
   END IF;
-  IF NOT FOUND OR v_order.status NOT IN ('confirmed', 'partially_refunded') THEN
+  IF v_order.id IS NULL OR v_order.status NOT IN ('confirmed', 'partially_refunded') THEN
     RETURN QUERY SELECT 'order_not_refundable'::text, NULL::jsonb; RETURN;
   END IF;
   IF p_ticket_ids IS NOT NULL AND EXISTS (

@@ -2,6 +2,7 @@ import { Context, Layer, Ref } from "effect"
 import type { Event } from "../../domain/catalog/Event.ts"
 import type { Seat, Section } from "../../domain/catalog/Seating.ts"
 import type { TicketType } from "../../domain/catalog/TicketType.ts"
+import type { Order, RefundRecord, Ticket } from "../../domain/orders/Order.ts"
 import type { Reservation } from "../../domain/reservations/Reservation.ts"
 
 /**
@@ -25,6 +26,33 @@ export interface MemoryTables {
     string,
     { readonly requestHash: string; readonly resourceId: string; readonly expiresAt: Date }
   >
+  /**
+   * Orders by id. `order.tickets` is always empty here: the tickets are rows of `tickets` (listed by `ticketIds`,
+   * in position order). `unitsClaimed`: the order's units are counted as sold.
+   */
+  readonly orders: ReadonlyMap<
+    string,
+    { readonly order: Order; readonly unitsClaimed: boolean; readonly ticketIds: ReadonlyArray<string> }
+  >
+  /** Reservation id → the order opened for it (one per hold). */
+  readonly ordersByReservation: ReadonlyMap<string, string>
+  readonly tickets: ReadonlyMap<
+    string,
+    { readonly ticket: Ticket; readonly refundId: string | null; readonly checkedInBy: string | null }
+  >
+  readonly refunds: ReadonlyMap<
+    string,
+    {
+      readonly refund: RefundRecord
+      readonly requestedBy: string
+      readonly providerRefundId: string | null
+      readonly completedAt: Date | null
+    }
+  >
+  /** Seat id → the order it was sold to (as `seatHolders` names a held seat's hold). */
+  readonly seatBuyers: ReadonlyMap<string, string>
+  /** Provider webhook event id → when it was handled. */
+  readonly paymentEvents: ReadonlyMap<string, { readonly type: string; readonly receivedAt: Date }>
 }
 
 export const emptyTables = (): MemoryTables => ({
@@ -36,7 +64,13 @@ export const emptyTables = (): MemoryTables => ({
   reservations: new Map(),
   seatHolders: new Map(),
   customerTickets: new Map(),
-  idempotencyKeys: new Map()
+  idempotencyKeys: new Map(),
+  orders: new Map(),
+  ordersByReservation: new Map(),
+  tickets: new Map(),
+  refunds: new Map(),
+  seatBuyers: new Map(),
+  paymentEvents: new Map()
 })
 
 export class MemoryStore extends Context.Tag("goticket/MemoryStore")<MemoryStore, Ref.Ref<MemoryTables>>() {}

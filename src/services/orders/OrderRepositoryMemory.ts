@@ -1,0 +1,507 @@
+import { Clock, Effect, Layer, Option, Ref } from "effect"
+import { Seat } from "../../domain/catalog/Seating.ts"
+import { TicketType } from "../../domain/catalog/TicketType.ts"
+import { Order, type OrderLine, RefundRecord, Ticket } from "../../domain/orders/Order.ts"
+import {
+  type CheckInOutcome,
+  type ClaimOutcome,
+  type OpenOutcome,
+  OrderRepository,
+  type OrderRepositoryShape,
+  type RefundRequestOutcome
+} from "../../domain/orders/OrderRepository.ts"
+import { Reservation } from "../../domain/reservations/Reservation.ts"
+import type { OrderId, TicketId } from "../../domain/shared/Ids.ts"
+import { MemoryStore, MemoryStoreLive, type MemoryTables } from "../memory/MemoryStore.ts"
+
+/*
+ * The in-memory twin of OrderRepositoryPg: each operation is the same steps as its SQL function in
+ * migrations/0004_orders.sql, run as one Ref.modify over the shared MemoryStore (a transaction: every table it
+ * changes changes together, or none does).
+ */
+
+type Row<K extends keyof MemoryTables> = MemoryTables[K] extends ReadonlyMap<string, infer V> ? V : never
+type StoredOrder = Row<"orders">
+/** What a step answers, or the error its SQL function would raise. */
+type Outcome<A> = { readonly ok: A } | { readonly defect: string }
+
+/** Copy-on-write over the tables: a step writes into its draft; the store takes the draft whole, or not at all. */
+const draftOf = (base: MemoryTables) => {
+  const written = new Map<keyof MemoryTables, Map<string, unknown>>()
+  const write = <K extends keyof MemoryTables>(table: K): Map<string, Row<K>> => {
+    let copy = written.get(table)
+    if (!copy) {
+      copy = new Map(base[table] as ReadonlyMap<string, unknown>)
+      written.set(table, copy)
+    }
+    return copy as Map<string, Row<K>>
+  }
+  const read = <K extends keyof MemoryTables>(table: K): ReadonlyMap<string, Row<K>> =>
+    (written.get(table) ?? base[table]) as ReadonlyMap<string, Row<K>>
+  const commit = (): MemoryTables => ({ ...base, ...Object.fromEntries(written) })
+  return { read, write, commit }
+}
+type Draft = ReturnType<typeof draftOf>
+
+const customerKey = (customerId: string, eventId: string) => `${customerId}:${eventId}`
+
+/** held/sold of a ticket type move by these amounts. */
+const moveUnits = (d: Draft, ticketTypeId: string, held: number, sold: number) => {
+  const type = d.read("ticketTypes").get(ticketTypeId)
+  if (!type) return
+  d.write("ticketTypes").set(
+    ticketTypeId,
+    new TicketType({ ...type, held: type.held + held, sold: type.sold + sold }, true)
+  )
+}
+
+const setSeats = (d: Draft, eventId: string, seatIds: ReadonlySet<string>, status: Seat["status"]) => {
+  if (seatIds.size === 0) return
+  const seats = d.read("seats").get(eventId) ?? []
+  d.write("seats").set(
+    eventId,
+    seats.map((seat) => (seatIds.has(seat.id) ? new Seat({ ...seat, status }, true) : seat))
+  )
+}
+
+/** customer_event_tickets: an UPDATE touches only an existing row. */
+const addCustomerTickets = (d: Draft, customerId: string, eventId: string, n: number) => {
+  const key = customerKey(customerId, eventId)
+  const counted = d.read("customerTickets").get(key)
+  if (counted !== undefined) d.write("customerTickets").set(key, counted + n)
+}
+
+/** Lines counted per ticket type, in ticket-type id order. */
+const perType = (lines: ReadonlyArray<OrderLine>) => {
+  const counts = new Map<string, number>()
+  for (const line of lines) counts.set(line.ticketTypeId, (counts.get(line.ticketTypeId) ?? 0) + 1)
+  return [...counts].sort(([a], [b]) => (a < b ? -1 : 1))
+}
+
+const seatLinesOf = (order: Order) =>
+  new Set(order.lines.flatMap((l) => (l.seatId === null ? [] : [l.seatId as string])))
+
+/** end_holds(ids, 'released'): ends the hold if it is active and gives its units, seats and count back. */
+const endHold = (d: Draft, reservationId: string, at: Date) => {
+  const r = d.read("reservations").get(reservationId)
+  if (r?.status !== "active") return
+  d.write("reservations").set(r.id, new Reservation({ ...r, status: "released", endedAt: at }, true))
+  for (const item of r.items) moveUnits(d, item.ticketTypeId, -item.quantity, 0)
+  for (const seat of r.seats) moveUnits(d, seat.ticketTypeId, -1, 0)
+  const freed = new Set(r.seats.map((x) => x.seatId as string))
+  for (const id of freed) d.write("seatHolders").delete(id)
+  setSeats(d, r.eventId, freed, "available")
+  addCustomerTickets(d, r.customerId, r.eventId, -r.tickets)
+}
+
+const updateOrder = (d: Draft, stored: StoredOrder, change: Partial<StoredOrder>, order?: Partial<Order>) => {
+  const next: StoredOrder = {
+    ...stored,
+    ...change,
+    order: order ? new Order({ ...stored.order, ...order }, true) : stored.order
+  }
+  d.write("orders").set(stored.order.id, next)
+  return next
+}
+
+/** release_units: gives a pending order's claimed units back to sale. */
+const releaseIn = (d: Draft, orderId: string) => {
+  const stored = d.read("orders").get(orderId)
+  if (!stored?.unitsClaimed || stored.order.status !== "pending_payment") return
+  const order = stored.order
+  for (const [typeId, n] of perType(order.lines)) moveUnits(d, typeId, 0, -n)
+  const freed = new Set([...d.read("seatBuyers")].filter(([, buyer]) => buyer === orderId).map(([seatId]) => seatId))
+  for (const id of freed) d.write("seatBuyers").delete(id)
+  setSeats(d, order.eventId, freed, "available")
+  addCustomerTickets(d, order.customerId, order.eventId, -order.lines.length)
+  updateOrder(d, stored, { unitsClaimed: false })
+}
+
+/** order_json: the order with its tickets, in position order. */
+const documentOf = (s: Pick<MemoryTables, "orders" | "tickets">, id: string): Order | undefined => {
+  const stored = s.orders.get(id)
+  if (!stored) return undefined
+  const tickets = stored.ticketIds.flatMap((t) => {
+    const row = s.tickets.get(t)
+    return row ? [row.ticket] : []
+  })
+  return new Order({ ...stored.order, tickets }, true)
+}
+
+const openIn = (
+  s: MemoryTables,
+  input: Parameters<OrderRepositoryShape["open"]>[0],
+  now: Date
+): readonly [Outcome<OpenOutcome>, MemoryTables] => {
+  const r = s.reservations.get(input.reservationId)
+  if (!r || r.customerId !== input.customerId) return [{ ok: { _tag: "HoldNotActive" } }, s]
+  const existing = s.ordersByReservation.get(r.id)
+  if (existing !== undefined) return [{ ok: { _tag: "Existing", order: documentOf(s, existing) as Order } }, s]
+  if (r.status !== "active" || r.expiresAt.getTime() <= now.getTime()) return [{ ok: { _tag: "HoldNotActive" } }, s]
+  if (s.orders.has(input.orderId)) return [{ defect: `order ${input.orderId} exists already` }, s]
+
+  // One line per admission: units of general admission in ticket-type id order, seats in venue order.
+  const sections = new Map((s.sections.get(r.eventId) ?? []).map((c) => [c.id as string, c]))
+  const seats = new Map((s.seats.get(r.eventId) ?? []).map((seat) => [seat.id as string, seat]))
+  const venueKey = (seatId: string) => {
+    const seat = seats.get(seatId)
+    return [sections.get(seat?.sectionId ?? "")?.position ?? 0, seat?.rowPosition ?? 0, seat?.position ?? 0] as const
+  }
+  const gaLines = [...r.items]
+    .sort((a, b) => (a.ticketTypeId < b.ticketTypeId ? -1 : 1))
+    .flatMap((item) =>
+      Array.from({ length: item.quantity }, () => ({
+        ticketTypeId: item.ticketTypeId,
+        seatId: null,
+        seatLabel: null,
+        unitPriceMinor: item.unitPriceMinor
+      }))
+    )
+  const seatLines = [...r.seats]
+    .sort((a, b) => {
+      const [x, y] = [venueKey(a.seatId), venueKey(b.seatId)]
+      return x[0] - y[0] || x[1] - y[1] || x[2] - y[2]
+    })
+    .map((reserved) => {
+      const seat = seats.get(reserved.seatId)
+      const section = sections.get(seat?.sectionId ?? "")
+      return {
+        ticketTypeId: reserved.ticketTypeId,
+        seatId: reserved.seatId,
+        seatLabel: seat && section ? `${section.name} ${seat.row}-${seat.label}` : null,
+        unitPriceMinor: reserved.unitPriceMinor
+      }
+    })
+  const lines: Array<OrderLine> = [...gaLines, ...seatLines].map((line, i) => ({ position: i + 1, ...line }))
+
+  const order = new Order(
+    {
+      id: input.orderId,
+      customerId: input.customerId,
+      eventId: r.eventId,
+      reservationId: r.id,
+      status: "pending_payment",
+      totalMinor: r.totalMinor,
+      refundedMinor: 0,
+      currency: r.currency,
+      payment: null,
+      cancelReason: null,
+      lines,
+      tickets: [],
+      createdAt: now,
+      confirmedAt: null,
+      cancelledAt: null
+    },
+    true
+  )
+  const d = draftOf(s)
+  d.write("orders").set(order.id, { order, unitsClaimed: false, ticketIds: [] })
+  d.write("ordersByReservation").set(r.id, order.id)
+  if (input.holdUntil.getTime() > r.expiresAt.getTime())
+    d.write("reservations").set(r.id, new Reservation({ ...r, expiresAt: input.holdUntil }, true))
+  return [{ ok: { _tag: "Opened", order } }, d.commit()]
+}
+
+const claimIn = (s: MemoryTables, orderId: string, now: Date): readonly [ClaimOutcome, MemoryTables] => {
+  const unavailable = [{ _tag: "Unavailable" } as const, s] as const
+  const stored = s.orders.get(orderId)
+  if (stored?.order.status !== "pending_payment") return unavailable
+  if (stored.unitsClaimed) return [{ _tag: "Claimed" }, s]
+  const order = stored.order
+  const event = s.events.get(order.eventId)
+  if (event && event.status !== "published") return unavailable
+
+  const d = draftOf(s)
+  const r = s.reservations.get(order.reservationId) as Reservation
+  if (r.status === "active") {
+    // The hold becomes sold: its units move from held to sold, its seats to this order.
+    d.write("reservations").set(r.id, new Reservation({ ...r, status: "converted", endedAt: now }, true))
+    for (const [typeId, n] of perType(order.lines)) moveUnits(d, typeId, -n, n)
+    const heldSeats = new Set([...s.seatHolders].filter(([, holder]) => holder === r.id).map(([seatId]) => seatId))
+    for (const id of heldSeats) {
+      d.write("seatHolders").delete(id)
+      d.write("seatBuyers").set(id, orderId)
+    }
+    setSeats(d, r.eventId, heldSeats, "sold")
+    updateOrder(d, stored, { unitsClaimed: true })
+    return [{ _tag: "Claimed" }, d.commit()]
+  }
+
+  // The hold ended: the same units again, all or nothing.
+  const wanted = seatLinesOf(order)
+  const free = (s.seats.get(order.eventId) ?? []).filter((seat) => wanted.has(seat.id) && seat.status === "available")
+  if (free.length < wanted.size) return unavailable
+  for (const [typeId, n] of perType(order.lines)) {
+    const type = s.ticketTypes.get(typeId)
+    if (!type || (!type.seated && type.capacity - type.held - type.sold < n)) return unavailable
+    moveUnits(d, typeId, 0, n)
+  }
+  for (const id of wanted) d.write("seatBuyers").set(id, orderId)
+  setSeats(d, order.eventId, wanted, "sold")
+  const key = customerKey(order.customerId, order.eventId)
+  d.write("customerTickets").set(key, (s.customerTickets.get(key) ?? 0) + order.lines.length)
+  updateOrder(d, stored, { unitsClaimed: true })
+  return [{ _tag: "Reclaimed" }, d.commit()]
+}
+
+const refundIn = (
+  s: MemoryTables,
+  input: Parameters<OrderRepositoryShape["requestRefund"]>[0]
+): readonly [RefundRequestOutcome, MemoryTables] => {
+  const existing = s.refunds.get(input.refundId)
+  if (existing) return [{ _tag: "Existing", refund: existing.refund }, s]
+  const stored = s.orders.get(input.orderId)
+  if (!stored || (stored.order.status !== "confirmed" && stored.order.status !== "partially_refunded"))
+    return [{ _tag: "NotRefundable", code: "order_not_refundable" }, s]
+  const refusable = (ticket: Ticket) =>
+    ticket.status !== "valid" || (ticket.checkedInAt !== null && !input.includeCheckedIn)
+  if (
+    input.ticketIds?.some((id) => {
+      const row = s.tickets.get(id)
+      return !row || row.ticket.orderId !== input.orderId || refusable(row.ticket)
+    })
+  )
+    return [{ _tag: "NotRefundable", code: "ticket_not_refundable" }, s]
+  const asked = input.ticketIds ? new Set<string>(input.ticketIds) : undefined
+  const voiding = stored.ticketIds
+    .map((id) => (s.tickets.get(id) as Row<"tickets">).ticket)
+    .filter((t) => !refusable(t) && (asked === undefined || asked.has(t.id)))
+  if (voiding.length === 0) return [{ _tag: "NotRefundable", code: "nothing_to_refund" }, s]
+
+  const d = draftOf(s)
+  const order = stored.order
+  for (const ticket of voiding) {
+    const row = s.tickets.get(ticket.id) as Row<"tickets">
+    d.write("tickets").set(ticket.id, {
+      ...row,
+      ticket: new Ticket({ ...ticket, status: "voided", voidedAt: input.at }, true),
+      refundId: input.refundId
+    })
+    moveUnits(d, ticket.ticketTypeId, 0, -1)
+  }
+  const freed = new Set(voiding.flatMap((t) => (t.seatId === null ? [] : [t.seatId as string])))
+  for (const id of freed) d.write("seatBuyers").delete(id)
+  setSeats(d, order.eventId, freed, "available")
+  addCustomerTickets(d, order.customerId, order.eventId, -voiding.length)
+  const left = stored.ticketIds.filter((id) => d.read("tickets").get(id)?.ticket.status === "valid").length
+  const amountMinor = voiding.reduce((n, t) => n + t.priceMinor, 0)
+  updateOrder(
+    d,
+    stored,
+    {},
+    {
+      refundedMinor: order.refundedMinor + amountMinor,
+      status: left === 0 ? "refunded" : "partially_refunded"
+    }
+  )
+  const refund = new RefundRecord(
+    {
+      id: input.refundId,
+      orderId: input.orderId,
+      amountMinor,
+      ticketIds: voiding.map((t) => t.id),
+      status: "pending",
+      createdAt: input.at
+    },
+    true
+  )
+  d.write("refunds").set(refund.id, {
+    refund,
+    requestedBy: input.requestedBy,
+    providerRefundId: null,
+    completedAt: null
+  })
+  return [{ _tag: "Requested", refund }, d.commit()]
+}
+
+const checkInIn = (
+  s: MemoryTables,
+  ticketId: string,
+  eventId: string,
+  by: string,
+  at: Date
+): readonly [CheckInOutcome, MemoryTables] => {
+  const row = s.tickets.get(ticketId)
+  if (!row) return [{ _tag: "NotFound" }, s]
+  const ticket = row.ticket
+  if (ticket.eventId !== eventId) return [{ _tag: "OtherEvent" }, s]
+  if (ticket.status === "voided") return [{ _tag: "Voided", ticket }, s]
+  if (ticket.checkedInAt !== null) return [{ _tag: "AlreadyAdmitted", ticket, at: ticket.checkedInAt }, s]
+  const admitted = new Ticket({ ...ticket, checkedInAt: at }, true)
+  const d = draftOf(s)
+  d.write("tickets").set(ticketId, { ...row, ticket: admitted, checkedInBy: by })
+  return [{ _tag: "Admitted", ticket: admitted }, d.commit()]
+}
+
+const byCreatedThenId = (a: Order, b: Order) =>
+  a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+
+/** The in-memory twin of OrderRepositoryPg, over the shared MemoryStore. */
+export const OrderRepositoryMemory = Layer.effect(
+  OrderRepository,
+  Effect.gen(function* () {
+    const store = yield* MemoryStore
+    const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
+    const read = <A>(f: (s: MemoryTables) => A) => Effect.map(Ref.get(store), f)
+    /** A step that may meet what the SQL function raises on (a missing order, say): that is a defect here too. */
+    const stepOrDie = <A>(step: (s: MemoryTables) => readonly [Outcome<A>, MemoryTables]) =>
+      Effect.flatMap(Ref.modify(store, step), (outcome) =>
+        "defect" in outcome ? Effect.die(new Error(outcome.defect)) : Effect.succeed(outcome.ok)
+      )
+
+    return OrderRepository.of({
+      open: (input) => Effect.flatMap(now, (at) => stepOrDie((s) => openIn(s, input, at))),
+      attachPayment: (orderId, payment) =>
+        Ref.update(store, (s) => {
+          const stored = s.orders.get(orderId)
+          if (!stored) return s
+          const d = draftOf(s)
+          updateOrder(d, stored, {}, { payment })
+          return d.commit()
+        }),
+      findById: (id) => read((s) => Option.fromNullable(documentOf(s, id))),
+      findByReservation: (id) =>
+        read((s) =>
+          Option.flatMapNullable(Option.fromNullable(s.ordersByReservation.get(id)), (o) => documentOf(s, o))
+        ),
+      listByCustomer: (customerId, page) =>
+        read((s) => {
+          const before = page.before
+          return [...s.orders.values()]
+            .map((o) => o.order)
+            .filter(
+              (o) =>
+                o.customerId === customerId &&
+                (before === undefined ||
+                  o.createdAt.getTime() < before.createdAt.getTime() ||
+                  (o.createdAt.getTime() === before.createdAt.getTime() && o.id < before.id))
+            )
+            .sort((a, b) => byCreatedThenId(b, a))
+            .slice(0, page.limit)
+            .map((o) => documentOf(s, o.id) as Order)
+        }),
+      claimUnits: (orderId) => Effect.flatMap(now, (at) => Ref.modify(store, (s) => claimIn(s, orderId, at))),
+      releaseUnits: (orderId) =>
+        Ref.update(store, (s) => {
+          const d = draftOf(s)
+          releaseIn(d, orderId)
+          return d.commit()
+        }),
+      confirm: (orderId, at) =>
+        stepOrDie((s): readonly [Outcome<Order>, MemoryTables] => {
+          const stored = s.orders.get(orderId)
+          if (!stored) return [{ defect: `order ${orderId} does not exist` }, s]
+          if (stored.order.status !== "pending_payment") return [{ ok: documentOf(s, orderId) as Order }, s]
+          if (!stored.unitsClaimed) return [{ defect: `order ${orderId} has no claimed units` }, s]
+          const d = draftOf(s)
+          const order = stored.order
+          const tickets = order.lines.map(
+            (line) =>
+              new Ticket(
+                {
+                  id: crypto.randomUUID() as TicketId,
+                  orderId: order.id,
+                  eventId: order.eventId,
+                  customerId: order.customerId,
+                  ticketTypeId: line.ticketTypeId,
+                  seatId: line.seatId,
+                  seatLabel: line.seatLabel,
+                  priceMinor: line.unitPriceMinor,
+                  currency: order.currency,
+                  status: "valid",
+                  issuedAt: at,
+                  voidedAt: null,
+                  checkedInAt: null
+                },
+                true
+              )
+          )
+          for (const ticket of tickets) d.write("tickets").set(ticket.id, { ticket, refundId: null, checkedInBy: null })
+          updateOrder(d, stored, { ticketIds: tickets.map((t) => t.id) }, { status: "confirmed", confirmedAt: at })
+          const next = d.commit()
+          return [{ ok: documentOf(next, orderId) as Order }, next]
+        }),
+      cancel: (orderId, reason, at) =>
+        Effect.flatMap(now, (moment) =>
+          stepOrDie((s): readonly [Outcome<Order>, MemoryTables] => {
+            const stored = s.orders.get(orderId)
+            if (!stored) return [{ defect: `order ${orderId} does not exist` }, s]
+            if (stored.order.status !== "pending_payment") return [{ ok: documentOf(s, orderId) as Order }, s]
+            const d = draftOf(s)
+            releaseIn(d, orderId)
+            endHold(d, stored.order.reservationId, moment)
+            updateOrder(
+              d,
+              d.read("orders").get(orderId) as StoredOrder,
+              {},
+              { status: "cancelled", cancelReason: reason, cancelledAt: at }
+            )
+            const next = d.commit()
+            return [{ ok: documentOf(next, orderId) as Order }, next]
+          })
+        ),
+      requestRefund: (input) => Ref.modify(store, (s) => refundIn(s, input)),
+      pendingRefundOf: (refundId) =>
+        read((s) =>
+          Option.filter(
+            Option.map(Option.fromNullable(s.refunds.get(refundId)), (r) => r.refund),
+            (r) => r.status === "pending"
+          )
+        ),
+      completeRefund: (refundId, providerRefundId, at) =>
+        Ref.update(store, (s) => {
+          const row = s.refunds.get(refundId)
+          if (row?.refund.status !== "pending") return s
+          const d = draftOf(s)
+          d.write("refunds").set(refundId, {
+            ...row,
+            refund: new RefundRecord({ ...row.refund, status: "completed" }, true),
+            providerRefundId,
+            completedAt: at
+          })
+          return d.commit()
+        }),
+      pendingRefunds: (olderThan, limit) =>
+        read((s) =>
+          [...s.refunds.values()]
+            .map((r) => r.refund)
+            .filter((r) => r.status === "pending" && r.createdAt.getTime() < olderThan.getTime())
+            .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : 1))
+            .slice(0, limit)
+        ),
+      pendingOrders: (olderThan, limit) =>
+        read((s) =>
+          [...s.orders.values()]
+            .map((o) => o.order)
+            .filter((o) => o.status === "pending_payment" && o.createdAt.getTime() < olderThan.getTime())
+            .sort(byCreatedThenId)
+            .slice(0, limit)
+            .map((o) => o.id as OrderId)
+        ),
+      paidOrdersOfEvent: (eventId, afterId, limit) =>
+        read((s) =>
+          [...s.orders.values()]
+            .map((o) => o.order)
+            .filter(
+              (o) =>
+                o.eventId === eventId &&
+                (o.status === "confirmed" || o.status === "partially_refunded") &&
+                (afterId === undefined || o.id > afterId)
+            )
+            .map((o) => o.id)
+            .sort()
+            .slice(0, limit)
+        ),
+      findTicket: (id) => read((s) => Option.map(Option.fromNullable(s.tickets.get(id)), (row) => row.ticket)),
+      checkIn: (ticketId, eventId, by, at) => Ref.modify(store, (s) => checkInIn(s, ticketId, eventId, by, at)),
+      recordPaymentEvent: (eventId, type, at) =>
+        Ref.modify(store, (s) => {
+          if (s.paymentEvents.has(eventId)) return [false, s] as const
+          const d = draftOf(s)
+          d.write("paymentEvents").set(eventId, { type, receivedAt: at })
+          return [true, d.commit()] as const
+        }),
+      paymentEventSeen: (eventId) => read((s) => s.paymentEvents.has(eventId))
+    })
+  })
+).pipe(Layer.provide(MemoryStoreLive))

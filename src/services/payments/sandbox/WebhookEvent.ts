@@ -1,0 +1,64 @@
+import { Effect, Either, ParseResult, Schema } from "effect"
+import { PaymentEvent, PaymentEventType, WebhookRejected } from "../../../domain/payments/PaymentGateway.ts"
+import { checkSignature, DEFAULT_TOLERANCE_SECONDS } from "./Signature.ts"
+
+/**
+ * A webhook event as the sandbox sends it (the JSON body of a delivery):
+ * `{ id: "evt_…", type, createdAt: ISO-8601, data: { intentId, reference, amountMinor, declineCode } }`.
+ * For `refund.succeeded`, `amountMinor` is the refunded amount; otherwise the intent's amount.
+ */
+export const WebhookEvent = Schema.Struct({
+  id: Schema.String,
+  type: PaymentEventType,
+  createdAt: Schema.Date,
+  data: Schema.Struct({
+    intentId: Schema.String,
+    reference: Schema.String,
+    amountMinor: Schema.Int,
+    declineCode: Schema.NullOr(Schema.String)
+  })
+})
+export type WebhookEvent = typeof WebhookEvent.Type
+
+const WebhookEventJson = Schema.parseJson(WebhookEvent)
+
+/** The exact text of a delivery's body. */
+export const encodeWebhookEvent: (event: WebhookEvent) => string = Schema.encodeSync(WebhookEventJson)
+
+const decodeWebhookEvent = Schema.decodeUnknownEither(WebhookEventJson)
+
+/** A signed delivery, as a receiver gets it: the raw body and the signature header. */
+export interface SignedWebhook {
+  readonly payload: string
+  readonly signature: string
+}
+
+/**
+ * The one webhook check both payment adapters use: signature and replay window (constant-time, see Signature.ts),
+ * then the body parsed into the port's PaymentEvent. A body that is signed correctly but is not an event we know
+ * is `malformed`.
+ */
+export const verifyWebhook =
+  (secret: string, toleranceSeconds: number = DEFAULT_TOLERANCE_SECONDS) =>
+  (input: {
+    readonly payload: string
+    readonly signature: string | undefined
+    readonly now: Date
+  }): Effect.Effect<PaymentEvent, WebhookRejected> =>
+    Effect.gen(function* () {
+      yield* checkSignature({
+        secret,
+        payload: input.payload,
+        header: input.signature,
+        nowSeconds: Math.floor(input.now.getTime() / 1000),
+        toleranceSeconds
+      })
+      const event = decodeWebhookEvent(input.payload)
+      if (Either.isLeft(event))
+        return yield* new WebhookRejected({
+          reason: "malformed",
+          message: `not a payment event: ${ParseResult.TreeFormatter.formatErrorSync(event.left)}`
+        })
+      const { id, type, createdAt, data } = event.right
+      return new PaymentEvent({ id, type, createdAt, ...data })
+    })

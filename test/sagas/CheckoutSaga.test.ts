@@ -1,0 +1,416 @@
+import { describe, expect, it as vitest } from "@effect/vitest"
+import { WorkflowEngine } from "@effect/workflow"
+import { Clock, ConfigProvider, Effect, Exit, Layer, Option, Queue, Redacted, TestClock } from "effect"
+import { Actor } from "../../src/domain/accounts/Actor.ts"
+import { type Email, User } from "../../src/domain/accounts/User.ts"
+import { UserRepository } from "../../src/domain/accounts/UserRepository.ts"
+import { Event, Venue } from "../../src/domain/catalog/Event.ts"
+import { EventRepository } from "../../src/domain/catalog/EventRepository.ts"
+import { TicketType } from "../../src/domain/catalog/TicketType.ts"
+import { CheckoutSagaLive } from "../../src/domain/orders/CheckoutSaga.ts"
+import { CheckoutSettings } from "../../src/domain/orders/CheckoutSettings.ts"
+import type { Order } from "../../src/domain/orders/Order.ts"
+import { OrderRepository } from "../../src/domain/orders/OrderRepository.ts"
+import { EventRefundsSagaLive, RefundSagaLive } from "../../src/domain/orders/RefundSaga.ts"
+import { TicketCodes } from "../../src/domain/orders/TicketCodes.ts"
+import { PaymentGateway } from "../../src/domain/payments/PaymentGateway.ts"
+import { ReservationRepository } from "../../src/domain/reservations/ReservationRepository.ts"
+import type { EventId, OrderId, TicketTypeId, UserId } from "../../src/domain/shared/Ids.ts"
+import type { Currency } from "../../src/domain/shared/Money.ts"
+import { UserRepositoryMemory } from "../../src/services/accounts/UserRepositoryMemory.ts"
+import { EventRepositoryMemory } from "../../src/services/catalog/EventRepositoryMemory.ts"
+import { makeHmacTicketCodes } from "../../src/services/orders/HmacTicketCodes.ts"
+import { OrderRepositoryMemory } from "../../src/services/orders/OrderRepositoryMemory.ts"
+import { Orders } from "../../src/services/orders/Orders.ts"
+import { PaymentWebhooks } from "../../src/services/orders/PaymentWebhooks.ts"
+import { MemoryPaymentProvider, makePaymentGatewayMemory } from "../../src/services/payments/PaymentGatewayMemory.ts"
+import { CatalogSnapshots } from "../../src/services/reservations/CatalogSnapshots.ts"
+import { makeInventoryCacheMemory } from "../../src/services/reservations/InventoryCacheMemory.ts"
+import { ReservationRepositoryMemory } from "../../src/services/reservations/ReservationRepositoryMemory.ts"
+import { Reservations } from "../../src/services/reservations/Reservations.ts"
+
+const DAY = 86_400_000
+const PAID = "4242424242424242"
+const DECLINED = "4000000000000002"
+const DELAYED = "4000000000003220"
+
+/** Every saga on the in-memory workflow engine, over the in-memory twin of every port, on the TestClock. */
+const Sagas = Layer.mergeAll(CheckoutSagaLive, RefundSagaLive, EventRefundsSagaLive)
+const InMemory = Layer.mergeAll(Orders.Default, PaymentWebhooks.Default, Reservations.Default).pipe(
+  Layer.provideMerge(Sagas),
+  Layer.provideMerge(CatalogSnapshots.Default),
+  Layer.provideMerge(WorkflowEngine.layerMemory),
+  Layer.provideMerge(
+    Layer.mergeAll(
+      OrderRepositoryMemory,
+      ReservationRepositoryMemory,
+      EventRepositoryMemory,
+      makePaymentGatewayMemory({ webhookSecret: "whsec_test" }),
+      makeInventoryCacheMemory({ soldOutMs: 2000, viewMs: 5000 }),
+      Layer.succeed(TicketCodes, makeHmacTicketCodes(Redacted.make("a-test-secret-that-is-long-enough-for-hkdf")))
+    )
+  ),
+  Layer.provideMerge(UserRepositoryMemory),
+  Layer.provide(
+    Layer.setConfigProvider(
+      ConfigProvider.fromMap(
+        new Map([
+          ["HOLD_TTL_SECONDS", "600"],
+          ["CUSTOMER_REFUND_CUTOFF_HOURS", "24"]
+        ])
+      )
+    )
+  )
+)
+
+/** Lets forked saga fibers run until `check` holds (the engine resumes sagas on forked fibers). */
+const eventually = <A, R>(read: Effect.Effect<A, never, R>, check: (a: A) => boolean) =>
+  Effect.gen(function* () {
+    for (let i = 0; i < 200; i++) {
+      const value = yield* read
+      if (check(value)) return value
+      yield* TestClock.adjust("1 millis")
+      yield* Effect.yieldNow()
+    }
+    return yield* Effect.dieMessage("the saga did not get there")
+  })
+
+/** A published event ten days ahead with a GA type of `capacity` at 1000 minor units, and two customers. */
+const sale = (capacity: number) =>
+  Effect.gen(function* () {
+    const users = yield* UserRepository
+    const events = yield* EventRepository
+    const now = yield* Clock.currentTimeMillis
+    const person = (accountType: "organizer" | "customer") =>
+      new User({
+        id: crypto.randomUUID() as UserId,
+        email: `${accountType}-${crypto.randomUUID()}@example.com` as Email,
+        name: accountType,
+        accountType,
+        isAdmin: false,
+        createdAt: new Date(0)
+      })
+    const [organizer, customer, rival] = [person("organizer"), person("customer"), person("customer")]
+    for (const user of [organizer, customer, rival]) yield* users.insert(user, "x")
+    const event = new Event({
+      id: crypto.randomUUID() as EventId,
+      organizerId: organizer.id,
+      title: "Show",
+      description: null,
+      venue: new Venue({ name: "Hall", address: null, timezone: "UTC" }),
+      startsAt: new Date(now + 10 * DAY),
+      endsAt: null,
+      salesStartAt: null,
+      salesEndAt: null,
+      status: "published",
+      version: 1,
+      createdAt: new Date(0),
+      updatedAt: new Date(0),
+      publishedAt: new Date(0),
+      cancelledAt: null
+    })
+    yield* events.insert(event)
+    const ga = new TicketType({
+      id: crypto.randomUUID() as TicketTypeId,
+      eventId: event.id,
+      name: "GA",
+      priceMinor: 1000,
+      currency: "EUR" as Currency,
+      capacity,
+      maxPerOrder: 4,
+      seated: false,
+      held: 0,
+      sold: 0,
+      createdAt: new Date(0)
+    })
+    yield* events.insertTicketType(ga)
+    const actorOf = (user: User) => new Actor({ userId: user.id, accountType: user.accountType, isAdmin: false })
+    const counts = Effect.map(events.listTicketTypes(event.id), (types) => ({
+      held: types[0]?.held ?? -1,
+      sold: types[0]?.sold ?? -1
+    }))
+    return {
+      event,
+      ga,
+      organizer: actorOf(organizer),
+      customer: actorOf(customer),
+      rival: actorOf(rival),
+      counts
+    }
+  })
+
+/** A hold of `quantity` and its checkout: the order, pending payment, with its intent. */
+const checkout = (actor: Actor, eventId: EventId, ticketTypeId: TicketTypeId, quantity: number) =>
+  Effect.gen(function* () {
+    const reservations = yield* Reservations
+    const orders = yield* Orders
+    const { reservation } = yield* reservations.hold(
+      actor,
+      { eventId, items: [{ ticketTypeId, quantity }] },
+      crypto.randomUUID()
+    )
+    const order = yield* orders.checkout(actor, reservation.id)
+    return { reservation, order, intentId: order.payment?.intentId ?? "" }
+  })
+
+/** The customer pays with `card`; every webhook the provider sends is delivered (`times` times each). */
+const pay = (intentId: string, card: string, times = 1) =>
+  Effect.gen(function* () {
+    const provider = yield* MemoryPaymentProvider
+    yield* provider.confirm(intentId, card)
+    yield* deliverWebhooks(times)
+  })
+
+const deliverWebhooks = (times = 1) =>
+  Effect.gen(function* () {
+    const provider = yield* MemoryPaymentProvider
+    const webhooks = yield* PaymentWebhooks
+    const outcomes: Array<string> = []
+    for (const delivery of yield* Queue.takeAll(provider.deliveries))
+      for (let i = 0; i < times; i++) outcomes.push(yield* webhooks.receive(delivery.payload, delivery.signature))
+    return outcomes
+  })
+
+const orderNow = (orderId: OrderId) =>
+  Effect.flatMap(OrderRepository, (orders) => Effect.map(orders.findById(orderId), Option.getOrThrow))
+
+const settled = (orderId: OrderId) => eventually(orderNow(orderId), (o: Order) => o.status !== "pending_payment")
+
+/** The sum check: money kept by the provider is exactly the price of the valid tickets; sold units = valid tickets. */
+const sumCheck = (orderIds: ReadonlyArray<OrderId>, counts: Effect.Effect<{ held: number; sold: number }>) =>
+  Effect.gen(function* () {
+    const provider = yield* MemoryPaymentProvider
+    const balance = yield* provider.balance
+    const orders = yield* Effect.forEach(orderIds, orderNow)
+    const valid = orders.flatMap((o) => o.tickets.filter((t) => t.status === "valid"))
+    expect(balance.capturedMinor - balance.refundedMinor).toBe(valid.reduce((sum, t) => sum + t.priceMinor, 0))
+    expect((yield* counts).sold).toBe(valid.length)
+  })
+
+describe("the checkout saga", () => {
+  describe("over in-memory ports, a fresh world per test", () => {
+    const it = {
+      effect: <A, E>(name: string, body: () => Effect.Effect<A, E, Layer.Layer.Success<typeof InMemory>>) =>
+        vitest.effect(name, () => Effect.provide(body(), InMemory))
+    }
+    it.effect("confirms a paid order: units sold, one ticket per admission, payment captured once", () =>
+      Effect.gen(function* () {
+        const { event, ga, customer, counts } = yield* sale(10)
+        const { order, intentId } = yield* checkout(customer, event.id, ga.id, 2)
+        expect(order.status).toBe("pending_payment")
+        yield* pay(intentId, PAID)
+        const done = yield* settled(order.id)
+        expect(done.status).toBe("confirmed")
+        expect(done.tickets.map((t) => t.status)).toEqual(["valid", "valid"])
+        expect(yield* counts).toEqual({ held: 0, sold: 2 })
+        const intent = yield* Effect.flatMap(PaymentGateway, (g) => g.retrieve(intentId))
+        expect(intent.status).toBe("succeeded")
+        yield* sumCheck([order.id], counts)
+      })
+    )
+
+    it.effect("a second checkout of the same hold answers the same order and intent", () =>
+      Effect.gen(function* () {
+        const { event, ga, customer } = yield* sale(10)
+        const { reservation, order } = yield* checkout(customer, event.id, ga.id, 1)
+        const again = yield* Effect.flatMap(Orders, (orders) => orders.checkout(customer, reservation.id))
+        expect(again.id).toBe(order.id)
+        expect(again.payment?.intentId).toBe(order.payment?.intentId)
+      })
+    )
+
+    it.effect("cancels a declined order and gives its hold back, charging nothing", () =>
+      Effect.gen(function* () {
+        const { event, ga, customer, counts } = yield* sale(10)
+        const { order, intentId } = yield* checkout(customer, event.id, ga.id, 3)
+        yield* pay(intentId, DECLINED)
+        const done = yield* settled(order.id)
+        expect(done.status).toBe("cancelled")
+        expect(done.cancelReason).toBe("payment_declined")
+        expect(yield* counts).toEqual({ held: 0, sold: 0 })
+        yield* sumCheck([order.id], counts)
+      })
+    )
+
+    it.effect("waits out the delayed card and confirms once it is authorised", () =>
+      Effect.gen(function* () {
+        const { event, ga, customer, counts } = yield* sale(10)
+        const { order, intentId } = yield* checkout(customer, event.id, ga.id, 1)
+        yield* pay(intentId, DELAYED)
+        expect((yield* orderNow(order.id)).status).toBe("pending_payment")
+        yield* Effect.flatMap(MemoryPaymentProvider, (p) => p.completeProcessing(intentId))
+        yield* deliverWebhooks()
+        expect((yield* settled(order.id)).status).toBe("confirmed")
+        yield* sumCheck([order.id], counts)
+      })
+    )
+
+    it.effect("times out an unpaid order after the payment window: intent voided, hold released", () =>
+      Effect.gen(function* () {
+        const { event, ga, customer, counts } = yield* sale(10)
+        const { order, intentId } = yield* checkout(customer, event.id, ga.id, 2)
+        const window = (yield* CheckoutSettings).paymentWindow
+        yield* TestClock.adjust(window)
+        const done = yield* settled(order.id)
+        expect(done.status).toBe("cancelled")
+        expect(done.cancelReason).toBe("payment_timed_out")
+        expect(yield* counts).toEqual({ held: 0, sold: 0 })
+        const intent = yield* Effect.flatMap(PaymentGateway, (g) => g.retrieve(intentId))
+        expect(intent.status).toBe("canceled")
+        // Paying now is refused by the provider: the customer cannot be charged for a cancelled order.
+        const late = yield* Effect.exit(Effect.flatMap(MemoryPaymentProvider, (p) => p.confirm(intentId, PAID)))
+        expect(Exit.isFailure(late)).toBe(true)
+        yield* sumCheck([order.id], counts)
+      })
+    )
+
+    it.effect("a payment that arrives after the hold was lost gets the same units back while they are free", () =>
+      Effect.gen(function* () {
+        const { event, ga, customer, counts } = yield* sale(10)
+        const { reservation, order, intentId } = yield* checkout(customer, event.id, ga.id, 2)
+        // The hold ends behind the saga's back (as the expiry job would after a long outage).
+        yield* Effect.flatMap(ReservationRepository, (r) => r.end([reservation.id], "expired"))
+        expect(yield* counts).toEqual({ held: 0, sold: 0 })
+        yield* pay(intentId, PAID)
+        const done = yield* settled(order.id)
+        expect(done.status).toBe("confirmed")
+        expect(yield* counts).toEqual({ held: 0, sold: 2 })
+        yield* sumCheck([order.id], counts)
+      })
+    )
+
+    it.effect("a payment that arrives after the hold was lost and its units sold is voided, not charged", () =>
+      Effect.gen(function* () {
+        const { event, ga, customer, rival, counts } = yield* sale(2)
+        const { reservation, order, intentId } = yield* checkout(customer, event.id, ga.id, 2)
+        yield* Effect.flatMap(ReservationRepository, (r) => r.end([reservation.id], "expired"))
+        const theirs = yield* checkout(rival, event.id, ga.id, 2)
+        yield* pay(theirs.intentId, PAID)
+        expect((yield* settled(theirs.order.id)).status).toBe("confirmed")
+
+        yield* pay(intentId, PAID)
+        const done = yield* settled(order.id)
+        expect(done.status).toBe("cancelled")
+        expect(done.cancelReason).toBe("units_unavailable")
+        const intent = yield* Effect.flatMap(PaymentGateway, (g) => g.retrieve(intentId))
+        expect(intent.status).toBe("canceled")
+        expect(intent.capturedMinor).toBe(0)
+        yield* sumCheck([order.id, theirs.order.id], counts)
+      })
+    )
+
+    it.effect("a webhook delivered twice has one effect", () =>
+      Effect.gen(function* () {
+        const { event, ga, customer, counts } = yield* sale(10)
+        const { order, intentId } = yield* checkout(customer, event.id, ga.id, 1)
+        const provider = yield* MemoryPaymentProvider
+        yield* provider.confirm(intentId, PAID)
+        const outcomes = yield* deliverWebhooks(2)
+        expect(outcomes).toEqual(["processed", "duplicate"])
+        expect((yield* settled(order.id)).status).toBe("confirmed")
+        yield* deliverWebhooks(1) // the capture's own webhook
+        const balance = yield* provider.balance
+        expect(balance.captures).toBe(1)
+        yield* sumCheck([order.id], counts)
+      })
+    )
+
+    it.effect("refunds part of an order, then the rest: tickets voided, units back on sale, money returned", () =>
+      Effect.gen(function* () {
+        const { event, ga, customer, counts } = yield* sale(10)
+        const orders = yield* Orders
+        const { order, intentId } = yield* checkout(customer, event.id, ga.id, 3)
+        yield* pay(intentId, PAID)
+        const confirmed = yield* settled(order.id)
+        const [first] = confirmed.tickets
+        const partial = yield* orders.refund(customer, order.id, [first?.id ?? ("" as never)], "refund-1")
+        expect(partial.amountMinor).toBe(1000)
+        const afterPartial = yield* orderNow(order.id)
+        expect(afterPartial.status).toBe("partially_refunded")
+        expect(afterPartial.tickets.filter((t) => t.status === "valid")).toHaveLength(2)
+        expect(yield* counts).toEqual({ held: 0, sold: 2 })
+        yield* eventually(
+          Effect.flatMap(MemoryPaymentProvider, (p) => p.balance),
+          (b) => b.refundedMinor === 1000
+        )
+        // The same request again is the same refund, not a second one.
+        const retried = yield* orders.refund(customer, order.id, [first?.id ?? ("" as never)], "refund-1")
+        expect(retried.id).toBe(partial.id)
+
+        const rest = yield* orders.refund(customer, order.id, undefined, "refund-2")
+        expect(rest.amountMinor).toBe(2000)
+        expect((yield* orderNow(order.id)).status).toBe("refunded")
+        expect(yield* counts).toEqual({ held: 0, sold: 0 })
+        yield* eventually(
+          Effect.flatMap(MemoryPaymentProvider, (p) => p.balance),
+          (b) => b.refundedMinor === 3000
+        )
+        yield* sumCheck([order.id], counts)
+      })
+    )
+
+    it.effect("refuses a customer's refund inside the cutoff, but lets the organizer refund", () =>
+      Effect.gen(function* () {
+        const { event, ga, customer, organizer, counts } = yield* sale(10)
+        const orders = yield* Orders
+        const { order, intentId } = yield* checkout(customer, event.id, ga.id, 1)
+        yield* pay(intentId, PAID)
+        yield* settled(order.id)
+        yield* TestClock.adjust(10 * DAY - 3_600_000) // one hour before the show
+        const refused = yield* Effect.flip(orders.refund(customer, order.id, undefined, undefined))
+        expect(refused).toMatchObject({ code: "refund_window_closed" })
+        const refund = yield* orders.refund(organizer, order.id, undefined, undefined)
+        expect(refund.amountMinor).toBe(1000)
+        yield* eventually(
+          Effect.flatMap(MemoryPaymentProvider, (p) => p.balance),
+          (b) => b.refundedMinor === 1000
+        )
+        yield* sumCheck([order.id], counts)
+      })
+    )
+
+    it.effect("cancelling the event refunds every paid order", () =>
+      Effect.gen(function* () {
+        const { event, ga, customer, rival, organizer, counts } = yield* sale(10)
+        const orders = yield* Orders
+        const mine = yield* checkout(customer, event.id, ga.id, 2)
+        const theirs = yield* checkout(rival, event.id, ga.id, 3)
+        yield* pay(mine.intentId, PAID)
+        yield* pay(theirs.intentId, PAID)
+        yield* settled(mine.order.id)
+        yield* settled(theirs.order.id)
+        const events = yield* EventRepository
+        yield* events.update(new Event({ ...event, status: "cancelled", cancelledAt: new Date(0) }))
+        yield* orders.refundCancelledEvent(organizer, event.id)
+        yield* eventually(
+          Effect.flatMap(MemoryPaymentProvider, (p) => p.balance),
+          (b) => b.refundedMinor === 5000
+        )
+        expect((yield* orderNow(mine.order.id)).status).toBe("refunded")
+        expect((yield* orderNow(theirs.order.id)).status).toBe("refunded")
+        // Cancelling again refunds nothing twice.
+        yield* orders.refundCancelledEvent(organizer, event.id)
+        yield* sumCheck([mine.order.id, theirs.order.id], counts)
+      })
+    )
+
+    it.effect("checks a ticket in once: a second scan is refused with the first time, a forged code too", () =>
+      Effect.gen(function* () {
+        const { event, ga, customer, organizer } = yield* sale(10)
+        const orders = yield* Orders
+        const { order, intentId } = yield* checkout(customer, event.id, ga.id, 1)
+        yield* pay(intentId, PAID)
+        const [ticket] = (yield* settled(order.id)).tickets
+        const { code } = yield* orders.ticket(customer, ticket?.id ?? ("" as never))
+        const admitted = yield* orders.checkIn(organizer, event.id, code ?? "")
+        expect(admitted.checkedInAt).not.toBeNull()
+        const again = yield* Effect.flip(orders.checkIn(organizer, event.id, code ?? ""))
+        expect(again).toMatchObject({ code: "already_checked_in" })
+        const forged = yield* Effect.flip(orders.checkIn(organizer, event.id, `${(code ?? "").slice(0, -2)}AA`))
+        expect(forged).toMatchObject({ code: "forged_code" })
+        const notStaff = yield* Effect.flip(orders.checkIn(customer, event.id, code ?? ""))
+        expect(notStaff._tag).toBe("Forbidden")
+      })
+    )
+  })
+})
