@@ -228,6 +228,8 @@ BEGIN
     SELECT array_agg(r.id ORDER BY r.id) INTO v_ids FROM (
       SELECT r.id FROM reservations r WHERE r.id = ANY (p_ids) AND r.status = 'active'
         AND (p_customer_id IS NULL OR r.customer_id = p_customer_id)
+        -- re-checked under the lock: a checkout may have just extended the hold
+        AND (p_status <> 'expired' OR r.expires_at <= now())
       ORDER BY r.id FOR UPDATE SKIP LOCKED) r;
   ELSE
     SELECT array_agg(r.id ORDER BY r.id) INTO v_ids FROM (
