@@ -1,5 +1,5 @@
 import { Activity, DurableClock, DurableDeferred } from "@effect/workflow"
-import { Cause, Clock, Duration, Effect, Option, Schema } from "effect"
+import { Cause, Clock, Duration, Effect, Metric, Option, Schema } from "effect"
 import { type PaymentCallError, PaymentGateway, type PaymentIntent } from "../payments/PaymentGateway.ts"
 import type { OrderId } from "../shared/Ids.ts"
 import { CheckoutSettings } from "./CheckoutSettings.ts"
@@ -17,6 +17,12 @@ export const paymentKeys = (orderId: OrderId) => ({
 })
 
 const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
+
+/** Checkouts by outcome: `confirmed`, or the cancel reason. */
+export const checkoutsEnded = Metric.counter("goticket_checkouts_total", {
+  description: "Checkout sagas ended, by outcome (confirmed or the reason the order was cancelled)"
+})
+const countOutcome = (outcome: string) => Metric.increment(Metric.tagged(checkoutsEnded, "outcome", outcome))
 
 const failed = (reason: CheckoutFailed["reason"], message: string) => new CheckoutFailed({ reason, message })
 
@@ -66,7 +72,9 @@ export const CheckoutSagaLive = CheckoutWorkflow.toLayer(
       )
     }).pipe(
       CheckoutWorkflow.withCompensation((_, cause) =>
-        Effect.flatMap(now, (at) => orders.cancel(orderId, cancelReasonOf(cause), at)).pipe(Effect.asVoid)
+        Effect.flatMap(now, (at) => orders.cancel(orderId, cancelReasonOf(cause), at)).pipe(
+          Effect.zipRight(countOutcome(cancelReasonOf(cause)))
+        )
       )
     )
 
@@ -160,7 +168,7 @@ export const CheckoutSagaLive = CheckoutWorkflow.toLayer(
     // 6. Tickets.
     yield* Activity.make({
       name: "IssueTickets",
-      execute: Effect.flatMap(now, (at) => orders.confirm(orderId, at)).pipe(Effect.asVoid)
+      execute: Effect.flatMap(now, (at) => orders.confirm(orderId, at)).pipe(Effect.zipRight(countOutcome("confirmed")))
     })
     return { units }
   })
