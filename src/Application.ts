@@ -22,7 +22,7 @@ import { InventoryCacheLive } from "./services/reservations/InventoryCacheLive.t
 import { ReservationRepositoryPg } from "./services/reservations/ReservationRepositoryPg.ts"
 import { Reservations } from "./services/reservations/Reservations.ts"
 import { seedDemo } from "./services/seed/DemoSeed.ts"
-import { DatabaseLive } from "./services/sql/Database.ts"
+import { type DatabaseKind, DatabaseLive } from "./services/sql/Database.ts"
 import { CheckoutSettingsLive, SagasLive, WorkflowEngineSql } from "./services/workflow/WorkflowEngineLive.ts"
 
 /** The PostgreSQL adapters of every repository port. */
@@ -76,7 +76,7 @@ export const StartupTasks = Layer.effectDiscard(
 )
 
 /** The whole service over a given database layer (the real one in production, a test database in tests). */
-export const applicationOver = <E>(database: Layer.Layer<SqlClient.SqlClient, E>) =>
+export const applicationOver = <E>(database: Layer.Layer<SqlClient.SqlClient | DatabaseKind, E>) =>
   Layer.mergeAll(HttpAppLive, AnnounceAddress, StartupTasks, ExpiryWorkerLive, InProcessWebhookEndpoint).pipe(
     Layer.provideMerge(NodeServerLive),
     Layer.provideMerge(ServicesLive),

@@ -2,7 +2,7 @@ import { Reactivity } from "@effect/experimental"
 import type { SqlClient } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
 import { Duration, Effect, Layer, Redacted } from "effect"
-import { pgClientEmbedded, pgClientFromUrl } from "../../src/services/sql/Database.ts"
+import { type DatabaseKind, pgClientEmbedded, pgClientFromUrl } from "../../src/services/sql/Database.ts"
 import { MigrationsLive } from "../../src/services/sql/Migrations.ts"
 
 /** The PostgreSQL server the suites use: DATABASE_URL, else the local server. */
@@ -51,7 +51,7 @@ export const databaseTarget = Effect.cached(
  * A fresh, migrated database for one test file: a new database on the server (dropped afterwards),
  * or an in-memory PGlite. Provides SqlClient and PgClient.
  */
-export const TestDatabaseLive: Layer.Layer<SqlClient.SqlClient | PgClient.PgClient> = Layer.unwrapScoped(
+export const TestDatabaseLive: Layer.Layer<SqlClient.SqlClient | PgClient.PgClient | DatabaseKind> = Layer.unwrapScoped(
   Effect.gen(function* () {
     const target = yield* databaseTarget
     if (target === "embedded") return MigrationsLive.pipe(Layer.provideMerge(pgClientEmbedded(undefined)))

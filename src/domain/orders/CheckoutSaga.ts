@@ -59,12 +59,15 @@ export const CheckoutSagaLive = CheckoutWorkflow.toLayer(
         schedule: settings.providerRetry,
         while: (error) => (error as { _tag?: string })._tag === "PaymentProviderUnavailable"
       })
+    /** A database step that dies (connection lost, a failover) is retried: a paying customer is not refunded for it. */
+    const persistently = <A, R>(effect: Effect.Effect<A, never, R>) =>
+      effect.pipe(Effect.sandbox, Effect.retry({ schedule: settings.databaseRetry }), Effect.unsandbox)
 
     // 1. The order: if the saga fails from here on, the order is cancelled and its hold given back.
     const order = yield* Activity.make({
       name: "BeginCheckout",
       success: OrderAmount,
-      execute: Effect.flatMap(orders.findById(orderId), (found) =>
+      execute: Effect.flatMap(persistently(orders.findById(orderId)), (found) =>
         Option.match(found, {
           onNone: () => Effect.die(`order ${orderId} does not exist`),
           onSome: (order) => Effect.succeed({ amountMinor: order.totalMinor, currency: order.currency })
@@ -72,9 +75,17 @@ export const CheckoutSagaLive = CheckoutWorkflow.toLayer(
       )
     }).pipe(
       CheckoutWorkflow.withCompensation((_, cause) =>
-        Effect.flatMap(now, (at) => orders.cancel(orderId, cancelReasonOf(cause), at)).pipe(
-          Effect.zipRight(countOutcome(cancelReasonOf(cause)))
-        )
+        Effect.gen(function* () {
+          const reason = cancelReasonOf(cause)
+          if (reason === "payment_failed") yield* Effect.logWarning("checkout failed; cancelling the order", cause)
+          // The checkout request may have opened an intent before this saga recorded it: void it too.
+          const order = yield* persistently(orders.findById(orderId))
+          const payment = Option.flatMap(order, (o) => Option.fromNullable(o.payment))
+          if (Option.isSome(payment))
+            yield* gateway.cancel(payment.value.intentId, keys.void).pipe(withProviderRetry, Effect.ignore)
+          yield* persistently(Effect.flatMap(now, (at) => orders.cancel(orderId, reason, at)))
+          yield* countOutcome(reason)
+        }).pipe(Effect.annotateLogs({ orderId }))
       )
     )
 
@@ -88,11 +99,13 @@ export const CheckoutSagaLive = CheckoutWorkflow.toLayer(
           withProviderRetry,
           Effect.mapError((error) => failed("payment_failed", error.message))
         )
-        yield* orders.attachPayment(orderId, {
-          provider: gateway.provider,
-          intentId: opened.id,
-          confirmUrl: opened.confirmUrl
-        })
+        yield* persistently(
+          orders.attachPayment(orderId, {
+            provider: gateway.provider,
+            intentId: opened.id,
+            confirmUrl: opened.confirmUrl
+          })
+        )
         return { intentId: opened.id, amountMinor: opened.amountMinor }
       })
     }).pipe(
@@ -143,16 +156,14 @@ export const CheckoutSagaLive = CheckoutWorkflow.toLayer(
       name: "ClaimUnits",
       success: Schema.Literal("Claimed", "Reclaimed"),
       error: CheckoutFailed,
-      execute: orders
-        .claimUnits(orderId)
-        .pipe(
-          Effect.flatMap((claim) =>
-            claim._tag === "Unavailable"
-              ? Effect.fail(failed("units_unavailable", "the hold ended and its tickets were sold to someone else"))
-              : Effect.succeed(claim._tag)
-          )
+      execute: persistently(orders.claimUnits(orderId)).pipe(
+        Effect.flatMap((claim) =>
+          claim._tag === "Unavailable"
+            ? Effect.fail(failed("units_unavailable", "the hold ended and its tickets were sold to someone else"))
+            : Effect.succeed(claim._tag)
         )
-    }).pipe(CheckoutWorkflow.withCompensation(() => orders.releaseUnits(orderId)))
+      )
+    }).pipe(CheckoutWorkflow.withCompensation(() => persistently(orders.releaseUnits(orderId))))
 
     // 5. Take the money.
     yield* Activity.make({
@@ -168,7 +179,9 @@ export const CheckoutSagaLive = CheckoutWorkflow.toLayer(
     // 6. Tickets.
     yield* Activity.make({
       name: "IssueTickets",
-      execute: Effect.flatMap(now, (at) => orders.confirm(orderId, at)).pipe(Effect.zipRight(countOutcome("confirmed")))
+      execute: persistently(Effect.flatMap(now, (at) => orders.confirm(orderId, at))).pipe(
+        Effect.zipRight(countOutcome("confirmed"))
+      )
     })
     return { units }
   })

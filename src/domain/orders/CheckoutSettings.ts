@@ -9,6 +9,11 @@ export class CheckoutSettings extends Context.Reference<CheckoutSettings>()("got
     providerRetry: Schedule.exponential(Duration.millis(200), 2).pipe(
       Schedule.either(Schedule.spaced(Duration.seconds(30))),
       Schedule.intersect(Schedule.recurs(30))
+    ) as Schedule.Schedule<unknown, unknown>,
+    /** How a saga step retries a database call that died (about two minutes in all, then the step fails). */
+    databaseRetry: Schedule.exponential(Duration.millis(100), 2).pipe(
+      Schedule.either(Schedule.spaced(Duration.seconds(10))),
+      Schedule.intersect(Schedule.recurs(15))
     ) as Schedule.Schedule<unknown, unknown>
   })
 }) {}

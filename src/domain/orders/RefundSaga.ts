@@ -20,6 +20,9 @@ export const RefundSagaLive = RefundWorkflow.toLayer(
     const gateway = yield* PaymentGateway
     const settings = yield* CheckoutSettings
 
+    const persistently = <A, R>(effect: Effect.Effect<A, never, R>) =>
+      effect.pipe(Effect.sandbox, Effect.retry({ schedule: settings.databaseRetry }), Effect.unsandbox)
+
     const providerRefundId = yield* Activity.make({
       name: "ReturnMoney",
       success: Schema.NullOr(Schema.String),
@@ -43,12 +46,14 @@ export const RefundSagaLive = RefundWorkflow.toLayer(
             Effect.orDie
           )
         return returned.id
-      })
+      }).pipe(persistently)
     })
 
     yield* Activity.make({
       name: "CompleteRefund",
-      execute: Effect.flatMap(now, (at) => orders.completeRefund(refundId, providerRefundId ?? "none", at))
+      execute: persistently(
+        Effect.flatMap(now, (at) => orders.completeRefund(refundId, providerRefundId ?? "none", at))
+      )
     })
     return { providerRefundId }
   })

@@ -1,5 +1,5 @@
 import { PgClient } from "@effect/sql-pg"
-import { Duration, Effect, Layer, Option, type Redacted, String as Str } from "effect"
+import { Context, Duration, Effect, Layer, Option, type Redacted, String as Str } from "effect"
 import { AppConfig } from "../config/AppConfig.ts"
 import { startEmbeddedPostgres } from "./EmbeddedPostgres.ts"
 import { MigrationsLive } from "./Migrations.ts"
@@ -11,9 +11,16 @@ const common = {
   applicationName: "goticket"
 } as const
 
+/**
+ * Which PostgreSQL the service runs on. The embedded PGlite is one session behind a socket, so it is used through
+ * one connection, by one process: whatever holds a connection for long (the workflow engine's shard locks) must
+ * not, there.
+ */
+export class DatabaseKind extends Context.Tag("goticket/DatabaseKind")<DatabaseKind, "server" | "embedded">() {}
+
 /** A PgClient on the server at `url`. */
 export const pgClientFromUrl = (url: Redacted.Redacted, maxConnections: number) =>
-  PgClient.layer({ ...common, url, maxConnections })
+  Layer.merge(PgClient.layer({ ...common, url, maxConnections }), Layer.succeed(DatabaseKind, "server"))
 
 /** A PgClient on an embedded PGlite (in `dataDir`, or in memory when undefined). */
 export const pgClientEmbedded = (dataDir: string | undefined) =>
@@ -23,14 +30,19 @@ export const pgClientEmbedded = (dataDir: string | undefined) =>
       yield* Effect.logInfo("embedded PostgreSQL (PGlite) is serving").pipe(
         Effect.annotateLogs({ dataDir: dataDir ?? "memory", port: address.port })
       )
-      return PgClient.layer({
-        ...common,
-        host: address.host,
-        port: address.port,
-        username: "postgres",
-        database: "postgres",
-        maxConnections: 4
-      })
+      // One connection: PGlite's socket server interleaves the protocol messages of concurrent connections outside
+      // explicit transactions (a query could run with another query's parameters), so they take turns here.
+      return Layer.merge(
+        PgClient.layer({
+          ...common,
+          host: address.host,
+          port: address.port,
+          username: "postgres",
+          database: "postgres",
+          maxConnections: 1
+        }),
+        Layer.succeed(DatabaseKind, "embedded")
+      )
     })
   )
 

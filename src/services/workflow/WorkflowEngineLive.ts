@@ -6,6 +6,7 @@ import { CheckoutSagaLive } from "../../domain/orders/CheckoutSaga.ts"
 import { CheckoutSettings } from "../../domain/orders/CheckoutSettings.ts"
 import { EventRefundsSagaLive, RefundSagaLive } from "../../domain/orders/RefundSaga.ts"
 import { OrdersConfig } from "../orders/OrdersConfig.ts"
+import { DatabaseKind } from "../sql/Database.ts"
 
 /** Each worker process of WORKERS=N is its own runner; they share the shards through PostgreSQL locks. */
 const RUNNER_BASE_PORT = 34431
@@ -16,11 +17,13 @@ const RUNNER_BASE_PORT = 34431
  * (or a completed deferred) waits before it runs: the default of 10 s would make the first checkout slow.
  */
 export const WorkflowEngineSql = Layer.unwrapEffect(
-  Effect.map(OrdersConfig, (config) =>
+  Effect.map(Effect.all([OrdersConfig, DatabaseKind]), ([config, kind]) =>
     ClusterWorkflowEngine.layer.pipe(
       Layer.provideMerge(
         SingleRunner.layer({
-          runnerStorage: "sql",
+          // Shard locks hold a connection of their own: on the embedded database (one connection, one process)
+          // they are kept in memory; messages, replies and journals are in PostgreSQL either way.
+          runnerStorage: kind === "embedded" ? "memory" : "sql",
           shardingConfig: {
             entityMessagePollInterval: config.enginePollInterval,
             entityReplyPollInterval: config.enginePollInterval,

@@ -1,0 +1,1096 @@
+/**
+ * Checkout benchmark: `npm run bench:checkout` (needs PostgreSQL at DATABASE_URL or postgres://postgres@127.0.0.1:5432).
+ *
+ * Starts the sandbox PSP as its own process (src/payment-sandbox.ts) and the service as one process
+ * (src/main.ts, PAYMENT_PROVIDER_URL at the sandbox, the sandbox's webhooks at the service) on fresh databases,
+ * then, through the REST API only:
+ *
+ *   load   N customers (200), registered before the clock starts, all at once hold 1–2 GA tickets, check out,
+ *          pay with the success card on the provider's confirm URL and poll GET /v1/orders/{id} every 50 ms until
+ *          `confirmed`. Reports completed orders/s (first checkout request → last observed confirmation), the
+ *          latency from the checkout request to the observed confirmation, the checkout request itself, failures
+ *          by kind, then checks the money and the inventory once every order has settled.
+ *   first  The first checkout after start-up: the service is restarted (on a database that already holds the
+ *          accounts and the event) with WORKFLOW_POLL_INTERVAL_MS unset (the service's default, 200), 1000, 50 and
+ *          10000 (@effect/cluster's own default); right after /health/ready one customer holds, checks out, pays
+ *          and polls every 10 ms. Then a few warm checkouts one after the other, and the service's idle CPU over a
+ *          few seconds (what the engine's polling costs). With --workers 2 a message can land on the worker that
+ *          does not own the saga's shard, and waits for the owner's next poll: there the interval shows.
+ *
+ * At the end: the sandbox's balance (captured − refunded) = the valid tickets of every order of the run,
+ * captures = confirmed orders, intents = accepted checkouts, and per ticket type: sold = valid tickets.
+ * Writes bench/results/checkout.json, prints a summary; exits non-zero when a check fails.
+ *
+ * Options (argument or environment): --customers / BENCH_CUSTOMERS (200), --mode / BENCH_MODE (all | load | first),
+ * --poll-ms / BENCH_POLL_MS (50), --intervals / BENCH_FIRST_INTERVALS ("default,1000,50,10000"),
+ * --repeats / BENCH_FIRST_REPEATS (2), --warm / BENCH_WARM_CHECKOUTS (5), --order-timeout-s / BENCH_ORDER_TIMEOUT_S
+ * (120), --seed / BENCH_SEED, --workers / BENCH_WORKERS (1; more needs Redis at REDIS_URL or 127.0.0.1:6379),
+ * --keep-db / BENCH_KEEP_DB=1; BENCH_SERVICE_NODE_ARGS: extra node arguments for the service (e.g. --cpu-prof).
+ */
+import { type ChildProcess, execFileSync, spawn } from "node:child_process"
+import { randomBytes, randomUUID } from "node:crypto"
+import { createWriteStream, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
+import { createServer } from "node:net"
+import { cpus } from "node:os"
+import { join } from "node:path"
+import { performance } from "node:perf_hooks"
+import { setTimeout as sleep } from "node:timers/promises"
+import { fileURLToPath } from "node:url"
+import { parseArgs } from "node:util"
+import pg from "pg"
+import { percentile, seededRandom } from "./load.ts"
+
+// ---------------------------------------------------------------------------------------------- options
+
+const { values: argv } = parseArgs({
+  options: {
+    customers: { type: "string" },
+    mode: { type: "string" },
+    "poll-ms": { type: "string" },
+    intervals: { type: "string" },
+    repeats: { type: "string" },
+    warm: { type: "string" },
+    "order-timeout-s": { type: "string" },
+    seed: { type: "string" },
+    workers: { type: "string" },
+    "keep-db": { type: "boolean" }
+  },
+  allowPositionals: false
+})
+
+const option = (arg: string | undefined, env: string, fallback: string) => arg ?? process.env[env] ?? fallback
+const integer = (name: string, text: string, min: number, max: number) => {
+  const n = Number(text)
+  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name} must be an integer in ${min}..${max}`)
+  return n
+}
+
+const CUSTOMERS = integer("customers", option(argv.customers, "BENCH_CUSTOMERS", "200"), 1, 100_000)
+const MODE = option(argv.mode, "BENCH_MODE", "all")
+if (MODE !== "all" && MODE !== "load" && MODE !== "first") throw new Error("mode must be all, load or first")
+const POLL_MS = integer("poll-ms", option(argv["poll-ms"], "BENCH_POLL_MS", "50"), 1, 10_000)
+/** "default": WORKFLOW_POLL_INTERVAL_MS unset, so the service's own default. */
+const INTERVALS = option(argv.intervals, "BENCH_FIRST_INTERVALS", "default,1000,50,10000")
+  .split(",")
+  .map((s) => s.trim())
+  .filter((s) => s.length > 0)
+  .map((s) => (s === "default" ? null : integer("intervals", s, 20, 60_000)))
+const REPEATS = integer("repeats", option(argv.repeats, "BENCH_FIRST_REPEATS", "2"), 1, 20)
+const WARM = integer("warm", option(argv.warm, "BENCH_WARM_CHECKOUTS", "5"), 0, 100)
+const ORDER_TIMEOUT_MS =
+  integer("order-timeout-s", option(argv["order-timeout-s"], "BENCH_ORDER_TIMEOUT_S", "120"), 1, 3600) * 1000
+const SEED = integer("seed", option(argv.seed, "BENCH_SEED", "20261201"), 0, 2 ** 31)
+/** The service's WORKERS; more than one needs Redis (REDIS_URL, or redis://127.0.0.1:6379). */
+const WORKERS = integer("workers", option(argv.workers, "BENCH_WORKERS", "1"), 1, 64)
+const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379"
+/** Extra node arguments for the service, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" (split on spaces). */
+const SERVICE_NODE_ARGS = (process.env.BENCH_SERVICE_NODE_ARGS ?? "").split(" ").filter((a) => a.length > 0)
+const KEEP_DB = argv["keep-db"] === true || process.env.BENCH_KEEP_DB === "1"
+
+const FIRST_POLL_MS = 10 // finer than POLL_MS: the first-checkout numbers are a few hundred ms
+const IDLE_WINDOW_MS = 4_000
+const SETTLE_TIMEOUT_MS = 60_000
+const PRICE_MINOR = 4_250
+const CURRENCY = "EUR"
+const MAX_PER_ORDER = 2
+const CARD = "4242424242424242"
+const PASSWORD = "bench-password-1234"
+const DEFAULT_ENGINE_POLL_MS = 200 // OrdersConfig's default, for the report only
+
+const root = fileURLToPath(new URL("..", import.meta.url))
+const resultsDir = join(root, "bench/results")
+const tmpDir = join(resultsDir, "tmp")
+const adminUrl = new URL(process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres")
+adminUrl.pathname = "/postgres"
+const databaseUrl = (name: string) => {
+  const url = new URL(adminUrl)
+  url.pathname = `/${name}`
+  return url.toString()
+}
+const stamp = Date.now()
+const jwtSecret = randomBytes(48).toString("base64url")
+const providerKey = `sk_test_bench_${randomBytes(12).toString("hex")}`
+const webhookSecret = `whsec_bench_${randomBytes(12).toString("hex")}`
+
+// ---------------------------------------------------------------------------------------------- processes
+
+interface Proc {
+  readonly name: string
+  readonly child: ChildProcess
+  readonly pid: number
+  readonly spawnedAt: number
+  readonly tail: () => string
+  /** Log lines by level (JSON logs: `logLevel`), and the first few WARN/ERROR lines. */
+  readonly logLevels: Record<string, number>
+  readonly logSamples: Array<string>
+}
+
+const startNode = (
+  name: string,
+  script: string,
+  env: Record<string, string>,
+  nodeArgs: ReadonlyArray<string> = []
+): Proc => {
+  const spawnedAt = performance.now()
+  const child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", script], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
+    stdio: ["ignore", "pipe", "pipe"]
+  })
+  let tail = ""
+  const logLevels: Record<string, number> = {}
+  const logSamples: Array<string> = []
+  for (const [stream, file] of [
+    [child.stdout, `checkout-${name}.stdout.log`],
+    [child.stderr, `checkout-${name}.stderr.log`]
+  ] as const) {
+    stream.pipe(createWriteStream(join(tmpDir, file)))
+    let partial = ""
+    stream.on("data", (chunk: Buffer) => {
+      const text = chunk.toString()
+      tail = (tail + text).slice(-3000)
+      const lines = (partial + text).split("\n")
+      partial = lines.pop() ?? ""
+      for (const line of lines) {
+        if (line.trim() === "") continue
+        const level = /"logLevel":"(\w+)"/.exec(line)?.[1] ?? "unstructured"
+        bump(logLevels, level)
+        if (level !== "INFO" && level !== "DEBUG" && logSamples.length < 5) logSamples.push(line.slice(0, 400))
+      }
+    })
+  }
+  if (child.pid === undefined) throw new Error(`${name} did not start`)
+  return { name, child, pid: child.pid, spawnedAt, tail: () => tail, logLevels, logSamples }
+}
+
+const stop = async (proc: Proc) => {
+  if (proc.child.exitCode !== null || proc.child.signalCode !== null) return
+  const exited = new Promise((resolve) => proc.child.once("exit", resolve))
+  proc.child.kill("SIGTERM")
+  if ((await Promise.race([exited, sleep(15_000, "timeout")])) === "timeout") {
+    console.warn(`${proc.name} ignored SIGTERM for 15 s; killing it`)
+    proc.child.kill("SIGKILL")
+    await exited
+  }
+}
+
+/** Polls `url` every 50 ms until it answers 200; returns the ms since the process was spawned. */
+const waitReady = async (proc: Proc, url: string) => {
+  const deadline = Date.now() + 120_000
+  while (Date.now() < deadline) {
+    if (proc.child.exitCode !== null || proc.child.signalCode !== null) {
+      // 'exit' can come before the last output: wait for the streams to close.
+      await Promise.race([new Promise((resolve) => proc.child.once("close", resolve)), sleep(2_000)])
+      const how = `code ${proc.child.exitCode}, signal ${proc.child.signalCode}`
+      throw new Error(`${proc.name} exited during start-up (${how}):\n${proc.tail()}`)
+    }
+    const status = await fetch(url, { signal: AbortSignal.timeout(5_000) }).then(
+      (r) => r.arrayBuffer().then(() => r.status),
+      () => 0
+    )
+    if (status === 200) return performance.now() - proc.spawnedAt
+    await sleep(50)
+  }
+  throw new Error(`${proc.name} not ready after 120 s:\n${proc.tail()}`)
+}
+
+const freePort = () =>
+  new Promise<number>((resolve, reject) => {
+    const server = createServer()
+    server.once("error", reject)
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address()
+      const port = typeof address === "object" && address !== null ? address.port : 0
+      server.close(() => resolve(port))
+    })
+  })
+
+// ---------------------------------------------------------------------------------------------- CPU (/proc)
+
+const clockTicks = (() => {
+  try {
+    return Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim()) || 100
+  } catch {
+    return 100
+  }
+})()
+
+/** Fields of /proc/<pid>/stat after the command name: [1] ppid, [11] utime, [12] stime, [13] cutime, [14] cstime. */
+const statOf = (pid: number): Array<number> | undefined => {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, "utf8")
+    return text
+      .slice(text.lastIndexOf(")") + 2)
+      .split(" ")
+      .map(Number)
+  } catch {
+    return undefined
+  }
+}
+const cpuMs = (pid: number | undefined) => {
+  const f = pid === undefined ? undefined : statOf(pid)
+  return f === undefined ? Number.NaN : (((f[11] ?? 0) + (f[12] ?? 0)) * 1000) / clockTicks
+}
+/** A process and its live descendants (the service's workers when WORKERS > 1). */
+const processTree = (root: number): Array<number> => {
+  const children = new Map<number, Array<number>>()
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue
+    const parent = statOf(Number(entry))?.[1]
+    if (parent !== undefined) children.set(parent, [...(children.get(parent) ?? []), Number(entry)])
+  }
+  const tree = [root]
+  for (let i = 0; i < tree.length; i++) tree.push(...(children.get(tree[i] as number) ?? []))
+  return tree
+}
+const treeCpuMs = (pid: number) => processTree(pid).reduce((ms, p) => ms + (cpuMs(p) || 0), 0)
+/**
+ * The CPU of the PostgreSQL backends connected to `database` (the service's pool), by pid. Other databases on the
+ * same server (other work on this machine) and PostgreSQL's background processes are left out.
+ */
+const backendsCpu = async (admin: pg.Client, database: string) => {
+  const { rows } = await admin.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE datname = $1", [database])
+  return new Map(rows.map((r) => [r.pid, cpuMs(r.pid)]))
+}
+/** CPU used between two snapshots (a backend that appeared in between counts whole; one that ended is lost). */
+const backendsCpuDelta = (before: Map<number, number>, after: Map<number, number>) => {
+  let ms = 0
+  for (const [pid, now] of after) if (Number.isFinite(now)) ms += now - (before.get(pid) ?? 0)
+  return ms
+}
+const rssMb = (pid: number) =>
+  processTree(pid).reduce((mb, p) => {
+    try {
+      const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, "utf8"))
+      return mb + (match ? Number(match[1]) / 1024 : 0)
+    } catch {
+      return mb
+    }
+  }, 0)
+
+// ---------------------------------------------------------------------------------------------- HTTP
+
+interface Answer {
+  readonly status: number // 0: transport error or timeout
+  readonly body: unknown
+  readonly text: string
+}
+
+const http = async (
+  method: string,
+  url: string,
+  options: { token?: string; body?: unknown; idempotencyKey?: string; timeoutMs?: number } = {}
+): Promise<Answer> => {
+  const headers: Record<string, string> = {}
+  if (options.body !== undefined) headers["content-type"] = "application/json"
+  if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`
+  if (options.idempotencyKey !== undefined) headers["idempotency-key"] = options.idempotencyKey
+  try {
+    const response = await fetch(url, {
+      method,
+      headers,
+      body: options.body === undefined ? null : JSON.stringify(options.body),
+      signal: AbortSignal.timeout(options.timeoutMs ?? 30_000)
+    })
+    const text = await response.text()
+    let body: unknown = text
+    try {
+      body = JSON.parse(text)
+    } catch {}
+    return { status: response.status, body, text }
+  } catch (error) {
+    return { status: 0, body: null, text: error instanceof Error ? `${error.name}: ${error.message}` : String(error) }
+  }
+}
+
+/** A call that must succeed (set-up): throws with the answer otherwise. */
+const must = async <A>(
+  method: string,
+  url: string,
+  options: { token?: string; body?: unknown; idempotencyKey?: string } = {}
+): Promise<A> => {
+  const answer = await http(method, url, options)
+  if (answer.status < 200 || answer.status > 299)
+    throw new Error(`${method} ${url} answered ${answer.status}: ${answer.text.slice(0, 500)}`)
+  return answer.body as A
+}
+
+/** `code` (or `_tag`) of an error answer. */
+const codeOf = (answer: Answer) => {
+  if (answer.status === 0) return "transport"
+  const body = answer.body as { code?: unknown; _tag?: unknown; error?: { code?: unknown } } | null
+  const code = body?.code ?? body?.error?.code ?? body?._tag
+  return typeof code === "string" ? code : "none"
+}
+
+const bump = (counts: Record<string, number>, key: string, by = 1) => {
+  counts[key] = (counts[key] ?? 0) + by
+}
+
+/** Runs `f` over `items` with at most `limit` at a time. */
+const pool = async <A, B>(items: ReadonlyArray<A>, limit: number, f: (a: A, i: number) => Promise<B>) => {
+  const out = new Array<B>(items.length)
+  let next = 0
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++
+        out[i] = await f(items[i] as A, i)
+      }
+    })
+  )
+  return out
+}
+
+// ---------------------------------------------------------------------------------------------- the sale
+
+interface Sale {
+  readonly eventId: string
+  readonly ticketTypeId: string
+  /** Customer i's access token. */
+  readonly tokens: ReadonlyArray<string>
+}
+
+/** Through the REST API: an organizer, a published event with one GA ticket type, `customers` logged-in customers. */
+const setUpSale = async (base: string, label: string, customers: number, capacity: number): Promise<Sale> => {
+  const register = (email: string, accountType: string) =>
+    must("POST", `${base}/v1/auth/register`, { body: { email, password: PASSWORD, name: "Bench", accountType } })
+  const login = async (email: string) =>
+    (await must<{ accessToken: string }>("POST", `${base}/v1/auth/login`, { body: { email, password: PASSWORD } }))
+      .accessToken
+  const organizerEmail = `organizer-${label}@bench.goticket.dev`
+  await register(organizerEmail, "organizer")
+  const organizer = await login(organizerEmail)
+  const startsAt = new Date(Date.now() + 30 * 86_400_000).toISOString()
+  const event = await must<{ id: string }>("POST", `${base}/v1/events`, {
+    token: organizer,
+    body: { title: `Checkout bench (${label})`, venue: { name: "Bench Hall", timezone: "Europe/Paris" }, startsAt }
+  })
+  const type = await must<{ id: string }>("POST", `${base}/v1/events/${event.id}/ticket-types`, {
+    token: organizer,
+    body: {
+      name: "General admission",
+      priceMinor: PRICE_MINOR,
+      currency: CURRENCY,
+      capacity,
+      maxPerOrder: MAX_PER_ORDER
+    }
+  })
+  await must("POST", `${base}/v1/events/${event.id}/publish`, { token: organizer })
+  const tokens = await pool(
+    Array.from({ length: customers }, (_, i) => `customer-${label}-${i}@bench.goticket.dev`),
+    8,
+    async (email) => {
+      await register(email, "customer")
+      return login(email)
+    }
+  )
+  return { eventId: event.id, ticketTypeId: type.id, tokens }
+}
+
+// ---------------------------------------------------------------------------------------------- one order
+
+interface OrderRecord {
+  readonly customer: number
+  readonly quantity: number
+  orderId: string | null
+  /** performance.now() stamps (ms). */
+  holdStart: number | null
+  checkoutStart: number | null
+  checkoutEnd: number | null
+  payEnd: number | null
+  confirmedSeen: number | null
+  /** null when the order was confirmed. */
+  failure: string | null
+  polls: number
+  /** How long each poll took to answer. */
+  readonly pollMs: Array<number>
+  /** Polls answered other than 200, by status and code. */
+  readonly pollErrors: Record<string, number>
+  finalStatus: string | null
+}
+
+const newRecord = (customer: number, quantity: number): OrderRecord => ({
+  customer,
+  quantity,
+  orderId: null,
+  holdStart: null,
+  checkoutStart: null,
+  checkoutEnd: null,
+  payEnd: null,
+  confirmedSeen: null,
+  failure: null,
+  polls: 0,
+  pollMs: [],
+  pollErrors: {},
+  finalStatus: null
+})
+
+/** Hold → checkout → pay with the success card → poll the order every `pollMs` until it is no longer pending. */
+const placeOrder = async (base: string, sale: Sale, rec: OrderRecord, pollMs: number): Promise<OrderRecord> => {
+  const token = sale.tokens[rec.customer] as string
+  rec.holdStart = performance.now()
+  const hold = await http("POST", `${base}/v1/reservations`, {
+    token,
+    idempotencyKey: randomUUID(),
+    body: { eventId: sale.eventId, items: [{ ticketTypeId: sale.ticketTypeId, quantity: rec.quantity }] }
+  })
+  if (hold.status !== 201) {
+    rec.failure = `hold ${hold.status} ${codeOf(hold)}`
+    return rec
+  }
+  const reservationId = (hold.body as { id: string }).id
+
+  rec.checkoutStart = performance.now()
+  const checkout = await http("POST", `${base}/v1/reservations/${reservationId}/checkout`, {
+    token,
+    idempotencyKey: randomUUID()
+  })
+  rec.checkoutEnd = performance.now()
+  if (checkout.status !== 202) {
+    rec.failure = `checkout ${checkout.status} ${codeOf(checkout)}`
+    return rec
+  }
+  const started = checkout.body as { orderId: string; payment: { confirmUrl: string } | null }
+  rec.orderId = started.orderId
+  if (started.payment === null) {
+    rec.failure = "checkout without payment"
+    return rec
+  }
+
+  const pay = await http("POST", started.payment.confirmUrl, { body: { card: CARD } })
+  rec.payEnd = performance.now()
+  if (pay.status !== 200) {
+    rec.failure = `pay ${pay.status} ${codeOf(pay)}`
+    // The order is still polled below: it must end cancelled (nothing charged).
+  }
+
+  const deadline = rec.checkoutStart + ORDER_TIMEOUT_MS
+  for (;;) {
+    const polled = performance.now()
+    const answer = await http("GET", `${base}/v1/orders/${rec.orderId}`, { token })
+    rec.pollMs.push(performance.now() - polled)
+    rec.polls++
+    if (answer.status === 200) {
+      const order = answer.body as { status: string; cancelReason: string | null }
+      rec.finalStatus = order.status
+      if (order.status === "confirmed") {
+        if (rec.failure === null) rec.confirmedSeen = performance.now()
+        else rec.failure += " (yet confirmed)"
+        return rec
+      }
+      if (order.status !== "pending_payment") {
+        rec.failure ??= `order ${order.status}: ${order.cancelReason ?? "?"}`
+        return rec
+      }
+    } else bump(rec.pollErrors, `${answer.status} ${codeOf(answer)}`)
+    if (performance.now() >= deadline) {
+      rec.failure ??= `still ${rec.finalStatus ?? "unknown"} after ${ORDER_TIMEOUT_MS / 1000} s`
+      return rec
+    }
+    await sleep(pollMs)
+  }
+}
+
+// ---------------------------------------------------------------------------------------------- statistics
+
+const sortedOf = (values: ReadonlyArray<number>) => Float64Array.from(values).sort()
+const stats = (values: ReadonlyArray<number>) => {
+  const sorted = sortedOf(values)
+  return {
+    n: sorted.length,
+    p50: sorted.length === 0 ? null : percentile(sorted, 0.5),
+    p95: sorted.length === 0 ? null : percentile(sorted, 0.95),
+    p99: sorted.length === 0 ? null : percentile(sorted, 0.99),
+    max: sorted.length === 0 ? null : (sorted[sorted.length - 1] ?? null),
+    mean: sorted.length === 0 ? null : sorted.reduce((a, b) => a + b, 0) / sorted.length
+  }
+}
+type Stats = ReturnType<typeof stats>
+
+const diff = (a: number | null, b: number | null) => (a === null || b === null ? null : a - b)
+const defined = <A>(xs: ReadonlyArray<A | null>): Array<A> => xs.filter((x): x is A => x !== null)
+
+/** Per-order latencies: checkout request → observed confirmation, and its parts. */
+const latencies = (records: ReadonlyArray<OrderRecord>) => ({
+  checkoutToConfirmedMs: stats(defined(records.map((r) => diff(r.confirmedSeen, r.checkoutStart)))),
+  checkoutRequestMs: stats(defined(records.map((r) => diff(r.checkoutEnd, r.checkoutStart)))),
+  payRequestMs: stats(defined(records.map((r) => diff(r.payEnd, r.checkoutEnd)))),
+  paidToConfirmedMs: stats(defined(records.map((r) => diff(r.confirmedSeen, r.payEnd)))),
+  holdRequestMs: stats(defined(records.map((r) => diff(r.checkoutStart, r.holdStart))))
+})
+
+// ---------------------------------------------------------------------------------------------- checks
+
+interface Check {
+  readonly check: string
+  readonly ok: boolean
+  readonly detail: string
+}
+
+interface OrderView {
+  readonly id: string
+  readonly status: string
+  readonly createdAt: string
+  readonly confirmedAt: string | null
+  readonly tickets: ReadonlyArray<{ ticketTypeId: string; priceMinor: number; status: string }>
+}
+
+/** Every order of the phase from GET /v1/orders/{id} (as its customer), once no order is pending any more. */
+const fetchViews = (base: string, sale: Sale, records: ReadonlyArray<OrderRecord>) =>
+  pool(
+    records.filter((r) => r.orderId !== null),
+    16,
+    async (r) => must<OrderView>("GET", `${base}/v1/orders/${r.orderId}`, { token: sale.tokens[r.customer] as string })
+  )
+
+/** Transactions committed or rolled back in the database so far (PostgreSQL's statistics, up to 1 s late). */
+const transactions = async (db: pg.Client) =>
+  Number(
+    (
+      await db.query<{ n: string }>(
+        "SELECT xact_commit + xact_rollback AS n FROM pg_stat_database WHERE datname = current_database()"
+      )
+    ).rows[0]?.n ?? Number.NaN
+  )
+
+/** Waits until the database has no order pending payment (or SETTLE_TIMEOUT_MS); returns the ids still pending. */
+const settle = async (db: pg.Client) => {
+  const deadline = Date.now() + SETTLE_TIMEOUT_MS
+  for (;;) {
+    const pending = (await db.query<{ id: string }>("SELECT id FROM orders WHERE status = 'pending_payment'")).rows
+    if (pending.length === 0 || Date.now() >= deadline) return pending.map((r) => r.id)
+    await sleep(250)
+  }
+}
+
+/** The database against the views: sold = valid tickets per ticket type, no units left held by orders. */
+const inventoryChecks = async (
+  db: pg.Client,
+  phase: string,
+  views: ReadonlyArray<OrderView>,
+  stuck: ReadonlyArray<string>
+): Promise<Array<Check>> => {
+  const types = (
+    await db.query<{ id: string; sold: number; held: number; capacity: number }>(
+      "SELECT id, sold, held, capacity FROM ticket_types"
+    )
+  ).rows
+  const checks: Array<Check> = [
+    {
+      check: `${phase}: no order stuck pending_payment`,
+      ok: stuck.length === 0,
+      detail: `${stuck.length} pending after waiting up to ${SETTLE_TIMEOUT_MS / 1000} s for them to settle${stuck.length ? `: ${stuck.slice(0, 5).join(", ")}` : ""}`
+    }
+  ]
+  for (const t of types) {
+    const valid = views.flatMap((v) => v.tickets).filter((k) => k.ticketTypeId === t.id && k.status === "valid").length
+    checks.push({
+      check: `${phase}: ticket type sold = valid tickets`,
+      ok: t.sold === valid,
+      detail: `sold ${t.sold}, valid tickets in the orders ${valid} (held ${t.held}, capacity ${t.capacity})`
+    })
+  }
+  const [tickets] = (
+    await db.query<{ valid: number }>("SELECT count(*) FILTER (WHERE status = 'valid')::int AS valid FROM tickets")
+  ).rows
+  const validViews = views.flatMap((v) => v.tickets).filter((k) => k.status === "valid").length
+  checks.push({
+    check: `${phase}: valid tickets in the database = in the orders`,
+    ok: tickets?.valid === validViews,
+    detail: `database ${tickets?.valid}, GET /v1/orders ${validViews}`
+  })
+  return checks
+}
+
+interface Balance {
+  readonly capturedMinor: number
+  readonly refundedMinor: number
+  readonly intents: number
+  readonly captures: number
+  readonly refunds: number
+}
+
+// ---------------------------------------------------------------------------------------------- phases
+
+interface Env {
+  readonly admin: pg.Client
+  readonly sandboxUrl: string
+  readonly servicePort: number
+  readonly base: string
+  readonly databases: Array<string>
+  readonly procs: Array<Proc>
+}
+
+const createDatabase = async (env: Env, suffix: string) => {
+  const name = `goticket_bench_checkout_${stamp}_${suffix}`
+  await env.admin.query(`CREATE DATABASE ${name}`)
+  env.databases.push(name)
+  const db = new pg.Client({ connectionString: databaseUrl(name) })
+  await db.connect()
+  return { name, db }
+}
+
+let serviceStarts = 0
+const startService = async (env: Env, database: string, enginePollMs: number | null) => {
+  const proc = startNode(
+    `service-${++serviceStarts}`,
+    "src/main.ts",
+    {
+      DATABASE_URL: databaseUrl(database),
+      HOST: "127.0.0.1",
+      PORT: String(env.servicePort),
+      JWT_SECRET: jwtSecret,
+      SEED_DEMO: "false",
+      SCRYPT_LOG2_N: "10",
+      LOG_LEVEL: "Warn",
+      ACCESS_TOKEN_TTL_SECONDS: "86400",
+      PAYMENT_PROVIDER_URL: env.sandboxUrl,
+      PAYMENT_API_KEY: providerKey,
+      PAYMENT_WEBHOOK_SECRET: webhookSecret,
+      ...(enginePollMs === null ? {} : { WORKFLOW_POLL_INTERVAL_MS: String(enginePollMs) }),
+      ...(WORKERS > 1 ? { WORKERS: String(WORKERS), REDIS_URL } : {})
+    },
+    SERVICE_NODE_ARGS
+  )
+  env.procs.push(proc)
+  const readyMs = await waitReady(proc, `${env.base}/health/ready`)
+  return { proc, readyMs }
+}
+
+const logSummary = (proc: Proc) => ({ levels: { ...proc.logLevels }, samples: [...proc.logSamples] })
+
+/** The load phase: N customers at once; returns its report and its order views (for the balance check). */
+const runLoadPhase = async (env: Env) => {
+  const { name, db } = await createDatabase(env, "load")
+  try {
+    const { proc, readyMs } = await startService(env, name, null)
+    console.log(`load: service ready in ${fmt(readyMs / 1000, 1)} s (pid ${proc.pid}, default poll interval)`)
+    let t = performance.now()
+    const sale = await setUpSale(env.base, "load", CUSTOMERS + 1, 2 * CUSTOMERS + 10)
+    const setUpS = (performance.now() - t) / 1000
+    console.log(`load: organizer, event and ${CUSTOMERS + 1} customers in ${fmt(setUpS, 1)} s`)
+
+    // One order before the clock starts: the first saga of a service pays its own start-up costs (see `first`).
+    const warmUp = await placeOrder(env.base, sale, newRecord(CUSTOMERS, 1), POLL_MS)
+    const warmUpMs = diff(warmUp.confirmedSeen, warmUp.checkoutStart)
+    console.log(`load: warm-up order ${warmUp.failure ?? "confirmed"} in ${fmt(warmUpMs, 0)} ms (checkout → confirmed)`)
+
+    const random = seededRandom(SEED)
+    const records = Array.from({ length: CUSTOMERS }, (_, i) => newRecord(i, 1 + Math.floor(random() * MAX_PER_ORDER)))
+    await sleep(1_100)
+    const xacts0 = await transactions(db)
+    const cpu0 = {
+      service: treeCpuMs(proc.pid),
+      sandbox: cpuMs(env.procs[0]?.pid),
+      sandboxWarnings: env.procs[0]?.logLevels.WARN ?? 0,
+      pg: await backendsCpu(env.admin, name)
+    }
+    console.log(`load: ${CUSTOMERS} customers hold, check out, pay and poll every ${POLL_MS} ms…`)
+    const t0 = performance.now()
+    const progress = setInterval(() => {
+      const done = records.filter((r) => r.confirmedSeen !== null).length
+      const failed = records.filter((r) => r.failure !== null).length
+      console.log(`  ${fmt((performance.now() - t0) / 1000, 0)} s: ${done} confirmed, ${failed} failed`)
+    }, 10_000)
+    await Promise.all(records.map((r) => placeOrder(env.base, sale, r, POLL_MS)))
+    clearInterval(progress)
+    const t1 = performance.now()
+    await sleep(1_100) // PostgreSQL flushes its statistics at most every second
+    const xacts = (await transactions(db)) - xacts0
+    const cpu = {
+      serviceMs: treeCpuMs(proc.pid) - cpu0.service,
+      sandboxMs: cpuMs(env.procs[0]?.pid) - cpu0.sandbox,
+      sandboxWarnings: (env.procs[0]?.logLevels.WARN ?? 0) - cpu0.sandboxWarnings,
+      postgresMs: backendsCpuDelta(cpu0.pg, await backendsCpu(env.admin, name))
+    }
+
+    const confirmed = records.filter((r) => r.confirmedSeen !== null)
+    const firstCheckout = Math.min(...defined(records.map((r) => r.checkoutStart)))
+    const lastConfirmed = Math.max(...defined(confirmed.map((r) => r.confirmedSeen)))
+    const wallMs = confirmed.length > 0 ? lastConfirmed - firstCheckout : Number.NaN
+    const failures: Record<string, number> = {}
+    for (const r of records) if (r.failure !== null) bump(failures, r.failure)
+    const samples = records.filter((r) => r.failure !== null).slice(0, 5)
+
+    t = performance.now()
+    const stuck = await settle(db)
+    const settleMs = performance.now() - t
+    const all = [warmUp, ...records]
+    const views = await fetchViews(env.base, sale, all)
+    const serverSagaMs = stats(
+      defined(
+        views.map((v) =>
+          v.confirmedAt === null ? null : new Date(v.confirmedAt).getTime() - new Date(v.createdAt).getTime()
+        )
+      )
+    )
+    const statuses: Record<string, number> = {}
+    for (const v of views) bump(statuses, v.status)
+    const checks = await inventoryChecks(db, "load", views, stuck)
+    const clientConfirmed = all.filter((r) => r.confirmedSeen !== null).length
+    const viewConfirmed = views.filter((v) => v.status === "confirmed").length
+    checks.push({
+      check: "load: confirmed seen by the customers = confirmed in GET /v1/orders",
+      ok: clientConfirmed === viewConfirmed,
+      detail: `customers saw ${clientConfirmed}, orders say ${viewConfirmed}`
+    })
+    const [database] = (
+      await db.query<{ messages: number; replies: number }>(
+        `SELECT (SELECT count(*)::int FROM cluster_messages) AS messages,
+                (SELECT count(*)::int FROM cluster_replies) AS replies`
+      )
+    ).rows
+    const rss = rssMb(proc.pid)
+    await stop(proc)
+
+    const totalPolls = records.reduce((n, r) => n + r.polls, 0)
+    const report = {
+      database: name,
+      serviceReadyMs: readyMs,
+      setUpSeconds: setUpS,
+      warmUpCheckoutToConfirmedMs: warmUpMs,
+      customers: CUSTOMERS,
+      ticketsRequested: records.reduce((n, r) => n + r.quantity, 0),
+      pollMs: POLL_MS,
+      confirmed: confirmed.length,
+      failed: CUSTOMERS - confirmed.length,
+      failures,
+      failureSamples: samples.map((r) => ({ customer: r.customer, orderId: r.orderId, failure: r.failure })),
+      wallSeconds: wallMs / 1000,
+      runSeconds: (t1 - t0) / 1000,
+      completedOrdersPerSecond: confirmed.length / (wallMs / 1000),
+      latency: latencies(records),
+      serverCreatedToConfirmedMs: serverSagaMs,
+      /** Everything a customer's order costs: hold, checkout, webhooks, the saga, the polls. */
+      postgresTransactionsPerOrder: xacts / CUSTOMERS,
+      /**
+       * The sandbox's warnings during the run: a webhook delivery logs one once it failed 6 attempts (each may take
+       * 5 s), i.e. the service did not acknowledge the payment in time and the saga waited for the retries.
+       */
+      sandboxWarnings: cpu.sandboxWarnings,
+      /** The workflow engine's persisted messages and replies (every order of the database, warm-up included). */
+      clusterMessagesPerOrder: (database?.messages ?? Number.NaN) / all.length,
+      clusterRepliesPerOrder: (database?.replies ?? Number.NaN) / all.length,
+      pollRequestMs: stats(records.flatMap((r) => r.pollMs)),
+      polls: {
+        total: totalPolls,
+        perOrder: totalPolls / CUSTOMERS,
+        errors: records.reduce((n, r) => n + Object.values(r.pollErrors).reduce((a, b) => a + b, 0), 0),
+        errorKinds: records.reduce<Record<string, number>>((all, r) => {
+          for (const [k, v] of Object.entries(r.pollErrors)) bump(all, k, v)
+          return all
+        }, {})
+      },
+      orderStatuses: statuses,
+      settleMs,
+      stuckPending: stuck,
+      cpu: {
+        serviceMsPerOrder: cpu.serviceMs / CUSTOMERS,
+        sandboxMsPerOrder: cpu.sandboxMs / CUSTOMERS,
+        postgresMsPerOrder: cpu.postgresMs / CUSTOMERS,
+        serviceCores: cpu.serviceMs / (t1 - t0),
+        postgresCores: cpu.postgresMs / (t1 - t0)
+      },
+      serviceRssMb: rss,
+      serviceLog: logSummary(proc),
+      checks
+    }
+    return { report, views }
+  } finally {
+    await db.end().catch(() => {})
+  }
+}
+
+interface FirstRun {
+  readonly enginePollMs: number | null
+  readonly repeat: number
+  readonly serviceReadyMs: number
+  /** The very first order after /health/ready. */
+  readonly first: {
+    readonly holdRequestMs: number | null
+    readonly checkoutRequestMs: number | null
+    readonly payRequestMs: number | null
+    readonly paidToConfirmedMs: number | null
+    readonly checkoutToConfirmedMs: number | null
+    readonly failure: string | null
+  }
+  /** The next WARM orders, one after the other. */
+  readonly warm: ReturnType<typeof latencies>
+  readonly warmFailures: number
+  /** With nothing to do, over IDLE_WINDOW_MS: what the engine's polling costs. */
+  readonly idle: { serviceCpuPercent: number; postgresCpuPercent: number }
+  readonly serviceLog: ReturnType<typeof logSummary>
+}
+
+/** The first checkout after start-up, per engine poll interval (restarts on one database). */
+const runFirstPhase = async (env: Env) => {
+  const { name, db } = await createDatabase(env, "first")
+  const perRun = 1 + WARM
+  const runs: Array<FirstRun> = []
+  const records: Array<OrderRecord> = []
+  const views: Array<OrderView> = []
+  const stuck: Array<string> = []
+  try {
+    const setUp = await startService(env, name, null)
+    const sale = await setUpSale(
+      env.base,
+      "first",
+      INTERVALS.length * REPEATS * perRun,
+      2 * INTERVALS.length * REPEATS * perRun + 10
+    )
+    await stop(setUp.proc)
+    console.log(`first: accounts and event set up; ${INTERVALS.length} poll intervals × ${REPEATS} restarts`)
+    let customer = 0
+    for (let repeat = 1; repeat <= REPEATS; repeat++) {
+      for (const interval of INTERVALS) {
+        const { proc, readyMs } = await startService(env, name, interval)
+        // Right after /health/ready: the first order of this process.
+        const first = await placeOrder(env.base, sale, newRecord(customer++, 1), FIRST_POLL_MS)
+        const warm: Array<OrderRecord> = []
+        for (let k = 0; k < WARM; k++)
+          warm.push(await placeOrder(env.base, sale, newRecord(customer++, 1), FIRST_POLL_MS))
+        records.push(first, ...warm)
+        // Before this process stops: every order of the run settled, and its view.
+        if ([first, ...warm].some((r) => r.failure !== null)) stuck.push(...(await settle(db)))
+        views.push(...(await fetchViews(env.base, sale, [first, ...warm])))
+        const cpu0 = { service: treeCpuMs(proc.pid), pg: await backendsCpu(env.admin, name) }
+        const w0 = performance.now()
+        await sleep(IDLE_WINDOW_MS)
+        const window = performance.now() - w0
+        const idle = {
+          serviceCpuPercent: ((treeCpuMs(proc.pid) - cpu0.service) / window) * 100,
+          postgresCpuPercent: (backendsCpuDelta(cpu0.pg, await backendsCpu(env.admin, name)) / window) * 100
+        }
+        await stop(proc)
+        const run: FirstRun = {
+          enginePollMs: interval,
+          repeat,
+          serviceReadyMs: readyMs,
+          first: {
+            holdRequestMs: diff(first.checkoutStart, first.holdStart),
+            checkoutRequestMs: diff(first.checkoutEnd, first.checkoutStart),
+            payRequestMs: diff(first.payEnd, first.checkoutEnd),
+            paidToConfirmedMs: diff(first.confirmedSeen, first.payEnd),
+            checkoutToConfirmedMs: diff(first.confirmedSeen, first.checkoutStart),
+            failure: first.failure
+          },
+          warm: latencies(warm),
+          warmFailures: warm.filter((r) => r.failure !== null).length,
+          idle,
+          serviceLog: logSummary(proc)
+        }
+        runs.push(run)
+        console.log(
+          `first: poll ${intervalLabel(interval)}, run ${repeat}: ready ${fmt(readyMs, 0)} ms; first checkout → confirmed ` +
+            `${fmt(run.first.checkoutToConfirmedMs, 0)} ms (request ${fmt(run.first.checkoutRequestMs, 0)}, paid → confirmed ` +
+            `${fmt(run.first.paidToConfirmedMs, 0)})${first.failure ? ` FAILED ${first.failure}` : ""}; warm p50 ` +
+            `${fmt(run.warm.checkoutToConfirmedMs.p50, 0)} ms; idle CPU service ${fmt(idle.serviceCpuPercent, 1)} %, ` +
+            `PostgreSQL ${fmt(idle.postgresCpuPercent, 1)} %`
+        )
+      }
+    }
+    const stillPending = (await db.query<{ id: string }>("SELECT id FROM orders WHERE status = 'pending_payment'")).rows
+    const checks = await inventoryChecks(db, "first", views, [...new Set([...stuck, ...stillPending.map((r) => r.id)])])
+
+    const byInterval = INTERVALS.map((interval) => {
+      const mine = runs.filter((r) => r.enginePollMs === interval)
+      return {
+        enginePollMs: interval ?? DEFAULT_ENGINE_POLL_MS,
+        configured: interval === null ? "default (unset)" : String(interval),
+        firstCheckoutToConfirmedMs: mine.map((r) => r.first.checkoutToConfirmedMs),
+        firstCheckoutRequestMs: mine.map((r) => r.first.checkoutRequestMs),
+        firstPaidToConfirmedMs: mine.map((r) => r.first.paidToConfirmedMs),
+        warmP50Ms: median(defined(mine.map((r) => r.warm.checkoutToConfirmedMs.p50))),
+        warmPaidToConfirmedP50Ms: median(defined(mine.map((r) => r.warm.paidToConfirmedMs.p50))),
+        idleServiceCpuPercent: median(mine.map((r) => r.idle.serviceCpuPercent)),
+        idlePostgresCpuPercent: median(mine.map((r) => r.idle.postgresCpuPercent))
+      }
+    })
+    return { report: { database: name, runs, byInterval, checks }, views }
+  } finally {
+    await db.end().catch(() => {})
+  }
+}
+
+const median = (xs: ReadonlyArray<number>) => (xs.length === 0 ? null : percentile(sortedOf(xs), 0.5))
+const intervalLabel = (interval: number | null) =>
+  interval === null ? `default (${DEFAULT_ENGINE_POLL_MS} ms)` : `${interval} ms`
+
+// ---------------------------------------------------------------------------------------------- report
+
+const fmt = (n: number | null | undefined, digits = 0) =>
+  n === null || n === undefined || !Number.isFinite(n)
+    ? "—"
+    : n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits })
+
+const printStats = (label: string, s: Stats) =>
+  console.log(
+    `  ${label.padEnd(34)} p50 ${fmt(s.p50, 0).padStart(6)}  p95 ${fmt(s.p95, 0).padStart(6)}  p99 ${fmt(s.p99, 0).padStart(6)}  max ${fmt(s.max, 0).padStart(6)} ms  (n=${s.n})`
+  )
+
+// ---------------------------------------------------------------------------------------------- main
+
+const main = async () => {
+  mkdirSync(tmpDir, { recursive: true })
+  const startedAt = new Date()
+  const t0 = performance.now()
+  const admin = new pg.Client({ connectionString: adminUrl.toString() })
+  await admin.connect()
+  const pgVersion = (await admin.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0]?.v
+  const servicePort = await freePort()
+  const sandboxPort = await freePort()
+  const env: Env = {
+    admin,
+    sandboxUrl: `http://127.0.0.1:${sandboxPort}`,
+    servicePort,
+    base: `http://127.0.0.1:${servicePort}`,
+    databases: [],
+    procs: []
+  }
+  let load: Awaited<ReturnType<typeof runLoadPhase>> | undefined
+  let first: Awaited<ReturnType<typeof runFirstPhase>> | undefined
+  let balance: Balance | undefined
+  let sandbox: Proc | undefined
+  try {
+    sandbox = startNode("sandbox", "src/payment-sandbox.ts", {
+      SANDBOX_HOST: "127.0.0.1",
+      SANDBOX_PORT: String(sandboxPort),
+      SANDBOX_WEBHOOK_URL: `${env.base}/v1/payments/webhook`,
+      SANDBOX_API_KEY: providerKey,
+      SANDBOX_WEBHOOK_SECRET: webhookSecret,
+      LOG_LEVEL: "Warn"
+    })
+    env.procs.push(sandbox)
+    await waitReady(sandbox, `${env.sandboxUrl}/health`)
+    console.log(
+      `sandbox at ${env.sandboxUrl}; service at ${env.base}; mode ${MODE}, ${CUSTOMERS} customers, poll ${POLL_MS} ms, WORKERS=${WORKERS}`
+    )
+    if (MODE !== "first") load = await runLoadPhase(env)
+    if (MODE !== "load") first = await runFirstPhase(env)
+    balance = await must<Balance>("GET", `${env.sandboxUrl}/v1/balance`, { token: providerKey })
+  } finally {
+    for (const proc of env.procs.reverse()) await stop(proc)
+    for (const name of env.databases)
+      if (KEEP_DB) console.log(`kept database ${name}`)
+      else await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => {})
+    await admin.end().catch(() => {})
+  }
+
+  // The money: every order of the run went through this one sandbox.
+  const views = [...(load?.views ?? []), ...(first?.views ?? [])]
+  const validSum = views
+    .flatMap((v) => v.tickets)
+    .filter((k) => k.status === "valid")
+    .reduce((n, k) => n + k.priceMinor, 0)
+  const confirmedOrders = views.filter((v) => v.status === "confirmed").length
+  const moneyChecks: Array<Check> = [
+    {
+      check: "sandbox captured − refunded = valid ticket prices of every order",
+      ok: balance.capturedMinor - balance.refundedMinor === validSum,
+      detail: `captured ${balance.capturedMinor} − refunded ${balance.refundedMinor} = ${balance.capturedMinor - balance.refundedMinor}; valid tickets ${validSum}`
+    },
+    {
+      check: "sandbox captures = confirmed orders",
+      ok: balance.captures === confirmedOrders,
+      detail: `captures ${balance.captures}, confirmed orders ${confirmedOrders}`
+    },
+    {
+      check: "sandbox intents = orders (one intent per checkout)",
+      ok: balance.intents === views.length,
+      detail: `intents ${balance.intents}, orders ${views.length}`
+    }
+  ]
+  const checks = [...(load?.report.checks ?? []), ...(first?.report.checks ?? []), ...moneyChecks]
+  const failed = checks.filter((c) => !c.ok)
+  const totalSeconds = (performance.now() - t0) / 1000
+
+  // Summary.
+  console.log()
+  if (load) {
+    const r = load.report
+    console.log(
+      `LOAD: ${r.customers} customers, ${r.ticketsRequested} tickets; ${r.confirmed} confirmed, ${r.failed} failed; ` +
+        `${fmt(r.completedOrdersPerSecond, 1)} completed orders/s over ${fmt(r.wallSeconds, 2)} s (first checkout → last confirmed)`
+    )
+    printStats("checkout request → confirmed seen", r.latency.checkoutToConfirmedMs)
+    printStats("checkout request", r.latency.checkoutRequestMs)
+    printStats("pay request (sandbox)", r.latency.payRequestMs)
+    printStats("paid → confirmed seen", r.latency.paidToConfirmedMs)
+    printStats("hold request", r.latency.holdRequestMs)
+    printStats("server createdAt → confirmedAt", r.serverCreatedToConfirmedMs)
+    printStats("poll request (GET /v1/orders/{id})", r.pollRequestMs)
+    console.log(
+      `  polls ${fmt(r.polls.total)} (${fmt(r.polls.perOrder, 1)} per order, ${r.polls.errors} errors); CPU per order: service ` +
+        `${fmt(r.cpu.serviceMsPerOrder, 1)} ms, PostgreSQL ${fmt(r.cpu.postgresMsPerOrder, 1)} ms, sandbox ${fmt(r.cpu.sandboxMsPerOrder, 1)} ms`
+    )
+    console.log(
+      `  per order: ${fmt(r.postgresTransactionsPerOrder, 1)} PostgreSQL transactions (polls included), ${fmt(r.clusterMessagesPerOrder, 1)} ` +
+        `workflow messages, ${fmt(r.clusterRepliesPerOrder, 1)} replies; service CPU ${fmt(r.cpu.serviceCores * 100, 0)} % of a core`
+    )
+    console.log(
+      `  sandbox warnings (a webhook that failed 6 attempts): ${r.sandboxWarnings}; poll errors: ${JSON.stringify(r.polls.errorKinds)}`
+    )
+    console.log(`  failures: ${Object.keys(r.failures).length === 0 ? "none" : JSON.stringify(r.failures)}`)
+    console.log(`  service log: ${JSON.stringify(r.serviceLog.levels)}`)
+  }
+  if (first) {
+    console.log()
+    console.log("FIRST CHECKOUT AFTER START-UP (checkout request → confirmed seen, polled every 10 ms):")
+    for (const b of first.report.byInterval)
+      console.log(
+        `  WORKFLOW_POLL_INTERVAL_MS ${b.configured.padEnd(15)} first ${b.firstCheckoutToConfirmedMs.map((n) => fmt(n, 0)).join(" / ")} ms ` +
+          `(paid → confirmed ${b.firstPaidToConfirmedMs.map((n) => fmt(n, 0)).join(" / ")}); warm p50 ${fmt(b.warmP50Ms, 0)} ms ` +
+          `(paid → confirmed ${fmt(b.warmPaidToConfirmedP50Ms, 0)}); idle CPU service ${fmt(b.idleServiceCpuPercent, 1)} %, ` +
+          `PostgreSQL ${fmt(b.idlePostgresCpuPercent, 1)} %`
+      )
+  }
+  console.log()
+  console.log(`sandbox balance: ${JSON.stringify(balance)}; total run ${fmt(totalSeconds, 0)} s`)
+
+  writeFileSync(
+    join(resultsDir, "checkout.json"),
+    `${JSON.stringify(
+      {
+        startedAt: startedAt.toISOString(),
+        totalSeconds,
+        machine: { cpus: cpus().length, node: process.version, postgres: pgVersion },
+        config: {
+          mode: MODE,
+          customers: CUSTOMERS,
+          pollMs: POLL_MS,
+          firstPollMs: FIRST_POLL_MS,
+          intervals: INTERVALS.map((i) => i ?? "default"),
+          repeats: REPEATS,
+          warmCheckouts: WARM,
+          orderTimeoutSeconds: ORDER_TIMEOUT_MS / 1000,
+          priceMinor: PRICE_MINOR,
+          maxPerOrder: MAX_PER_ORDER,
+          seed: SEED,
+          workers: WORKERS,
+          service: "DATABASE_POOL_MAX default, SCRYPT_LOG2_N=10, LOG_LEVEL=Warn; WORKERS > 1 adds REDIS_URL",
+          sandbox: "own process, default SANDBOX_* except port, webhook URL and keys"
+        },
+        load: load?.report ?? null,
+        firstCheckout: first?.report ?? null,
+        sandboxBalance: balance,
+        sandboxLog: sandbox ? logSummary(sandbox) : null,
+        checks,
+        ok: failed.length === 0
+      },
+      (_, v: unknown) => (typeof v === "number" && !Number.isInteger(v) ? Math.round(v * 100) / 100 : v),
+      2
+    )}\n`
+  )
+  console.log()
+  if (failed.length > 0) {
+    console.error(`FAILED: ${failed.length} of ${checks.length} checks`)
+    for (const f of failed) console.error(`  ✗ ${f.check} — ${f.detail}`)
+    process.exitCode = 1
+  } else console.log(`all ${checks.length} checks passed; wrote bench/results/checkout.json`)
+}
+
+await main().catch((error: unknown) => {
+  console.error("bench:checkout failed:", error)
+  process.exitCode = 1
+})
