@@ -33,18 +33,17 @@ const cancelReasonOf = (cause: Cause.Cause<unknown>): CancelReason =>
     onSome: (error) => (error instanceof CheckoutFailed ? error.reason : "payment_failed")
   })
 
-const OrderAmount = Schema.Struct({ amountMinor: Schema.Int, currency: Schema.String })
 const IntentRef = Schema.Struct({ intentId: Schema.String, amountMinor: Schema.Int })
 
 /**
  * The checkout saga, step by step:
- *   1. begin                               (compensation: cancel the order, give its hold back)
- *   2. open the payment intent             (compensation: void it, or refund it had it been captured)
- *   3. wait for the card's authorisation, at most the payment window (then void it, unless it was just paid)
- *   4. claim the units: the hold becomes sold, or the same units again if the hold was lost
- *                                          (compensation: give the units back)
- *   5. capture the payment
- *   6. confirm the order and issue its tickets
+ *   1. open the payment intent   (compensation: void it, or refund it had it been captured; cancel the order
+ *                                  and give its hold back)
+ *   2. wait for the card's authorisation, at most the payment window (then void it, unless it was just paid)
+ *   3. claim the units: the hold becomes sold, or the same units again if the hold was lost
+ *                                (compensation: give the units back)
+ *   4. capture the payment
+ *   5. confirm the order and issue its tickets
  * A failure at any step runs the compensations of the steps done, newest first: nobody pays for tickets they do
  * not get. Every step is idempotent, because after a crash the step that was running runs again.
  */
@@ -63,39 +62,17 @@ export const CheckoutSagaLive = CheckoutWorkflow.toLayer(
     const persistently = <A, R>(effect: Effect.Effect<A, never, R>) =>
       effect.pipe(Effect.sandbox, Effect.retry({ schedule: settings.databaseRetry }), Effect.unsandbox)
 
-    // 1. The order: if the saga fails from here on, the order is cancelled and its hold given back.
-    const order = yield* Activity.make({
-      name: "BeginCheckout",
-      success: OrderAmount,
-      execute: Effect.flatMap(persistently(orders.findById(orderId)), (found) =>
-        Option.match(found, {
-          onNone: () => Effect.die(`order ${orderId} does not exist`),
-          onSome: (order) => Effect.succeed({ amountMinor: order.totalMinor, currency: order.currency })
-        })
-      )
-    }).pipe(
-      CheckoutWorkflow.withCompensation((_, cause) =>
-        Effect.gen(function* () {
-          const reason = cancelReasonOf(cause)
-          if (reason === "payment_failed") yield* Effect.logWarning("checkout failed; cancelling the order", cause)
-          // The checkout request may have opened an intent before this saga recorded it: void it too.
-          const order = yield* persistently(orders.findById(orderId))
-          const payment = Option.flatMap(order, (o) => Option.fromNullable(o.payment))
-          if (Option.isSome(payment))
-            yield* gateway.cancel(payment.value.intentId, keys.void).pipe(withProviderRetry, Effect.ignore)
-          yield* persistently(Effect.flatMap(now, (at) => orders.cancel(orderId, reason, at)))
-          yield* countOutcome(reason)
-        }).pipe(Effect.annotateLogs({ orderId }))
-      )
-    )
-
-    // 2. The intent: the checkout request created it already with the same key; this records it on the order.
+    // 1. The order and its payment intent (the checkout request created the intent already with the same key;
+    //    this records it). If the saga fails from here on: the intent is voided (refunded, had it been captured),
+    //    the order cancelled and its hold or units given back.
     const intent = yield* Activity.make({
       name: "OpenPayment",
       success: IntentRef,
       error: CheckoutFailed,
       execute: Effect.gen(function* () {
-        const opened = yield* openIntent(gateway, orderId, order.amountMinor, order.currency).pipe(
+        const order = yield* persistently(orders.findById(orderId))
+        if (Option.isNone(order)) return yield* Effect.die(`order ${orderId} does not exist`)
+        const opened = yield* openIntent(gateway, orderId, order.value.totalMinor, order.value.currency).pipe(
           withProviderRetry,
           Effect.mapError((error) => failed("payment_failed", error.message))
         )
@@ -109,16 +86,36 @@ export const CheckoutSagaLive = CheckoutWorkflow.toLayer(
         return { intentId: opened.id, amountMinor: opened.amountMinor }
       })
     }).pipe(
-      // Nothing is owed if the saga fails later: void the intent (or refund it, had it been captured).
-      CheckoutWorkflow.withCompensation((opened) =>
-        abandonPayment(opened.intentId, opened.amountMinor, keys).pipe(
-          withProviderRetry,
-          Effect.catchAll((error) => Effect.logError("checkout: could not void or refund the payment", error))
-        )
+      CheckoutWorkflow.withCompensation((opened, cause) =>
+        Effect.gen(function* () {
+          const reason = cancelReasonOf(cause)
+          if (reason === "payment_failed") yield* Effect.logWarning("checkout failed; cancelling the order", cause)
+          yield* abandonPayment(opened.intentId, opened.amountMinor, keys).pipe(
+            withProviderRetry,
+            Effect.catchAll((error) => Effect.logError("checkout: could not void or refund the payment", error))
+          )
+          yield* persistently(Effect.flatMap(now, (at) => orders.cancel(orderId, reason, at)))
+          yield* countOutcome(reason)
+        }).pipe(Effect.annotateLogs({ orderId }))
+      ),
+      // Failing before the intent is recorded (the provider refused it): nothing was authorised by this saga,
+      // but the checkout request may have opened the intent, so the order is cancelled and any intent voided.
+      Effect.tapError((error) =>
+        Activity.make({
+          name: "AbandonCheckout",
+          execute: Effect.gen(function* () {
+            const order = yield* persistently(orders.findById(orderId))
+            const payment = Option.flatMap(order, (o) => Option.fromNullable(o.payment))
+            if (Option.isSome(payment))
+              yield* gateway.cancel(payment.value.intentId, keys.void).pipe(withProviderRetry, Effect.ignore)
+            yield* persistently(Effect.flatMap(now, (at) => orders.cancel(orderId, error.reason, at)))
+            yield* countOutcome(error.reason)
+          })
+        })
       )
     )
 
-    // 3. The customer pays on the provider's page; its webhook completes PaymentAuthorization.
+    // 2. The customer pays on the provider's page; its webhook completes PaymentAuthorization.
     const outcome = yield* DurableDeferred.raceAll({
       name: "PaymentOrTimeout",
       success: Schema.Literal("authorized", "timed_out"),
@@ -151,7 +148,7 @@ export const CheckoutSagaLive = CheckoutWorkflow.toLayer(
       })
     }
 
-    // 4. Secure the units before taking any money.
+    // 3. Secure the units before taking any money.
     const units = yield* Activity.make({
       name: "ClaimUnits",
       success: Schema.Literal("Claimed", "Reclaimed"),
@@ -165,7 +162,7 @@ export const CheckoutSagaLive = CheckoutWorkflow.toLayer(
       )
     }).pipe(CheckoutWorkflow.withCompensation(() => persistently(orders.releaseUnits(orderId))))
 
-    // 5. Take the money.
+    // 4. Take the money.
     yield* Activity.make({
       name: "CapturePayment",
       error: CheckoutFailed,
@@ -176,7 +173,7 @@ export const CheckoutSagaLive = CheckoutWorkflow.toLayer(
       )
     })
 
-    // 6. Tickets.
+    // 5. Tickets.
     yield* Activity.make({
       name: "IssueTickets",
       execute: persistently(Effect.flatMap(now, (at) => orders.confirm(orderId, at))).pipe(

@@ -27,6 +27,8 @@ export const WorkflowEngineSql = Layer.unwrapEffect(
           shardingConfig: {
             entityMessagePollInterval: config.enginePollInterval,
             entityReplyPollInterval: config.enginePollInterval,
+            // Messages to sagas on this runner are handed over in memory without a serialisation round trip.
+            simulateRemoteSerialization: false,
             runnerAddress: Option.some(RunnerAddress.make("localhost", RUNNER_BASE_PORT + (cluster.worker?.id ?? 0)))
           }
         })
