@@ -22,7 +22,7 @@
  * Writes bench/results/checkout.json, prints a summary; exits non-zero when a check fails.
  *
  * Options (argument or environment): --customers / BENCH_CUSTOMERS (200), --mode / BENCH_MODE (all | load | first),
- * --poll-ms / BENCH_POLL_MS (50), --intervals / BENCH_FIRST_INTERVALS ("default,1000,50,10000"),
+ * --poll-ms / BENCH_POLL_MS (250, a client polling its order 4 times a second), --intervals / BENCH_FIRST_INTERVALS ("default,1000,50,10000"),
  * --repeats / BENCH_FIRST_REPEATS (2), --warm / BENCH_WARM_CHECKOUTS (5), --order-timeout-s / BENCH_ORDER_TIMEOUT_S
  * (120), --seed / BENCH_SEED, --workers / BENCH_WORKERS (1; more needs Redis at REDIS_URL or 127.0.0.1:6379),
  * --keep-db / BENCH_KEEP_DB=1; BENCH_SERVICE_NODE_ARGS: extra node arguments for the service (e.g. --cpu-prof).
@@ -68,7 +68,7 @@ const integer = (name: string, text: string, min: number, max: number) => {
 const CUSTOMERS = integer("customers", option(argv.customers, "BENCH_CUSTOMERS", "200"), 1, 100_000)
 const MODE = option(argv.mode, "BENCH_MODE", "all")
 if (MODE !== "all" && MODE !== "load" && MODE !== "first") throw new Error("mode must be all, load or first")
-const POLL_MS = integer("poll-ms", option(argv["poll-ms"], "BENCH_POLL_MS", "50"), 1, 10_000)
+const POLL_MS = integer("poll-ms", option(argv["poll-ms"], "BENCH_POLL_MS", "250"), 1, 10_000)
 /** "default": WORKFLOW_POLL_INTERVAL_MS unset, so the service's own default. */
 const INTERVALS = option(argv.intervals, "BENCH_FIRST_INTERVALS", "default,1000,50,10000")
   .split(",")
