@@ -1,6 +1,9 @@
 -- Orders, tickets, refunds and check-in. Units move between `held` and `sold` in the same transaction as the
 -- order's status change that justifies the move; every function below is idempotent (saga activities re-run).
 
+-- An event's refund policy: customers may refund until this many hours before it starts (NULL: the platform's default).
+ALTER TABLE events ADD COLUMN refund_cutoff_hours integer CHECK (refund_cutoff_hours BETWEEN 0 AND 8760);
+
 -- A sold seat names the order it was sold to, as a held seat names its hold.
 ALTER TABLE seats ADD COLUMN sold_to uuid;
 ALTER TABLE seats ADD CONSTRAINT seats_sold_to_an_order CHECK ((status = 'sold') = (sold_to IS NOT NULL));

@@ -157,6 +157,39 @@ describe("checkout over REST, on PostgreSQL with the sandbox provider over HTTP"
       })
     )
 
+    it.effect("follows the event's own refund policy, which its organizer sets", () =>
+      Effect.gen(function* () {
+        const api = yield* client
+        const sale = yield* publishedSale(api, { capacity: 5 })
+        const buyer = yield* api.account("customer")
+        const order = yield* purchase(api, buyer.token, sale.eventId, sale.gaId, 2, PAID)
+        // No customer refunds in the last year before the show: this one is refused.
+        const strict = yield* api.call("PATCH", `/v1/events/${sale.eventId}`, {
+          token: sale.organizer.token,
+          body: { refundCutoffHours: 8760 }
+        })
+        expect(strict.status).toBe(200)
+        expect(strict.body.refundCutoffHours).toBe(8760)
+        const refused = yield* api.call("POST", `/v1/orders/${order.id}/refund`, { token: buyer.token, body: {} })
+        expect(refused.status).toBe(409)
+        expect(refused.body.code).toBe("refund_window_closed")
+        const invalid = yield* api.call("PATCH", `/v1/events/${sale.eventId}`, {
+          token: sale.organizer.token,
+          body: { refundCutoffHours: -1 }
+        })
+        expect(invalid.status).toBe(400)
+        // Back to the platform default (24 hours): the show is weeks away, so the customer may refund.
+        yield* api.call("PATCH", `/v1/events/${sale.eventId}`, {
+          token: sale.organizer.token,
+          body: { refundCutoffHours: null }
+        })
+        const refunded = yield* api.call("POST", `/v1/orders/${order.id}/refund`, { token: buyer.token, body: {} })
+        expect(refunded.status).toBe(202)
+        expect(refunded.body.amountMinor).toBe(5000)
+        yield* sumCheck(sale.eventId)
+      })
+    )
+
     it.effect("concurrent scans of one ticket admit it exactly once", () =>
       Effect.gen(function* () {
         const api = yield* client

@@ -30,7 +30,12 @@ export class Event extends Schema.Class<Event>("Event")({
   createdAt: Schema.Date,
   updatedAt: Schema.Date,
   publishedAt: Schema.NullOr(Schema.Date),
-  cancelledAt: Schema.NullOr(Schema.Date)
+  cancelledAt: Schema.NullOr(Schema.Date),
+  /**
+   * The event's refund policy: customers may refund their own tickets until this many hours before it starts.
+   * Null: the platform's default (CUSTOMER_REFUND_CUTOFF_HOURS). Organizers may refund at any time.
+   */
+  refundCutoffHours: Schema.optionalWith(Schema.NullOr(Schema.Int), { default: () => null })
 }) {}
 
 /** The schedule fields an organizer sets; the rules check them together. */

@@ -43,6 +43,7 @@ export interface DraftInput extends Schedule {
   readonly title: string
   readonly description: string | null
   readonly venue: Venue
+  readonly refundCutoffHours?: number | null
 }
 
 export const createDraft = (
@@ -201,7 +202,8 @@ const pickEvent = (e: Event): DraftInput => ({
   startsAt: e.startsAt,
   endsAt: e.endsAt,
   salesStartAt: e.salesStartAt,
-  salesEndAt: e.salesEndAt
+  salesEndAt: e.salesEndAt,
+  refundCutoffHours: e.refundCutoffHours
 })
 
 const definedOnly = (patch: EventPatch): Partial<DraftInput> =>

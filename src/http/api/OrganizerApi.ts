@@ -29,6 +29,15 @@ export const VenueInput = Schema.Struct({
   timezone: TimeZoneName
 })
 
+/** The event's refund policy. */
+const RefundCutoffHours = Schema.Int.pipe(
+  Schema.between(0, 8760, { message: () => "must be a whole number of hours between 0 and 8760" }),
+  Schema.annotations({
+    description:
+      "Customers may refund their tickets until this many hours before the event starts (null: the platform default)"
+  })
+)
+
 export const CreateEventRequest = payload(
   Schema.Struct({
     title: BoundedText(200),
@@ -37,7 +46,8 @@ export const CreateEventRequest = payload(
     startsAt: Instant,
     endsAt: Schema.optional(Instant),
     salesStartAt: Schema.optional(Instant),
-    salesEndAt: Schema.optional(Instant)
+    salesEndAt: Schema.optional(Instant),
+    refundCutoffHours: Schema.optional(Schema.NullOr(RefundCutoffHours))
   }),
   "CreateEventRequest"
 )
@@ -51,7 +61,8 @@ export const UpdateEventRequest = payload(
     startsAt: Schema.optional(Instant),
     endsAt: Schema.optional(Schema.NullOr(Instant)),
     salesStartAt: Schema.optional(Schema.NullOr(Instant)),
-    salesEndAt: Schema.optional(Schema.NullOr(Instant))
+    salesEndAt: Schema.optional(Schema.NullOr(Instant)),
+    refundCutoffHours: Schema.optional(Schema.NullOr(RefundCutoffHours))
   }),
   "UpdateEventRequest"
 )

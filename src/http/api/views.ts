@@ -40,6 +40,9 @@ export const EventView = Schema.Struct({
   endsAt: Schema.NullOr(Schema.Date),
   salesStartAt: Schema.NullOr(Schema.Date),
   salesEndAt: Schema.NullOr(Schema.Date),
+  refundCutoffHours: Schema.NullOr(Schema.Int).annotations({
+    description: "Customers may refund until this many hours before the start (null: the platform default)"
+  }),
   status: EventStatus,
   version: Schema.Int,
   createdAt: Schema.Date,

@@ -29,7 +29,8 @@ export const OrganizerLive = HttpApiBuilder.group(GoTicketApi, "organizer", (han
             startsAt: payload.startsAt,
             endsAt: payload.endsAt ?? null,
             salesStartAt: payload.salesStartAt ?? null,
-            salesEndAt: payload.salesEndAt ?? null
+            salesEndAt: payload.salesEndAt ?? null,
+            refundCutoffHours: payload.refundCutoffHours ?? null
           })
         ).pipe(withView)
       )
@@ -41,7 +42,8 @@ export const OrganizerLive = HttpApiBuilder.group(GoTicketApi, "organizer", (han
           startsAt: payload.startsAt,
           endsAt: payload.endsAt,
           salesStartAt: payload.salesStartAt,
-          salesEndAt: payload.salesEndAt
+          salesEndAt: payload.salesEndAt,
+          refundCutoffHours: payload.refundCutoffHours
         }
         return Effect.flatMap(CurrentActor, (actor) => catalog.updateEvent(actor, path.eventId, patch)).pipe(withView)
       })

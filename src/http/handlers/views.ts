@@ -28,6 +28,7 @@ export const eventView = (event: Event, now: Date): typeof EventView.Type => ({
   endsAt: event.endsAt,
   salesStartAt: event.salesStartAt,
   salesEndAt: event.salesEndAt,
+  refundCutoffHours: event.refundCutoffHours,
   status: statusAt(event, now),
   version: event.version,
   createdAt: event.createdAt,

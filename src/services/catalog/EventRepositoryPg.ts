@@ -22,6 +22,7 @@ interface EventRow {
   readonly endsAt: Date | null
   readonly salesStartAt: Date | null
   readonly salesEndAt: Date | null
+  readonly refundCutoffHours: number | null
   readonly status: "draft" | "published" | "cancelled"
   readonly version: number
   readonly createdAt: Date
@@ -61,7 +62,8 @@ const eventFromRow = (r: EventRow): Event =>
       createdAt: r.createdAt,
       updatedAt: r.updatedAt,
       publishedAt: r.publishedAt,
-      cancelledAt: r.cancelledAt
+      cancelledAt: r.cancelledAt,
+      refundCutoffHours: r.refundCutoffHours
     },
     true
   )
@@ -83,7 +85,8 @@ const eventToRow = (e: Event) => ({
   createdAt: e.createdAt,
   updatedAt: e.updatedAt,
   publishedAt: e.publishedAt,
-  cancelledAt: e.cancelledAt
+  cancelledAt: e.cancelledAt,
+  refundCutoffHours: e.refundCutoffHours
 })
 
 export const ticketTypeFromRow = (r: TicketTypeRow): TicketType =>

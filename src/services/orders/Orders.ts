@@ -143,7 +143,7 @@ export class Orders extends Effect.Service<Orders>()("goticket/Orders", {
         order,
         event,
         now: at,
-        cutoffHours: config.customerRefundCutoffHours
+        cutoffHours: event.refundCutoffHours ?? config.customerRefundCutoffHours
       })
       if (typeof permission !== "string") {
         // A retry of a refund that went through finds the order refunded already: answer the refund it made.

@@ -5,6 +5,8 @@ import { OrderRepository } from "../../domain/orders/OrderRepository.ts"
 
 /** A saga younger than this is left to the request that started it. */
 const GRACE = Duration.seconds(30)
+/** Longer than any payment window plus the hold's grace: an order pending this long is stuck. */
+const STUCK_AFTER = Duration.hours(25)
 
 /**
  * Makes sure every pending order and refund has its saga running: the request that opens an order (or voids
@@ -22,6 +24,12 @@ export const SagaSweeperLive = Layer.scopedDiscard(
       const refunds = yield* orders.pendingRefunds(olderThan, 500)
       for (const refund of refunds)
         yield* RefundWorkflow.execute({ refundId: refund.id, orderId: refund.orderId }, { discard: true })
+      // Still waiting long after any payment window: a saga that cannot finish (its log says why) needs a person.
+      const stuck = yield* orders.pendingOrders(new Date(olderThan.getTime() - Duration.toMillis(STUCK_AFTER)), 20)
+      if (stuck.length > 0)
+        yield* Effect.logWarning(`${stuck.length} orders still pending payment long after their window`).pipe(
+          Effect.annotateLogs({ orderIds: stuck.join(",") })
+        )
       if (pending.length + refunds.length > 0)
         yield* Effect.logDebug(`saga sweep: ${pending.length} checkouts, ${refunds.length} refunds ensured`)
     }).pipe(
