@@ -17,13 +17,18 @@ const decodeRefund = Schema.decodeUnknownSync(RefundRecord)
 
 const uuidArray = (ids: ReadonlyArray<string>) => `{${ids.join(",")}}`
 
-/** Serialisation failures and deadlocks are retried: every function is one transaction that can simply run again. */
+/**
+ * Serialisation failures, deadlocks and cancelled statements are retried: every function is one idempotent
+ * transaction that can simply run again. (A statement can be cancelled that nobody meant to cancel: when a fiber
+ * running a query is interrupted, the driver sends `pg_cancel_backend` for its connection, best effort and late under
+ * load, by which time the connection may be running someone else's statement.)
+ */
 const retryConflicts = <A, E extends { cause?: unknown }, R>(effect: Effect.Effect<A, E, R>) =>
   Effect.retry(effect, {
     schedule: Schedule.recurs(3),
     while: (e) => {
       const code = (e.cause as { code?: string } | undefined)?.code
-      return code === "40P01" || code === "40001"
+      return code === "40P01" || code === "40001" || code === "57014"
     }
   })
 
@@ -59,7 +64,7 @@ export const OrderRepositoryPg = Layer.effect(
         sql`UPDATE orders SET payment_provider = ${payment.provider}, payment_intent_id = ${payment.intentId},
               payment_confirm_url = ${payment.confirmUrl}
             WHERE id = ${orderId}`.pipe(Effect.asVoid, Effect.orDie, Effect.withSpan("OrderRepository.attachPayment")),
-      findById: (id) => orderById(id).pipe(Effect.orDie, Effect.withSpan("OrderRepository.findById")),
+      findById: (id) => orderById(id).pipe(retryConflicts, Effect.orDie, Effect.withSpan("OrderRepository.findById")),
       findByReservation: (id) =>
         sql<{ doc: unknown }>`SELECT order_json(id) AS doc FROM orders WHERE reservation_id = ${id}`.pipe(
           Effect.map((rows) => Option.map(Option.fromNullable(rows[0]?.doc), decodeOrder)),
@@ -72,6 +77,7 @@ export const OrderRepositoryPg = Layer.effect(
             ${page.before ? sql`AND (created_at, id) < (${page.before.createdAt}, ${page.before.id})` : sql``}
           ORDER BY created_at DESC, id DESC LIMIT ${page.limit}`.pipe(
           Effect.map((rows) => rows.map((r) => decodeOrder(r.doc))),
+          retryConflicts,
           Effect.orDie,
           Effect.withSpan("OrderRepository.listByCustomer")
         ),
@@ -169,6 +175,7 @@ export const OrderRepositoryPg = Layer.effect(
       findTicket: (id) =>
         sql<{ doc: unknown }>`SELECT ticket_json(t) AS doc FROM tickets t WHERE t.id = ${id}`.pipe(
           Effect.map((rows) => Option.map(Option.fromNullable(rows[0]?.doc), decodeTicket)),
+          retryConflicts,
           Effect.orDie,
           Effect.withSpan("OrderRepository.findTicket")
         ),
