@@ -25,7 +25,7 @@
  * --poll-ms / BENCH_POLL_MS (250, a client polling its order 4 times a second), --intervals / BENCH_FIRST_INTERVALS ("default,1000,50,10000"),
  * --repeats / BENCH_FIRST_REPEATS (2), --warm / BENCH_WARM_CHECKOUTS (5), --order-timeout-s / BENCH_ORDER_TIMEOUT_S
  * (120), --seed / BENCH_SEED, --workers / BENCH_WORKERS (1; more needs Redis at REDIS_URL or 127.0.0.1:6379),
- * --keep-db / BENCH_KEEP_DB=1; BENCH_SERVICE_NODE_ARGS: extra node arguments for the service (e.g. --cpu-prof).
+ * --keep-db / BENCH_KEEP_DB=1; BENCH_ENGINE_POLL_MS: the service's WORKFLOW_POLL_INTERVAL_MS in the load part; BENCH_SERVICE_NODE_ARGS: extra node arguments for the service (e.g. --cpu-prof).
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process"
 import { randomBytes, randomUUID } from "node:crypto"
@@ -69,6 +69,8 @@ const CUSTOMERS = integer("customers", option(argv.customers, "BENCH_CUSTOMERS",
 const MODE = option(argv.mode, "BENCH_MODE", "all")
 if (MODE !== "all" && MODE !== "load" && MODE !== "first") throw new Error("mode must be all, load or first")
 const POLL_MS = integer("poll-ms", option(argv["poll-ms"], "BENCH_POLL_MS", "250"), 1, 10_000)
+/** BENCH_ENGINE_POLL_MS: WORKFLOW_POLL_INTERVAL_MS of the service in the load part (unset: its default). */
+const LOAD_ENGINE_POLL_MS = process.env.BENCH_ENGINE_POLL_MS ? Number(process.env.BENCH_ENGINE_POLL_MS) : null
 /** "default": WORKFLOW_POLL_INTERVAL_MS unset, so the service's own default. */
 const INTERVALS = option(argv.intervals, "BENCH_FIRST_INTERVALS", "default,1000,50,10000")
   .split(",")
@@ -664,7 +666,7 @@ const logSummary = (proc: Proc) => ({ levels: { ...proc.logLevels }, samples: [.
 const runLoadPhase = async (env: Env) => {
   const { name, db } = await createDatabase(env, "load")
   try {
-    const { proc, readyMs } = await startService(env, name, null)
+    const { proc, readyMs } = await startService(env, name, LOAD_ENGINE_POLL_MS)
     console.log(`load: service ready in ${fmt(readyMs / 1000, 1)} s (pid ${proc.pid}, default poll interval)`)
     let t = performance.now()
     const sale = await setUpSale(env.base, "load", CUSTOMERS + 1, 2 * CUSTOMERS + 10)
