@@ -27,10 +27,9 @@
  * (120), --seed / BENCH_SEED, --workers / BENCH_WORKERS (1; more needs Redis at REDIS_URL or 127.0.0.1:6379),
  * --keep-db / BENCH_KEEP_DB=1; BENCH_ENGINE_POLL_MS: the service's WORKFLOW_POLL_INTERVAL_MS in the load part; BENCH_SERVICE_NODE_ARGS: extra node arguments for the service (e.g. --cpu-prof).
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process"
+import { type ChildProcess, spawn } from "node:child_process"
 import { randomBytes, randomUUID } from "node:crypto"
 import { createWriteStream, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
-import { createServer } from "node:net"
 import { cpus } from "node:os"
 import { join } from "node:path"
 import { performance } from "node:perf_hooks"
@@ -39,6 +38,7 @@ import { fileURLToPath } from "node:url"
 import { parseArgs } from "node:util"
 import pg from "pg"
 import { percentile, seededRandom } from "./load.ts"
+import { clockTicks, freePort, statOf } from "./system.ts"
 
 // ---------------------------------------------------------------------------------------------- options
 
@@ -196,39 +196,8 @@ const waitReady = async (proc: Proc, url: string) => {
   throw new Error(`${proc.name} not ready after 120 s:\n${proc.tail()}`)
 }
 
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = createServer()
-    server.once("error", reject)
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address()
-      const port = typeof address === "object" && address !== null ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
-
 // ---------------------------------------------------------------------------------------------- CPU (/proc)
 
-const clockTicks = (() => {
-  try {
-    return Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim()) || 100
-  } catch {
-    return 100
-  }
-})()
-
-/** Fields of /proc/<pid>/stat after the command name: [1] ppid, [11] utime, [12] stime, [13] cutime, [14] cstime. */
-const statOf = (pid: number): Array<number> | undefined => {
-  try {
-    const text = readFileSync(`/proc/${pid}/stat`, "utf8")
-    return text
-      .slice(text.lastIndexOf(")") + 2)
-      .split(" ")
-      .map(Number)
-  } catch {
-    return undefined
-  }
-}
 const cpuMs = (pid: number | undefined) => {
   const f = pid === undefined ? undefined : statOf(pid)
   return f === undefined ? Number.NaN : (((f[11] ?? 0) + (f[12] ?? 0)) * 1000) / clockTicks

@@ -11,10 +11,9 @@
  * Env: BENCH_ATTEMPTS (100000), BENCH_SEED, BENCH_RUN_DEADLINE_S (1800: stop sending after this long),
  * BENCH_KEEP_DB=1 (keep the database for inspection), BENCH_WORKERS (2: the service's WORKERS, one per core).
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process"
+import { type ChildProcess, spawn } from "node:child_process"
 import { createSecretKey, randomBytes, randomUUID } from "node:crypto"
 import { createWriteStream, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
-import { createServer } from "node:net"
 import { cpus } from "node:os"
 import { join } from "node:path"
 import { performance } from "node:perf_hooks"
@@ -23,6 +22,7 @@ import { fileURLToPath } from "node:url"
 import { SignJWT } from "jose"
 import pg from "pg"
 import { type LoadResult, percentile, runLoad, seededRandom } from "./load.ts"
+import { clockTicks, freePort, statOf } from "./system.ts"
 
 const ATTEMPTS = Number(process.env.BENCH_ATTEMPTS ?? 100_000)
 const SEED = Number(process.env.BENCH_SEED ?? 20_261_125)
@@ -113,39 +113,8 @@ const loadDefaults = (name: string) => ({
   progress: (line: string) => console.log(`  ${name} ${line}`)
 })
 
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = createServer()
-    server.once("error", reject)
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address()
-      const port = typeof address === "object" && address !== null ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
-
 // ---------------------------------------------------------------------------------------------- /proc
 
-const clockTicks = (() => {
-  try {
-    return Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim()) || 100
-  } catch {
-    return 100
-  }
-})()
-
-/** Fields of /proc/<pid>/stat after the command name: [0] state, [1] ppid, [11] utime, [12] stime, [13] cutime, [14] cstime. */
-const statOf = (pid: number): Array<number> | undefined => {
-  try {
-    const text = readFileSync(`/proc/${pid}/stat`, "utf8")
-    return text
-      .slice(text.lastIndexOf(")") + 2)
-      .split(" ")
-      .map(Number)
-  } catch {
-    return undefined
-  }
-}
 const ticksUs = (ticks: number) => (ticks * 1e6) / clockTicks
 /** The process and every live descendant (the service's workers when it runs with WORKERS > 1). */
 const processTree = (root: number): Array<number> => {

@@ -1,13 +1,5 @@
 import { Config } from "effect"
-
-const bounded = (name: string, fallback: number, min: number, max: number, unit: string) =>
-  Config.integer(name).pipe(
-    Config.validate({
-      message: `${name} must be between ${min} and ${max} ${unit}`,
-      validation: (n) => n >= min && n <= max
-    }),
-    Config.withDefault(fallback)
-  )
+import { bounded } from "./bounded.ts"
 
 /** Knobs of holds and their caches; README.md lists them. */
 export const ReservationConfig = Config.all({

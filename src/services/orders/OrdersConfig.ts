@@ -1,13 +1,5 @@
 import { Config, Duration } from "effect"
-
-const bounded = (name: string, fallback: number, min: number, max: number, unit: string) =>
-  Config.integer(name).pipe(
-    Config.validate({
-      message: `${name} must be between ${min} and ${max} ${unit}`,
-      validation: (n) => n >= min && n <= max
-    }),
-    Config.withDefault(fallback)
-  )
+import { bounded } from "../config/bounded.ts"
 
 /** Knobs of checkout, refunds and the workflow engine; README.md lists them. */
 export const OrdersConfig = Config.all({
