@@ -1,12 +1,9 @@
 import { describe, expect, it as vitest } from "@effect/vitest"
 import { WorkflowEngine } from "@effect/workflow"
-import { Clock, ConfigProvider, Effect, Exit, Layer, Option, Queue, Redacted, TestClock } from "effect"
-import { Actor } from "../../src/domain/accounts/Actor.ts"
-import { type Email, User } from "../../src/domain/accounts/User.ts"
-import { UserRepository } from "../../src/domain/accounts/UserRepository.ts"
-import { Event, Venue } from "../../src/domain/catalog/Event.ts"
+import { ConfigProvider, Effect, Exit, Layer, Option, Queue, Redacted, TestClock } from "effect"
+import type { Actor } from "../../src/domain/accounts/Actor.ts"
+import { Event } from "../../src/domain/catalog/Event.ts"
 import { EventRepository } from "../../src/domain/catalog/EventRepository.ts"
-import { TicketType } from "../../src/domain/catalog/TicketType.ts"
 import { CheckoutSagaLive } from "../../src/domain/orders/CheckoutSaga.ts"
 import { CheckoutSettings } from "../../src/domain/orders/CheckoutSettings.ts"
 import type { Order } from "../../src/domain/orders/Order.ts"
@@ -15,8 +12,7 @@ import { EventRefundsSagaLive, RefundSagaLive } from "../../src/domain/orders/Re
 import { TicketCodes } from "../../src/domain/orders/TicketCodes.ts"
 import { PaymentGateway } from "../../src/domain/payments/PaymentGateway.ts"
 import { ReservationRepository } from "../../src/domain/reservations/ReservationRepository.ts"
-import type { EventId, OrderId, TicketTypeId, UserId } from "../../src/domain/shared/Ids.ts"
-import type { Currency } from "../../src/domain/shared/Money.ts"
+import type { EventId, OrderId, TicketTypeId } from "../../src/domain/shared/Ids.ts"
 import { UserRepositoryMemory } from "../../src/services/accounts/UserRepositoryMemory.ts"
 import { EventRepositoryMemory } from "../../src/services/catalog/EventRepositoryMemory.ts"
 import { makeHmacTicketCodes } from "../../src/services/orders/HmacTicketCodes.ts"
@@ -28,6 +24,7 @@ import { CatalogSnapshots } from "../../src/services/reservations/CatalogSnapsho
 import { makeInventoryCacheMemory } from "../../src/services/reservations/InventoryCacheMemory.ts"
 import { ReservationRepositoryMemory } from "../../src/services/reservations/ReservationRepositoryMemory.ts"
 import { Reservations } from "../../src/services/reservations/Reservations.ts"
+import { memorySale } from "../support/MemorySale.ts"
 
 const DAY = 86_400_000
 const PAID = "4242424242424242"
@@ -76,68 +73,7 @@ const eventually = <A, R>(read: Effect.Effect<A, never, R>, check: (a: A) => boo
   })
 
 /** A published event ten days ahead with a GA type of `capacity` at 1000 minor units, and two customers. */
-const sale = (capacity: number) =>
-  Effect.gen(function* () {
-    const users = yield* UserRepository
-    const events = yield* EventRepository
-    const now = yield* Clock.currentTimeMillis
-    const person = (accountType: "organizer" | "customer") =>
-      new User({
-        id: crypto.randomUUID() as UserId,
-        email: `${accountType}-${crypto.randomUUID()}@example.com` as Email,
-        name: accountType,
-        accountType,
-        isAdmin: false,
-        createdAt: new Date(0)
-      })
-    const [organizer, customer, rival] = [person("organizer"), person("customer"), person("customer")]
-    for (const user of [organizer, customer, rival]) yield* users.insert(user, "x")
-    const event = new Event({
-      id: crypto.randomUUID() as EventId,
-      organizerId: organizer.id,
-      title: "Show",
-      description: null,
-      venue: new Venue({ name: "Hall", address: null, timezone: "UTC" }),
-      startsAt: new Date(now + 10 * DAY),
-      endsAt: null,
-      salesStartAt: null,
-      salesEndAt: null,
-      status: "published",
-      version: 1,
-      createdAt: new Date(0),
-      updatedAt: new Date(0),
-      publishedAt: new Date(0),
-      cancelledAt: null
-    })
-    yield* events.insert(event)
-    const ga = new TicketType({
-      id: crypto.randomUUID() as TicketTypeId,
-      eventId: event.id,
-      name: "GA",
-      priceMinor: 1000,
-      currency: "EUR" as Currency,
-      capacity,
-      maxPerOrder: 4,
-      seated: false,
-      held: 0,
-      sold: 0,
-      createdAt: new Date(0)
-    })
-    yield* events.insertTicketType(ga)
-    const actorOf = (user: User) => new Actor({ userId: user.id, accountType: user.accountType, isAdmin: false })
-    const counts = Effect.map(events.listTicketTypes(event.id), (types) => ({
-      held: types[0]?.held ?? -1,
-      sold: types[0]?.sold ?? -1
-    }))
-    return {
-      event,
-      ga,
-      organizer: actorOf(organizer),
-      customer: actorOf(customer),
-      rival: actorOf(rival),
-      counts
-    }
-  })
+const sale = memorySale
 
 /** A hold of `quantity` and its checkout: the order, pending payment, with its intent. */
 const checkout = (actor: Actor, eventId: EventId, ticketTypeId: TicketTypeId, quantity: number) =>

@@ -1,15 +1,9 @@
 import { describe, expect, layer } from "@effect/vitest"
-import { Clock, ConfigProvider, Effect, Exit, Layer, Option, Redacted, TestClock } from "effect"
-import { Actor } from "../../domain/accounts/Actor.ts"
-import { type Email, User } from "../../domain/accounts/User.ts"
-import { UserRepository } from "../../domain/accounts/UserRepository.ts"
-import { Event, Venue } from "../../domain/catalog/Event.ts"
-import { EventRepository } from "../../domain/catalog/EventRepository.ts"
-import { TicketType } from "../../domain/catalog/TicketType.ts"
+import { ConfigProvider, Effect, Exit, Layer, Option, Redacted, TestClock } from "effect"
+import { memorySale } from "../../../test/support/MemorySale.ts"
 import { InventoryCache } from "../../domain/reservations/InventoryCache.ts"
 import { ReservationRepository } from "../../domain/reservations/ReservationRepository.ts"
-import type { EventId, TicketTypeId, UserId } from "../../domain/shared/Ids.ts"
-import type { Currency } from "../../domain/shared/Money.ts"
+import type { EventId, TicketTypeId } from "../../domain/shared/Ids.ts"
 import { UserRepositoryMemory } from "../accounts/UserRepositoryMemory.ts"
 import { EventRepositoryMemory } from "../catalog/EventRepositoryMemory.ts"
 import { redisClientLayer } from "../redis/RedisClient.ts"
@@ -20,7 +14,6 @@ import { makeInventoryCacheRedis } from "./InventoryCacheRedis.ts"
 import { ReservationRepositoryMemory } from "./ReservationRepositoryMemory.ts"
 import { Reservations } from "./Reservations.ts"
 
-const DAY = 86_400_000
 const config = ConfigProvider.fromMap(
   new Map([
     ["HOLD_TTL_SECONDS", "60"],
@@ -42,64 +35,8 @@ const sagaOver = (cache: Layer.Layer<InventoryCache>) =>
 
 const InMemory = sagaOver(makeInventoryCacheMemory({ soldOutMs: 2000, viewMs: 5000 }))
 
-/** A published event (starting ten days from the clock's now) with one GA type of `capacity`. */
-const sale = (capacity: number) =>
-  Effect.gen(function* () {
-    const users = yield* UserRepository
-    const events = yield* EventRepository
-    const now = yield* Clock.currentTimeMillis
-    const organizer = new User({
-      id: crypto.randomUUID() as UserId,
-      email: `org-${crypto.randomUUID()}@example.com` as Email,
-      name: "Org",
-      accountType: "organizer",
-      isAdmin: false,
-      createdAt: new Date(0)
-    })
-    const customer = new User({
-      ...organizer,
-      id: crypto.randomUUID() as UserId,
-      email: `c-${organizer.email}` as Email,
-      accountType: "customer"
-    })
-    yield* users.insert(organizer, "x")
-    yield* users.insert(customer, "x")
-    const event = new Event({
-      id: crypto.randomUUID() as EventId,
-      organizerId: organizer.id,
-      title: "Show",
-      description: null,
-      venue: new Venue({ name: "Hall", address: null, timezone: "UTC" }),
-      startsAt: new Date(now + 10 * DAY),
-      endsAt: null,
-      salesStartAt: null,
-      salesEndAt: null,
-      status: "published",
-      version: 1,
-      createdAt: new Date(0),
-      updatedAt: new Date(0),
-      publishedAt: new Date(0),
-      cancelledAt: null
-    })
-    yield* events.insert(event)
-    const ga = new TicketType({
-      id: crypto.randomUUID() as TicketTypeId,
-      eventId: event.id,
-      name: "GA",
-      priceMinor: 1000,
-      currency: "EUR" as Currency,
-      capacity,
-      maxPerOrder: 4,
-      seated: false,
-      held: 0,
-      sold: 0,
-      createdAt: new Date(0)
-    })
-    yield* events.insertTicketType(ga)
-    const actor = new Actor({ userId: customer.id, accountType: "customer", isAdmin: false })
-    const available = Effect.map(events.listTicketTypes(event.id), (types) => types[0]?.available)
-    return { event, ga, actor, available }
-  })
+/** A published event (starting ten days from the clock's now) with one GA type of `capacity`; `actor` buys. */
+const sale = (capacity: number) => Effect.map(memorySale(capacity), (s) => ({ ...s, actor: s.customer }))
 
 const gaHold = (eventId: EventId, ticketTypeId: TicketTypeId, quantity: number) =>
   ({ eventId, items: [{ ticketTypeId, quantity }] }) as const
