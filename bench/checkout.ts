@@ -38,7 +38,7 @@ import { fileURLToPath } from "node:url"
 import { parseArgs } from "node:util"
 import pg from "pg"
 import { percentile, seededRandom } from "./load.ts"
-import { clockTicks, freePort, statOf } from "./system.ts"
+import { clockTicks, freePort, statOf, stop } from "./system.ts"
 
 // ---------------------------------------------------------------------------------------------- options
 
@@ -163,17 +163,6 @@ const startNode = (
   }
   if (child.pid === undefined) throw new Error(`${name} did not start`)
   return { name, child, pid: child.pid, spawnedAt, tail: () => tail, logLevels, logSamples }
-}
-
-const stop = async (proc: Proc) => {
-  if (proc.child.exitCode !== null || proc.child.signalCode !== null) return
-  const exited = new Promise((resolve) => proc.child.once("exit", resolve))
-  proc.child.kill("SIGTERM")
-  if ((await Promise.race([exited, sleep(15_000, "timeout")])) === "timeout") {
-    console.warn(`${proc.name} ignored SIGTERM for 15 s; killing it`)
-    proc.child.kill("SIGKILL")
-    await exited
-  }
 }
 
 /** Polls `url` every 50 ms until it answers 200; returns the ms since the process was spawned. */

@@ -22,7 +22,7 @@ import { fileURLToPath } from "node:url"
 import { SignJWT } from "jose"
 import pg from "pg"
 import { type LoadResult, percentile, runLoad, seededRandom } from "./load.ts"
-import { clockTicks, freePort, statOf } from "./system.ts"
+import { clockTicks, freePort, statOf, stop } from "./system.ts"
 
 const ATTEMPTS = Number(process.env.BENCH_ATTEMPTS ?? 100_000)
 const SEED = Number(process.env.BENCH_SEED ?? 20_261_125)
@@ -76,17 +76,6 @@ const startNode = (name: string, args: ReadonlyArray<string>, env: Record<string
   }
   if (child.pid === undefined) throw new Error(`${name} did not start`)
   return { name, child, pid: child.pid, tail: () => tail }
-}
-
-const stop = async (proc: Proc) => {
-  if (proc.child.exitCode !== null || proc.child.signalCode !== null) return
-  const exited = new Promise((resolve) => proc.child.once("exit", resolve))
-  proc.child.kill("SIGTERM")
-  if ((await Promise.race([exited, sleep(15_000, "timeout")])) === "timeout") {
-    console.warn(`${proc.name} ignored SIGTERM for 15 s; killing it`)
-    proc.child.kill("SIGKILL")
-    await exited
-  }
 }
 
 const waitReady = async (proc: Proc, base: string) => {

@@ -1,7 +1,8 @@
 // What the benchmarks read off the machine: free ports and process CPU from /proc.
-import { execFileSync } from "node:child_process"
+import { type ChildProcess, execFileSync } from "node:child_process"
 import { readFileSync } from "node:fs"
 import { createServer } from "node:net"
+import { setTimeout as sleep } from "node:timers/promises"
 
 /** A port nobody listens on right now (bound on port 0, then released). */
 export const freePort = () =>
@@ -34,5 +35,17 @@ export const statOf = (pid: number): Array<number> | undefined => {
       .map(Number)
   } catch {
     return undefined
+  }
+}
+
+/** SIGTERM, then SIGKILL if the process is still there 15 s later. */
+export const stop = async (proc: { readonly name: string; readonly child: ChildProcess }) => {
+  if (proc.child.exitCode !== null || proc.child.signalCode !== null) return
+  const exited = new Promise((resolve) => proc.child.once("exit", resolve))
+  proc.child.kill("SIGTERM")
+  if ((await Promise.race([exited, sleep(15_000, "timeout")])) === "timeout") {
+    console.warn(`${proc.name} ignored SIGTERM for 15 s; killing it`)
+    proc.child.kill("SIGKILL")
+    await exited
   }
 }

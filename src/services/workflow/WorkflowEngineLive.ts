@@ -1,6 +1,5 @@
 import cluster from "node:cluster"
 import { ClusterWorkflowEngine, RunnerAddress, SingleRunner } from "@effect/cluster"
-import { WorkflowEngine } from "@effect/workflow"
 import { Effect, Layer, Option } from "effect"
 import { CheckoutSagaLive } from "../../domain/orders/CheckoutSaga.ts"
 import { CheckoutSettings } from "../../domain/orders/CheckoutSettings.ts"
@@ -49,5 +48,3 @@ export const CheckoutSettingsLive = Layer.effect(
 
 /** Every saga registered with the engine. */
 export const SagasLive = Layer.mergeAll(CheckoutSagaLive, RefundSagaLive, EventRefundsSagaLive)
-
-export { WorkflowEngine }
