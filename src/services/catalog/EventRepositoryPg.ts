@@ -9,6 +9,7 @@ import { decodeCursor, encodeCursor } from "../../domain/shared/Cursor.ts"
 import type { EventId, SeatId, SectionId, TicketTypeId, UserId } from "../../domain/shared/Ids.ts"
 import type { Currency } from "../../domain/shared/Money.ts"
 import { userFromRow } from "../accounts/UserRepositoryPg.ts"
+import { tracedCall } from "../sql/TraceContext.ts"
 
 interface EventRow {
   readonly id: string
@@ -113,6 +114,7 @@ export const EventRepositoryPg = Layer.effect(
   EventRepository,
   Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
+    const traced = tracedCall(sql)
 
     const page = (rows: ReadonlyArray<EventRow>, limit: number) => {
       const items = rows.slice(0, limit).map(eventFromRow)
@@ -137,8 +139,11 @@ export const EventRepositoryPg = Layer.effect(
         ),
       update: (event) => {
         const { id, version, createdAt, organizerId, ...fields } = eventToRow(event)
-        return sql<EventRow>`UPDATE events SET ${sql.update({ ...fields, version: version + 1 })}
-          WHERE id = ${id} AND version = ${version} RETURNING *`.pipe(
+        return Effect.flatMap(
+          traced.fromItem,
+          (trace) => sql<EventRow>`UPDATE events SET ${sql.update({ ...fields, version: version + 1 })}
+          FROM ${trace} WHERE id = ${id} AND version = ${version} RETURNING events.*`
+        ).pipe(
           Effect.orDie,
           Effect.flatMap((rows) =>
             rows[0]

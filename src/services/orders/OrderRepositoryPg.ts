@@ -9,6 +9,7 @@ import {
   type RefundRequestOutcome
 } from "../../domain/orders/OrderRepository.ts"
 import type { OrderId } from "../../domain/shared/Ids.ts"
+import { tracedCall } from "../sql/TraceContext.ts"
 
 // The functions of migrations/0004_orders.sql build the documents; JSON timestamps arrive as ISO strings.
 const decodeOrder = Schema.decodeUnknownSync(Order)
@@ -36,6 +37,7 @@ export const OrderRepositoryPg = Layer.effect(
   OrderRepository,
   Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
+    const traced = tracedCall(sql)
 
     const orderById = (id: string) =>
       sql<{ doc: unknown }>`SELECT order_json(${id}) AS doc`.pipe(
@@ -49,17 +51,20 @@ export const OrderRepositoryPg = Layer.effect(
 
     return OrderRepository.of({
       open: ({ orderId, reservationId, customerId, holdUntil }) =>
-        sql<{ outcome: string; orderDoc: unknown }>`
-          SELECT * FROM open_order(${orderId}, ${reservationId}, ${customerId}, ${holdUntil})`.pipe(
-          retryConflicts,
-          Effect.map(([row]): OpenOutcome => {
-            if (row?.outcome === "opened") return { _tag: "Opened", order: decodeOrder(row.orderDoc) }
-            if (row?.outcome === "existing") return { _tag: "Existing", order: decodeOrder(row.orderDoc) }
-            return { _tag: "HoldNotActive" }
-          }),
-          Effect.orDie,
-          Effect.withSpan("OrderRepository.open")
-        ),
+        traced
+          .rowsOf<{ outcome: string; orderDoc: unknown }>(
+            sql`open_order(${orderId}, ${reservationId}, ${customerId}, ${holdUntil})`
+          )
+          .pipe(
+            retryConflicts,
+            Effect.map(([row]): OpenOutcome => {
+              if (row?.outcome === "opened") return { _tag: "Opened", order: decodeOrder(row.orderDoc) }
+              if (row?.outcome === "existing") return { _tag: "Existing", order: decodeOrder(row.orderDoc) }
+              return { _tag: "HoldNotActive" }
+            }),
+            Effect.orDie,
+            Effect.withSpan("OrderRepository.open")
+          ),
       attachPayment: (orderId, payment) =>
         sql`UPDATE orders SET payment_provider = ${payment.provider}, payment_intent_id = ${payment.intentId},
               payment_confirm_url = ${payment.confirmUrl}
@@ -82,58 +87,60 @@ export const OrderRepositoryPg = Layer.effect(
           Effect.withSpan("OrderRepository.listByCustomer")
         ),
       claimUnits: (orderId) =>
-        sql<{ outcome: string }>`SELECT claim_units(${orderId}) AS outcome`.pipe(
+        traced.valueOf<string>(sql`claim_units(${orderId})`).pipe(
           retryConflicts,
           Effect.map(([row]): ClaimOutcome => {
-            if (row?.outcome === "claimed") return { _tag: "Claimed" }
-            if (row?.outcome === "reclaimed") return { _tag: "Reclaimed" }
+            if (row?.value === "claimed") return { _tag: "Claimed" }
+            if (row?.value === "reclaimed") return { _tag: "Reclaimed" }
             return { _tag: "Unavailable" }
           }),
           Effect.orDie,
           Effect.withSpan("OrderRepository.claimUnits")
         ),
       releaseUnits: (orderId) =>
-        sql`SELECT release_units(${orderId})`.pipe(
-          retryConflicts,
-          Effect.asVoid,
-          Effect.orDie,
-          Effect.withSpan("OrderRepository.releaseUnits")
-        ),
+        traced
+          .valueOf<void>(sql`release_units(${orderId})`)
+          .pipe(retryConflicts, Effect.asVoid, Effect.orDie, Effect.withSpan("OrderRepository.releaseUnits")),
       confirm: (orderId, at) =>
-        sql<{ doc: unknown }>`SELECT confirm_order(${orderId}, ${at}) AS doc`.pipe(
+        traced.valueOf<unknown>(sql`confirm_order(${orderId}, ${at})`).pipe(
           retryConflicts,
-          Effect.map(([row]) => decodeOrder(row?.doc)),
+          Effect.map(([row]) => decodeOrder(row?.value)),
           Effect.orDie,
           Effect.withSpan("OrderRepository.confirm")
         ),
       cancel: (orderId, reason, at) =>
-        sql`SELECT cancel_order(${orderId}, ${reason}, ${at})`.pipe(
-          retryConflicts,
-          Effect.zipRight(mustFind(orderId)),
-          Effect.orDie,
-          Effect.withSpan("OrderRepository.cancel")
-        ),
+        traced
+          .valueOf<unknown>(sql`cancel_order(${orderId}, ${reason}, ${at})`)
+          .pipe(
+            retryConflicts,
+            Effect.zipRight(mustFind(orderId)),
+            Effect.orDie,
+            Effect.withSpan("OrderRepository.cancel")
+          ),
       requestRefund: ({ refundId, orderId, ticketIds, requestedBy, includeCheckedIn, at }) =>
-        sql<{ outcome: string; refund: unknown }>`
-          SELECT * FROM request_refund(${refundId}, ${orderId},
-            ${ticketIds ? uuidArray(ticketIds) : null}::uuid[], ${requestedBy}, ${includeCheckedIn}, ${at})`.pipe(
-          retryConflicts,
-          Effect.map(([row]): RefundRequestOutcome => {
-            switch (row?.outcome) {
-              case "requested":
-                return { _tag: "Requested", refund: decodeRefund(row.refund) }
-              case "existing":
-                return { _tag: "Existing", refund: decodeRefund(row.refund) }
-              case "ticket_not_refundable":
-              case "nothing_to_refund":
-                return { _tag: "NotRefundable", code: row.outcome }
-              default:
-                return { _tag: "NotRefundable", code: "order_not_refundable" }
-            }
-          }),
-          Effect.orDie,
-          Effect.withSpan("OrderRepository.requestRefund")
-        ),
+        traced
+          .rowsOf<{ outcome: string; refund: unknown }>(
+            sql`request_refund(${refundId}, ${orderId},
+            ${ticketIds ? uuidArray(ticketIds) : null}::uuid[], ${requestedBy}, ${includeCheckedIn}, ${at})`
+          )
+          .pipe(
+            retryConflicts,
+            Effect.map(([row]): RefundRequestOutcome => {
+              switch (row?.outcome) {
+                case "requested":
+                  return { _tag: "Requested", refund: decodeRefund(row.refund) }
+                case "existing":
+                  return { _tag: "Existing", refund: decodeRefund(row.refund) }
+                case "ticket_not_refundable":
+                case "nothing_to_refund":
+                  return { _tag: "NotRefundable", code: row.outcome }
+                default:
+                  return { _tag: "NotRefundable", code: "order_not_refundable" }
+              }
+            }),
+            Effect.orDie,
+            Effect.withSpan("OrderRepository.requestRefund")
+          ),
       pendingRefundOf: (refundId) =>
         sql<{
           doc: unknown
@@ -143,12 +150,11 @@ export const OrderRepositoryPg = Layer.effect(
           Effect.withSpan("OrderRepository.pendingRefundOf")
         ),
       completeRefund: (refundId, providerRefundId, at) =>
-        sql`UPDATE refunds SET status = 'completed', provider_refund_id = ${providerRefundId}, completed_at = ${at}
-            WHERE id = ${refundId} AND status = 'pending'`.pipe(
-          Effect.asVoid,
-          Effect.orDie,
-          Effect.withSpan("OrderRepository.completeRefund")
-        ),
+        Effect.flatMap(
+          traced.fromItem,
+          (trace) => sql`UPDATE refunds SET status = 'completed', provider_refund_id = ${providerRefundId},
+            completed_at = ${at} FROM ${trace} WHERE id = ${refundId} AND status = 'pending'`
+        ).pipe(Effect.asVoid, Effect.orDie, Effect.withSpan("OrderRepository.completeRefund")),
       pendingRefunds: (olderThan, limit) =>
         sql<{ doc: unknown }>`SELECT refund_json(id) AS doc FROM refunds
             WHERE status = 'pending' AND created_at < ${olderThan} ORDER BY created_at LIMIT ${limit}`.pipe(
@@ -180,7 +186,7 @@ export const OrderRepositoryPg = Layer.effect(
           Effect.withSpan("OrderRepository.findTicket")
         ),
       checkIn: (ticketId, eventId, by, at) =>
-        sql<{ outcome: string; ticket: unknown }>`SELECT * FROM check_in(${ticketId}, ${eventId}, ${by}, ${at})`.pipe(
+        traced.rowsOf<{ outcome: string; ticket: unknown }>(sql`check_in(${ticketId}, ${eventId}, ${by}, ${at})`).pipe(
           Effect.map(([row]): CheckInOutcome => {
             switch (row?.outcome) {
               case "admitted":

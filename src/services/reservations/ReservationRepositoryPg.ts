@@ -12,6 +12,7 @@ import {
 } from "../../domain/reservations/ReservationRepository.ts"
 import type { EventId, ReservationId, SeatId, TicketTypeId, UserId } from "../../domain/shared/Ids.ts"
 import type { Currency } from "../../domain/shared/Money.ts"
+import { tracedCall } from "../sql/TraceContext.ts"
 
 /** What reservation_json() returns: timestamps arrive as ISO strings inside the JSON. */
 interface ReservationRow {
@@ -71,6 +72,7 @@ export const ReservationRepositoryPg = Layer.effect(
   ReservationRepository,
   Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
+    const traced = tracedCall(sql)
 
     const endedDetails = (ids: ReadonlyArray<string>) =>
       ids.length === 0
@@ -90,13 +92,17 @@ export const ReservationRepositoryPg = Layer.effect(
           )
 
     const placeOnce = (hold: PlaceHold) =>
-      sql<{ outcome: string; reservationId: string | null; detail: string | null; reservation: ReservationRow | null }>`
-        SELECT * FROM place_hold(${hold.reservationId}, ${hold.customerId}, ${hold.eventId},
+      traced.rowsOf<{
+        outcome: string
+        reservationId: string | null
+        detail: string | null
+        reservation: ReservationRow | null
+      }>(sql`place_hold(${hold.reservationId}, ${hold.customerId}, ${hold.eventId},
           ${hold.items ? JSON.stringify(hold.items) : null}::jsonb,
           ${hold.seatIds ? uuidArray(hold.seatIds) : null}::uuid[],
           ${hold.expiresAt}, ${hold.customerLimit},
           ${hold.idempotency?.key ?? null}, ${hold.idempotency?.requestHash ?? null},
-          ${hold.idempotency?.expiresAt ?? null})`
+          ${hold.idempotency?.expiresAt ?? null})`)
 
     const place = (hold: PlaceHold): Effect.Effect<PlaceOutcome> =>
       placeOnce(hold).pipe(
@@ -146,13 +152,13 @@ export const ReservationRepositoryPg = Layer.effect(
           Effect.withSpan("ReservationRepository.findById")
         ),
       end: (ids, status, customerId) =>
-        sql<{
-          id: string
-        }>`SELECT end_holds(${uuidArray(ids)}::uuid[], ${status}, ${customerId ?? null}::uuid, false) AS id`.pipe(
-          Effect.flatMap((rows) => endedDetails(rows.map((r) => r.id))),
-          Effect.orDie,
-          Effect.withSpan("ReservationRepository.end", { attributes: { count: ids.length, status } })
-        ),
+        traced
+          .valueOf<string>(sql`end_holds(${uuidArray(ids)}::uuid[], ${status}, ${customerId ?? null}::uuid, false)`)
+          .pipe(
+            Effect.flatMap((rows) => endedDetails(rows.map((r) => r.value))),
+            Effect.orDie,
+            Effect.withSpan("ReservationRepository.end", { attributes: { count: ids.length, status } })
+          ),
       expireDue: (now, limit) =>
         Effect.gen(function* () {
           const rows = yield* sql<{ id: string; expiresAt: Date }>`

@@ -1,0 +1,154 @@
+import { Schema } from "effect"
+import { EventId, OrderId, ReservationId, SeatId, TicketId, TicketTypeId, UserId } from "../shared/Ids.ts"
+import { Currency } from "../shared/Money.ts"
+
+/*
+ * What happened to an event, a hold, an order or a ticket, as other parts of the system and other services see it.
+ * Each is the payload of an `EventEnvelope` whose `type` is the class's tag; amounts are in minor units.
+ */
+
+export class EventPublished extends Schema.TaggedClass<EventPublished>()("EventPublished", {
+  eventId: EventId,
+  organizerId: UserId,
+  title: Schema.String,
+  startsAt: Schema.Date
+}) {}
+
+export class EventCancelled extends Schema.TaggedClass<EventCancelled>()("EventCancelled", {
+  eventId: EventId,
+  organizerId: UserId,
+  title: Schema.String,
+  startsAt: Schema.Date
+}) {}
+
+export class ReservationCreated extends Schema.TaggedClass<ReservationCreated>()("ReservationCreated", {
+  reservationId: ReservationId,
+  customerId: UserId,
+  eventId: EventId,
+  tickets: Schema.Int,
+  totalMinor: Schema.Int,
+  currency: Currency,
+  expiresAt: Schema.Date
+}) {}
+
+export class ReservationExpired extends Schema.TaggedClass<ReservationExpired>()("ReservationExpired", {
+  reservationId: ReservationId,
+  customerId: UserId,
+  eventId: EventId,
+  tickets: Schema.Int
+}) {}
+
+export class ReservationReleased extends Schema.TaggedClass<ReservationReleased>()("ReservationReleased", {
+  reservationId: ReservationId,
+  customerId: UserId,
+  eventId: EventId,
+  tickets: Schema.Int
+}) {}
+
+export class OrderConfirmed extends Schema.TaggedClass<OrderConfirmed>()("OrderConfirmed", {
+  orderId: OrderId,
+  customerId: UserId,
+  eventId: EventId,
+  totalMinor: Schema.Int,
+  currency: Currency,
+  tickets: Schema.Int
+}) {}
+
+export class OrderCancelled extends Schema.TaggedClass<OrderCancelled>()("OrderCancelled", {
+  orderId: OrderId,
+  customerId: UserId,
+  eventId: EventId,
+  reason: Schema.String
+}) {}
+
+/** Money returned: one per completed refund (an order can be refunded in parts). */
+export class OrderRefunded extends Schema.TaggedClass<OrderRefunded>()("OrderRefunded", {
+  orderId: OrderId,
+  customerId: UserId,
+  eventId: EventId,
+  refundId: Schema.String,
+  amountMinor: Schema.Int,
+  currency: Currency,
+  ticketIds: Schema.Array(TicketId)
+}) {}
+
+export class TicketIssued extends Schema.TaggedClass<TicketIssued>()("TicketIssued", {
+  ticketId: TicketId,
+  orderId: OrderId,
+  eventId: EventId,
+  customerId: UserId,
+  ticketTypeId: TicketTypeId,
+  seatId: Schema.NullOr(SeatId),
+  priceMinor: Schema.Int,
+  currency: Currency
+}) {}
+
+export class TicketVoided extends Schema.TaggedClass<TicketVoided>()("TicketVoided", {
+  ticketId: TicketId,
+  orderId: OrderId,
+  eventId: EventId,
+  customerId: UserId,
+  ticketTypeId: TicketTypeId,
+  priceMinor: Schema.Int,
+  currency: Currency
+}) {}
+
+export class TicketCheckedIn extends Schema.TaggedClass<TicketCheckedIn>()("TicketCheckedIn", {
+  ticketId: TicketId,
+  orderId: OrderId,
+  eventId: EventId,
+  ticketTypeId: TicketTypeId,
+  checkedInAt: Schema.Date,
+  checkedInBy: Schema.NullOr(UserId)
+}) {}
+
+export const DomainEvent = Schema.Union(
+  EventPublished,
+  EventCancelled,
+  ReservationCreated,
+  ReservationExpired,
+  ReservationReleased,
+  OrderConfirmed,
+  OrderCancelled,
+  OrderRefunded,
+  TicketIssued,
+  TicketVoided,
+  TicketCheckedIn
+)
+export type DomainEvent = typeof DomainEvent.Type
+
+export const EventType = Schema.Literal(
+  "EventPublished",
+  "EventCancelled",
+  "ReservationCreated",
+  "ReservationExpired",
+  "ReservationReleased",
+  "OrderConfirmed",
+  "OrderCancelled",
+  "OrderRefunded",
+  "TicketIssued",
+  "TicketVoided",
+  "TicketCheckedIn"
+)
+export type EventType = typeof EventType.Type
+
+/** What each event is about: the aggregate whose events are published in the order they happened. */
+export const AggregateType = Schema.Literal("event", "reservation", "order", "ticket")
+export type AggregateType = typeof AggregateType.Type
+
+export const aggregateOf: Record<EventType, AggregateType> = {
+  EventPublished: "event",
+  EventCancelled: "event",
+  ReservationCreated: "reservation",
+  ReservationExpired: "reservation",
+  ReservationReleased: "reservation",
+  OrderConfirmed: "order",
+  OrderCancelled: "order",
+  OrderRefunded: "order",
+  TicketIssued: "ticket",
+  TicketVoided: "ticket",
+  TicketCheckedIn: "ticket"
+}
+
+/** The topic routing key: `<aggregate>.<event>`, e.g. `order.OrderConfirmed`, so `order.*` binds every order event. */
+export const routingKeyOf = (type: EventType): string => `${aggregateOf[type]}.${type}`

@@ -1,0 +1,19 @@
+import { Context, type Effect, type Option } from "effect"
+
+/**
+ * Port: what each consumer has already handled, by event id. A redelivered event is dropped, and a handler's own
+ * database writes commit together with the record that it ran, so an event has exactly one effect.
+ */
+export interface InboxShape {
+  /**
+   * Runs `effect` unless `consumer` has handled `eventId` before; records it in the same transaction. Answers None
+   * for a duplicate. If `effect` fails nothing is recorded.
+   */
+  readonly once: <A, E, R>(
+    consumer: string,
+    eventId: string,
+    effect: Effect.Effect<A, E, R>
+  ) => Effect.Effect<Option.Option<A>, E, R>
+}
+
+export class Inbox extends Context.Tag("goticket/Inbox")<Inbox, InboxShape>() {}

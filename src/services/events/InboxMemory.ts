@@ -1,0 +1,23 @@
+import { Effect, Layer, Option, Ref } from "effect"
+import { Inbox } from "../../domain/events/Inbox.ts"
+
+/** The inbox in memory: handlers of one consumer run one at a time, as a transaction would serialise them. */
+export const InboxMemory = Layer.effect(
+  Inbox,
+  Effect.gen(function* () {
+    const handled = yield* Ref.make(new Set<string>())
+    const lock = yield* Effect.makeSemaphore(1)
+    return Inbox.of({
+      once: (consumer, eventId, effect) =>
+        lock.withPermits(1)(
+          Effect.gen(function* () {
+            const key = `${consumer}/${eventId}`
+            if ((yield* Ref.get(handled)).has(key)) return Option.none()
+            const result = yield* effect
+            yield* Ref.update(handled, (set) => new Set(set).add(key))
+            return Option.some(result)
+          })
+        )
+    })
+  })
+)

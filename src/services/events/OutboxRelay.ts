@@ -1,0 +1,75 @@
+import { Duration, Effect, Layer, Metric, Ref, Schedule } from "effect"
+import { EventBus } from "../../domain/events/EventBus.ts"
+import { Outbox } from "../../domain/events/Outbox.ts"
+import { EventsConfig } from "./EventsConfig.ts"
+
+export const outboxLagSeconds = Metric.gauge("goticket_outbox_lag_seconds", {
+  description: "Age of the oldest domain event not yet confirmed by the broker (0 when the outbox is empty)"
+})
+export const outboxPending = Metric.gauge("goticket_outbox_pending", {
+  description: "Domain events written but not yet confirmed by the broker"
+})
+export const eventsPublished = Metric.counter("goticket_events_published_total", {
+  description: "Domain events confirmed by the broker",
+  incremental: true
+})
+
+/**
+ * Moves committed domain events from the outbox to the bus. While there is a backlog it sends batch after batch;
+ * idle, it looks again every OUTBOX_POLL_INTERVAL_MS. When the broker is unavailable nothing is marked sent: the
+ * outbox keeps filling and the relay retries with exponential backoff (up to 5 s), logging the outage once and the
+ * recovery once. Several relays (one per process) share the work through the outbox's slot locks.
+ */
+export const OutboxRelayLive = Layer.scopedDiscard(
+  Effect.gen(function* () {
+    const outbox = yield* Outbox
+    const bus = yield* EventBus
+    const config = yield* EventsConfig
+    const failures = yield* Ref.make(0)
+
+    const backoff = (n: number) => Duration.millis(Math.min(5_000, 100 * 2 ** Math.min(n, 6)))
+
+    const batch = outbox.relay(config.relayBatchSize, bus.publish).pipe(
+      Effect.tap((sent) => Metric.incrementBy(eventsPublished, sent)),
+      Effect.tap(() =>
+        Ref.getAndSet(failures, 0).pipe(
+          Effect.tap((n) => (n > 0 ? Effect.logInfo("broker is back; publishing the outbox") : Effect.void))
+        )
+      ),
+      Effect.map((sent) => (sent >= config.relayBatchSize ? Duration.zero : config.relayPollInterval)),
+      Effect.catchAllCause((cause) =>
+        Ref.getAndUpdate(failures, (n) => n + 1).pipe(
+          Effect.tap((n) =>
+            n === 0
+              ? Effect.logWarning("cannot publish domain events; they wait in the outbox, retrying", cause)
+              : Effect.void
+          ),
+          Effect.map((n) => backoff(n))
+        )
+      )
+    )
+    yield* batch.pipe(
+      Effect.flatMap((pause) => (Duration.isZero(pause) ? Effect.void : Effect.sleep(pause))),
+      Effect.forever,
+      Effect.forkScoped
+    )
+
+    const report = outbox.lag.pipe(
+      Effect.tap(({ pending, oldestAgeMs }) =>
+        Effect.all([Metric.set(outboxPending, pending), Metric.set(outboxLagSeconds, oldestAgeMs / 1000)])
+      ),
+      Effect.catchAllCause((cause) => Effect.logWarning("cannot read the outbox lag", cause))
+    )
+    yield* report.pipe(Effect.repeat(Schedule.spaced("2 seconds")), Effect.forkScoped)
+
+    const purge = Effect.suspend(() =>
+      outbox.purgeSent(new Date(Date.now() - Duration.toMillis(config.outboxRetention)))
+    ).pipe(
+      Effect.tap((n) =>
+        n > 0 ? Effect.logInfo("purged sent domain events").pipe(Effect.annotateLogs({ n })) : Effect.void
+      ),
+      Effect.catchAllCause((cause) => Effect.logWarning("cannot purge the outbox", cause))
+    )
+    yield* purge.pipe(Effect.repeat(Schedule.spaced("10 minutes")), Effect.forkScoped)
+  })
+)
