@@ -1,0 +1,318 @@
+import {
+  Cause,
+  Clock,
+  Duration,
+  Effect,
+  Exit,
+  FiberSet,
+  HashSet,
+  Layer,
+  Queue,
+  Schema,
+  type Scope,
+  Tracer
+} from "effect"
+import type { EventType } from "../../domain/events/DomainEvents.ts"
+import {
+  type DeadLetter,
+  type Delivery,
+  EventBus,
+  type EventBusShape,
+  type Subscription
+} from "../../domain/events/EventBus.ts"
+import { EnvelopeJson, type EventEnvelope } from "../../domain/events/EventEnvelope.ts"
+
+// ---------------------------------------------------------------------------------------------------------------
+// Delivery rules both adapters share (the RabbitMQ adapter imports them): one definition of retry and failure.
+// ---------------------------------------------------------------------------------------------------------------
+
+/** The wait before the next delivery once attempt `attempt` failed: `retryDelays[attempt - 1]`, the last repeating. */
+export const retryDelayOf = (subscription: Pick<Subscription, "retryDelays">, attempt: number): Duration.Duration => {
+  const delays = subscription.retryDelays
+  const delay = delays[Math.min(Math.max(attempt, 1), delays.length) - 1]
+  return delay === undefined ? Duration.zero : Duration.decode(delay)
+}
+
+const describeError = (error: unknown): string => {
+  if (typeof error === "string") return error
+  if (typeof error === "object" && error !== null) {
+    const { _tag, message, name } = error as { _tag?: unknown; message?: unknown; name?: unknown }
+    const label = typeof _tag === "string" ? _tag : typeof name === "string" ? name : undefined
+    const text = typeof message === "string" && message !== "" ? message : undefined
+    if (label !== undefined || text !== undefined) return [label, text].filter((part) => part !== undefined).join(": ")
+  }
+  try {
+    return JSON.stringify(error) ?? String(error)
+  } catch {
+    return String(error)
+  }
+}
+
+/** A handler's failure in one short line: kept with a dead letter and logged. */
+export const describeFailure = (cause: Cause.Cause<unknown>): string => {
+  const failure = Cause.failureOption(cause)
+  const text =
+    failure._tag === "Some"
+      ? describeError(failure.value)
+      : Cause.dieOption(cause)._tag === "Some"
+        ? `defect: ${describeError(Cause.squash(cause))}`
+        : "interrupted"
+  return text.length > 500 ? `${text.slice(0, 497)}...` : text
+}
+
+/** A subscription that cannot work is a programming error: a defect at `consume`. */
+export const checkSubscription = (subscription: Subscription): Effect.Effect<void> => {
+  const problems = [
+    /^[A-Za-z0-9_-]+$/.test(subscription.consumer) ? undefined : "consumer must be a name of [A-Za-z0-9_-]",
+    Number.isInteger(subscription.concurrency) && subscription.concurrency >= 1
+      ? undefined
+      : "concurrency must be an integer ≥ 1",
+    Number.isInteger(subscription.maxAttempts) && subscription.maxAttempts >= 1
+      ? undefined
+      : "maxAttempts must be an integer ≥ 1",
+    subscription.eventTypes.length > 0 ? undefined : "eventTypes must not be empty"
+  ].filter((problem) => problem !== undefined)
+  return problems.length === 0
+    ? Effect.void
+    : Effect.dieMessage(`invalid subscription "${subscription.consumer}": ${problems.join("; ")}`)
+}
+
+const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/
+
+/**
+ * The span around one delivery: in the trace of the request that caused the event (its traceparent), else a trace
+ * of its own; never under the long-finished span of the `consume` call.
+ */
+export const deliverySpan = (
+  system: string,
+  consumer: string,
+  delivery: Delivery
+): (<A, E, R>(handle: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>) => {
+  const { envelope, attempt } = delivery
+  const traceparent = envelope.traceparent === null ? null : TRACEPARENT.exec(envelope.traceparent)
+  const parent =
+    traceparent === null
+      ? undefined
+      : Tracer.externalSpan({
+          traceId: traceparent[1] ?? "",
+          spanId: traceparent[2] ?? "",
+          sampled: (Number.parseInt(traceparent[3] ?? "0", 16) & 1) === 1
+        })
+  return Effect.withSpan("EventBus.handle", {
+    kind: "consumer",
+    ...(parent === undefined ? { root: true } : { parent }),
+    attributes: {
+      "messaging.system": system,
+      "messaging.consumer.group.name": consumer,
+      "messaging.message.id": envelope.id,
+      "goticket.event.type": envelope.type,
+      "goticket.delivery.attempt": attempt
+    }
+  })
+}
+
+/**
+ * Runs a delivery's handler (the only interruptible part), then `settle` with its exit, uninterruptibly: a delivery
+ * is always acknowledged, retried or dead-lettered once its handler ran. If the delivery itself is interrupted (its
+ * consumer closed past the drain timeout) `interrupted` runs instead: the event must come back. A handler that
+ * interrupts itself counts as a failure.
+ */
+export const handleDelivery = (
+  system: string,
+  subscription: Subscription,
+  delivery: Delivery,
+  settle: (exit: Exit.Exit<void, unknown>) => Effect.Effect<void>,
+  interrupted: Effect.Effect<void>
+): Effect.Effect<void> =>
+  Effect.uninterruptibleMask((restore) =>
+    Effect.gen(function* () {
+      const exit = yield* Effect.exit(
+        restore(Effect.suspend(() => subscription.handle(delivery))).pipe(
+          deliverySpan(system, subscription.consumer, delivery)
+        )
+      )
+      const { interruptors } = yield* Effect.descriptor
+      if (Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause) && HashSet.size(interruptors) > 0)
+        return yield* interrupted
+      return yield* settle(exit)
+    })
+  )
+
+/** How long closing a consumer waits for its in-flight handlers before interrupting them. */
+export const DEFAULT_DRAIN_TIMEOUT: Duration.DurationInput = "30 seconds"
+
+// ---------------------------------------------------------------------------------------------------------------
+// The in-process bus.
+// ---------------------------------------------------------------------------------------------------------------
+
+/** An event waiting in a consumer's queue, in its wire form (so handlers see exactly what RabbitMQ would give them). */
+interface Pending {
+  readonly body: string
+  readonly attempt: number
+}
+
+/** A consumer's queue: created by its first `consume`, kept (and filled) while the consumer is stopped. */
+interface ConsumerQueue {
+  readonly pending: Queue.Queue<Pending>
+  readonly bindings: Set<EventType>
+  readonly dead: Array<DeadLetter>
+}
+
+const encodeEnvelope = (envelope: EventEnvelope) => Effect.orDie(Schema.encode(EnvelopeJson)(envelope))
+const decodeEnvelope = (body: string) => Effect.orDie(Schema.decode(EnvelopeJson)(body))
+
+export interface EventBusInProcessOptions {
+  /** How long closing a consumer waits for its in-flight handlers (default 30 s). */
+  readonly drainTimeout?: Duration.DurationInput | undefined
+}
+
+/**
+ * The EventBus in memory, with RabbitMQ's semantics: a queue per consumer bound to its event types, deliveries on
+ * their own fibers (never inside `publish`, whose caller may hold a transaction), `concurrency` at once, retries
+ * after `retryDelays` (Effect's Clock: TestClock drives them), dead letters and replay. Nothing survives the process.
+ */
+export const makeEventBusInProcess = (
+  options: EventBusInProcessOptions = {}
+): Effect.Effect<EventBusShape, never, Scope.Scope> =>
+  Effect.gen(function* () {
+    const drainTimeout = options.drainTimeout ?? DEFAULT_DRAIN_TIMEOUT
+    const queues = new Map<string, ConsumerQueue>()
+    /** Failed deliveries waiting out their delay: they outlive the consumer that failed them, as a delay queue does. */
+    const delayed = yield* FiberSet.make()
+
+    const queueOf = (consumer: string): Effect.Effect<ConsumerQueue> =>
+      Effect.suspend(() => {
+        const existing = queues.get(consumer)
+        if (existing !== undefined) return Effect.succeed(existing)
+        return Effect.map(Queue.unbounded<Pending>(), (pending) => {
+          const raced = queues.get(consumer)
+          if (raced !== undefined) return raced
+          const created: ConsumerQueue = { pending, bindings: new Set(), dead: [] }
+          queues.set(consumer, created)
+          return created
+        })
+      })
+
+    const publish: EventBusShape["publish"] = (events) =>
+      Effect.gen(function* () {
+        // Encoded first: an envelope that cannot be encoded (a defect) stops the whole batch, as it would on the wire.
+        const bodies = yield* Effect.forEach(events, encodeEnvelope)
+        for (const [index, envelope] of events.entries())
+          for (const queue of queues.values())
+            if (queue.bindings.has(envelope.type))
+              yield* Queue.offer(queue.pending, { body: bodies[index] ?? "", attempt: 1 })
+      }).pipe(
+        Effect.withSpan("EventBus.publish", {
+          kind: "producer",
+          attributes: { "messaging.system": "in-process", "messaging.batch.message_count": events.length }
+        })
+      )
+
+    const consume: EventBusShape["consume"] = (subscription) =>
+      Effect.gen(function* () {
+        yield* checkSubscription(subscription)
+        const queue = yield* queueOf(subscription.consumer)
+        for (const type of subscription.eventTypes) queue.bindings.add(type)
+        const subscribed = new Set<EventType>(subscription.eventTypes)
+
+        const deliver = (pending: Pending) =>
+          Effect.gen(function* () {
+            const envelope = yield* decodeEnvelope(pending.body)
+            // Bindings outlive subscriptions (as on the broker): a type no longer subscribed is dropped.
+            if (!subscribed.has(envelope.type)) return
+            const delivery: Delivery = { envelope, attempt: pending.attempt }
+            yield* handleDelivery(
+              "in-process",
+              subscription,
+              delivery,
+              (exit) =>
+                Effect.gen(function* () {
+                  if (Exit.isSuccess(exit)) return
+                  const error = describeFailure(exit.cause)
+                  const log = Effect.annotateLogs({
+                    consumer: subscription.consumer,
+                    eventId: envelope.id,
+                    eventType: envelope.type,
+                    attempt: pending.attempt,
+                    error
+                  })
+                  if (pending.attempt < subscription.maxAttempts) {
+                    const delay = retryDelayOf(subscription, pending.attempt)
+                    yield* log(Effect.logWarning(`event handler failed; redelivery in ${Duration.format(delay)}`))
+                    // Interruptible (forked fibers inherit the mask): the layer's close does not wait out the delay.
+                    yield* FiberSet.run(
+                      delayed,
+                      Effect.interruptible(Effect.sleep(delay)).pipe(
+                        Effect.zipRight(
+                          Queue.offer(queue.pending, { body: pending.body, attempt: pending.attempt + 1 })
+                        )
+                      )
+                    )
+                    return
+                  }
+                  const deadAt = new Date(yield* Clock.currentTimeMillis)
+                  queue.dead.push({ envelope, attempts: pending.attempt, lastError: error, deadAt })
+                  yield* log(Effect.logError("event handler failed for the last time; the event is a dead letter"))
+                }),
+              // Back in the queue, as an unacknowledged message would be.
+              Queue.offer(queue.pending, pending)
+            )
+          })
+
+        const permits = yield* Effect.makeSemaphore(subscription.concurrency)
+        const inFlight = yield* FiberSet.make()
+        // Scope close, in reverse order: the dispatcher stops (forked last), in-flight handlers finish, the rest.
+        yield* Effect.addFinalizer(() =>
+          Effect.interruptible(FiberSet.awaitEmpty(inFlight)).pipe(
+            Effect.timeout(drainTimeout),
+            Effect.catchTag("TimeoutException", () =>
+              Effect.logWarning(`consumer ${subscription.consumer}: handlers still running after the drain timeout`)
+            )
+          )
+        )
+        yield* Effect.uninterruptibleMask((restore) =>
+          Effect.gen(function* () {
+            yield* restore(permits.take(1))
+            const pending = yield* restore(Queue.take(queue.pending)).pipe(Effect.onInterrupt(() => permits.release(1)))
+            // Forked fibers inherit the mask: the handler itself stays interruptible (its own timeouts work).
+            yield* FiberSet.run(
+              inFlight,
+              Effect.interruptible(deliver(pending)).pipe(Effect.ensuring(permits.release(1)))
+            )
+          })
+        ).pipe(Effect.forever, Effect.forkScoped)
+      }).pipe(
+        Effect.withSpan("EventBus.consume", {
+          attributes: { "messaging.system": "in-process", "messaging.consumer.group.name": subscription.consumer }
+        })
+      )
+
+    const deadLetters: EventBusShape["deadLetters"] = (consumer) =>
+      Effect.sync(() => [...(queues.get(consumer)?.dead ?? [])]).pipe(
+        Effect.withSpan("EventBus.deadLetters", { attributes: { "messaging.consumer.group.name": consumer } })
+      )
+
+    const replayDeadLetters: EventBusShape["replayDeadLetters"] = (consumer, eventIds) =>
+      Effect.gen(function* () {
+        const queue = queues.get(consumer)
+        if (queue === undefined) return 0
+        const wanted = eventIds === undefined ? undefined : new Set(eventIds)
+        const chosen = queue.dead.filter((letter) => wanted === undefined || wanted.has(letter.envelope.id))
+        const kept = queue.dead.filter((letter) => !chosen.includes(letter))
+        queue.dead.splice(0, queue.dead.length, ...kept)
+        for (const letter of chosen)
+          yield* Queue.offer(queue.pending, { body: yield* encodeEnvelope(letter.envelope), attempt: 1 })
+        return chosen.length
+      }).pipe(
+        Effect.withSpan("EventBus.replayDeadLetters", { attributes: { "messaging.consumer.group.name": consumer } })
+      )
+
+    return { publish, consume, deadLetters, replayDeadLetters } satisfies EventBusShape
+  })
+
+export const EventBusInProcess = {
+  make: makeEventBusInProcess,
+  /** A fresh bus per layer: its queues and dead letters live as long as the layer. */
+  layer: (options: EventBusInProcessOptions = {}): Layer.Layer<EventBus> =>
+    Layer.scoped(EventBus, makeEventBusInProcess(options))
+}

@@ -1,0 +1,94 @@
+import { execFile, execFileSync } from "node:child_process"
+import { afterAll, expect, layer } from "@effect/vitest"
+import { Duration, Effect, HashSet, Logger, LogLevel, Queue, Ref, Schedule } from "effect"
+import { type Delivery, EventBus } from "../../src/domain/events/EventBus.ts"
+import { anEnvelope } from "../contracts/EventBusContract.ts"
+import { describeWithRabbitMq, isolatedRabbitMqBus } from "../support/RabbitMq.ts"
+
+/*
+ * Stops and starts the local broker (`rabbitmqctl`, or RABBITMQCTL): this file runs in the `broker` project, after
+ * every other test file has finished (vitest.config.ts).
+ */
+const rabbitmqctl = process.env.RABBITMQCTL ?? "rabbitmqctl"
+
+const brokerApp = (command: "stop_app" | "start_app") =>
+  Effect.async<void, Error>((resume) => {
+    const child = execFile(rabbitmqctl, [command], { timeout: 60_000 }, (error, _stdout, stderr) =>
+      resume(
+        error === null
+          ? Effect.void
+          : Effect.fail(new Error(`${rabbitmqctl} ${command} failed: ${error.message} ${stderr}`.trim()))
+      )
+    )
+    return Effect.sync(() => child.kill())
+  }).pipe(Effect.withSpan(`rabbitmqctl ${command}`))
+
+await describeWithRabbitMq("EventBus on RabbitMQ across a broker restart", (url) => {
+  // However the test ends (a timeout included), the broker is started again.
+  afterAll(() => {
+    try {
+      execFileSync(rabbitmqctl, ["start_app"], { timeout: 60_000, stdio: "ignore" })
+    } catch {
+      // Reported by the test itself.
+    }
+  })
+
+  layer(
+    isolatedRabbitMqBus(url, {
+      connectTimeout: "1 second",
+      publishTimeout: "3 seconds",
+      reconnectInitialDelay: "100 millis",
+      reconnectMaxDelay: "1 second"
+    }),
+    { timeout: "60 seconds", excludeTestServices: true }
+  )("EventBusRabbitMq", (it) => {
+    it.scoped(
+      "publish fails fast while the broker is down; the consumer reconnects by itself and gets what follows",
+      () =>
+        Effect.gen(function* () {
+          const bus = yield* EventBus
+          const warnings = yield* Ref.make(HashSet.empty<string>())
+          const received = yield* Queue.unbounded<Delivery>()
+          const next = Queue.take(received).pipe(
+            Effect.timeoutFail({ duration: "20 seconds", onTimeout: () => new Error("no delivery within 20 s") })
+          )
+          const collector = Logger.make(({ logLevel, message }) => {
+            if (logLevel._tag === "Warning")
+              Effect.runSync(Ref.update(warnings, HashSet.add(String(Array.isArray(message) ? message[0] : message))))
+          })
+
+          yield* Effect.gen(function* () {
+            yield* bus.consume({
+              consumer: `restart-${crypto.randomUUID().slice(0, 8)}`,
+              eventTypes: ["OrderConfirmed"],
+              maxAttempts: 3,
+              retryDelays: ["50 millis"],
+              concurrency: 1,
+              handle: (delivery) => Queue.offer(received, delivery)
+            })
+            const before = anEnvelope("OrderConfirmed", { n: 1 })
+            yield* bus.publish([before])
+            expect((yield* next).envelope).toEqual(before)
+
+            yield* Effect.addFinalizer(() => Effect.ignore(brokerApp("start_app")))
+            yield* brokerApp("stop_app")
+
+            const [took, failure] = yield* Effect.timed(Effect.flip(bus.publish([anEnvelope("OrderConfirmed")])))
+            expect(failure._tag).toBe("EventBusUnavailable")
+            expect(Duration.toMillis(took)).toBeLessThan(4_000)
+
+            yield* brokerApp("start_app")
+            const after = anEnvelope("OrderConfirmed", { n: 2 })
+            yield* bus.publish([after]).pipe(Effect.retry({ schedule: Schedule.spaced("250 millis"), times: 40 }))
+            const delivered = yield* next
+            expect(delivered).toMatchObject({ attempt: 1 })
+            expect(delivered.envelope).toEqual(after)
+            // The outage was reported: the consumer lost the broker and tried again.
+            const logged = [...(yield* Ref.get(warnings))]
+            expect(logged.some((line) => /lost RabbitMQ .* reconnecting in/.test(line))).toBe(true)
+          }).pipe(Effect.provide(Logger.replace(Logger.defaultLogger, collector)))
+        }).pipe(Logger.withMinimumLogLevel(LogLevel.Warning)),
+      90_000
+    )
+  })
+})
