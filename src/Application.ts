@@ -9,6 +9,14 @@ import { UserRepositoryPg } from "./services/accounts/UserRepositoryPg.ts"
 import { Catalog } from "./services/catalog/Catalog.ts"
 import { EventRepositoryPg } from "./services/catalog/EventRepositoryPg.ts"
 import { AppConfig } from "./services/config/AppConfig.ts"
+import { EventBusLive } from "./services/events/EventBusLive.ts"
+import { consumerLayer } from "./services/events/EventConsumers.ts"
+import { InboxPg } from "./services/events/InboxPg.ts"
+import { InProcessRecoveryLive } from "./services/events/InProcessRecovery.ts"
+import { OutboxPg } from "./services/events/OutboxPg.ts"
+import { OutboxRelayLive } from "./services/events/OutboxRelay.ts"
+import { MailerLive } from "./services/notifications/MailerLive.ts"
+import { notificationsConsumer } from "./services/notifications/NotificationsConsumer.ts"
 import { TracingLive } from "./services/observability/Tracing.ts"
 import { HmacTicketCodesLive } from "./services/orders/HmacTicketCodes.ts"
 import { OrderRepositoryPg } from "./services/orders/OrderRepositoryPg.ts"
@@ -23,6 +31,13 @@ import { ReservationRepositoryPg } from "./services/reservations/ReservationRepo
 import { Reservations } from "./services/reservations/Reservations.ts"
 import { seedDemo } from "./services/seed/DemoSeed.ts"
 import { type DatabaseKind, DatabaseLive } from "./services/sql/Database.ts"
+import { SalesReports } from "./services/stats/SalesReports.ts"
+import { salesStatsConsumer } from "./services/stats/SalesStatsConsumer.ts"
+import { SalesStatsPg } from "./services/stats/SalesStatsPg.ts"
+import { OrganizerWebhooks } from "./services/webhooks/OrganizerWebhooks.ts"
+import { WebhookDeliveryWorker } from "./services/webhooks/WebhookDeliveryWorker.ts"
+import { WebhookRepositoryPg } from "./services/webhooks/WebhookRepositoryPg.ts"
+import { organizerWebhooksConsumer } from "./services/webhooks/WebhooksConsumer.ts"
 import { CheckoutSettingsLive, SagasLive, WorkflowEngineSql } from "./services/workflow/WorkflowEngineLive.ts"
 
 /** The PostgreSQL adapters of every repository port. */
@@ -30,7 +45,11 @@ export const RepositoriesPg = Layer.mergeAll(
   UserRepositoryPg,
   EventRepositoryPg,
   ReservationRepositoryPg,
-  OrderRepositoryPg
+  OrderRepositoryPg,
+  SalesStatsPg,
+  OutboxPg,
+  InboxPg,
+  WebhookRepositoryPg
 )
 
 /** The durable sagas on the PostgreSQL-backed workflow engine, with the sweeper that keeps them all running. */
@@ -41,22 +60,27 @@ export const SagasOnEngine = SagaSweeperLive.pipe(
 )
 
 /** Application services over their ports. */
-export const ServicesLive = Layer.mergeAll(
-  Accounts.Default,
-  Catalog.Default,
-  Reservations.Default,
-  Orders.Default,
-  PaymentWebhooks.Default
-).pipe(
-  Layer.provideMerge(SagasOnEngine),
-  Layer.provideMerge(CatalogSnapshots.Default),
+export const ServicesLive = SalesReports.Default.pipe(
   Layer.provideMerge(
     Layer.mergeAll(
-      JwtAccessTokensLive,
-      ScryptPasswordHasher,
-      InventoryCacheLive,
-      HmacTicketCodesLive,
-      PaymentGatewayLive
+      Accounts.Default,
+      Catalog.Default,
+      Reservations.Default,
+      Orders.Default,
+      PaymentWebhooks.Default,
+      OrganizerWebhooks.Default
+    ).pipe(
+      Layer.provideMerge(SagasOnEngine),
+      Layer.provideMerge(CatalogSnapshots.Default),
+      Layer.provideMerge(
+        Layer.mergeAll(
+          JwtAccessTokensLive,
+          ScryptPasswordHasher,
+          InventoryCacheLive,
+          HmacTicketCodesLive,
+          PaymentGatewayLive
+        )
+      )
     )
   )
 )
@@ -75,10 +99,43 @@ export const StartupTasks = Layer.effectDiscard(
   })
 )
 
+/**
+ * The event pipeline: the outbox relay, the consumers (notifications, sales projection, organizer webhooks) and the
+ * webhook delivery worker, over the bus (RabbitMQ at AMQP_URL, else in process) and the mailer.
+ */
+export const EventPipelineLive = Layer.mergeAll(
+  OutboxRelayLive.pipe(Layer.provide(InProcessRecoveryLive)),
+  consumerLayer(notificationsConsumer),
+  consumerLayer(salesStatsConsumer),
+  consumerLayer(organizerWebhooksConsumer),
+  WebhookDeliveryWorker
+).pipe(Layer.provide(Layer.mergeAll(EventBusLive, MailerLive)))
+
+/** What runs in the background: hold expiry and the event pipeline (the sagas run wherever the engine is). */
+export const BackgroundWorkLive = Layer.mergeAll(ExpiryWorkerLive, EventPipelineLive)
+
+/**
+ * ROLE: `all` (the default: the API and the background work in one process) or `api` (the API only, while
+ * processes started with `npm run worker` do the background work).
+ */
+export const RoleConfig = Config.literal("all", "api")("ROLE").pipe(Config.withDefault("all"))
+
+const backgroundUnlessApiOnly = Layer.unwrapEffect(
+  Effect.map(RoleConfig, (role) => (role === "api" ? Layer.empty : BackgroundWorkLive))
+)
+
 /** The whole service over a given database layer (the real one in production, a test database in tests). */
 export const applicationOver = <E>(database: Layer.Layer<SqlClient.SqlClient | DatabaseKind, E>) =>
-  Layer.mergeAll(HttpAppLive, AnnounceAddress, StartupTasks, ExpiryWorkerLive, InProcessWebhookEndpoint).pipe(
+  Layer.mergeAll(HttpAppLive, AnnounceAddress, StartupTasks, InProcessWebhookEndpoint, backgroundUnlessApiOnly).pipe(
     Layer.provideMerge(NodeServerLive),
+    Layer.provideMerge(ServicesLive),
+    Layer.provideMerge(RepositoriesPg),
+    Layer.provideMerge(database)
+  )
+
+/** The worker role: the background work without the HTTP API (`npm run worker`). */
+export const workerOver = <E>(database: Layer.Layer<SqlClient.SqlClient | DatabaseKind, E>) =>
+  BackgroundWorkLive.pipe(
     Layer.provideMerge(ServicesLive),
     Layer.provideMerge(RepositoriesPg),
     Layer.provideMerge(database)
@@ -90,6 +147,11 @@ const LogLevelLive = Layer.unwrapEffect(
 )
 
 export const ApplicationLive = applicationOver(DatabaseLive).pipe(
+  Layer.provide(TracingLive),
+  Layer.provide(Layer.mergeAll(Logger.json, LogLevelLive))
+)
+
+export const WorkerLive = workerOver(DatabaseLive).pipe(
   Layer.provide(TracingLive),
   Layer.provide(Layer.mergeAll(Logger.json, LogLevelLive))
 )

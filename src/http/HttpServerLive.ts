@@ -11,6 +11,7 @@ import { HealthLive } from "./handlers/HealthLive.ts"
 import { CheckInsLive, OrdersLive, PaymentsLive, TicketsLive } from "./handlers/OrdersLive.ts"
 import { OrganizerLive } from "./handlers/OrganizerLive.ts"
 import { ReservationsLive } from "./handlers/ReservationsLive.ts"
+import { WebhooksLive } from "./handlers/WebhooksLive.ts"
 import { errorTranslation, requestLogging } from "./RequestPipeline.ts"
 
 /** In-flight requests get this long to finish after SIGTERM before their connections are cut. */
@@ -27,7 +28,8 @@ export const ApiLive = HttpApiBuilder.api(GoTicketApi).pipe(
     OrdersLive,
     TicketsLive,
     CheckInsLive,
-    PaymentsLive
+    PaymentsLive,
+    WebhooksLive
   ]),
   Layer.provide([AuthenticationLive, OptionalAuthenticationLive, RouteTaggerLive])
 )

@@ -2,49 +2,9 @@ import { SqlClient } from "@effect/sql"
 import { describe, expect, layer } from "@effect/vitest"
 import { Effect, Option } from "effect"
 import { InProcessSandbox } from "../../src/services/payments/PaymentGatewayLive.ts"
+import { DECLINED, PAID, purchase } from "../support/Purchase.ts"
 import { hold, holdBody, publishedSale } from "../support/Sale.ts"
 import { client, TestServerLive } from "../support/TestServer.ts"
-
-type Api = Effect.Effect.Success<typeof client>
-
-const PAID = "4242424242424242"
-const DECLINED = "4000000000000002"
-
-/** The customer's client confirms the payment at the provider (client-side confirmation). */
-const payAt = (confirmUrl: string, card: string) =>
-  Effect.promise(async () => {
-    const response = await fetch(confirmUrl, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ card }),
-      signal: AbortSignal.timeout(10_000)
-    })
-    return { status: response.status, body: await response.json() }
-  })
-
-/** Polls the order until it leaves pending_payment. */
-const settledOrder = (api: Api, token: string, orderId: string) =>
-  Effect.gen(function* () {
-    for (let i = 0; i < 300; i++) {
-      const reply = yield* api.call("GET", `/v1/orders/${orderId}`, { token })
-      if (reply.body.status !== "pending_payment") return reply.body
-      yield* Effect.sleep("50 millis")
-    }
-    return yield* Effect.dieMessage(`order ${orderId} is still pending`)
-  })
-
-/** Hold `quantity` GA tickets, check out and pay with `card`; the order once settled. */
-const purchase = (api: Api, token: string, eventId: string, ticketTypeId: string, quantity: number, card: string) =>
-  Effect.gen(function* () {
-    const held = yield* hold(api, token, holdBody(eventId, ticketTypeId, quantity))
-    expect(held.status).toBe(201)
-    const checkout = yield* api.call("POST", `/v1/reservations/${held.body.id}/checkout`, { token })
-    expect(checkout.status).toBe(202)
-    expect(checkout.body).toMatchObject({ status: "pending_payment", payment: { provider: "sandbox" } })
-    const paid = yield* payAt(checkout.body.payment.confirmUrl, card)
-    expect(paid.status).toBe(200)
-    return yield* settledOrder(api, token, checkout.body.orderId)
-  })
 
 /** Money kept by the provider = price of valid tickets; units sold = valid tickets. */
 const sumCheck = (eventId: string) =>

@@ -6,6 +6,7 @@ import { HealthApi } from "./HealthApi.ts"
 import { CheckInsApi, OrdersApi, PaymentsApi, TicketsApi } from "./OrdersApi.ts"
 import { OrganizerApi } from "./OrganizerApi.ts"
 import { ReservationsApi } from "./ReservationsApi.ts"
+import { WebhooksApi } from "./WebhooksApi.ts"
 
 /** The public REST contract. Handlers live in src/http/handlers; the OpenAPI document is derived from this. */
 export class GoTicketApi extends HttpApi.make("goticket")
@@ -19,6 +20,7 @@ export class GoTicketApi extends HttpApi.make("goticket")
   .add(TicketsApi)
   .add(CheckInsApi)
   .add(PaymentsApi)
+  .add(WebhooksApi)
   .addError(MalformedRequest)
   .addError(PayloadTooLarge)
   .addError(InternalServerError)

@@ -16,5 +16,15 @@ export const HealthStatus = Schema.Struct({
 export class HealthApi extends HttpApiGroup.make("health")
   .add(HttpApiEndpoint.get("live", "/health/live").addSuccess(HealthStatus))
   .add(HttpApiEndpoint.get("ready", "/health/ready").addSuccess(HealthStatus).addError(NotReady))
+  .add(
+    HttpApiEndpoint.get("metrics", "/metrics")
+      .addSuccess(HttpApiSchema.Text({ contentType: "text/plain; version=0.0.4; charset=utf-8" }))
+      .annotate(OpenApi.Summary, "Prometheus metrics")
+      .annotate(
+        OpenApi.Description,
+        "Counters, gauges and histograms in the Prometheus text format, among them goticket_outbox_lag_seconds " +
+          "(age of the oldest domain event not yet confirmed by the broker) and goticket_outbox_pending."
+      )
+  )
   .middleware(RouteTagger)
-  .annotate(OpenApi.Description, "Liveness and readiness probes") {}
+  .annotate(OpenApi.Description, "Liveness and readiness probes, and metrics") {}

@@ -19,7 +19,7 @@ import { Authentication, RouteTagger } from "./Authentication.ts"
 import { eventIdParam } from "./EventsApi.ts"
 import { Forbidden403 } from "./errors.ts"
 import { payload } from "./payload.ts"
-import { EventPage, EventView, StaffView, TicketTypeView } from "./views.ts"
+import { EventPage, EventSalesView, EventView, StaffView, TicketTypeView } from "./views.ts"
 
 const Description = Schema.String.pipe(Schema.maxLength(10_000))
 
@@ -161,6 +161,15 @@ export class OrganizerApi extends HttpApiGroup.make("organizer")
     HttpApiEndpoint.get("listStaff")`/v1/events/${eventIdParam}/staff`
       .addSuccess(Schema.Array(StaffView))
       .annotate(OpenApi.Summary, "The event's staff")
+  )
+  .add(
+    HttpApiEndpoint.get("salesStats")`/v1/events/${eventIdParam}/stats`
+      .addSuccess(EventSalesView)
+      .annotate(OpenApi.Summary, "Sales so far: sold, refunded, checked in and revenue per ticket type")
+      .annotate(
+        OpenApi.Description,
+        "A projection kept up to date from the domain events (usually within a second of a purchase, refund or check-in)."
+      )
   )
   .add(
     HttpApiEndpoint.get("myEvents", "/v1/organizer/events")

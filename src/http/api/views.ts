@@ -98,3 +98,22 @@ export const EventPage = Schema.Struct({
   items: Schema.Array(EventView),
   nextCursor: Schema.NullOr(Schema.String)
 }).annotations({ identifier: "EventPage" })
+
+const SalesLineFields = {
+  sold: Schema.Int,
+  refunded: Schema.Int,
+  checkedIn: Schema.Int,
+  grossMinor: Schema.Int,
+  refundedMinor: Schema.Int,
+  revenueMinor: Schema.Int.annotations({ description: "gross minus refunded, in minor units" })
+}
+
+export const EventSalesView = Schema.Struct({
+  eventId: EventId,
+  currency: Schema.NullOr(Currency),
+  totals: Schema.Struct(SalesLineFields),
+  ticketTypes: Schema.Array(
+    Schema.Struct({ ticketTypeId: TicketTypeId, name: Schema.String, capacity: Schema.Int, ...SalesLineFields })
+  ),
+  updatedAt: Schema.NullOr(Schema.Date).annotations({ description: "when the last counted event was projected" })
+}).annotations({ identifier: "EventSales" })

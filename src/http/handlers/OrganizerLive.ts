@@ -5,6 +5,7 @@ import { Venue } from "../../domain/catalog/Event.ts"
 import type { EventPatch } from "../../domain/catalog/EventRules.ts"
 import { Catalog } from "../../services/catalog/Catalog.ts"
 import { Orders } from "../../services/orders/Orders.ts"
+import { SalesReports } from "../../services/stats/SalesReports.ts"
 import { GoTicketApi } from "../api/GoTicketApi.ts"
 import { currentDate, DEFAULT_PAGE_SIZE } from "./EventsLive.ts"
 import { eventView, staffView, ticketTypeView } from "./views.ts"
@@ -19,6 +20,7 @@ export const OrganizerLive = HttpApiBuilder.group(GoTicketApi, "organizer", (han
   Effect.gen(function* () {
     const catalog = yield* Catalog
     const orders = yield* Orders
+    const reports = yield* SalesReports
     return handlers
       .handle("createEvent", ({ payload }) =>
         Effect.flatMap(CurrentActor, (actor) =>
@@ -87,6 +89,9 @@ export const OrganizerLive = HttpApiBuilder.group(GoTicketApi, "organizer", (han
         Effect.flatMap(CurrentActor, (actor) => catalog.listStaff(actor, path.eventId)).pipe(
           Effect.map((members) => members.map((m) => staffView(path.eventId, m)))
         )
+      )
+      .handle("salesStats", ({ path }) =>
+        Effect.flatMap(CurrentActor, (actor) => reports.forEvent(actor, path.eventId))
       )
       .handle("myEvents", ({ urlParams }) =>
         Effect.gen(function* () {

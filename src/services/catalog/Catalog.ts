@@ -183,6 +183,12 @@ export class Catalog extends Effect.Service<Catalog>()("goticket/Catalog", {
       return yield* events.listStaff(eventId)
     })
 
+    /** An event the actor manages, with its ticket types (for reports about it). */
+    const managed = Effect.fn("Catalog.managed")(function* (actor: Actor, eventId: EventId) {
+      const event = yield* manageable(actor, eventId)
+      return { event, ticketTypes: yield* events.listTicketTypes(eventId) }
+    })
+
     const listMine = Effect.fn("Catalog.listMine")(function* (
       actor: Actor,
       page: { readonly cursor?: string | undefined; readonly limit: number }
@@ -224,6 +230,7 @@ export class Catalog extends Effect.Service<Catalog>()("goticket/Catalog", {
       cancel,
       grantStaff,
       listStaff,
+      managed,
       listMine,
       browse,
       details,

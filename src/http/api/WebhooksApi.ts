@@ -1,0 +1,125 @@
+import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
+import { Schema } from "effect"
+import { EventType } from "../../domain/events/DomainEvents.ts"
+import { PageLimit } from "../../domain/shared/Page.ts"
+import { InvalidWebhookUrl, UnknownEventType, WebhookNotFound } from "../../domain/webhooks/errors.ts"
+import { DeliveryId, DeliveryStatus, EVENT_TYPES, MAX_URL_LENGTH, WebhookId } from "../../domain/webhooks/Webhook.ts"
+import { Authentication, RouteTagger } from "./Authentication.ts"
+import { Forbidden403 } from "./errors.ts"
+import { payload } from "./payload.ts"
+
+export const RegisterWebhookRequest = payload(
+  Schema.Struct({
+    url: Schema.String.pipe(
+      Schema.maxLength(MAX_URL_LENGTH, { message: () => `must be at most ${MAX_URL_LENGTH} characters` }),
+      Schema.annotations({
+        description: "Where to POST the events: https (plain http only for loopback hosts, outside production)",
+        examples: ["https://example.com/goticket/webhooks"]
+      })
+    ),
+    eventTypes: Schema.Array(Schema.String).pipe(
+      Schema.minItems(1, { message: () => "subscribe to at least one event type" }),
+      Schema.maxItems(EVENT_TYPES.length * 2),
+      Schema.annotations({ description: `Event types to receive, among: ${EVENT_TYPES.join(", ")}` })
+    )
+  }),
+  "RegisterWebhookRequest"
+)
+
+export const WebhookView = Schema.Struct({
+  id: WebhookId,
+  url: Schema.String,
+  eventTypes: Schema.Array(EventType),
+  createdAt: Schema.Date
+}).annotations({ identifier: "Webhook" })
+
+export const RegisteredWebhookView = Schema.Struct({
+  ...WebhookView.fields,
+  secret: Schema.String.annotations({
+    description:
+      "The signing secret (whsec_…). Shown only here: keep it to verify the GoTicket-Signature header of each delivery"
+  })
+}).annotations({ identifier: "RegisteredWebhook" })
+
+export const WebhookDeliveryView = Schema.Struct({
+  id: DeliveryId,
+  eventId: Schema.UUID.annotations({ description: "The domain event's id (GoTicket-Event-Id)" }),
+  eventType: EventType,
+  status: DeliveryStatus,
+  attempts: Schema.Int,
+  lastStatusCode: Schema.NullOr(Schema.Int).annotations({
+    description: "The HTTP status of the last attempt; null when it got no answer"
+  }),
+  lastError: Schema.NullOr(Schema.String),
+  createdAt: Schema.Date,
+  deliveredAt: Schema.NullOr(Schema.Date),
+  nextAttemptAt: Schema.NullOr(Schema.Date).annotations({
+    description: "When the next attempt is due (pending only)"
+  })
+}).annotations({ identifier: "WebhookDelivery" })
+
+export const WebhookDeliveryPage = Schema.Struct({
+  items: Schema.Array(WebhookDeliveryView),
+  nextCursor: Schema.NullOr(Schema.String)
+}).annotations({ identifier: "WebhookDeliveryPage" })
+
+const webhookIdParam = HttpApiSchema.param("webhookId", WebhookId)
+
+const SIGNING = [
+  "Each delivery is a POST of the event envelope as JSON (id, type, version, occurredAt, aggregateType, aggregateId, payload, traceparent) with the headers",
+  '`GoTicket-Event-Id`, `GoTicket-Event-Type`, `GoTicket-Delivery-Id` and `GoTicket-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" keyed with the secret>`.',
+  "Answer 2xx in time (5 s by default) to acknowledge it; anything else (redirects included) is retried with exponential backoff (by default 1 s, 2 s, 4 s … at most 1 h apart, 15 attempts in all).",
+  "Delivery is at least once: drop duplicates by event id."
+].join(" ")
+
+/** An organizer's webhook endpoints and their deliveries. Someone else's endpoint is not found. */
+export class WebhooksApi extends HttpApiGroup.make("webhooks")
+  .add(
+    HttpApiEndpoint.post("register", "/v1/organizer/webhooks")
+      .setPayload(RegisterWebhookRequest)
+      .addSuccess(RegisteredWebhookView, { status: 201 })
+      .addError(InvalidWebhookUrl, { status: 422 })
+      .addError(UnknownEventType, { status: 422 })
+      .annotate(OpenApi.Summary, "Register a webhook endpoint")
+      .annotate(
+        OpenApi.Description,
+        `Every domain event of the chosen types about one of the caller's events is delivered to the URL. The answer carries the signing secret, which is never shown again. ${SIGNING}`
+      )
+  )
+  .add(
+    HttpApiEndpoint.get("list", "/v1/organizer/webhooks")
+      .addSuccess(Schema.Array(WebhookView))
+      .annotate(OpenApi.Summary, "The caller's webhook endpoints")
+      .annotate(OpenApi.Description, "Active endpoints, oldest first, without their secrets.")
+  )
+  .add(
+    HttpApiEndpoint.del("remove")`/v1/organizer/webhooks/${webhookIdParam}`
+      .addSuccess(HttpApiSchema.NoContent)
+      .annotate(OpenApi.Summary, "Delete a webhook endpoint")
+      .annotate(
+        OpenApi.Description,
+        "The endpoint receives nothing more; deliveries still pending are abandoned (failed). Deleting it again is 404."
+      )
+  )
+  .add(
+    HttpApiEndpoint.get("deliveries")`/v1/organizer/webhooks/${webhookIdParam}/deliveries`
+      .setUrlParams(
+        Schema.Struct({
+          cursor: Schema.optional(Schema.String.pipe(Schema.maxLength(200))).annotations({
+            description: "nextCursor of the previous page"
+          }),
+          limit: Schema.optional(PageLimit).annotations({ description: "Page size, 1 to 100 (default 20)" })
+        })
+      )
+      .addSuccess(WebhookDeliveryPage)
+      .annotate(OpenApi.Summary, "An endpoint's deliveries, newest first")
+      .annotate(
+        OpenApi.Description,
+        "Each delivery with its status (pending, delivered, failed), attempts, the last answer's status code or error, and when the next attempt is due."
+      )
+  )
+  .addError(WebhookNotFound, { status: 404 })
+  .addError(Forbidden403)
+  .middleware(RouteTagger)
+  .middleware(Authentication)
+  .annotate(OpenApi.Title, "Organizer webhooks") {}

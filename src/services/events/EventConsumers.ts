@@ -1,0 +1,115 @@
+import { Duration, Effect, Layer, Metric, Option, Schedule } from "effect"
+import type { DomainEvent, EventType } from "../../domain/events/DomainEvents.ts"
+import { EventBus } from "../../domain/events/EventBus.ts"
+import { type EventEnvelope, payloadOf } from "../../domain/events/EventEnvelope.ts"
+import { Inbox } from "../../domain/events/Inbox.ts"
+import { EventsConfig } from "./EventsConfig.ts"
+import { spanOfTraceparent } from "./TraceLink.ts"
+
+export const eventsHandled = Metric.counter("goticket_events_handled_total", {
+  description: "Domain events handled by a consumer (duplicates dropped by the inbox are not counted)",
+  incremental: true
+})
+export const eventsFailed = Metric.counter("goticket_event_handler_failures_total", {
+  description: "Failed deliveries of a domain event to a consumer (each is retried, then dead-lettered)",
+  incremental: true
+})
+export const eventsDuplicate = Metric.counter("goticket_events_duplicate_total", {
+  description: "Redelivered domain events dropped by a consumer's inbox",
+  incremental: true
+})
+
+/** A consumer of domain events: what it listens to and what it does with one, with its own dependencies. */
+export interface Consumer<R> {
+  /** Names its queue, its inbox and its dead letters. */
+  readonly name: string
+  readonly eventTypes: ReadonlyArray<EventType>
+  readonly handle: (event: DomainEvent, envelope: EventEnvelope) => Effect.Effect<void, unknown, R>
+}
+
+/**
+ * Runs a consumer on the bus for the life of the layer: each event is decoded against its schema and handled
+ * through the inbox, so a redelivery has no second effect and the handler's own database writes commit with the
+ * record that it ran. A failure is retried (CONSUMER_RETRY_BASE_MS, five times longer each time) and, after
+ * CONSUMER_MAX_ATTEMPTS, dead-lettered. The handler's span continues the trace of the request that caused the event
+ * and links to it.
+ */
+export const consumerLayer = <R>(consumer: Consumer<R>) =>
+  Layer.scopedDiscard(
+    Effect.gen(function* () {
+      const bus = yield* EventBus
+      const inbox = yield* Inbox
+      const config = yield* EventsConfig
+      const context = yield* Effect.context<R>()
+      const base = Duration.toMillis(config.consumerRetryBase)
+      const labelled = <A extends Metric.Metric.Counter<number>>(metric: A) =>
+        Metric.tagged(metric, "consumer", consumer.name)
+
+      const handleOne = (envelope: EventEnvelope, attempt: number) => {
+        const cause = spanOfTraceparent(envelope.traceparent)
+        return inbox
+          .once(
+            consumer.name,
+            envelope.id,
+            Effect.flatMap(payloadOf(envelope), (event) => consumer.handle(event, envelope))
+          )
+          .pipe(
+            Effect.tap(
+              Option.match({
+                onNone: () =>
+                  Effect.zipRight(
+                    Metric.increment(labelled(eventsDuplicate)),
+                    Effect.logDebug("duplicate event dropped")
+                  ),
+                onSome: () => Metric.increment(labelled(eventsHandled))
+              })
+            ),
+            Effect.tapErrorCause((failure) =>
+              Effect.zipRight(
+                Metric.increment(labelled(eventsFailed)),
+                Effect.logWarning("event handler failed; it will be retried", failure)
+              )
+            ),
+            Effect.asVoid,
+            Effect.provide(context),
+            Effect.annotateLogs({ consumer: consumer.name, eventId: envelope.id, eventType: envelope.type, attempt }),
+            Effect.withSpan(`${consumer.name} process ${envelope.type}`, {
+              kind: "consumer",
+              parent: Option.getOrUndefined(cause),
+              links: Option.match(cause, {
+                onNone: () => [],
+                onSome: (span) => [{ _tag: "SpanLink" as const, span, attributes: { "goticket.link": "caused-by" } }]
+              }),
+              attributes: {
+                "messaging.system": "goticket",
+                "messaging.operation": "process",
+                "messaging.destination.name": consumer.name,
+                "messaging.message.id": envelope.id,
+                "goticket.event.type": envelope.type,
+                "goticket.delivery.attempt": attempt
+              }
+            })
+          )
+      }
+
+      // A broker that is down at start-up must not stop the service: keep trying in the background.
+      yield* bus
+        .consume({
+          consumer: consumer.name,
+          eventTypes: consumer.eventTypes,
+          maxAttempts: config.consumerMaxAttempts,
+          retryDelays: [base, base * 5, base * 25, base * 125].map((ms) => Duration.millis(ms)),
+          concurrency: config.consumerConcurrency,
+          handle: ({ envelope, attempt }) => handleOne(envelope, attempt)
+        })
+        .pipe(
+          Effect.tapError((error) =>
+            Effect.logWarning(`cannot start consumer ${consumer.name}; retrying`).pipe(
+              Effect.annotateLogs({ error: error.message })
+            )
+          ),
+          Effect.retry(Schedule.exponential("200 millis").pipe(Schedule.either(Schedule.spaced("5 seconds")))),
+          Effect.forkScoped
+        )
+    })
+  )

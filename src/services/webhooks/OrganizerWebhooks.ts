@@ -1,0 +1,142 @@
+import { randomBytes } from "node:crypto"
+import { Clock, Effect, Either, Option, Redacted } from "effect"
+import type { Actor } from "../../domain/accounts/Actor.ts"
+import { Forbidden } from "../../domain/accounts/errors.ts"
+import { EventRepository } from "../../domain/catalog/EventRepository.ts"
+import type { DomainEvent } from "../../domain/events/DomainEvents.ts"
+import type { EventEnvelope } from "../../domain/events/EventEnvelope.ts"
+import { decodeCursor, encodeCursor } from "../../domain/shared/Cursor.ts"
+import type { UserId } from "../../domain/shared/Ids.ts"
+import type { PageOf } from "../../domain/shared/Page.ts"
+import { WebhookNotFound } from "../../domain/webhooks/errors.ts"
+import { type WebhookDelivery, WebhookEndpoint, type WebhookId } from "../../domain/webhooks/Webhook.ts"
+import { WebhookRepository } from "../../domain/webhooks/WebhookRepository.ts"
+import { checkEventTypes, checkWebhookUrl } from "../../domain/webhooks/WebhookRules.ts"
+import { AllowHttpLoopback } from "./WebhooksConfig.ts"
+
+const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
+const orFail = <A, E>(either: Either.Either<A, E>) =>
+  Either.match(either, { onLeft: Effect.fail, onRight: Effect.succeed })
+
+/** A fresh signing secret: 32 random bytes, `whsec_` + base64url. */
+export const newWebhookSecret = (): string => `whsec_${randomBytes(32).toString("base64url")}`
+
+/** An endpoint just registered, with its secret in clear: the only time the organizer sees it. */
+export interface RegisteredWebhook {
+  readonly endpoint: WebhookEndpoint
+  readonly secret: string
+}
+
+/**
+ * Organizer webhooks: organizers register endpoints for the event types they want; every such domain event about
+ * one of their events is queued for delivery (WebhookDeliveryWorker sends it).
+ */
+export class OrganizerWebhooks extends Effect.Service<OrganizerWebhooks>()("goticket/OrganizerWebhooks", {
+  effect: Effect.gen(function* () {
+    const webhooks = yield* WebhookRepository
+    const events = yield* EventRepository
+    const allowHttpLoopback = yield* AllowHttpLoopback
+
+    const requireOrganizer = (actor: Actor) =>
+      actor.isOrganizer
+        ? Effect.void
+        : Effect.fail(new Forbidden({ message: "only organizer accounts can manage webhooks" }))
+
+    /** An active endpoint the actor owns (admins: any). Anyone else's is not found, so ids reveal nothing. */
+    const owned = (actor: Actor, webhookId: WebhookId) =>
+      Effect.zipRight(
+        requireOrganizer(actor),
+        Effect.flatMap(webhooks.findById(webhookId), (found) =>
+          Option.isSome(found) && found.value.active && (actor.isAdmin || found.value.organizerId === actor.userId)
+            ? Effect.succeed(found.value)
+            : Effect.fail(WebhookNotFound.forId(webhookId))
+        )
+      )
+
+    const register = Effect.fn("OrganizerWebhooks.register")(function* (
+      actor: Actor,
+      input: { readonly url: string; readonly eventTypes: ReadonlyArray<string> }
+    ) {
+      yield* requireOrganizer(actor)
+      const url = yield* orFail(checkWebhookUrl(input.url, { allowHttpLoopback }))
+      const eventTypes = yield* orFail(checkEventTypes(input.eventTypes))
+      const secret = newWebhookSecret()
+      const endpoint = new WebhookEndpoint({
+        id: crypto.randomUUID() as WebhookId,
+        organizerId: actor.userId,
+        url,
+        eventTypes,
+        secret: Redacted.make(secret),
+        active: true,
+        createdAt: yield* now,
+        deactivatedAt: null
+      })
+      yield* webhooks.register(endpoint)
+      yield* Effect.annotateCurrentSpan({ "webhook.id": endpoint.id })
+      return { endpoint, secret } satisfies RegisteredWebhook
+    })
+
+    const list = Effect.fn("OrganizerWebhooks.list")(function* (actor: Actor) {
+      yield* requireOrganizer(actor)
+      return yield* webhooks.listByOrganizer(actor.userId)
+    })
+
+    const remove = Effect.fn("OrganizerWebhooks.remove")(function* (actor: Actor, webhookId: WebhookId) {
+      yield* owned(actor, webhookId)
+      yield* webhooks.deactivate(webhookId, yield* now)
+    })
+
+    const deliveries = Effect.fn("OrganizerWebhooks.deliveries")(function* (
+      actor: Actor,
+      webhookId: WebhookId,
+      page: { readonly cursor?: string | undefined; readonly limit: number }
+    ) {
+      yield* owned(actor, webhookId)
+      // An unreadable cursor starts from the newest, as the other listings do.
+      const before = Option.getOrUndefined(
+        Option.map(Option.flatMap(Option.fromNullable(page.cursor), decodeCursor), (p) => ({
+          createdAt: p.at,
+          id: p.id
+        }))
+      )
+      const items = yield* webhooks.listDeliveries(webhookId, { limit: page.limit + 1, before })
+      const shown = items.slice(0, page.limit)
+      const last = shown[shown.length - 1]
+      return {
+        items: shown,
+        nextCursor: items.length > page.limit && last ? encodeCursor({ at: last.createdAt, id: last.id }) : null
+      } satisfies PageOf<WebhookDelivery>
+    })
+
+    /** The organizer of the event the domain event is about, if it still exists. */
+    const organizerOf = (event: DomainEvent): Effect.Effect<Option.Option<UserId>> =>
+      "organizerId" in event
+        ? Effect.succeedSome(event.organizerId)
+        : Effect.map(
+            events.findById(event.eventId),
+            Option.map((e) => e.organizerId)
+          )
+
+    /**
+     * Queues the event for the subscribed endpoints of the organizer of the event it concerns; answers how many
+     * deliveries were queued. Idempotent per (endpoint, event), and runs in the caller's transaction if any (the
+     * consumer calls it once per event, together with its inbox record).
+     */
+    const enqueueFor = Effect.fn("OrganizerWebhooks.enqueueFor")(function* (
+      envelope: EventEnvelope,
+      event: DomainEvent
+    ) {
+      yield* Effect.annotateCurrentSpan({ "event.id": envelope.id, "event.type": envelope.type })
+      const organizer = yield* organizerOf(event)
+      if (Option.isNone(organizer)) {
+        yield* Effect.logWarning("webhooks: the event this domain event concerns does not exist; nothing queued").pipe(
+          Effect.annotateLogs({ eventId: envelope.id, type: envelope.type, about: event.eventId })
+        )
+        return 0
+      }
+      return yield* webhooks.enqueue(envelope, organizer.value, yield* now)
+    })
+
+    return { register, list, remove, deliveries, enqueueFor } as const
+  })
+}) {}

@@ -1,0 +1,16 @@
+import { Effect } from "effect"
+import { EventType } from "../../domain/events/DomainEvents.ts"
+import type { Consumer } from "../events/EventConsumers.ts"
+import { OrganizerWebhooks } from "./OrganizerWebhooks.ts"
+
+/**
+ * Queues a delivery of every domain event to each endpoint its organizer registered for it. The deliveries are
+ * written in the consumer's inbox transaction, so an event is queued once per endpoint however often it arrives;
+ * the delivery worker sends them.
+ */
+export const organizerWebhooksConsumer: Consumer<OrganizerWebhooks> = {
+  name: "organizer-webhooks",
+  eventTypes: EventType.literals,
+  handle: (event, envelope) =>
+    Effect.flatMap(OrganizerWebhooks, (webhooks) => webhooks.enqueueFor(envelope, event)).pipe(Effect.asVoid)
+}

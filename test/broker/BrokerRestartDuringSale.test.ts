@@ -1,0 +1,123 @@
+import { execFile } from "node:child_process"
+import { promisify } from "node:util"
+import { SqlClient } from "@effect/sql"
+import { expect, layer } from "@effect/vitest"
+import { Effect, Layer, Logger, LogLevel } from "effect"
+import { applicationOver } from "../../src/Application.ts"
+import { statsUntil } from "../events/EventPipeline.scenarios.ts"
+import { PAID, purchase } from "../support/Purchase.ts"
+import { describeWithRabbitMq, isolatedTopology } from "../support/RabbitMq.ts"
+import { dropQueuesWithPrefix } from "../support/RabbitMqCleanup.ts"
+import { publishedSale } from "../support/Sale.ts"
+import { SmtpSink } from "../support/SmtpSink.ts"
+import { TestDatabaseLive } from "../support/TestDatabase.ts"
+import { client, testConfig } from "../support/TestServer.ts"
+
+const rabbitmqctl = (command: "stop_app" | "start_app" | "await_startup") =>
+  Effect.promise(() => promisify(execFile)("rabbitmqctl", [command], { timeout: 120_000 }))
+
+const CUSTOMERS = 12
+
+await describeWithRabbitMq("broker restart in the middle of a sale", (url) => {
+  const topology = isolatedTopology()
+  const server = Layer.unwrapEffect(
+    Effect.map(SmtpSink, (sink) =>
+      applicationOver(TestDatabaseLive).pipe(
+        Layer.provide(Logger.minimumLogLevel(LogLevel.Error)),
+        Layer.provide(
+          Layer.setConfigProvider(
+            testConfig({
+              AMQP_URL: url,
+              AMQP_EXCHANGE: topology.exchange,
+              AMQP_QUEUE_PREFIX: topology.queuePrefix,
+              SMTP_URL: sink.url,
+              CONSUMER_RETRY_BASE_MS: "200",
+              CHECKOUT_PAYMENT_WINDOW_SECONDS: "60"
+            })
+          )
+        )
+      )
+    )
+  ).pipe(
+    Layer.provideMerge(SmtpSink.layer()),
+    Layer.provideMerge(
+      Layer.scopedDiscard(Effect.addFinalizer(() => Effect.promise(() => dropQueuesWithPrefix(url, topology))))
+    )
+  )
+
+  layer(server, { excludeTestServices: true, timeout: "300 seconds" })("", (it) => {
+    it.effect(
+      "orders keep selling while RabbitMQ is down; afterwards every event is delivered and handled exactly once",
+      () =>
+        Effect.gen(function* () {
+          const api = yield* client
+          const sql = yield* SqlClient.SqlClient
+          const sink = yield* SmtpSink
+          const sale = yield* publishedSale(api, { capacity: 100 })
+          const buyers = yield* Effect.forEach(Array.from({ length: CUSTOMERS }), () => api.account("customer"))
+
+          // The burst: every customer buys 1 or 2 tickets, while the broker's app is stopped and started again.
+          const burst = Effect.forEach(
+            buyers,
+            (buyer, i) =>
+              Effect.zipRight(
+                Effect.sleep(`${i * 300} millis`),
+                purchase(api, buyer.token, sale.eventId, sale.gaId, 1 + (i % 2), PAID)
+              ),
+            { concurrency: "unbounded" }
+          )
+          const outage = Effect.gen(function* () {
+            yield* Effect.sleep("300 millis")
+            yield* rabbitmqctl("stop_app")
+            yield* Effect.sleep("3 seconds")
+            // Orders went on while the broker was away: their events wait in the outbox.
+            const [waiting] = yield* sql<{ n: number }>`SELECT count(*)::int AS n FROM outbox WHERE sent_at IS NULL`
+            yield* rabbitmqctl("start_app")
+            return waiting?.n ?? 0
+          }).pipe(Effect.ensuring(rabbitmqctl("start_app").pipe(Effect.ignore)))
+          const [orders, waitingDuringOutage] = yield* Effect.all([burst, outage], { concurrency: "unbounded" })
+          expect(waitingDuringOutage).toBeGreaterThan(0)
+          expect(orders.every((o) => o.status === "confirmed")).toBe(true)
+          const tickets = orders.reduce((n, o) => n + o.tickets.length, 0)
+
+          // Everything goes out once the broker is back, and the consumers catch up.
+          const stats = yield* statsUntil(
+            api,
+            sale.organizer.token,
+            sale.eventId,
+            (s) => s.totals.sold === tickets,
+            60_000
+          )
+          expect(stats.totals).toMatchObject({ sold: tickets, grossMinor: tickets * 2500, refunded: 0 })
+          const mails = yield* sink.awaitMessages(CUSTOMERS, "60 seconds")
+          for (let i = 0; i < 60; i++) {
+            const [left] = yield* sql<{ n: number }>`SELECT count(*)::int AS n FROM outbox WHERE sent_at IS NULL`
+            if (left?.n === 0) break
+            yield* Effect.sleep("500 millis")
+          }
+          // Let redeliveries (if any) arrive, then check that nothing was counted or mailed twice.
+          yield* Effect.sleep("2 seconds")
+          const orderIds = orders.map((o) => o.id as string)
+          const [unsent] = yield* sql<{ n: number }>`SELECT count(*)::int AS n FROM outbox WHERE sent_at IS NULL`
+          expect(unsent?.n).toBe(0)
+          const final = yield* statsUntil(api, sale.organizer.token, sale.eventId, () => true, 1_000)
+          expect(final.totals.sold).toBe(tickets)
+          const confirmations = (yield* sink.messages).filter((m) =>
+            orderIds.some((id) => m.raw.toString("utf8").includes(id))
+          )
+          expect(mails.length).toBeGreaterThanOrEqual(CUSTOMERS)
+          expect(confirmations.length).toBe(CUSTOMERS)
+          const messageIds = confirmations.map((m) => /^Message-ID: (.*)$/im.exec(m.raw.toString("utf8"))?.[1])
+          expect(new Set(messageIds).size).toBe(CUSTOMERS)
+          // Each consumer handled each of its events once: one inbox row per event it receives.
+          const [issued] = yield* sql<{ n: number }>`
+            SELECT count(*)::int AS n FROM outbox WHERE type = 'TicketIssued' AND payload->>'eventId' = ${sale.eventId}`
+          const [counted] = yield* sql<{ n: number }>`
+            SELECT count(*)::int AS n FROM inbox i JOIN outbox o ON o.id = i.event_id
+            WHERE i.consumer = 'sales-stats' AND o.type = 'TicketIssued' AND o.payload->>'eventId' = ${sale.eventId}`
+          expect(issued?.n).toBe(tickets)
+          expect(counted?.n).toBe(tickets)
+        })
+    )
+  })
+})

@@ -1,0 +1,77 @@
+import { mkdtempSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { describe, layer } from "@effect/vitest"
+import { Effect, Layer, Logger, LogLevel } from "effect"
+import { applicationOver } from "../../src/Application.ts"
+import { pgClientEmbedded } from "../../src/services/sql/Database.ts"
+import { MigrationsLive } from "../../src/services/sql/Migrations.ts"
+import { directoryMailbox, smtpMailbox } from "../support/Mailbox.ts"
+import { describeWithRabbitMq, isolatedTopology } from "../support/RabbitMq.ts"
+import { dropQueuesWithPrefix } from "../support/RabbitMqCleanup.ts"
+import { SmtpSink } from "../support/SmtpSink.ts"
+import { TestDatabaseLive } from "../support/TestDatabase.ts"
+import { client, testConfig } from "../support/TestServer.ts"
+import { purchaseMailsAndCounts, redeliveryChangesNothing } from "./EventPipeline.scenarios.ts"
+
+const quiet = Layer.provide(Logger.minimumLogLevel(LogLevel.Warning))
+
+// The embedded default, as `npm start` runs with nothing configured: PGlite, the in-process bus, mail as files.
+describe("event pipeline on the embedded default (PGlite, in-process bus, mail files)", () => {
+  const dataDir = mkdtempSync(join(tmpdir(), "goticket-events-"))
+  const server = applicationOver(MigrationsLive.pipe(Layer.provideMerge(pgClientEmbedded(undefined)))).pipe(
+    quiet,
+    Layer.provide(Layer.setConfigProvider(testConfig({ GOTICKET_DATA_DIR: dataDir })))
+  )
+  layer(server, { excludeTestServices: true, timeout: "120 seconds" })("", (it) => {
+    const mailbox = directoryMailbox(join(dataDir, "mail"))
+    it.effect("a purchase mails its tickets and counts in the stats within a second; a refund too", () =>
+      Effect.flatMap(client, (api) => purchaseMailsAndCounts(api, mailbox))
+    )
+    it.effect("a redelivered event has no second effect", () =>
+      Effect.flatMap(client, (api) => redeliveryChangesNothing(api, mailbox))
+    )
+  })
+})
+
+// The real servers: PostgreSQL, RabbitMQ (an exchange and queues of this suite's own) and an SMTP server.
+await describeWithRabbitMq("event pipeline on the real servers (PostgreSQL, RabbitMQ, SMTP)", (url) => {
+  const topology = isolatedTopology()
+  const server = Layer.unwrapEffect(
+    Effect.map(SmtpSink, (sink) =>
+      applicationOver(TestDatabaseLive).pipe(
+        quiet,
+        Layer.provide(
+          Layer.setConfigProvider(
+            testConfig({
+              AMQP_URL: url,
+              AMQP_EXCHANGE: topology.exchange,
+              AMQP_QUEUE_PREFIX: topology.queuePrefix,
+              SMTP_URL: sink.url
+            })
+          )
+        )
+      )
+    )
+  ).pipe(
+    Layer.provideMerge(SmtpSink.layer()),
+    // Built before the server and released after it: the topology goes once the service has let go of it.
+    Layer.provideMerge(
+      Layer.scopedDiscard(Effect.addFinalizer(() => Effect.promise(() => dropQueuesWithPrefix(url, topology))))
+    )
+  )
+  layer(server, { excludeTestServices: true, timeout: "120 seconds" })("", (it) => {
+    it.effect("a purchase mails its tickets and counts in the stats within a second; a refund too", () =>
+      Effect.gen(function* () {
+        const api = yield* client
+        return yield* purchaseMailsAndCounts(api, smtpMailbox(yield* SmtpSink))
+      })
+    )
+    it.effect("a redelivered event has no second effect", () =>
+      Effect.gen(function* () {
+        const api = yield* client
+        return yield* redeliveryChangesNothing(api, smtpMailbox(yield* SmtpSink))
+      })
+    )
+  })
+})
