@@ -12,7 +12,12 @@ import { dropQueuesWithPrefix } from "../support/RabbitMqCleanup.ts"
 import { SmtpSink } from "../support/SmtpSink.ts"
 import { TestDatabaseLive } from "../support/TestDatabase.ts"
 import { client, testConfig } from "../support/TestServer.ts"
-import { purchaseMailsAndCounts, redeliveryChangesNothing } from "./EventPipeline.scenarios.ts"
+import {
+  metricsShowOutboxLag,
+  purchaseMailsAndCounts,
+  redeliveryChangesNothing,
+  webhookFollowsPurchase
+} from "./EventPipeline.scenarios.ts"
 
 const quiet = Layer.provide(Logger.minimumLogLevel(LogLevel.Warning))
 
@@ -31,6 +36,10 @@ describe("event pipeline on the embedded default (PGlite, in-process bus, mail f
     it.effect("a redelivered event has no second effect", () =>
       Effect.flatMap(client, (api) => redeliveryChangesNothing(api, mailbox))
     )
+    it.effect("an organizer webhook receives the purchase's events", () =>
+      Effect.flatMap(client, webhookFollowsPurchase)
+    )
+    it.effect("/metrics reports the outbox lag", () => Effect.flatMap(client, metricsShowOutboxLag))
   })
 })
 
@@ -72,6 +81,9 @@ await describeWithRabbitMq("event pipeline on the real servers (PostgreSQL, Rabb
         const api = yield* client
         return yield* redeliveryChangesNothing(api, smtpMailbox(yield* SmtpSink))
       })
+    )
+    it.effect("an organizer webhook receives the purchase's events", () =>
+      Effect.flatMap(client, webhookFollowsPurchase)
     )
   })
 })

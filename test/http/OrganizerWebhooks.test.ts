@@ -1,33 +1,12 @@
 import { describe, expect, layer } from "@effect/vitest"
-import { Effect, Layer, Logger, LogLevel } from "effect"
-import { applicationOver } from "../../src/Application.ts"
+import { Effect } from "effect"
 import { EventPublished, OrderConfirmed } from "../../src/domain/events/DomainEvents.ts"
 import type { EventId, OrderId, UserId } from "../../src/domain/shared/Ids.ts"
 import type { Currency } from "../../src/domain/shared/Money.ts"
-import { EventRepositoryPg } from "../../src/services/catalog/EventRepositoryPg.ts"
 import { makeWebhookReceiver } from "../../src/services/payments/testing/WebhookReceiver.ts"
 import { OrganizerWebhooks } from "../../src/services/webhooks/OrganizerWebhooks.ts"
-import { WebhookDeliveryWorker } from "../../src/services/webhooks/WebhookDeliveryWorker.ts"
-import { WebhookRepositoryPg } from "../../src/services/webhooks/WebhookRepositoryPg.ts"
 import { anEnvelope } from "../contracts/WebhookRepositoryContract.ts"
-import { TestDatabaseLive } from "../support/TestDatabase.ts"
-import { client, eventBody, testConfig } from "../support/TestServer.ts"
-
-/*
- * The webhook layers, provided here in case src/Application.ts does not wire them (yet): over the same
- * TestDatabaseLive (layers are memoised by reference, so the application and these share one database).
- */
-const WebhooksLayers = Layer.mergeAll(OrganizerWebhooks.Default, WebhookDeliveryWorker).pipe(
-  Layer.provideMerge(WebhookRepositoryPg),
-  Layer.provide(EventRepositoryPg),
-  Layer.provideMerge(TestDatabaseLive)
-)
-
-const TestServerWithWebhooks = applicationOver(TestDatabaseLive).pipe(
-  Layer.provideMerge(WebhooksLayers),
-  Layer.provide(Logger.minimumLogLevel(LogLevel.Warning)),
-  Layer.provide(Layer.setConfigProvider(testConfig()))
-)
+import { client, eventBody, TestServerLive } from "../support/TestServer.ts"
 
 const anOrderConfirmed = (eventId: string) =>
   new OrderConfirmed({
@@ -40,7 +19,7 @@ const anOrderConfirmed = (eventId: string) =>
   })
 
 describe("organizer webhooks over HTTP", () => {
-  layer(TestServerWithWebhooks, { timeout: "120 seconds", excludeTestServices: true })("webhooks", (it) => {
+  layer(TestServerLive(), { timeout: "120 seconds", excludeTestServices: true })("webhooks", (it) => {
     it.effect("an organizer registers an endpoint, sees it listed (without its secret) and deletes it", () =>
       Effect.gen(function* () {
         const api = yield* client
