@@ -38,7 +38,12 @@ import { OrganizerWebhooks } from "./services/webhooks/OrganizerWebhooks.ts"
 import { WebhookDeliveryWorker } from "./services/webhooks/WebhookDeliveryWorker.ts"
 import { WebhookRepositoryPg } from "./services/webhooks/WebhookRepositoryPg.ts"
 import { organizerWebhooksConsumer } from "./services/webhooks/WebhooksConsumer.ts"
-import { CheckoutSettingsLive, SagasLive, WorkflowEngineSql } from "./services/workflow/WorkflowEngineLive.ts"
+import {
+  CheckoutSettingsLive,
+  RunnerPortOffset,
+  SagasLive,
+  WorkflowEngineSql
+} from "./services/workflow/WorkflowEngineLive.ts"
 
 /** The PostgreSQL adapters of every repository port. */
 export const RepositoriesPg = Layer.mergeAll(
@@ -138,7 +143,9 @@ export const workerOver = <E>(database: Layer.Layer<SqlClient.SqlClient | Databa
   BackgroundWorkLive.pipe(
     Layer.provideMerge(ServicesLive),
     Layer.provideMerge(RepositoriesPg),
-    Layer.provideMerge(database)
+    Layer.provideMerge(database),
+    // A runner name of its own, so that an API process and a worker on one host never share one.
+    Layer.provide(Layer.succeed(RunnerPortOffset, 1000))
   )
 
 /** LOG_LEVEL: All, Trace, Debug, Info (default), Warn, Error, Fatal or Off. */

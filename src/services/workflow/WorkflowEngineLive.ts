@@ -1,14 +1,39 @@
 import cluster from "node:cluster"
+import { hostname } from "node:os"
 import { ClusterWorkflowEngine, RunnerAddress, SingleRunner } from "@effect/cluster"
-import { Effect, Layer, Option } from "effect"
+import { Context, Effect, Layer, Option } from "effect"
 import { CheckoutSagaLive } from "../../domain/orders/CheckoutSaga.ts"
 import { CheckoutSettings } from "../../domain/orders/CheckoutSettings.ts"
 import { EventRefundsSagaLive, RefundSagaLive } from "../../domain/orders/RefundSaga.ts"
+import { bounded } from "../config/bounded.ts"
 import { OrdersConfig } from "../orders/OrdersConfig.ts"
 import { DatabaseKind } from "../sql/Database.ts"
 
-/** Each worker process of WORKERS=N is its own runner; they share the shards through PostgreSQL locks. */
+/**
+ * Every process is a runner of its own, named by host and port (the port is an identity only: nothing listens on
+ * it); they share the shards through PostgreSQL locks. Two processes with one name would both believe they hold
+ * the same shards, so: the API process is 34431, the worker role 35431, plus the cluster worker id with WORKERS=N;
+ * WORKFLOW_RUNNER_PORT overrides it (needed only for several worker processes on one host). A process restarted
+ * under its name takes its shards back at once.
+ */
 const RUNNER_BASE_PORT = 34431
+
+/** Added to the runner's port by the role that runs it (the worker role: 1000). */
+export class RunnerPortOffset extends Context.Reference<RunnerPortOffset>()("goticket/RunnerPortOffset", {
+  defaultValue: () => 0
+}) {}
+
+const runnerAddress = Effect.gen(function* () {
+  const offset = yield* RunnerPortOffset
+  const port = yield* bounded(
+    "WORKFLOW_RUNNER_PORT",
+    RUNNER_BASE_PORT + offset + (cluster.worker?.id ?? 0),
+    1,
+    65_535,
+    "(an identity, not a listening port)"
+  )
+  return RunnerAddress.make(hostname(), port)
+})
 
 /**
  * The durable workflow engine: @effect/cluster's workflow engine on a single-node runner whose messages, replies
@@ -16,7 +41,7 @@ const RUNNER_BASE_PORT = 34431
  * (or a completed deferred) waits before it runs: the default of 10 s would make the first checkout slow.
  */
 export const WorkflowEngineSql = Layer.unwrapEffect(
-  Effect.map(Effect.all([OrdersConfig, DatabaseKind]), ([config, kind]) =>
+  Effect.map(Effect.all([OrdersConfig, DatabaseKind, runnerAddress]), ([config, kind, address]) =>
     ClusterWorkflowEngine.layer.pipe(
       Layer.provideMerge(
         SingleRunner.layer({
@@ -28,7 +53,7 @@ export const WorkflowEngineSql = Layer.unwrapEffect(
             entityReplyPollInterval: config.enginePollInterval,
             // Messages to sagas on this runner are handed over in memory without a serialisation round trip.
             simulateRemoteSerialization: false,
-            runnerAddress: Option.some(RunnerAddress.make("localhost", RUNNER_BASE_PORT + (cluster.worker?.id ?? 0)))
+            runnerAddress: Option.some(address)
           }
         })
       )
