@@ -2,16 +2,14 @@ import { execFile } from "node:child_process"
 import { promisify } from "node:util"
 import { SqlClient } from "@effect/sql"
 import { expect, layer } from "@effect/vitest"
-import { Effect, Layer, Logger, LogLevel } from "effect"
-import { applicationOver } from "../../src/Application.ts"
+import { Effect, LogLevel } from "effect"
 import { statsUntil } from "../events/EventPipeline.scenarios.ts"
 import { PAID, purchase } from "../support/Purchase.ts"
-import { describeWithRabbitMq, isolatedTopology } from "../support/RabbitMq.ts"
-import { dropQueuesWithPrefix } from "../support/RabbitMqCleanup.ts"
+import { describeWithRabbitMq } from "../support/RabbitMq.ts"
+import { serviceOnRealServers } from "../support/RealServers.ts"
 import { publishedSale } from "../support/Sale.ts"
 import { SmtpSink } from "../support/SmtpSink.ts"
-import { TestDatabaseLive } from "../support/TestDatabase.ts"
-import { client, testConfig } from "../support/TestServer.ts"
+import { client } from "../support/TestServer.ts"
 
 const rabbitmqctl = (command: "stop_app" | "start_app" | "await_startup") =>
   Effect.promise(() => promisify(execFile)("rabbitmqctl", [command], { timeout: 120_000 }))
@@ -19,31 +17,10 @@ const rabbitmqctl = (command: "stop_app" | "start_app" | "await_startup") =>
 const CUSTOMERS = 12
 
 await describeWithRabbitMq("broker restart in the middle of a sale", (url) => {
-  const topology = isolatedTopology()
-  const server = Layer.unwrapEffect(
-    Effect.map(SmtpSink, (sink) =>
-      applicationOver(TestDatabaseLive).pipe(
-        Layer.provide(Logger.minimumLogLevel(LogLevel.Error)),
-        Layer.provide(
-          Layer.setConfigProvider(
-            testConfig({
-              AMQP_URL: url,
-              AMQP_EXCHANGE: topology.exchange,
-              AMQP_QUEUE_PREFIX: topology.queuePrefix,
-              SMTP_URL: sink.url,
-              CONSUMER_RETRY_BASE_MS: "200",
-              CHECKOUT_PAYMENT_WINDOW_SECONDS: "60"
-            })
-          )
-        )
-      )
-    )
-  ).pipe(
-    Layer.provideMerge(SmtpSink.layer()),
-    Layer.provideMerge(
-      Layer.scopedDiscard(Effect.addFinalizer(() => Effect.promise(() => dropQueuesWithPrefix(url, topology))))
-    )
-  )
+  const server = serviceOnRealServers(url, LogLevel.Error, {
+    CONSUMER_RETRY_BASE_MS: "200",
+    CHECKOUT_PAYMENT_WINDOW_SECONDS: "60"
+  })
 
   layer(server, { excludeTestServices: true, timeout: "300 seconds" })("", (it) => {
     it.effect(

@@ -7,10 +7,9 @@ import { applicationOver } from "../../src/Application.ts"
 import { pgClientEmbedded } from "../../src/services/sql/Database.ts"
 import { MigrationsLive } from "../../src/services/sql/Migrations.ts"
 import { directoryMailbox, smtpMailbox } from "../support/Mailbox.ts"
-import { describeWithRabbitMq, isolatedTopology } from "../support/RabbitMq.ts"
-import { dropQueuesWithPrefix } from "../support/RabbitMqCleanup.ts"
+import { describeWithRabbitMq } from "../support/RabbitMq.ts"
+import { serviceOnRealServers } from "../support/RealServers.ts"
 import { SmtpSink } from "../support/SmtpSink.ts"
-import { TestDatabaseLive } from "../support/TestDatabase.ts"
 import { client, testConfig } from "../support/TestServer.ts"
 import {
   metricsShowOutboxLag,
@@ -45,30 +44,7 @@ describe("event pipeline on the embedded default (PGlite, in-process bus, mail f
 
 // The real servers: PostgreSQL, RabbitMQ (an exchange and queues of this suite's own) and an SMTP server.
 await describeWithRabbitMq("event pipeline on the real servers (PostgreSQL, RabbitMQ, SMTP)", (url) => {
-  const topology = isolatedTopology()
-  const server = Layer.unwrapEffect(
-    Effect.map(SmtpSink, (sink) =>
-      applicationOver(TestDatabaseLive).pipe(
-        quiet,
-        Layer.provide(
-          Layer.setConfigProvider(
-            testConfig({
-              AMQP_URL: url,
-              AMQP_EXCHANGE: topology.exchange,
-              AMQP_QUEUE_PREFIX: topology.queuePrefix,
-              SMTP_URL: sink.url
-            })
-          )
-        )
-      )
-    )
-  ).pipe(
-    Layer.provideMerge(SmtpSink.layer()),
-    // Built before the server and released after it: the topology goes once the service has let go of it.
-    Layer.provideMerge(
-      Layer.scopedDiscard(Effect.addFinalizer(() => Effect.promise(() => dropQueuesWithPrefix(url, topology))))
-    )
-  )
+  const server = serviceOnRealServers(url, LogLevel.Warning)
   layer(server, { excludeTestServices: true, timeout: "120 seconds" })("", (it) => {
     it.effect("a purchase mails its tickets and counts in the stats within a second; a refund too", () =>
       Effect.gen(function* () {

@@ -1,0 +1,44 @@
+import { Effect, Layer, Logger, type LogLevel } from "effect"
+import { applicationOver } from "../../src/Application.ts"
+import { isolatedTopology } from "./RabbitMq.ts"
+import { dropQueuesWithPrefix } from "./RabbitMqCleanup.ts"
+import { SmtpSink } from "./SmtpSink.ts"
+import { TestDatabaseLive } from "./TestDatabase.ts"
+import { testConfig } from "./TestServer.ts"
+
+/**
+ * The whole service on the real servers: a fresh PostgreSQL database, RabbitMQ at `amqpUrl` on an exchange and
+ * queues of its own (deleted once the service has let go of them), and an SMTP sink (the `SmtpSink` service) as its
+ * mail server.
+ */
+export const serviceOnRealServers = (
+  amqpUrl: string,
+  logLevel: LogLevel.LogLevel,
+  overrides: Record<string, string> = {}
+) => {
+  const topology = isolatedTopology()
+  return Layer.unwrapEffect(
+    Effect.map(SmtpSink, (sink) =>
+      applicationOver(TestDatabaseLive).pipe(
+        Layer.provide(Logger.minimumLogLevel(logLevel)),
+        Layer.provide(
+          Layer.setConfigProvider(
+            testConfig({
+              AMQP_URL: amqpUrl,
+              AMQP_EXCHANGE: topology.exchange,
+              AMQP_QUEUE_PREFIX: topology.queuePrefix,
+              SMTP_URL: sink.url,
+              ...overrides
+            })
+          )
+        )
+      )
+    )
+  ).pipe(
+    Layer.provideMerge(SmtpSink.layer()),
+    // Built before the service and released after it.
+    Layer.provideMerge(
+      Layer.scopedDiscard(Effect.addFinalizer(() => Effect.promise(() => dropQueuesWithPrefix(amqpUrl, topology))))
+    )
+  )
+}
