@@ -83,7 +83,8 @@ export const ServicesLive = SalesReports.Default.pipe(
           ScryptPasswordHasher,
           InventoryCacheLive,
           HmacTicketCodesLive,
-          PaymentGatewayLive
+          PaymentGatewayLive,
+          EventBusLive
         )
       )
     )
@@ -114,7 +115,7 @@ export const EventPipelineLive = Layer.mergeAll(
   consumerLayer(salesStatsConsumer),
   consumerLayer(organizerWebhooksConsumer),
   WebhookDeliveryWorker
-).pipe(Layer.provide(Layer.mergeAll(EventBusLive, MailerLive)))
+).pipe(Layer.provide(MailerLive))
 
 /** What runs in the background: hold expiry and the event pipeline (the sagas run wherever the engine is). */
 export const BackgroundWorkLive = Layer.mergeAll(ExpiryWorkerLive, EventPipelineLive)

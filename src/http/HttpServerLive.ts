@@ -4,6 +4,7 @@ import { NodeHttpServer } from "@effect/platform-node"
 import { Effect, Layer } from "effect"
 import { AppConfig } from "../services/config/AppConfig.ts"
 import { GoTicketApi } from "./api/GoTicketApi.ts"
+import { AdminLive } from "./handlers/AdminLive.ts"
 import { AuthenticationLive, OptionalAuthenticationLive, RouteTaggerLive } from "./handlers/AuthenticationLive.ts"
 import { AuthLive, MeLive } from "./handlers/AuthLive.ts"
 import { EventsLive } from "./handlers/EventsLive.ts"
@@ -20,6 +21,7 @@ const SHUTDOWN_GRACE_MS = 10_000
 export const ApiLive = HttpApiBuilder.api(GoTicketApi).pipe(
   Layer.provide([
     HealthLive,
+    AdminLive,
     AuthLive,
     MeLive,
     EventsLive,

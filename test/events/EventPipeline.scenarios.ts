@@ -160,3 +160,52 @@ export const metricsShowOutboxLag = (api: Api) =>
     expect(String(reply.body)).toMatch(/^goticket_outbox_lag_seconds \d+(\.\d+)?(e-?\d+)?$/m)
     expect(String(reply.body)).toMatch(/^goticket_outbox_pending \d+$/m)
   })
+
+export const ADMIN = { email: "ops@example.com", password: "correct-horse-battery-admin" }
+
+/**
+ * A poison event (its payload does not match its schema) is retried, then lands in the consumers' dead letters;
+ * an admin lists them through the API and replays one (it fails again and comes back).
+ */
+export const poisonGoesToDeadLetters = (api: Api) =>
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    const login = yield* api.call("POST", "/v1/auth/login", { body: ADMIN })
+    const token = login.body.accessToken as string
+    const [poison] = yield* sql<{ id: string }>`
+      INSERT INTO outbox (type, aggregate_type, aggregate_id, payload, slot)
+      VALUES ('TicketIssued', 'ticket', gen_random_uuid(), '{"ticketId": "not a ticket"}', 0) RETURNING id`
+    const deadLetters = (consumer: string) =>
+      Effect.map(api.call("GET", `/v1/admin/dead-letters/${consumer}`, { token }), (reply) => {
+        expect(reply.status).toBe(200)
+        return reply.body as ReadonlyArray<{ eventId: string; attempts: number; lastError: string }>
+      })
+    const deadOnce = (consumer: string) =>
+      Effect.gen(function* () {
+        for (let i = 0; i < 250; i++) {
+          const found = (yield* deadLetters(consumer)).find((d) => d.eventId === poison?.id)
+          if (found) return found
+          yield* Effect.sleep("20 millis")
+        }
+        return yield* Effect.dieMessage(`the poison event never reached ${consumer}'s dead letters`)
+      })
+    const dead = yield* deadOnce("sales-stats")
+    expect(dead.attempts).toBe(2)
+    expect(dead.lastError).toContain("UnreadableEvent")
+
+    const customer = yield* api.account("customer")
+    const forbidden = yield* api.call("GET", "/v1/admin/dead-letters/sales-stats", { token: customer.token })
+    expect(forbidden.status).toBe(403)
+    const unknown = yield* api.call("GET", "/v1/admin/dead-letters/nobody", { token })
+    expect(unknown.status).toBe(400)
+
+    const replay = yield* api.call("POST", "/v1/admin/dead-letters/sales-stats/replay", {
+      token,
+      body: { eventIds: [poison?.id] }
+    })
+    expect(replay.status).toBe(200)
+    expect(replay.body).toEqual({ replayed: 1 })
+    expect((yield* deadLetters("sales-stats")).some((d) => d.eventId === poison?.id)).toBe(false)
+    // Still poison: it is tried again and comes back.
+    expect((yield* deadOnce("sales-stats")).attempts).toBe(2)
+  })

@@ -12,7 +12,9 @@ import { serviceOnRealServers } from "../support/RealServers.ts"
 import { SmtpSink } from "../support/SmtpSink.ts"
 import { client, testConfig } from "../support/TestServer.ts"
 import {
+  ADMIN,
   metricsShowOutboxLag,
+  poisonGoesToDeadLetters,
   purchaseMailsAndCounts,
   redeliveryChangesNothing,
   webhookFollowsPurchase
@@ -25,7 +27,17 @@ describe("event pipeline on the embedded default (PGlite, in-process bus, mail f
   const dataDir = mkdtempSync(join(tmpdir(), "goticket-events-"))
   const server = applicationOver(MigrationsLive.pipe(Layer.provideMerge(pgClientEmbedded(undefined)))).pipe(
     quiet,
-    Layer.provide(Layer.setConfigProvider(testConfig({ GOTICKET_DATA_DIR: dataDir })))
+    Layer.provide(
+      Layer.setConfigProvider(
+        testConfig({
+          GOTICKET_DATA_DIR: dataDir,
+          ADMIN_EMAIL: ADMIN.email,
+          ADMIN_PASSWORD: ADMIN.password,
+          CONSUMER_MAX_ATTEMPTS: "2",
+          CONSUMER_RETRY_BASE_MS: "20"
+        })
+      )
+    )
   )
   layer(server, { excludeTestServices: true, timeout: "120 seconds" })("", (it) => {
     const mailbox = directoryMailbox(join(dataDir, "mail"))
@@ -39,6 +51,9 @@ describe("event pipeline on the embedded default (PGlite, in-process bus, mail f
       Effect.flatMap(client, webhookFollowsPurchase)
     )
     it.effect("/metrics reports the outbox lag", () => Effect.flatMap(client, metricsShowOutboxLag))
+    it.effect("a poison event lands in the dead letters; an admin lists and replays it", () =>
+      Effect.flatMap(client, poisonGoesToDeadLetters)
+    )
   })
 })
 

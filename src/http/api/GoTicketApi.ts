@@ -1,4 +1,5 @@
 import { HttpApi, OpenApi } from "@effect/platform"
+import { AdminApi } from "./AdminApi.ts"
 import { AuthApi, MeApi } from "./AuthApi.ts"
 import { EventsApi } from "./EventsApi.ts"
 import { InternalServerError, MalformedRequest, PayloadTooLarge } from "./errors.ts"
@@ -21,6 +22,7 @@ export class GoTicketApi extends HttpApi.make("goticket")
   .add(CheckInsApi)
   .add(PaymentsApi)
   .add(WebhooksApi)
+  .add(AdminApi)
   .addError(MalformedRequest)
   .addError(PayloadTooLarge)
   .addError(InternalServerError)
