@@ -1,0 +1,1082 @@
+/**
+ * Event pipeline benchmark: `npm run bench:events` (the `servers` configuration needs PostgreSQL at DATABASE_URL or
+ * postgres://postgres@127.0.0.1:5432 and RabbitMQ at AMQP_URL or amqp://guest:guest@127.0.0.1:5672).
+ *
+ * How fast the domain events of a purchase reach their consumers. Like bench/checkout.ts it starts the sandbox PSP
+ * as its own process (src/payment-sandbox.ts) and the service as one process (src/main.ts), in two configurations
+ * one after the other:
+ *
+ *   embedded  nothing configured, as `npm start` runs: PGlite in a temporary GOTICKET_DATA_DIR, the in-process bus,
+ *             mail written as .eml files under <data dir>/mail (watched with fs.watch, and listed every 10 ms);
+ *   servers   DATABASE_URL on a fresh database of the local PostgreSQL (dropped afterwards), AMQP_URL with an exchange
+ *             and queue prefix of its own (deleted afterwards), SMTP_URL at an SMTP server inside this process
+ *             (`smtp-server`, as test/support/SmtpSink.ts) that timestamps each message when its DATA ends.
+ *
+ * Through the REST API: an organizer publishes one event with one GA ticket type per order (so that the organizer's
+ * GET /v1/events/{id}/stats tells which order was counted), N customers (40) buy 1–2 tickets each, C at a time (4):
+ * hold, check out, pay with the success card, poll GET /v1/orders/{id} every 10 ms until `confirmed`. Meanwhile the
+ * organizer polls the stats every 10 ms. Per order it records when the customer saw `confirmed`, when the
+ * confirmation mail to the buyer's address arrived, and when the stats first counted all of the order's tickets;
+ * it reports p50/p95/max of confirmation → mail and confirmation → stats (also from the server's `confirmedAt`).
+ * One order before the clock starts pays the service's start-up costs (first saga, first mail); it is reported
+ * apart.
+ *
+ * Servers only: the outbox relay's publishing rate. 2,000 ReservationCreated events are written in one transaction
+ * through `outbox_write` (the function the triggers call), then `SELECT count(*) FROM outbox WHERE sent_at IS NULL`
+ * is sampled until it is 0 (relay: published to RabbitMQ with confirms and marked sent), and the organizer-webhooks
+ * consumer's inbox until it holds all of them (consumed).
+ *
+ * Writes bench/results/event-pipeline.json and prints a summary; exits non-zero when an order was not confirmed or
+ * its mail or stats never came.
+ *
+ * Options (argument or environment): --orders / BENCH_ORDERS (40), --concurrency / BENCH_CONCURRENCY (4),
+ * --poll-ms / BENCH_POLL_MS (10), --configs / BENCH_CONFIGS ("embedded,servers"), --burst / BENCH_OUTBOX_BURST
+ * (2000; 0 skips it), --seed / BENCH_SEED, --keep-db / BENCH_KEEP_DB=1.
+ */
+import { type ChildProcess, execFileSync, spawn } from "node:child_process"
+import { randomBytes, randomUUID } from "node:crypto"
+import {
+  createWriteStream,
+  type FSWatcher,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  watch,
+  writeFileSync
+} from "node:fs"
+import { readFile } from "node:fs/promises"
+import type { AddressInfo } from "node:net"
+import { cpus, tmpdir } from "node:os"
+import { join } from "node:path"
+import { performance } from "node:perf_hooks"
+import { setTimeout as sleep } from "node:timers/promises"
+import { fileURLToPath } from "node:url"
+import { parseArgs } from "node:util"
+import * as amqp from "amqplib"
+import pg from "pg"
+import { SMTPServer } from "smtp-server"
+import { queuesOf } from "../src/services/events/rabbitmq/Topology.ts"
+import { percentile, seededRandom } from "./load.ts"
+import { clockTicks, freePort, statOf, stop } from "./system.ts"
+
+// ---------------------------------------------------------------------------------------------- options
+
+const { values: argv } = parseArgs({
+  options: {
+    orders: { type: "string" },
+    concurrency: { type: "string" },
+    "poll-ms": { type: "string" },
+    configs: { type: "string" },
+    burst: { type: "string" },
+    seed: { type: "string" },
+    "keep-db": { type: "boolean" }
+  },
+  allowPositionals: false
+})
+
+const option = (arg: string | undefined, env: string, fallback: string) => arg ?? process.env[env] ?? fallback
+const integer = (name: string, text: string, min: number, max: number) => {
+  const n = Number(text)
+  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name} must be an integer in ${min}..${max}`)
+  return n
+}
+
+type ConfigName = "embedded" | "servers"
+const ORDERS = integer("orders", option(argv.orders, "BENCH_ORDERS", "40"), 1, 10_000)
+const CONCURRENCY = integer("concurrency", option(argv.concurrency, "BENCH_CONCURRENCY", "4"), 1, 256)
+const POLL_MS = integer("poll-ms", option(argv["poll-ms"], "BENCH_POLL_MS", "10"), 1, 10_000)
+const CONFIGS = option(argv.configs, "BENCH_CONFIGS", "embedded,servers")
+  .split(",")
+  .map((s) => s.trim())
+  .filter((s) => s.length > 0)
+  .map((s): ConfigName => {
+    if (s !== "embedded" && s !== "servers") throw new Error(`configs: unknown configuration ${s}`)
+    return s
+  })
+const BURST = integer("burst", option(argv.burst, "BENCH_OUTBOX_BURST", "2000"), 0, 1_000_000)
+const SEED = integer("seed", option(argv.seed, "BENCH_SEED", "20261126"), 0, 2 ** 31)
+const KEEP_DB = argv["keep-db"] === true || process.env.BENCH_KEEP_DB === "1"
+
+const TARGET_MS = 1_000 // "a purchase produces the confirmation mail and updates the stats within a second"
+const ORDER_TIMEOUT_MS = 60_000
+const ARRIVAL_TIMEOUT_MS = 30_000
+const BURST_TIMEOUT_MS = 120_000
+const BURST_SAMPLE_MS = 10
+const PRICE_MINOR = 2_500
+const CURRENCY = "EUR"
+const MAX_PER_ORDER = 2
+const CARD = "4242424242424242"
+const PASSWORD = "bench-password-1234"
+const AMQP_URL = process.env.AMQP_URL ?? "amqp://guest:guest@127.0.0.1:5672"
+/** The service's consumers and their retry delays (CONSUMER_RETRY_BASE_MS default 1000: ×1, ×5, ×25, ×125). */
+const CONSUMERS = ["notifications", "sales-stats", "organizer-webhooks"]
+const RETRY_DELAYS = [1_000, 5_000, 25_000, 125_000]
+
+const root = fileURLToPath(new URL("..", import.meta.url))
+const resultsDir = join(root, "bench/results")
+const tmpDir = join(resultsDir, "tmp")
+const adminUrl = new URL(process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres")
+adminUrl.pathname = "/postgres"
+const databaseUrl = (name: string) => {
+  const url = new URL(adminUrl)
+  url.pathname = `/${name}`
+  return url.toString()
+}
+const stamp = Date.now()
+const jwtSecret = randomBytes(48).toString("base64url")
+const providerKey = `sk_test_bench_${randomBytes(12).toString("hex")}`
+const webhookSecret = `whsec_bench_${randomBytes(12).toString("hex")}`
+
+/** Wall-clock milliseconds with sub-millisecond resolution, comparable with the server's timestamps (same machine). */
+const now = () => performance.timeOrigin + performance.now()
+
+// ---------------------------------------------------------------------------------------------- processes
+
+interface Proc {
+  readonly name: string
+  readonly child: ChildProcess
+  readonly pid: number
+  readonly spawnedAt: number
+  readonly tail: () => string
+  /** Log lines by level (JSON logs: `logLevel`), and the first few WARN/ERROR lines. */
+  readonly logLevels: Record<string, number>
+  readonly logSamples: Array<string>
+}
+
+const bump = (counts: Record<string, number>, key: string, by = 1) => {
+  counts[key] = (counts[key] ?? 0) + by
+}
+
+const startNode = (name: string, script: string, env: Record<string, string>): Proc => {
+  const spawnedAt = now()
+  const child = spawn(process.execPath, ["--import", "tsx", script], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
+    stdio: ["ignore", "pipe", "pipe"]
+  })
+  let tail = ""
+  const logLevels: Record<string, number> = {}
+  const logSamples: Array<string> = []
+  for (const [stream, file] of [
+    [child.stdout, `event-pipeline-${name}.stdout.log`],
+    [child.stderr, `event-pipeline-${name}.stderr.log`]
+  ] as const) {
+    stream.pipe(createWriteStream(join(tmpDir, file)))
+    let partial = ""
+    stream.on("data", (chunk: Buffer) => {
+      const text = chunk.toString()
+      tail = (tail + text).slice(-3000)
+      const lines = (partial + text).split("\n")
+      partial = lines.pop() ?? ""
+      for (const line of lines) {
+        if (line.trim() === "") continue
+        const level = /"logLevel":"(\w+)"/.exec(line)?.[1] ?? "unstructured"
+        bump(logLevels, level)
+        if (level !== "INFO" && level !== "DEBUG" && logSamples.length < 5) logSamples.push(line.slice(0, 400))
+      }
+    })
+  }
+  if (child.pid === undefined) throw new Error(`${name} did not start`)
+  return { name, child, pid: child.pid, spawnedAt, tail: () => tail, logLevels, logSamples }
+}
+
+/** Polls `url` every 50 ms until it answers 200; returns the ms since the process was spawned. */
+const waitReady = async (proc: Proc, url: string) => {
+  const deadline = Date.now() + 180_000
+  while (Date.now() < deadline) {
+    if (proc.child.exitCode !== null || proc.child.signalCode !== null) {
+      await Promise.race([new Promise((resolve) => proc.child.once("close", resolve)), sleep(2_000)])
+      const how = `code ${proc.child.exitCode}, signal ${proc.child.signalCode}`
+      throw new Error(`${proc.name} exited during start-up (${how}):\n${proc.tail()}`)
+    }
+    const status = await fetch(url, { signal: AbortSignal.timeout(5_000) }).then(
+      (r) => r.arrayBuffer().then(() => r.status),
+      () => 0
+    )
+    if (status === 200) return now() - proc.spawnedAt
+    await sleep(50)
+  }
+  throw new Error(`${proc.name} not ready after 180 s:\n${proc.tail()}`)
+}
+
+/** CPU time (user + system) of a process so far, from /proc. */
+const cpuMs = (pid: number) => {
+  const f = statOf(pid)
+  return f === undefined ? Number.NaN : (((f[11] ?? 0) + (f[12] ?? 0)) * 1000) / clockTicks
+}
+
+const logSummary = (proc: Proc) => ({ levels: { ...proc.logLevels }, samples: [...proc.logSamples] })
+
+// ---------------------------------------------------------------------------------------------- HTTP
+
+interface Answer {
+  readonly status: number // 0: transport error or timeout
+  readonly body: unknown
+  readonly text: string
+}
+
+const http = async (
+  method: string,
+  url: string,
+  options: { token?: string; body?: unknown; idempotencyKey?: string } = {}
+): Promise<Answer> => {
+  const headers: Record<string, string> = {}
+  if (options.body !== undefined) headers["content-type"] = "application/json"
+  if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`
+  if (options.idempotencyKey !== undefined) headers["idempotency-key"] = options.idempotencyKey
+  try {
+    const response = await fetch(url, {
+      method,
+      headers,
+      body: options.body === undefined ? null : JSON.stringify(options.body),
+      signal: AbortSignal.timeout(30_000)
+    })
+    const text = await response.text()
+    let body: unknown = text
+    try {
+      body = JSON.parse(text)
+    } catch {}
+    return { status: response.status, body, text }
+  } catch (error) {
+    return { status: 0, body: null, text: error instanceof Error ? `${error.name}: ${error.message}` : String(error) }
+  }
+}
+
+/** A call that must succeed (set-up): throws with the answer otherwise. */
+const must = async <A>(
+  method: string,
+  url: string,
+  options: { token?: string; body?: unknown; idempotencyKey?: string } = {}
+): Promise<A> => {
+  const answer = await http(method, url, options)
+  if (answer.status < 200 || answer.status > 299)
+    throw new Error(`${method} ${url} answered ${answer.status}: ${answer.text.slice(0, 500)}`)
+  return answer.body as A
+}
+
+const codeOf = (answer: Answer) => {
+  if (answer.status === 0) return "transport"
+  const body = answer.body as { code?: unknown; _tag?: unknown } | null
+  const code = body?.code ?? body?._tag
+  return typeof code === "string" ? code : "none"
+}
+
+/** Runs `f` over `items` with at most `limit` at a time. */
+const pool = async <A, B>(items: ReadonlyArray<A>, limit: number, f: (a: A, i: number) => Promise<B>) => {
+  const out = new Array<B>(items.length)
+  let next = 0
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++
+        out[i] = await f(items[i] as A, i)
+      }
+    })
+  )
+  return out
+}
+
+// ---------------------------------------------------------------------------------------------- mail
+
+/** Where the bench sees the service's mail arrive: the first arrival per recipient address, and its subject. */
+interface MailWatch {
+  /** Recipient address (lower case) → arrival (now()) and subject of the first mail to it. */
+  readonly arrivals: Map<string, { at: number; subject: string }>
+  readonly received: () => number
+  readonly close: () => Promise<void>
+  /** For the servers configuration: the SMTP_URL to give the service. */
+  readonly url: string | null
+}
+
+const subjectOf = (raw: string) => /^Subject: (.*)$/im.exec(raw)?.[1]?.trim() ?? ""
+const recipientsOf = (raw: string) => {
+  const header = /^To: (.*(?:\r?\n[ \t].*)*)/im.exec(raw)?.[1] ?? ""
+  return [...header.matchAll(/[^\s<>,"]+@[^\s<>,"]+/g)].map((m) => m[0].toLowerCase())
+}
+
+/** An SMTP server in this process that takes every message (no AUTH, no STARTTLS), stamped when its DATA ends. */
+const startSmtpSink = async (): Promise<MailWatch> => {
+  const arrivals = new Map<string, { at: number; subject: string }>()
+  let received = 0
+  const server = new SMTPServer({
+    disabledCommands: ["STARTTLS", "AUTH"],
+    authOptional: true,
+    logger: false,
+    closeTimeout: 100,
+    onData: (stream, session, callback) => {
+      const chunks: Array<Buffer> = []
+      stream.on("data", (chunk: Buffer) => chunks.push(chunk))
+      stream.on("error", (error) => callback(error))
+      stream.on("end", () => {
+        const at = now()
+        received++
+        const subject = subjectOf(Buffer.concat(chunks).toString("utf8"))
+        for (const rcpt of session.envelope.rcptTo) {
+          const address = rcpt.address.toLowerCase()
+          if (!arrivals.has(address)) arrivals.set(address, { at, subject })
+        }
+        callback()
+      })
+    }
+  })
+  server.on("error", () => {})
+  const port = await new Promise<number>((resolve, reject) => {
+    server.once("error", reject)
+    server.listen(0, "127.0.0.1", () => resolve((server.server.address() as AddressInfo).port))
+  })
+  return {
+    arrivals,
+    received: () => received,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    url: `smtp://127.0.0.1:${port}`
+  }
+}
+
+/**
+ * The file mailer's directory: an .eml file appears by rename once written and flushed (MailerFile), which fs.watch
+ * reports at once; a listing every POLL_MS catches anything the watcher missed. Arrival = when the bench saw it.
+ */
+const watchMailDirectory = (directory: string): MailWatch => {
+  mkdirSync(directory, { recursive: true })
+  const arrivals = new Map<string, { at: number; subject: string }>()
+  const seen = new Set<string>()
+  let received = 0
+  const found = (name: string, at: number) => {
+    if (!name.endsWith(".eml") || name.startsWith(".") || seen.has(name)) return
+    seen.add(name)
+    received++
+    void readFile(join(directory, name), "utf8").then(
+      (raw) => {
+        const subject = subjectOf(raw)
+        for (const address of recipientsOf(raw)) if (!arrivals.has(address)) arrivals.set(address, { at, subject })
+      },
+      () => seen.delete(name)
+    )
+  }
+  const watcher: FSWatcher = watch(directory, (_event, name) => {
+    if (typeof name === "string") found(name, now())
+  })
+  watcher.on("error", () => {})
+  let open = true
+  const listing = (async () => {
+    while (open) {
+      const at = now()
+      for (const name of readdirSync(directory)) found(name, at)
+      await sleep(POLL_MS)
+    }
+  })()
+  return {
+    arrivals,
+    received: () => received,
+    close: async () => {
+      open = false
+      watcher.close()
+      await listing
+    },
+    url: null
+  }
+}
+
+// ---------------------------------------------------------------------------------------------- the sale
+
+interface Customer {
+  readonly id: string
+  readonly email: string
+  readonly token: string
+}
+
+interface Sale {
+  readonly eventId: string
+  readonly organizerToken: string
+  /** Ticket type i is bought by order i only (the last one by the warm-up order). */
+  readonly ticketTypeIds: ReadonlyArray<string>
+  readonly customers: ReadonlyArray<Customer>
+}
+
+/** Through the REST API: an organizer, a published event with `orders` GA ticket types, `orders` customers. */
+const setUpSale = async (base: string, label: string, orders: number): Promise<Sale> => {
+  const register = (email: string, accountType: string) =>
+    must<{ id: string }>("POST", `${base}/v1/auth/register`, {
+      body: { email, password: PASSWORD, name: "Bench", accountType }
+    })
+  const login = async (email: string) =>
+    (await must<{ accessToken: string }>("POST", `${base}/v1/auth/login`, { body: { email, password: PASSWORD } }))
+      .accessToken
+  const organizerEmail = `organizer-${label}-${stamp}@bench.goticket.dev`
+  await register(organizerEmail, "organizer")
+  const organizerToken = await login(organizerEmail)
+  const startsAt = new Date(Date.now() + 30 * 86_400_000).toISOString()
+  const event = await must<{ id: string }>("POST", `${base}/v1/events`, {
+    token: organizerToken,
+    body: {
+      title: `Event pipeline bench (${label})`,
+      venue: { name: "Bench Hall", timezone: "Europe/Paris" },
+      startsAt
+    }
+  })
+  const ticketTypeIds: Array<string> = []
+  for (let i = 0; i < orders; i++) {
+    const type = await must<{ id: string }>("POST", `${base}/v1/events/${event.id}/ticket-types`, {
+      token: organizerToken,
+      body: {
+        name: `GA ${i + 1}`,
+        priceMinor: PRICE_MINOR,
+        currency: CURRENCY,
+        capacity: MAX_PER_ORDER,
+        maxPerOrder: MAX_PER_ORDER
+      }
+    })
+    ticketTypeIds.push(type.id)
+  }
+  await must("POST", `${base}/v1/events/${event.id}/publish`, { token: organizerToken })
+  const customers = await pool(
+    Array.from({ length: orders }, (_, i) => `customer-${label}-${stamp}-${i}@bench.goticket.dev`),
+    4,
+    async (email): Promise<Customer> => {
+      const { id } = await register(email, "customer")
+      return { id, email, token: await login(email) }
+    }
+  )
+  return { eventId: event.id, organizerToken, ticketTypeIds, customers }
+}
+
+/** The organizer's view: polls the stats every POLL_MS and stamps when each ticket type first reaches its target. */
+const watchStats = (base: string, sale: Sale) => {
+  /** Ticket type → tickets the order bought (set before its hold). */
+  const expected = new Map<string, number>()
+  const countedAt = new Map<string, number>()
+  const requestMs: Array<number> = []
+  let errors = 0
+  let open = true
+  const loop = (async () => {
+    while (open) {
+      const t = now()
+      const answer = await http("GET", `${base}/v1/events/${sale.eventId}/stats`, { token: sale.organizerToken })
+      const at = now()
+      requestMs.push(at - t)
+      if (answer.status === 200) {
+        const body = answer.body as { ticketTypes: ReadonlyArray<{ ticketTypeId: string; sold: number }> }
+        for (const line of body.ticketTypes) {
+          const want = expected.get(line.ticketTypeId)
+          if (want !== undefined && !countedAt.has(line.ticketTypeId) && line.sold >= want)
+            countedAt.set(line.ticketTypeId, at)
+        }
+      } else errors++
+      await sleep(POLL_MS)
+    }
+  })()
+  return {
+    expected,
+    countedAt,
+    requestMs,
+    errors: () => errors,
+    close: async () => {
+      open = false
+      await loop
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------- one order
+
+interface OrderRecord {
+  readonly index: number
+  readonly email: string
+  readonly ticketTypeId: string
+  readonly quantity: number
+  orderId: string | null
+  /** now() stamps (ms). */
+  holdStart: number | null
+  payEnd: number | null
+  confirmedSeen: number | null
+  /** The server's confirmedAt (from GET /v1/orders/{id}), as epoch ms. */
+  serverConfirmedAt: number | null
+  mailAt: number | null
+  mailSubject: string | null
+  statsAt: number | null
+  polls: number
+  failure: string | null
+}
+
+const newRecord = (sale: Sale, index: number, quantity: number): OrderRecord => ({
+  index,
+  email: (sale.customers[index] as Customer).email.toLowerCase(),
+  ticketTypeId: sale.ticketTypeIds[index] as string,
+  quantity,
+  orderId: null,
+  holdStart: null,
+  payEnd: null,
+  confirmedSeen: null,
+  serverConfirmedAt: null,
+  mailAt: null,
+  mailSubject: null,
+  statsAt: null,
+  polls: 0,
+  failure: null
+})
+
+/** Hold → checkout → pay with the success card → poll the order every POLL_MS until it is no longer pending. */
+const placeOrder = async (base: string, sale: Sale, rec: OrderRecord): Promise<OrderRecord> => {
+  const token = (sale.customers[rec.index] as Customer).token
+  rec.holdStart = now()
+  const hold = await http("POST", `${base}/v1/reservations`, {
+    token,
+    idempotencyKey: randomUUID(),
+    body: { eventId: sale.eventId, items: [{ ticketTypeId: rec.ticketTypeId, quantity: rec.quantity }] }
+  })
+  if (hold.status !== 201) {
+    rec.failure = `hold ${hold.status} ${codeOf(hold)}`
+    return rec
+  }
+  const reservationId = (hold.body as { id: string }).id
+  const checkout = await http("POST", `${base}/v1/reservations/${reservationId}/checkout`, {
+    token,
+    idempotencyKey: randomUUID()
+  })
+  if (checkout.status !== 202) {
+    rec.failure = `checkout ${checkout.status} ${codeOf(checkout)}`
+    return rec
+  }
+  const started = checkout.body as { orderId: string; payment: { confirmUrl: string } | null }
+  rec.orderId = started.orderId
+  if (started.payment === null) {
+    rec.failure = "checkout without payment"
+    return rec
+  }
+  const pay = await http("POST", started.payment.confirmUrl, { body: { card: CARD } })
+  rec.payEnd = now()
+  if (pay.status !== 200) {
+    rec.failure = `pay ${pay.status} ${codeOf(pay)}`
+    return rec
+  }
+  const deadline = rec.payEnd + ORDER_TIMEOUT_MS
+  for (;;) {
+    const answer = await http("GET", `${base}/v1/orders/${rec.orderId}`, { token })
+    const at = now()
+    rec.polls++
+    if (answer.status === 200) {
+      const order = answer.body as { status: string; confirmedAt: string | null; cancelReason: string | null }
+      if (order.status === "confirmed") {
+        rec.confirmedSeen = at
+        rec.serverConfirmedAt = order.confirmedAt === null ? null : Date.parse(order.confirmedAt)
+        return rec
+      }
+      if (order.status !== "pending_payment") {
+        rec.failure = `order ${order.status}: ${order.cancelReason ?? "?"}`
+        return rec
+      }
+    }
+    if (at >= deadline) {
+      rec.failure = `not confirmed after ${ORDER_TIMEOUT_MS / 1000} s`
+      return rec
+    }
+    await sleep(POLL_MS)
+  }
+}
+
+/** Copies what the watchers saw onto the records. */
+const collect = (records: ReadonlyArray<OrderRecord>, mail: MailWatch, stats: { countedAt: Map<string, number> }) => {
+  for (const r of records) {
+    const arrival = mail.arrivals.get(r.email)
+    if (arrival !== undefined) {
+      r.mailAt = arrival.at
+      r.mailSubject = arrival.subject
+    }
+    r.statsAt = stats.countedAt.get(r.ticketTypeId) ?? null
+  }
+}
+
+/** Waits until every confirmed order has its mail and its stats (or ARRIVAL_TIMEOUT_MS). */
+const awaitArrivals = async (
+  records: ReadonlyArray<OrderRecord>,
+  mail: MailWatch,
+  stats: { countedAt: Map<string, number> }
+) => {
+  const deadline = Date.now() + ARRIVAL_TIMEOUT_MS
+  for (;;) {
+    collect(records, mail, stats)
+    const missing = records.filter((r) => r.confirmedSeen !== null && (r.mailAt === null || r.statsAt === null))
+    if (missing.length === 0 || Date.now() >= deadline) return missing.length
+    await sleep(50)
+  }
+}
+
+// ---------------------------------------------------------------------------------------------- statistics
+
+const sortedOf = (values: ReadonlyArray<number>) => Float64Array.from(values).sort()
+const stats = (values: ReadonlyArray<number>) => {
+  const sorted = sortedOf(values)
+  const n = sorted.length
+  return {
+    n,
+    min: n === 0 ? null : (sorted[0] ?? null),
+    p50: n === 0 ? null : percentile(sorted, 0.5),
+    p95: n === 0 ? null : percentile(sorted, 0.95),
+    max: n === 0 ? null : (sorted[n - 1] ?? null),
+    mean: n === 0 ? null : sorted.reduce((a, b) => a + b, 0) / n
+  }
+}
+type Stats = ReturnType<typeof stats>
+
+const diff = (a: number | null, b: number | null) => (a === null || b === null ? null : a - b)
+const defined = <A>(xs: ReadonlyArray<A | null>): Array<A> => xs.filter((x): x is A => x !== null)
+
+const latencies = (records: ReadonlyArray<OrderRecord>) => ({
+  confirmedToMailMs: stats(defined(records.map((r) => diff(r.mailAt, r.confirmedSeen)))),
+  confirmedToStatsMs: stats(defined(records.map((r) => diff(r.statsAt, r.confirmedSeen)))),
+  /** Both: when the later of the two arrived. */
+  confirmedToBothMs: stats(
+    defined(
+      records.map((r) =>
+        r.mailAt === null || r.statsAt === null ? null : diff(Math.max(r.mailAt, r.statsAt), r.confirmedSeen)
+      )
+    )
+  ),
+  serverConfirmedToMailMs: stats(defined(records.map((r) => diff(r.mailAt, r.serverConfirmedAt)))),
+  serverConfirmedToStatsMs: stats(defined(records.map((r) => diff(r.statsAt, r.serverConfirmedAt)))),
+  paidToConfirmedSeenMs: stats(defined(records.map((r) => diff(r.confirmedSeen, r.payEnd)))),
+  holdToConfirmedSeenMs: stats(defined(records.map((r) => diff(r.confirmedSeen, r.holdStart))))
+})
+
+// ---------------------------------------------------------------------------------------------- RabbitMQ
+
+interface Topology {
+  readonly exchange: string
+  readonly queuePrefix: string
+}
+
+/** Deletes the run's exchange and every queue with its prefix (as rabbitmqctl lists them, plus the known names). */
+const deleteTopology = async (topology: Topology) => {
+  const names = new Set<string>()
+  for (const consumer of CONSUMERS)
+    for (const queue of queuesOf(topology.queuePrefix, { consumer, retryDelays: RETRY_DELAYS })) names.add(queue)
+  try {
+    execFileSync("rabbitmqctl", ["list_queues", "name", "--quiet", "--no-table-headers"], {
+      encoding: "utf8",
+      timeout: 20_000,
+      stdio: ["ignore", "pipe", "ignore"]
+    })
+      .split("\n")
+      .map((line) => line.trim())
+      .filter((name) => name.startsWith(`${topology.queuePrefix}.`))
+      .forEach((name) => names.add(name))
+  } catch {
+    // rabbitmqctl unavailable: the known names only.
+  }
+  const connection = await amqp.connect(AMQP_URL, { timeout: 3_000 })
+  connection.on("error", () => {})
+  try {
+    const channel = await connection.createChannel()
+    channel.on("error", () => {})
+    for (const queue of names) await channel.deleteQueue(queue)
+    await channel.deleteExchange(topology.exchange)
+    await channel.close()
+  } finally {
+    await connection.close().catch(() => {})
+  }
+  return [...names]
+}
+
+const rabbitMqVersion = async () => {
+  const connection = await amqp.connect(AMQP_URL, { timeout: 3_000 })
+  connection.on("error", () => {})
+  try {
+    const properties = (connection as unknown as { connection?: { serverProperties?: Record<string, unknown> } })
+      .connection?.serverProperties
+    return typeof properties?.version === "string" ? properties.version : null
+  } finally {
+    await connection.close().catch(() => {})
+  }
+}
+
+// ---------------------------------------------------------------------------------------------- the outbox burst
+
+/**
+ * `count` ReservationCreated events written at once through outbox_write (what the reservations trigger calls), for
+ * reservations that do not exist (random aggregate ids, so every relay slot gets some) of a real customer and event;
+ * only the organizer-webhooks consumer takes them (the organizer has no endpoint: it records them in its inbox).
+ * Times from the commit until the relay has marked them all sent, and until the consumer has handled them all.
+ */
+const outboxBurst = async (db: pg.Client, sale: Sale, count: number) => {
+  const [start] = (await db.query<{ p: string }>("SELECT coalesce(max(position), 0)::text AS p FROM outbox")).rows
+  const customer = (sale.customers[0] as Customer).id
+  await db.query("BEGIN")
+  await db.query(
+    `SELECT outbox_write('ReservationCreated', 'reservation', r.id,
+       jsonb_build_object('reservationId', r.id, 'customerId', $1::uuid, 'eventId', $2::uuid, 'tickets', 1,
+                          'totalMinor', ${PRICE_MINOR}, 'currency', '${CURRENCY}',
+                          'expiresAt', now() + interval '10 minutes'))
+     FROM (SELECT gen_random_uuid() AS id FROM generate_series(1, $3::int)) r`,
+    [customer, sale.eventId, count]
+  )
+  await db.query("COMMIT")
+  const committed = now()
+  const after = start?.p ?? "0"
+  let relayedAt: number | null = null
+  let consumedAt: number | null = null
+  const samples: Array<{ ms: number; unsent: number; handled: number }> = []
+  while (now() - committed < BURST_TIMEOUT_MS && (relayedAt === null || consumedAt === null)) {
+    const [row] = (
+      await db.query<{ unsent: number; handled: number }>(
+        `SELECT (SELECT count(*)::int FROM outbox WHERE sent_at IS NULL) AS unsent,
+                (SELECT count(*)::int FROM inbox i JOIN outbox o ON o.id = i.event_id
+                 WHERE i.consumer = 'organizer-webhooks' AND o.position > $1::bigint) AS handled`,
+        [after]
+      )
+    ).rows
+    const at = now()
+    samples.push({ ms: at - committed, unsent: row?.unsent ?? -1, handled: row?.handled ?? -1 })
+    if (relayedAt === null && row?.unsent === 0) relayedAt = at
+    if (consumedAt === null && (row?.handled ?? 0) >= count) consumedAt = at
+    await sleep(BURST_SAMPLE_MS)
+  }
+  // The relay's own view: when the last of them was marked sent (server clock).
+  const [sent] = (
+    await db.query<{ first: Date | null; last: Date | null; n: number }>(
+      `SELECT min(sent_at) AS first, max(sent_at) AS last, count(sent_at)::int AS n FROM outbox WHERE position > $1::bigint`,
+      [after]
+    )
+  ).rows
+  const relayMs = diff(relayedAt, committed)
+  const consumeMs = diff(consumedAt, committed)
+  const firstSentToLastSentMs = sent?.first && sent.last ? sent.last.getTime() - sent.first.getTime() : null
+  return {
+    events: count,
+    relayDrainedMs: relayMs,
+    relayEventsPerSecond: relayMs === null ? null : count / (relayMs / 1000),
+    /** From the first to the last sent_at of the burst (the relay's own timestamps): publishing alone. */
+    relayFirstToLastSentMs: firstSentToLastSentMs,
+    relayEventsPerSecondBySentAt:
+      firstSentToLastSentMs === null || firstSentToLastSentMs <= 0 ? null : count / (firstSentToLastSentMs / 1000),
+    consumerHandledMs: consumeMs,
+    consumerEventsPerSecond: consumeMs === null ? null : count / (consumeMs / 1000),
+    sentCount: sent?.n ?? 0,
+    samples: samples.filter((_, i) => i % 5 === 0 || i === samples.length - 1)
+  }
+}
+
+// ---------------------------------------------------------------------------------------------- one configuration
+
+interface Shared {
+  readonly admin: pg.Client | null
+  readonly sandboxUrl: string
+  readonly servicePort: number
+  readonly base: string
+}
+
+const runConfiguration = async (name: ConfigName, shared: Shared) => {
+  const dataDir = mkdtempSync(join(tmpdir(), `goticket-bench-events-${name}-`))
+  const cleanups: Array<() => Promise<unknown>> = [async () => rmSync(dataDir, { recursive: true, force: true })]
+  let service: Proc | undefined
+  let mail: MailWatch | undefined
+  let db: pg.Client | undefined
+  const topology: Topology = {
+    exchange: `goticket-bench.${stamp.toString(36)}.events`,
+    queuePrefix: `goticket-bench.${stamp.toString(36)}`
+  }
+  const database = `goticket_bench_events_${stamp}`
+  let deletedQueues: Array<string> = []
+  try {
+    const env: Record<string, string> = {
+      HOST: "127.0.0.1",
+      PORT: String(shared.servicePort),
+      GOTICKET_DATA_DIR: dataDir,
+      JWT_SECRET: jwtSecret,
+      SEED_DEMO: "false",
+      SCRYPT_LOG2_N: "10",
+      LOG_LEVEL: "Warn",
+      ACCESS_TOKEN_TTL_SECONDS: "86400",
+      PAYMENT_PROVIDER_URL: shared.sandboxUrl,
+      PAYMENT_API_KEY: providerKey,
+      PAYMENT_WEBHOOK_SECRET: webhookSecret
+    }
+    if (name === "servers") {
+      if (shared.admin === null) throw new Error("the servers configuration needs PostgreSQL")
+      await shared.admin.query(`CREATE DATABASE ${database}`)
+      cleanups.push(async () => {
+        if (KEEP_DB) console.log(`kept database ${database}`)
+        else await shared.admin?.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`)
+      })
+      cleanups.push(async () => {
+        deletedQueues = await deleteTopology(topology)
+      })
+      mail = await startSmtpSink()
+      Object.assign(env, {
+        DATABASE_URL: databaseUrl(database),
+        AMQP_URL,
+        AMQP_EXCHANGE: topology.exchange,
+        AMQP_QUEUE_PREFIX: topology.queuePrefix,
+        SMTP_URL: mail.url ?? ""
+      })
+    } else mail = watchMailDirectory(join(dataDir, "mail"))
+
+    service = startNode(`service-${name}`, "src/main.ts", env)
+    const readyMs = await waitReady(service, `${shared.base}/health/ready`)
+    console.log(`${name}: service ready in ${fmt(readyMs / 1000, 1)} s (pid ${service.pid})`)
+    if (name === "servers") {
+      db = new pg.Client({ connectionString: databaseUrl(database) })
+      await db.connect()
+    }
+
+    const t = now()
+    const sale = await setUpSale(shared.base, name, ORDERS + 1)
+    const setUpSeconds = (now() - t) / 1000
+    console.log(
+      `${name}: event with ${ORDERS + 1} ticket types and ${ORDERS + 1} customers in ${fmt(setUpSeconds, 1)} s`
+    )
+
+    const statsWatch = watchStats(shared.base, sale)
+    // The warm-up order (the last customer and ticket type): the first saga and the first mail of this process.
+    const warmUp = newRecord(sale, ORDERS, 1)
+    statsWatch.expected.set(warmUp.ticketTypeId, warmUp.quantity)
+    await placeOrder(shared.base, sale, warmUp)
+    await awaitArrivals([warmUp], mail, statsWatch)
+    console.log(
+      `${name}: warm-up order ${warmUp.failure ?? "confirmed"}; confirmed → mail ${fmt(diff(warmUp.mailAt, warmUp.confirmedSeen), 0)} ms, ` +
+        `→ stats ${fmt(diff(warmUp.statsAt, warmUp.confirmedSeen), 0)} ms`
+    )
+    await sleep(1_000)
+
+    const random = seededRandom(SEED)
+    const records = Array.from({ length: ORDERS }, (_, i) =>
+      newRecord(sale, i, 1 + Math.floor(random() * MAX_PER_ORDER))
+    )
+    for (const r of records) statsWatch.expected.set(r.ticketTypeId, r.quantity)
+    const cpu0 = cpuMs(service.pid)
+    const t0 = now()
+    console.log(`${name}: ${ORDERS} orders, ${CONCURRENCY} customers at a time, polling every ${POLL_MS} ms…`)
+    await pool(records, CONCURRENCY, (r) => placeOrder(shared.base, sale, r))
+    const ordersDone = now()
+    const missing = await awaitArrivals(records, mail, statsWatch)
+    const t1 = now()
+    const serviceCpuMs = cpuMs(service.pid) - cpu0
+    await statsWatch.close()
+    const mailsReceived = mail.received()
+
+    const confirmed = records.filter((r) => r.confirmedSeen !== null)
+    const failures: Record<string, number> = {}
+    for (const r of records) if (r.failure !== null) bump(failures, r.failure)
+    const subjects: Record<string, number> = {}
+    for (const r of records) if (r.mailSubject !== null) bump(subjects, r.mailSubject.replace(/ for .*/, " for …"))
+    const lat = latencies(confirmed)
+    const withinTarget = confirmed.filter(
+      (r) =>
+        r.mailAt !== null &&
+        r.statsAt !== null &&
+        r.mailAt - (r.confirmedSeen as number) < TARGET_MS &&
+        r.statsAt - (r.confirmedSeen as number) < TARGET_MS
+    ).length
+    console.log(
+      `${name}: ${confirmed.length}/${ORDERS} confirmed in ${fmt((ordersDone - t0) / 1000, 1)} s; ${missing} without mail or stats; ` +
+        `${withinTarget}/${confirmed.length} with both within ${TARGET_MS} ms`
+    )
+
+    let burst: Awaited<ReturnType<typeof outboxBurst>> | null = null
+    if (name === "servers" && db !== undefined && BURST > 0) {
+      console.log(`${name}: outbox burst of ${BURST} events…`)
+      burst = await outboxBurst(db, sale, BURST)
+      console.log(
+        `${name}: relay drained ${BURST} events in ${fmt(burst.relayDrainedMs, 0)} ms (${fmt(burst.relayEventsPerSecond, 0)}/s); ` +
+          `consumer handled them in ${fmt(burst.consumerHandledMs, 0)} ms (${fmt(burst.consumerEventsPerSecond, 0)}/s)`
+      )
+    }
+
+    const report = {
+      configuration: name,
+      description:
+        name === "embedded"
+          ? "nothing configured: PGlite (temporary GOTICKET_DATA_DIR), in-process bus, mail as .eml files"
+          : `PostgreSQL database ${database}, RabbitMQ ${AMQP_URL.replace(/\/\/[^@/]*@/, "//")} (exchange ${topology.exchange}, queues ${topology.queuePrefix}.*), SMTP sink in the bench`,
+      serviceReadyMs: readyMs,
+      setUpSeconds,
+      warmUp: {
+        failure: warmUp.failure,
+        paidToConfirmedSeenMs: diff(warmUp.confirmedSeen, warmUp.payEnd),
+        confirmedToMailMs: diff(warmUp.mailAt, warmUp.confirmedSeen),
+        confirmedToStatsMs: diff(warmUp.statsAt, warmUp.confirmedSeen)
+      },
+      orders: ORDERS,
+      concurrency: CONCURRENCY,
+      ticketsBought: confirmed.reduce((n, r) => n + r.quantity, 0),
+      confirmed: confirmed.length,
+      failures,
+      withoutMail: confirmed.filter((r) => r.mailAt === null).length,
+      withoutStats: confirmed.filter((r) => r.statsAt === null).length,
+      withinTargetBoth: withinTarget,
+      mailsReceived,
+      mailSubjects: subjects,
+      ordersSeconds: (ordersDone - t0) / 1000,
+      ordersPerSecond: confirmed.length / ((ordersDone - t0) / 1000),
+      latency: lat,
+      orderPollsPerOrder: records.reduce((n, r) => n + r.polls, 0) / ORDERS,
+      statsPolls: statsWatch.requestMs.length,
+      statsPollRequestMs: stats(statsWatch.requestMs),
+      statsPollErrors: statsWatch.errors(),
+      serviceCpu: { ms: serviceCpuMs, cores: serviceCpuMs / (t1 - t0) },
+      outboxBurst: burst,
+      serviceLog: logSummary(service),
+      perOrder: records.map((r) => ({
+        order: r.orderId,
+        quantity: r.quantity,
+        failure: r.failure,
+        paidToConfirmedSeenMs: diff(r.confirmedSeen, r.payEnd),
+        confirmedToMailMs: diff(r.mailAt, r.confirmedSeen),
+        confirmedToStatsMs: diff(r.statsAt, r.confirmedSeen),
+        serverConfirmedToMailMs: diff(r.mailAt, r.serverConfirmedAt),
+        serverConfirmedToStatsMs: diff(r.statsAt, r.serverConfirmedAt)
+      })),
+      ok:
+        confirmed.length === ORDERS &&
+        missing === 0 &&
+        (burst === null || (burst.relayDrainedMs !== null && burst.consumerHandledMs !== null))
+    }
+    return report
+  } finally {
+    if (service) await stop(service)
+    await mail?.close().catch(() => {})
+    await db?.end().catch(() => {})
+    for (const cleanup of cleanups.reverse())
+      await cleanup().catch((error: unknown) => console.warn(`${name}: cleanup failed: ${String(error)}`))
+    if (name === "servers")
+      console.log(`${name}: dropped database ${database}; deleted ${deletedQueues.length} queues and the exchange`)
+  }
+}
+
+// ---------------------------------------------------------------------------------------------- report
+
+const fmt = (n: number | null | undefined, digits = 0) =>
+  n === null || n === undefined || !Number.isFinite(n)
+    ? "—"
+    : n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits })
+
+const printStats = (label: string, s: Stats) =>
+  console.log(
+    `  ${label.padEnd(36)} p50 ${fmt(s.p50, 0).padStart(6)}  p95 ${fmt(s.p95, 0).padStart(6)}  max ${fmt(s.max, 0).padStart(6)} ms  (min ${fmt(s.min, 0)}, n=${s.n})`
+  )
+
+// ---------------------------------------------------------------------------------------------- main
+
+const main = async () => {
+  mkdirSync(tmpDir, { recursive: true })
+  const startedAt = new Date()
+  const t0 = now()
+  const admin = CONFIGS.includes("servers") ? new pg.Client({ connectionString: adminUrl.toString() }) : null
+  await admin?.connect()
+  const pgVersion = admin
+    ? (await admin.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0]?.v
+    : null
+  const rabbitmq = CONFIGS.includes("servers") ? await rabbitMqVersion() : null
+  const servicePort = await freePort()
+  const sandboxPort = await freePort()
+  const shared: Shared = {
+    admin,
+    sandboxUrl: `http://127.0.0.1:${sandboxPort}`,
+    servicePort,
+    base: `http://127.0.0.1:${servicePort}`
+  }
+  const reports: Array<Awaited<ReturnType<typeof runConfiguration>>> = []
+  let sandbox: Proc | undefined
+  try {
+    sandbox = startNode("sandbox", "src/payment-sandbox.ts", {
+      SANDBOX_HOST: "127.0.0.1",
+      SANDBOX_PORT: String(sandboxPort),
+      SANDBOX_WEBHOOK_URL: `${shared.base}/v1/payments/webhook`,
+      SANDBOX_API_KEY: providerKey,
+      SANDBOX_WEBHOOK_SECRET: webhookSecret,
+      LOG_LEVEL: "Warn"
+    })
+    await waitReady(sandbox, `${shared.sandboxUrl}/health`)
+    console.log(
+      `sandbox at ${shared.sandboxUrl}; service at ${shared.base}; ${ORDERS} orders, ${CONCURRENCY} at a time, poll ${POLL_MS} ms; configurations ${CONFIGS.join(", ")}`
+    )
+    for (const name of CONFIGS) reports.push(await runConfiguration(name, shared))
+  } finally {
+    if (sandbox) await stop(sandbox)
+    await admin?.end().catch(() => {})
+  }
+  const totalSeconds = (now() - t0) / 1000
+
+  console.log()
+  for (const r of reports) {
+    console.log(
+      `${r.configuration.toUpperCase()} (${r.description}): ${r.confirmed}/${r.orders} confirmed, ${r.ticketsBought} tickets, ` +
+        `${r.withinTargetBoth}/${r.confirmed} orders with mail and stats within ${TARGET_MS} ms of the confirmation`
+    )
+    printStats("confirmed seen → mail arrived", r.latency.confirmedToMailMs)
+    printStats("confirmed seen → stats counted", r.latency.confirmedToStatsMs)
+    printStats("confirmed seen → both", r.latency.confirmedToBothMs)
+    printStats("server confirmedAt → mail", r.latency.serverConfirmedToMailMs)
+    printStats("server confirmedAt → stats", r.latency.serverConfirmedToStatsMs)
+    printStats("paid → confirmed seen", r.latency.paidToConfirmedSeenMs)
+    console.log(
+      `  warm-up order: confirmed → mail ${fmt(r.warmUp.confirmedToMailMs, 0)} ms, → stats ${fmt(r.warmUp.confirmedToStatsMs, 0)} ms; ` +
+        `service CPU ${fmt(r.serviceCpu.cores * 100, 0)} % of a core; stats poll p50 ${fmt(r.statsPollRequestMs.p50, 1)} ms; ` +
+        `log ${JSON.stringify(r.serviceLog.levels)}`
+    )
+    if (r.outboxBurst)
+      console.log(
+        `  outbox burst: ${r.outboxBurst.events} events relayed in ${fmt(r.outboxBurst.relayDrainedMs, 0)} ms ` +
+          `(${fmt(r.outboxBurst.relayEventsPerSecond, 0)} events/s; by sent_at ${fmt(r.outboxBurst.relayEventsPerSecondBySentAt, 0)}/s), ` +
+          `consumed in ${fmt(r.outboxBurst.consumerHandledMs, 0)} ms (${fmt(r.outboxBurst.consumerEventsPerSecond, 0)} events/s)`
+      )
+    if (Object.keys(r.failures).length > 0) console.log(`  failures: ${JSON.stringify(r.failures)}`)
+  }
+  const verdicts = reports.map((r) => ({
+    configuration: r.configuration,
+    maxConfirmedToMailMs: r.latency.confirmedToMailMs.max,
+    maxConfirmedToStatsMs: r.latency.confirmedToStatsMs.max,
+    meetsTarget:
+      r.ok &&
+      (r.latency.confirmedToMailMs.max ?? Number.POSITIVE_INFINITY) < TARGET_MS &&
+      (r.latency.confirmedToStatsMs.max ?? Number.POSITIVE_INFINITY) < TARGET_MS
+  }))
+  console.log()
+  for (const v of verdicts)
+    console.log(
+      `target (mail and stats within ${TARGET_MS} ms of the confirmation, every order): ${v.configuration} ${v.meetsTarget ? "MET" : "NOT MET"} ` +
+        `(worst: mail ${fmt(v.maxConfirmedToMailMs, 0)} ms, stats ${fmt(v.maxConfirmedToStatsMs, 0)} ms)`
+    )
+  console.log(`total run ${fmt(totalSeconds, 0)} s`)
+
+  writeFileSync(
+    join(resultsDir, "event-pipeline.json"),
+    `${JSON.stringify(
+      {
+        startedAt: startedAt.toISOString(),
+        totalSeconds,
+        machine: { cpus: cpus().length, node: process.version, postgres: pgVersion ?? null, rabbitmq },
+        config: {
+          orders: ORDERS,
+          concurrency: CONCURRENCY,
+          pollMs: POLL_MS,
+          configurations: CONFIGS,
+          outboxBurst: BURST,
+          seed: SEED,
+          maxPerOrder: MAX_PER_ORDER,
+          targetMs: TARGET_MS,
+          service:
+            "own process (src/main.ts), SCRYPT_LOG2_N=10, LOG_LEVEL=Warn, SEED_DEMO=false, events/consumer settings at their defaults",
+          sandbox: "own process, default SANDBOX_* except port, webhook URL and keys",
+          measuredFrom:
+            "confirmedSeen: the customer's poll (every pollMs) that first answered `confirmed`; mail: SMTP DATA end (servers) or the .eml file seen (embedded); stats: the organizer's poll (every pollMs) that first showed all the order's tickets sold"
+        },
+        configurations: reports,
+        verdicts,
+        ok: reports.every((r) => r.ok)
+      },
+      (_, v: unknown) => (typeof v === "number" && !Number.isInteger(v) ? Math.round(v * 100) / 100 : v),
+      2
+    )}\n`
+  )
+  console.log("wrote bench/results/event-pipeline.json")
+  if (!reports.every((r) => r.ok)) {
+    console.error("FAILED: an order was not confirmed, or its mail or stats never came (see the report)")
+    process.exitCode = 1
+  }
+}
+
+await main().catch((error: unknown) => {
+  console.error("bench:events failed:", error)
+  process.exitCode = 1
+})
