@@ -28,7 +28,7 @@ import {
   describeFailure,
   handleDelivery,
   retryDelayOf
-} from "./EventBusInProcess.ts"
+} from "./DeliveryRules.ts"
 import {
   AmqpError,
   amqpCall,

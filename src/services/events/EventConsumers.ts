@@ -31,8 +31,8 @@ export interface Consumer<R> {
  * Runs a consumer on the bus for the life of the layer: each event is decoded against its schema and handled
  * through the inbox, so a redelivery has no second effect and the handler's own database writes commit with the
  * record that it ran. A failure is retried (CONSUMER_RETRY_BASE_MS, five times longer each time) and, after
- * CONSUMER_MAX_ATTEMPTS, dead-lettered. The handler's span continues the trace of the request that caused the event
- * and links to it.
+ * CONSUMER_MAX_ATTEMPTS, dead-lettered. The handler's span sits in the bus's delivery span, in the trace of the
+ * request that caused the event, and links to that request's span.
  */
 export const consumerLayer = <R>(consumer: Consumer<R>) =>
   Layer.scopedDiscard(
@@ -75,7 +75,7 @@ export const consumerLayer = <R>(consumer: Consumer<R>) =>
             Effect.annotateLogs({ consumer: consumer.name, eventId: envelope.id, eventType: envelope.type, attempt }),
             Effect.withSpan(`${consumer.name} process ${envelope.type}`, {
               kind: "consumer",
-              parent: Option.getOrUndefined(cause),
+              // Nested in the bus's delivery span, which continues the trace of the request that caused the event.
               links: Option.match(cause, {
                 onNone: () => [],
                 onSome: (span) => [{ _tag: "SpanLink" as const, span, attributes: { "goticket.link": "caused-by" } }]
