@@ -11,7 +11,8 @@ export const statsUntil = (
   api: Api,
   token: string,
   eventId: string,
-  done: (stats: { totals: Record<string, number> }) => boolean,
+  // biome-ignore lint/suspicious/noExplicitAny: assertions read arbitrary JSON
+  done: (stats: any) => boolean,
   timeoutMs: number
 ) =>
   Effect.gen(function* () {
@@ -52,6 +53,13 @@ export const purchaseMailsAndCounts = (api: Api, mailbox: Mailbox) =>
       expect(confirmation?.replace(/=\r?\n/g, "")).toContain(view.body.code)
     }
     expect(stats.totals).toMatchObject({ sold: 2, refunded: 0, grossMinor: 5000, revenueMinor: 5000 })
+    expect(stats.ticketTypes).toEqual([
+      expect.objectContaining({ ticketTypeId: sale.gaId, name: "GA", sold: 2, revenueMinor: 5000 })
+    ])
+    // The stats are the organizer's: a customer is refused, an unknown event is not found.
+    expect((yield* api.call("GET", `/v1/events/${sale.eventId}/stats`, { token: buyer.token })).status).toBe(403)
+    const unknown = yield* api.call("GET", `/v1/events/${crypto.randomUUID()}/stats`, { token: sale.organizer.token })
+    expect(unknown.status).toBe(404)
 
     const refund = yield* api.call("POST", `/v1/orders/${order.id}/refund`, {
       token: buyer.token,
