@@ -27,67 +27,82 @@
  * (120), --seed / BENCH_SEED, --workers / BENCH_WORKERS (1; more needs Redis at REDIS_URL or 127.0.0.1:6379),
  * --keep-db / BENCH_KEEP_DB=1; BENCH_ENGINE_POLL_MS: the service's WORKFLOW_POLL_INTERVAL_MS in the load part; BENCH_SERVICE_NODE_ARGS: extra node arguments for the service (e.g. --cpu-prof).
  */
-import { type ChildProcess, spawn } from "node:child_process"
-import { randomBytes, randomUUID } from "node:crypto"
-import { createWriteStream, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
+import { mkdirSync } from "node:fs"
 import { cpus } from "node:os"
-import { join } from "node:path"
 import { performance } from "node:perf_hooks"
 import { setTimeout as sleep } from "node:timers/promises"
-import { fileURLToPath } from "node:url"
-import { parseArgs } from "node:util"
 import pg from "pg"
+import {
+  adminUrl,
+  bump,
+  type Check,
+  codeOf,
+  commandLine,
+  databaseUrl,
+  defined,
+  diff,
+  fmt,
+  http,
+  integer,
+  login,
+  logSummary,
+  must,
+  newPurchase,
+  type Proc,
+  type Purchase,
+  pool,
+  providerKey,
+  purchase,
+  register,
+  serviceEnv,
+  sortedOf,
+  startNode,
+  startSandbox,
+  summary,
+  tmpDir,
+  waitReady,
+  writeResults
+} from "./harness.ts"
 import { percentile, seededRandom } from "./load.ts"
-import { clockTicks, freePort, statOf, stop } from "./system.ts"
+import { cpuMs, freePort, memoryMb, stop, treeCpuMs } from "./system.ts"
 
 // ---------------------------------------------------------------------------------------------- options
 
-const { values: argv } = parseArgs({
-  options: {
-    customers: { type: "string" },
-    mode: { type: "string" },
-    "poll-ms": { type: "string" },
-    intervals: { type: "string" },
-    repeats: { type: "string" },
-    warm: { type: "string" },
-    "order-timeout-s": { type: "string" },
-    seed: { type: "string" },
-    workers: { type: "string" },
-    "keep-db": { type: "boolean" }
-  },
-  allowPositionals: false
-})
+const args = commandLine([
+  "customers",
+  "mode",
+  "poll-ms",
+  "intervals",
+  "repeats",
+  "warm",
+  "order-timeout-s",
+  "seed",
+  "workers"
+])
 
-const option = (arg: string | undefined, env: string, fallback: string) => arg ?? process.env[env] ?? fallback
-const integer = (name: string, text: string, min: number, max: number) => {
-  const n = Number(text)
-  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name} must be an integer in ${min}..${max}`)
-  return n
-}
-
-const CUSTOMERS = integer("customers", option(argv.customers, "BENCH_CUSTOMERS", "200"), 1, 100_000)
-const MODE = option(argv.mode, "BENCH_MODE", "all")
+const CUSTOMERS = args.integer("customers", "BENCH_CUSTOMERS", "200", 1, 100_000)
+const MODE = args.text("mode", "BENCH_MODE", "all")
 if (MODE !== "all" && MODE !== "load" && MODE !== "first") throw new Error("mode must be all, load or first")
-const POLL_MS = integer("poll-ms", option(argv["poll-ms"], "BENCH_POLL_MS", "250"), 1, 10_000)
+const POLL_MS = args.integer("poll-ms", "BENCH_POLL_MS", "250", 1, 10_000)
 /** BENCH_ENGINE_POLL_MS: WORKFLOW_POLL_INTERVAL_MS of the service in the load part (unset: its default). */
 const LOAD_ENGINE_POLL_MS = process.env.BENCH_ENGINE_POLL_MS ? Number(process.env.BENCH_ENGINE_POLL_MS) : null
 /** "default": WORKFLOW_POLL_INTERVAL_MS unset, so the service's own default. */
-const INTERVALS = option(argv.intervals, "BENCH_FIRST_INTERVALS", "default,1000,50,10000")
+const INTERVALS = args
+  .text("intervals", "BENCH_FIRST_INTERVALS", "default,1000,50,10000")
   .split(",")
   .map((s) => s.trim())
   .filter((s) => s.length > 0)
   .map((s) => (s === "default" ? null : integer("intervals", s, 20, 60_000)))
-const REPEATS = integer("repeats", option(argv.repeats, "BENCH_FIRST_REPEATS", "2"), 1, 20)
-const WARM = integer("warm", option(argv.warm, "BENCH_WARM_CHECKOUTS", "5"), 0, 100)
-const ORDER_TIMEOUT_MS =
-  integer("order-timeout-s", option(argv["order-timeout-s"], "BENCH_ORDER_TIMEOUT_S", "120"), 1, 3600) * 1000
-const SEED = integer("seed", option(argv.seed, "BENCH_SEED", "20261201"), 0, 2 ** 31)
+const REPEATS = args.integer("repeats", "BENCH_FIRST_REPEATS", "2", 1, 20)
+const WARM = args.integer("warm", "BENCH_WARM_CHECKOUTS", "5", 0, 100)
+const ORDER_TIMEOUT_MS = args.integer("order-timeout-s", "BENCH_ORDER_TIMEOUT_S", "120", 1, 3600) * 1000
+const SEED = args.integer("seed", "BENCH_SEED", "20261201", 0, 2 ** 31)
 /** The service's WORKERS; more than one needs Redis (REDIS_URL, or redis://127.0.0.1:6379). */
-const WORKERS = integer("workers", option(argv.workers, "BENCH_WORKERS", "1"), 1, 64)
+const WORKERS = args.integer("workers", "BENCH_WORKERS", "1", 1, 64)
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379"
 /** Extra node arguments for the service, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" (split on spaces). */
 const SERVICE_NODE_ARGS = (process.env.BENCH_SERVICE_NODE_ARGS ?? "").split(" ").filter((a) => a.length > 0)
-const KEEP_DB = argv["keep-db"] === true || process.env.BENCH_KEEP_DB === "1"
+const KEEP_DB = args.keepDb
 
 const FIRST_POLL_MS = 10 // finer than POLL_MS: the first-checkout numbers are a few hundred ms
 const IDLE_WINDOW_MS = 4_000
@@ -95,115 +110,12 @@ const SETTLE_TIMEOUT_MS = 60_000
 const PRICE_MINOR = 4_250
 const CURRENCY = "EUR"
 const MAX_PER_ORDER = 2
-const CARD = "4242424242424242"
-const PASSWORD = "bench-password-1234"
 const DEFAULT_ENGINE_POLL_MS = 200 // OrdersConfig's default, for the report only
 
-const root = fileURLToPath(new URL("..", import.meta.url))
-const resultsDir = join(root, "bench/results")
-const tmpDir = join(resultsDir, "tmp")
-const adminUrl = new URL(process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres")
-adminUrl.pathname = "/postgres"
-const databaseUrl = (name: string) => {
-  const url = new URL(adminUrl)
-  url.pathname = `/${name}`
-  return url.toString()
-}
 const stamp = Date.now()
-const jwtSecret = randomBytes(48).toString("base64url")
-const providerKey = `sk_test_bench_${randomBytes(12).toString("hex")}`
-const webhookSecret = `whsec_bench_${randomBytes(12).toString("hex")}`
-
-// ---------------------------------------------------------------------------------------------- processes
-
-interface Proc {
-  readonly name: string
-  readonly child: ChildProcess
-  readonly pid: number
-  readonly spawnedAt: number
-  readonly tail: () => string
-  /** Log lines by level (JSON logs: `logLevel`), and the first few WARN/ERROR lines. */
-  readonly logLevels: Record<string, number>
-  readonly logSamples: Array<string>
-}
-
-const startNode = (
-  name: string,
-  script: string,
-  env: Record<string, string>,
-  nodeArgs: ReadonlyArray<string> = []
-): Proc => {
-  const spawnedAt = performance.now()
-  const child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", script], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
-    stdio: ["ignore", "pipe", "pipe"]
-  })
-  let tail = ""
-  const logLevels: Record<string, number> = {}
-  const logSamples: Array<string> = []
-  for (const [stream, file] of [
-    [child.stdout, `checkout-${name}.stdout.log`],
-    [child.stderr, `checkout-${name}.stderr.log`]
-  ] as const) {
-    stream.pipe(createWriteStream(join(tmpDir, file)))
-    let partial = ""
-    stream.on("data", (chunk: Buffer) => {
-      const text = chunk.toString()
-      tail = (tail + text).slice(-3000)
-      const lines = (partial + text).split("\n")
-      partial = lines.pop() ?? ""
-      for (const line of lines) {
-        if (line.trim() === "") continue
-        const level = /"logLevel":"(\w+)"/.exec(line)?.[1] ?? "unstructured"
-        bump(logLevels, level)
-        if (level !== "INFO" && level !== "DEBUG" && logSamples.length < 5) logSamples.push(line.slice(0, 400))
-      }
-    })
-  }
-  if (child.pid === undefined) throw new Error(`${name} did not start`)
-  return { name, child, pid: child.pid, spawnedAt, tail: () => tail, logLevels, logSamples }
-}
-
-/** Polls `url` every 50 ms until it answers 200; returns the ms since the process was spawned. */
-const waitReady = async (proc: Proc, url: string) => {
-  const deadline = Date.now() + 120_000
-  while (Date.now() < deadline) {
-    if (proc.child.exitCode !== null || proc.child.signalCode !== null) {
-      // 'exit' can come before the last output: wait for the streams to close.
-      await Promise.race([new Promise((resolve) => proc.child.once("close", resolve)), sleep(2_000)])
-      const how = `code ${proc.child.exitCode}, signal ${proc.child.signalCode}`
-      throw new Error(`${proc.name} exited during start-up (${how}):\n${proc.tail()}`)
-    }
-    const status = await fetch(url, { signal: AbortSignal.timeout(5_000) }).then(
-      (r) => r.arrayBuffer().then(() => r.status),
-      () => 0
-    )
-    if (status === 200) return performance.now() - proc.spawnedAt
-    await sleep(50)
-  }
-  throw new Error(`${proc.name} not ready after 120 s:\n${proc.tail()}`)
-}
 
 // ---------------------------------------------------------------------------------------------- CPU (/proc)
 
-const cpuMs = (pid: number | undefined) => {
-  const f = pid === undefined ? undefined : statOf(pid)
-  return f === undefined ? Number.NaN : (((f[11] ?? 0) + (f[12] ?? 0)) * 1000) / clockTicks
-}
-/** A process and its live descendants (the service's workers when WORKERS > 1). */
-const processTree = (root: number): Array<number> => {
-  const children = new Map<number, Array<number>>()
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue
-    const parent = statOf(Number(entry))?.[1]
-    if (parent !== undefined) children.set(parent, [...(children.get(parent) ?? []), Number(entry)])
-  }
-  const tree = [root]
-  for (let i = 0; i < tree.length; i++) tree.push(...(children.get(tree[i] as number) ?? []))
-  return tree
-}
-const treeCpuMs = (pid: number) => processTree(pid).reduce((ms, p) => ms + (cpuMs(p) || 0), 0)
 /**
  * The CPU of the PostgreSQL backends connected to `database` (the service's pool), by pid. Other databases on the
  * same server (other work on this machine) and PostgreSQL's background processes are left out.
@@ -218,89 +130,6 @@ const backendsCpuDelta = (before: Map<number, number>, after: Map<number, number
   for (const [pid, now] of after) if (Number.isFinite(now)) ms += now - (before.get(pid) ?? 0)
   return ms
 }
-const rssMb = (pid: number) =>
-  processTree(pid).reduce((mb, p) => {
-    try {
-      const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, "utf8"))
-      return mb + (match ? Number(match[1]) / 1024 : 0)
-    } catch {
-      return mb
-    }
-  }, 0)
-
-// ---------------------------------------------------------------------------------------------- HTTP
-
-interface Answer {
-  readonly status: number // 0: transport error or timeout
-  readonly body: unknown
-  readonly text: string
-}
-
-const http = async (
-  method: string,
-  url: string,
-  options: { token?: string; body?: unknown; idempotencyKey?: string; timeoutMs?: number } = {}
-): Promise<Answer> => {
-  const headers: Record<string, string> = {}
-  if (options.body !== undefined) headers["content-type"] = "application/json"
-  if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`
-  if (options.idempotencyKey !== undefined) headers["idempotency-key"] = options.idempotencyKey
-  try {
-    const response = await fetch(url, {
-      method,
-      headers,
-      body: options.body === undefined ? null : JSON.stringify(options.body),
-      signal: AbortSignal.timeout(options.timeoutMs ?? 30_000)
-    })
-    const text = await response.text()
-    let body: unknown = text
-    try {
-      body = JSON.parse(text)
-    } catch {}
-    return { status: response.status, body, text }
-  } catch (error) {
-    return { status: 0, body: null, text: error instanceof Error ? `${error.name}: ${error.message}` : String(error) }
-  }
-}
-
-/** A call that must succeed (set-up): throws with the answer otherwise. */
-const must = async <A>(
-  method: string,
-  url: string,
-  options: { token?: string; body?: unknown; idempotencyKey?: string } = {}
-): Promise<A> => {
-  const answer = await http(method, url, options)
-  if (answer.status < 200 || answer.status > 299)
-    throw new Error(`${method} ${url} answered ${answer.status}: ${answer.text.slice(0, 500)}`)
-  return answer.body as A
-}
-
-/** `code` (or `_tag`) of an error answer. */
-const codeOf = (answer: Answer) => {
-  if (answer.status === 0) return "transport"
-  const body = answer.body as { code?: unknown; _tag?: unknown; error?: { code?: unknown } } | null
-  const code = body?.code ?? body?.error?.code ?? body?._tag
-  return typeof code === "string" ? code : "none"
-}
-
-const bump = (counts: Record<string, number>, key: string, by = 1) => {
-  counts[key] = (counts[key] ?? 0) + by
-}
-
-/** Runs `f` over `items` with at most `limit` at a time. */
-const pool = async <A, B>(items: ReadonlyArray<A>, limit: number, f: (a: A, i: number) => Promise<B>) => {
-  const out = new Array<B>(items.length)
-  let next = 0
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++
-        out[i] = await f(items[i] as A, i)
-      }
-    })
-  )
-  return out
-}
 
 // ---------------------------------------------------------------------------------------------- the sale
 
@@ -313,14 +142,9 @@ interface Sale {
 
 /** Through the REST API: an organizer, a published event with one GA ticket type, `customers` logged-in customers. */
 const setUpSale = async (base: string, label: string, customers: number, capacity: number): Promise<Sale> => {
-  const register = (email: string, accountType: string) =>
-    must("POST", `${base}/v1/auth/register`, { body: { email, password: PASSWORD, name: "Bench", accountType } })
-  const login = async (email: string) =>
-    (await must<{ accessToken: string }>("POST", `${base}/v1/auth/login`, { body: { email, password: PASSWORD } }))
-      .accessToken
   const organizerEmail = `organizer-${label}@bench.goticket.dev`
-  await register(organizerEmail, "organizer")
-  const organizer = await login(organizerEmail)
+  await register(base, organizerEmail, "organizer")
+  const organizer = await login(base, organizerEmail)
   const startsAt = new Date(Date.now() + 30 * 86_400_000).toISOString()
   const event = await must<{ id: string }>("POST", `${base}/v1/events`, {
     token: organizer,
@@ -341,8 +165,8 @@ const setUpSale = async (base: string, label: string, customers: number, capacit
     Array.from({ length: customers }, (_, i) => `customer-${label}-${i}@bench.goticket.dev`),
     8,
     async (email) => {
-      await register(email, "customer")
-      return login(email)
+      await register(base, email, "customer")
+      return login(base, email)
     }
   )
   return { eventId: event.id, ticketTypeId: type.id, tokens }
@@ -350,18 +174,11 @@ const setUpSale = async (base: string, label: string, customers: number, capacit
 
 // ---------------------------------------------------------------------------------------------- one order
 
-interface OrderRecord {
+/** performance.now() stamps (ms); `failure` null when the order was confirmed. */
+interface OrderRecord extends Purchase {
   readonly customer: number
   readonly quantity: number
-  orderId: string | null
-  /** performance.now() stamps (ms). */
-  holdStart: number | null
-  checkoutStart: number | null
-  checkoutEnd: number | null
-  payEnd: number | null
   confirmedSeen: number | null
-  /** null when the order was confirmed. */
-  failure: string | null
   polls: number
   /** How long each poll took to answer. */
   readonly pollMs: Array<number>
@@ -371,15 +188,10 @@ interface OrderRecord {
 }
 
 const newRecord = (customer: number, quantity: number): OrderRecord => ({
+  ...newPurchase(),
   customer,
   quantity,
-  orderId: null,
-  holdStart: null,
-  checkoutStart: null,
-  checkoutEnd: null,
-  payEnd: null,
   confirmedSeen: null,
-  failure: null,
   polls: 0,
   pollMs: [],
   pollErrors: {},
@@ -389,41 +201,10 @@ const newRecord = (customer: number, quantity: number): OrderRecord => ({
 /** Hold → checkout → pay with the success card → poll the order every `pollMs` until it is no longer pending. */
 const placeOrder = async (base: string, sale: Sale, rec: OrderRecord, pollMs: number): Promise<OrderRecord> => {
   const token = sale.tokens[rec.customer] as string
-  rec.holdStart = performance.now()
-  const hold = await http("POST", `${base}/v1/reservations`, {
-    token,
-    idempotencyKey: randomUUID(),
-    body: { eventId: sale.eventId, items: [{ ticketTypeId: sale.ticketTypeId, quantity: rec.quantity }] }
-  })
-  if (hold.status !== 201) {
-    rec.failure = `hold ${hold.status} ${codeOf(hold)}`
-    return rec
-  }
-  const reservationId = (hold.body as { id: string }).id
-
-  rec.checkoutStart = performance.now()
-  const checkout = await http("POST", `${base}/v1/reservations/${reservationId}/checkout`, {
-    token,
-    idempotencyKey: randomUUID()
-  })
-  rec.checkoutEnd = performance.now()
-  if (checkout.status !== 202) {
-    rec.failure = `checkout ${checkout.status} ${codeOf(checkout)}`
-    return rec
-  }
-  const started = checkout.body as { orderId: string; payment: { confirmUrl: string } | null }
-  rec.orderId = started.orderId
-  if (started.payment === null) {
-    rec.failure = "checkout without payment"
-    return rec
-  }
-
-  const pay = await http("POST", started.payment.confirmUrl, { body: { card: CARD } })
-  rec.payEnd = performance.now()
-  if (pay.status !== 200) {
-    rec.failure = `pay ${pay.status} ${codeOf(pay)}`
-    // The order is still polled below: it must end cancelled (nothing charged).
-  }
+  const item = { eventId: sale.eventId, ticketTypeId: sale.ticketTypeId, quantity: rec.quantity }
+  await purchase(base, token, item, rec, () => performance.now())
+  // A payment that failed is still polled below: the order must end cancelled (nothing charged).
+  if (rec.payEnd === null || rec.checkoutStart === null) return rec
 
   const deadline = rec.checkoutStart + ORDER_TIMEOUT_MS
   for (;;) {
@@ -454,22 +235,8 @@ const placeOrder = async (base: string, sale: Sale, rec: OrderRecord, pollMs: nu
 
 // ---------------------------------------------------------------------------------------------- statistics
 
-const sortedOf = (values: ReadonlyArray<number>) => Float64Array.from(values).sort()
-const stats = (values: ReadonlyArray<number>) => {
-  const sorted = sortedOf(values)
-  return {
-    n: sorted.length,
-    p50: sorted.length === 0 ? null : percentile(sorted, 0.5),
-    p95: sorted.length === 0 ? null : percentile(sorted, 0.95),
-    p99: sorted.length === 0 ? null : percentile(sorted, 0.99),
-    max: sorted.length === 0 ? null : (sorted[sorted.length - 1] ?? null),
-    mean: sorted.length === 0 ? null : sorted.reduce((a, b) => a + b, 0) / sorted.length
-  }
-}
+const stats = (values: ReadonlyArray<number>) => summary(values, { p99: true })
 type Stats = ReturnType<typeof stats>
-
-const diff = (a: number | null, b: number | null) => (a === null || b === null ? null : a - b)
-const defined = <A>(xs: ReadonlyArray<A | null>): Array<A> => xs.filter((x): x is A => x !== null)
 
 /** Per-order latencies: checkout request → observed confirmation, and its parts. */
 const latencies = (records: ReadonlyArray<OrderRecord>) => ({
@@ -481,12 +248,6 @@ const latencies = (records: ReadonlyArray<OrderRecord>) => ({
 })
 
 // ---------------------------------------------------------------------------------------------- checks
-
-interface Check {
-  readonly check: string
-  readonly ok: boolean
-  readonly detail: string
-}
 
 interface OrderView {
   readonly id: string
@@ -597,28 +358,17 @@ const startService = async (env: Env, database: string, enginePollMs: number | n
     `service-${++serviceStarts}`,
     "src/main.ts",
     {
+      ...serviceEnv(env.servicePort, env.sandboxUrl),
       DATABASE_URL: databaseUrl(database),
-      HOST: "127.0.0.1",
-      PORT: String(env.servicePort),
-      JWT_SECRET: jwtSecret,
-      SEED_DEMO: "false",
-      SCRYPT_LOG2_N: "10",
-      LOG_LEVEL: "Warn",
-      ACCESS_TOKEN_TTL_SECONDS: "86400",
-      PAYMENT_PROVIDER_URL: env.sandboxUrl,
-      PAYMENT_API_KEY: providerKey,
-      PAYMENT_WEBHOOK_SECRET: webhookSecret,
       ...(enginePollMs === null ? {} : { WORKFLOW_POLL_INTERVAL_MS: String(enginePollMs) }),
       ...(WORKERS > 1 ? { WORKERS: String(WORKERS), REDIS_URL } : {})
     },
-    SERVICE_NODE_ARGS
+    { logPrefix: "checkout-", nodeArgs: SERVICE_NODE_ARGS }
   )
   env.procs.push(proc)
   const readyMs = await waitReady(proc, `${env.base}/health/ready`)
   return { proc, readyMs }
 }
-
-const logSummary = (proc: Proc) => ({ levels: { ...proc.logLevels }, samples: [...proc.logSamples] })
 
 /** The load phase: N customers at once; returns its report and its order views (for the balance check). */
 const runLoadPhase = async (env: Env) => {
@@ -701,7 +451,7 @@ const runLoadPhase = async (env: Env) => {
                 (SELECT count(*)::int FROM cluster_replies) AS replies`
       )
     ).rows
-    const rss = rssMb(proc.pid)
+    const rss = memoryMb(proc.pid, "VmRSS")
     await stop(proc)
 
     const totalPolls = records.reduce((n, r) => n + r.polls, 0)
@@ -879,11 +629,6 @@ const intervalLabel = (interval: number | null) =>
 
 // ---------------------------------------------------------------------------------------------- report
 
-const fmt = (n: number | null | undefined, digits = 0) =>
-  n === null || n === undefined || !Number.isFinite(n)
-    ? "—"
-    : n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits })
-
 const printStats = (label: string, s: Stats) =>
   console.log(
     `  ${label.padEnd(34)} p50 ${fmt(s.p50, 0).padStart(6)}  p95 ${fmt(s.p95, 0).padStart(6)}  p99 ${fmt(s.p99, 0).padStart(6)}  max ${fmt(s.max, 0).padStart(6)} ms  (n=${s.n})`
@@ -913,14 +658,7 @@ const main = async () => {
   let balance: Balance | undefined
   let sandbox: Proc | undefined
   try {
-    sandbox = startNode("sandbox", "src/payment-sandbox.ts", {
-      SANDBOX_HOST: "127.0.0.1",
-      SANDBOX_PORT: String(sandboxPort),
-      SANDBOX_WEBHOOK_URL: `${env.base}/v1/payments/webhook`,
-      SANDBOX_API_KEY: providerKey,
-      SANDBOX_WEBHOOK_SECRET: webhookSecret,
-      LOG_LEVEL: "Warn"
-    })
+    sandbox = startSandbox(sandboxPort, env.base, "checkout-")
     env.procs.push(sandbox)
     await waitReady(sandbox, `${env.sandboxUrl}/health`)
     console.log(
@@ -1008,40 +746,33 @@ const main = async () => {
   console.log()
   console.log(`sandbox balance: ${JSON.stringify(balance)}; total run ${fmt(totalSeconds, 0)} s`)
 
-  writeFileSync(
-    join(resultsDir, "checkout.json"),
-    `${JSON.stringify(
-      {
-        startedAt: startedAt.toISOString(),
-        totalSeconds,
-        machine: { cpus: cpus().length, node: process.version, postgres: pgVersion },
-        config: {
-          mode: MODE,
-          customers: CUSTOMERS,
-          pollMs: POLL_MS,
-          firstPollMs: FIRST_POLL_MS,
-          intervals: INTERVALS.map((i) => i ?? "default"),
-          repeats: REPEATS,
-          warmCheckouts: WARM,
-          orderTimeoutSeconds: ORDER_TIMEOUT_MS / 1000,
-          priceMinor: PRICE_MINOR,
-          maxPerOrder: MAX_PER_ORDER,
-          seed: SEED,
-          workers: WORKERS,
-          service: "DATABASE_POOL_MAX default, SCRYPT_LOG2_N=10, LOG_LEVEL=Warn; WORKERS > 1 adds REDIS_URL",
-          sandbox: "own process, default SANDBOX_* except port, webhook URL and keys"
-        },
-        load: load?.report ?? null,
-        firstCheckout: first?.report ?? null,
-        sandboxBalance: balance,
-        sandboxLog: sandbox ? logSummary(sandbox) : null,
-        checks,
-        ok: failed.length === 0
-      },
-      (_, v: unknown) => (typeof v === "number" && !Number.isInteger(v) ? Math.round(v * 100) / 100 : v),
-      2
-    )}\n`
-  )
+  writeResults("checkout.json", {
+    startedAt: startedAt.toISOString(),
+    totalSeconds,
+    machine: { cpus: cpus().length, node: process.version, postgres: pgVersion },
+    config: {
+      mode: MODE,
+      customers: CUSTOMERS,
+      pollMs: POLL_MS,
+      firstPollMs: FIRST_POLL_MS,
+      intervals: INTERVALS.map((i) => i ?? "default"),
+      repeats: REPEATS,
+      warmCheckouts: WARM,
+      orderTimeoutSeconds: ORDER_TIMEOUT_MS / 1000,
+      priceMinor: PRICE_MINOR,
+      maxPerOrder: MAX_PER_ORDER,
+      seed: SEED,
+      workers: WORKERS,
+      service: "DATABASE_POOL_MAX default, SCRYPT_LOG2_N=10, LOG_LEVEL=Warn; WORKERS > 1 adds REDIS_URL",
+      sandbox: "own process, default SANDBOX_* except port, webhook URL and keys"
+    },
+    load: load?.report ?? null,
+    firstCheckout: first?.report ?? null,
+    sandboxBalance: balance,
+    sandboxLog: sandbox ? logSummary(sandbox) : null,
+    checks,
+    ok: failed.length === 0
+  })
   console.log()
   if (failed.length > 0) {
     console.error(`FAILED: ${failed.length} of ${checks.length} checks`)

@@ -33,60 +33,57 @@
  * --poll-ms / BENCH_POLL_MS (10), --configs / BENCH_CONFIGS ("embedded,servers"), --burst / BENCH_OUTBOX_BURST
  * (2000; 0 skips it), --seed / BENCH_SEED, --keep-db / BENCH_KEEP_DB=1.
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process"
-import { randomBytes, randomUUID } from "node:crypto"
-import {
-  createWriteStream,
-  type FSWatcher,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  rmSync,
-  watch,
-  writeFileSync
-} from "node:fs"
+import { execFileSync } from "node:child_process"
+import { type FSWatcher, mkdirSync, mkdtempSync, readdirSync, rmSync, watch } from "node:fs"
 import { readFile } from "node:fs/promises"
 import type { AddressInfo } from "node:net"
 import { cpus, tmpdir } from "node:os"
 import { join } from "node:path"
 import { performance } from "node:perf_hooks"
 import { setTimeout as sleep } from "node:timers/promises"
-import { fileURLToPath } from "node:url"
-import { parseArgs } from "node:util"
 import * as amqp from "amqplib"
 import pg from "pg"
 import { SMTPServer } from "smtp-server"
 import { queuesOf } from "../src/services/events/rabbitmq/Topology.ts"
-import { percentile, seededRandom } from "./load.ts"
-import { clockTicks, freePort, statOf, stop } from "./system.ts"
+import {
+  adminUrl,
+  bump,
+  commandLine,
+  databaseUrl,
+  defined,
+  diff,
+  fmt,
+  http,
+  login,
+  logSummary,
+  must,
+  newPurchase,
+  type Proc,
+  type Purchase,
+  pool,
+  purchase,
+  register,
+  serviceEnv,
+  startNode,
+  startSandbox,
+  summary,
+  tmpDir,
+  waitReady,
+  writeResults
+} from "./harness.ts"
+import { seededRandom } from "./load.ts"
+import { cpuMs, freePort, stop } from "./system.ts"
 
 // ---------------------------------------------------------------------------------------------- options
 
-const { values: argv } = parseArgs({
-  options: {
-    orders: { type: "string" },
-    concurrency: { type: "string" },
-    "poll-ms": { type: "string" },
-    configs: { type: "string" },
-    burst: { type: "string" },
-    seed: { type: "string" },
-    "keep-db": { type: "boolean" }
-  },
-  allowPositionals: false
-})
-
-const option = (arg: string | undefined, env: string, fallback: string) => arg ?? process.env[env] ?? fallback
-const integer = (name: string, text: string, min: number, max: number) => {
-  const n = Number(text)
-  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name} must be an integer in ${min}..${max}`)
-  return n
-}
+const args = commandLine(["orders", "concurrency", "poll-ms", "configs", "burst", "seed"])
 
 type ConfigName = "embedded" | "servers"
-const ORDERS = integer("orders", option(argv.orders, "BENCH_ORDERS", "40"), 1, 10_000)
-const CONCURRENCY = integer("concurrency", option(argv.concurrency, "BENCH_CONCURRENCY", "4"), 1, 256)
-const POLL_MS = integer("poll-ms", option(argv["poll-ms"], "BENCH_POLL_MS", "10"), 1, 10_000)
-const CONFIGS = option(argv.configs, "BENCH_CONFIGS", "embedded,servers")
+const ORDERS = args.integer("orders", "BENCH_ORDERS", "40", 1, 10_000)
+const CONCURRENCY = args.integer("concurrency", "BENCH_CONCURRENCY", "4", 1, 256)
+const POLL_MS = args.integer("poll-ms", "BENCH_POLL_MS", "10", 1, 10_000)
+const CONFIGS = args
+  .text("configs", "BENCH_CONFIGS", "embedded,servers")
   .split(",")
   .map((s) => s.trim())
   .filter((s) => s.length > 0)
@@ -94,188 +91,28 @@ const CONFIGS = option(argv.configs, "BENCH_CONFIGS", "embedded,servers")
     if (s !== "embedded" && s !== "servers") throw new Error(`configs: unknown configuration ${s}`)
     return s
   })
-const BURST = integer("burst", option(argv.burst, "BENCH_OUTBOX_BURST", "2000"), 0, 1_000_000)
-const SEED = integer("seed", option(argv.seed, "BENCH_SEED", "20261126"), 0, 2 ** 31)
-const KEEP_DB = argv["keep-db"] === true || process.env.BENCH_KEEP_DB === "1"
+const BURST = args.integer("burst", "BENCH_OUTBOX_BURST", "2000", 0, 1_000_000)
+const SEED = args.integer("seed", "BENCH_SEED", "20261126", 0, 2 ** 31)
+const KEEP_DB = args.keepDb
 
 const TARGET_MS = 1_000 // "a purchase produces the confirmation mail and updates the stats within a second"
 const ORDER_TIMEOUT_MS = 60_000
+const READY_TIMEOUT_MS = 180_000 // the sandbox's and the service's start-up
 const ARRIVAL_TIMEOUT_MS = 30_000
 const BURST_TIMEOUT_MS = 120_000
 const BURST_SAMPLE_MS = 10
 const PRICE_MINOR = 2_500
 const CURRENCY = "EUR"
 const MAX_PER_ORDER = 2
-const CARD = "4242424242424242"
-const PASSWORD = "bench-password-1234"
 const AMQP_URL = process.env.AMQP_URL ?? "amqp://guest:guest@127.0.0.1:5672"
 /** The service's consumers and their retry delays (CONSUMER_RETRY_BASE_MS default 1000: ×1, ×5, ×25, ×125). */
 const CONSUMERS = ["notifications", "sales-stats", "organizer-webhooks"]
 const RETRY_DELAYS = [1_000, 5_000, 25_000, 125_000]
 
-const root = fileURLToPath(new URL("..", import.meta.url))
-const resultsDir = join(root, "bench/results")
-const tmpDir = join(resultsDir, "tmp")
-const adminUrl = new URL(process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres")
-adminUrl.pathname = "/postgres"
-const databaseUrl = (name: string) => {
-  const url = new URL(adminUrl)
-  url.pathname = `/${name}`
-  return url.toString()
-}
 const stamp = Date.now()
-const jwtSecret = randomBytes(48).toString("base64url")
-const providerKey = `sk_test_bench_${randomBytes(12).toString("hex")}`
-const webhookSecret = `whsec_bench_${randomBytes(12).toString("hex")}`
 
 /** Wall-clock milliseconds with sub-millisecond resolution, comparable with the server's timestamps (same machine). */
 const now = () => performance.timeOrigin + performance.now()
-
-// ---------------------------------------------------------------------------------------------- processes
-
-interface Proc {
-  readonly name: string
-  readonly child: ChildProcess
-  readonly pid: number
-  readonly spawnedAt: number
-  readonly tail: () => string
-  /** Log lines by level (JSON logs: `logLevel`), and the first few WARN/ERROR lines. */
-  readonly logLevels: Record<string, number>
-  readonly logSamples: Array<string>
-}
-
-const bump = (counts: Record<string, number>, key: string, by = 1) => {
-  counts[key] = (counts[key] ?? 0) + by
-}
-
-const startNode = (name: string, script: string, env: Record<string, string>): Proc => {
-  const spawnedAt = now()
-  const child = spawn(process.execPath, ["--import", "tsx", script], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
-    stdio: ["ignore", "pipe", "pipe"]
-  })
-  let tail = ""
-  const logLevels: Record<string, number> = {}
-  const logSamples: Array<string> = []
-  for (const [stream, file] of [
-    [child.stdout, `event-pipeline-${name}.stdout.log`],
-    [child.stderr, `event-pipeline-${name}.stderr.log`]
-  ] as const) {
-    stream.pipe(createWriteStream(join(tmpDir, file)))
-    let partial = ""
-    stream.on("data", (chunk: Buffer) => {
-      const text = chunk.toString()
-      tail = (tail + text).slice(-3000)
-      const lines = (partial + text).split("\n")
-      partial = lines.pop() ?? ""
-      for (const line of lines) {
-        if (line.trim() === "") continue
-        const level = /"logLevel":"(\w+)"/.exec(line)?.[1] ?? "unstructured"
-        bump(logLevels, level)
-        if (level !== "INFO" && level !== "DEBUG" && logSamples.length < 5) logSamples.push(line.slice(0, 400))
-      }
-    })
-  }
-  if (child.pid === undefined) throw new Error(`${name} did not start`)
-  return { name, child, pid: child.pid, spawnedAt, tail: () => tail, logLevels, logSamples }
-}
-
-/** Polls `url` every 50 ms until it answers 200; returns the ms since the process was spawned. */
-const waitReady = async (proc: Proc, url: string) => {
-  const deadline = Date.now() + 180_000
-  while (Date.now() < deadline) {
-    if (proc.child.exitCode !== null || proc.child.signalCode !== null) {
-      await Promise.race([new Promise((resolve) => proc.child.once("close", resolve)), sleep(2_000)])
-      const how = `code ${proc.child.exitCode}, signal ${proc.child.signalCode}`
-      throw new Error(`${proc.name} exited during start-up (${how}):\n${proc.tail()}`)
-    }
-    const status = await fetch(url, { signal: AbortSignal.timeout(5_000) }).then(
-      (r) => r.arrayBuffer().then(() => r.status),
-      () => 0
-    )
-    if (status === 200) return now() - proc.spawnedAt
-    await sleep(50)
-  }
-  throw new Error(`${proc.name} not ready after 180 s:\n${proc.tail()}`)
-}
-
-/** CPU time (user + system) of a process so far, from /proc. */
-const cpuMs = (pid: number) => {
-  const f = statOf(pid)
-  return f === undefined ? Number.NaN : (((f[11] ?? 0) + (f[12] ?? 0)) * 1000) / clockTicks
-}
-
-const logSummary = (proc: Proc) => ({ levels: { ...proc.logLevels }, samples: [...proc.logSamples] })
-
-// ---------------------------------------------------------------------------------------------- HTTP
-
-interface Answer {
-  readonly status: number // 0: transport error or timeout
-  readonly body: unknown
-  readonly text: string
-}
-
-const http = async (
-  method: string,
-  url: string,
-  options: { token?: string; body?: unknown; idempotencyKey?: string } = {}
-): Promise<Answer> => {
-  const headers: Record<string, string> = {}
-  if (options.body !== undefined) headers["content-type"] = "application/json"
-  if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`
-  if (options.idempotencyKey !== undefined) headers["idempotency-key"] = options.idempotencyKey
-  try {
-    const response = await fetch(url, {
-      method,
-      headers,
-      body: options.body === undefined ? null : JSON.stringify(options.body),
-      signal: AbortSignal.timeout(30_000)
-    })
-    const text = await response.text()
-    let body: unknown = text
-    try {
-      body = JSON.parse(text)
-    } catch {}
-    return { status: response.status, body, text }
-  } catch (error) {
-    return { status: 0, body: null, text: error instanceof Error ? `${error.name}: ${error.message}` : String(error) }
-  }
-}
-
-/** A call that must succeed (set-up): throws with the answer otherwise. */
-const must = async <A>(
-  method: string,
-  url: string,
-  options: { token?: string; body?: unknown; idempotencyKey?: string } = {}
-): Promise<A> => {
-  const answer = await http(method, url, options)
-  if (answer.status < 200 || answer.status > 299)
-    throw new Error(`${method} ${url} answered ${answer.status}: ${answer.text.slice(0, 500)}`)
-  return answer.body as A
-}
-
-const codeOf = (answer: Answer) => {
-  if (answer.status === 0) return "transport"
-  const body = answer.body as { code?: unknown; _tag?: unknown } | null
-  const code = body?.code ?? body?._tag
-  return typeof code === "string" ? code : "none"
-}
-
-/** Runs `f` over `items` with at most `limit` at a time. */
-const pool = async <A, B>(items: ReadonlyArray<A>, limit: number, f: (a: A, i: number) => Promise<B>) => {
-  const out = new Array<B>(items.length)
-  let next = 0
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++
-        out[i] = await f(items[i] as A, i)
-      }
-    })
-  )
-  return out
-}
 
 // ---------------------------------------------------------------------------------------------- mail
 
@@ -396,16 +233,9 @@ interface Sale {
 
 /** Through the REST API: an organizer, a published event with `orders` GA ticket types, `orders` customers. */
 const setUpSale = async (base: string, label: string, orders: number): Promise<Sale> => {
-  const register = (email: string, accountType: string) =>
-    must<{ id: string }>("POST", `${base}/v1/auth/register`, {
-      body: { email, password: PASSWORD, name: "Bench", accountType }
-    })
-  const login = async (email: string) =>
-    (await must<{ accessToken: string }>("POST", `${base}/v1/auth/login`, { body: { email, password: PASSWORD } }))
-      .accessToken
   const organizerEmail = `organizer-${label}-${stamp}@bench.goticket.dev`
-  await register(organizerEmail, "organizer")
-  const organizerToken = await login(organizerEmail)
+  await register(base, organizerEmail, "organizer")
+  const organizerToken = await login(base, organizerEmail)
   const startsAt = new Date(Date.now() + 30 * 86_400_000).toISOString()
   const event = await must<{ id: string }>("POST", `${base}/v1/events`, {
     token: organizerToken,
@@ -434,8 +264,8 @@ const setUpSale = async (base: string, label: string, orders: number): Promise<S
     Array.from({ length: orders }, (_, i) => `customer-${label}-${stamp}-${i}@bench.goticket.dev`),
     4,
     async (email): Promise<Customer> => {
-      const { id } = await register(email, "customer")
-      return { id, email, token: await login(email) }
+      const { id } = await register(base, email, "customer")
+      return { id, email, token: await login(base, email) }
     }
   )
   return { eventId: event.id, organizerToken, ticketTypeIds, customers }
@@ -480,15 +310,12 @@ const watchStats = (base: string, sale: Sale) => {
 
 // ---------------------------------------------------------------------------------------------- one order
 
-interface OrderRecord {
+/** now() stamps (ms). */
+interface OrderRecord extends Purchase {
   readonly index: number
   readonly email: string
   readonly ticketTypeId: string
   readonly quantity: number
-  orderId: string | null
-  /** now() stamps (ms). */
-  holdStart: number | null
-  payEnd: number | null
   confirmedSeen: number | null
   /** The server's confirmedAt (from GET /v1/orders/{id}), as epoch ms. */
   serverConfirmedAt: number | null
@@ -496,60 +323,28 @@ interface OrderRecord {
   mailSubject: string | null
   statsAt: number | null
   polls: number
-  failure: string | null
 }
 
 const newRecord = (sale: Sale, index: number, quantity: number): OrderRecord => ({
+  ...newPurchase(),
   index,
   email: (sale.customers[index] as Customer).email.toLowerCase(),
   ticketTypeId: sale.ticketTypeIds[index] as string,
   quantity,
-  orderId: null,
-  holdStart: null,
-  payEnd: null,
   confirmedSeen: null,
   serverConfirmedAt: null,
   mailAt: null,
   mailSubject: null,
   statsAt: null,
-  polls: 0,
-  failure: null
+  polls: 0
 })
 
 /** Hold → checkout → pay with the success card → poll the order every POLL_MS until it is no longer pending. */
 const placeOrder = async (base: string, sale: Sale, rec: OrderRecord): Promise<OrderRecord> => {
   const token = (sale.customers[rec.index] as Customer).token
-  rec.holdStart = now()
-  const hold = await http("POST", `${base}/v1/reservations`, {
-    token,
-    idempotencyKey: randomUUID(),
-    body: { eventId: sale.eventId, items: [{ ticketTypeId: rec.ticketTypeId, quantity: rec.quantity }] }
-  })
-  if (hold.status !== 201) {
-    rec.failure = `hold ${hold.status} ${codeOf(hold)}`
-    return rec
-  }
-  const reservationId = (hold.body as { id: string }).id
-  const checkout = await http("POST", `${base}/v1/reservations/${reservationId}/checkout`, {
-    token,
-    idempotencyKey: randomUUID()
-  })
-  if (checkout.status !== 202) {
-    rec.failure = `checkout ${checkout.status} ${codeOf(checkout)}`
-    return rec
-  }
-  const started = checkout.body as { orderId: string; payment: { confirmUrl: string } | null }
-  rec.orderId = started.orderId
-  if (started.payment === null) {
-    rec.failure = "checkout without payment"
-    return rec
-  }
-  const pay = await http("POST", started.payment.confirmUrl, { body: { card: CARD } })
-  rec.payEnd = now()
-  if (pay.status !== 200) {
-    rec.failure = `pay ${pay.status} ${codeOf(pay)}`
-    return rec
-  }
+  const item = { eventId: sale.eventId, ticketTypeId: rec.ticketTypeId, quantity: rec.quantity }
+  await purchase(base, token, item, rec, now)
+  if (rec.failure !== null || rec.payEnd === null) return rec
   const deadline = rec.payEnd + ORDER_TIMEOUT_MS
   for (;;) {
     const answer = await http("GET", `${base}/v1/orders/${rec.orderId}`, { token })
@@ -604,23 +399,8 @@ const awaitArrivals = async (
 
 // ---------------------------------------------------------------------------------------------- statistics
 
-const sortedOf = (values: ReadonlyArray<number>) => Float64Array.from(values).sort()
-const stats = (values: ReadonlyArray<number>) => {
-  const sorted = sortedOf(values)
-  const n = sorted.length
-  return {
-    n,
-    min: n === 0 ? null : (sorted[0] ?? null),
-    p50: n === 0 ? null : percentile(sorted, 0.5),
-    p95: n === 0 ? null : percentile(sorted, 0.95),
-    max: n === 0 ? null : (sorted[n - 1] ?? null),
-    mean: n === 0 ? null : sorted.reduce((a, b) => a + b, 0) / n
-  }
-}
+const stats = (values: ReadonlyArray<number>) => summary(values, { min: true })
 type Stats = ReturnType<typeof stats>
-
-const diff = (a: number | null, b: number | null) => (a === null || b === null ? null : a - b)
-const defined = <A>(xs: ReadonlyArray<A | null>): Array<A> => xs.filter((x): x is A => x !== null)
 
 const latencies = (records: ReadonlyArray<OrderRecord>) => ({
   confirmedToMailMs: stats(defined(records.map((r) => diff(r.mailAt, r.confirmedSeen)))),
@@ -778,19 +558,7 @@ const runConfiguration = async (name: ConfigName, shared: Shared) => {
   const database = `goticket_bench_events_${stamp}`
   let deletedQueues: Array<string> = []
   try {
-    const env: Record<string, string> = {
-      HOST: "127.0.0.1",
-      PORT: String(shared.servicePort),
-      GOTICKET_DATA_DIR: dataDir,
-      JWT_SECRET: jwtSecret,
-      SEED_DEMO: "false",
-      SCRYPT_LOG2_N: "10",
-      LOG_LEVEL: "Warn",
-      ACCESS_TOKEN_TTL_SECONDS: "86400",
-      PAYMENT_PROVIDER_URL: shared.sandboxUrl,
-      PAYMENT_API_KEY: providerKey,
-      PAYMENT_WEBHOOK_SECRET: webhookSecret
-    }
+    const env = { ...serviceEnv(shared.servicePort, shared.sandboxUrl), GOTICKET_DATA_DIR: dataDir }
     if (name === "servers") {
       if (shared.admin === null) throw new Error("the servers configuration needs PostgreSQL")
       await shared.admin.query(`CREATE DATABASE ${database}`)
@@ -811,8 +579,8 @@ const runConfiguration = async (name: ConfigName, shared: Shared) => {
       })
     } else mail = watchMailDirectory(join(dataDir, "mail"))
 
-    service = startNode(`service-${name}`, "src/main.ts", env)
-    const readyMs = await waitReady(service, `${shared.base}/health/ready`)
+    service = startNode(`service-${name}`, "src/main.ts", env, { logPrefix: "event-pipeline-" })
+    const readyMs = await waitReady(service, `${shared.base}/health/ready`, { timeoutMs: READY_TIMEOUT_MS })
     console.log(`${name}: service ready in ${fmt(readyMs / 1000, 1)} s (pid ${service.pid})`)
     if (name === "servers") {
       db = new pg.Client({ connectionString: databaseUrl(database) })
@@ -945,11 +713,6 @@ const runConfiguration = async (name: ConfigName, shared: Shared) => {
 
 // ---------------------------------------------------------------------------------------------- report
 
-const fmt = (n: number | null | undefined, digits = 0) =>
-  n === null || n === undefined || !Number.isFinite(n)
-    ? "—"
-    : n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits })
-
 const printStats = (label: string, s: Stats) =>
   console.log(
     `  ${label.padEnd(36)} p50 ${fmt(s.p50, 0).padStart(6)}  p95 ${fmt(s.p95, 0).padStart(6)}  max ${fmt(s.max, 0).padStart(6)} ms  (min ${fmt(s.min, 0)}, n=${s.n})`
@@ -978,15 +741,8 @@ const main = async () => {
   const reports: Array<Awaited<ReturnType<typeof runConfiguration>>> = []
   let sandbox: Proc | undefined
   try {
-    sandbox = startNode("sandbox", "src/payment-sandbox.ts", {
-      SANDBOX_HOST: "127.0.0.1",
-      SANDBOX_PORT: String(sandboxPort),
-      SANDBOX_WEBHOOK_URL: `${shared.base}/v1/payments/webhook`,
-      SANDBOX_API_KEY: providerKey,
-      SANDBOX_WEBHOOK_SECRET: webhookSecret,
-      LOG_LEVEL: "Warn"
-    })
-    await waitReady(sandbox, `${shared.sandboxUrl}/health`)
+    sandbox = startSandbox(sandboxPort, shared.base, "event-pipeline-")
+    await waitReady(sandbox, `${shared.sandboxUrl}/health`, { timeoutMs: READY_TIMEOUT_MS })
     console.log(
       `sandbox at ${shared.sandboxUrl}; service at ${shared.base}; ${ORDERS} orders, ${CONCURRENCY} at a time, poll ${POLL_MS} ms; configurations ${CONFIGS.join(", ")}`
     )
@@ -1039,36 +795,29 @@ const main = async () => {
     )
   console.log(`total run ${fmt(totalSeconds, 0)} s`)
 
-  writeFileSync(
-    join(resultsDir, "event-pipeline.json"),
-    `${JSON.stringify(
-      {
-        startedAt: startedAt.toISOString(),
-        totalSeconds,
-        machine: { cpus: cpus().length, node: process.version, postgres: pgVersion ?? null, rabbitmq },
-        config: {
-          orders: ORDERS,
-          concurrency: CONCURRENCY,
-          pollMs: POLL_MS,
-          configurations: CONFIGS,
-          outboxBurst: BURST,
-          seed: SEED,
-          maxPerOrder: MAX_PER_ORDER,
-          targetMs: TARGET_MS,
-          service:
-            "own process (src/main.ts), SCRYPT_LOG2_N=10, LOG_LEVEL=Warn, SEED_DEMO=false, events/consumer settings at their defaults",
-          sandbox: "own process, default SANDBOX_* except port, webhook URL and keys",
-          measuredFrom:
-            "confirmedSeen: the customer's poll (every pollMs) that first answered `confirmed`; mail: SMTP DATA end (servers) or the .eml file seen (embedded); stats: the organizer's poll (every pollMs) that first showed all the order's tickets sold"
-        },
-        configurations: reports,
-        verdicts,
-        ok: reports.every((r) => r.ok)
-      },
-      (_, v: unknown) => (typeof v === "number" && !Number.isInteger(v) ? Math.round(v * 100) / 100 : v),
-      2
-    )}\n`
-  )
+  writeResults("event-pipeline.json", {
+    startedAt: startedAt.toISOString(),
+    totalSeconds,
+    machine: { cpus: cpus().length, node: process.version, postgres: pgVersion ?? null, rabbitmq },
+    config: {
+      orders: ORDERS,
+      concurrency: CONCURRENCY,
+      pollMs: POLL_MS,
+      configurations: CONFIGS,
+      outboxBurst: BURST,
+      seed: SEED,
+      maxPerOrder: MAX_PER_ORDER,
+      targetMs: TARGET_MS,
+      service:
+        "own process (src/main.ts), SCRYPT_LOG2_N=10, LOG_LEVEL=Warn, SEED_DEMO=false, events/consumer settings at their defaults",
+      sandbox: "own process, default SANDBOX_* except port, webhook URL and keys",
+      measuredFrom:
+        "confirmedSeen: the customer's poll (every pollMs) that first answered `confirmed`; mail: SMTP DATA end (servers) or the .eml file seen (embedded); stats: the organizer's poll (every pollMs) that first showed all the order's tickets sold"
+    },
+    configurations: reports,
+    verdicts,
+    ok: reports.every((r) => r.ok)
+  })
   console.log("wrote bench/results/event-pipeline.json")
   if (!reports.every((r) => r.ok)) {
     console.error("FAILED: an order was not confirmed, or its mail or stats never came (see the report)")

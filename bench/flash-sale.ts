@@ -11,18 +11,30 @@
  * Env: BENCH_ATTEMPTS (100000), BENCH_SEED, BENCH_RUN_DEADLINE_S (1800: stop sending after this long),
  * BENCH_KEEP_DB=1 (keep the database for inspection), BENCH_WORKERS (2: the service's WORKERS, one per core).
  */
-import { type ChildProcess, spawn } from "node:child_process"
-import { createSecretKey, randomBytes, randomUUID } from "node:crypto"
-import { createWriteStream, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { spawn } from "node:child_process"
+import { createSecretKey, randomUUID } from "node:crypto"
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { cpus } from "node:os"
 import { join } from "node:path"
 import { performance } from "node:perf_hooks"
-import { setTimeout as sleep } from "node:timers/promises"
-import { fileURLToPath } from "node:url"
 import { SignJWT } from "jose"
 import pg from "pg"
+import {
+  type Check,
+  fmt,
+  jwtSecret,
+  login,
+  must,
+  type Proc,
+  register,
+  root,
+  startNode,
+  tmpDir,
+  waitReady,
+  writeResults
+} from "./harness.ts"
 import { type LoadResult, percentile, runLoad, seededRandom } from "./load.ts"
-import { clockTicks, freePort, statOf, stop } from "./system.ts"
+import { clockTicks, freePort, memoryMb, processTree, statOf, stop, treeCpuMs } from "./system.ts"
 
 const ATTEMPTS = Number(process.env.BENCH_ATTEMPTS ?? 100_000)
 const SEED = Number(process.env.BENCH_SEED ?? 20_261_125)
@@ -35,63 +47,16 @@ const SEATING = { sections: 4, rows: 25, seatsPerRow: 100 } // 10,000 seats
 const POOL_MAX = 16 // database connections of the service and of the peer alike
 const PG_HOST = "127.0.0.1"
 const REDIS_URL = "redis://127.0.0.1:6379"
-const PASSWORD = "bench-password-1234"
 const RUN_DEADLINE_S = Number(process.env.BENCH_RUN_DEADLINE_S ?? 1800) // per load run: a safety net, not a target
 
-const root = fileURLToPath(new URL("..", import.meta.url))
-const resultsDir = join(root, "bench/results")
-const tmpDir = join(resultsDir, "tmp")
 const database = `goticket_bench_${Date.now()}`
 const databaseUrl = `postgres://postgres@${PG_HOST}:5432/${database}`
-const jwtSecret = randomBytes(48).toString("base64url")
 
 // Every run sends the same quantities: attempt i asks for quantities[i] units.
 const random = seededRandom(SEED)
 const quantities = Array.from({ length: ATTEMPTS }, () => 1 + Math.floor(random() * MAX_PER_ORDER))
 
-// ---------------------------------------------------------------------------------------------- processes
-
-interface Proc {
-  readonly name: string
-  readonly child: ChildProcess
-  readonly pid: number
-  readonly tail: () => string
-}
-
-const startNode = (name: string, args: ReadonlyArray<string>, env: Record<string, string>): Proc => {
-  const child = spawn(process.execPath, args, {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
-    stdio: ["ignore", "pipe", "pipe"]
-  })
-  let tail = ""
-  for (const [stream, file] of [
-    [child.stdout, `${name}.stdout.log`],
-    [child.stderr, `${name}.stderr.log`]
-  ] as const) {
-    stream.pipe(createWriteStream(join(tmpDir, file)))
-    stream.on("data", (chunk: Buffer) => {
-      tail = (tail + chunk.toString()).slice(-3000)
-    })
-  }
-  if (child.pid === undefined) throw new Error(`${name} did not start`)
-  return { name, child, pid: child.pid, tail: () => tail }
-}
-
-const waitReady = async (proc: Proc, base: string) => {
-  const deadline = Date.now() + 120_000
-  while (Date.now() < deadline) {
-    if (proc.child.exitCode !== null || proc.child.signalCode !== null)
-      throw new Error(`${proc.name} exited during start-up:\n${proc.tail()}`)
-    const status = await fetch(`${base}/health/ready`).then(
-      (r) => r.status,
-      () => 0
-    )
-    if (status === 200) return
-    await sleep(200)
-  }
-  throw new Error(`${proc.name} not ready after 120 s:\n${proc.tail()}`)
-}
+// ---------------------------------------------------------------------------------------------- load
 
 /** What every HTTP run shares: attempts, connections, units, deadline, progress lines. */
 const loadDefaults = (name: string) => ({
@@ -105,25 +70,10 @@ const loadDefaults = (name: string) => ({
 // ---------------------------------------------------------------------------------------------- /proc
 
 const ticksUs = (ticks: number) => (ticks * 1e6) / clockTicks
-/** The process and every live descendant (the service's workers when it runs with WORKERS > 1). */
-const processTree = (root: number): Array<number> => {
-  const children = new Map<number, Array<number>>()
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue
-    const parent = statOf(Number(entry))?.[1]
-    if (parent !== undefined) children.set(parent, [...(children.get(parent) ?? []), Number(entry)])
-  }
-  const tree = [root]
-  for (let i = 0; i < tree.length; i++) tree.push(...(children.get(tree[i] as number) ?? []))
-  return tree
-}
+/** CPU time (µs) of the process and its live descendants (the service's workers when WORKERS > 1); NaN if none. */
 const processCpuUs = (pid: number) => {
-  let ticks = 0
-  for (const p of processTree(pid)) {
-    const f = statOf(p)
-    if (f) ticks += (f[11] ?? 0) + (f[12] ?? 0)
-  }
-  return ticks === 0 ? Number.NaN : ticksUs(ticks)
+  const ms = treeCpuMs(pid)
+  return ms === 0 ? Number.NaN : ms * 1000
 }
 /** All of PostgreSQL: the postmaster, its live children, and (through cutime/cstime) the children that ended. */
 const postgresCpuUs = (postmaster: number | undefined) => {
@@ -137,17 +87,6 @@ const postgresCpuUs = (postmaster: number | undefined) => {
   }
   return ticksUs(ticks)
 }
-/** A memory line of /proc/<pid>/status in MB (VmHWM: peak resident, VmRSS: resident now), summed over its workers. */
-const memoryMb = (pid: number, field: "VmHWM" | "VmRSS") => {
-  let total = 0
-  for (const p of processTree(pid)) {
-    try {
-      const match = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${p}/status`, "utf8"))
-      total += match ? Number(match[1]) / 1024 : 0
-    } catch {}
-  }
-  return total === 0 ? Number.NaN : total
-}
 /** Resets VmHWM so that the peak belongs to the measured run, not to set-up (Linux ≥ 4.0). */
 const resetPeakRss = (pid: number) => {
   for (const p of processTree(pid))
@@ -157,12 +96,6 @@ const resetPeakRss = (pid: number) => {
 }
 
 // ---------------------------------------------------------------------------------------------- results
-
-interface Check {
-  readonly check: string
-  readonly ok: boolean
-  readonly detail: string
-}
 
 interface Run {
   readonly name: string
@@ -267,23 +200,6 @@ const httpRun = (
 
 // ---------------------------------------------------------------------------------------------- the service
 
-const call = async <A>(base: string, method: string, path: string, body?: unknown, token?: string): Promise<A> => {
-  const headers: Record<string, string> = {}
-  if (body !== undefined) headers["content-type"] = "application/json"
-  if (token !== undefined) headers.authorization = `Bearer ${token}`
-  const response = await fetch(`${base}${path}`, {
-    method,
-    headers,
-    body: body === undefined ? null : JSON.stringify(body)
-  })
-  const text = await response.text()
-  if (!response.ok) throw new Error(`${method} ${path} answered ${response.status}: ${text.slice(0, 500)}`)
-  return JSON.parse(text) as A
-}
-
-const login = async (base: string, email: string) =>
-  (await call<{ accessToken: string }>(base, "POST", "/v1/auth/login", { email, password: PASSWORD })).accessToken
-
 const customerEmail = (i: number) => `customer-${i}@bench.goticket.dev`
 const customerEmails = () => Array.from({ length: CONCURRENCY }, (_, i) => customerEmail(i))
 
@@ -293,37 +209,36 @@ const customerEmails = () => Array.from({ length: CONCURRENCY }, (_, i) => custo
  */
 const setUpService = async (base: string) => {
   const organizerEmail = "organizer@bench.goticket.dev"
-  const register = (email: string, accountType: string) =>
-    call<{ id: string }>(base, "POST", "/v1/auth/register", { email, password: PASSWORD, name: "Bench", accountType })
-  await register(organizerEmail, "organizer")
+  await register(base, organizerEmail, "organizer")
   const organizer = await login(base, organizerEmail)
   const customerIds: Array<string> = []
   for (let i = 0; i < CONCURRENCY; i += 8) {
     const batch = await Promise.all(
-      Array.from({ length: Math.min(8, CONCURRENCY - i) }, (_, k) => register(customerEmail(i + k), "customer"))
+      Array.from({ length: Math.min(8, CONCURRENCY - i) }, (_, k) => register(base, customerEmail(i + k), "customer"))
     )
     customerIds.push(...batch.map((u) => u.id))
   }
 
+  // The organizer's calls may take long (the 10,000-seat map): undici's own 300 s rather than the 30 s default.
+  const asOrganizer = <A>(path: string, body?: unknown) =>
+    must<A>("POST", `${base}${path}`, { token: organizer, body, timeoutMs: 300_000 })
   const startsAt = new Date(Date.now() + 30 * 86_400_000).toISOString()
   const event = async (title: string, ticketType: string) => {
-    const { id } = await call<{ id: string }>(
-      base,
-      "POST",
-      "/v1/events",
-      { title, venue: { name: "Bench Arena", timezone: "Europe/Paris" }, startsAt },
-      organizer
-    )
-    const type = await call<{ id: string }>(
-      base,
-      "POST",
-      `/v1/events/${id}/ticket-types`,
-      { name: ticketType, priceMinor: 5_000, currency: "EUR", capacity: CAPACITY, maxPerOrder: MAX_PER_ORDER },
-      organizer
-    )
+    const { id } = await asOrganizer<{ id: string }>("/v1/events", {
+      title,
+      venue: { name: "Bench Arena", timezone: "Europe/Paris" },
+      startsAt
+    })
+    const type = await asOrganizer<{ id: string }>(`/v1/events/${id}/ticket-types`, {
+      name: ticketType,
+      priceMinor: 5_000,
+      currency: "EUR",
+      capacity: CAPACITY,
+      maxPerOrder: MAX_PER_ORDER
+    })
     return { eventId: id, ticketTypeId: type.id }
   }
-  const publish = (eventId: string) => call(base, "POST", `/v1/events/${eventId}/publish`, undefined, organizer)
+  const publish = (eventId: string) => asOrganizer(`/v1/events/${eventId}/publish`)
 
   const gaEvent = async () => {
     const ga = await event("Flash sale (general admission)", "General admission")
@@ -345,8 +260,7 @@ const setUpService = async (base: string) => {
         }))
       }))
     }
-    const path = `/v1/events/${seated.eventId}/seating`
-    const seating = await call<{ seats: number }>(base, "POST", path, plan, organizer)
+    const seating = await asOrganizer<{ seats: number }>(`/v1/events/${seated.eventId}/seating`, plan)
     if (seating.seats !== CAPACITY) throw new Error(`the seat map has ${seating.seats} seats, not ${CAPACITY}`)
     await publish(seated.eventId)
     return seated
@@ -503,7 +417,7 @@ const runBaseline = async (
 
   const port = await freePort()
   const base = `http://127.0.0.1:${port}`
-  const proc = startNode("baseline", ["--import", "tsx", "bench/baseline/server.ts"], {
+  const proc = startNode("baseline", "bench/baseline/server.ts", {
     PORT: String(port),
     DATABASE_URL: databaseUrl,
     REDIS_URL,
@@ -512,7 +426,7 @@ const runBaseline = async (
     REDIS_PREFIX: `${database}:`
   })
   try {
-    await waitReady(proc, base)
+    await waitReady(proc, `${base}/health/ready`, { intervalMs: 200 })
     const m = await measureHttp(proc.pid, postmaster, () =>
       runLoad({
         url: `${base}/v1/reservations`,
@@ -644,11 +558,6 @@ const runPgbench = async (db: pg.Client, postmaster: number | undefined): Promis
 
 // ---------------------------------------------------------------------------------------------- report
 
-const fmt = (n: number | null, digits = 0) =>
-  n === null || !Number.isFinite(n)
-    ? "—"
-    : n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits })
-
 const ratio = (a: number | null, b: number | null) => (a === null || b === null || b === 0 ? null : a / b)
 
 const printTable = (runs: ReadonlyArray<Run>) => {
@@ -716,7 +625,7 @@ const main = async () => {
     // 1–5: the service
     const port = await freePort()
     const base = `http://127.0.0.1:${port}`
-    service = startNode("service", ["--import", "tsx", "src/main.ts"], {
+    service = startNode("service", "src/main.ts", {
       DATABASE_URL: databaseUrl,
       DATABASE_POOL_MAX: String(POOL_MAX),
       REDIS_URL,
@@ -733,7 +642,7 @@ const main = async () => {
       ACCESS_TOKEN_TTL_SECONDS: "86400"
     })
     let t = performance.now()
-    await waitReady(service, base)
+    await waitReady(service, `${base}/health/ready`, { intervalMs: 200 })
     console.log(`service ready in ${fmt((performance.now() - t) / 1000, 1)} s (pid ${service.pid}, ${base})`)
     const { pid } = service
     const setUp = await setUpService(base)
@@ -795,29 +704,22 @@ const main = async () => {
   const failed = runs.flatMap((r) => r.checks.filter((c) => !c.ok).map((c) => ({ run: r.name, ...c })))
   const checkCount = runs.reduce((n, r) => n + r.checks.length, 0)
 
-  writeFileSync(
-    join(resultsDir, "flash-sale.json"),
-    `${JSON.stringify(
-      {
-        startedAt: startedAt.toISOString(),
-        machine: { cpus: cpus().length, node: process.version, postgres: pgVersion },
-        config: {
-          attempts: ATTEMPTS,
-          concurrency: CONCURRENCY,
-          capacity: CAPACITY,
-          maxPerOrder: MAX_PER_ORDER,
-          seed: SEED,
-          databasePool: POOL_MAX,
-          seating: SEATING
-        },
-        runs,
-        ratios,
-        ok: failed.length === 0
-      },
-      (_, v: unknown) => (typeof v === "number" && !Number.isInteger(v) ? Math.round(v * 100) / 100 : v),
-      2
-    )}\n`
-  )
+  writeResults("flash-sale.json", {
+    startedAt: startedAt.toISOString(),
+    machine: { cpus: cpus().length, node: process.version, postgres: pgVersion },
+    config: {
+      attempts: ATTEMPTS,
+      concurrency: CONCURRENCY,
+      capacity: CAPACITY,
+      maxPerOrder: MAX_PER_ORDER,
+      seed: SEED,
+      databasePool: POOL_MAX,
+      seating: SEATING
+    },
+    runs,
+    ratios,
+    ok: failed.length === 0
+  })
   console.log()
   if (failed.length > 0) {
     console.error(`FAILED: ${failed.length} of ${checkCount} checks`)

@@ -1,6 +1,6 @@
-// What the benchmarks read off the machine: free ports and process CPU from /proc.
+// What the benchmarks read off the machine: free ports, process CPU and memory from /proc, and stopping a process.
 import { type ChildProcess, execFileSync } from "node:child_process"
-import { readFileSync } from "node:fs"
+import { readdirSync, readFileSync } from "node:fs"
 import { createServer } from "node:net"
 import { setTimeout as sleep } from "node:timers/promises"
 
@@ -48,4 +48,41 @@ export const stop = async (proc: { readonly name: string; readonly child: ChildP
     proc.child.kill("SIGKILL")
     await exited
   }
+}
+
+/** A process and its live descendants (the service's workers when it runs with WORKERS > 1). */
+export const processTree = (root: number): Array<number> => {
+  const children = new Map<number, Array<number>>()
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue
+    const parent = statOf(Number(entry))?.[1]
+    if (parent !== undefined) children.set(parent, [...(children.get(parent) ?? []), Number(entry)])
+  }
+  const tree = [root]
+  for (let i = 0; i < tree.length; i++) tree.push(...(children.get(tree[i] as number) ?? []))
+  return tree
+}
+
+/** CPU time (user + system) of a process so far in ms; NaN when it is not there. */
+export const cpuMs = (pid: number | undefined) => {
+  const f = pid === undefined ? undefined : statOf(pid)
+  return f === undefined ? Number.NaN : (((f[11] ?? 0) + (f[12] ?? 0)) * 1000) / clockTicks
+}
+
+/** CPU time of a process and its live descendants so far in ms (the ones that are gone count 0). */
+export const treeCpuMs = (pid: number) => processTree(pid).reduce((ms, p) => ms + (cpuMs(p) || 0), 0)
+
+/**
+ * A memory line of /proc/<pid>/status in MB (VmHWM: peak resident, VmRSS: resident now), summed over the process
+ * and its live descendants; NaN when none was read.
+ */
+export const memoryMb = (pid: number, field: "VmHWM" | "VmRSS") => {
+  let total = 0
+  for (const p of processTree(pid)) {
+    try {
+      const match = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${p}/status`, "utf8"))
+      total += match ? Number(match[1]) / 1024 : 0
+    } catch {}
+  }
+  return total === 0 ? Number.NaN : total
 }
