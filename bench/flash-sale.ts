@@ -28,7 +28,9 @@ import {
   type Proc,
   register,
   root,
+  serviceEnv,
   startNode,
+  startSandbox,
   tmpDir,
   waitReady,
   writeResults
@@ -607,6 +609,7 @@ const main = async () => {
   const admin = new pg.Client({ connectionString: `postgres://postgres@${PG_HOST}:5432/postgres` })
   const db = new pg.Client({ connectionString: databaseUrl })
   let service: Proc | undefined
+  let sandbox: Proc | undefined
   let pgVersion = "?"
   let created = false
   const runs: Array<Run> = []
@@ -625,21 +628,19 @@ const main = async () => {
     // 1–5: the service
     const port = await freePort()
     const base = `http://127.0.0.1:${port}`
+    // Workers must share one payment provider (WORKERS > 1 is refused without it): the sandbox as its own process.
+    const sandboxPort = await freePort()
+    sandbox = startSandbox(sandboxPort, base, "flash-sale-")
+    await waitReady(sandbox, `http://127.0.0.1:${sandboxPort}/health`)
     service = startNode("service", "src/main.ts", {
+      ...serviceEnv(port, `http://127.0.0.1:${sandboxPort}`),
       DATABASE_URL: databaseUrl,
       DATABASE_POOL_MAX: String(POOL_MAX),
       REDIS_URL,
-      PORT: String(port),
       CUSTOMER_TICKET_LIMIT: "1000000",
       HOLD_TTL_SECONDS: "3600",
-      LOG_LEVEL: "Warn",
       // The deployment shape: one worker per core (the peer is a single process, as a team would first run it).
-      WORKERS: String(WORKERS),
-      SCRYPT_LOG2_N: "10",
-      SEED_DEMO: "false",
-      JWT_SECRET: jwtSecret,
-      // A run can outlast the default 900 s token lifetime (the seated run does): a 401 would not be the service's fault.
-      ACCESS_TOKEN_TTL_SECONDS: "86400"
+      WORKERS: String(WORKERS)
     })
     let t = performance.now()
     await waitReady(service, `${base}/health/ready`, { intervalMs: 200 })
@@ -667,6 +668,7 @@ const main = async () => {
     runs.push(await runPgbench(db, postmaster))
   } finally {
     if (service) await stop(service)
+    if (sandbox) await stop(sandbox)
     if (created) {
       await db.end().catch(() => {})
       if (KEEP_DB) console.log(`kept database ${database}`)
