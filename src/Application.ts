@@ -110,10 +110,17 @@ export const StartupTasks = Layer.effectDiscard(
  * webhook delivery worker, over the bus (RabbitMQ at AMQP_URL, else in process) and the mailer.
  */
 export const EventPipelineLive = Layer.mergeAll(
-  OutboxRelayLive.pipe(Layer.provide(InProcessRecoveryLive)),
-  consumerLayer(notificationsConsumer),
-  consumerLayer(salesStatsConsumer),
-  consumerLayer(organizerWebhooksConsumer),
+  // The relay starts once the consumers have declared their queues (layers provided are built first).
+  OutboxRelayLive.pipe(
+    Layer.provide(InProcessRecoveryLive),
+    Layer.provide(
+      Layer.mergeAll(
+        consumerLayer(notificationsConsumer),
+        consumerLayer(salesStatsConsumer),
+        consumerLayer(organizerWebhooksConsumer)
+      )
+    )
+  ),
   WebhookDeliveryWorker
 ).pipe(Layer.provide(MailerLive))
 

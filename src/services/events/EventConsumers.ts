@@ -92,7 +92,9 @@ export const consumerLayer = <R>(consumer: Consumer<R>) =>
           )
       }
 
-      // A broker that is down at start-up must not stop the service: keep trying in the background.
+      // Awaited, not forked: the queue must exist before the relay (built after the consumers) publishes, or the
+      // first events of a new deployment would be routed nowhere. Both buses' `consume` return once subscribed (the
+      // RabbitMQ one also when the broker is down at start-up: it then keeps connecting in the background).
       yield* bus
         .consume({
           consumer: consumer.name,
@@ -108,8 +110,7 @@ export const consumerLayer = <R>(consumer: Consumer<R>) =>
               Effect.annotateLogs({ error: error.message })
             )
           ),
-          Effect.retry(Schedule.exponential("200 millis").pipe(Schedule.either(Schedule.spaced("5 seconds")))),
-          Effect.forkScoped
+          Effect.retry(Schedule.exponential("200 millis").pipe(Schedule.either(Schedule.spaced("5 seconds"))))
         )
     })
   )
