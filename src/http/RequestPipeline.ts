@@ -82,6 +82,21 @@ export const errorTranslation =
  * limit, and writes one structured log line when the request ends. The response is already on its way when
  * this wrapper resumes, so the header and the final status go through a pre-response handler.
  */
+/**
+ * Headers every answer carries: no MIME sniffing, no framing, no referrer, no caching of personal answers by
+ * shared caches. The JSON API also forbids any active content (`default-src 'none'`); the docs page, which runs
+ * its own scripts and styles, keeps the framing ban only.
+ */
+export const securityHeaders = (url: string): Record<string, string> => ({
+  "x-content-type-options": "nosniff",
+  "x-frame-options": "DENY",
+  "referrer-policy": "no-referrer",
+  "cross-origin-opener-policy": "same-origin",
+  "content-security-policy": url.startsWith("/docs")
+    ? "frame-ancestors 'none'"
+    : "default-src 'none'; frame-ancestors 'none'"
+})
+
 export const requestLogging =
   (maxBodyBytes: number) =>
   (app: HttpApp.Default): HttpApp.Default =>
@@ -95,9 +110,10 @@ export const requestLogging =
       }
       const started = performance.now()
       let status = 500
+      const headers = { ...securityHeaders(request.url), "x-request-id": facts.requestId }
       const stamp = (response: HttpServerResponse.HttpServerResponse) => {
         status = response.status
-        return HttpServerResponse.setHeader(response, "x-request-id", facts.requestId)
+        return HttpServerResponse.setHeaders(response, headers)
       }
       const declared = Number(request.headers["content-length"] ?? 0)
       const exit = yield* Effect.exit(

@@ -1,0 +1,26 @@
+import { expect, layer } from "@effect/vitest"
+import { Effect } from "effect"
+import { client, TestServerLive } from "../support/TestServer.ts"
+
+layer(TestServerLive(), { excludeTestServices: true })("security headers", (it) => {
+  it.effect("every answer, error or not, forbids sniffing, framing and referrers; the API forbids active content", () =>
+    Effect.gen(function* () {
+      const api = yield* client
+      for (const [method, path] of [
+        ["GET", "/health/live"],
+        ["GET", "/v1/orders"], // 401
+        ["GET", "/v1/nowhere"], // 404
+        ["POST", "/v1/auth/login"] // 400
+      ] as const) {
+        const reply = yield* api.call(method, path, method === "POST" ? { rawBody: "{not json" } : {})
+        expect(reply.headers.get("x-content-type-options"), path).toBe("nosniff")
+        expect(reply.headers.get("x-frame-options"), path).toBe("DENY")
+        expect(reply.headers.get("referrer-policy"), path).toBe("no-referrer")
+        expect(reply.headers.get("content-security-policy"), path).toBe("default-src 'none'; frame-ancestors 'none'")
+      }
+      const docs = yield* api.call("GET", "/docs")
+      expect(docs.status).toBe(200)
+      expect(docs.headers.get("content-security-policy")).toBe("frame-ancestors 'none'")
+    })
+  )
+})
