@@ -49,7 +49,13 @@ export const HttpAppLive = Layer.unwrapEffect(
 )
 
 const makeNodeServer = () => {
-  const server = createServer({ keepAliveTimeout: 5_000, requestTimeout: 30_000, headersTimeout: 10_000 })
+  const server = createServer({
+    keepAliveTimeout: 5_000,
+    requestTimeout: 30_000,
+    headersTimeout: 10_000,
+    // Request headers above 16 KiB in all are refused by Node with 431 before they reach the application.
+    maxHeaderSize: 16_384
+  })
   // server.close() (run when the layer is released) stops accepting and waits for in-flight requests;
   // past the grace period the remaining connections are cut so shutdown always ends.
   process.once("SIGTERM", () => setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS).unref())

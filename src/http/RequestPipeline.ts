@@ -13,6 +13,16 @@ const tooLarge = (limit: number) =>
     limitBytes: limit
   })
 
+/** Longer request targets (path and query) are refused before any routing or parsing. */
+export const MAX_URL_LENGTH = 8_192
+
+const urlTooLong = () =>
+  json(414, {
+    _tag: "UriTooLong",
+    message: `the request path and query exceed ${MAX_URL_LENGTH} characters`,
+    limit: MAX_URL_LENGTH
+  })
+
 interface RequestErrorLike {
   readonly _tag: "RequestError"
   readonly reason: string
@@ -117,13 +127,15 @@ export const requestLogging =
       }
       const declared = Number(request.headers["content-length"] ?? 0)
       const exit = yield* Effect.exit(
-        declared > maxBodyBytes
-          ? Effect.sync(() => stamp(tooLarge(maxBodyBytes)))
-          : HttpApp.appendPreResponseHandler((_request, response) => Effect.sync(() => stamp(response))).pipe(
-              Effect.zipRight(app),
-              HttpIncomingMessage.withMaxBodySize(Option.some(maxBodyBytes)),
-              Effect.provideService(RequestContext, facts)
-            )
+        request.url.length > MAX_URL_LENGTH
+          ? Effect.sync(() => stamp(urlTooLong()))
+          : declared > maxBodyBytes
+            ? Effect.sync(() => stamp(tooLarge(maxBodyBytes)))
+            : HttpApp.appendPreResponseHandler((_request, response) => Effect.sync(() => stamp(response))).pipe(
+                Effect.zipRight(app),
+                HttpIncomingMessage.withMaxBodySize(Option.some(maxBodyBytes)),
+                Effect.provideService(RequestContext, facts)
+              )
       )
       if (exit._tag === "Failure" && Cause.isInterruptedOnly(exit.cause)) status = 499
       const span = yield* Effect.option(Effect.currentSpan)

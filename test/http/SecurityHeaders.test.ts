@@ -23,4 +23,16 @@ layer(TestServerLive(), { excludeTestServices: true })("security headers", (it) 
       expect(docs.headers.get("content-security-policy")).toBe("frame-ancestors 'none'")
     })
   )
+
+  it.effect("an overlong request target is 414, overlong headers 431: refused before any work", () =>
+    Effect.gen(function* () {
+      const api = yield* client
+      const longQuery = yield* api.call("GET", `/v1/events?q=${"a".repeat(9_000)}`)
+      expect(longQuery.status).toBe(414)
+      expect(longQuery.body).toMatchObject({ _tag: "UriTooLong", limit: 8192 })
+      const hugeHeader = yield* api.call("GET", "/health/live", { headers: { "x-filler": "b".repeat(20_000) } })
+      expect(hugeHeader.status).toBe(431)
+      expect((yield* api.call("GET", "/health/live")).status).toBe(200)
+    })
+  )
 })
