@@ -41,7 +41,7 @@ describe("event pipeline on the embedded default (PGlite, in-process bus, mail f
   )
   layer(server, { excludeTestServices: true, timeout: "120 seconds" })("", (it) => {
     const mailbox = directoryMailbox(join(dataDir, "mail"))
-    it.effect("a purchase mails its tickets and counts in the stats within a second; a refund too", () =>
+    it.effect("a purchase mails its tickets and counts in the stats; a refund too", () =>
       Effect.flatMap(client, (api) => purchaseMailsAndCounts(api, mailbox))
     )
     it.effect("a redelivered event has no second effect", () =>
@@ -61,7 +61,7 @@ describe("event pipeline on the embedded default (PGlite, in-process bus, mail f
 await describeWithRabbitMq("event pipeline on the real servers (PostgreSQL, RabbitMQ, SMTP)", (url) => {
   const server = serviceOnRealServers(url, LogLevel.Warning)
   layer(server, { excludeTestServices: true, timeout: "120 seconds" })("", (it) => {
-    it.effect("a purchase mails its tickets and counts in the stats within a second; a refund too", () =>
+    it.effect("a purchase mails its tickets and counts in the stats; a refund too", () =>
       Effect.gen(function* () {
         const api = yield* client
         return yield* purchaseMailsAndCounts(api, smtpMailbox(yield* SmtpSink))
