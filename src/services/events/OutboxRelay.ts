@@ -3,12 +3,6 @@ import { EventBus } from "../../domain/events/EventBus.ts"
 import { Outbox } from "../../domain/events/Outbox.ts"
 import { EventsConfig } from "./EventsConfig.ts"
 
-export const outboxLagSeconds = Metric.gauge("goticket_outbox_lag_seconds", {
-  description: "Age of the oldest domain event not yet confirmed by the broker (0 when the outbox is empty)"
-})
-export const outboxPending = Metric.gauge("goticket_outbox_pending", {
-  description: "Domain events written but not yet confirmed by the broker"
-})
 export const eventsPublished = Metric.counter("goticket_events_published_total", {
   description: "Domain events confirmed by the broker",
   incremental: true
@@ -53,14 +47,6 @@ export const OutboxRelayLive = Layer.scopedDiscard(
       Effect.forever,
       Effect.forkScoped
     )
-
-    const report = outbox.lag.pipe(
-      Effect.tap(({ pending, oldestAgeMs }) =>
-        Effect.all([Metric.set(outboxPending, pending), Metric.set(outboxLagSeconds, oldestAgeMs / 1000)])
-      ),
-      Effect.catchAllCause((cause) => Effect.logWarning("cannot read the outbox lag", cause))
-    )
-    yield* report.pipe(Effect.repeat(Schedule.spaced("2 seconds")), Effect.forkScoped)
 
     const purge = Effect.suspend(() =>
       outbox.purgeSent(new Date(Date.now() - Duration.toMillis(config.outboxRetention)))
