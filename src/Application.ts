@@ -29,6 +29,9 @@ import { ExpiryWorkerLive } from "./services/reservations/ExpiryWorker.ts"
 import { InventoryCacheLive } from "./services/reservations/InventoryCacheLive.ts"
 import { ReservationRepositoryPg } from "./services/reservations/ReservationRepositoryPg.ts"
 import { Reservations } from "./services/reservations/Reservations.ts"
+import { LoginThrottle } from "./services/security/LoginThrottle.ts"
+import { RateLimiterLive } from "./services/security/RateLimiterLive.ts"
+import { TrafficControl } from "./services/security/TrafficControl.ts"
 import { seedDemo } from "./services/seed/DemoSeed.ts"
 import { type DatabaseKind, DatabaseLive } from "./services/sql/Database.ts"
 import { SalesReports } from "./services/stats/SalesReports.ts"
@@ -73,7 +76,9 @@ export const ServicesLive = SalesReports.Default.pipe(
       Reservations.Default,
       Orders.Default,
       PaymentWebhooks.Default,
-      OrganizerWebhooks.Default
+      OrganizerWebhooks.Default,
+      TrafficControl.Default,
+      LoginThrottle.Default
     ).pipe(
       Layer.provideMerge(SagasOnEngine),
       Layer.provideMerge(CatalogSnapshots.Default),
@@ -84,7 +89,8 @@ export const ServicesLive = SalesReports.Default.pipe(
           InventoryCacheLive,
           HmacTicketCodesLive,
           PaymentGatewayLive,
-          EventBusLive
+          EventBusLive,
+          RateLimiterLive
         )
       )
     )

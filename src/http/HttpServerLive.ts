@@ -4,6 +4,7 @@ import { NodeHttpServer } from "@effect/platform-node"
 import { Effect, Layer } from "effect"
 import { AppConfig } from "../services/config/AppConfig.ts"
 import { GoTicketApi } from "./api/GoTicketApi.ts"
+import { CorsLive } from "./Cors.ts"
 import { AdminLive } from "./handlers/AdminLive.ts"
 import { AuthenticationLive, OptionalAuthenticationLive, RouteTaggerLive } from "./handlers/AuthenticationLive.ts"
 import { AuthLive, MeLive } from "./handlers/AuthLive.ts"
@@ -14,6 +15,7 @@ import { OrganizerLive } from "./handlers/OrganizerLive.ts"
 import { ReservationsLive } from "./handlers/ReservationsLive.ts"
 import { WebhooksLive } from "./handlers/WebhooksLive.ts"
 import { errorTranslation, requestLogging } from "./RequestPipeline.ts"
+import { makeTrafficGate } from "./TrafficGate.ts"
 
 /** In-flight requests get this long to finish after SIGTERM before their connections are cut. */
 const SHUTDOWN_GRACE_MS = 10_000
@@ -38,14 +40,17 @@ export const ApiLive = HttpApiBuilder.api(GoTicketApi).pipe(
 
 /** The API with its OpenAPI document (/openapi.json), the docs page (/docs) and the request pipeline. */
 export const HttpAppLive = Layer.unwrapEffect(
-  Effect.map(AppConfig, (config) =>
-    HttpApiBuilder.serve(requestLogging(config.maxBodyBytes)).pipe(
+  Effect.gen(function* () {
+    const config = yield* AppConfig
+    const gate = yield* makeTrafficGate
+    return HttpApiBuilder.serve(requestLogging(config.maxBodyBytes, gate)).pipe(
       Layer.provide(HttpApiScalar.layer({ path: "/docs" })),
+      Layer.provide(CorsLive),
       Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),
       Layer.provide(HttpApiBuilder.middleware(errorTranslation(config.maxBodyBytes))),
       Layer.provide(ApiLive)
     )
-  )
+  })
 )
 
 const makeNodeServer = () => {

@@ -1,6 +1,9 @@
 import { HttpApp, HttpIncomingMessage, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { Cause, Effect, Option } from "effect"
+import { AuditContext } from "../domain/audit/AuditContext.ts"
+import { clientAddress, rateLimitHeaders } from "../services/security/TrafficClasses.ts"
 import { RequestContext, type RequestFacts } from "./RequestContext.ts"
+import type { Admission, TrafficGate } from "./TrafficGate.ts"
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/
 
@@ -22,6 +25,20 @@ const urlTooLong = () =>
     message: `the request path and query exceed ${MAX_URL_LENGTH} characters`,
     limit: MAX_URL_LENGTH
   })
+
+const rateLimited = (retryAfterSeconds: number) =>
+  json(429, {
+    _tag: "RateLimited",
+    message: `too many requests; retry in ${retryAfterSeconds} s`,
+    retryAfterSeconds
+  })
+
+/** User agents are kept this long at most (audit records, logs). */
+const MAX_USER_AGENT = 256
+
+/** Without a gate (unit tests of the pipeline): the socket's peer, nothing rated. */
+const ungated = (request: HttpServerRequest.HttpServerRequest): Effect.Effect<Admission> =>
+  Effect.succeed({ ip: clientAddress(Option.getOrUndefined(request.remoteAddress), undefined, 0), rated: undefined })
 
 interface RequestErrorLike {
   readonly _tag: "RequestError"
@@ -108,34 +125,47 @@ export const securityHeaders = (url: string): Record<string, string> => ({
 })
 
 export const requestLogging =
-  (maxBodyBytes: number) =>
+  (maxBodyBytes: number, gate?: TrafficGate) =>
   (app: HttpApp.Default): HttpApp.Default =>
     Effect.gen(function* () {
       const request = yield* HttpServerRequest.HttpServerRequest
       const incoming = request.headers["x-request-id"]
+      const started = performance.now()
+      const tooLong = request.url.length > MAX_URL_LENGTH
+      const admission = tooLong ? yield* ungated(request) : yield* (gate?.admit ?? ungated)(request)
       const facts: RequestFacts = {
         requestId: incoming !== undefined && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID(),
         route: undefined,
-        userId: undefined
+        userId: undefined,
+        rated: admission.rated
       }
-      const started = performance.now()
       let status = 500
       const headers = { ...securityHeaders(request.url), "x-request-id": facts.requestId }
       const stamp = (response: HttpServerResponse.HttpServerResponse) => {
         status = response.status
-        return HttpServerResponse.setHeaders(response, headers)
+        const rated = facts.rated === undefined ? headers : { ...headers, ...rateLimitHeaders(facts.rated) }
+        return HttpServerResponse.setHeaders(response, rated)
       }
+      const refusal = admission.rated?.decision.allowed === false ? admission.rated : undefined
       const declared = Number(request.headers["content-length"] ?? 0)
+      const userAgent = request.headers["user-agent"]
       const exit = yield* Effect.exit(
-        request.url.length > MAX_URL_LENGTH
+        tooLong
           ? Effect.sync(() => stamp(urlTooLong()))
-          : declared > maxBodyBytes
-            ? Effect.sync(() => stamp(tooLarge(maxBodyBytes)))
-            : HttpApp.appendPreResponseHandler((_request, response) => Effect.sync(() => stamp(response))).pipe(
-                Effect.zipRight(app),
-                HttpIncomingMessage.withMaxBodySize(Option.some(maxBodyBytes)),
-                Effect.provideService(RequestContext, facts)
-              )
+          : refusal !== undefined
+            ? Effect.sync(() => stamp(rateLimited(Number(rateLimitHeaders(refusal)["retry-after"]))))
+            : declared > maxBodyBytes
+              ? Effect.sync(() => stamp(tooLarge(maxBodyBytes)))
+              : HttpApp.appendPreResponseHandler((_request, response) => Effect.sync(() => stamp(response))).pipe(
+                  Effect.zipRight(app),
+                  HttpIncomingMessage.withMaxBodySize(Option.some(maxBodyBytes)),
+                  Effect.provideService(RequestContext, facts),
+                  Effect.provideService(AuditContext, {
+                    ip: admission.ip,
+                    userAgent: userAgent === undefined ? null : userAgent.slice(0, MAX_USER_AGENT),
+                    requestId: facts.requestId
+                  })
+                )
       )
       if (exit._tag === "Failure" && Cause.isInterruptedOnly(exit.cause)) status = 499
       const span = yield* Effect.option(Effect.currentSpan)
@@ -144,6 +174,7 @@ export const requestLogging =
           "http.method": request.method,
           "http.route": facts.route ?? request.url.split("?")[0],
           "http.status": status,
+          "client.address": admission.ip,
           "http.duration_ms": Math.round((performance.now() - started) * 100) / 100,
           requestId: facts.requestId,
           userId: facts.userId ?? null,

@@ -93,6 +93,7 @@ await describeWithRabbitMq("split roles: ROLE=api and npm run worker as separate
       JWT_SECRET: "roles-test-secret-roles-test-secret-0123456789",
       SEED_DEMO: "false",
       SCRYPT_LOG2_N: "10",
+      RATE_LIMITS: "off",
       LOG_LEVEL: "Warn",
       PAYMENT_PROVIDER_URL: sandboxBase,
       PAYMENT_API_KEY: SANDBOX_KEY,

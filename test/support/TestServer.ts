@@ -16,6 +16,8 @@ export const testConfig = (overrides: Record<string, string> = {}) =>
         JWT_SECRET: "test-secret-test-secret-test-secret-0123456789",
         SCRYPT_LOG2_N: "10",
         SEED_DEMO: "false",
+        // Every test client calls from 127.0.0.1; the suites about rate limits turn them on with their own numbers.
+        RATE_LIMITS: "off",
         GOTICKET_DATA_DIR: mkdtempSync(join(tmpdir(), "goticket-test-")),
         ...overrides
       })

@@ -2,7 +2,7 @@ import { HttpApi, OpenApi } from "@effect/platform"
 import { AdminApi } from "./AdminApi.ts"
 import { AuthApi, MeApi } from "./AuthApi.ts"
 import { EventsApi } from "./EventsApi.ts"
-import { InternalServerError, MalformedRequest, PayloadTooLarge } from "./errors.ts"
+import { InternalServerError, MalformedRequest, PayloadTooLarge, RateLimited } from "./errors.ts"
 import { HealthApi } from "./HealthApi.ts"
 import { CheckInsApi, OrdersApi, PaymentsApi, TicketsApi } from "./OrdersApi.ts"
 import { OrganizerApi } from "./OrganizerApi.ts"
@@ -25,6 +25,7 @@ export class GoTicketApi extends HttpApi.make("goticket")
   .add(AdminApi)
   .addError(MalformedRequest)
   .addError(PayloadTooLarge)
+  .addError(RateLimited)
   .addError(InternalServerError)
   .annotate(OpenApi.Title, "GoTicket API")
   .annotate(OpenApi.Version, "0.1.0")

@@ -16,6 +16,7 @@ import { ReservationStatus } from "../../domain/reservations/Reservation.ts"
 import { EventId, ReservationId, SeatId, TicketTypeId } from "../../domain/shared/Ids.ts"
 import { Currency } from "../../domain/shared/Money.ts"
 import { Authentication, RouteTagger } from "./Authentication.ts"
+import { RateLimited } from "./errors.ts"
 import { payload } from "./payload.ts"
 
 export const ReservationView = Schema.Struct({
@@ -64,6 +65,7 @@ export class ReservationsApi extends HttpApiGroup.make("reservations")
       .addError(EventNotOnSale, { status: 409 })
       .addError(InvalidHold, { status: 422 })
       .addError(IdempotencyKeyReused, { status: 422 })
+      .addError(RateLimited)
       .annotate(
         OpenApi.Description,
         "Holds tickets until `expiresAt`: general admission `items`, chosen `seats` (all or nothing), or the `bestAvailable` seats. Refusals are 409 with a `code`: sold_out, seat_unavailable, max_per_order_exceeded, customer_limit_exceeded, sales_closed, event_not_on_sale. The same Idempotency-Key with the same body replays the first hold; with another body it is a 422."

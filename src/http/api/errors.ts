@@ -26,3 +26,12 @@ export class PayloadTooLarge extends Schema.TaggedError<PayloadTooLarge>()(
 
 export const Unauthorized401 = Unauthenticated.annotations(HttpApiSchema.annotations({ status: 401 }))
 export const Forbidden403 = Forbidden.annotations(HttpApiSchema.annotations({ status: 403 }))
+
+export class RateLimited extends Schema.TaggedError<RateLimited>()(
+  "RateLimited",
+  { message: Schema.String, retryAfterSeconds: Schema.Int },
+  HttpApiSchema.annotations({
+    status: 429,
+    description: "Too many requests: wait `retryAfterSeconds` (also in `Retry-After`) and try again"
+  })
+) {}

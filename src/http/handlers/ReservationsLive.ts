@@ -3,8 +3,10 @@ import { Effect } from "effect"
 import { CurrentActor } from "../../domain/accounts/Actor.ts"
 import type { Reservation } from "../../domain/reservations/Reservation.ts"
 import { Reservations } from "../../services/reservations/Reservations.ts"
+import { TrafficControl } from "../../services/security/TrafficControl.ts"
 import { GoTicketApi } from "../api/GoTicketApi.ts"
 import type { ReservationView } from "../api/ReservationsApi.ts"
+import { enforceRate } from "./rateLimits.ts"
 
 export const reservationView = (r: Reservation): typeof ReservationView.Type => ({
   id: r.id,
@@ -22,11 +24,15 @@ export const reservationView = (r: Reservation): typeof ReservationView.Type => 
 export const ReservationsLive = HttpApiBuilder.group(GoTicketApi, "reservations", (handlers) =>
   Effect.gen(function* () {
     const reservations = yield* Reservations
+    const traffic = yield* TrafficControl
     return handlers
       .handle("hold", ({ headers, payload }) =>
-        Effect.flatMap(CurrentActor, (actor) => reservations.hold(actor, payload, headers["idempotency-key"])).pipe(
-          Effect.map(({ reservation }) => reservationView(reservation))
-        )
+        Effect.gen(function* () {
+          const actor = yield* CurrentActor
+          yield* enforceRate(yield* traffic.admitHold(actor.userId, payload.eventId))
+          const { reservation } = yield* reservations.hold(actor, payload, headers["idempotency-key"])
+          return reservationView(reservation)
+        })
       )
       .handle("get", ({ path }) =>
         Effect.flatMap(CurrentActor, (actor) => reservations.get(actor, path.reservationId)).pipe(

@@ -1,0 +1,44 @@
+import { HttpApiBuilder } from "@effect/platform"
+import { Config, Effect, Layer } from "effect"
+
+/**
+ * CORS_ORIGINS: the browser origins allowed to call the API, comma-separated (`https://shop.example.com`), or `*`
+ * for any. Unset (the default): no CORS headers, so browsers keep other sites' scripts out. Tokens travel in the
+ * Authorization header, never in cookies, so credentials are never allowed.
+ */
+export const CorsOrigins = Config.string("CORS_ORIGINS").pipe(
+  Config.withDefault(""),
+  Config.map((value) =>
+    value
+      .split(",")
+      .map((origin) => origin.trim())
+      .filter((origin) => origin !== "")
+  ),
+  Config.validate({
+    message: "CORS_ORIGINS must be * or a comma-separated list of origins such as https://shop.example.com",
+    validation: (origins) =>
+      origins.every((o) => o === "*" || (URL.canParse(o) && new URL(o).origin === o.replace(/\/$/, "")))
+  })
+)
+
+export const CorsLive = Layer.unwrapEffect(
+  Effect.map(CorsOrigins, (origins) =>
+    origins.length === 0
+      ? Layer.empty
+      : HttpApiBuilder.middlewareCors({
+          allowedOrigins: origins.includes("*") ? ["*"] : origins,
+          allowedMethods: ["GET", "HEAD", "POST", "PATCH", "PUT", "DELETE"],
+          allowedHeaders: ["authorization", "content-type", "idempotency-key", "x-request-id"],
+          exposedHeaders: [
+            "x-request-id",
+            "retry-after",
+            "ratelimit-limit",
+            "ratelimit-remaining",
+            "ratelimit-reset",
+            "ratelimit-policy"
+          ],
+          maxAge: 600,
+          credentials: false
+        })
+  )
+)

@@ -1,0 +1,22 @@
+import { Duration, Effect, Option } from "effect"
+import type { Rated } from "../../services/security/TrafficClasses.ts"
+import { RateLimited } from "../api/errors.ts"
+import { RequestContext } from "../RequestContext.ts"
+
+/**
+ * Applies a decision made inside a handler: reported in the RateLimit headers when it is tighter than the one the
+ * pipeline made, and a 429 (with Retry-After) when it refuses.
+ */
+export const enforceRate = (rated: Rated | undefined): Effect.Effect<void, RateLimited> =>
+  Effect.gen(function* () {
+    if (rated === undefined) return
+    const facts = yield* Effect.serviceOption(RequestContext)
+    if (Option.isSome(facts)) {
+      const current = facts.value.rated
+      if (current === undefined || !rated.decision.allowed || rated.decision.remaining < current.decision.remaining)
+        facts.value.rated = rated
+    }
+    if (rated.decision.allowed) return
+    const retryAfterSeconds = Math.max(1, Math.ceil(Duration.toMillis(rated.decision.retryAfter) / 1000))
+    return yield* new RateLimited({ message: `too many requests; retry in ${retryAfterSeconds} s`, retryAfterSeconds })
+  })

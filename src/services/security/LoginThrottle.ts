@@ -1,0 +1,52 @@
+import { createHash } from "node:crypto"
+import { Duration, Effect } from "effect"
+import type { RatePolicy } from "../../domain/security/RateLimiter.ts"
+import { GuardedRateLimiter } from "./GuardedRateLimiter.ts"
+import { TrafficConfig } from "./TrafficConfig.ts"
+
+/** An account's login attempts are paused: no password is checked until `retryAfter` has passed. */
+export interface LoginPaused {
+  readonly retryAfter: Duration.Duration
+  readonly policy: RatePolicy
+}
+
+/**
+ * Failed logins per account (credential stuffing and password guessing against one account). The first
+ * LOGIN_MAX_FAILURES failures are free; after that the account takes one attempt per LOGIN_LOCKOUT_MINUTES /
+ * LOGIN_MAX_FAILURES, and every further failure pushes the next one back by as much, so a guesser is slowed to a
+ * crawl while the owner waits minutes, not days. A success clears the count.
+ *
+ * The key is a hash of the e-mail as typed (lower-cased), so unknown addresses are throttled exactly like known ones
+ * (nothing to enumerate) and the limiter's store holds no address.
+ */
+export class LoginThrottle extends Effect.Service<LoginThrottle>()("goticket/LoginThrottle", {
+  effect: Effect.gen(function* () {
+    const config = yield* TrafficConfig
+    const limiter = yield* GuardedRateLimiter
+    const policy: RatePolicy = {
+      name: "login-failures",
+      limit: config.loginFailures,
+      window: Duration.minutes(config.loginLockoutMinutes)
+    }
+    const windowMs = Duration.toMillis(policy.window)
+    const intervalMs = windowMs / policy.limit
+    const keyOf = (email: string) => createHash("sha256").update(email.trim().toLowerCase()).digest("base64url")
+
+    /** Whether a password may be checked for this e-mail now (looks, takes nothing). */
+    const check = (email: string): Effect.Effect<LoginPaused | undefined> =>
+      limiter.consume(keyOf(email), policy, "local", 0).pipe(
+        Effect.map((decision) => {
+          if (decision.remaining >= 1) return undefined
+          // The bucket holds less than one attempt: the next one is due when its fraction has refilled.
+          const debtMs = Duration.toMillis(decision.resetAfter) - (windowMs - intervalMs)
+          return { retryAfter: Duration.millis(Math.max(1_000, debtMs)), policy }
+        })
+      )
+
+    const failed = (email: string) => Effect.asVoid(limiter.consume(keyOf(email), policy, "local"))
+    const succeeded = (email: string) => limiter.reset(keyOf(email), policy)
+
+    return { check, failed, succeeded } as const
+  }),
+  dependencies: [GuardedRateLimiter.Default]
+}) {}
