@@ -1,11 +1,14 @@
 import type { SqlClient } from "@effect/sql"
 import { Config, Effect, Layer, Logger, LogLevel, Option } from "effect"
 import type { Email } from "./domain/accounts/User.ts"
+import { maskEmail } from "./domain/shared/Redaction.ts"
 import { AnnounceAddress, HttpAppLive, NodeServerLive } from "./http/HttpServerLive.ts"
 import { Accounts } from "./services/accounts/Accounts.ts"
 import { JwtAccessTokensLive } from "./services/accounts/JwtAccessTokens.ts"
+import { RefreshTokensPg } from "./services/accounts/RefreshTokensPg.ts"
 import { ScryptPasswordHasher } from "./services/accounts/ScryptPasswordHasher.ts"
 import { UserRepositoryPg } from "./services/accounts/UserRepositoryPg.ts"
+import { AuditLogPg } from "./services/audit/AuditLogPg.ts"
 import { Catalog } from "./services/catalog/Catalog.ts"
 import { EventRepositoryPg } from "./services/catalog/EventRepositoryPg.ts"
 import { AppConfig } from "./services/config/AppConfig.ts"
@@ -24,6 +27,8 @@ import { Orders } from "./services/orders/Orders.ts"
 import { PaymentWebhooks } from "./services/orders/PaymentWebhooks.ts"
 import { SagaSweeperLive } from "./services/orders/SagaSweeper.ts"
 import { InProcessWebhookEndpoint, PaymentGatewayLive } from "./services/payments/PaymentGatewayLive.ts"
+import { PersonalDataPg } from "./services/privacy/PersonalDataPg.ts"
+import { Privacy } from "./services/privacy/Privacy.ts"
 import { CatalogSnapshots } from "./services/reservations/CatalogSnapshots.ts"
 import { ExpiryWorkerLive } from "./services/reservations/ExpiryWorker.ts"
 import { InventoryCacheLive } from "./services/reservations/InventoryCacheLive.ts"
@@ -51,13 +56,16 @@ import {
 /** The PostgreSQL adapters of every repository port. */
 export const RepositoriesPg = Layer.mergeAll(
   UserRepositoryPg,
+  RefreshTokensPg,
   EventRepositoryPg,
   ReservationRepositoryPg,
   OrderRepositoryPg,
   SalesStatsPg,
   OutboxPg,
   InboxPg,
-  WebhookRepositoryPg
+  WebhookRepositoryPg,
+  AuditLogPg,
+  PersonalDataPg
 )
 
 /** The durable sagas on the PostgreSQL-backed workflow engine, with the sweeper that keeps them all running. */
@@ -77,9 +85,9 @@ export const ServicesLive = SalesReports.Default.pipe(
       Orders.Default,
       PaymentWebhooks.Default,
       OrganizerWebhooks.Default,
-      TrafficControl.Default,
-      LoginThrottle.Default
+      Privacy.Default
     ).pipe(
+      Layer.provideMerge(Layer.mergeAll(TrafficControl.Default, LoginThrottle.Default)),
       Layer.provideMerge(SagasOnEngine),
       Layer.provideMerge(CatalogSnapshots.Default),
       Layer.provideMerge(
@@ -104,7 +112,9 @@ export const StartupTasks = Layer.effectDiscard(
     const accounts = yield* Accounts
     if (Option.isSome(config.adminEmail) && Option.isSome(config.adminPassword)) {
       yield* accounts.ensureAdmin(config.adminEmail.value.trim().toLowerCase() as Email, config.adminPassword.value)
-      yield* Effect.logInfo("admin account ensured").pipe(Effect.annotateLogs({ email: config.adminEmail.value }))
+      yield* Effect.logInfo("admin account ensured").pipe(
+        Effect.annotateLogs({ email: maskEmail(config.adminEmail.value) })
+      )
     }
     const seed = Option.getOrElse(config.seedDemo, () => Option.isNone(config.databaseUrl))
     if (seed) yield* seedDemo

@@ -1,20 +1,23 @@
 import { createServer } from "node:http"
 import { HttpApiBuilder, HttpApiScalar, HttpServer } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
-import { Effect, Layer } from "effect"
+import { type Config, Effect, Layer } from "effect"
 import { AppConfig } from "../services/config/AppConfig.ts"
 import { GoTicketApi } from "./api/GoTicketApi.ts"
 import { CorsLive } from "./Cors.ts"
 import { AdminLive } from "./handlers/AdminLive.ts"
+import { AuditLive } from "./handlers/AuditLive.ts"
 import { AuthenticationLive, OptionalAuthenticationLive, RouteTaggerLive } from "./handlers/AuthenticationLive.ts"
 import { AuthLive, MeLive } from "./handlers/AuthLive.ts"
 import { EventsLive } from "./handlers/EventsLive.ts"
 import { HealthLive } from "./handlers/HealthLive.ts"
 import { CheckInsLive, OrdersLive, PaymentsLive, TicketsLive } from "./handlers/OrdersLive.ts"
 import { OrganizerLive } from "./handlers/OrganizerLive.ts"
+import { PrivacyLive } from "./handlers/PrivacyLive.ts"
 import { ReservationsLive } from "./handlers/ReservationsLive.ts"
 import { WebhooksLive } from "./handlers/WebhooksLive.ts"
 import { errorTranslation, requestLogging } from "./RequestPipeline.ts"
+import { ServerLimits } from "./ServerLimits.ts"
 import { makeTrafficGate } from "./TrafficGate.ts"
 
 /** In-flight requests get this long to finish after SIGTERM before their connections are cut. */
@@ -24,8 +27,10 @@ export const ApiLive = HttpApiBuilder.api(GoTicketApi).pipe(
   Layer.provide([
     HealthLive,
     AdminLive,
+    AuditLive,
     AuthLive,
     MeLive,
+    PrivacyLive,
     EventsLive,
     OrganizerLive,
     ReservationsLive,
@@ -53,11 +58,12 @@ export const HttpAppLive = Layer.unwrapEffect(
   })
 )
 
-const makeNodeServer = () => {
+const makeNodeServer = (limits: Config.Config.Success<typeof ServerLimits>) => () => {
   const server = createServer({
-    keepAliveTimeout: 5_000,
-    requestTimeout: 30_000,
-    headersTimeout: 10_000,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    requestTimeout: Math.max(limits.requestTimeoutMs, limits.headersTimeoutMs),
+    headersTimeout: limits.headersTimeoutMs,
+    connectionsCheckingInterval: limits.checkIntervalMs,
     // Request headers above 16 KiB in all are refused by Node with 431 before they reach the application.
     maxHeaderSize: 16_384
   })
@@ -68,7 +74,11 @@ const makeNodeServer = () => {
 }
 
 export const NodeServerLive = Layer.unwrapEffect(
-  Effect.map(AppConfig, (config) => NodeHttpServer.layer(makeNodeServer, { port: config.port, host: config.host }))
+  Effect.gen(function* () {
+    const config = yield* AppConfig
+    const limits = yield* ServerLimits
+    return NodeHttpServer.layer(makeNodeServer(limits), { port: config.port, host: config.host })
+  })
 )
 
 /** Logs where the API and its docs are, once the server listens. */

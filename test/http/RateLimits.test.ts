@@ -163,6 +163,50 @@ const rateLimitScenarios = (store: string, overrides: Record<string, string>) =>
         })
       )
 
+      it.effect("repeated failed logins pause the account, whatever the password, known or not", () =>
+        Effect.gen(function* () {
+          const api = yield* client
+          const victim = yield* api.account("customer")
+          const login = (email: string, password: string) =>
+            api.call("POST", "/v1/auth/login", { body: { email, password } })
+          const statuses = [] as Array<number>
+          for (let i = 0; i < 5; i++) statuses.push((yield* login(victim.email, `guess-number-${i}`)).status)
+          expect(statuses).toEqual([401, 401, 401, 401, 401])
+
+          // Paused: even the right password is not checked; the answer says when to come back (3 min per attempt).
+          const paused = yield* login(victim.email, victim.password)
+          expect(paused.status).toBe(429)
+          expect(paused.body._tag).toBe("RateLimited")
+          const retryAfter = Number(paused.headers.get("retry-after"))
+          expect(retryAfter).toBeGreaterThan(170)
+          expect(retryAfter).toBeLessThanOrEqual(180)
+          // The address is not what is paused: other accounts log in.
+          const other = yield* api.account("customer")
+          expect((yield* login(other.email, other.password)).status).toBe(200)
+
+          // An unknown email is paused alike: 429 tells nothing about whether it exists.
+          const unknown = `nobody-${crypto.randomUUID()}@example.com`
+          const unknownStatuses = [] as Array<number>
+          for (let i = 0; i < 6; i++) unknownStatuses.push((yield* login(unknown, `guess-number-${i}`)).status)
+          expect(unknownStatuses).toEqual([401, 401, 401, 401, 401, 429])
+        })
+      )
+
+      it.effect("a successful login clears the count of failed ones", () =>
+        Effect.gen(function* () {
+          const api = yield* client
+          const user = yield* api.account("customer")
+          const login = (password: string) =>
+            api.call("POST", "/v1/auth/login", { body: { email: user.email, password } })
+          for (let i = 0; i < 4; i++) expect((yield* login(`typo-${i}-password`)).status).toBe(401)
+          expect((yield* login(user.password)).status).toBe(200)
+          const after = [] as Array<number>
+          for (let i = 0; i < 5; i++) after.push((yield* login(`typo-again-${i}`)).status)
+          expect(after).toEqual([401, 401, 401, 401, 401])
+          expect((yield* login(user.password)).status).toBe(429)
+        })
+      )
+
       it.effect("a forged X-Forwarded-For entry cannot buy a fresh quota", () =>
         Effect.gen(function* () {
           const api = yield* client

@@ -14,6 +14,7 @@ import { PaymentGateway } from "../../src/domain/payments/PaymentGateway.ts"
 import { ReservationRepository } from "../../src/domain/reservations/ReservationRepository.ts"
 import type { EventId, OrderId, TicketTypeId } from "../../src/domain/shared/Ids.ts"
 import { UserRepositoryMemory } from "../../src/services/accounts/UserRepositoryMemory.ts"
+import { AuditLogMemory } from "../../src/services/audit/AuditLogMemory.ts"
 import { EventRepositoryMemory } from "../../src/services/catalog/EventRepositoryMemory.ts"
 import { makeHmacTicketCodes } from "../../src/services/orders/HmacTicketCodes.ts"
 import { OrderRepositoryMemory } from "../../src/services/orders/OrderRepositoryMemory.ts"
@@ -42,6 +43,7 @@ const InMemory = Layer.mergeAll(Orders.Default, PaymentWebhooks.Default, Reserva
       OrderRepositoryMemory,
       ReservationRepositoryMemory,
       EventRepositoryMemory,
+      AuditLogMemory,
       makePaymentGatewayMemory({ webhookSecret: "whsec_test" }),
       makeInventoryCacheMemory({ soldOutMs: 2000, viewMs: 5000 }),
       Layer.succeed(TicketCodes, makeHmacTicketCodes(Redacted.make("a-test-secret-that-is-long-enough-for-hkdf")))

@@ -74,15 +74,21 @@ export const client = Effect.map(HttpServer.HttpServer, (server) => {
     })
 
   let n = 0
-  /** Registers an account and logs it in; returns its id, email and token. */
-  const account = (accountType: "customer" | "organizer", name = accountType) =>
+  /** Registers an account and logs it in; returns its id, email, access token and refresh token. */
+  const account = (accountType: "customer" | "organizer", name: string = accountType) =>
     Effect.gen(function* () {
       const email = `${name}-${++n}-${crypto.randomUUID().slice(0, 8)}@example.com`
       const password = "correct-horse-battery"
       const registered = yield* call("POST", "/v1/auth/register", { body: { email, password, name, accountType } })
       if (registered.status !== 201) throw new Error(`register failed: ${JSON.stringify(registered.body)}`)
       const login = yield* call("POST", "/v1/auth/login", { body: { email, password } })
-      return { id: registered.body.id as string, email, password, token: login.body.accessToken as string }
+      return {
+        id: registered.body.id as string,
+        email,
+        password,
+        token: login.body.accessToken as string,
+        refreshToken: login.body.refreshToken as string
+      }
     })
 
   return { base, call, account }

@@ -7,7 +7,10 @@ export interface IssuedToken {
   readonly expiresIn: number
 }
 
-/** Port: signs and checks access tokens that carry an Actor. */
+/**
+ * Port: signs and checks short-lived access tokens that carry an Actor. Each token names the key that signed it, so
+ * that the signing key can be rotated while tokens signed with the previous one run out.
+ */
 export interface AccessTokensShape {
   readonly issue: (actor: Actor) => Effect.Effect<IssuedToken>
   readonly verify: (token: string) => Effect.Effect<Actor, Unauthenticated>

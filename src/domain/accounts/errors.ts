@@ -20,3 +20,24 @@ export class Forbidden extends Schema.TaggedError<Forbidden>()("Forbidden", {
 export class UserNotFound extends Schema.TaggedError<UserNotFound>()("UserNotFound", {
   message: Schema.String
 }) {}
+
+/** Why a refresh token was refused: every reason means "log in again". */
+export const RefreshTokenRejection = Schema.Literal("unknown", "expired", "revoked", "reused")
+export type RefreshTokenRejection = typeof RefreshTokenRejection.Type
+
+const rejectionMessages: Record<RefreshTokenRejection, string> = {
+  unknown: "the refresh token is invalid; log in again",
+  expired: "the refresh token has expired; log in again",
+  revoked: "the refresh token has been revoked; log in again",
+  reused:
+    "the refresh token was already used: as it may have been stolen, every session of this login is ended; log in again"
+}
+
+/** A refresh token that cannot be exchanged (unknown, expired, revoked, or already used). */
+export class RefreshTokenRejected extends Schema.TaggedError<RefreshTokenRejected>()("RefreshTokenRejected", {
+  reason: RefreshTokenRejection,
+  message: Schema.String
+}) {
+  static readonly because = (reason: RefreshTokenRejection, message = rejectionMessages[reason]) =>
+    new RefreshTokenRejected({ reason, message })
+}

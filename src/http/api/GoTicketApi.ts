@@ -1,11 +1,13 @@
 import { HttpApi, OpenApi } from "@effect/platform"
 import { AdminApi } from "./AdminApi.ts"
+import { AuditApi } from "./AuditApi.ts"
 import { AuthApi, MeApi } from "./AuthApi.ts"
 import { EventsApi } from "./EventsApi.ts"
 import { InternalServerError, MalformedRequest, PayloadTooLarge, RateLimited } from "./errors.ts"
 import { HealthApi } from "./HealthApi.ts"
 import { CheckInsApi, OrdersApi, PaymentsApi, TicketsApi } from "./OrdersApi.ts"
 import { OrganizerApi } from "./OrganizerApi.ts"
+import { PrivacyApi } from "./PrivacyApi.ts"
 import { ReservationsApi } from "./ReservationsApi.ts"
 import { WebhooksApi } from "./WebhooksApi.ts"
 
@@ -14,6 +16,7 @@ export class GoTicketApi extends HttpApi.make("goticket")
   .add(HealthApi)
   .add(AuthApi)
   .add(MeApi)
+  .add(PrivacyApi)
   .add(EventsApi)
   .add(OrganizerApi)
   .add(ReservationsApi)
@@ -23,6 +26,7 @@ export class GoTicketApi extends HttpApi.make("goticket")
   .add(PaymentsApi)
   .add(WebhooksApi)
   .add(AdminApi)
+  .add(AuditApi)
   .addError(MalformedRequest)
   .addError(PayloadTooLarge)
   .addError(RateLimited)

@@ -21,7 +21,11 @@ export const UserView = Schema.Struct({
 export const AccessTokenView = Schema.Struct({
   accessToken: Schema.String,
   tokenType: Schema.Literal("Bearer"),
-  expiresIn: Schema.Int.annotations({ description: "Seconds until the token expires" })
+  expiresIn: Schema.Int.annotations({ description: "Seconds until the access token expires" }),
+  refreshToken: Schema.String.annotations({
+    description: "Single-use: exchange it at /v1/auth/refresh for a new access token and the next refresh token"
+  }),
+  refreshExpiresIn: Schema.Int.annotations({ description: "Seconds until the refresh token expires" })
 }).annotations({ identifier: "AccessToken" })
 
 export const VenueView = Schema.Struct({

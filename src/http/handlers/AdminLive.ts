@@ -2,6 +2,7 @@ import { HttpApiBuilder } from "@effect/platform"
 import { Effect } from "effect"
 import { CurrentActor } from "../../domain/accounts/Actor.ts"
 import { Forbidden } from "../../domain/accounts/errors.ts"
+import { AuditEntry, AuditLog, actedBy } from "../../domain/audit/AuditLog.ts"
 import { EventBus } from "../../domain/events/EventBus.ts"
 import { GoTicketApi } from "../api/GoTicketApi.ts"
 
@@ -12,6 +13,31 @@ const adminOnly = Effect.flatMap(CurrentActor, (actor) =>
 export const AdminLive = HttpApiBuilder.group(GoTicketApi, "admin", (handlers) =>
   Effect.gen(function* () {
     const bus = yield* EventBus
+    const audit = yield* AuditLog
+    /** A replay changes the broker, not the database: there is no transaction to share, so it is recorded after. */
+    const replayed = (
+      consumer: string,
+      eventIds: ReadonlyArray<string> | undefined,
+      outcome: "success" | "denied",
+      count: number | null
+    ) =>
+      Effect.flatMap(CurrentActor, (actor) =>
+        audit.record(
+          new AuditEntry({
+            ...actedBy(actor),
+            action: "admin.dead_letters_replayed",
+            outcome,
+            resourceType: "consumer",
+            resourceId: consumer,
+            summary: {
+              after: {
+                requested: eventIds === undefined ? "all" : eventIds.length,
+                ...(count === null ? {} : { replayed: count })
+              }
+            }
+          })
+        )
+      )
     return handlers
       .handle("deadLetters", ({ path }) =>
         Effect.zipRight(adminOnly, bus.deadLetters(path.consumer)).pipe(
@@ -29,8 +55,11 @@ export const AdminLive = HttpApiBuilder.group(GoTicketApi, "admin", (handlers) =
         )
       )
       .handle("replayDeadLetters", ({ path, payload }) =>
-        Effect.zipRight(adminOnly, bus.replayDeadLetters(path.consumer, payload.eventIds)).pipe(
-          Effect.map((replayed) => ({ replayed }))
+        adminOnly.pipe(
+          Effect.tapError(() => replayed(path.consumer, payload.eventIds, "denied", null)),
+          Effect.zipRight(bus.replayDeadLetters(path.consumer, payload.eventIds)),
+          Effect.tap((count) => replayed(path.consumer, payload.eventIds, "success", count)),
+          Effect.map((count) => ({ replayed: count }))
         )
       )
   })

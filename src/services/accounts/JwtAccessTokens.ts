@@ -1,4 +1,4 @@
-import { createSecretKey, randomBytes } from "node:crypto"
+import { createHash, createSecretKey, type KeyObject, randomBytes } from "node:crypto"
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { Effect, Layer, Option, Redacted } from "effect"
@@ -14,13 +14,41 @@ export const AUDIENCE = "goticket-api"
 const ALGORITHM = "HS256"
 const VERIFIED_CACHE_SIZE = 50_000
 
-/** HS256 access tokens: `sub` is the user, `typ` the account type, `adm` the admin flag. */
-export const makeJwtAccessTokens = (secret: Redacted.Redacted<string>, ttlSeconds: number) => {
+/** The `kid` of a secret: the first 16 hex digits of its SHA-256. Stable across restarts, and reveals nothing. */
+export const keyIdOf = (secret: Redacted.Redacted<string>): string =>
+  createHash("sha256").update(Redacted.value(secret), "utf8").digest("hex").slice(0, 16)
+
+/**
+ * HS256 access tokens: `sub` is the user, `typ` the account type, `adm` the admin flag; the `kid` header names the
+ * secret that signed it. `secret` signs; `previousSecrets` are still accepted for verification only, so that tokens
+ * issued before a key rotation keep working until they expire. A token without a `kid`, or naming a key not
+ * configured here, is invalid.
+ */
+export const makeJwtAccessTokens = (
+  secret: Redacted.Redacted<string>,
+  ttlSeconds: number,
+  previousSecrets: ReadonlyArray<Redacted.Redacted<string>> = []
+) => {
   // Imported once: handing jose the raw secret would re-import the key on every verify.
-  const key = createSecretKey(Buffer.from(Redacted.value(secret), "utf8"))
+  const importKey = (s: Redacted.Redacted<string>) => createSecretKey(Buffer.from(Redacted.value(s), "utf8"))
+  const signingKeyId = keyIdOf(secret)
+  const signingKey = importKey(secret)
+  const verificationKeys = new Map<string, KeyObject>([[signingKeyId, signingKey]])
+  for (const previous of previousSecrets) {
+    const kid = keyIdOf(previous)
+    if (!verificationKeys.has(kid)) verificationKeys.set(kid, importKey(previous))
+  }
+  const keyFor = (header: { readonly kid?: string | undefined }): KeyObject => {
+    const key = typeof header.kid === "string" ? verificationKeys.get(header.kid) : undefined
+    if (key === undefined) throw new Error("no key with this kid")
+    return key
+  }
   const unauthenticated = (message: string) => new Unauthenticated({ message })
   // A token checked once is good until its own expiry: remember it instead of re-computing the HMAC on every
-  // request (a customer in a flash sale sends the same token many times a second). Bounded; cleared when full.
+  // request (a customer in a flash sale sends the same token many times a second). Keyed by the whole compact
+  // token (header with kid, payload and signature): a token that differs in any byte is verified afresh. The keys
+  // are fixed for the life of the process, so an entry never outlives the key that verified it. Bounded; cleared
+  // when full.
   const verified = new Map<string, { readonly actor: Actor; readonly expiresAtMs: number }>()
   const remember = (token: string, actor: Actor, expiresAtMs: number) => {
     if (verified.size >= VERIFIED_CACHE_SIZE) verified.clear()
@@ -30,13 +58,13 @@ export const makeJwtAccessTokens = (secret: Redacted.Redacted<string>, ttlSecond
     issue: (actor) =>
       Effect.promise(() =>
         new SignJWT({ typ: actor.accountType, adm: actor.isAdmin })
-          .setProtectedHeader({ alg: ALGORITHM })
+          .setProtectedHeader({ alg: ALGORITHM, kid: signingKeyId })
           .setSubject(actor.userId)
           .setIssuer(ISSUER)
           .setAudience(AUDIENCE)
           .setIssuedAt()
           .setExpirationTime(`${ttlSeconds}s`)
-          .sign(key)
+          .sign(signingKey)
       ).pipe(
         Effect.map((accessToken) => ({ accessToken, expiresIn: ttlSeconds })),
         Effect.withSpan("AccessTokens.issue")
@@ -45,7 +73,7 @@ export const makeJwtAccessTokens = (secret: Redacted.Redacted<string>, ttlSecond
       const hit = verified.get(token)
       if (hit !== undefined && hit.expiresAtMs > Date.now()) return Effect.succeed(hit.actor)
       return Effect.tryPromise({
-        try: () => jwtVerify(token, key, { issuer: ISSUER, audience: AUDIENCE, algorithms: [ALGORITHM] }),
+        try: () => jwtVerify(token, keyFor, { issuer: ISSUER, audience: AUDIENCE, algorithms: [ALGORITHM] }),
         catch: (error) =>
           unauthenticated(
             (error as { code?: string }).code === "ERR_JWT_EXPIRED"
@@ -93,6 +121,9 @@ export const JwtAccessTokensLive = Layer.effect(
   Effect.gen(function* () {
     const config = yield* AppConfig
     const secret = yield* loadJwtSecret
-    return makeJwtAccessTokens(secret, config.accessTokenTtlSeconds)
+    yield* Effect.logInfo("access tokens signed with the current key").pipe(
+      Effect.annotateLogs({ kid: keyIdOf(secret), previousKeys: config.jwtPreviousSecrets.length })
+    )
+    return makeJwtAccessTokens(secret, config.accessTokenTtlSeconds, config.jwtPreviousSecrets)
   })
 )

@@ -3,6 +3,8 @@ import type { Actor } from "../../domain/accounts/Actor.ts"
 import { Forbidden, UserNotFound } from "../../domain/accounts/errors.ts"
 import type { Email } from "../../domain/accounts/User.ts"
 import { UserRepository } from "../../domain/accounts/UserRepository.ts"
+import { changes, eventFacts, ticketTypeFacts } from "../../domain/audit/AuditFacts.ts"
+import { AuditEntry, AuditLog, actedBy } from "../../domain/audit/AuditLog.ts"
 import type { Event } from "../../domain/catalog/Event.ts"
 import { canManage, canView } from "../../domain/catalog/EventAccess.ts"
 import { EventRepository, type EventSearch, type TicketTypeChange } from "../../domain/catalog/EventRepository.ts"
@@ -32,6 +34,20 @@ export class Catalog extends Effect.Service<Catalog>()("goticket/Catalog", {
     const events = yield* EventRepository
     const users = yield* UserRepository
     const cache = yield* InventoryCache
+    const audit = yield* AuditLog
+    /** An entry about one of the actor's successful changes to an event (or to something of it). */
+    const done = (
+      actor: Actor,
+      eventId: EventId,
+      fields: Pick<AuditEntry, "action" | "resourceType" | "resourceId" | "summary">
+    ) => new AuditEntry({ ...actedBy(actor), outcome: "success", eventId, ...fields })
+    const eventChange = (actor: Actor, action: string, before: Event | null) => (after: Event) =>
+      done(actor, after.id, {
+        action,
+        resourceType: "event",
+        resourceId: after.id,
+        summary: before === null ? { after: eventFacts(after) } : changes(eventFacts(before), eventFacts(after))
+      })
     /** Every change to an event's details or inventory makes its cached public views stale. */
     const changed =
       (eventId: EventId) =>
@@ -59,7 +75,7 @@ export class Catalog extends Effect.Service<Catalog>()("goticket/Catalog", {
       const event = yield* orFail(
         Rules.createDraft(input, { id: crypto.randomUUID() as EventId, organizerId: actor.userId }, yield* now)
       )
-      yield* events.insert(event)
+      yield* audit.audited(events.insert(event), () => eventChange(actor, "event.created", null)(event))
       return event
     })
 
@@ -69,7 +85,10 @@ export class Catalog extends Effect.Service<Catalog>()("goticket/Catalog", {
       patch: Rules.EventPatch
     ) {
       const event = yield* manageable(actor, eventId)
-      return yield* events.update(yield* orFail(Rules.applyEdit(event, patch, yield* now))).pipe(changed(eventId))
+      const edited = yield* orFail(Rules.applyEdit(event, patch, yield* now))
+      return yield* audit
+        .audited(events.update(edited), eventChange(actor, "event.updated", event))
+        .pipe(changed(eventId))
     })
 
     const addTicketType = Effect.fn("Catalog.addTicketType")(function* (
@@ -94,7 +113,16 @@ export class Catalog extends Effect.Service<Catalog>()("goticket/Catalog", {
         sold: 0,
         createdAt: at
       })
-      yield* events.insertTicketType(ticketType).pipe(changed(eventId))
+      yield* audit
+        .audited(events.insertTicketType(ticketType), () =>
+          done(actor, eventId, {
+            action: "ticket_type.added",
+            resourceType: "ticket_type",
+            resourceId: ticketType.id,
+            summary: { after: ticketTypeFacts(ticketType) }
+          })
+        )
+        .pipe(changed(eventId))
       return ticketType
     })
 
@@ -115,7 +143,18 @@ export class Catalog extends Effect.Service<Catalog>()("goticket/Catalog", {
       if (!current) return yield* new TicketTypeNotFound({ message: `No ticket type ${ticketTypeId} in this event` })
       if (change.capacity !== undefined) yield* orFail(Rules.checkCapacityChange(current, change.capacity))
       if (change.name !== undefined) yield* orFail(Rules.checkTicketTypeName(ticketTypes, change.name, ticketTypeId))
-      const updated = yield* events.updateTicketType(ticketTypeId, change).pipe(changed(eventId))
+      const updated = yield* audit
+        .audited(events.updateTicketType(ticketTypeId, change), (result) =>
+          Option.isNone(result)
+            ? null
+            : done(actor, eventId, {
+                action: "ticket_type.updated",
+                resourceType: "ticket_type",
+                resourceId: ticketTypeId,
+                summary: changes(ticketTypeFacts(current), ticketTypeFacts(result.value))
+              })
+        )
+        .pipe(changed(eventId))
       return yield* Option.match(updated, {
         onNone: () => Effect.fail(new TicketTypeNotFound({ message: `No ticket type ${ticketTypeId} in this event` })),
         onSome: Effect.succeed
@@ -153,19 +192,35 @@ export class Catalog extends Effect.Service<Catalog>()("goticket/Catalog", {
               )
             )
       }
-      yield* events.replaceSeating(eventId, sections, seats).pipe(changed(eventId))
+      const seatsBefore = ticketTypes.reduce((n, t) => n + (t.seated ? t.capacity : 0), 0)
+      yield* audit
+        .audited(events.replaceSeating(eventId, sections, seats), () =>
+          done(actor, eventId, {
+            action: "event.seating_replaced",
+            resourceType: "event",
+            resourceId: eventId,
+            summary: { before: { seats: seatsBefore }, after: { sections: sections.length, seats: seats.length } }
+          })
+        )
+        .pipe(changed(eventId))
       return yield* events.listTicketTypes(eventId)
     })
 
     const publish = Effect.fn("Catalog.publish")(function* (actor: Actor, eventId: EventId) {
       const event = yield* manageable(actor, eventId)
       const ticketTypes = yield* events.listTicketTypes(eventId)
-      return yield* events.update(yield* orFail(Rules.publish(event, ticketTypes, yield* now))).pipe(changed(eventId))
+      const published = yield* orFail(Rules.publish(event, ticketTypes, yield* now))
+      return yield* audit
+        .audited(events.update(published), eventChange(actor, "event.published", event))
+        .pipe(changed(eventId))
     })
 
     const cancel = Effect.fn("Catalog.cancel")(function* (actor: Actor, eventId: EventId) {
       const event = yield* manageable(actor, eventId)
-      return yield* events.update(yield* orFail(Rules.cancel(event, yield* now))).pipe(changed(eventId))
+      const cancelled = yield* orFail(Rules.cancel(event, yield* now))
+      return yield* audit
+        .audited(events.update(cancelled), eventChange(actor, "event.cancelled", event))
+        .pipe(changed(eventId))
     })
 
     const grantStaff = Effect.fn("Catalog.grantStaff")(function* (actor: Actor, eventId: EventId, email: Email) {
@@ -173,7 +228,15 @@ export class Catalog extends Effect.Service<Catalog>()("goticket/Catalog", {
       const user = yield* users.findByEmail(email)
       if (Option.isNone(user))
         return yield* new UserNotFound({ message: "no account has this email; ask them to register first" })
-      yield* events.grantStaff(eventId, user.value.user.id, actor.userId, yield* now)
+      const staffId = user.value.user.id
+      yield* audit.audited(events.grantStaff(eventId, staffId, actor.userId, yield* now), () =>
+        done(actor, eventId, {
+          action: "staff.granted",
+          resourceType: "user",
+          resourceId: staffId,
+          summary: { after: { role: "staff" } }
+        })
+      )
       const staff = yield* events.listStaff(eventId)
       return staff.find((m) => m.user.id === user.value.user.id) ?? { user: user.value.user, grantedAt: yield* now }
     })

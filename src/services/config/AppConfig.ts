@@ -8,7 +8,10 @@ export interface AppConfigShape {
   readonly databasePoolMax: number
   readonly dataDir: string
   readonly jwtSecret: Option.Option<Redacted.Redacted>
+  /** Secrets that signed earlier access tokens: still accepted for verification, never used to sign. */
+  readonly jwtPreviousSecrets: ReadonlyArray<Redacted.Redacted>
   readonly accessTokenTtlSeconds: number
+  readonly refreshTokenTtlSeconds: number
   readonly adminEmail: Option.Option<string>
   readonly adminPassword: Option.Option<Redacted.Redacted>
   readonly maxBodyBytes: number
@@ -40,12 +43,33 @@ export const AppConfig = Config.all({
   ),
   dataDir: Config.string("GOTICKET_DATA_DIR").pipe(Config.withDefault("./.goticket")),
   jwtSecret: Config.redacted("JWT_SECRET").pipe(Config.option),
+  jwtPreviousSecrets: Config.redacted("JWT_PREVIOUS_SECRETS").pipe(
+    Config.map((list) =>
+      Redacted.value(list)
+        .split(",")
+        .map((secret) => secret.trim())
+        .filter((secret) => secret !== "")
+    ),
+    Config.validate({
+      message: "JWT_PREVIOUS_SECRETS must be a comma-separated list of secrets, each at least 32 characters long",
+      validation: (secrets) => secrets.every((secret) => secret.length >= 32)
+    }),
+    Config.map((secrets) => secrets.map((secret) => Redacted.make(secret))),
+    Config.withDefault([])
+  ),
   accessTokenTtlSeconds: Config.integer("ACCESS_TOKEN_TTL_SECONDS").pipe(
     Config.validate({
       message: "ACCESS_TOKEN_TTL_SECONDS must be between 60 and 86400",
       validation: (n) => n >= 60 && n <= 86_400
     }),
     Config.withDefault(900)
+  ),
+  refreshTokenTtlSeconds: Config.integer("REFRESH_TOKEN_TTL_SECONDS").pipe(
+    Config.validate({
+      message: "REFRESH_TOKEN_TTL_SECONDS must be between 3600 (an hour) and 31536000 (a year)",
+      validation: (n) => n >= 3600 && n <= 31_536_000
+    }),
+    Config.withDefault(30 * 86_400)
   ),
   adminEmail: Config.string("ADMIN_EMAIL").pipe(Config.option),
   adminPassword: Config.redacted("ADMIN_PASSWORD").pipe(Config.option),

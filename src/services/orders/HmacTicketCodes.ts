@@ -3,6 +3,7 @@ import { Config, Effect, Layer, Option, Redacted } from "effect"
 import { TicketCodes } from "../../domain/orders/TicketCodes.ts"
 import type { EventId, TicketId } from "../../domain/shared/Ids.ts"
 import { loadJwtSecret } from "../accounts/JwtAccessTokens.ts"
+import { AppConfig } from "../config/AppConfig.ts"
 
 const VERSION = "GT1"
 const MAC_BYTES = 16
@@ -18,8 +19,11 @@ const bytesToUuid = (bytes: Buffer) => {
  * master key (HKDF, then HMAC with the event id), so a door scanner can be given one event's key to verify codes
  * offline without being able to mint codes for any other event.
  */
-export const makeHmacTicketCodes = (masterSecret: Redacted.Redacted<string>) => {
-  const master = Buffer.from(hkdfSync("sha256", Redacted.value(masterSecret), "goticket", "ticket codes v1", 32))
+const masterKeyOf = (secret: Redacted.Redacted<string>) =>
+  Buffer.from(hkdfSync("sha256", Redacted.value(secret), "goticket", "ticket codes v1", 32))
+
+/** One master key's per-event keys and MACs (the event keys are cached, bounded). */
+const macWith = (master: Buffer) => {
   const eventKeys = new Map<string, Buffer>()
   const eventKey = (eventId: string) => {
     let key = eventKeys.get(eventId)
@@ -30,8 +34,20 @@ export const makeHmacTicketCodes = (masterSecret: Redacted.Redacted<string>) => 
     }
     return key
   }
-  const mac = (eventId: string, body: string) =>
+  return (eventId: string, body: string) =>
     createHmac("sha256", eventKey(eventId)).update(`${VERSION}.${body}`).digest().subarray(0, MAC_BYTES)
+}
+
+/**
+ * Codes are signed with `masterSecret`; codes signed with one of `previousSecrets` still verify, so tickets already
+ * sold stay valid across a rotation of the secret.
+ */
+export const makeHmacTicketCodes = (
+  masterSecret: Redacted.Redacted<string>,
+  previousSecrets: ReadonlyArray<Redacted.Redacted<string>> = []
+) => {
+  const mac = macWith(masterKeyOf(masterSecret))
+  const verifiers = [mac, ...previousSecrets.map((s) => macWith(masterKeyOf(s)))]
 
   return TicketCodes.of({
     sign: (ticketId, eventId) =>
@@ -46,19 +62,42 @@ export const makeHmacTicketCodes = (masterSecret: Redacted.Redacted<string>) => 
         const ids = Buffer.from(body, "base64url")
         const given = Buffer.from(tag, "base64url")
         if (ids.length !== 32 || given.length !== MAC_BYTES) return Option.none()
+        // One spelling per code: base64url's spare bits in the last character must be zero.
+        if (ids.toString("base64url") !== body || given.toString("base64url") !== tag) return Option.none()
         const eventId = bytesToUuid(ids.subarray(16))
-        if (!timingSafeEqual(given, mac(eventId, body))) return Option.none()
+        if (!verifiers.some((macOf) => timingSafeEqual(given, macOf(eventId, body)))) return Option.none()
         return Option.some({ ticketId: bytesToUuid(ids.subarray(0, 16)) as TicketId, eventId: eventId as EventId })
       })
   })
 }
 
-/** TICKET_SIGNING_SECRET, or else a key derived from the token-signing secret. */
+/**
+ * TICKET_SIGNING_SECRET (with TICKET_SIGNING_PREVIOUS_SECRETS still accepted), or else a key derived from the
+ * token-signing secret, whose previous secrets (JWT_PREVIOUS_SECRETS) are then accepted too. Tickets live for
+ * months while token keys rotate in minutes, so production should set a ticket secret of its own.
+ */
 export const HmacTicketCodesLive = Layer.effect(
   TicketCodes,
   Effect.gen(function* () {
     const configured = yield* Config.redacted("TICKET_SIGNING_SECRET").pipe(Config.option)
-    const secret = Option.isSome(configured) ? configured.value : yield* loadJwtSecret
-    return makeHmacTicketCodes(secret)
+    if (Option.isSome(configured)) {
+      const previous = yield* Config.redacted("TICKET_SIGNING_PREVIOUS_SECRETS").pipe(
+        Config.map((value) =>
+          Redacted.value(value)
+            .split(",")
+            .map((s) => s.trim())
+            .filter((s) => s !== "")
+            .map((s) => Redacted.make(s))
+        ),
+        Config.withDefault([])
+      )
+      return makeHmacTicketCodes(configured.value, previous)
+    }
+    const config = yield* AppConfig
+    if (Option.isSome(config.jwtSecret))
+      yield* Effect.logWarning(
+        "TICKET_SIGNING_SECRET is not set: ticket codes are signed with a key derived from JWT_SECRET, so retire an old JWT_SECRET from JWT_PREVIOUS_SECRETS only after its tickets' events are over"
+      )
+    return makeHmacTicketCodes(yield* loadJwtSecret, config.jwtPreviousSecrets)
   })
 )

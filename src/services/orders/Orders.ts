@@ -3,6 +3,7 @@ import { WorkflowEngine } from "@effect/workflow"
 import { Clock, Duration, Effect, Option } from "effect"
 import type { Actor } from "../../domain/accounts/Actor.ts"
 import { Forbidden } from "../../domain/accounts/errors.ts"
+import { AuditEntry, AuditLog, actedBy } from "../../domain/audit/AuditLog.ts"
 import { canManage } from "../../domain/catalog/EventAccess.ts"
 import { EventRepository } from "../../domain/catalog/EventRepository.ts"
 import { EventNotFound } from "../../domain/catalog/errors.ts"
@@ -47,6 +48,7 @@ export class Orders extends Effect.Service<Orders>()("goticket/Orders", {
     const settings = yield* CheckoutSettings
     const config = yield* OrdersConfig
     const engine = yield* WorkflowEngine.WorkflowEngine
+    const audit = yield* AuditLog
     const run = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
       Effect.provideService(effect, WorkflowEngine.WorkflowEngine, engine)
 
@@ -145,20 +147,47 @@ export class Orders extends Effect.Service<Orders>()("goticket/Orders", {
         now: at,
         cutoffHours: event.refundCutoffHours ?? config.customerRefundCutoffHours
       })
+      const refundEntry = (outcome: "success" | "denied", summary: AuditEntry["summary"]) =>
+        new AuditEntry({
+          ...actedBy(actor),
+          action: "order.refund_requested",
+          outcome,
+          resourceType: "order",
+          resourceId: orderId,
+          eventId: order.eventId,
+          summary
+        })
       if (typeof permission !== "string") {
         // A retry of a refund that went through finds the order refunded already: answer the refund it made.
         const existing = idempotencyKey ? yield* orders.pendingRefundOf(refundId) : Option.none()
         if (Option.isSome(existing)) return existing.value
+        yield* audit.record(
+          refundEntry("denied", { before: { status: order.status }, after: { refused: permission.code } })
+        )
         return yield* permission
       }
-      const requested = yield* orders.requestRefund({
-        refundId,
-        orderId,
-        ticketIds,
-        requestedBy: actor.userId,
-        includeCheckedIn: false,
-        at
-      })
+      const requested = yield* audit.audited(
+        orders.requestRefund({ refundId, orderId, ticketIds, requestedBy: actor.userId, includeCheckedIn: false, at }),
+        (outcome) => {
+          switch (outcome._tag) {
+            case "Requested":
+              return refundEntry("success", {
+                before: { status: order.status },
+                after: {
+                  refundId: outcome.refund.id,
+                  amountMinor: outcome.refund.amountMinor,
+                  currency: order.currency,
+                  ticketIds: outcome.refund.ticketIds,
+                  refundStatus: outcome.refund.status
+                }
+              })
+            case "NotRefundable":
+              return refundEntry("denied", { before: { status: order.status }, after: { refused: outcome.code } })
+            case "Existing":
+              return null
+          }
+        }
+      )
       if (requested._tag === "NotRefundable")
         return yield* new RefundRefused({
           code: requested.code,
@@ -180,19 +209,53 @@ export class Orders extends Effect.Service<Orders>()("goticket/Orders", {
       yield* run(EventRefundsWorkflow.execute({ eventId, requestedBy: actor.userId }, { discard: true }))
     })
 
-    /** Admits a ticket once; door staff and the organizer may scan. */
+    /** A scan's audit entry: the ticket admitted, or the scan refused (never the code itself). */
+    const scanEntry = (actor: Actor, eventId: EventId, ticketId: TicketId | null, refused: string | null) =>
+      new AuditEntry({
+        ...actedBy(actor),
+        action: refused === null ? "ticket.checked_in" : "ticket.check_in_refused",
+        outcome: refused === null ? "success" : "denied",
+        resourceType: "ticket",
+        resourceId: ticketId,
+        eventId,
+        summary: refused === null ? { after: { status: "checked_in" } } : { after: { refused } }
+      })
+
+    /** Admits a ticket once; door staff and the organizer may scan. Every scan is audited, admitted or refused. */
     const checkIn = Effect.fn("Orders.checkIn")(function* (actor: Actor, eventId: EventId, code: string) {
       const event = yield* Effect.flatten(events.findById(eventId)).pipe(
         Effect.mapError(() => new EventNotFound({ message: "no such event" }))
       )
-      if (!canManage(actor, event) && !(yield* events.isStaff(eventId, actor.userId)))
+      if (!canManage(actor, event) && !(yield* events.isStaff(eventId, actor.userId))) {
+        yield* audit.record(scanEntry(actor, eventId, null, "not_staff"))
         return yield* new Forbidden({ message: "only the event's staff and organizer may check tickets in" })
+      }
       const named = yield* codes.verify(code)
-      if (Option.isNone(named))
+      if (Option.isNone(named)) {
+        yield* audit.record(scanEntry(actor, eventId, null, "forged_code"))
         return yield* new CheckInRefused({ code: "forged_code", message: "this code was not issued by GoTicket" })
-      if (named.value.eventId !== eventId)
+      }
+      const ticketId = named.value.ticketId
+      if (named.value.eventId !== eventId) {
+        yield* audit.record(scanEntry(actor, eventId, ticketId, "other_event"))
         return yield* new CheckInRefused({ code: "other_event", message: "this ticket is for another event" })
-      const outcome = yield* orders.checkIn(named.value.ticketId, eventId, actor.userId, yield* now)
+      }
+      const outcome = yield* audit.audited(orders.checkIn(ticketId, eventId, actor.userId, yield* now), (o) =>
+        scanEntry(
+          actor,
+          eventId,
+          ticketId,
+          o._tag === "Admitted"
+            ? null
+            : o._tag === "AlreadyAdmitted"
+              ? "already_checked_in"
+              : o._tag === "Voided"
+                ? "ticket_voided"
+                : o._tag === "OtherEvent"
+                  ? "other_event"
+                  : "forged_code"
+        )
+      )
       switch (outcome._tag) {
         case "Admitted":
           return outcome.ticket

@@ -2,13 +2,8 @@ import { createHash } from "node:crypto"
 import { Duration, Effect } from "effect"
 import type { RatePolicy } from "../../domain/security/RateLimiter.ts"
 import { GuardedRateLimiter } from "./GuardedRateLimiter.ts"
+import type { Rated } from "./TrafficClasses.ts"
 import { TrafficConfig } from "./TrafficConfig.ts"
-
-/** An account's login attempts are paused: no password is checked until `retryAfter` has passed. */
-export interface LoginPaused {
-  readonly retryAfter: Duration.Duration
-  readonly policy: RatePolicy
-}
 
 /**
  * Failed logins per account (credential stuffing and password guessing against one account). The first
@@ -32,14 +27,20 @@ export class LoginThrottle extends Effect.Service<LoginThrottle>()("goticket/Log
     const intervalMs = windowMs / policy.limit
     const keyOf = (email: string) => createHash("sha256").update(email.trim().toLowerCase()).digest("base64url")
 
-    /** Whether a password may be checked for this e-mail now (looks, takes nothing). */
-    const check = (email: string): Effect.Effect<LoginPaused | undefined> =>
+    /**
+     * Whether a password may be checked for this e-mail now (looks, takes nothing): the decision, refused while the
+     * account is paused.
+     */
+    const check = (email: string): Effect.Effect<Rated> =>
       limiter.consume(keyOf(email), policy, "local", 0).pipe(
         Effect.map((decision) => {
-          if (decision.remaining >= 1) return undefined
+          if (decision.remaining >= 1) return { policy, decision }
           // The bucket holds less than one attempt: the next one is due when its fraction has refilled.
           const debtMs = Duration.toMillis(decision.resetAfter) - (windowMs - intervalMs)
-          return { retryAfter: Duration.millis(Math.max(1_000, debtMs)), policy }
+          return {
+            policy,
+            decision: { ...decision, allowed: false, retryAfter: Duration.millis(Math.max(1_000, debtMs)) }
+          }
         })
       )
 
