@@ -192,6 +192,8 @@ export const serviceEnv = (port: number, sandboxUrl: string): Record<string, str
   SCRYPT_LOG2_N: "10",
   // Thousands of simulated buyers share one address here, so the per-address limits would measure themselves.
   RATE_LIMITS: "off",
+  // Simulated buyers cannot read a confirmation mail: accounts log in as soon as they are registered.
+  EMAIL_VERIFICATION: "off",
   LOG_LEVEL: "Warn",
   ACCESS_TOKEN_TTL_SECONDS: "86400",
   PAYMENT_PROVIDER_URL: sandboxUrl,

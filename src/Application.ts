@@ -98,7 +98,8 @@ export const ServicesLive = SalesReports.Default.pipe(
           HmacTicketCodesLive,
           PaymentGatewayLive,
           EventBusLive,
-          RateLimiterLive
+          RateLimiterLive,
+          MailerLive
         )
       )
     )

@@ -4,6 +4,7 @@ import { NodeHttpServer } from "@effect/platform-node"
 import { type Config, Effect, Layer } from "effect"
 import { AppConfig } from "../services/config/AppConfig.ts"
 import { GoTicketApi } from "./api/GoTicketApi.ts"
+import { answerClientError } from "./ClientErrors.ts"
 import { CorsLive } from "./Cors.ts"
 import { AdminLive } from "./handlers/AdminLive.ts"
 import { AuditLive } from "./handlers/AuditLive.ts"
@@ -67,6 +68,7 @@ const makeNodeServer = (limits: Config.Config.Success<typeof ServerLimits>) => (
     // Request headers above 16 KiB in all are refused by Node with 431 before they reach the application.
     maxHeaderSize: 16_384
   })
+  server.on("clientError", answerClientError)
   // server.close() (run when the layer is released) stops accepting and waits for in-flight requests;
   // past the grace period the remaining connections are cut so shutdown always ends.
   process.once("SIGTERM", () => setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS).unref())

@@ -53,6 +53,63 @@ export const userRepositoryContract = (name: string, layer: Layer.Layer<UserRepo
       })
     )
 
+    it.effect("keeps whether and since when the address is verified", () =>
+      Effect.gen(function* () {
+        const repo = yield* UserRepository
+        const unverified = aUser()
+        const verified = aUser({ emailVerifiedAt: Option.some(new Date("2026-01-02T03:04:05.000Z")) })
+        yield* repo.insert(unverified, "h")
+        yield* repo.insert(verified, "h")
+        expect(Option.getOrThrow(yield* repo.findById(unverified.id)).emailVerifiedAt).toEqual(Option.none())
+        expect(Option.getOrThrow(yield* repo.findByEmail(verified.email)).user.emailVerifiedAt).toEqual(
+          Option.some(new Date("2026-01-02T03:04:05.000Z"))
+        )
+      })
+    )
+
+    it.effect("marks an address verified once: the first time is kept, unknown accounts answer false", () =>
+      Effect.gen(function* () {
+        const repo = yield* UserRepository
+        const user = aUser()
+        yield* repo.insert(user, "h")
+        const first = new Date("2026-02-01T10:00:00.000Z")
+        expect(yield* repo.markEmailVerified(user.id, first)).toBe(true)
+        expect(yield* repo.markEmailVerified(user.id, new Date("2026-02-03T10:00:00.000Z"))).toBe(true)
+        const stored = Option.getOrThrow(yield* repo.findById(user.id))
+        expect(stored.emailVerifiedAt).toEqual(Option.some(first))
+        expect(Option.getOrThrow(yield* repo.findByEmail(user.email)).user).toEqual(stored)
+        expect(yield* repo.markEmailVerified(crypto.randomUUID() as UserId, first)).toBe(false)
+      })
+    )
+
+    it.effect("hands an unverified address over to whoever registers it again, and never a verified one", () =>
+      Effect.gen(function* () {
+        const repo = yield* UserRepository
+        const squatted = aUser()
+        yield* repo.insert(squatted, "squatter-hash")
+        const taken = yield* repo.takeOverUnverified(squatted.email, "owner-hash", {
+          name: "The Owner",
+          accountType: "organizer"
+        })
+        expect(Option.getOrThrow(taken)).toMatchObject({ id: squatted.id, name: "The Owner", accountType: "organizer" })
+        expect(Option.getOrThrow(yield* repo.findByEmail(squatted.email)).passwordHash).toBe("owner-hash")
+
+        const verified = aUser({ emailVerifiedAt: Option.some(new Date("2026-01-02T00:00:00.000Z")) })
+        yield* repo.insert(verified, "real-hash")
+        const refused = yield* repo.takeOverUnverified(verified.email, "other-hash", {
+          name: "Intruder",
+          accountType: "customer"
+        })
+        expect(refused).toEqual(Option.none())
+        expect(Option.getOrThrow(yield* repo.findByEmail(verified.email)).passwordHash).toBe("real-hash")
+        const none = yield* repo.takeOverUnverified("ghost@example.com" as Email, "h", {
+          name: "G",
+          accountType: "customer"
+        })
+        expect(none).toEqual(Option.none())
+      })
+    )
+
     it.effect("grants admin to an existing account only", () =>
       Effect.gen(function* () {
         const repo = yield* UserRepository

@@ -170,6 +170,7 @@ beforeAll(async () => {
     SCRYPT_LOG2_N: "10",
     // Every customer calls from 127.0.0.1: the per-address limits would stop the test, not the crash.
     RATE_LIMITS: "off",
+    EMAIL_VERIFICATION: "off",
     LOG_LEVEL: process.env.CRASH_LOG_LEVEL ?? "Info",
     WORKFLOW_POLL_INTERVAL_MS: "200",
     CHECKOUT_PAYMENT_WINDOW_SECONDS: "300",

@@ -53,6 +53,7 @@ describe("slow clients", () => {
         const result = yield* trickle(api.base, "GET /v1/events HTTP/1.1\r\nHost: goticket\r\n", "X-Slow: 1\r\n")
         expect(result.closed).toBe(true)
         expect(result.answer).toMatch(/^HTTP\/1\.1 408/)
+        expect(result.answer).toContain('"_tag":"RequestTimeout"')
       })
     )
 
@@ -81,6 +82,20 @@ describe("slow clients", () => {
         )
         expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200])
         expect((yield* slow).closed).toBe(true)
+      })
+    )
+  })
+})
+
+describe("bytes that are not HTTP", () => {
+  layer(TestServerLive(), { timeout: "120 seconds", excludeTestServices: true })("parser errors", (it) => {
+    it.effect("are answered 400 in JSON, and the connection is closed", () =>
+      Effect.gen(function* () {
+        const api = yield* client
+        const result = yield* trickle(api.base, "HELLO THERE\r\n\r\n", "")
+        expect(result.closed).toBe(true)
+        expect(result.answer).toMatch(/^HTTP\/1\.1 400/)
+        expect(result.answer).toContain('"_tag":"MalformedRequest"')
       })
     )
   })

@@ -94,6 +94,7 @@ await describeWithRabbitMq("split roles: ROLE=api and npm run worker as separate
       SEED_DEMO: "false",
       SCRYPT_LOG2_N: "10",
       RATE_LIMITS: "off",
+      EMAIL_VERIFICATION: "off",
       LOG_LEVEL: "Warn",
       PAYMENT_PROVIDER_URL: sandboxBase,
       PAYMENT_API_KEY: SANDBOX_KEY,

@@ -18,6 +18,7 @@ export const testConfig = (overrides: Record<string, string> = {}) =>
         SEED_DEMO: "false",
         // Every test client calls from 127.0.0.1; the suites about rate limits turn them on with their own numbers.
         RATE_LIMITS: "off",
+        EMAIL_VERIFICATION: "off",
         GOTICKET_DATA_DIR: mkdtempSync(join(tmpdir(), "goticket-test-")),
         ...overrides
       })

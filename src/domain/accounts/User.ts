@@ -1,4 +1,4 @@
-import { Schema } from "effect"
+import { Option, Schema } from "effect"
 import { UserId } from "../shared/Ids.ts"
 import { BoundedText } from "../shared/Text.ts"
 
@@ -29,7 +29,12 @@ export class User extends Schema.Class<User>("User")({
   name: Schema.String,
   accountType: AccountType,
   isAdmin: Schema.Boolean,
-  createdAt: Schema.Date
+  createdAt: Schema.Date,
+  /** When the owner proved the address is theirs (followed the mailed link); none: not yet. Defaults to none. */
+  emailVerifiedAt: Schema.OptionFromNullOr(Schema.Date).pipe(
+    Schema.propertySignature,
+    Schema.withConstructorDefault(() => Option.none<Date>())
+  )
 }) {}
 
 /** A user with the credential the login flow checks. Never leaves the services layer. */

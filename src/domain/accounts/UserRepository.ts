@@ -1,7 +1,7 @@
 import { Context, type Effect, type Option } from "effect"
 import type { UserId } from "../shared/Ids.ts"
 import type { EmailAlreadyRegistered } from "./errors.ts"
-import type { Email, User, UserWithCredential } from "./User.ts"
+import type { AccountType, Email, User, UserWithCredential } from "./User.ts"
 
 /** Port: where accounts live. Infrastructure failures are defects; only domain outcomes are typed. */
 export interface UserRepositoryShape {
@@ -10,6 +10,18 @@ export interface UserRepositoryShape {
   readonly findByEmail: (email: Email) => Effect.Effect<Option.Option<UserWithCredential>>
   /** Grants the admin flag; returns false when no account has that email. */
   readonly grantAdmin: (email: Email) => Effect.Effect<boolean>
+  /** Records that the account's address is verified, as of `at` (an earlier time is kept); false: no such account. */
+  readonly markEmailVerified: (id: UserId, at: Date) => Effect.Effect<boolean>
+  /**
+   * Whoever registers an address that was never verified takes its account over: the earlier registrant never proved
+   * the address was theirs (it may have been someone squatting it), so password, name and account type are replaced.
+   * None: no account has this address, or it is verified (then it is left alone).
+   */
+  readonly takeOverUnverified: (
+    email: Email,
+    passwordHash: string,
+    details: { readonly name: string; readonly accountType: AccountType }
+  ) => Effect.Effect<Option.Option<User>>
 }
 
 export class UserRepository extends Context.Tag("goticket/UserRepository")<UserRepository, UserRepositoryShape>() {}

@@ -9,6 +9,35 @@ export class InvalidCredentials extends Schema.TaggedError<InvalidCredentials>()
   message: Schema.optionalWith(Schema.String, { default: () => "Email or password is incorrect" })
 }) {}
 
+/**
+ * The password is right but the address was never confirmed. Only someone who knows the password learns from it that
+ * the account exists.
+ */
+export class EmailNotVerified extends Schema.TaggedError<EmailNotVerified>()("EmailNotVerified", {
+  message: Schema.optionalWith(Schema.String, {
+    default: () =>
+      "Confirm your email address first: we sent you a link when you registered (POST /v1/auth/resend-verification sends a new one)"
+  })
+}) {}
+
+/** Why an email verification token was refused. */
+export const VerificationTokenRejection = Schema.Literal("invalid", "expired")
+export type VerificationTokenRejection = typeof VerificationTokenRejection.Type
+
+const verificationMessages: Record<VerificationTokenRejection, string> = {
+  invalid: "The verification link is invalid (incomplete, altered, or for another address); ask for a new one",
+  expired: "The verification link has expired; ask for a new one (POST /v1/auth/resend-verification)"
+}
+
+/** An email verification token that is malformed, tampered with, for an address the account no longer has, or expired. */
+export class InvalidVerificationToken extends Schema.TaggedError<InvalidVerificationToken>()(
+  "InvalidVerificationToken",
+  { reason: VerificationTokenRejection, message: Schema.String }
+) {
+  static readonly because = (reason: VerificationTokenRejection) =>
+    new InvalidVerificationToken({ reason, message: verificationMessages[reason] })
+}
+
 export class Unauthenticated extends Schema.TaggedError<Unauthenticated>()("Unauthenticated", {
   message: Schema.String
 }) {}

@@ -1,6 +1,12 @@
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
 import { Schema } from "effect"
-import { EmailAlreadyRegistered, InvalidCredentials, RefreshTokenRejected } from "../../domain/accounts/errors.ts"
+import {
+  EmailAlreadyRegistered,
+  EmailNotVerified,
+  InvalidCredentials,
+  InvalidVerificationToken,
+  RefreshTokenRejected
+} from "../../domain/accounts/errors.ts"
 import { AccountType, Email, Password, PersonName } from "../../domain/accounts/User.ts"
 import { Authentication, RouteTagger } from "./Authentication.ts"
 import { RateLimited } from "./errors.ts"
@@ -11,6 +17,23 @@ export const RegisterRequest = payload(
   Schema.Struct({ email: Email, password: Password, name: PersonName, accountType: AccountType }),
   "RegisterRequest"
 )
+
+/** The answer to a registration (EMAIL_VERIFICATION=required) or a resend: the same whatever the address. */
+export const VerificationSentView = Schema.Struct({
+  status: Schema.Literal("verification_sent"),
+  message: Schema.String
+}).annotations({ identifier: "VerificationSent" })
+
+/** A token from the link of a confirmation mail (`ev1.` and 71 characters); anything far longer is refused. */
+export const VerificationTokenString = Schema.String.pipe(
+  Schema.minLength(1, { message: () => "must not be empty" }),
+  Schema.maxLength(200, { message: () => "must be at most 200 characters" }),
+  Schema.annotations({ description: "The token from the link in the confirmation mail" })
+)
+
+export const VerifyEmailRequest = payload(Schema.Struct({ token: VerificationTokenString }), "VerifyEmailRequest")
+
+export const ResendVerificationRequest = payload(Schema.Struct({ email: Email }), "ResendVerificationRequest")
 
 export const LoginRequest = payload(
   Schema.Struct({ email: Email, password: Schema.String.pipe(Schema.maxLength(256)) }),
@@ -32,20 +55,47 @@ export class AuthApi extends HttpApiGroup.make("auth")
   .add(
     HttpApiEndpoint.post("register", "/v1/auth/register")
       .setPayload(RegisterRequest)
+      .addSuccess(VerificationSentView, { status: 202 })
       .addSuccess(UserView, { status: 201 })
       .addError(EmailAlreadyRegistered, { status: 409 })
       .annotate(OpenApi.Summary, "Create a customer or organizer account")
+      .annotate(
+        OpenApi.Description,
+        'With EMAIL_VERIFICATION=required (the default): always 202 `{status: "verification_sent", message}`, the same answer whether or not the address already has an account. A new address gets an account that cannot log in yet and a mail with a link (`PUBLIC_BASE_URL/verify-email?token=…`, valid EMAIL_VERIFICATION_TTL_HOURS) whose token goes to POST /v1/auth/verify-email; an address that already has an account gets a mail telling its owner, and nothing is created. With EMAIL_VERIFICATION=off (development and load tests only): 201 with the account, or 409 EmailAlreadyRegistered.'
+      )
+  )
+  .add(
+    HttpApiEndpoint.post("verifyEmail", "/v1/auth/verify-email")
+      .setPayload(VerifyEmailRequest)
+      .addSuccess(AccessTokenView)
+      .addError(InvalidVerificationToken, { status: 400 })
+      .annotate(OpenApi.Summary, "Confirm an email address with the token from the mailed link, and log in")
+      .annotate(
+        OpenApi.Description,
+        "Answers like a login (an access token and a refresh token). A token already used answers the same while it is valid. 400 InvalidVerificationToken: `reason` is `invalid` (altered, incomplete, or the account no longer has that address) or `expired` (ask for a new one with POST /v1/auth/resend-verification)."
+      )
+  )
+  .add(
+    HttpApiEndpoint.post("resendVerification", "/v1/auth/resend-verification")
+      .setPayload(ResendVerificationRequest)
+      .addSuccess(VerificationSentView, { status: 202 })
+      .annotate(OpenApi.Summary, "Mail a new confirmation link")
+      .annotate(
+        OpenApi.Description,
+        "Always 202 with the same answer as registration. A mail is sent only when an account with this address exists and is not yet confirmed."
+      )
   )
   .add(
     HttpApiEndpoint.post("login", "/v1/auth/login")
       .setPayload(LoginRequest)
       .addSuccess(AccessTokenView)
       .addError(InvalidCredentials, { status: 401 })
+      .addError(EmailNotVerified, { status: 403 })
       .addError(RateLimited)
       .annotate(OpenApi.Summary, "Exchange email and password for an access token and a refresh token")
       .annotate(
         OpenApi.Description,
-        "After LOGIN_MAX_FAILURES (5) failed logins for one email within LOGIN_LOCKOUT_MINUTES (15), that email gets one attempt per LOGIN_LOCKOUT_MINUTES / LOGIN_MAX_FAILURES (3 min): until then the answer is 429 with Retry-After, whatever the password. Unknown and known emails are treated alike. A successful login clears the count."
+        "After LOGIN_MAX_FAILURES (5) failed logins for one email within LOGIN_LOCKOUT_MINUTES (15), that email gets one attempt per LOGIN_LOCKOUT_MINUTES / LOGIN_MAX_FAILURES (3 min): until then the answer is 429 with Retry-After, whatever the password. Unknown and known emails are treated alike. A successful login clears the count. With EMAIL_VERIFICATION=required, the right password of an account whose address is not confirmed yet gets 403 EmailNotVerified (a wrong one the usual 401)."
       )
   )
   .add(

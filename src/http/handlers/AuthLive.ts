@@ -15,13 +15,28 @@ const accessTokenView = (tokens: IssuedTokens) => ({
   refreshExpiresIn: tokens.refreshExpiresIn
 })
 
+/** What registration (EMAIL_VERIFICATION=required) and resend answer, whatever the address: it tells nothing. */
+const verificationSentView = {
+  status: "verification_sent" as const,
+  message:
+    "Check your inbox: we have sent a mail to this address saying what to do next. To confirm a new account, follow the link in it; you can log in once the address is confirmed."
+}
+
 export const AuthLive = HttpApiBuilder.group(GoTicketApi, "auth", (handlers) =>
   Effect.gen(function* () {
     const accounts = yield* Accounts
     const throttle = yield* LoginThrottle
     return handlers
       .handle("register", ({ payload }) =>
-        accounts.register({ ...payload, password: Redacted.make(payload.password) }).pipe(Effect.map(userView))
+        accounts
+          .register({ ...payload, password: Redacted.make(payload.password) })
+          .pipe(Effect.map((outcome) => (outcome._tag === "Created" ? userView(outcome.user) : verificationSentView)))
+      )
+      .handle("verifyEmail", ({ payload }) =>
+        accounts.verifyEmail(Redacted.make(payload.token)).pipe(Effect.map(accessTokenView))
+      )
+      .handle("resendVerification", ({ payload }) =>
+        accounts.resendVerification(payload.email).pipe(Effect.as(verificationSentView))
       )
       .handle("login", ({ payload }) =>
         Effect.gen(function* () {

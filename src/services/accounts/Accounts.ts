@@ -1,13 +1,24 @@
-import { Clock, Effect, Option, Redacted } from "effect"
+import { Cause, Clock, Effect, Either, Option, Redacted } from "effect"
 import { AccessTokens, type IssuedToken } from "../../domain/accounts/AccessTokens.ts"
 import { Actor } from "../../domain/accounts/Actor.ts"
-import { InvalidCredentials, RefreshTokenRejected, Unauthenticated } from "../../domain/accounts/errors.ts"
+import {
+  EmailNotVerified,
+  InvalidCredentials,
+  InvalidVerificationToken,
+  RefreshTokenRejected,
+  Unauthenticated
+} from "../../domain/accounts/errors.ts"
 import { PasswordHasher } from "../../domain/accounts/PasswordHasher.ts"
 import { type IssuedRefreshToken, RefreshTokens } from "../../domain/accounts/RefreshTokens.ts"
 import { type AccountType, type Email, User } from "../../domain/accounts/User.ts"
 import { UserRepository } from "../../domain/accounts/UserRepository.ts"
+import { type Mail, Mailer } from "../../domain/notifications/Mailer.ts"
 import type { UserId } from "../../domain/shared/Ids.ts"
+import { maskEmail } from "../../domain/shared/Redaction.ts"
 import { AppConfig } from "../config/AppConfig.ts"
+import { alreadyRegisteredMail, verificationLink, verificationMail } from "./AccountMails.ts"
+import { AccountsConfig } from "./AccountsConfig.ts"
+import { loadEmailVerificationTokens } from "./EmailVerificationTokens.ts"
 
 export interface Registration {
   readonly email: Email
@@ -23,12 +34,31 @@ export interface IssuedTokens extends IssuedToken {
   readonly refreshExpiresIn: number
 }
 
+/**
+ * What registration did. `Created` only with EMAIL_VERIFICATION=off; with `required` it is always `VerificationSent`,
+ * whether the address was new (account created, link mailed) or already had an account (its owner told, nothing
+ * created), so that the answer cannot tell which.
+ */
+export type RegistrationOutcome =
+  | { readonly _tag: "Created"; readonly user: User }
+  | { readonly _tag: "VerificationSent" }
+
+const verificationSent: RegistrationOutcome = { _tag: "VerificationSent" }
+
+/** A mail-sending failure as the log may show it: the address masked, anything like a token cut out. */
+const scrubbed = (text: string, address: string): string =>
+  text
+    .replace(new RegExp(address.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"), "gi"), maskEmail(address))
+    .replace(/ev1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/g, "ev1.***")
+
 export const actorOf = (user: User): Actor =>
   new Actor({ userId: user.id, accountType: user.accountType, isAdmin: user.isAdmin }, true)
 
 /**
- * Accounts: registration, login, refresh and logout, and the caller's profile. A login starts a refresh-token
- * family; each refresh consumes the token and hands out its successor (see RefreshTokens for reuse detection).
+ * Accounts: registration with email verification, login, refresh and logout, and the caller's profile. A login starts
+ * a refresh-token family; each refresh consumes the token and hands out its successor (see RefreshTokens for reuse
+ * detection). With EMAIL_VERIFICATION=required (see AccountsConfig) an account logs in only once its address is
+ * confirmed, and registration never tells whether an address already has an account.
  */
 export class Accounts extends Effect.Service<Accounts>()("goticket/Accounts", {
   effect: Effect.gen(function* () {
@@ -36,7 +66,14 @@ export class Accounts extends Effect.Service<Accounts>()("goticket/Accounts", {
     const hasher = yield* PasswordHasher
     const tokens = yield* AccessTokens
     const refreshTokens = yield* RefreshTokens
+    const mailer = yield* Mailer
     const { refreshTokenTtlSeconds } = yield* AppConfig
+    const { emailVerification, emailVerificationTtlHours, publicBaseUrl } = yield* AccountsConfig
+    const verificationTokens = yield* loadEmailVerificationTokens
+    if (emailVerification === "off")
+      yield* Effect.logInfo(
+        "EMAIL_VERIFICATION=off: accounts log in without confirming their address, and registration tells whether an address has an account (development and load tests only)"
+      )
     // Verified against when the email is unknown, so that both failures take the same time.
     const decoyHash = yield* hasher.hash(Redacted.make("decoy-password-for-unknown-accounts"))
 
@@ -55,18 +92,103 @@ export class Accounts extends Effect.Service<Accounts>()("goticket/Accounts", {
         })
       )
 
-    const register = Effect.fn("Accounts.register")(function* (input: Registration) {
-      const now = new Date(yield* Clock.currentTimeMillis)
-      const user = new User({
-        id: crypto.randomUUID() as UserId,
-        email: input.email,
-        name: input.name,
-        accountType: input.accountType,
-        isAdmin: false,
-        createdAt: now
+    const now = Effect.map(Clock.currentTimeMillis, (millis) => new Date(millis))
+
+    /** Creates the account, its password hashed (also when the email turns out taken: both take the same time). */
+    const createAccount = (input: Registration, emailVerifiedAt: Option.Option<Date>) =>
+      Effect.gen(function* () {
+        const passwordHash = yield* hasher.hash(input.password)
+        const user = new User({
+          id: crypto.randomUUID() as UserId,
+          email: input.email,
+          name: input.name,
+          accountType: input.accountType,
+          isAdmin: false,
+          createdAt: yield* now,
+          emailVerifiedAt
+        })
+        yield* users.insert(user, passwordHash)
+        return user
       })
-      yield* users.insert(user, yield* hasher.hash(input.password))
-      return user
+
+    /**
+     * Hands the mail to the Mailer without making the caller wait for it (nor fail with it). A failure is logged with
+     * the address masked and never with the mail's content (it may carry a token).
+     */
+    const sendInBackground = (kind: string, mail: Mail) =>
+      mailer.send(mail).pipe(
+        Effect.catchAllCause((cause) => {
+          const failure = Cause.failureOption(cause)
+          const reason = Option.isSome(failure) ? failure.value.message : Cause.pretty(cause)
+          return Effect.logWarning(`account mail not sent: ${scrubbed(reason, mail.to)}`)
+        }),
+        Effect.annotateLogs({ mail: kind, to: maskEmail(mail.to) }),
+        Effect.withSpan("Accounts.sendMail", { attributes: { "mail.kind": kind } }),
+        Effect.forkDaemon,
+        Effect.asVoid
+      )
+
+    const sendVerification = (user: User) =>
+      Effect.flatMap(now, (at) => {
+        const { token } = verificationTokens.issue(user.id, user.email, at)
+        return sendInBackground(
+          "verification",
+          verificationMail(user.email, verificationLink(publicBaseUrl, token), emailVerificationTtlHours)
+        )
+      })
+
+    /**
+     * Registers an account. With EMAIL_VERIFICATION=off: the account, or EmailAlreadyRegistered. With `required`:
+     * always `VerificationSent`, after the same work either way (the password hashed, one insert tried); a new address
+     * gets an unverified account and a confirmation link, a known one a notice to its owner and nothing else.
+     */
+    const register = Effect.fn("Accounts.register")(function* (input: Registration) {
+      if (emailVerification === "off")
+        return { _tag: "Created", user: yield* createAccount(input, Option.none()) } as RegistrationOutcome
+      const created = yield* Effect.either(createAccount(input, Option.none()))
+      if (Either.isRight(created)) {
+        yield* sendVerification(created.right)
+        return verificationSent
+      }
+      // Taken, but never verified: the address is this registrant's if they can read its mail (a squatter who
+      // registered someone else's address first loses the account; the link goes to the address's owner).
+      const taken = yield* users.takeOverUnverified(input.email, yield* hasher.hash(input.password), {
+        name: input.name,
+        accountType: input.accountType
+      })
+      if (Option.isSome(taken)) yield* sendVerification(taken.value)
+      else yield* sendInBackground("already-registered", alreadyRegisteredMail(input.email))
+      return verificationSent
+    })
+
+    /** Mails a new confirmation link when an unverified account has this address; else nothing. Says neither. */
+    const resendVerification = Effect.fn("Accounts.resendVerification")(function* (email: Email) {
+      const found = yield* users.findByEmail(email)
+      if (Option.isSome(found) && Option.isNone(found.value.user.emailVerifiedAt))
+        yield* sendVerification(found.value.user)
+    })
+
+    /**
+     * Confirms the address a verification token was mailed to and logs the account in. Again with a valid token of an
+     * account already verified: the same (idempotent). Refused: a malformed or altered token, one for an address the
+     * account no longer has, or an expired one.
+     */
+    const verifyEmail = Effect.fn("Accounts.verifyEmail")(function* (token: Redacted.Redacted<string>) {
+      const at = yield* now
+      const subject = verificationTokens.subject(Redacted.value(token))
+      if (Option.isNone(subject)) return yield* InvalidVerificationToken.because("invalid")
+      const found = yield* users.findById(subject.value)
+      if (Option.isNone(found)) return yield* InvalidVerificationToken.because("invalid")
+      const user = found.value
+      const checked = verificationTokens.verify(Redacted.value(token), user.email, at)
+      if (Either.isLeft(checked)) return yield* InvalidVerificationToken.because(checked.left)
+      if (Option.isNone(user.emailVerifiedAt)) yield* users.markEmailVerified(user.id, at)
+      return yield* withAccessToken(user, yield* refreshTokens.issue(user.id, yield* refreshTimes))
+    })
+
+    /** An account the operator vouches for (the configured admin, the demo organizer): verified from the start. */
+    const createVerifiedAccount = Effect.fn("Accounts.createVerifiedAccount")(function* (input: Registration) {
+      return yield* createAccount(input, Option.some(yield* now))
     })
 
     const login = Effect.fn("Accounts.login")(function* (email: Email, password: Redacted.Redacted<string>) {
@@ -77,6 +199,9 @@ export class Accounts extends Effect.Service<Accounts>()("goticket/Accounts", {
       )
       if (Option.isNone(found) || !valid) return yield* new InvalidCredentials({})
       const user = found.value.user
+      // Only someone who knows the password learns that this account exists.
+      if (emailVerification === "required" && Option.isNone(user.emailVerifiedAt))
+        return yield* new EmailNotVerified({})
       return yield* withAccessToken(user, yield* refreshTokens.issue(user.id, yield* refreshTimes))
     })
 
@@ -112,18 +237,31 @@ export class Accounts extends Effect.Service<Accounts>()("goticket/Accounts", {
       })
     })
 
-    /** Makes sure the configured admin account exists and is flagged admin (idempotent, run at start-up). */
+    /**
+     * Makes sure the configured admin account exists (created verified) and is flagged admin (idempotent, run at
+     * start-up). An existing account keeps its password and its verification state.
+     */
     const ensureAdmin = Effect.fn("Accounts.ensureAdmin")(function* (
       email: Email,
       password: Redacted.Redacted<string>
     ) {
       if (Option.isNone(yield* users.findByEmail(email)))
-        yield* register({ email, password, name: "Administrator", accountType: "organizer" }).pipe(
+        yield* createVerifiedAccount({ email, password, name: "Administrator", accountType: "organizer" }).pipe(
           Effect.catchTag("EmailAlreadyRegistered", () => Effect.void)
         )
       yield* users.grantAdmin(email)
     })
 
-    return { register, login, refresh, logout, profile, ensureAdmin } as const
+    return {
+      register,
+      resendVerification,
+      verifyEmail,
+      createVerifiedAccount,
+      login,
+      refresh,
+      logout,
+      profile,
+      ensureAdmin
+    } as const
   })
 }) {}

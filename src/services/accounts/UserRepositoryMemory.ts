@@ -26,6 +26,25 @@ export const UserRepositoryMemory = Layer.effect(
           if (!found) return [false, users] as const
           const user = new User({ ...found.user, isAdmin: true }, true)
           return [true, new Map(users).set(user.id, { ...found, user })] as const
+        }),
+      markEmailVerified: (id, at) =>
+        Ref.modify(store, (users) => {
+          const found = users.get(id)
+          if (!found) return [false, users] as const
+          const earliest = Option.match(found.user.emailVerifiedAt, {
+            onNone: () => at,
+            onSome: (since) => (since.getTime() <= at.getTime() ? since : at)
+          })
+          const user = new User({ ...found.user, emailVerifiedAt: Option.some(earliest) }, true)
+          return [true, new Map(users).set(id, { ...found, user })] as const
+        }),
+      takeOverUnverified: (email, passwordHash, details) =>
+        Ref.modify(store, (users) => {
+          const found = [...users.values()].find((u) => u.user.email === email)
+          if (!found || Option.isSome(found.user.emailVerifiedAt) || found.user.isAdmin)
+            return [Option.none<User>(), users] as const
+          const user = new User({ ...found.user, name: details.name, accountType: details.accountType }, true)
+          return [Option.some(user), new Map(users).set(user.id, { user, passwordHash })] as const
         })
     }
   })

@@ -15,9 +15,13 @@ interface UserRow {
   readonly accountType: "customer" | "organizer"
   readonly isAdmin: boolean
   readonly createdAt: Date
+  readonly emailVerifiedAt: Date | null
 }
 
-export const userFromRow = (row: Omit<UserRow, "passwordHash">): User =>
+/** A user from its row; a query that leaves out `email_verified_at` gives an account read as not verified. */
+export const userFromRow = (
+  row: Omit<UserRow, "passwordHash" | "emailVerifiedAt"> & { readonly emailVerifiedAt?: Date | null | undefined }
+): User =>
   new User(
     {
       id: row.id as UserId,
@@ -25,7 +29,8 @@ export const userFromRow = (row: Omit<UserRow, "passwordHash">): User =>
       name: row.name,
       accountType: row.accountType,
       isAdmin: row.isAdmin,
-      createdAt: row.createdAt
+      createdAt: row.createdAt,
+      emailVerifiedAt: Option.fromNullable(row.emailVerifiedAt)
     },
     true
   )
@@ -43,7 +48,8 @@ export const UserRepositoryPg = Layer.effect(
           passwordHash,
           accountType: user.accountType,
           isAdmin: user.isAdmin,
-          createdAt: user.createdAt
+          createdAt: user.createdAt,
+          emailVerifiedAt: Option.getOrNull(user.emailVerifiedAt)
         })}`.pipe(
           Effect.asVoid,
           Effect.catchIf(
@@ -75,6 +81,21 @@ export const UserRepositoryPg = Layer.effect(
           Effect.map((rows) => rows.length > 0),
           Effect.orDie,
           Effect.withSpan("UserRepository.grantAdmin")
+        ),
+      markEmailVerified: (id, at) =>
+        sql`UPDATE users SET email_verified_at = LEAST(coalesce(email_verified_at, ${at}), ${at})
+            WHERE id = ${id} RETURNING id`.pipe(
+          Effect.map((rows) => rows.length > 0),
+          Effect.orDie,
+          Effect.withSpan("UserRepository.markEmailVerified")
+        ),
+      takeOverUnverified: (email, passwordHash, details) =>
+        sql<UserRow>`UPDATE users
+            SET password_hash = ${passwordHash}, name = ${details.name}, account_type = ${details.accountType}
+            WHERE email = ${email} AND email_verified_at IS NULL AND NOT is_admin RETURNING *`.pipe(
+          Effect.map((rows) => Option.map(Option.fromNullable(rows[0]), userFromRow)),
+          Effect.orDie,
+          Effect.withSpan("UserRepository.takeOverUnverified")
         )
     }
   })
