@@ -277,6 +277,50 @@ describe("the audit trail over HTTP", () => {
       })
     )
 
+    it.effect("logins are on the trail, failed and paused ones too, with the address but never the full email", () =>
+      Effect.gen(function* () {
+        const api = yield* client
+        const user = yield* api.account("customer")
+        const login = (password: string) =>
+          api.call("POST", "/v1/auth/login", {
+            body: { email: user.email, password },
+            headers: { "user-agent": "audit-test-agent" }
+          })
+        for (let i = 0; i < 5; i++) expect((yield* login(`wrong-password-${i}`)).status).toBe(401)
+        expect((yield* login(user.password)).status).toBe(429)
+
+        const admin = (yield* api.call("POST", "/v1/auth/login", { body: ADMIN })).body.accessToken as string
+        const trail = (action: string) =>
+          Effect.map(
+            api.call("GET", `/v1/admin/audit?action=${action}&limit=200`, { token: admin }),
+            (reply) => reply.body.items as Array<Record<string, unknown>>
+          )
+        const failed = (yield* trail("auth.login_failed")).filter((r) => r.resourceId === user.id)
+        expect(failed).toHaveLength(5)
+        expect(failed[0]).toMatchObject({
+          outcome: "failed",
+          actorId: user.id,
+          ip: "127.0.0.1",
+          userAgent: "audit-test-agent",
+          summary: { after: { login: `${user.email.slice(0, 1)}***@example.com`, reason: "invalid_credentials" } }
+        })
+        const paused = (yield* trail("auth.login_paused")).filter(
+          (r) => (r.summary as { after: { login: string } }).after.login === `${user.email.slice(0, 1)}***@example.com`
+        )
+        expect(paused.length).toBeGreaterThanOrEqual(1)
+        expect(paused[0]).toMatchObject({ outcome: "denied", actorId: null, actorRole: "anonymous" })
+        // The account's successful login (when it was created) is there, by its owner.
+        const succeeded = (yield* trail("auth.login_succeeded")).filter((r) => r.resourceId === user.id)
+        expect(succeeded).toHaveLength(1)
+        expect(succeeded[0]).toMatchObject({ actorId: user.id, actorRole: "customer", outcome: "success" })
+        // The admin's role came from the configuration: recorded once, by the system.
+        const granted = yield* trail("account.admin_granted")
+        expect(granted).toHaveLength(1)
+        expect(granted[0]).toMatchObject({ actorRole: "system", summary: { after: { isAdmin: true } } })
+        expect(JSON.stringify([failed, paused, succeeded])).not.toContain(user.email)
+      })
+    )
+
     it.effect("refuses bad filters and page sizes with 400", () =>
       Effect.gen(function* () {
         const api = yield* client

@@ -1,6 +1,8 @@
 import { HttpApiBuilder } from "@effect/platform"
 import { Effect, Redacted } from "effect"
 import { CurrentActor } from "../../domain/accounts/Actor.ts"
+import { AuditEntry, AuditLog, byAnonymous } from "../../domain/audit/AuditLog.ts"
+import { maskEmail } from "../../domain/shared/Redaction.ts"
 import { Accounts, type IssuedTokens } from "../../services/accounts/Accounts.ts"
 import { LoginThrottle } from "../../services/security/LoginThrottle.ts"
 import { GoTicketApi } from "../api/GoTicketApi.ts"
@@ -26,6 +28,7 @@ export const AuthLive = HttpApiBuilder.group(GoTicketApi, "auth", (handlers) =>
   Effect.gen(function* () {
     const accounts = yield* Accounts
     const throttle = yield* LoginThrottle
+    const audit = yield* AuditLog
     return handlers
       .handle("register", ({ payload }) =>
         accounts
@@ -41,7 +44,19 @@ export const AuthLive = HttpApiBuilder.group(GoTicketApi, "auth", (handlers) =>
       .handle("login", ({ payload }) =>
         Effect.gen(function* () {
           // A paused account (too many failed logins) is answered 429 before any password is checked.
-          yield* enforceRate(yield* throttle.check(payload.email))
+          const allowed = yield* throttle.check(payload.email)
+          if (!allowed.decision.allowed)
+            yield* audit.record(
+              new AuditEntry({
+                ...byAnonymous,
+                action: "auth.login_paused",
+                outcome: "denied",
+                resourceType: "user",
+                resourceId: null,
+                summary: { after: { login: maskEmail(payload.email) } }
+              })
+            )
+          yield* enforceRate(allowed)
           const tokens = yield* accounts
             .login(payload.email, Redacted.make(payload.password))
             .pipe(Effect.tapErrorTag("InvalidCredentials", () => throttle.failed(payload.email)))

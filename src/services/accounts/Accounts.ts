@@ -12,6 +12,7 @@ import { PasswordHasher } from "../../domain/accounts/PasswordHasher.ts"
 import { type IssuedRefreshToken, RefreshTokens } from "../../domain/accounts/RefreshTokens.ts"
 import { type AccountType, type Email, User } from "../../domain/accounts/User.ts"
 import { UserRepository } from "../../domain/accounts/UserRepository.ts"
+import { AuditEntry, AuditLog, actedBy, byAnonymous, bySystem } from "../../domain/audit/AuditLog.ts"
 import { type Mail, Mailer } from "../../domain/notifications/Mailer.ts"
 import type { UserId } from "../../domain/shared/Ids.ts"
 import { maskEmail } from "../../domain/shared/Redaction.ts"
@@ -63,6 +64,7 @@ export const actorOf = (user: User): Actor =>
 export class Accounts extends Effect.Service<Accounts>()("goticket/Accounts", {
   effect: Effect.gen(function* () {
     const users = yield* UserRepository
+    const audit = yield* AuditLog
     const hasher = yield* PasswordHasher
     const tokens = yield* AccessTokens
     const refreshTokens = yield* RefreshTokens
@@ -197,12 +199,34 @@ export class Accounts extends Effect.Service<Accounts>()("goticket/Accounts", {
         password,
         Option.match(found, { onNone: () => decoyHash, onSome: (f) => f.passwordHash })
       )
-      if (Option.isNone(found) || !valid) return yield* new InvalidCredentials({})
+      if (Option.isNone(found) || !valid) {
+        yield* audit.record(
+          new AuditEntry({
+            ...Option.match(found, { onNone: () => byAnonymous, onSome: (f) => actedBy(actorOf(f.user)) }),
+            action: "auth.login_failed",
+            outcome: "failed",
+            resourceType: "user",
+            resourceId: Option.match(found, { onNone: () => null, onSome: (f) => f.user.id }),
+            summary: { after: { login: maskEmail(email), reason: "invalid_credentials" } }
+          })
+        )
+        return yield* new InvalidCredentials({})
+      }
       const user = found.value.user
       // Only someone who knows the password learns that this account exists.
       if (emailVerification === "required" && Option.isNone(user.emailVerifiedAt))
         return yield* new EmailNotVerified({})
-      return yield* withAccessToken(user, yield* refreshTokens.issue(user.id, yield* refreshTimes))
+      const issued = yield* withAccessToken(user, yield* refreshTokens.issue(user.id, yield* refreshTimes))
+      yield* audit.record(
+        new AuditEntry({
+          ...actedBy(actorOf(user)),
+          action: "auth.login_succeeded",
+          outcome: "success",
+          resourceType: "user",
+          resourceId: user.id
+        })
+      )
+      return issued
     })
 
     /** Exchanges a refresh token for a new access token and the next refresh token, as of the account today. */
@@ -249,7 +273,21 @@ export class Accounts extends Effect.Service<Accounts>()("goticket/Accounts", {
         yield* createVerifiedAccount({ email, password, name: "Administrator", accountType: "organizer" }).pipe(
           Effect.catchTag("EmailAlreadyRegistered", () => Effect.void)
         )
-      yield* users.grantAdmin(email)
+      const before = yield* users.findByEmail(email)
+      if (Option.isSome(before) && before.value.user.isAdmin) return
+      // A role change: recorded with the grant (by the operator's configuration, so by the system).
+      yield* audit.audited(users.grantAdmin(email), (granted) =>
+        granted && Option.isSome(before)
+          ? new AuditEntry({
+              ...bySystem,
+              action: "account.admin_granted",
+              outcome: "success",
+              resourceType: "user",
+              resourceId: before.value.user.id,
+              summary: { before: { isAdmin: false }, after: { isAdmin: true } }
+            })
+          : null
+      )
     })
 
     return {

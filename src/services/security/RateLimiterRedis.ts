@@ -1,4 +1,4 @@
-import { Duration, Effect, Layer } from "effect"
+import { type Cause, Duration, Effect, Layer } from "effect"
 import type { Redis } from "ioredis"
 import {
   invalidRequest,
@@ -44,7 +44,11 @@ interface GcraClient {
   goticketGcra(key: string, limit: number, windowMs: number, cost: number): Promise<GcraReply>
 }
 
-/** Deadline of one call: the limiter sits in front of every request, so a slow Redis must fail it, not stall it. */
+/**
+ * Deadline of one call: the limiter sits in front of every request, so a slow Redis must fail it, not stall it. A
+ * client whose own `commandTimeout` is at most this (the application's RedisClient) enforces it already, for free;
+ * any other gets an Effect timeout around each call.
+ */
 const DEADLINE = Duration.millis(250)
 
 /**
@@ -60,9 +64,13 @@ export const makeRateLimiterRedis = (prefix = "goticket:rl:") =>
       // EVALSHA, falling back to EVAL (and caching the script) when the server does not know it yet.
       redis.defineCommand("goticketGcra", { numberOfKeys: 1, lua: GCRA_LUA })
       const gcra = redis as unknown as GcraClient
+      const clientTimeout = redis.options.commandTimeout
+      const clientBounded =
+        clientTimeout !== undefined && clientTimeout > 0 && clientTimeout <= Duration.toMillis(DEADLINE)
       const call = <A>(name: string, policy: RatePolicy, run: () => Promise<A>) =>
         Effect.tryPromise(run).pipe(
-          Effect.timeout(DEADLINE),
+          (effect): Effect.Effect<A, Cause.UnknownException | Cause.TimeoutException> =>
+            clientBounded ? effect : Effect.timeout(effect, DEADLINE),
           Effect.mapError(
             (error) =>
               new RateLimiterUnavailable({
@@ -70,7 +78,8 @@ export const makeRateLimiterRedis = (prefix = "goticket:rl:") =>
                 message: `rate limiter store failed on ${name}: ${error.cause instanceof Error ? error.cause.message : error.message}`
               })
           ),
-          Effect.withSpan(`RateLimiter.${name}`, { attributes: { policy: policy.name } })
+          // On every request's path: no stack trace capture for this span (it cost more than the call to Redis).
+          Effect.withSpan(`RateLimiter.${name}`, { attributes: { policy: policy.name }, captureStackTrace: false })
         )
       const storeKey = (key: string, policy: RatePolicy) => `${prefix}${policy.name}:${key}`
       return RateLimiter.of({

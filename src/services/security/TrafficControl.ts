@@ -58,10 +58,14 @@ export class TrafficControl extends Effect.Service<TrafficControl>()("goticket/T
             decision
           }))
         )
-      return Effect.all(checks, { concurrency: "unbounded" }).pipe(
+      // One check (most requests) runs in this fiber; two at once, not one after the other.
+      return Effect.all(checks, { concurrency: checks.length > 1 ? "unbounded" : 1 }).pipe(
         Effect.map(tightest),
         Effect.tap(refused(request.trafficClass)),
-        Effect.withSpan("TrafficControl.admit", { attributes: { "goticket.rate_class": request.trafficClass } })
+        Effect.withSpan("TrafficControl.admit", {
+          attributes: { "goticket.rate_class": request.trafficClass },
+          captureStackTrace: false
+        })
       )
     }
 
