@@ -4,6 +4,7 @@ import type { Email } from "./domain/accounts/User.ts"
 import { maskEmail } from "./domain/shared/Redaction.ts"
 import { AnnounceAddress, HttpAppLive, NodeServerLive } from "./http/HttpServerLive.ts"
 import { Accounts } from "./services/accounts/Accounts.ts"
+import { ActiveAccounts } from "./services/accounts/ActiveAccounts.ts"
 import { JwtAccessTokensLive } from "./services/accounts/JwtAccessTokens.ts"
 import { RefreshTokensPg } from "./services/accounts/RefreshTokensPg.ts"
 import { ScryptPasswordHasher } from "./services/accounts/ScryptPasswordHasher.ts"
@@ -87,7 +88,7 @@ export const ServicesLive = SalesReports.Default.pipe(
       OrganizerWebhooks.Default,
       Privacy.Default
     ).pipe(
-      Layer.provideMerge(Layer.mergeAll(TrafficControl.Default, LoginThrottle.Default)),
+      Layer.provideMerge(Layer.mergeAll(TrafficControl.Default, LoginThrottle.Default, ActiveAccounts.Default)),
       Layer.provideMerge(SagasOnEngine),
       Layer.provideMerge(CatalogSnapshots.Default),
       Layer.provideMerge(

@@ -26,6 +26,21 @@ const urlTooLong = () =>
     limit: MAX_URL_LENGTH
   })
 
+const unsupportedMediaType = (contentType: string) =>
+  json(415, {
+    _tag: "UnsupportedMediaType",
+    message: `request bodies must be JSON (Content-Type: application/json), not ${contentType.slice(0, 100) || "unlabelled"}`
+  })
+
+/** Whether a request that carries a body labels it JSON (`application/json`, or any `+json` type). */
+const bodyIsNotJson = (request: HttpServerRequest.HttpServerRequest): string | undefined => {
+  const length = request.headers["content-length"]
+  const hasBody = (length !== undefined && length !== "0") || request.headers["transfer-encoding"] !== undefined
+  if (!hasBody) return undefined
+  const type = (request.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase() ?? ""
+  return type === "application/json" || /^application\/[\w.+-]+\+json$/.test(type) ? undefined : type
+}
+
 const rateLimited = (retryAfterSeconds: number) =>
   json(429, {
     _tag: "RateLimited",
@@ -39,6 +54,22 @@ const MAX_USER_AGENT = 256
 /** Without a gate (unit tests of the pipeline): the socket's peer, nothing rated. */
 const ungated = (request: HttpServerRequest.HttpServerRequest): Effect.Effect<Admission> =>
   Effect.succeed({ ip: clientAddress(Option.getOrUndefined(request.remoteAddress), undefined, 0), rated: undefined })
+
+/** Decoding an absurdly nested body (thousands of levels) can exhaust the stack before any schema refuses it. */
+const isStackOverflow = (u: unknown) => u instanceof RangeError && /call stack/i.test(u.message)
+
+/**
+ * A safety net behind the payload schemas: text PostgreSQL refuses to store (a NUL character: 22021; a character
+ * with no UTF-8 form: 22P05) is the client's mistake, not a failure of ours.
+ */
+const isUnstorableText = (u: unknown): boolean => {
+  for (let cause = u, depth = 0; typeof cause === "object" && cause !== null && depth < 5; depth++) {
+    const code = (cause as { code?: unknown }).code
+    if (code === "22021" || code === "22P05") return true
+    cause = (cause as { cause?: unknown }).cause
+  }
+  return false
+}
 
 interface RequestErrorLike {
   readonly _tag: "RequestError"
@@ -72,6 +103,15 @@ const errorResponse = (cause: Cause.Cause<unknown>, facts: RequestFacts, limit: 
       )
     return Effect.succeed(json(400, { _tag: "MalformedRequest", message: "the request body could not be read" }))
   }
+  if (Option.isSome(defect) && isStackOverflow(defect.value))
+    return Effect.succeed(json(400, { _tag: "MalformedRequest", message: "the body is nested too deeply" }))
+  if (Option.isSome(defect) && isUnstorableText(defect.value))
+    return Effect.succeed(
+      json(400, {
+        _tag: "MalformedRequest",
+        message: "text must not contain NUL characters or invalid Unicode"
+      })
+    )
   return Effect.logError("unhandled failure while serving a request", cause).pipe(
     Effect.as(
       json(500, {
@@ -147,6 +187,8 @@ export const requestLogging =
         return HttpServerResponse.setHeaders(response, rated)
       }
       const refusal = admission.rated?.decision.allowed === false ? admission.rated : undefined
+      // Every body the API takes is JSON: anything else (multipart, form data, text) is refused unread.
+      const notJson = bodyIsNotJson(request)
       const declared = Number(request.headers["content-length"] ?? 0)
       const userAgent = request.headers["user-agent"]
       const exit = yield* Effect.exit(
@@ -156,16 +198,18 @@ export const requestLogging =
             ? Effect.sync(() => stamp(rateLimited(Number(rateLimitHeaders(refusal)["retry-after"]))))
             : declared > maxBodyBytes
               ? Effect.sync(() => stamp(tooLarge(maxBodyBytes)))
-              : HttpApp.appendPreResponseHandler((_request, response) => Effect.sync(() => stamp(response))).pipe(
-                  Effect.zipRight(app),
-                  HttpIncomingMessage.withMaxBodySize(Option.some(maxBodyBytes)),
-                  Effect.provideService(RequestContext, facts),
-                  Effect.provideService(AuditContext, {
-                    ip: admission.ip,
-                    userAgent: userAgent === undefined ? null : userAgent.slice(0, MAX_USER_AGENT),
-                    requestId: facts.requestId
-                  })
-                )
+              : notJson !== undefined
+                ? Effect.sync(() => stamp(unsupportedMediaType(notJson)))
+                : HttpApp.appendPreResponseHandler((_request, response) => Effect.sync(() => stamp(response))).pipe(
+                    Effect.zipRight(app),
+                    HttpIncomingMessage.withMaxBodySize(Option.some(maxBodyBytes)),
+                    Effect.provideService(RequestContext, facts),
+                    Effect.provideService(AuditContext, {
+                      ip: admission.ip,
+                      userAgent: userAgent === undefined ? null : userAgent.slice(0, MAX_USER_AGENT),
+                      requestId: facts.requestId
+                    })
+                  )
       )
       if (exit._tag === "Failure" && Cause.isInterruptedOnly(exit.cause)) status = 499
       const span = yield* Effect.option(Effect.currentSpan)

@@ -233,7 +233,7 @@ describe("privacy over REST: the caller's data export and account erasure", () =
         })
         expect(trail.status).toBe(200)
         const actions = trail.body.items.map((r: { action: string }) => r.action)
-        expect(actions).toEqual(["account.erased", "account.exported"])
+        expect(actions).toEqual(["account.erased", "account.exported", "auth.login_succeeded"])
         expect(trail.body.items[0]).toMatchObject({ actorId: buyer.id, outcome: "success", ip: "127.0.0.1" })
         expect(JSON.stringify(trail.body)).not.toContain(buyer.email)
       })

@@ -10,6 +10,8 @@ export const Email = Schema.Trim.pipe(
   Schema.maxLength(254),
   Schema.pattern(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, { message: () => "must be an email address" }),
   Schema.compose(Schema.Lowercase),
+  // Again once lower-cased: a few letters grow (İ becomes i̇, two code units).
+  Schema.maxLength(254, { message: () => "must be at most 254 characters" }),
   Schema.brand("Email"),
   Schema.annotations({ description: "Email address", examples: ["ada@example.com" as never] })
 )

@@ -3,7 +3,7 @@ import { AdminApi } from "./AdminApi.ts"
 import { AuditApi } from "./AuditApi.ts"
 import { AuthApi, MeApi } from "./AuthApi.ts"
 import { EventsApi } from "./EventsApi.ts"
-import { InternalServerError, MalformedRequest, PayloadTooLarge, RateLimited } from "./errors.ts"
+import { InternalServerError, MalformedRequest, PayloadTooLarge, RateLimited, UnsupportedMediaType } from "./errors.ts"
 import { HealthApi } from "./HealthApi.ts"
 import { CheckInsApi, OrdersApi, PaymentsApi, TicketsApi } from "./OrdersApi.ts"
 import { OrganizerApi } from "./OrganizerApi.ts"
@@ -30,6 +30,7 @@ export class GoTicketApi extends HttpApi.make("goticket")
   .addError(MalformedRequest)
   .addError(PayloadTooLarge)
   .addError(RateLimited)
+  .addError(UnsupportedMediaType)
   .addError(InternalServerError)
   .annotate(OpenApi.Title, "GoTicket API")
   .annotate(OpenApi.Version, "0.1.0")

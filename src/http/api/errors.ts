@@ -35,3 +35,9 @@ export class RateLimited extends Schema.TaggedError<RateLimited>()(
     description: "Too many requests: wait `retryAfterSeconds` (also in `Retry-After`) and try again"
   })
 ) {}
+
+export class UnsupportedMediaType extends Schema.TaggedError<UnsupportedMediaType>()(
+  "UnsupportedMediaType",
+  { message: Schema.String },
+  HttpApiSchema.annotations({ status: 415, description: "A request body that is not labelled JSON" })
+) {}

@@ -1,8 +1,47 @@
-import type { Schema } from "effect"
+import { Schema } from "effect"
+
+/** Half of a UTF-16 surrogate pair without its other half. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+
+/** Deeper JSON than this is refused: no request of the API needs more than a few levels. */
+const MAX_DEPTH = 32
+
+/**
+ * The first string in a decoded body that PostgreSQL or JSON tooling cannot store faithfully: a NUL character, or a
+ * lone UTF-16 surrogate (half a character); or a body nested deeper than MAX_DEPTH.
+ */
+const unsafeText = (
+  value: unknown,
+  path: ReadonlyArray<PropertyKey>
+): { readonly path: ReadonlyArray<PropertyKey>; readonly message: string } | undefined => {
+  if (path.length > MAX_DEPTH) return { path, message: `must not be nested deeper than ${MAX_DEPTH} levels` }
+  if (typeof value === "string") {
+    if (value.includes("\u0000")) return { path, message: "must not contain NUL characters" }
+    if (LONE_SURROGATE.test(value)) return { path, message: "must be valid Unicode (a lone surrogate was found)" }
+    return undefined
+  }
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = unsafeText(value[i], [...path, i])
+      if (found) return found
+    }
+    return undefined
+  }
+  if (typeof value === "object" && value !== null && !(value instanceof Date)) {
+    for (const [key, inner] of Object.entries(value)) {
+      const found = unsafeText(inner, [...path, key])
+      if (found) return found
+    }
+  }
+  return undefined
+}
 
 /**
  * Request bodies report every problem at once, not only the first one, and refuse fields the API does not
- * know (a misspelt optional field would otherwise be silently ignored).
+ * know (a misspelt optional field would otherwise be silently ignored), NUL characters and lone surrogates in any
+ * string (PostgreSQL cannot store them), and absurd nesting.
  */
 export const payload = <S extends Schema.Schema.Any>(schema: S, identifier: string): S =>
-  schema.annotations({ identifier, parseOptions: { errors: "all", onExcessProperty: "error" } }) as S
+  (schema as unknown as Schema.Schema<object>)
+    .pipe(Schema.filter((value) => unsafeText(value, []) ?? true))
+    .annotations({ identifier, parseOptions: { errors: "all", onExcessProperty: "error" } }) as unknown as S

@@ -8,6 +8,7 @@ import { AuditEntry, AuditLog, actedBy } from "../../domain/audit/AuditLog.ts"
 import { isErasedEmail } from "../../domain/privacy/Erasure.ts"
 import { PersonalData } from "../../domain/privacy/PersonalData.ts"
 import { InventoryCache } from "../../domain/reservations/InventoryCache.ts"
+import { ActiveAccounts } from "../accounts/ActiveAccounts.ts"
 import { LoginThrottle } from "../security/LoginThrottle.ts"
 import type { Rated } from "../security/TrafficClasses.ts"
 
@@ -27,6 +28,7 @@ export class Privacy extends Effect.Service<Privacy>()("goticket/Privacy", {
     const refreshTokens = yield* RefreshTokens
     const audit = yield* AuditLog
     const throttle = yield* LoginThrottle
+    const activeAccounts = yield* ActiveAccounts
     const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
 
     /** Everything held about the caller (no credentials: see PersonalDataExport). */
@@ -98,6 +100,7 @@ export class Privacy extends Effect.Service<Privacy>()("goticket/Privacy", {
       // No session outlives the account: its refresh tokens go now, its access tokens within their short lifetime
       // (and every handler that reads the account answers 401 "this account no longer exists" meanwhile).
       yield* refreshTokens.revokeAllOfUser(actor.userId, at)
+      yield* activeAccounts.forget(actor.userId)
     })
 
     return { export: exportData, erase } as const

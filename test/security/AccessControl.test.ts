@@ -1,0 +1,658 @@
+import { describe, expect, layer } from "@effect/vitest"
+import { Context, Effect, Layer, Option, Redacted } from "effect"
+import type { Email } from "../../src/domain/accounts/User.ts"
+import type { UserId } from "../../src/domain/shared/Ids.ts"
+import { makeEmailVerificationTokens } from "../../src/services/accounts/EmailVerificationTokens.ts"
+import { InProcessSandbox } from "../../src/services/payments/PaymentGatewayLive.ts"
+import { signatureHeader } from "../../src/services/payments/sandbox/Signature.ts"
+import { PAID, purchase } from "../support/Purchase.ts"
+import { hold, holdBody } from "../support/Sale.ts"
+import {
+  type Account,
+  ADMIN,
+  buildWorld,
+  grantStaff,
+  ownerView,
+  publishedEvent,
+  type ResourceName,
+  type SecurityWorld,
+  settledOwnerView
+} from "../support/SecurityWorld.ts"
+import { client, type Reply, TestServerLive } from "../support/TestServer.ts"
+
+/**
+ * Access control of every endpoint, as a table: each row is one endpoint called by an anonymous caller, another
+ * customer, another organizer, staff of another event and the owner, with the exact status each must get. The
+ * strangers go first; what the owners see must be the same after them (a refused request changes nothing), no
+ * stranger may read a private id, code or secret in any answer, and then the owner's own call must succeed, so that
+ * every refusal in the table is about who is calling, not about a broken request.
+ */
+
+type Api = Effect.Effect.Success<typeof client>
+
+const STRANGERS = ["anonymous", "otherCustomer", "otherOrganizer", "otherStaff"] as const
+type Stranger = (typeof STRANGERS)[number]
+type Role = Stranger | "owner"
+/** Further callers some rows check: the event's organizer and staff (for a customer's resources), the admin. */
+type Extra = "eventOrganizer" | "eventStaff" | "admin"
+/** Who owns the row's resource: the caller whose request must succeed. */
+type Owner = "anyone" | "customer" | "organizer" | "admin" | "eventStaff" | "provider"
+
+interface CallContext {
+  readonly w: SecurityWorld
+  readonly role: Role | Extra
+  /** The account making the call (none when anonymous or the payment provider). */
+  readonly caller: Account | undefined
+  readonly webhookSecret: string
+}
+
+interface Request {
+  readonly body?: unknown
+  readonly rawBody?: string
+  readonly headers?: Record<string, string>
+}
+
+interface Row {
+  /** `METHOD /path/{param}` exactly as the OpenAPI document writes it. */
+  readonly route: string
+  readonly owner: Owner
+  /** Expected statuses: anonymous, another customer, another organizer, staff of another event, the owner. */
+  readonly expected: readonly [number, number, number, number, number]
+  /** Which resource fills each path parameter (default: `defaultParams`). */
+  readonly params?: Partial<Record<string, ResourceName>>
+  readonly request?: (ctx: CallContext) => Request
+  readonly also?: Partial<Record<Extra, number>>
+  /** Fresh strangers and owner for this row (for requests that spend the caller: log out, delete the account). */
+  readonly fresh?: boolean
+  /** Names the variant when one route has several rows (e.g. "draft"). */
+  readonly on?: string
+}
+
+const row = (
+  route: string,
+  owner: Owner,
+  expected: Row["expected"],
+  options: Omit<Row, "route" | "owner" | "expected"> = {}
+): Row => ({
+  route,
+  owner,
+  expected,
+  ...options
+})
+
+const defaultParams: Record<string, ResourceName> = {
+  eventId: "event",
+  ticketTypeId: "ticketType",
+  reservationId: "hold",
+  orderId: "order",
+  ticketId: "ticket",
+  webhookId: "webhook",
+  consumer: "consumer"
+}
+
+const json = (body: unknown): Request => ({ body })
+/** A refresh token of the right shape that nobody was given. */
+const guessedRefreshToken = () => `gtr_${Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url")}`
+/** The owner sends its own refresh token; strangers can only guess one. */
+const ownRefreshToken = ({ role, caller }: CallContext): Request =>
+  json({ refreshToken: role === "owner" ? caller?.refreshToken : guessedRefreshToken() })
+const freshEmail = () => `sec-${crypto.randomUUID().slice(0, 12)}@example.com`
+
+/** The secret of the test server's config (test/support/TestServer.ts), which also keys e-mail verification tokens. */
+const TEST_JWT_SECRET = "test-secret-test-secret-test-secret-0123456789"
+
+/** The owner presents the token its verification mail would carry; strangers, that token with its MAC altered. */
+const verificationToken = ({ role, w }: CallContext): Request => {
+  const { token } = makeEmailVerificationTokens(Redacted.make(TEST_JWT_SECRET), 24).issue(
+    w.customer.id as UserId,
+    w.customer.email as Email,
+    new Date()
+  )
+  return json({
+    token: role === "owner" ? token : `${token.slice(0, -6)}${token.endsWith("AAAAAA") ? "BBBBBB" : "AAAAAA"}`
+  })
+}
+
+/** A provider webhook about nothing we know: signed for the provider, unsigned for everyone else. */
+const paymentWebhook = ({ role, webhookSecret }: CallContext): Request => {
+  const payload = JSON.stringify({
+    id: `evt_${crypto.randomUUID()}`,
+    type: "payment_intent.processing",
+    createdAt: new Date().toISOString(),
+    data: { intentId: `pi_${crypto.randomUUID()}`, reference: crypto.randomUUID(), amountMinor: 100, declineCode: null }
+  })
+  return role === "owner"
+    ? {
+        rawBody: payload,
+        headers: { "sandbox-signature": signatureHeader(webhookSecret, payload, Math.floor(Date.now() / 1000)) }
+      }
+    : { rawBody: payload }
+}
+
+const seatingOf = (ticketTypeId: string) =>
+  json({
+    sections: [
+      {
+        name: "Stalls",
+        rows: [
+          {
+            label: "A",
+            seats: [
+              { label: "1", ticketTypeId },
+              { label: "2", ticketTypeId }
+            ]
+          }
+        ]
+      }
+    ]
+  })
+
+// One row per endpoint, and per resource state that answers differently (e.g. drafts). Statuses are, in order:
+// anonymous, another customer, another organizer, staff of another event, the owner. A new endpoint is one row:
+//   row("GET /v1/things/{thingId}", "customer", [401, 404, 404, 404, 200]),
+// with `params` naming which world resource fills a path parameter the defaults (`defaultParams`) do not know.
+const TABLE: ReadonlyArray<Row> = [
+  row("GET /health/live", "anyone", [200, 200, 200, 200, 200]),
+  row("GET /health/ready", "anyone", [200, 200, 200, 200, 200]),
+  row("GET /metrics", "anyone", [200, 200, 200, 200, 200]),
+  row("POST /v1/auth/register", "anyone", [201, 201, 201, 201, 201], {
+    request: () => json({ email: freshEmail(), password: "a-long-password", name: "New", accountType: "customer" })
+  }),
+  row("POST /v1/auth/login", "anyone", [200, 200, 200, 200, 200], {
+    request: ({ w, caller }) => json({ email: (caller ?? w.customer).email, password: (caller ?? w.customer).password })
+  }),
+  row("POST /v1/auth/verify-email", "anyone", [400, 400, 400, 400, 200], { fresh: true, request: verificationToken }),
+  row("POST /v1/auth/resend-verification", "anyone", [202, 202, 202, 202, 202], {
+    request: ({ w, caller }) => json({ email: (caller ?? w.customer).email })
+  }),
+  row("POST /v1/auth/refresh", "anyone", [401, 401, 401, 401, 200], { fresh: true, request: ownRefreshToken }),
+  row("POST /v1/auth/logout", "anyone", [204, 204, 204, 204, 204], { fresh: true, request: ownRefreshToken }),
+  row("GET /v1/me", "anyone", [401, 200, 200, 200, 200]),
+  row("GET /v1/me/export", "anyone", [401, 200, 200, 200, 200]),
+  // Each caller erases their own account (there is no id to aim elsewhere), proving it with their password.
+  row("DELETE /v1/me", "anyone", [401, 204, 204, 204, 204], {
+    fresh: true,
+    request: ({ caller }) => json({ password: caller?.password ?? "correct-horse-battery" })
+  }),
+  row("GET /v1/events", "anyone", [200, 200, 200, 200, 200]),
+  row("GET /v1/events/{eventId}", "anyone", [200, 200, 200, 200, 200], { also: { admin: 200 } }),
+  row("GET /v1/events/{eventId}", "organizer", [404, 404, 404, 404, 200], {
+    on: "draft",
+    params: { eventId: "draft" },
+    also: { admin: 200, eventStaff: 404 }
+  }),
+  row("GET /v1/events/{eventId}/seats", "anyone", [200, 200, 200, 200, 200]),
+  row("GET /v1/events/{eventId}/seats", "organizer", [404, 404, 404, 404, 200], {
+    on: "draft",
+    params: { eventId: "draft" },
+    also: { admin: 200 }
+  }),
+  row("POST /v1/events", "organizer", [401, 403, 201, 403, 201], {
+    request: () =>
+      json({
+        title: "Mine",
+        venue: { name: "Hall", timezone: "UTC" },
+        startsAt: new Date(Date.now() + 9 * 86_400_000).toISOString()
+      })
+  }),
+  row("PATCH /v1/events/{eventId}", "organizer", [401, 403, 403, 403, 200], {
+    request: () => json({ description: "Doors at seven" }),
+    also: { eventStaff: 403 }
+  }),
+  row("PATCH /v1/events/{eventId}", "organizer", [401, 404, 404, 404, 200], {
+    on: "draft",
+    params: { eventId: "draft" },
+    request: () => json({ description: "Still private" })
+  }),
+  row("POST /v1/events/{eventId}/ticket-types", "organizer", [401, 403, 403, 403, 201], {
+    request: () => json({ name: "VIP", priceMinor: 9000, currency: "EUR", capacity: 5 }),
+    also: { eventStaff: 403 }
+  }),
+  row("POST /v1/events/{eventId}/ticket-types", "organizer", [401, 404, 404, 404, 201], {
+    on: "draft",
+    params: { eventId: "draft" },
+    request: () => json({ name: "Balcony", priceMinor: 1000, currency: "EUR", capacity: 0 })
+  }),
+  row("PATCH /v1/events/{eventId}/ticket-types/{ticketTypeId}", "organizer", [401, 403, 403, 403, 200], {
+    request: () => json({ maxPerOrder: 9 }),
+    also: { eventStaff: 403 }
+  }),
+  row("PATCH /v1/events/{eventId}/ticket-types/{ticketTypeId}", "organizer", [401, 404, 404, 404, 200], {
+    on: "draft",
+    params: { eventId: "draft", ticketTypeId: "draftTicketType" },
+    request: () => json({ name: "Stalls" })
+  }),
+  row("POST /v1/events/{eventId}/seating", "organizer", [401, 404, 404, 404, 200], {
+    on: "draft",
+    params: { eventId: "draft" },
+    request: ({ w }) => seatingOf(w.ids.draftTicketType)
+  }),
+  row("POST /v1/events/{eventId}/publish", "organizer", [401, 404, 404, 404, 200], {
+    on: "draft",
+    params: { eventId: "publishTarget" }
+  }),
+  row("POST /v1/events/{eventId}/cancel", "organizer", [401, 403, 403, 403, 200], {
+    params: { eventId: "cancelTarget" }
+  }),
+  row("POST /v1/events/{eventId}/cancel", "organizer", [401, 404, 404, 404, 200], {
+    on: "draft",
+    params: { eventId: "cancelDraftTarget" }
+  }),
+  // Strangers try to make themselves staff; the owner grants a colleague.
+  row("POST /v1/events/{eventId}/staff", "organizer", [401, 403, 403, 403, 201], {
+    request: ({ w, role, caller }) =>
+      json({ email: role === "owner" ? w.colleague.email : (caller ?? w.otherCustomer).email }),
+    also: { eventStaff: 403 }
+  }),
+  row("POST /v1/events/{eventId}/staff", "organizer", [401, 404, 404, 404, 201], {
+    on: "draft",
+    params: { eventId: "draft" },
+    request: ({ w, role, caller }) =>
+      json({ email: role === "owner" ? w.eventStaff.email : (caller ?? w.otherCustomer).email })
+  }),
+  row("GET /v1/events/{eventId}/staff", "organizer", [401, 403, 403, 403, 200], {
+    also: { eventStaff: 403, admin: 200 }
+  }),
+  row("GET /v1/events/{eventId}/staff", "organizer", [401, 404, 404, 404, 200], {
+    on: "draft",
+    params: { eventId: "draft" }
+  }),
+  row("GET /v1/events/{eventId}/stats", "organizer", [401, 403, 403, 403, 200], {
+    also: { eventStaff: 403, admin: 200 }
+  }),
+  row("GET /v1/events/{eventId}/stats", "organizer", [401, 404, 404, 404, 200], {
+    on: "draft",
+    params: { eventId: "draft" }
+  }),
+  row("GET /v1/events/{eventId}/audit", "organizer", [401, 403, 403, 403, 200], {
+    also: { eventStaff: 403, admin: 200 }
+  }),
+  row("GET /v1/events/{eventId}/audit", "organizer", [401, 404, 404, 404, 200], {
+    on: "draft",
+    params: { eventId: "draft" }
+  }),
+  row("GET /v1/organizer/events", "organizer", [401, 403, 200, 403, 200]),
+  row("POST /v1/reservations", "customer", [401, 201, 201, 201, 201], {
+    request: ({ w }) => ({
+      body: holdBody(w.ids.event, w.ids.ticketType, 1),
+      headers: { "idempotency-key": crypto.randomUUID() }
+    })
+  }),
+  row("GET /v1/reservations/{reservationId}", "customer", [401, 404, 404, 404, 200], {
+    also: { eventOrganizer: 404, eventStaff: 404, admin: 200 }
+  }),
+  row("DELETE /v1/reservations/{reservationId}", "customer", [401, 404, 404, 404, 200], {
+    params: { reservationId: "holdToRelease" },
+    also: { eventOrganizer: 404 }
+  }),
+  row("POST /v1/reservations/{reservationId}/checkout", "customer", [401, 409, 409, 409, 202], {
+    params: { reservationId: "holdToCheckout" },
+    also: { eventOrganizer: 409 }
+  }),
+  row("GET /v1/orders", "customer", [401, 200, 200, 200, 200]),
+  row("GET /v1/orders/{orderId}", "customer", [401, 404, 404, 404, 200], {
+    also: { eventOrganizer: 200, eventStaff: 404, admin: 200 }
+  }),
+  row("POST /v1/orders/{orderId}/refund", "customer", [401, 404, 404, 404, 202], {
+    request: ({ w }) => json({ ticketIds: [w.ids.ticketToRefund] }),
+    also: { eventStaff: 404 }
+  }),
+  row("GET /v1/tickets/{ticketId}", "customer", [401, 404, 404, 404, 200], {
+    also: { eventOrganizer: 200, eventStaff: 404, admin: 200 }
+  }),
+  row("GET /v1/tickets/{ticketId}/qr.svg", "customer", [401, 404, 404, 404, 200], {
+    also: { eventOrganizer: 404, eventStaff: 404, admin: 404 }
+  }),
+  row("POST /v1/check-ins", "organizer", [401, 403, 403, 403, 200], {
+    request: ({ w }) => json({ eventId: w.ids.event, code: w.codes.ticketToScan })
+  }),
+  row("POST /v1/check-ins", "eventStaff", [401, 403, 403, 403, 200], {
+    on: "by the event's staff",
+    request: ({ w }) => json({ eventId: w.ids.event, code: w.codes.ticketToScanByStaff })
+  }),
+  row("POST /v1/payments/webhook", "provider", [400, 400, 400, 400, 200], { request: paymentWebhook }),
+  row("POST /v1/organizer/webhooks", "organizer", [401, 403, 201, 403, 201], {
+    request: () => json({ url: "http://127.0.0.1:9/elsewhere", eventTypes: ["OrderConfirmed"] })
+  }),
+  row("GET /v1/organizer/webhooks", "organizer", [401, 403, 200, 403, 200]),
+  row("DELETE /v1/organizer/webhooks/{webhookId}", "organizer", [401, 403, 404, 403, 204], {
+    params: { webhookId: "webhookToDelete" }
+  }),
+  row("GET /v1/organizer/webhooks/{webhookId}/deliveries", "organizer", [401, 403, 404, 403, 200], {
+    also: { admin: 200 }
+  }),
+  row("GET /v1/admin/audit", "admin", [401, 403, 403, 403, 200], { also: { eventOrganizer: 403 } }),
+  row("GET /v1/admin/dead-letters/{consumer}", "admin", [401, 403, 403, 403, 200], { also: { eventOrganizer: 403 } }),
+  row("POST /v1/admin/dead-letters/{consumer}/replay", "admin", [401, 403, 403, 403, 200], {
+    request: () => json({}),
+    also: { eventOrganizer: 403 }
+  })
+]
+
+class World extends Context.Tag("security/World")<World, SecurityWorld>() {}
+
+const WorldLive = Layer.effect(World, Effect.flatMap(client, buildWorld))
+
+const Server = WorldLive.pipe(
+  Layer.provideMerge(TestServerLive({ ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password }))
+)
+
+const [methodOf, templateOf] = [
+  (r: Row) => r.route.split(" ")[0] as string,
+  (r: Row) => r.route.split(" ")[1] as string
+]
+
+const pathOf = (r: Row, w: SecurityWorld) =>
+  templateOf(r).replace(/\{(\w+)\}/g, (_, name: string) => {
+    const resource = r.params?.[name] ?? defaultParams[name]
+    if (resource === undefined) throw new Error(`${r.route}: no resource for {${name}}`)
+    return encodeURIComponent(w.ids[resource])
+  })
+
+/** The callers of a row: the world's, or new accounts of the same kinds for rows that spend them. */
+const callersOf = (api: Api, r: Row, w: SecurityWorld) =>
+  Effect.gen(function* () {
+    if (!r.fresh) return w
+    const [otherCustomer, otherOrganizer, otherStaff, customer, organizer] = yield* Effect.all([
+      api.account("customer", "fresh-customer"),
+      api.account("organizer", "fresh-organizer"),
+      api.account("customer", "fresh-staff"),
+      api.account("customer", "fresh-owner"),
+      api.account("organizer", "fresh-owner-organizer")
+    ])
+    // Staff of an event of their own, so that what they do to their own account leaves the owners' view alone.
+    const stage = yield* publishedEvent(api, w.organizer, "Fresh side stage")
+    yield* grantStaff(api, w.organizer, stage.eventId, otherStaff)
+    return { ...w, otherCustomer, otherOrganizer, otherStaff, customer, organizer }
+  })
+
+const accountOf = (w: SecurityWorld, r: Row, role: Role | Extra): Account | undefined => {
+  switch (role) {
+    case "anonymous":
+      return undefined
+    case "otherCustomer":
+    case "otherOrganizer":
+    case "otherStaff":
+    case "eventStaff":
+    case "admin":
+      return w[role]
+    case "eventOrganizer":
+      return w.organizer
+    case "owner":
+      return r.owner === "anyone" || r.owner === "customer"
+        ? w.customer
+        : r.owner === "organizer"
+          ? w.organizer
+          : r.owner === "admin"
+            ? w.admin
+            : r.owner === "eventStaff"
+              ? w.eventStaff
+              : undefined
+  }
+}
+
+const titleOf = (r: Row) => `${r.route}${r.on ? ` (${r.on})` : ""}: owner is ${r.owner}`
+
+/** Every refusal is JSON with a _tag and a message. */
+const expectErrorShape = (label: string, reply: Reply) => {
+  if (reply.status < 400) return
+  expect(reply.body, `${label}: error body`).toMatchObject({ _tag: expect.any(String), message: expect.any(String) })
+}
+
+describe("access control of every endpoint", () => {
+  layer(Server, { timeout: "180 seconds", excludeTestServices: true })("the table", (it) => {
+    it.effect("covers every endpoint of the OpenAPI document, and lists no endpoint that does not exist", () =>
+      Effect.gen(function* () {
+        const api = yield* client
+        const spec = yield* api.call("GET", "/openapi.json")
+        expect(spec.status).toBe(200)
+        const documented = new Set<string>()
+        for (const [path, item] of Object.entries(spec.body.paths as Record<string, Record<string, unknown>>))
+          for (const method of Object.keys(item))
+            if (["get", "put", "post", "patch", "delete", "head", "options"].includes(method))
+              documented.add(`${method.toUpperCase()} ${path}`)
+        const tabled = new Set(TABLE.map((r) => r.route))
+        expect(
+          [...documented].filter((route) => !tabled.has(route)),
+          "endpoints missing from the table"
+        ).toEqual([])
+        expect(
+          [...tabled].filter((route) => !documented.has(route)),
+          "rows for undocumented endpoints"
+        ).toEqual([])
+      })
+    )
+
+    for (const r of TABLE)
+      it.effect(
+        titleOf(r),
+        () =>
+          Effect.gen(function* () {
+            const api = yield* client
+            const world = yield* World
+            const w = yield* callersOf(api, r, world)
+            const sandbox = yield* InProcessSandbox
+            const webhookSecret = Option.match(sandbox, { onNone: () => "", onSome: (s) => s.webhookSecret })
+            const call = (role: Role | Extra) => {
+              const caller = accountOf(w, r, role)
+              const request = r.request?.({ w, role, caller, webhookSecret }) ?? {}
+              const path = pathOf(r, w)
+              return Effect.map(api.call(methodOf(r), path, { token: caller?.token, ...request }), (reply) => ({
+                reply,
+                sent: `${path} ${JSON.stringify(request)}`
+              }))
+            }
+            const mutating = methodOf(r) !== "GET"
+            const before = mutating ? yield* ownerView(api, world) : undefined
+
+            const replies: Partial<Record<Role | Extra, Reply>> = {}
+            for (const role of STRANGERS) {
+              const { reply, sent } = yield* call(role)
+              replies[role] = reply
+              expectErrorShape(`${r.route} as ${role}`, reply)
+              // Nothing private in any answer to a stranger, unless the stranger sent it.
+              const text = typeof reply.body === "string" ? reply.body : JSON.stringify(reply.body)
+              const leaked = w.privateStrings.filter((s) => text.includes(s) && !sent.includes(s))
+              expect(leaked, `${r.route} as ${role} reveals private values in ${text.slice(0, 600)}`).toEqual([])
+            }
+            if (mutating)
+              expect(yield* ownerView(api, world), "what the owners see after the strangers' calls").toEqual(before)
+
+            for (const extra of Object.keys(r.also ?? {}) as Array<Extra>) {
+              const { reply, sent } = yield* call(extra)
+              replies[extra] = reply
+              expectErrorShape(`${r.route} as ${extra}`, reply)
+              const text = typeof reply.body === "string" ? reply.body : JSON.stringify(reply.body)
+              const credentials = w.credentials.filter((s) => s !== accountOf(w, r, extra)?.token)
+              expect(
+                credentials.filter((s) => text.includes(s) && !sent.includes(s)),
+                `${r.route} as ${extra}`
+              ).toEqual([])
+            }
+            const owner = yield* call("owner")
+            replies.owner = owner.reply
+            if (mutating) yield* settledOwnerView(api, world)
+
+            const statuses = Object.fromEntries(Object.entries(replies).map(([role, reply]) => [role, reply.status]))
+            const expected = {
+              anonymous: r.expected[0],
+              otherCustomer: r.expected[1],
+              otherOrganizer: r.expected[2],
+              otherStaff: r.expected[3],
+              owner: r.expected[4],
+              ...r.also
+            }
+            expect(statuses, `${titleOf(r)}; owner answered ${JSON.stringify(owner.reply.body).slice(0, 300)}`).toEqual(
+              expected
+            )
+            expect(owner.reply.status, "the owner's call succeeds").toBeLessThan(300)
+          }),
+        60_000
+      )
+
+    describe("ids mixed across owners", () => {
+      it.effect("another organizer cannot reach a ticket type through their own event", () =>
+        Effect.gen(function* () {
+          const api = yield* client
+          const w = yield* World
+          const before = yield* ownerView(api, w)
+          const reply = yield* api.call(
+            "PATCH",
+            `/v1/events/${w.ids.otherOrganizerEvent}/ticket-types/${w.ids.ticketType}`,
+            { token: w.otherOrganizer.token, body: { capacity: 1, name: "Hijacked" } }
+          )
+          expect(reply.status).toBe(404)
+          expect(reply.body._tag).toBe("TicketTypeNotFound")
+          expect(yield* ownerView(api, w)).toEqual(before)
+        })
+      )
+
+      it.effect("another organizer cannot seat their draft with someone else's ticket type", () =>
+        Effect.gen(function* () {
+          const api = yield* client
+          const w = yield* World
+          const before = yield* ownerView(api, w)
+          const reply = yield* api.call("POST", `/v1/events/${w.ids.otherOrganizerDraft}/seating`, {
+            token: w.otherOrganizer.token,
+            body: seatingOf(w.ids.ticketType).body
+          })
+          expect(reply.status).toBe(422)
+          expect(reply.body).toMatchObject({ _tag: "EventRuleViolation", rule: "unknown_ticket_type" })
+          const seats = yield* api.call("GET", `/v1/events/${w.ids.otherOrganizerDraft}/seats`, {
+            token: w.otherOrganizer.token
+          })
+          expect(seats.body.sections).toEqual([])
+          expect(yield* ownerView(api, w)).toEqual(before)
+        })
+      )
+
+      it.effect("staff of another event cannot check a ticket in by naming their own event", () =>
+        Effect.gen(function* () {
+          const api = yield* client
+          const w = yield* World
+          const before = yield* ownerView(api, w)
+          const reply = yield* api.call("POST", "/v1/check-ins", {
+            token: w.otherStaff.token,
+            body: { eventId: w.ids.sideEvent, code: w.codes.ticket }
+          })
+          expect(reply.status).toBe(422)
+          expect(reply.body.code).toBe("other_event")
+          const ticket = yield* api.call("GET", `/v1/tickets/${w.ids.ticket}`, { token: w.customer.token })
+          expect(ticket.body).toMatchObject({ status: "valid", checkedInAt: null })
+          expect(yield* ownerView(api, w)).toEqual(before)
+        })
+      )
+
+      it.effect("a customer cannot hold an event's tickets under another event, nor hold on a draft", () =>
+        Effect.gen(function* () {
+          const api = yield* client
+          const w = yield* World
+          const availability = () =>
+            Effect.map(
+              api.call("GET", `/v1/events/${w.ids.event}`, { token: w.organizer.token }),
+              (r) => r.body.ticketTypes
+            )
+          const before = yield* availability()
+          const crossed = yield* hold(api, w.otherCustomer.token, holdBody(w.ids.sideEvent, w.ids.ticketType, 1))
+          expect(crossed.status).toBeGreaterThanOrEqual(400)
+          expect(crossed.status).toBeLessThan(500)
+          const onDraft = yield* hold(api, w.otherCustomer.token, holdBody(w.ids.draft, w.ids.draftTicketType, 1))
+          expect(onDraft.status).toBe(404)
+          expect(onDraft.body._tag).toBe("EventNotFound")
+          expect(yield* availability()).toEqual(before)
+        })
+      )
+
+      it.effect(
+        "a customer cannot refund someone else's tickets through their own order",
+        () =>
+          Effect.gen(function* () {
+            const api = yield* client
+            const w = yield* World
+            const own = yield* purchase(
+              api,
+              w.otherCustomer.token,
+              w.ids.sideEvent,
+              yield* sideTicketType(api, w),
+              1,
+              PAID
+            )
+            expect(own.status).toBe("confirmed")
+            const before = yield* ownerView(api, w)
+            const reply = yield* api.call("POST", `/v1/orders/${own.id}/refund`, {
+              token: w.otherCustomer.token,
+              body: { ticketIds: [w.ids.ticket] }
+            })
+            expect(reply.status).toBe(409)
+            expect(reply.body.code).toBe("ticket_not_refundable")
+            expect(yield* ownerView(api, w)).toEqual(before)
+            const mine = yield* api.call("GET", `/v1/orders/${own.id}`, { token: w.otherCustomer.token })
+            expect(mine.body).toMatchObject({ status: "confirmed", refundedMinor: 0 })
+          }),
+        60_000
+      )
+
+      it.effect("an erased account's tokens open nothing any more", () =>
+        Effect.gen(function* () {
+          const api = yield* client
+          const w = yield* World
+          const leaving = yield* api.account("customer", "leaving")
+          const erased = yield* api.call("DELETE", "/v1/me", {
+            token: leaving.token,
+            body: { password: leaving.password }
+          })
+          expect(erased.status).toBe(204)
+          const login = yield* api.call("POST", "/v1/auth/login", {
+            body: { email: leaving.email, password: leaving.password }
+          })
+          expect(login.status).toBe(401)
+          const refreshed = yield* api.call("POST", "/v1/auth/refresh", {
+            body: { refreshToken: leaving.refreshToken }
+          })
+          expect(refreshed.status).toBe(401)
+          // The access token it had must not act for the erased account either: no new holds, no reading.
+          const held = yield* hold(api, leaving.token, holdBody(w.ids.event, w.ids.ticketType, 1))
+          const me = yield* api.call("GET", "/v1/me", { token: leaving.token })
+          expect({ hold: held.status, me: me.status }).toEqual({ hold: 401, me: 401 })
+        })
+      )
+
+      it.effect("a token that is not ours is refused everywhere it is required, never trusted", () =>
+        Effect.gen(function* () {
+          const api = yield* client
+          const w = yield* World
+          const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString("base64url")
+          const claims = {
+            sub: w.admin.id,
+            typ: "organizer",
+            adm: true,
+            iss: "goticket",
+            aud: "goticket-api",
+            exp: 4102444800
+          }
+          const unsigned = `${b64({ alg: "none", typ: "JWT" })}.${b64(claims)}.`
+          const tampered = (() => {
+            const [header, , signature] = w.customer.token.split(".")
+            return `${header}.${b64({ ...claims, sub: w.customer.id })}.${signature}`
+          })()
+          for (const token of [unsigned, tampered, `${w.customer.token}x`, "null", "undefined"]) {
+            for (const path of ["/v1/me", `/v1/orders/${w.ids.order}`, "/v1/admin/dead-letters/notifications"]) {
+              const reply = yield* api.call("GET", path, { token })
+              expect(reply.status, `${path} with ${token.slice(0, 20)}…`).toBe(401)
+              expect(reply.body._tag).toBe("Unauthenticated")
+            }
+            // The optional-authentication endpoints refuse a bad token too, rather than falling back to anonymous.
+            const draft = yield* api.call("GET", `/v1/events/${w.ids.draft}`, { token })
+            expect(draft.status).toBe(401)
+          }
+        })
+      )
+    })
+  })
+})
+
+const sideTicketType = (api: Api, w: SecurityWorld) =>
+  Effect.map(
+    api.call("GET", `/v1/events/${w.ids.sideEvent}`, { token: w.organizer.token }),
+    (r) => r.body.ticketTypes[0].id as string
+  )
