@@ -1,6 +1,7 @@
 import { Either, Option } from "effect"
 import type { EventType } from "../events/DomainEvents.ts"
 import { InvalidWebhookUrl, UnknownEventType } from "./errors.ts"
+import { isIpLiteral, isNonPublicAddress } from "./PrivateAddresses.ts"
 import { EVENT_TYPES, MAX_URL_LENGTH } from "./Webhook.ts"
 
 /*
@@ -20,7 +21,7 @@ export const isLoopbackHost = (hostname: string): boolean => {
  */
 export const checkWebhookUrl = (
   raw: string,
-  options: { readonly allowHttpLoopback: boolean }
+  options: { readonly allowHttpLoopback: boolean; readonly allowPrivateNetworks?: boolean }
 ): Either.Either<string, InvalidWebhookUrl> => {
   const refuse = (message: string) => Either.left(new InvalidWebhookUrl({ message, url: raw }))
   const text = raw.trim()
@@ -38,6 +39,15 @@ export const checkWebhookUrl = (
         "url must use https; plain http is accepted only for loopback hosts (localhost, 127.0.0.0/8, ::1) outside production"
       )
   }
+  // Our servers must not be made to call our own network: an address outside the public internet is refused here,
+  // and a name that resolves to one is refused at delivery (see WebhookDeliveryWorker).
+  if (
+    isIpLiteral(url.hostname) &&
+    isNonPublicAddress(url.hostname) &&
+    !(options.allowHttpLoopback && isLoopbackHost(url.hostname)) &&
+    !options.allowPrivateNetworks
+  )
+    return refuse("url must point to a public address, not a private, loopback, link-local or reserved one")
   return Either.right(url.href)
 }
 

@@ -12,7 +12,7 @@ import { WebhookNotFound } from "../../domain/webhooks/errors.ts"
 import { type WebhookDelivery, WebhookEndpoint, type WebhookId } from "../../domain/webhooks/Webhook.ts"
 import { WebhookRepository } from "../../domain/webhooks/WebhookRepository.ts"
 import { checkEventTypes, checkWebhookUrl } from "../../domain/webhooks/WebhookRules.ts"
-import { AllowHttpLoopback } from "./WebhooksConfig.ts"
+import { AllowHttpLoopback, AllowPrivateNetworks } from "./WebhooksConfig.ts"
 
 const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
 const orFail = <A, E>(either: Either.Either<A, E>) =>
@@ -36,6 +36,7 @@ export class OrganizerWebhooks extends Effect.Service<OrganizerWebhooks>()("goti
     const webhooks = yield* WebhookRepository
     const events = yield* EventRepository
     const allowHttpLoopback = yield* AllowHttpLoopback
+    const allowPrivateNetworks = yield* AllowPrivateNetworks
 
     const requireOrganizer = (actor: Actor) =>
       actor.isOrganizer
@@ -58,7 +59,7 @@ export class OrganizerWebhooks extends Effect.Service<OrganizerWebhooks>()("goti
       input: { readonly url: string; readonly eventTypes: ReadonlyArray<string> }
     ) {
       yield* requireOrganizer(actor)
-      const url = yield* orFail(checkWebhookUrl(input.url, { allowHttpLoopback }))
+      const url = yield* orFail(checkWebhookUrl(input.url, { allowHttpLoopback, allowPrivateNetworks }))
       const eventTypes = yield* orFail(checkEventTypes(input.eventTypes))
       const secret = newWebhookSecret()
       const endpoint = new WebhookEndpoint({

@@ -206,3 +206,23 @@ layer(
     })
   )
 })
+
+// As in production: no loopback, no private networks.
+layer(
+  workerWith({ WEBHOOKS_ALLOW_HTTP_LOOPBACK: "false", WEBHOOKS_POLL_INTERVAL_MS: "20", WEBHOOKS_RETRY_BASE_MS: "100" }),
+  { timeout: "60 seconds", excludeTestServices: true }
+)("WebhookDeliveryWorker (production rules)", (it) => {
+  it.scoped("a host that resolves to our own network is never called, whatever the URL said when registered", () =>
+    Effect.gen(function* () {
+      const receiver = yield* makeReceiver(() => 200)
+      // "localhost" is a name, so registration cannot tell; at delivery it resolves to a loopback address.
+      const { endpoint } = yield* aQueuedDelivery(receiver.url.replace("127.0.0.1", "localhost"))
+      const refused = yield* deliveryWhen(endpoint.id, (d) => d.attempts >= 1)
+      expect(refused.lastStatusCode).toBeNull()
+      expect(refused.lastError).toMatch(/^refused: localhost resolves to .*not a public address/)
+      yield* Effect.sleep("300 millis")
+      expect(yield* receiver.received).toHaveLength(0)
+      yield* retire(endpoint)
+    })
+  )
+})

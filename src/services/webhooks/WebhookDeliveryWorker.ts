@@ -1,10 +1,12 @@
+import { lookup } from "node:dns/promises"
 import { HttpClient, HttpClientRequest } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
 import { Clock, type ConfigError, Duration, Effect, FiberSet, Layer, Metric, Option, Redacted } from "effect"
+import { isNonPublicAddress } from "../../domain/webhooks/PrivateAddresses.ts"
 import { type ClaimedDelivery, WebhookRepository } from "../../domain/webhooks/WebhookRepository.ts"
-import { isAcknowledged, retryDelay } from "../../domain/webhooks/WebhookRules.ts"
+import { isAcknowledged, isLoopbackHost, retryDelay } from "../../domain/webhooks/WebhookRules.ts"
 import { signatureHeader } from "../payments/sandbox/Signature.ts"
-import { WebhookWorkerConfig } from "./WebhooksConfig.ts"
+import { AllowHttpLoopback, AllowPrivateNetworks, WebhookWorkerConfig } from "./WebhooksConfig.ts"
 
 /** The headers of every delivery. The signature is the payment sandbox's scheme: `t=<unix s>,v1=<hex HMAC>`. */
 export const EVENT_ID_HEADER = "GoTicket-Event-Id"
@@ -23,6 +25,27 @@ export const webhookAttempts = Metric.counter("goticket_webhook_attempts_total",
 type Outcome =
   | { readonly _tag: "Answered"; readonly status: number; readonly body: string }
   | { readonly _tag: "NoAnswer"; readonly error: string }
+
+/**
+ * Why a delivery to this URL must not be made, or undefined: a host that resolves (now, not only when the URL was
+ * registered: DNS can change) to an address outside the public internet.
+ */
+const refusedDestination = (
+  url: string,
+  allow: { readonly loopback: boolean; readonly privateNetworks: boolean }
+): Effect.Effect<string | undefined> =>
+  allow.privateNetworks
+    ? Effect.succeed(undefined)
+    : Effect.promise(async () => {
+        const { hostname } = new URL(url)
+        const host = hostname.replace(/^\[|\]$/g, "")
+        if (allow.loopback && isLoopbackHost(hostname)) return undefined
+        const addresses = await lookup(host, { all: true, verbatim: true }).catch(() => [])
+        const blocked = addresses.find((a) => isNonPublicAddress(a.address))
+        return blocked === undefined
+          ? undefined
+          : `refused: ${hostname} resolves to ${blocked.address}, which is not a public address`
+      })
 
 const excerpt = (text: string) => {
   const flat = text.replace(/\s+/g, " ").trim()
@@ -46,6 +69,7 @@ export const WebhookDeliveryWorker: Layer.Layer<never, ConfigError.ConfigError, 
       // A claimed delivery is left alone by other workers for the time one call can take, and a margin.
       const leaseMs = timeoutMs + 10_000
       const inFlight = yield* FiberSet.make()
+      const allow = { loopback: yield* AllowHttpLoopback, privateNetworks: yield* AllowPrivateNetworks }
 
       const post = (claimed: ClaimedDelivery, at: Date): Effect.Effect<Outcome> => {
         const { delivery } = claimed
@@ -60,7 +84,7 @@ export const WebhookDeliveryWorker: Layer.Layer<never, ConfigError.ConfigError, 
           }),
           HttpClientRequest.bodyText(body, "application/json")
         )
-        return client.execute(request).pipe(
+        const send = client.execute(request).pipe(
           Effect.flatMap((response) =>
             Effect.map(
               Effect.orElseSucceed(response.text, () => ""),
@@ -74,6 +98,9 @@ export const WebhookDeliveryWorker: Layer.Layer<never, ConfigError.ConfigError, 
               error: typeof error === "string" ? error : excerpt(error.message)
             })
           )
+        )
+        return Effect.flatMap(refusedDestination(claimed.url, allow), (refusal) =>
+          refusal === undefined ? send : Effect.succeed<Outcome>({ _tag: "NoAnswer", error: refusal })
         )
       }
 

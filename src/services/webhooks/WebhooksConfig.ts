@@ -11,6 +11,13 @@ export const AllowHttpLoopback = Config.all([
   Config.string("NODE_ENV").pipe(Config.withDefault(""))
 ]).pipe(Config.map(([flag, env]) => Option.getOrElse(flag, () => env !== "production")))
 
+/**
+ * WEBHOOKS_ALLOW_PRIVATE_NETWORKS: deliver to private, link-local and other non-public addresses too (an on-premises
+ * installation whose organizers' endpoints live on its own network). Default false: such URLs are refused, and so
+ * is a delivery whose host resolves to one.
+ */
+export const AllowPrivateNetworks = Config.boolean("WEBHOOKS_ALLOW_PRIVATE_NETWORKS").pipe(Config.withDefault(false))
+
 /** Knobs of the delivery worker; README.md lists them. */
 export const WebhookWorkerConfig = Config.all({
   /** How often the worker looks for due deliveries when it has found none. */
