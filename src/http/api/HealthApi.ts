@@ -1,5 +1,6 @@
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
 import { Schema } from "effect"
+import { Unauthenticated } from "../../domain/accounts/errors.ts"
 import { RouteTagger } from "./Authentication.ts"
 
 export class NotReady extends Schema.TaggedError<NotReady>()(
@@ -19,7 +20,8 @@ export class HealthApi extends HttpApiGroup.make("health")
   .add(
     HttpApiEndpoint.get("metrics", "/metrics")
       .addSuccess(HttpApiSchema.Text({ contentType: "text/plain; version=0.0.4; charset=utf-8" }))
-      .annotate(OpenApi.Summary, "Prometheus metrics")
+      .addError(Unauthenticated, { status: 401 })
+      .annotate(OpenApi.Summary, "Prometheus metrics (with METRICS_TOKEN set: Authorization: Bearer <token>)")
       .annotate(
         OpenApi.Description,
         "Counters, gauges and histograms in the Prometheus text format, among them goticket_outbox_lag_seconds " +

@@ -1,6 +1,8 @@
-import { HttpApiBuilder } from "@effect/platform"
+import { createHash, timingSafeEqual } from "node:crypto"
+import { HttpApiBuilder, HttpServerRequest } from "@effect/platform"
 import { SqlClient } from "@effect/sql"
-import { Duration, Effect } from "effect"
+import { Config, Duration, Effect, Option, Redacted } from "effect"
+import { Unauthenticated } from "../../domain/accounts/errors.ts"
 import { Outbox } from "../../domain/events/Outbox.ts"
 import { refreshOutboxGauges } from "../../services/events/OutboxMetrics.ts"
 import { prometheusText } from "../../services/observability/PrometheusText.ts"
@@ -11,9 +13,22 @@ export const HealthLive = HttpApiBuilder.group(GoTicketApi, "health", (handlers)
   Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
     const outbox = yield* Outbox
+    // METRICS_TOKEN: when set, scrapers must send it as a bearer token (the numbers tell a competitor how sales go).
+    const token = yield* Config.option(Config.redacted("METRICS_TOKEN"))
+    const digest = (text: string) => createHash("sha256").update(text).digest()
+    const scraperAllowed = Effect.gen(function* () {
+      if (Option.isNone(token)) return
+      const header = (yield* HttpServerRequest.HttpServerRequest).headers.authorization ?? ""
+      // Compared as digests, in constant time, whatever the lengths.
+      if (!timingSafeEqual(digest(header), digest(`Bearer ${Redacted.value(token.value)}`)))
+        return yield* new Unauthenticated({ message: "send the metrics token: Authorization: Bearer <METRICS_TOKEN>" })
+    })
     return handlers
       .handle("metrics", () =>
-        Effect.zipRight(Effect.provideService(refreshOutboxGauges, Outbox, outbox), prometheusText)
+        scraperAllowed.pipe(
+          Effect.zipRight(Effect.provideService(refreshOutboxGauges, Outbox, outbox)),
+          Effect.zipRight(prometheusText)
+        )
       )
       .handle("live", () => Effect.succeed({ status: "ok" as const, checks: {} }))
       .handle("ready", () =>
