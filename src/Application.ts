@@ -36,6 +36,7 @@ import { InventoryCacheLive } from "./services/reservations/InventoryCacheLive.t
 import { ReservationRepositoryPg } from "./services/reservations/ReservationRepositoryPg.ts"
 import { Reservations } from "./services/reservations/Reservations.ts"
 import { LoginThrottle } from "./services/security/LoginThrottle.ts"
+import { MailThrottle } from "./services/security/MailThrottle.ts"
 import { RateLimiterLive } from "./services/security/RateLimiterLive.ts"
 import { TrafficControl } from "./services/security/TrafficControl.ts"
 import { seedDemo } from "./services/seed/DemoSeed.ts"
@@ -88,7 +89,9 @@ export const ServicesLive = SalesReports.Default.pipe(
       OrganizerWebhooks.Default,
       Privacy.Default
     ).pipe(
-      Layer.provideMerge(Layer.mergeAll(TrafficControl.Default, LoginThrottle.Default, ActiveAccounts.Default)),
+      Layer.provideMerge(
+        Layer.mergeAll(TrafficControl.Default, LoginThrottle.Default, MailThrottle.Default, ActiveAccounts.Default)
+      ),
       Layer.provideMerge(SagasOnEngine),
       Layer.provideMerge(CatalogSnapshots.Default),
       Layer.provideMerge(

@@ -119,6 +119,27 @@ describe("email verification over HTTP (EMAIL_VERIFICATION=required)", () => {
       })
     )
 
+    it.effect("nobody can flood an inbox through register and resend: three mails an hour per address", () =>
+      Effect.gen(function* () {
+        const api = yield* client
+        const victim = newEmail("flooded")
+        const answers = [] as Array<number>
+        for (let i = 0; i < 3; i++)
+          answers.push(
+            (yield* api.call("POST", "/v1/auth/register", {
+              body: { email: victim, password: PASSWORD, name: "Someone", accountType: "customer" }
+            })).status
+          )
+        for (let i = 0; i < 3; i++)
+          answers.push((yield* api.call("POST", "/v1/auth/resend-verification", { body: { email: victim } })).status)
+        // The answers do not change (that would tell something); the mails stop.
+        expect(answers).toEqual([202, 202, 202, 202, 202, 202])
+        yield* mailsTo(victim, 3)
+        yield* Effect.sleep("500 millis")
+        expect(yield* mailsTo(victim, 3)).toHaveLength(3)
+      })
+    )
+
     it.effect("the mail to a known address says it has an account and carries no token", () =>
       Effect.gen(function* () {
         const api = yield* client

@@ -17,6 +17,7 @@ import { type Mail, Mailer } from "../../domain/notifications/Mailer.ts"
 import type { UserId } from "../../domain/shared/Ids.ts"
 import { maskEmail } from "../../domain/shared/Redaction.ts"
 import { AppConfig } from "../config/AppConfig.ts"
+import { MailThrottle } from "../security/MailThrottle.ts"
 import { alreadyRegisteredMail, verificationLink, verificationMail } from "./AccountMails.ts"
 import { AccountsConfig } from "./AccountsConfig.ts"
 import { loadEmailVerificationTokens } from "./EmailVerificationTokens.ts"
@@ -65,6 +66,7 @@ export class Accounts extends Effect.Service<Accounts>()("goticket/Accounts", {
   effect: Effect.gen(function* () {
     const users = yield* UserRepository
     const audit = yield* AuditLog
+    const mailThrottle = yield* MailThrottle
     const hasher = yield* PasswordHasher
     const tokens = yield* AccessTokens
     const refreshTokens = yield* RefreshTokens
@@ -118,6 +120,15 @@ export class Accounts extends Effect.Service<Accounts>()("goticket/Accounts", {
      * the address masked and never with the mail's content (it may carry a token).
      */
     const sendInBackground = (kind: string, mail: Mail) =>
+      Effect.flatMap(mailThrottle.allow(mail.to), (allowed) =>
+        allowed
+          ? sendNow(kind, mail)
+          : Effect.logWarning("account mail not sent: this address had its hourly share").pipe(
+              Effect.annotateLogs({ mail: kind, to: maskEmail(mail.to) })
+            )
+      )
+
+    const sendNow = (kind: string, mail: Mail) =>
       mailer.send(mail).pipe(
         Effect.catchAllCause((cause) => {
           const failure = Cause.failureOption(cause)

@@ -1,0 +1,26 @@
+import { createHash } from "node:crypto"
+import { Duration, Effect } from "effect"
+import type { RatePolicy } from "../../domain/security/RateLimiter.ts"
+import { bounded } from "../config/bounded.ts"
+import { GuardedRateLimiter } from "./GuardedRateLimiter.ts"
+
+/**
+ * Mails anyone can make us send to an address (verification links, "someone tried to register" notices): at most
+ * ACCOUNT_MAILS_PER_HOUR per address, so that register and resend cannot be used to flood someone's inbox from many
+ * addresses at once. Past it the request is answered as usual (202) and the mail is not sent.
+ */
+export class MailThrottle extends Effect.Service<MailThrottle>()("goticket/MailThrottle", {
+  effect: Effect.gen(function* () {
+    const limiter = yield* GuardedRateLimiter
+    const perHour = yield* bounded("ACCOUNT_MAILS_PER_HOUR", 3, 1, 1_000, "mails per hour")
+    const policy: RatePolicy = { name: "account-mails", limit: perHour, window: Duration.hours(1) }
+    const keyOf = (email: string) => createHash("sha256").update(email.trim().toLowerCase()).digest("base64url")
+
+    /** Whether one more mail may go to this address now (and counts it if so). */
+    const allow = (email: string): Effect.Effect<boolean> =>
+      Effect.map(limiter.consume(keyOf(email), policy, "local"), (decision) => decision.allowed)
+
+    return { allow } as const
+  }),
+  dependencies: [GuardedRateLimiter.Default]
+}) {}
