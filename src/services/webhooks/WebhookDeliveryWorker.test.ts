@@ -9,7 +9,7 @@ import type { WebhookDelivery, WebhookId } from "../../domain/webhooks/Webhook.t
 import { WebhookRepository } from "../../domain/webhooks/WebhookRepository.ts"
 import { UserRepositoryPg } from "../accounts/UserRepositoryPg.ts"
 import { checkSignature } from "../payments/sandbox/Signature.ts"
-import { WebhookDeliveryWorker } from "./WebhookDeliveryWorker.ts"
+import { publicOnlyLookup, WebhookDeliveryWorker } from "./WebhookDeliveryWorker.ts"
 import { WebhookRepositoryPg } from "./WebhookRepositoryPg.ts"
 
 interface Received {
@@ -223,6 +223,28 @@ layer(
       yield* Effect.sleep("300 millis")
       expect(yield* receiver.received).toHaveLength(0)
       yield* retire(endpoint)
+    })
+  )
+})
+
+/** What the delivery connections' name resolution answers for `hostname` (an address, or the refusal). */
+const resolveWith = (allow: { loopback: boolean; privateNetworks: boolean }, hostname: string) =>
+  Effect.async<string>((resume) => {
+    publicOnlyLookup(allow)(hostname, { all: true }, (error, addresses) => {
+      const all = addresses as unknown as Array<{ address: string }>
+      resume(Effect.succeed(error ? error.message : all.map((a) => a.address).join(",")))
+    })
+  })
+
+layer(Layer.empty)("the delivery connections' name resolution", (it) => {
+  it.effect("refuses a name that resolves to a non-public address, at connection time (no DNS rebinding)", () =>
+    Effect.gen(function* () {
+      const production = { loopback: false, privateNetworks: false }
+      expect(yield* resolveWith(production, "localhost")).toMatch(
+        /^refused: localhost resolves to .*not a public address/
+      )
+      expect(yield* resolveWith({ loopback: true, privateNetworks: false }, "localhost")).toMatch(/127\.0\.0\.1|::1/)
+      expect(yield* resolveWith({ loopback: false, privateNetworks: true }, "localhost")).toMatch(/127\.0\.0\.1|::1/)
     })
   )
 })

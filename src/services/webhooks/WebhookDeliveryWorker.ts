@@ -1,4 +1,6 @@
+import { type LookupAddress, lookup as lookupCallback } from "node:dns"
 import { lookup } from "node:dns/promises"
+import type { LookupFunction } from "node:net"
 import { HttpClient, HttpClientRequest } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
 import { Clock, type ConfigError, Duration, Effect, FiberSet, Layer, Metric, Option, Redacted } from "effect"
@@ -46,6 +48,34 @@ const refusedDestination = (
           ? undefined
           : `refused: ${hostname} resolves to ${blocked.address}, which is not a public address`
       })
+
+/**
+ * The name resolution of every delivery connection: a host that resolves to a non-public address fails to connect.
+ * This closes what checking before the call leaves open: a name whose DNS answer changes between the check and the
+ * connection (DNS rebinding).
+ */
+export const publicOnlyLookup =
+  (allow: { readonly loopback: boolean; readonly privateNetworks: boolean }): LookupFunction =>
+  (hostname, options, callback) => {
+    lookupCallback(hostname, { ...options, all: true }, (error, addresses: Array<LookupAddress>) => {
+      if (error) return callback(error, "", 0)
+      const trusted = allow.privateNetworks || (allow.loopback && isLoopbackHost(hostname))
+      const blocked = trusted ? undefined : addresses.find((a) => isNonPublicAddress(a.address))
+      if (blocked !== undefined)
+        return callback(
+          Object.assign(new Error(`refused: ${hostname} resolves to ${blocked.address}, not a public address`), {
+            code: "ENOTFOUND"
+          }),
+          "",
+          0
+        )
+      if (options.all) return (callback as unknown as (e: null, a: Array<LookupAddress>) => void)(null, addresses)
+      const first = addresses[0]
+      return first === undefined
+        ? callback(Object.assign(new Error(`no address for ${hostname}`), { code: "ENOTFOUND" }), "", 0)
+        : callback(null, first.address, first.family)
+    })
+  }
 
 const excerpt = (text: string) => {
   const flat = text.replace(/\s+/g, " ").trim()
@@ -190,4 +220,16 @@ export const WebhookDeliveryWorker: Layer.Layer<never, ConfigError.ConfigError, 
         Effect.forkScoped
       )
     })
-  ).pipe(Layer.provide(NodeHttpClient.layerUndici))
+  ).pipe(
+    Layer.provide(
+      NodeHttpClient.layerWithoutAgent.pipe(
+        Layer.provide(
+          Layer.unwrapEffect(
+            Effect.map(Effect.all({ loopback: AllowHttpLoopback, privateNetworks: AllowPrivateNetworks }), (allow) =>
+              NodeHttpClient.makeAgentLayer({ lookup: publicOnlyLookup(allow) })
+            )
+          )
+        )
+      )
+    )
+  )
