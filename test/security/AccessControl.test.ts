@@ -526,6 +526,26 @@ describe("access control of every endpoint", () => {
         })
       )
 
+      it.effect("a check-in naming someone else's draft answers 404, as every other call about it does", () =>
+        Effect.gen(function* () {
+          const api = yield* client
+          const w = yield* World
+          for (const caller of [w.otherCustomer, w.otherOrganizer, w.otherStaff]) {
+            const reply = yield* api.call("POST", "/v1/check-ins", {
+              token: caller.token,
+              body: { eventId: w.ids.draft, code: w.codes.ticket }
+            })
+            expect(reply.status).toBe(404)
+          }
+          // Its organizer is told what is wrong with the code instead.
+          const own = yield* api.call("POST", "/v1/check-ins", {
+            token: w.organizer.token,
+            body: { eventId: w.ids.draft, code: w.codes.ticket }
+          })
+          expect(own.status).toBe(422)
+        })
+      )
+
       it.effect("staff of another event cannot check a ticket in by naming their own event", () =>
         Effect.gen(function* () {
           const api = yield* client

@@ -4,7 +4,7 @@ import { Clock, Duration, Effect, Option } from "effect"
 import type { Actor } from "../../domain/accounts/Actor.ts"
 import { Forbidden } from "../../domain/accounts/errors.ts"
 import { AuditEntry, AuditLog, actedBy } from "../../domain/audit/AuditLog.ts"
-import { canManage } from "../../domain/catalog/EventAccess.ts"
+import { canManage, canView } from "../../domain/catalog/EventAccess.ts"
 import { EventRepository } from "../../domain/catalog/EventRepository.ts"
 import { EventNotFound } from "../../domain/catalog/errors.ts"
 import { openIntent } from "../../domain/orders/CheckoutSaga.ts"
@@ -228,6 +228,8 @@ export class Orders extends Effect.Service<Orders>()("goticket/Orders", {
       )
       if (!canManage(actor, event) && !(yield* events.isStaff(eventId, actor.userId))) {
         yield* audit.record(scanEntry(actor, eventId, null, "not_staff"))
+        // Someone else's draft does not exist for the caller, here as everywhere else.
+        if (!canView(actor, event)) return yield* new EventNotFound({ message: "no such event" })
         return yield* new Forbidden({ message: "only the event's staff and organizer may check tickets in" })
       }
       const named = yield* codes.verify(code)
