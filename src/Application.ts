@@ -6,6 +6,7 @@ import { AnnounceAddress, HttpAppLive, NodeServerLive } from "./http/HttpServerL
 import { Accounts } from "./services/accounts/Accounts.ts"
 import { ActiveAccounts } from "./services/accounts/ActiveAccounts.ts"
 import { JwtAccessTokensLive } from "./services/accounts/JwtAccessTokens.ts"
+import { RefreshTokenPurgeLive } from "./services/accounts/RefreshTokenPurge.ts"
 import { RefreshTokensPg } from "./services/accounts/RefreshTokensPg.ts"
 import { ScryptPasswordHasher } from "./services/accounts/ScryptPasswordHasher.ts"
 import { UserRepositoryPg } from "./services/accounts/UserRepositoryPg.ts"
@@ -145,8 +146,11 @@ export const EventPipelineLive = Layer.mergeAll(
   WebhookDeliveryWorker
 ).pipe(Layer.provide(MailerLive))
 
-/** What runs in the background: hold expiry and the event pipeline (the sagas run wherever the engine is). */
-export const BackgroundWorkLive = Layer.mergeAll(ExpiryWorkerLive, EventPipelineLive)
+/**
+ * What runs in the background: hold expiry, the event pipeline and the purge of dead refresh tokens (the sagas run
+ * wherever the engine is).
+ */
+export const BackgroundWorkLive = Layer.mergeAll(ExpiryWorkerLive, EventPipelineLive, RefreshTokenPurgeLive)
 
 /**
  * ROLE: `all` (the default: the API and the background work in one process) or `api` (the API only, while

@@ -125,6 +125,25 @@ export const refreshTokensContract = (name: string, layer: Layer.Layer<RefreshTo
       })
     )
 
+    it.effect("purges what expired or was revoked before a time, and nothing that still works", () =>
+      Effect.gen(function* () {
+        const tokens = yield* RefreshTokens
+        const userId = yield* aStoredUser
+        const expiring = yield* tokens.issue(userId, { now: at(0), expiresAt: at(1) })
+        const revoked = yield* tokens.issue(userId, times())
+        yield* tokens.revokeFamily(revoked.token, at(2))
+        const live = yield* tokens.issue(userId, times())
+
+        // (Other tests share the store: counts are at least ours.)
+        yield* tokens.purge(at(0.5))
+        expect(yield* rotationOutcome(revoked.token, 2.5)).toBe("revoked")
+        expect(yield* tokens.purge(at(3))).toBeGreaterThanOrEqual(2)
+        expect(yield* rotationOutcome(expiring.token, 3)).toBe("unknown")
+        expect(yield* rotationOutcome(revoked.token, 3)).toBe("unknown")
+        expect(yield* rotationOutcome(live.token, 3)).toBe("rotated")
+      })
+    )
+
     it.effect("of ten concurrent rotations of one token exactly one succeeds; the others revoke the family", () =>
       Effect.gen(function* () {
         const tokens = yield* RefreshTokens

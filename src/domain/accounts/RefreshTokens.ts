@@ -41,6 +41,11 @@ export interface RefreshTokensShape {
   readonly revokeFamily: (token: Redacted.Redacted<string>, now: Date) => Effect.Effect<boolean>
   /** Revokes every token of the user (account erasure, "log out everywhere"); answers how many it revoked. */
   readonly revokeAllOfUser: (userId: UserId, now: Date) => Effect.Effect<number>
+  /**
+   * Forgets tokens that expired, or were revoked, before `before` (they can never work again; keeping them only
+   * grows the table). Answers how many went.
+   */
+  readonly purge: (before: Date) => Effect.Effect<number>
 }
 
 export class RefreshTokens extends Context.Tag("goticket/RefreshTokens")<RefreshTokens, RefreshTokensShape>() {}

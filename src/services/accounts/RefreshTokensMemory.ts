@@ -81,7 +81,13 @@ export const RefreshTokensMemory = Layer.effect(
           if (row === undefined) return [false, rows]
           return [true, revokeWhere(rows, (r) => r.familyId === row.familyId, now)[1]]
         }),
-      revokeAllOfUser: (userId, now) => Ref.modify(store, (rows) => revokeWhere(rows, (r) => r.userId === userId, now))
+      revokeAllOfUser: (userId, now) => Ref.modify(store, (rows) => revokeWhere(rows, (r) => r.userId === userId, now)),
+      purge: (before) =>
+        Ref.modify(store, (rows): [number, Rows] => {
+          const gone = (r: TokenRow) => r.expiresAt < before || (r.revokedAt !== null && r.revokedAt < before)
+          const kept = new Map([...rows].filter(([, row]) => !gone(row)))
+          return [rows.size - kept.size, kept]
+        })
     })
   })
 )

@@ -98,6 +98,12 @@ export const RefreshTokensPg = Layer.effect(
           Effect.map((rows) => rows.length),
           Effect.orDie,
           Effect.withSpan("RefreshTokens.revokeAllOfUser")
+        ),
+      purge: (before) =>
+        sql`DELETE FROM refresh_tokens WHERE expires_at < ${before} OR revoked_at < ${before} RETURNING id`.pipe(
+          Effect.map((rows) => rows.length),
+          Effect.orDie,
+          Effect.withSpan("RefreshTokens.purge")
         )
     })
   })
