@@ -31,7 +31,8 @@ CREATE INDEX audit_log_at_idx ON audit_log (at, id);
 CREATE INDEX audit_log_event_idx ON audit_log (event_id, at, id) WHERE event_id IS NOT NULL;
 -- What one account did (the admin's filter, and what an export of that account's data needs).
 CREATE INDEX audit_log_actor_idx ON audit_log (actor_id, at, id) WHERE actor_id IS NOT NULL;
-CREATE INDEX audit_log_resource_idx ON audit_log (resource_type, resource_id, at, id);
+-- What happened to one resource (resource ids are UUIDs, so the type adds nothing to find them).
+CREATE INDEX audit_log_resource_idx ON audit_log (resource_id, at, id) WHERE resource_id IS NOT NULL;
 
 CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN

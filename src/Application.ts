@@ -5,7 +5,7 @@ import { maskEmail } from "./domain/shared/Redaction.ts"
 import { AnnounceAddress, HttpAppLive, NodeServerLive } from "./http/HttpServerLive.ts"
 import { Accounts } from "./services/accounts/Accounts.ts"
 import { ActiveAccounts } from "./services/accounts/ActiveAccounts.ts"
-import { JwtAccessTokensLive } from "./services/accounts/JwtAccessTokens.ts"
+import { JwtAccessTokensLive, JwtSecretLive } from "./services/accounts/JwtAccessTokens.ts"
 import { RefreshTokenPurgeLive } from "./services/accounts/RefreshTokenPurge.ts"
 import { RefreshTokensPg } from "./services/accounts/RefreshTokensPg.ts"
 import { ScryptPasswordHasher } from "./services/accounts/ScryptPasswordHasher.ts"
@@ -105,7 +105,7 @@ export const ServicesLive = SalesReports.Default.pipe(
           EventBusLive,
           RateLimiterLive,
           MailerLive
-        )
+        ).pipe(Layer.provideMerge(JwtSecretLive))
       )
     )
   )

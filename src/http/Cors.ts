@@ -6,7 +6,7 @@ import { Config, Effect, Layer } from "effect"
  * for any. Unset (the default): no CORS headers, so browsers keep other sites' scripts out. Tokens travel in the
  * Authorization header, never in cookies, so credentials are never allowed.
  */
-export const CorsOrigins = Config.string("CORS_ORIGINS").pipe(
+const CorsOrigins = Config.string("CORS_ORIGINS").pipe(
   Config.withDefault(""),
   Config.map((value) =>
     value

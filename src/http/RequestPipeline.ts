@@ -1,7 +1,7 @@
 import { HttpApp, HttpIncomingMessage, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { Cause, Effect, Option } from "effect"
 import { AuditContext } from "../domain/audit/AuditContext.ts"
-import { clientAddress, rateLimitHeaders } from "../services/security/TrafficClasses.ts"
+import { clientAddress, rateLimitHeaders, retryAfterSeconds } from "../services/security/TrafficClasses.ts"
 import { RequestContext, type RequestFacts } from "./RequestContext.ts"
 import type { Admission, TrafficGate } from "./TrafficGate.ts"
 
@@ -145,11 +145,6 @@ export const errorTranslation =
     })
 
 /**
- * Around every request: assigns a request id (or keeps a sane incoming X-Request-Id), enforces the body
- * limit, and writes one structured log line when the request ends. The response is already on its way when
- * this wrapper resumes, so the header and the final status go through a pre-response handler.
- */
-/**
  * Headers every answer carries: no MIME sniffing, no framing, no referrer, no caching of personal answers by
  * shared caches. The JSON API also forbids any active content (`default-src 'none'`); the docs page, which runs
  * its own scripts and styles, keeps the framing ban only.
@@ -164,6 +159,13 @@ export const securityHeaders = (url: string): Record<string, string> => ({
     : "default-src 'none'; frame-ancestors 'none'"
 })
 
+/**
+ * Around every request: assigns a request id (or keeps a sane incoming X-Request-Id); refuses, before any routing,
+ * an overlong target (414), a rate-limited client (429, as the gate decided), an oversized body (413) and a body
+ * that is not JSON (415); provides the request facts and the audit context to the API; and writes one structured
+ * log line when the request ends. The response is already on its way when this wrapper resumes, so the headers
+ * (request id, security, rate limits) and the final status go through a pre-response handler.
+ */
 export const requestLogging =
   (maxBodyBytes: number, gate?: TrafficGate) =>
   (app: HttpApp.Default): HttpApp.Default =>
@@ -195,7 +197,7 @@ export const requestLogging =
         tooLong
           ? Effect.sync(() => stamp(urlTooLong()))
           : refusal !== undefined
-            ? Effect.sync(() => stamp(rateLimited(Number(rateLimitHeaders(refusal)["retry-after"]))))
+            ? Effect.sync(() => stamp(rateLimited(retryAfterSeconds(refusal.decision))))
             : declared > maxBodyBytes
               ? Effect.sync(() => stamp(tooLarge(maxBodyBytes)))
               : notJson !== undefined

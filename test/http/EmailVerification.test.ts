@@ -9,7 +9,7 @@ import { makeEmailVerificationTokens } from "../../src/services/accounts/EmailVe
 import { DEMO_ORGANIZER_EMAIL, DEMO_ORGANIZER_PASSWORD } from "../../src/services/seed/DemoSeed.ts"
 import { type DeliveredMail, readDelivered } from "../contracts/MailerContract.ts"
 import { directoryMailbox } from "../support/Mailbox.ts"
-import { client, TestServerLive } from "../support/TestServer.ts"
+import { client, TEST_JWT_SECRET, TestServerLive } from "../support/TestServer.ts"
 
 // The test server has no SMTP_URL: the mails are .eml files in GOTICKET_DATA_DIR/mail.
 const dataDir = mkdtempSync(join(tmpdir(), "goticket-verification-"))
@@ -224,7 +224,7 @@ describe("email verification over HTTP (EMAIL_VERIFICATION=required)", () => {
         const last = token.at(-2) === "A" ? "B" : "A"
         const tampered = `${token.slice(0, -2)}${last}${token.at(-1)}`
         // The JWT_SECRET of testConfig: a token made as the server makes them, but 49 hours ago.
-        const secret = Redacted.make("test-secret-test-secret-test-secret-0123456789")
+        const secret = Redacted.make(TEST_JWT_SECRET)
         const expired = makeEmailVerificationTokens(secret, 48).issue(
           user.id,
           user.email,

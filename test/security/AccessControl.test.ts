@@ -5,7 +5,7 @@ import type { UserId } from "../../src/domain/shared/Ids.ts"
 import { makeEmailVerificationTokens } from "../../src/services/accounts/EmailVerificationTokens.ts"
 import { InProcessSandbox } from "../../src/services/payments/PaymentGatewayLive.ts"
 import { signatureHeader } from "../../src/services/payments/sandbox/Signature.ts"
-import { PAID, purchase } from "../support/Purchase.ts"
+import { type Api, PAID, purchase } from "../support/Purchase.ts"
 import { hold, holdBody } from "../support/Sale.ts"
 import {
   type Account,
@@ -18,7 +18,7 @@ import {
   type SecurityWorld,
   settledOwnerView
 } from "../support/SecurityWorld.ts"
-import { client, type Reply, TestServerLive } from "../support/TestServer.ts"
+import { client, type Reply, TEST_JWT_SECRET, TestServerLive } from "../support/TestServer.ts"
 
 /**
  * Access control of every endpoint, as a table: each row is one endpoint called by an anonymous caller, another
@@ -27,8 +27,6 @@ import { client, type Reply, TestServerLive } from "../support/TestServer.ts"
  * stranger may read a private id, code or secret in any answer, and then the owner's own call must succeed, so that
  * every refusal in the table is about who is calling, not about a broken request.
  */
-
-type Api = Effect.Effect.Success<typeof client>
 
 const STRANGERS = ["anonymous", "otherCustomer", "otherOrganizer", "otherStaff"] as const
 type Stranger = (typeof STRANGERS)[number]
@@ -99,7 +97,6 @@ const ownRefreshToken = ({ role, caller }: CallContext): Request =>
 const freshEmail = () => `sec-${crypto.randomUUID().slice(0, 12)}@example.com`
 
 /** The secret of the test server's config (test/support/TestServer.ts), which also keys e-mail verification tokens. */
-const TEST_JWT_SECRET = "test-secret-test-secret-test-secret-0123456789"
 
 /** The owner presents the token its verification mail would carry; strangers, that token with its MAC altered. */
 const verificationToken = ({ role, w }: CallContext): Request => {

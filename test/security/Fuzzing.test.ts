@@ -25,6 +25,7 @@ import { EraseAccountRequest } from "../../src/http/api/PrivacyApi.ts"
 import { RegisterWebhookRequest } from "../../src/http/api/WebhooksApi.ts"
 import { InProcessSandbox } from "../../src/services/payments/PaymentGatewayLive.ts"
 import { signatureHeader } from "../../src/services/payments/sandbox/Signature.ts"
+import type { Api } from "../support/Purchase.ts"
 import { type Account, ADMIN, buildWorld, type SecurityWorld } from "../support/SecurityWorld.ts"
 import { client, TestServerLive } from "../support/TestServer.ts"
 
@@ -41,8 +42,6 @@ import { client, TestServerLive } from "../support/TestServer.ts"
  * Reproduce a failure with the seed it prints: FUZZ_SEED=<seed> npx vitest run test/security/Fuzzing.test.ts.
  * FUZZ_RUNS sets the runs per endpoint (default 30); FUZZ_SHRINK=1 shrinks a counterexample (slow).
  */
-
-type Api = Effect.Effect.Success<typeof client>
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 30)
 const SEED = process.env.FUZZ_SEED === undefined ? undefined : Number(process.env.FUZZ_SEED)

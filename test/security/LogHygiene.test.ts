@@ -88,7 +88,7 @@ describe("log hygiene", () => {
           const email = `Grace.Hopper+${suffix}@Example.COM`
           const password = `s3cret-Pa55word-${suffix}`
 
-          // A registration that fails inside the database (a NUL character), whose failure is logged with its cause.
+          // A registration refused for a NUL character in the name, the password in the same body.
           const broken = yield* api.call("POST", "/v1/auth/register", {
             body: { email, password, name: "Grace\u0000Hopper", accountType: "customer" }
           })

@@ -1,9 +1,7 @@
 import { Effect } from "effect"
-import { PAID, purchase } from "./Purchase.ts"
+import { type Api, PAID, purchase } from "./Purchase.ts"
 import { hold, holdBody, publishedSale } from "./Sale.ts"
-import { type client, eventBody } from "./TestServer.ts"
-
-type Api = Effect.Effect.Success<typeof client>
+import { eventBody } from "./TestServer.ts"
 
 /** A signed-in account, as `client.account` makes it. */
 export interface Account {

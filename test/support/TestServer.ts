@@ -6,6 +6,9 @@ import { ConfigProvider, Effect, Layer, Logger, LogLevel } from "effect"
 import { applicationOver } from "../../src/Application.ts"
 import { TestDatabaseLive } from "./TestDatabase.ts"
 
+/** The token-signing secret of every test server (tests that mint tokens themselves use it too). */
+export const TEST_JWT_SECRET = "test-secret-test-secret-test-secret-0123456789"
+
 /** Settings of the server under test: a random port, a fixed secret, cheap password hashing, no demo data. */
 export const testConfig = (overrides: Record<string, string> = {}) =>
   ConfigProvider.fromMap(
@@ -13,7 +16,7 @@ export const testConfig = (overrides: Record<string, string> = {}) =>
       Object.entries({
         HOST: "127.0.0.1",
         PORT: "0",
-        JWT_SECRET: "test-secret-test-secret-test-secret-0123456789",
+        JWT_SECRET: TEST_JWT_SECRET,
         SCRYPT_LOG2_N: "10",
         SEED_DEMO: "false",
         // Every test client calls from 127.0.0.1; the suites about rate limits turn them on with their own numbers.

@@ -61,7 +61,7 @@ export class AuthApi extends HttpApiGroup.make("auth")
       .annotate(OpenApi.Summary, "Create a customer or organizer account")
       .annotate(
         OpenApi.Description,
-        'With EMAIL_VERIFICATION=required (the default): always 202 `{status: "verification_sent", message}`, the same answer whether or not the address already has an account. A new address gets an account that cannot log in yet and a mail with a link (`PUBLIC_BASE_URL/verify-email?token=…`, valid EMAIL_VERIFICATION_TTL_HOURS) whose token goes to POST /v1/auth/verify-email; an address that already has an account gets a mail telling its owner, and nothing is created. With EMAIL_VERIFICATION=off (development and load tests only): 201 with the account, or 409 EmailAlreadyRegistered.'
+        'With EMAIL_VERIFICATION=required (the default): always 202 `{status: "verification_sent", message}`, the same answer whether or not the address already has an account. A new address gets an account that cannot log in yet and a mail with a link (`PUBLIC_BASE_URL/verify-email?token=…`, valid EMAIL_VERIFICATION_TTL_HOURS) whose token goes to POST /v1/auth/verify-email; an address whose account was never verified is taken over by this registration (new password, name and type) and gets a new link; a verified address gets a mail telling its owner, and nothing changes. With EMAIL_VERIFICATION=off (development and load tests only): 201 with the account, or 409 EmailAlreadyRegistered.'
       )
   )
   .add(

@@ -49,7 +49,7 @@ export const AuditLive = HttpApiBuilder.group(GoTicketApi, "audit", (handlers) =
       .handle("forEvent", ({ path, urlParams }) =>
         Effect.gen(function* () {
           // Like the event's stats: its organizer (or an admin); someone else's draft is 404, their event 403.
-          yield* catalog.managed(yield* CurrentActor, path.eventId)
+          yield* catalog.requireManaged(yield* CurrentActor, path.eventId)
           const { cursor, limit, ...filter } = urlParams
           return yield* page({ ...filter, eventId: path.eventId }, { cursor, limit })
         })

@@ -1,5 +1,5 @@
-import { Duration, Effect, Option } from "effect"
-import type { Rated } from "../../services/security/TrafficClasses.ts"
+import { Effect, Option } from "effect"
+import { type Rated, retryAfterSeconds } from "../../services/security/TrafficClasses.ts"
 import { RateLimited } from "../api/errors.ts"
 import { RequestContext } from "../RequestContext.ts"
 
@@ -17,6 +17,6 @@ export const enforceRate = (rated: Rated | undefined): Effect.Effect<void, RateL
         facts.value.rated = rated
     }
     if (rated.decision.allowed) return
-    const retryAfterSeconds = Math.max(1, Math.ceil(Duration.toMillis(rated.decision.retryAfter) / 1000))
-    return yield* new RateLimited({ message: `too many requests; retry in ${retryAfterSeconds} s`, retryAfterSeconds })
+    const seconds = retryAfterSeconds(rated.decision)
+    return yield* new RateLimited({ message: `too many requests; retry in ${seconds} s`, retryAfterSeconds: seconds })
   })

@@ -53,8 +53,7 @@ export const alreadyRegisteredMail = (to: Email): Mail => {
   const subject = "Someone tried to register with your email address"
   const what =
     "Someone (perhaps you) just tried to create a GoTicket account with this email address. It already has an account, so nothing was created or changed."
-  const ifYou =
-    "If it was you, there is no need to register again: log in with your password, or reset it from the log-in page if you have forgotten it. If you never confirmed your address, ask for a new confirmation link there too."
+  const ifYou = "If it was you, there is no need to register again: log in with your password."
   const ifNot = "If it was not you, you can ignore this mail: your account is unchanged."
   return mailOf(
     "already-registered",

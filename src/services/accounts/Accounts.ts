@@ -38,8 +38,8 @@ export interface IssuedTokens extends IssuedToken {
 
 /**
  * What registration did. `Created` only with EMAIL_VERIFICATION=off; with `required` it is always `VerificationSent`,
- * whether the address was new (account created, link mailed) or already had an account (its owner told, nothing
- * created), so that the answer cannot tell which.
+ * whether the address was new (account created, link mailed), had an unverified account (taken over, link mailed)
+ * or a verified one (its owner told, nothing changed), so that the answer cannot tell which.
  */
 export type RegistrationOutcome =
   | { readonly _tag: "Created"; readonly user: User }
@@ -98,10 +98,9 @@ export class Accounts extends Effect.Service<Accounts>()("goticket/Accounts", {
 
     const now = Effect.map(Clock.currentTimeMillis, (millis) => new Date(millis))
 
-    /** Creates the account, its password hashed (also when the email turns out taken: both take the same time). */
-    const createAccount = (input: Registration, emailVerifiedAt: Option.Option<Date>) =>
+    /** Creates the account with this password hash; fails when the email is taken. */
+    const createAccount = (input: Registration, passwordHash: string, emailVerifiedAt: Option.Option<Date>) =>
       Effect.gen(function* () {
-        const passwordHash = yield* hasher.hash(input.password)
         const user = new User({
           id: crypto.randomUUID() as UserId,
           email: input.email,
@@ -152,20 +151,25 @@ export class Accounts extends Effect.Service<Accounts>()("goticket/Accounts", {
 
     /**
      * Registers an account. With EMAIL_VERIFICATION=off: the account, or EmailAlreadyRegistered. With `required`:
-     * always `VerificationSent`, after the same work either way (the password hashed, one insert tried); a new address
-     * gets an unverified account and a confirmation link, a known one a notice to its owner and nothing else.
+     * always `VerificationSent`, after one password hash whatever the address (so the time tells nothing either): a
+     * new address gets an unverified account and a confirmation link; an unverified one is taken over and gets a
+     * link; a verified one, a notice to its owner and nothing else.
      */
     const register = Effect.fn("Accounts.register")(function* (input: Registration) {
+      const passwordHash = yield* hasher.hash(input.password)
       if (emailVerification === "off")
-        return { _tag: "Created", user: yield* createAccount(input, Option.none()) } as RegistrationOutcome
-      const created = yield* Effect.either(createAccount(input, Option.none()))
+        return {
+          _tag: "Created",
+          user: yield* createAccount(input, passwordHash, Option.none())
+        } as RegistrationOutcome
+      const created = yield* Effect.either(createAccount(input, passwordHash, Option.none()))
       if (Either.isRight(created)) {
         yield* sendVerification(created.right)
         return verificationSent
       }
       // Taken, but never verified: the address is this registrant's if they can read its mail (a squatter who
       // registered someone else's address first loses the account; the link goes to the address's owner).
-      const taken = yield* users.takeOverUnverified(input.email, yield* hasher.hash(input.password), {
+      const taken = yield* users.takeOverUnverified(input.email, passwordHash, {
         name: input.name,
         accountType: input.accountType
       })
@@ -201,7 +205,7 @@ export class Accounts extends Effect.Service<Accounts>()("goticket/Accounts", {
 
     /** An account the operator vouches for (the configured admin, the demo organizer): verified from the start. */
     const createVerifiedAccount = Effect.fn("Accounts.createVerifiedAccount")(function* (input: Registration) {
-      return yield* createAccount(input, Option.some(yield* now))
+      return yield* createAccount(input, yield* hasher.hash(input.password), Option.some(yield* now))
     })
 
     const login = Effect.fn("Accounts.login")(function* (email: Email, password: Redacted.Redacted<string>) {
@@ -280,12 +284,20 @@ export class Accounts extends Effect.Service<Accounts>()("goticket/Accounts", {
       email: Email,
       password: Redacted.Redacted<string>
     ) {
-      if (Option.isNone(yield* users.findByEmail(email)))
-        yield* createVerifiedAccount({ email, password, name: "Administrator", accountType: "organizer" }).pipe(
-          Effect.catchTag("EmailAlreadyRegistered", () => Effect.void)
-        )
-      const before = yield* users.findByEmail(email)
-      if (Option.isSome(before) && before.value.user.isAdmin) return
+      const existing = Option.map(yield* users.findByEmail(email), (found) => found.user)
+      const before = Option.isSome(existing)
+        ? existing
+        : yield* createVerifiedAccount({ email, password, name: "Administrator", accountType: "organizer" }).pipe(
+            Effect.map(Option.some),
+            // Created meanwhile by another instance starting up.
+            Effect.catchTag("EmailAlreadyRegistered", () =>
+              Effect.map(
+                users.findByEmail(email),
+                Option.map((found) => found.user)
+              )
+            )
+          )
+      if (Option.isSome(before) && before.value.isAdmin) return
       // A role change: recorded with the grant (by the operator's configuration, so by the system).
       yield* audit.audited(users.grantAdmin(email), (granted) =>
         granted && Option.isSome(before)
@@ -294,7 +306,7 @@ export class Accounts extends Effect.Service<Accounts>()("goticket/Accounts", {
               action: "account.admin_granted",
               outcome: "success",
               resourceType: "user",
-              resourceId: before.value.user.id,
+              resourceId: before.value.id,
               summary: { before: { isAdmin: false }, after: { isAdmin: true } }
             })
           : null

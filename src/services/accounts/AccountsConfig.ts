@@ -1,9 +1,11 @@
 import { Config } from "effect"
+import { bounded } from "../config/bounded.ts"
 
 /**
  * EMAIL_VERIFICATION: `required` (the default) or `off`.
  * - `required`: registration answers the same 202 whether or not the address already has an account, and mails the
- *   address a confirmation link (or, when it has an account, a notice); an account logs in only once confirmed.
+ *   address a confirmation link (an unverified account is taken over by the new registration; a verified one only
+ *   gets a notice); an account logs in only once confirmed.
  * - `off`: for development and load tests only. Registration answers 201 with the new account (409 for a known
  *   address, which tells anyone whether an address has an account) and accounts log in without confirming.
  */
@@ -17,13 +19,7 @@ export type EmailVerificationMode = Config.Config.Success<typeof EmailVerificati
 export const AccountsConfig = Config.all({
   emailVerification: EmailVerificationMode,
   /** How long a mailed confirmation link stays valid. */
-  emailVerificationTtlHours: Config.integer("EMAIL_VERIFICATION_TTL_HOURS").pipe(
-    Config.validate({
-      message: "EMAIL_VERIFICATION_TTL_HOURS must be between 1 and 720 (30 days)",
-      validation: (n) => n >= 1 && n <= 720
-    }),
-    Config.withDefault(48)
-  ),
+  emailVerificationTtlHours: bounded("EMAIL_VERIFICATION_TTL_HOURS", 48, 1, 720, "hours"),
   /** Where people open the links in mails (the shop's web front), without a trailing slash. */
   publicBaseUrl: Config.string("PUBLIC_BASE_URL").pipe(
     Config.validate({

@@ -4,8 +4,9 @@ import type { VerificationTokenRejection } from "../../domain/accounts/errors.ts
 import type { Email } from "../../domain/accounts/User.ts"
 import type { UserId } from "../../domain/shared/Ids.ts"
 import { AppConfig } from "../config/AppConfig.ts"
+import { bytesToUuid, canonicalBase64url, uuidToBytes } from "../crypto/CompactEncoding.ts"
 import { AccountsConfig } from "./AccountsConfig.ts"
-import { loadJwtSecret } from "./JwtAccessTokens.ts"
+import { JwtSecret } from "./JwtAccessTokens.ts"
 
 const VERSION = "ev1"
 const BODY_BYTES = 20 // the user id (16 bytes), then the expiry in seconds since 1970 (4 bytes, big-endian)
@@ -31,11 +32,6 @@ export interface AccountTokenClaims {
 const keyOf = (secret: Redacted.Redacted<string>) =>
   Buffer.from(hkdfSync("sha256", Redacted.value(secret), "goticket", "account tokens v1", 32))
 
-const uuidToBytes = (uuid: string) => Buffer.from(uuid.replaceAll("-", ""), "hex")
-const bytesToUuid = (bytes: Buffer) => {
-  const hex = bytes.toString("hex")
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
-}
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 interface Parsed {
@@ -49,10 +45,10 @@ const parse = (token: string): Option.Option<Parsed> => {
   if (token.length > MAX_TOKEN_LENGTH) return Option.none()
   const [version, body, tag, ...rest] = token.trim().split(".")
   if (version !== VERSION || body === undefined || tag === undefined || rest.length > 0) return Option.none()
-  const bytes = Buffer.from(body, "base64url")
-  const mac = Buffer.from(tag, "base64url")
-  if (bytes.length !== BODY_BYTES || mac.length !== MAC_BYTES) return Option.none()
-  if (bytes.toString("base64url") !== body || mac.toString("base64url") !== tag) return Option.none()
+  const bytes = canonicalBase64url(body)
+  const mac = canonicalBase64url(tag)
+  if (bytes === undefined || mac === undefined || bytes.length !== BODY_BYTES || mac.length !== MAC_BYTES)
+    return Option.none()
   return Option.some({
     userId: bytesToUuid(bytes.subarray(0, 16)) as UserId,
     expirySeconds: bytes.readUInt32BE(16),
@@ -132,5 +128,5 @@ export const makeEmailVerificationTokens = (
 export const loadEmailVerificationTokens = Effect.gen(function* () {
   const { jwtPreviousSecrets } = yield* AppConfig
   const { emailVerificationTtlHours } = yield* AccountsConfig
-  return makeEmailVerificationTokens(yield* loadJwtSecret, emailVerificationTtlHours, jwtPreviousSecrets)
+  return makeEmailVerificationTokens(yield* JwtSecret, emailVerificationTtlHours, jwtPreviousSecrets)
 })

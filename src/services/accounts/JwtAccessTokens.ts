@@ -1,7 +1,7 @@
 import { createHash, createSecretKey, type KeyObject, randomBytes } from "node:crypto"
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { Effect, Layer, Option, Redacted } from "effect"
+import { Context, Effect, Layer, Option, Redacted } from "effect"
 import { jwtVerify, SignJWT } from "jose"
 import { AccessTokens } from "../../domain/accounts/AccessTokens.ts"
 import { Actor } from "../../domain/accounts/Actor.ts"
@@ -98,7 +98,7 @@ export const makeJwtAccessTokens = (
  * The signing secret: JWT_SECRET, or else a random one generated once and kept in the data directory
  * (fine for the embedded default, wrong for several instances: they must share JWT_SECRET).
  */
-export const loadJwtSecret = Effect.gen(function* () {
+const loadJwtSecret = Effect.gen(function* () {
   const config = yield* AppConfig
   if (Option.isSome(config.jwtSecret)) {
     if (Redacted.value(config.jwtSecret.value).length < 32)
@@ -116,11 +116,19 @@ export const loadJwtSecret = Effect.gen(function* () {
   return Redacted.make(readFileSync(file, "utf8").trim())
 })
 
+/**
+ * The token-signing secret, loaded once per process: access tokens, email verification links and (without a
+ * TICKET_SIGNING_SECRET) ticket codes all derive their keys from it.
+ */
+export class JwtSecret extends Context.Tag("goticket/JwtSecret")<JwtSecret, Redacted.Redacted<string>>() {}
+
+export const JwtSecretLive = Layer.effect(JwtSecret, loadJwtSecret)
+
 export const JwtAccessTokensLive = Layer.effect(
   AccessTokens,
   Effect.gen(function* () {
     const config = yield* AppConfig
-    const secret = yield* loadJwtSecret
+    const secret = yield* JwtSecret
     yield* Effect.logInfo("access tokens signed with the current key").pipe(
       Effect.annotateLogs({ kid: keyIdOf(secret), previousKeys: config.jwtPreviousSecrets.length })
     )

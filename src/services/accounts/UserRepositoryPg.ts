@@ -18,10 +18,8 @@ interface UserRow {
   readonly emailVerifiedAt: Date | null
 }
 
-/** A user from its row; a query that leaves out `email_verified_at` gives an account read as not verified. */
-export const userFromRow = (
-  row: Omit<UserRow, "passwordHash" | "emailVerifiedAt"> & { readonly emailVerifiedAt?: Date | null | undefined }
-): User =>
+/** A user from its row. */
+export const userFromRow = (row: Omit<UserRow, "passwordHash">): User =>
   new User(
     {
       id: row.id as UserId,

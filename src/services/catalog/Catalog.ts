@@ -246,6 +246,9 @@ export class Catalog extends Effect.Service<Catalog>()("goticket/Catalog", {
       return yield* events.listStaff(eventId)
     })
 
+    /** An event the actor manages (its audit trail); refused as `manageable` refuses. */
+    const requireManaged = Effect.fn("Catalog.requireManaged")(manageable)
+
     /** An event the actor manages, with its ticket types (for reports about it). */
     const managed = Effect.fn("Catalog.managed")(function* (actor: Actor, eventId: EventId) {
       const event = yield* manageable(actor, eventId)
@@ -293,6 +296,7 @@ export class Catalog extends Effect.Service<Catalog>()("goticket/Catalog", {
       cancel,
       grantStaff,
       listStaff,
+      requireManaged,
       managed,
       listMine,
       browse,

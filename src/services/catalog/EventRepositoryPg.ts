@@ -336,8 +336,9 @@ export const EventRepositoryPg = Layer.effect(
           accountType: "customer" | "organizer"
           isAdmin: boolean
           createdAt: Date
+          emailVerifiedAt: Date | null
           grantedAt: Date
-        }>`SELECT u.id, u.email, u.name, u.account_type, u.is_admin, u.created_at, s.granted_at
+        }>`SELECT u.id, u.email, u.name, u.account_type, u.is_admin, u.created_at, u.email_verified_at, s.granted_at
            FROM event_staff s JOIN users u ON u.id = s.user_id
            WHERE s.event_id = ${eventId} ORDER BY s.granted_at, u.id`.pipe(
           Effect.map(Arr.map((row) => ({ user: userFromRow(row), grantedAt: row.grantedAt }))),

@@ -1,4 +1,5 @@
 import { Config, type Option, Redacted } from "effect"
+import { secretList } from "./secretList.ts"
 
 /** Every knob of the service, read through Effect `Config`; README.md lists them all. */
 export interface AppConfigShape {
@@ -43,20 +44,7 @@ export const AppConfig = Config.all({
   ),
   dataDir: Config.string("GOTICKET_DATA_DIR").pipe(Config.withDefault("./.goticket")),
   jwtSecret: Config.redacted("JWT_SECRET").pipe(Config.option),
-  jwtPreviousSecrets: Config.redacted("JWT_PREVIOUS_SECRETS").pipe(
-    Config.map((list) =>
-      Redacted.value(list)
-        .split(",")
-        .map((secret) => secret.trim())
-        .filter((secret) => secret !== "")
-    ),
-    Config.validate({
-      message: "JWT_PREVIOUS_SECRETS must be a comma-separated list of secrets, each at least 32 characters long",
-      validation: (secrets) => secrets.every((secret) => secret.length >= 32)
-    }),
-    Config.map((secrets) => secrets.map((secret) => Redacted.make(secret))),
-    Config.withDefault([])
-  ),
+  jwtPreviousSecrets: secretList("JWT_PREVIOUS_SECRETS", 32),
   accessTokenTtlSeconds: Config.integer("ACCESS_TOKEN_TTL_SECONDS").pipe(
     Config.validate({
       message: "ACCESS_TOKEN_TTL_SECONDS must be between 60 and 86400",

@@ -2,23 +2,14 @@ import { createHmac, hkdfSync, timingSafeEqual } from "node:crypto"
 import { Config, Effect, Layer, Option, Redacted } from "effect"
 import { TicketCodes } from "../../domain/orders/TicketCodes.ts"
 import type { EventId, TicketId } from "../../domain/shared/Ids.ts"
-import { loadJwtSecret } from "../accounts/JwtAccessTokens.ts"
+import { JwtSecret } from "../accounts/JwtAccessTokens.ts"
 import { AppConfig } from "../config/AppConfig.ts"
+import { secretList } from "../config/secretList.ts"
+import { bytesToUuid, canonicalBase64url, uuidToBytes } from "../crypto/CompactEncoding.ts"
 
 const VERSION = "GT1"
 const MAC_BYTES = 16
 
-const uuidToBytes = (uuid: string) => Buffer.from(uuid.replaceAll("-", ""), "hex")
-const bytesToUuid = (bytes: Buffer) => {
-  const hex = bytes.toString("hex")
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
-}
-
-/**
- * Ticket codes `GT1.<ticket id + event id, base64url>.<MAC, base64url>`. The MAC key is derived per event from the
- * master key (HKDF, then HMAC with the event id), so a door scanner can be given one event's key to verify codes
- * offline without being able to mint codes for any other event.
- */
 const masterKeyOf = (secret: Redacted.Redacted<string>) =>
   Buffer.from(hkdfSync("sha256", Redacted.value(secret), "goticket", "ticket codes v1", 32))
 
@@ -39,6 +30,10 @@ const macWith = (master: Buffer) => {
 }
 
 /**
+ * Ticket codes `GT1.<ticket id + event id, base64url>.<MAC, base64url>`. The MAC key is derived per event from the
+ * master key (HKDF, then HMAC with the event id), so a door scanner can be given one event's key to verify codes
+ * offline without being able to mint codes for any other event.
+ *
  * Codes are signed with `masterSecret`; codes signed with one of `previousSecrets` still verify, so tickets already
  * sold stay valid across a rotation of the secret.
  */
@@ -59,11 +54,10 @@ export const makeHmacTicketCodes = (
       Effect.sync(() => {
         const [version, body, tag] = code.trim().split(".")
         if (version !== VERSION || body === undefined || tag === undefined || code.length > 200) return Option.none()
+        // One spelling per code (the MAC covers the body's text; the tag's spare bits must be zero too).
         const ids = Buffer.from(body, "base64url")
-        const given = Buffer.from(tag, "base64url")
-        if (ids.length !== 32 || given.length !== MAC_BYTES) return Option.none()
-        // One spelling per code: base64url's spare bits in the last character must be zero.
-        if (ids.toString("base64url") !== body || given.toString("base64url") !== tag) return Option.none()
+        const given = canonicalBase64url(tag)
+        if (ids.length !== 32 || given === undefined || given.length !== MAC_BYTES) return Option.none()
         const eventId = bytesToUuid(ids.subarray(16))
         if (!verifiers.some((macOf) => timingSafeEqual(given, macOf(eventId, body)))) return Option.none()
         return Option.some({ ticketId: bytesToUuid(ids.subarray(0, 16)) as TicketId, eventId: eventId as EventId })
@@ -81,16 +75,7 @@ export const HmacTicketCodesLive = Layer.effect(
   Effect.gen(function* () {
     const configured = yield* Config.redacted("TICKET_SIGNING_SECRET").pipe(Config.option)
     if (Option.isSome(configured)) {
-      const previous = yield* Config.redacted("TICKET_SIGNING_PREVIOUS_SECRETS").pipe(
-        Config.map((value) =>
-          Redacted.value(value)
-            .split(",")
-            .map((s) => s.trim())
-            .filter((s) => s !== "")
-            .map((s) => Redacted.make(s))
-        ),
-        Config.withDefault([])
-      )
+      const previous = yield* secretList("TICKET_SIGNING_PREVIOUS_SECRETS", 1)
       return makeHmacTicketCodes(configured.value, previous)
     }
     const config = yield* AppConfig
@@ -98,6 +83,6 @@ export const HmacTicketCodesLive = Layer.effect(
       yield* Effect.logWarning(
         "TICKET_SIGNING_SECRET is not set: ticket codes are signed with a key derived from JWT_SECRET, so retire an old JWT_SECRET from JWT_PREVIOUS_SECRETS only after its tickets' events are over"
       )
-    return makeHmacTicketCodes(yield* loadJwtSecret, config.jwtPreviousSecrets)
+    return makeHmacTicketCodes(yield* JwtSecret, config.jwtPreviousSecrets)
   })
 )

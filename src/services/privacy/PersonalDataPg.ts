@@ -1,5 +1,5 @@
 import { SqlClient } from "@effect/sql"
-import { Effect, Layer, Schedule, Schema } from "effect"
+import { Effect, Layer, Schema } from "effect"
 import { UserNotFound } from "../../domain/accounts/errors.ts"
 import { ERASED_NAME, erasedEmail, UNUSABLE_PASSWORD_HASH } from "../../domain/privacy/Erasure.ts"
 import { ErasureRefused } from "../../domain/privacy/errors.ts"
@@ -12,16 +12,6 @@ import { tracedCall } from "../sql/TraceContext.ts"
 const decodeExport = Schema.decodeUnknownSync(PersonalDataExport)
 
 const unknownAccount = () => new UserNotFound({ message: "this account does not exist (or was erased)" })
-
-/** Deadlocks and serialisation failures: the erasure is one transaction that can simply run again. */
-const retryConflicts = <A, E extends { cause?: unknown }, R>(effect: Effect.Effect<A, E, R>) =>
-  Effect.retry(effect, {
-    schedule: Schedule.recurs(3),
-    while: (e) => {
-      const code = (e.cause as { code?: string } | undefined)?.code
-      return code === "40P01" || code === "40001"
-    }
-  })
 
 /**
  * The export in one statement (one snapshot): every section is a sub-select building its JSON, in the order the
@@ -115,7 +105,7 @@ export const PersonalDataPg = Layer.effect(
               ${UNUSABLE_PASSWORD_HASH}, ${at})`
           )
           .pipe(
-            retryConflicts,
+            // No retry here: the erasure runs inside the audit transaction, which reruns as a whole on a conflict.
             Effect.orDie,
             Effect.flatMap(([row]): Effect.Effect<Erasure, UserNotFound | ErasureRefused> => {
               switch (row?.outcome) {

@@ -1,8 +1,7 @@
-import { createHash } from "node:crypto"
 import { Duration, Effect } from "effect"
 import type { RatePolicy } from "../../domain/security/RateLimiter.ts"
 import { GuardedRateLimiter } from "./GuardedRateLimiter.ts"
-import type { Rated } from "./TrafficClasses.ts"
+import { emailKey, type Rated } from "./TrafficClasses.ts"
 import { TrafficConfig } from "./TrafficConfig.ts"
 
 /**
@@ -25,14 +24,13 @@ export class LoginThrottle extends Effect.Service<LoginThrottle>()("goticket/Log
     }
     const windowMs = Duration.toMillis(policy.window)
     const intervalMs = windowMs / policy.limit
-    const keyOf = (email: string) => createHash("sha256").update(email.trim().toLowerCase()).digest("base64url")
 
     /**
      * Whether a password may be checked for this e-mail now (looks, takes nothing): the decision, refused while the
      * account is paused.
      */
     const check = (email: string): Effect.Effect<Rated> =>
-      limiter.consume(keyOf(email), policy, "local", 0).pipe(
+      limiter.consume(emailKey(email), policy, "local", 0).pipe(
         Effect.map((decision) => {
           if (decision.remaining >= 1) return { policy, decision }
           // The bucket holds less than one attempt: the next one is due when its fraction has refilled.
@@ -44,8 +42,8 @@ export class LoginThrottle extends Effect.Service<LoginThrottle>()("goticket/Log
         })
       )
 
-    const failed = (email: string) => Effect.asVoid(limiter.consume(keyOf(email), policy, "local"))
-    const succeeded = (email: string) => limiter.reset(keyOf(email), policy)
+    const failed = (email: string) => Effect.asVoid(limiter.consume(emailKey(email), policy, "local"))
+    const succeeded = (email: string) => limiter.reset(emailKey(email), policy)
 
     return { check, failed, succeeded } as const
   }),

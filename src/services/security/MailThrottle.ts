@@ -1,8 +1,8 @@
-import { createHash } from "node:crypto"
 import { Duration, Effect } from "effect"
 import type { RatePolicy } from "../../domain/security/RateLimiter.ts"
 import { bounded } from "../config/bounded.ts"
 import { GuardedRateLimiter } from "./GuardedRateLimiter.ts"
+import { emailKey } from "./TrafficClasses.ts"
 
 /**
  * Mails anyone can make us send to an address (verification links, "someone tried to register" notices): at most
@@ -14,11 +14,10 @@ export class MailThrottle extends Effect.Service<MailThrottle>()("goticket/MailT
     const limiter = yield* GuardedRateLimiter
     const perHour = yield* bounded("ACCOUNT_MAILS_PER_HOUR", 3, 1, 1_000, "mails per hour")
     const policy: RatePolicy = { name: "account-mails", limit: perHour, window: Duration.hours(1) }
-    const keyOf = (email: string) => createHash("sha256").update(email.trim().toLowerCase()).digest("base64url")
 
     /** Whether one more mail may go to this address now (and counts it if so). */
     const allow = (email: string): Effect.Effect<boolean> =>
-      Effect.map(limiter.consume(keyOf(email), policy, "local"), (decision) => decision.allowed)
+      Effect.map(limiter.consume(emailKey(email), policy, "local"), (decision) => decision.allowed)
 
     return { allow } as const
   }),

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto"
 import { Duration } from "effect"
 import type { RateDecision, RatePolicy } from "../../domain/security/RateLimiter.ts"
 
@@ -38,6 +39,16 @@ export const tightest = (rated: ReadonlyArray<Rated>): Rated | undefined =>
 
 const seconds = (d: Duration.Duration) => Math.ceil(Duration.toMillis(d) / 1000)
 
+/** Whole seconds a refused client waits (`Retry-After`, `retryAfterSeconds`): rounded up, at least 1. */
+export const retryAfterSeconds = (decision: RateDecision): number => Math.max(1, seconds(decision.retryAfter))
+
+/**
+ * The limiter key of an e-mail address as typed (trimmed, lower-cased), hashed: unknown and known addresses are
+ * keyed alike and the limiter's store holds no address.
+ */
+export const emailKey = (email: string): string =>
+  createHash("sha256").update(email.trim().toLowerCase()).digest("base64url")
+
 /**
  * `RateLimit-Limit`, `-Remaining`, `-Reset` (seconds until the quota is whole again) and `RateLimit-Policy`
  * (`<limit>;w=<window seconds>`), as in the IETF RateLimit header fields draft; `Retry-After` on a refusal.
@@ -47,7 +58,7 @@ export const rateLimitHeaders = ({ decision, policy }: Rated): Record<string, st
   "ratelimit-remaining": String(decision.remaining),
   "ratelimit-reset": String(seconds(decision.resetAfter)),
   "ratelimit-policy": `${policy.limit};w=${seconds(policy.window)}`,
-  ...(decision.allowed ? {} : { "retry-after": String(Math.max(1, seconds(decision.retryAfter))) })
+  ...(decision.allowed ? {} : { "retry-after": String(retryAfterSeconds(decision)) })
 })
 
 /**

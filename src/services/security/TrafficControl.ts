@@ -78,7 +78,7 @@ export class TrafficControl extends Effect.Service<TrafficControl>()("goticket/T
           )
         : Effect.succeed(undefined)
 
-    return { admit, admitHold, enabled: config.enabled } as const
+    return { admit, admitHold } as const
   }),
   dependencies: [GuardedRateLimiter.Default]
 }) {}

@@ -225,6 +225,15 @@ layer(
       yield* retire(endpoint)
     })
   )
+
+  it.scoped("an address written as a private IP is never called either", () =>
+    Effect.gen(function* () {
+      const { endpoint } = yield* aQueuedDelivery("http://10.0.0.1/hooks")
+      const refused = yield* deliveryWhen(endpoint.id, (d) => d.attempts >= 1)
+      expect(refused).toMatchObject({ lastStatusCode: null, lastError: "refused: 10.0.0.1 is not a public address" })
+      yield* retire(endpoint)
+    })
+  )
 })
 
 /** What the delivery connections' name resolution answers for `hostname` (an address, or the refusal). */

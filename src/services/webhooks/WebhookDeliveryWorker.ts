@@ -1,10 +1,9 @@
 import { type LookupAddress, lookup as lookupCallback } from "node:dns"
-import { lookup } from "node:dns/promises"
 import type { LookupFunction } from "node:net"
 import { HttpClient, HttpClientRequest } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
 import { Clock, type ConfigError, Duration, Effect, FiberSet, Layer, Metric, Option, Redacted } from "effect"
-import { isNonPublicAddress } from "../../domain/webhooks/PrivateAddresses.ts"
+import { isIpLiteral, isNonPublicAddress } from "../../domain/webhooks/PrivateAddresses.ts"
 import { type ClaimedDelivery, WebhookRepository } from "../../domain/webhooks/WebhookRepository.ts"
 import { isAcknowledged, isLoopbackHost, retryDelay } from "../../domain/webhooks/WebhookRules.ts"
 import { signatureHeader } from "../payments/sandbox/Signature.ts"
@@ -29,25 +28,19 @@ type Outcome =
   | { readonly _tag: "NoAnswer"; readonly error: string }
 
 /**
- * Why a delivery to this URL must not be made, or undefined: a host that resolves (now, not only when the URL was
- * registered: DNS can change) to an address outside the public internet.
+ * Why a delivery to this URL must not be made, or undefined: a host written as an IP address outside the public
+ * internet (a URL registered before the rule, or on another configuration). Names are refused as they resolve, by the
+ * connection itself (`publicOnlyLookup`): Node resolves no IP literal, so those are checked here.
  */
-const refusedDestination = (
+const refusedAddress = (
   url: string,
   allow: { readonly loopback: boolean; readonly privateNetworks: boolean }
-): Effect.Effect<string | undefined> =>
-  allow.privateNetworks
-    ? Effect.succeed(undefined)
-    : Effect.promise(async () => {
-        const { hostname } = new URL(url)
-        const host = hostname.replace(/^\[|\]$/g, "")
-        if (allow.loopback && isLoopbackHost(hostname)) return undefined
-        const addresses = await lookup(host, { all: true, verbatim: true }).catch(() => [])
-        const blocked = addresses.find((a) => isNonPublicAddress(a.address))
-        return blocked === undefined
-          ? undefined
-          : `refused: ${hostname} resolves to ${blocked.address}, which is not a public address`
-      })
+): string | undefined => {
+  const { hostname } = new URL(url)
+  if (allow.privateNetworks || !isIpLiteral(hostname) || !isNonPublicAddress(hostname)) return undefined
+  if (allow.loopback && isLoopbackHost(hostname)) return undefined
+  return `refused: ${hostname} is not a public address`
+}
 
 /**
  * The name resolution of every delivery connection: a host that resolves to a non-public address fails to connect.
@@ -125,13 +118,16 @@ export const WebhookDeliveryWorker: Layer.Layer<never, ConfigError.ConfigError, 
           Effect.catchAll((error) =>
             Effect.succeed<Outcome>({
               _tag: "NoAnswer",
-              error: typeof error === "string" ? error : excerpt(error.message)
+              // The transport's own reason (a refused name says why) rather than the client's summary of it.
+              error:
+                typeof error === "string"
+                  ? error
+                  : excerpt(error.cause instanceof Error ? error.cause.message : error.message)
             })
           )
         )
-        return Effect.flatMap(refusedDestination(claimed.url, allow), (refusal) =>
-          refusal === undefined ? send : Effect.succeed<Outcome>({ _tag: "NoAnswer", error: refusal })
-        )
+        const refusal = refusedAddress(claimed.url, allow)
+        return refusal === undefined ? send : Effect.succeed<Outcome>({ _tag: "NoAnswer", error: refusal })
       }
 
       const deliver = (claimed: ClaimedDelivery) =>
