@@ -12,7 +12,7 @@
  *          by kind, then checks the money and the inventory once every order has settled.
  *   first  The first checkout after start-up: the service is restarted (on a database that already holds the
  *          accounts and the event) with WORKFLOW_POLL_INTERVAL_MS unset (the service's default, 200), 1000, 50 and
- *          10000 (@effect/cluster's own default); right after /health/ready one customer holds, checks out, pays
+ *          10000 (the cluster's own default); right after /health/ready one customer holds, checks out, pays
  *          and polls every 10 ms. Then a few warm checkouts one after the other, and the service's idle CPU over a
  *          few seconds (what the engine's polling costs). With --workers 2 a message can land on the worker that
  *          does not own the saga's shard, and waits for the owner's next poll: there the interval shows.

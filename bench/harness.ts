@@ -89,7 +89,7 @@ export interface Proc {
   /** performance.now() when it was spawned. */
   readonly spawnedAt: number
   readonly tail: () => string
-  /** Log lines by level (JSON logs: `logLevel`), and the first few WARN/ERROR lines. */
+  /** Log lines by level (JSON logs: `level`, `logLevel` on Effect 3), and the first few WARN/ERROR lines. */
   readonly logLevels: Record<string, number>
   readonly logSamples: Array<string>
 }
@@ -127,7 +127,7 @@ export const startNode = (
       partial = lines.pop() ?? ""
       for (const line of lines) {
         if (line.trim() === "") continue
-        const level = /"logLevel":"(\w+)"/.exec(line)?.[1] ?? "unstructured"
+        const level = /"(?:level|logLevel)":"(\w+)"/.exec(line)?.[1] ?? "unstructured"
         bump(logLevels, level)
         if (level !== "INFO" && level !== "DEBUG" && logSamples.length < 5) logSamples.push(line.slice(0, 400))
       }

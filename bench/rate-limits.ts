@@ -30,7 +30,7 @@ import { mkdirSync } from "node:fs"
 import { Agent, request } from "node:http"
 import { cpus, loadavg } from "node:os"
 import { performance } from "node:perf_hooks"
-import { Duration, Effect, Either, Layer, Redacted, Schedule } from "effect"
+import { Duration, Effect, Layer, Redacted, Result, Schedule } from "effect"
 import { Redis } from "ioredis"
 import pg from "pg"
 import { RateLimiter, type RatePolicy } from "../src/domain/security/RateLimiter.ts"
@@ -139,11 +139,11 @@ const runLimiter = (s: LimiterScenario, index: number, seconds: number, redisPid
         while (performance.now() < end) {
           const key = s.keys === "hot" ? HOT_KEY : (distinctKeys[next++ % DISTINCT_KEYS] as string)
           const started = performance.now()
-          const decision = yield* Effect.either(limiter.consume(key, policy))
+          const decision = yield* Effect.result(limiter.consume(key, policy))
           if (!record) continue
           latencies.push((performance.now() - started) * 1000)
-          if (Either.isLeft(decision)) unavailable++
-          else if (decision.right.allowed) allowed++
+          if (Result.isFailure(decision)) unavailable++
+          else if (decision.success.allowed) allowed++
         }
       })
       return Effect.all(
@@ -154,7 +154,7 @@ const runLimiter = (s: LimiterScenario, index: number, seconds: number, redisPid
     // The client does not queue commands while it connects: wait until the store answers.
     yield* limiter
       .consume("bench-ping", policy)
-      .pipe(Effect.retry(Schedule.spaced(Duration.millis(20)).pipe(Schedule.intersect(Schedule.recurs(250)))))
+      .pipe(Effect.retry(Schedule.max([Schedule.spaced(Duration.millis(20)), Schedule.recurs(250)])))
     yield* phase(LIMITER_WARM_UP_MS, false)
     const cpu0 = process.cpuUsage()
     const redis0 = cpuMs(redisPid)

@@ -1,5 +1,5 @@
 import { NodeRuntime } from "@effect/platform-node"
-import { Console, Effect, Exit, Logger, LogLevel, Option } from "effect"
+import { Console, Effect, Exit, Option, References } from "effect"
 import { type DeadLetter, EventBus } from "../src/domain/events/EventBus.ts"
 import { EventBusConfig } from "../src/services/events/EventBusLive.ts"
 import { EventBusRabbitMq } from "../src/services/events/EventBusRabbitMq.ts"
@@ -108,9 +108,8 @@ const main = Effect.gen(function* () {
 })
 
 main.pipe(
-  Logger.withMinimumLogLevel(LogLevel.Warning),
+  Effect.provideService(References.MinimumLogLevel, "Warn"),
   NodeRuntime.runMain({
-    disablePrettyLogger: true,
     teardown: (exit, onExit) => onExit(Exit.isSuccess(exit) && typeof exit.value === "number" ? exit.value : 1)
   })
 )

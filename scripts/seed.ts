@@ -1,6 +1,6 @@
 import { NodeRuntime } from "@effect/platform-node"
 import { Effect, Layer, Logger, Option } from "effect"
-import { RepositoriesPg, ServicesLive } from "../src/Application.ts"
+import { gracefulTeardown, RepositoriesPg, ServicesLive } from "../src/Application.ts"
 import { DEMO_ORGANIZER_EMAIL, seedDemo } from "../src/services/seed/DemoSeed.ts"
 import { DatabaseLive } from "../src/services/sql/Database.ts"
 
@@ -12,6 +12,6 @@ seedDemo.pipe(
       : Effect.logInfo(`the demo organizer ${DEMO_ORGANIZER_EMAIL} already exists; nothing to do`)
   ),
   Effect.provide(ServicesLive.pipe(Layer.provideMerge(RepositoriesPg), Layer.provide(DatabaseLive))),
-  Effect.provide(Logger.json),
-  NodeRuntime.runMain({ disablePrettyLogger: true })
+  Effect.provide(Logger.layer([Logger.consoleJson])),
+  NodeRuntime.runMain({ teardown: gracefulTeardown })
 )

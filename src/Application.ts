@@ -1,5 +1,5 @@
-import type { SqlClient } from "@effect/sql"
-import { Config, Effect, Layer, Logger, LogLevel, Option } from "effect"
+import { Cause, Config, Effect, Exit, Layer, Logger, type LogLevel, Option, References, Runtime } from "effect"
+import type { SqlClient } from "effect/sql"
 import type { Email } from "./domain/accounts/User.ts"
 import { maskEmail } from "./domain/shared/Redaction.ts"
 import { AnnounceAddress, HttpAppLive, NodeServerLive } from "./http/HttpServerLive.ts"
@@ -14,6 +14,7 @@ import { AuditLogPg } from "./services/audit/AuditLogPg.ts"
 import { Catalog } from "./services/catalog/Catalog.ts"
 import { EventRepositoryPg } from "./services/catalog/EventRepositoryPg.ts"
 import { AppConfig } from "./services/config/AppConfig.ts"
+import { validate } from "./services/config/validate.ts"
 import { EventBusLive } from "./services/events/EventBusLive.ts"
 import { consumerLayer } from "./services/events/EventConsumers.ts"
 import { InboxPg } from "./services/events/InboxPg.ts"
@@ -79,22 +80,22 @@ export const SagasOnEngine = SagaSweeperLive.pipe(
 )
 
 /** Application services over their ports. */
-export const ServicesLive = SalesReports.Default.pipe(
+export const ServicesLive = SalesReports.layer.pipe(
   Layer.provideMerge(
     Layer.mergeAll(
-      Accounts.Default,
-      Catalog.Default,
-      Reservations.Default,
-      Orders.Default,
-      PaymentWebhooks.Default,
-      OrganizerWebhooks.Default,
-      Privacy.Default
+      Accounts.layer,
+      Catalog.layer,
+      Reservations.layer,
+      Orders.layer,
+      PaymentWebhooks.layer,
+      OrganizerWebhooks.layer,
+      Privacy.layer
     ).pipe(
       Layer.provideMerge(
-        Layer.mergeAll(TrafficControl.Default, LoginThrottle.Default, MailThrottle.Default, ActiveAccounts.Default)
+        Layer.mergeAll(TrafficControl.layer, LoginThrottle.layer, MailThrottle.layer, ActiveAccounts.layer)
       ),
       Layer.provideMerge(SagasOnEngine),
-      Layer.provideMerge(CatalogSnapshots.Default),
+      Layer.provideMerge(CatalogSnapshots.layer),
       Layer.provideMerge(
         Layer.mergeAll(
           JwtAccessTokensLive,
@@ -156,10 +157,13 @@ export const BackgroundWorkLive = Layer.mergeAll(ExpiryWorkerLive, EventPipeline
  * ROLE: `all` (the default: the API and the background work in one process) or `api` (the API only, while
  * processes started with `npm run worker` do the background work).
  */
-export const RoleConfig = Config.literal("all", "api")("ROLE").pipe(Config.withDefault("all"))
+export const RoleConfig = Config.Literals(["all", "api"], "ROLE").pipe(Config.withDefault("all"))
 
-const backgroundUnlessApiOnly = Layer.unwrapEffect(
-  Effect.map(RoleConfig, (role) => (role === "api" ? Layer.empty : BackgroundWorkLive))
+const backgroundUnlessApiOnly = Layer.unwrap(
+  Effect.gen(function* () {
+    const role = yield* RoleConfig
+    return role === "api" ? Layer.empty : BackgroundWorkLive
+  })
 )
 
 /** The whole service over a given database layer (the real one in production, a test database in tests). */
@@ -181,17 +185,51 @@ export const workerOver = <E>(database: Layer.Layer<SqlClient.SqlClient | Databa
     Layer.provide(Layer.succeed(RunnerPortOffset, 1000))
   )
 
-/** LOG_LEVEL: All, Trace, Debug, Info (default), Warn, Error, Fatal or Off. */
-const LogLevelLive = Layer.unwrapEffect(
-  Effect.map(Config.logLevel("LOG_LEVEL").pipe(Config.withDefault(LogLevel.Info)), Logger.minimumLogLevel)
+const logLevels: Record<string, LogLevel.LogLevel> = {
+  ALL: "All",
+  TRACE: "Trace",
+  DEBUG: "Debug",
+  INFO: "Info",
+  WARN: "Warn",
+  ERROR: "Error",
+  FATAL: "Fatal",
+  OFF: "None",
+  NONE: "None"
+}
+
+/** LOG_LEVEL: All, Trace, Debug, Info (default), Warn, Error, Fatal or Off (any case). */
+export const LogLevelConfig = Config.String("LOG_LEVEL").pipe(
+  Config.withDefault("Info"),
+  Config.map((level) => level.toUpperCase()),
+  validate({
+    message: "LOG_LEVEL must be one of All, Trace, Debug, Info, Warn, Error, Fatal, Off",
+    validation: (level) => level in logLevels
+  }),
+  Config.map((level): LogLevel.LogLevel => logLevels[level] ?? "Info")
 )
+
+const LogLevelLive = Layer.unwrap(
+  Effect.gen(function* () {
+    return Layer.succeed(References.MinimumLogLevel, yield* LogLevelConfig)
+  })
+)
+
+/**
+ * How the processes end: as Effect's default, except that a stop by SIGTERM/SIGINT (the main fiber interrupted, and
+ * nothing else wrong) exits with 0, as a graceful shutdown did with Effect 3 (Effect 4 would exit with 130).
+ */
+export const gracefulTeardown: Runtime.Teardown = (exit, onExit) =>
+  Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause) ? onExit(0) : Runtime.defaultTeardown(exit, onExit)
+
+/** One JSON object per log line, on stdout. */
+export const JsonLoggerLive = Logger.layer([Logger.consoleJson])
 
 export const ApplicationLive = applicationOver(DatabaseLive).pipe(
   Layer.provide(TracingLive),
-  Layer.provide(Layer.mergeAll(Logger.json, LogLevelLive))
+  Layer.provide(Layer.mergeAll(JsonLoggerLive, LogLevelLive))
 )
 
 export const WorkerLive = workerOver(DatabaseLive).pipe(
   Layer.provide(TracingLive),
-  Layer.provide(Layer.mergeAll(Logger.json, LogLevelLive))
+  Layer.provide(Layer.mergeAll(JsonLoggerLive, LogLevelLive))
 )

@@ -1,7 +1,8 @@
 import cluster from "node:cluster"
 import { NodeRuntime } from "@effect/platform-node"
-import { Config, Effect, Layer, Logger, Option } from "effect"
-import { ApplicationLive } from "./Application.ts"
+import { Config, Effect, Layer, Option } from "effect"
+import { ApplicationLive, gracefulTeardown, JsonLoggerLive } from "./Application.ts"
+import { validate } from "./services/config/validate.ts"
 
 /**
  * WORKERS > 1 (with DATABASE_URL, REDIS_URL and PAYMENT_PROVIDER_URL): the primary forks that many workers sharing the port, one per core is the
@@ -24,7 +25,7 @@ const supervise = (workers: number) =>
     let stopping = false
     for (let i = 0; i < workers; i++) fork()
     yield* Effect.addFinalizer(() =>
-      Effect.async<void>((resume) => {
+      Effect.callback<void>((resume) => {
         stopping = true
         const alive = Object.values(cluster.workers ?? {}).flatMap((w) => (w !== undefined && !w.isDead() ? [w] : []))
         if (alive.length === 0) return resume(Effect.void)
@@ -41,13 +42,13 @@ const supervise = (workers: number) =>
   })
 
 const main = Effect.gen(function* () {
-  const workers = yield* Config.integer("WORKERS").pipe(
-    Config.validate({ message: "WORKERS must be between 1 and 64", validation: (n) => n >= 1 && n <= 64 }),
+  const workers = yield* Config.Int("WORKERS").pipe(
+    validate({ message: "WORKERS must be between 1 and 64", validation: (n) => n >= 1 && n <= 64 }),
     Config.withDefault(1)
   )
-  const database = yield* Config.option(Config.string("DATABASE_URL"))
-  const redis = yield* Config.option(Config.string("REDIS_URL"))
-  const payments = yield* Config.option(Config.string("PAYMENT_PROVIDER_URL"))
+  const database = yield* Config.option(Config.String("DATABASE_URL"))
+  const redis = yield* Config.option(Config.String("REDIS_URL"))
+  const payments = yield* Config.option(Config.String("PAYMENT_PROVIDER_URL"))
   if (workers > 1 && cluster.isPrimary) {
     if (Option.isSome(database) && Option.isSome(redis) && Option.isSome(payments))
       return yield* Effect.scoped(supervise(workers))
@@ -59,4 +60,4 @@ const main = Effect.gen(function* () {
   return yield* Layer.launch(ApplicationLive)
 })
 
-main.pipe(Effect.provide(Logger.json), NodeRuntime.runMain({ disablePrettyLogger: true }))
+main.pipe(Effect.provide(JsonLoggerLive), NodeRuntime.runMain({ teardown: gracefulTeardown }))

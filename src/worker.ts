@@ -1,6 +1,6 @@
 import { NodeRuntime } from "@effect/platform-node"
-import { Config, Effect, Layer, Logger, Option } from "effect"
-import { WorkerLive } from "./Application.ts"
+import { Config, Effect, Layer, Option } from "effect"
+import { gracefulTeardown, JsonLoggerLive, WorkerLive } from "./Application.ts"
 
 /**
  * `npm run worker`: the background work without the HTTP API — the outbox relay, the event consumers
@@ -10,8 +10,8 @@ import { WorkerLive } from "./Application.ts"
  * that sagas here and in the API talk to the same provider.
  */
 const main = Effect.gen(function* () {
-  const database = yield* Config.option(Config.string("DATABASE_URL"))
-  const payments = yield* Config.option(Config.string("PAYMENT_PROVIDER_URL"))
+  const database = yield* Config.option(Config.String("DATABASE_URL"))
+  const payments = yield* Config.option(Config.String("PAYMENT_PROVIDER_URL"))
   if (Option.isNone(database) || Option.isNone(payments)) {
     yield* Effect.logError(
       "npm run worker needs DATABASE_URL and PAYMENT_PROVIDER_URL (with the embedded default, npm start already runs the worker)"
@@ -22,4 +22,4 @@ const main = Effect.gen(function* () {
   return yield* Layer.launch(WorkerLive)
 })
 
-main.pipe(Effect.provide(Logger.json), NodeRuntime.runMain({ disablePrettyLogger: true }))
+main.pipe(Effect.provide(JsonLoggerLive), NodeRuntime.runMain({ teardown: gracefulTeardown }))

@@ -1,12 +1,13 @@
-import { HttpApiBuilder } from "@effect/platform"
 import { Config, Effect, Layer } from "effect"
+import { HttpRouter } from "effect/http"
+import { validate } from "../services/config/validate.ts"
 
 /**
  * CORS_ORIGINS: the browser origins allowed to call the API, comma-separated (`https://shop.example.com`), or `*`
  * for any. Unset (the default): no CORS headers, so browsers keep other sites' scripts out. Tokens travel in the
  * Authorization header, never in cookies, so credentials are never allowed.
  */
-const CorsOrigins = Config.string("CORS_ORIGINS").pipe(
+const CorsOrigins = Config.String("CORS_ORIGINS").pipe(
   Config.withDefault(""),
   Config.map((value) =>
     value
@@ -14,18 +15,19 @@ const CorsOrigins = Config.string("CORS_ORIGINS").pipe(
       .map((origin) => origin.trim())
       .filter((origin) => origin !== "")
   ),
-  Config.validate({
+  validate({
     message: "CORS_ORIGINS must be * or a comma-separated list of origins such as https://shop.example.com",
     validation: (origins) =>
       origins.every((o) => o === "*" || (URL.canParse(o) && new URL(o).origin === o.replace(/\/$/, "")))
   })
 )
 
-export const CorsLive = Layer.unwrapEffect(
-  Effect.map(CorsOrigins, (origins) =>
-    origins.length === 0
+export const CorsLive = Layer.unwrap(
+  Effect.gen(function* () {
+    const origins = yield* CorsOrigins
+    return origins.length === 0
       ? Layer.empty
-      : HttpApiBuilder.middlewareCors({
+      : HttpRouter.cors({
           allowedOrigins: origins.includes("*") ? ["*"] : origins,
           allowedMethods: ["GET", "HEAD", "POST", "PATCH", "PUT", "DELETE"],
           allowedHeaders: ["authorization", "content-type", "idempotency-key", "x-request-id"],
@@ -40,5 +42,5 @@ export const CorsLive = Layer.unwrapEffect(
           maxAge: 600,
           credentials: false
         })
-  )
+  })
 )

@@ -1,14 +1,20 @@
 import { createServer } from "node:http"
-import { HttpApiBuilder, HttpApiScalar, HttpServer } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { type Config, Effect, Layer } from "effect"
+import { HttpRouter, HttpServer } from "effect/http"
+import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
 import { AppConfig } from "../services/config/AppConfig.ts"
 import { GoTicketApi } from "./api/GoTicketApi.ts"
 import { answerClientError } from "./ClientErrors.ts"
 import { CorsLive } from "./Cors.ts"
 import { AdminLive } from "./handlers/AdminLive.ts"
 import { AuditLive } from "./handlers/AuditLive.ts"
-import { AuthenticationLive, OptionalAuthenticationLive, RouteTaggerLive } from "./handlers/AuthenticationLive.ts"
+import {
+  AuthenticationLive,
+  GatewayErrorsLive,
+  OptionalAuthenticationLive,
+  RouteTaggerLive
+} from "./handlers/AuthenticationLive.ts"
 import { AuthLive, MeLive } from "./handlers/AuthLive.ts"
 import { EventsLive } from "./handlers/EventsLive.ts"
 import { HealthLive } from "./handlers/HealthLive.ts"
@@ -24,42 +30,60 @@ import { makeTrafficGate } from "./TrafficGate.ts"
 /** In-flight requests get this long to finish after SIGTERM before their connections are cut. */
 const SHUTDOWN_GRACE_MS = 10_000
 
-export const ApiLive = HttpApiBuilder.api(GoTicketApi).pipe(
-  Layer.provide([
-    HealthLive,
-    AdminLive,
-    AuditLive,
-    AuthLive,
-    MeLive,
-    PrivacyLive,
-    EventsLive,
-    OrganizerLive,
-    ReservationsLive,
-    OrdersLive,
-    TicketsLive,
-    CheckInsLive,
-    PaymentsLive,
-    WebhooksLive
-  ]),
-  Layer.provide([AuthenticationLive, OptionalAuthenticationLive, RouteTaggerLive])
+/** The middleware of the contract; the routes are built with them, so they are provided to every group. */
+const ApiMiddlewareLive = Layer.mergeAll(
+  AuthenticationLive,
+  OptionalAuthenticationLive,
+  RouteTaggerLive,
+  GatewayErrorsLive
 )
 
-/** The API with its OpenAPI document (/openapi.json), the docs page (/docs) and the request pipeline. */
-export const HttpAppLive = Layer.unwrapEffect(
+/** The API's routes and its OpenAPI document (/openapi.json). */
+export const ApiLive = HttpApiBuilder.layer(GoTicketApi, { openapiPath: "/openapi.json" }).pipe(
+  Layer.provide(
+    Layer.mergeAll(
+      HealthLive,
+      AdminLive,
+      AuditLive,
+      AuthLive,
+      MeLive,
+      PrivacyLive,
+      EventsLive,
+      OrganizerLive,
+      ReservationsLive,
+      OrdersLive,
+      TicketsLive,
+      CheckInsLive,
+      PaymentsLive,
+      WebhooksLive
+    ).pipe(Layer.provide(ApiMiddlewareLive))
+  )
+)
+
+/**
+ * The API with its OpenAPI document (/openapi.json), the docs page (/docs) and the request pipeline: the request
+ * logging (with the traffic gate) around everything, the error translation around the router. The pipeline writes
+ * its own log line per request, so the framework's request logger is off.
+ */
+export const HttpAppLive = Layer.unwrap(
   Effect.gen(function* () {
     const config = yield* AppConfig
     const gate = yield* makeTrafficGate
-    return HttpApiBuilder.serve(requestLogging(config.maxBodyBytes, gate)).pipe(
-      Layer.provide(HttpApiScalar.layer({ path: "/docs" })),
-      Layer.provide(CorsLive),
-      Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),
-      Layer.provide(HttpApiBuilder.middleware(errorTranslation(config.maxBodyBytes))),
-      Layer.provide(ApiLive)
+    const routes = Layer.mergeAll(
+      ApiLive,
+      HttpApiScalar.layer(GoTicketApi, { path: "/docs" }),
+      CorsLive,
+      HttpRouter.middleware(errorTranslation(config.maxBodyBytes), { global: true })
     )
+    return HttpRouter.serve(routes, {
+      disableLogger: true,
+      disableListenLog: true,
+      middleware: requestLogging(config.maxBodyBytes, gate)
+    })
   })
 )
 
-const makeNodeServer = (limits: Config.Config.Success<typeof ServerLimits>) => () => {
+const makeNodeServer = (limits: Config.Success<typeof ServerLimits>) => () => {
   const server = createServer({
     keepAliveTimeout: limits.keepAliveTimeoutMs,
     requestTimeout: Math.max(limits.requestTimeoutMs, limits.headersTimeoutMs),
@@ -75,11 +99,15 @@ const makeNodeServer = (limits: Config.Config.Success<typeof ServerLimits>) => (
   return server
 }
 
-export const NodeServerLive = Layer.unwrapEffect(
+export const NodeServerLive = Layer.unwrap(
   Effect.gen(function* () {
     const config = yield* AppConfig
     const limits = yield* ServerLimits
-    return NodeHttpServer.layer(makeNodeServer(limits), { port: config.port, host: config.host })
+    return NodeHttpServer.layer(makeNodeServer(limits), {
+      port: config.port,
+      host: config.host,
+      gracefulShutdownTimeout: SHUTDOWN_GRACE_MS
+    })
   })
 )
 

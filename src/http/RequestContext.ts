@@ -10,4 +10,4 @@ export interface RequestFacts {
   rated: Rated | undefined
 }
 
-export class RequestContext extends Context.Tag("goticket/RequestContext")<RequestContext, RequestFacts>() {}
+export class RequestContext extends Context.Service<RequestContext, RequestFacts>()("goticket/RequestContext") {}

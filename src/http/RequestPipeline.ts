@@ -1,13 +1,15 @@
-import { HttpApp, HttpIncomingMessage, HttpServerRequest, HttpServerResponse } from "@effect/platform"
-import { Cause, Effect, Option } from "effect"
+import { ByteSize, Cause, Effect, Option, Result } from "effect"
+import { HttpEffect, HttpIncomingMessage, HttpServerError, HttpServerRequest, HttpServerResponse } from "effect/http"
+import { HttpApiError } from "effect/http-api"
 import { AuditContext } from "../domain/audit/AuditContext.ts"
 import { clientAddress, rateLimitHeaders, retryAfterSeconds } from "../services/security/TrafficClasses.ts"
+import { decodeFailureAnswer } from "./DecodeFailures.ts"
 import { RequestContext, type RequestFacts } from "./RequestContext.ts"
 import type { Admission, TrafficGate } from "./TrafficGate.ts"
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/
 
-const json = (status: number, body: Record<string, unknown>) => HttpServerResponse.unsafeJson(body, { status })
+const json = (status: number, body: Record<string, unknown>) => HttpServerResponse.jsonUnsafe(body, { status })
 
 const tooLarge = (limit: number) =>
   json(413, {
@@ -71,48 +73,16 @@ const isUnstorableText = (u: unknown): boolean => {
   return false
 }
 
-interface RequestErrorLike {
-  readonly _tag: "RequestError"
-  readonly reason: string
-  readonly cause?: unknown
-}
-const isRequestError = (u: unknown): u is RequestErrorLike =>
-  typeof u === "object" && u !== null && (u as { _tag?: unknown })._tag === "RequestError"
+/** The router found no route for the request. */
+const isRouteNotFound = (u: unknown): boolean =>
+  HttpServerError.isHttpServerError(u) && u.reason._tag === "RouteNotFound"
 
-/**
- * Turns what escaped the API into a JSON answer:
- * - a body that is not JSON (the framework's default is an empty 400) → 400 MalformedRequest;
- * - a body over the limit → 413 PayloadTooLarge;
- * - no such route → 404 RouteNotFound;
- * - any defect → 500 InternalServerError with the request id, logged with its cause.
- */
-const errorResponse = (cause: Cause.Cause<unknown>, facts: RequestFacts, limit: number) => {
-  const failure = Cause.failureOption(cause)
-  if (Option.isSome(failure)) {
-    const error = failure.value as { _tag?: string }
-    if (error._tag === "RouteNotFound")
-      return Effect.succeed(json(404, { _tag: "RouteNotFound", message: "no such route" }))
-  }
-  const defect = Cause.dieOption(cause)
-  if (Option.isSome(defect) && isRequestError(defect.value)) {
-    const inner = defect.value.cause
-    if (inner instanceof Error && inner.message === "maxBytes exceeded") return Effect.succeed(tooLarge(limit))
-    if (inner instanceof SyntaxError)
-      return Effect.succeed(
-        json(400, { _tag: "MalformedRequest", message: `the body is not valid JSON: ${inner.message}` })
-      )
-    return Effect.succeed(json(400, { _tag: "MalformedRequest", message: "the request body could not be read" }))
-  }
-  if (Option.isSome(defect) && isStackOverflow(defect.value))
-    return Effect.succeed(json(400, { _tag: "MalformedRequest", message: "the body is nested too deeply" }))
-  if (Option.isSome(defect) && isUnstorableText(defect.value))
-    return Effect.succeed(
-      json(400, {
-        _tag: "MalformedRequest",
-        message: "text must not contain NUL characters or invalid Unicode"
-      })
-    )
-  return Effect.logError("unhandled failure while serving a request", cause).pipe(
+/** Reading the request body failed: too large, cut off, or (for a raw reader) not parseable. */
+const requestParseError = (u: unknown): HttpServerError.RequestParseError | undefined =>
+  HttpServerError.isHttpServerError(u) && u.reason._tag === "RequestParseError" ? u.reason : undefined
+
+const unhandled = (cause: Cause.Cause<unknown>, facts: RequestFacts) =>
+  Effect.logError("unhandled failure while serving a request", cause).pipe(
     Effect.as(
       json(500, {
         _tag: "InternalServerError",
@@ -121,20 +91,67 @@ const errorResponse = (cause: Cause.Cause<unknown>, facts: RequestFacts, limit: 
       })
     )
   )
+
+/**
+ * Turns what escaped the API into a JSON answer:
+ * - a body that is not JSON or a request that does not match the contract (the framework's answer is an empty
+ *   400) → 400 MalformedRequest or HttpApiDecodeError;
+ * - a body over the limit → 413 PayloadTooLarge;
+ * - no such route → 404 RouteNotFound;
+ * - any defect → 500 InternalServerError with the request id, logged with its cause.
+ */
+const errorResponse = (cause: Cause.Cause<unknown>, facts: RequestFacts, limit: number) => {
+  const failure = Cause.findErrorOption(cause)
+  if (Option.isSome(failure) && isRouteNotFound(failure.value))
+    return Effect.succeed(json(404, { _tag: "RouteNotFound", message: "no such route" }))
+  const found = Cause.findDefect(cause)
+  if (Result.isFailure(found)) return unhandled(cause, facts)
+  const defect = found.success
+  if (HttpApiError.HttpApiSchemaError.is(defect))
+    return Effect.flatMap(decodeFailureAnswer(defect), (answer) =>
+      answer === undefined
+        ? unhandled(cause, facts)
+        : Effect.succeed(
+            json(
+              400,
+              answer._tag === "HttpApiDecodeError"
+                ? { _tag: answer._tag, issues: answer.issues, message: answer.message }
+                : { _tag: answer._tag, message: answer.message }
+            )
+          )
+    )
+  const parse = requestParseError(defect)
+  if (parse !== undefined) {
+    if (parse.reason === "BodyTooLarge") return Effect.succeed(tooLarge(limit))
+    if (parse.cause instanceof SyntaxError)
+      return Effect.succeed(
+        json(400, { _tag: "MalformedRequest", message: `the body is not valid JSON: ${parse.cause.message}` })
+      )
+    return Effect.succeed(json(400, { _tag: "MalformedRequest", message: "the request body could not be read" }))
+  }
+  if (isStackOverflow(defect))
+    return Effect.succeed(json(400, { _tag: "MalformedRequest", message: "the body is nested too deeply" }))
+  if (isUnstorableText(defect))
+    return Effect.succeed(
+      json(400, {
+        _tag: "MalformedRequest",
+        message: "text must not contain NUL characters or invalid Unicode"
+      })
+    )
+  return unhandled(cause, facts)
 }
 
 /**
- * Inside the API (before its error encoder): whatever the API's own error schemas cannot express becomes
- * a JSON answer here; typed failures go on to the encoder untouched.
+ * Around the router (before the API's answer is sent): whatever the API's own error schemas cannot express
+ * becomes a JSON answer here; typed failures go on untouched.
  */
 export const errorTranslation =
   (maxBodyBytes: number) =>
-  (app: HttpApp.Default): HttpApp.Default =>
-    Effect.catchAllCause(app, (cause) => {
-      if (Cause.isInterruptedOnly(cause)) return Effect.failCause(cause)
-      const failure = Cause.failureOption(cause)
-      if (Option.isSome(failure) && (failure.value as { _tag?: string })._tag !== "RouteNotFound")
-        return Effect.failCause(cause)
+  <E, R>(app: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>) =>
+    Effect.catchCause(app, (cause) => {
+      if (Cause.hasInterruptsOnly(cause)) return Effect.failCause(cause)
+      const failure = Cause.findErrorOption(cause)
+      if (Option.isSome(failure) && !isRouteNotFound(failure.value)) return Effect.failCause(cause)
       return Effect.flatMap(Effect.serviceOption(RequestContext), (facts) =>
         errorResponse(
           cause,
@@ -168,7 +185,13 @@ export const securityHeaders = (url: string): Record<string, string> => ({
  */
 export const requestLogging =
   (maxBodyBytes: number, gate?: TrafficGate) =>
-  (app: HttpApp.Default): HttpApp.Default =>
+  <E, R>(
+    app: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>
+  ): Effect.Effect<
+    HttpServerResponse.HttpServerResponse,
+    E,
+    Exclude<R, RequestContext> | HttpServerRequest.HttpServerRequest
+  > =>
     Effect.gen(function* () {
       const request = yield* HttpServerRequest.HttpServerRequest
       const incoming = request.headers["x-request-id"]
@@ -202,9 +225,9 @@ export const requestLogging =
               ? Effect.sync(() => stamp(tooLarge(maxBodyBytes)))
               : notJson !== undefined
                 ? Effect.sync(() => stamp(unsupportedMediaType(notJson)))
-                : HttpApp.appendPreResponseHandler((_request, response) => Effect.sync(() => stamp(response))).pipe(
-                    Effect.zipRight(app),
-                    HttpIncomingMessage.withMaxBodySize(Option.some(maxBodyBytes)),
+                : HttpEffect.appendPreResponseHandler((_request, response) => Effect.sync(() => stamp(response))).pipe(
+                    Effect.andThen(app),
+                    Effect.provideService(HttpIncomingMessage.MaxBodySize, ByteSize.bytes(maxBodyBytes)),
                     Effect.provideService(RequestContext, facts),
                     Effect.provideService(AuditContext, {
                       ip: admission.ip,
@@ -213,7 +236,7 @@ export const requestLogging =
                     })
                   )
       )
-      if (exit._tag === "Failure" && Cause.isInterruptedOnly(exit.cause)) status = 499
+      if (exit._tag === "Failure" && Cause.hasInterruptsOnly(exit.cause)) status = 499
       const span = yield* Effect.option(Effect.currentSpan)
       yield* Effect.logInfo("http request").pipe(
         Effect.annotateLogs({

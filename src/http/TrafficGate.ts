@@ -1,5 +1,5 @@
-import type { HttpServerRequest } from "@effect/platform"
 import { Effect, Option } from "effect"
+import type { HttpServerRequest } from "effect/http"
 import { AccessTokens } from "../domain/accounts/AccessTokens.ts"
 import { clientAddress, type Rated, trafficClassOf } from "../services/security/TrafficClasses.ts"
 import { TrafficConfig } from "../services/security/TrafficConfig.ts"

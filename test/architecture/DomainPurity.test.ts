@@ -3,12 +3,17 @@ import { join, relative } from "node:path"
 import { describe, expect, it } from "@effect/vitest"
 
 const DOMAIN = join(import.meta.dirname, "../../src/domain")
-/** What src/domain may import: effect itself, @effect/workflow for saga definitions, and its own files. */
+/**
+ * Effect 4 ships its infrastructure modules inside `effect` itself: HTTP, SQL, RPC, the cluster, sockets, child
+ * processes, workers and the OTLP exporters. The domain may use none of them.
+ */
+const INFRASTRUCTURE =
+  /^effect\/(http|http-api|sql|rpc|cluster|socket|process|workers|observability|persistence|net)(\/|$)/
+
+/** What src/domain may import: effect itself (effect/workflow for saga definitions included) and its own files. */
 const allowed = (specifier: string) =>
   specifier === "effect" ||
-  specifier.startsWith("effect/") ||
-  specifier === "@effect/workflow" ||
-  specifier.startsWith("@effect/workflow/") ||
+  (specifier.startsWith("effect/") && !INFRASTRUCTURE.test(specifier)) ||
   (specifier.startsWith(".") && !/(^|\/)(services|http|rpc)(\/|$)/.test(specifier))
 
 const filesUnder = (dir: string): Array<string> =>
@@ -25,13 +30,20 @@ const importsOf = (source: string) =>
   )
 
 describe("the domain stays pure", () => {
-  it("imports nothing but effect, @effect/workflow and other domain files", () => {
+  it("imports nothing but effect (no HTTP, SQL, RPC or cluster module) and other domain files", () => {
     const offenders = filesUnder(DOMAIN).flatMap((file) =>
       importsOf(readFileSync(file, "utf8"))
         .filter((specifier) => !allowed(specifier))
         .map((specifier) => `${relative(DOMAIN, file)} imports ${specifier}`)
     )
     expect(offenders).toEqual([])
+  })
+
+  it("refuses Effect's infrastructure modules (the rule can fail)", () => {
+    expect(
+      ["effect/sql", "effect/http-api", "effect/cluster", "effect/rpc/RpcServer", "../services/x"].filter(allowed)
+    ).toEqual([])
+    expect(["effect", "effect/workflow", "effect/Schema", "./Order.ts"].every(allowed)).toBe(true)
   })
 
   it("has files to check (the scan is not vacuous)", () => {

@@ -1,8 +1,8 @@
 import { execFile } from "node:child_process"
 import { promisify } from "node:util"
-import { SqlClient } from "@effect/sql"
 import { expect, layer } from "@effect/vitest"
-import { Effect, LogLevel } from "effect"
+import { Effect } from "effect"
+import { SqlClient } from "effect/sql"
 import { statsUntil } from "../events/EventPipeline.scenarios.ts"
 import { PAID, purchase } from "../support/Purchase.ts"
 import { describeWithRabbitMq } from "../support/RabbitMq.ts"
@@ -17,7 +17,7 @@ const rabbitmqctl = (command: "stop_app" | "start_app" | "await_startup") =>
 const CUSTOMERS = 12
 
 await describeWithRabbitMq("broker restart in the middle of a sale", (url) => {
-  const server = serviceOnRealServers(url, LogLevel.Error, {
+  const server = serviceOnRealServers(url, "Error", {
     CONSUMER_RETRY_BASE_MS: "200",
     CHECKOUT_PAYMENT_WINDOW_SECONDS: "60"
   })
@@ -37,7 +37,7 @@ await describeWithRabbitMq("broker restart in the middle of a sale", (url) => {
           const burst = Effect.forEach(
             buyers,
             (buyer, i) =>
-              Effect.zipRight(
+              Effect.andThen(
                 Effect.sleep(`${i * 300} millis`),
                 purchase(api, buyer.token, sale.eventId, sale.gaId, 1 + (i % 2), PAID)
               ),

@@ -1,6 +1,6 @@
 import { execFile, execFileSync } from "node:child_process"
 import { afterAll, expect, layer } from "@effect/vitest"
-import { Duration, Effect, HashSet, Logger, LogLevel, Queue, Ref, Schedule } from "effect"
+import { Duration, Effect, HashSet, Logger, Queue, Ref, References, Schedule } from "effect"
 import { type Delivery, EventBus } from "../../src/domain/events/EventBus.ts"
 import { anEnvelope } from "../contracts/EventBusContract.ts"
 import { describeWithRabbitMq, isolatedRabbitMqBus } from "../support/RabbitMq.ts"
@@ -12,7 +12,7 @@ import { describeWithRabbitMq, isolatedRabbitMqBus } from "../support/RabbitMq.t
 const rabbitmqctl = process.env.RABBITMQCTL ?? "rabbitmqctl"
 
 const brokerApp = (command: "stop_app" | "start_app") =>
-  Effect.async<void, Error>((resume) => {
+  Effect.callback<void, Error>((resume) => {
     const child = execFile(rabbitmqctl, [command], { timeout: 60_000 }, (error, _stdout, stderr) =>
       resume(
         error === null
@@ -42,7 +42,7 @@ await describeWithRabbitMq("EventBus on RabbitMQ across a broker restart", (url)
     }),
     { timeout: "60 seconds", excludeTestServices: true }
   )("EventBusRabbitMq", (it) => {
-    it.scoped(
+    it.effect(
       "publish fails fast while the broker is down; the consumer reconnects by itself and gets what follows",
       () =>
         Effect.gen(function* () {
@@ -50,10 +50,13 @@ await describeWithRabbitMq("EventBus on RabbitMQ across a broker restart", (url)
           const warnings = yield* Ref.make(HashSet.empty<string>())
           const received = yield* Queue.unbounded<Delivery>()
           const next = Queue.take(received).pipe(
-            Effect.timeoutFail({ duration: "20 seconds", onTimeout: () => new Error("no delivery within 20 s") })
+            Effect.timeoutOrElse({
+              duration: "20 seconds",
+              orElse: () => Effect.fail(new Error("no delivery within 20 s"))
+            })
           )
           const collector = Logger.make(({ logLevel, message }) => {
-            if (logLevel._tag === "Warning")
+            if (logLevel === "Warn")
               Effect.runSync(Ref.update(warnings, HashSet.add(String(Array.isArray(message) ? message[0] : message))))
           })
 
@@ -86,8 +89,8 @@ await describeWithRabbitMq("EventBus on RabbitMQ across a broker restart", (url)
             // The outage was reported: the consumer lost the broker and tried again.
             const logged = [...(yield* Ref.get(warnings))]
             expect(logged.some((line) => /lost RabbitMQ .* reconnecting in/.test(line))).toBe(true)
-          }).pipe(Effect.provide(Logger.replace(Logger.defaultLogger, collector)))
-        }).pipe(Logger.withMinimumLogLevel(LogLevel.Warning)),
+          }).pipe(Effect.provide(Logger.layer([collector])))
+        }).pipe(Effect.provideService(References.MinimumLogLevel, "Warn")),
       90_000
     )
   })

@@ -1,5 +1,5 @@
 import { expect, layer } from "@effect/vitest"
-import { Deferred, Duration, Effect, type Layer, Logger, LogLevel, Queue, Ref, type Scope } from "effect"
+import { Deferred, Duration, Effect, type Layer, Queue, Ref, References, type Scope } from "effect"
 import { aggregateOf, type EventType } from "../../src/domain/events/DomainEvents.ts"
 import { type Delivery, EventBus, type Subscription } from "../../src/domain/events/EventBus.ts"
 import { EventEnvelope } from "../../src/domain/events/EventEnvelope.ts"
@@ -31,27 +31,28 @@ interface Received extends Delivery {
 const recorder = Effect.gen(function* () {
   const received = yield* Queue.unbounded<Received>()
   const record = (delivery: Delivery) => Queue.offer(received, { ...delivery, at: Date.now() })
-  const take = (n: number, within: Duration.DurationInput = "5 seconds") =>
+  const take = (n: number, within: Duration.Input = "5 seconds") =>
     Effect.gen(function* () {
       const got: Array<Received> = []
       yield* Effect.gen(function* () {
         while (got.length < n) got.push(yield* Queue.take(received))
       }).pipe(
-        Effect.timeoutFail({
+        Effect.timeoutOrElse({
           duration: within,
-          onTimeout: () =>
-            new Error(
-              `expected ${n} deliveries within ${Duration.format(Duration.decode(within))}, got ${got.length}: ${got
-                .map((delivery) => `${delivery.envelope.type}#${delivery.attempt}`)
-                .join(", ")}`
+          orElse: () =>
+            Effect.fail(
+              new Error(
+                `expected ${n} deliveries within ${Duration.format(Duration.fromInputUnsafe(within))}, got ${got.length}: ${got
+                  .map((delivery) => `${delivery.envelope.type}#${delivery.attempt}`)
+                  .join(", ")}`
+              )
             )
         })
       )
       return got
     })
   /** What else arrived within `wait`: expected to be nothing. */
-  const more = (wait: Duration.DurationInput = "150 millis") =>
-    Effect.zipRight(Effect.sleep(wait), Queue.takeAll(received)).pipe(Effect.map((chunk) => [...chunk]))
+  const more = (wait: Duration.Input = "150 millis") => Effect.andThen(Effect.sleep(wait), Queue.clear(received))
   return { record, take, more }
 })
 
@@ -70,11 +71,15 @@ export const eventually = <A, E, R>(effect: Effect.Effect<A, E, R>, check: (a: A
       yield* Effect.sleep("25 millis")
     }
   }).pipe(
-    Effect.timeoutFail({ duration: "5 seconds", onTimeout: () => new Error("the condition never held within 5 s") })
+    Effect.timeoutOrElse({
+      duration: "5 seconds",
+      orElse: () => Effect.fail(new Error("the condition never held within 5 s"))
+    })
   )
 
 /** Expected failures are logged by the adapters as warnings and errors: silenced here. */
-const quiet = <A, E, R>(effect: Effect.Effect<A, E, R>) => Logger.withMinimumLogLevel(effect, LogLevel.None)
+const quiet = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.provideService(effect, References.MinimumLogLevel, "None")
 
 /**
  * One contract, every adapter: what any EventBus must do. Real time with short delays (tens of milliseconds), so
@@ -87,7 +92,7 @@ export const eventBusContract = (
 ) =>
   layer(makeLayer(), { timeout: "30 seconds", excludeTestServices: true })(`EventBus contract: ${name}`, (it) => {
     const test = (title: string, body: () => Effect.Effect<void, unknown, EventBus | Scope.Scope>) =>
-      it.scoped(title, () => quiet(body()))
+      it.effect(title, () => quiet(body()))
 
     test("publish → consume: the envelope arrives intact, as attempt 1", () =>
       Effect.gen(function* () {
@@ -208,13 +213,13 @@ export const eventBusContract = (
             maxAttempts: 3,
             retryDelays: ["150 millis"],
             handle: (delivery) =>
-              Effect.zipRight(
+              Effect.andThen(
                 received.record(delivery),
                 delivery.attempt > 1
                   ? Effect.void
                   : delivery.envelope.id === failing.id
                     ? Effect.fail(new Error("temporarily unavailable"))
-                    : Effect.dieMessage("handler bug")
+                    : Effect.die(new Error("handler bug"))
               )
           })
         )
@@ -247,7 +252,7 @@ export const eventBusContract = (
             maxAttempts: 3,
             retryDelays: ["20 millis", "40 millis"],
             handle: (delivery) =>
-              Effect.zipRight(
+              Effect.andThen(
                 received.record(delivery),
                 Effect.flatMap(Ref.get(broken), (isBroken) =>
                   isBroken ? Effect.fail(new Error(`cannot handle ${delivery.envelope.id}`)) : Effect.void
@@ -308,7 +313,7 @@ export const eventBusContract = (
             concurrency: 1,
             // Every third event takes longer: a delivery handled alongside it would overtake it.
             handle: (delivery) =>
-              Effect.zipRight(
+              Effect.andThen(
                 Effect.sleep((delivery.envelope.payload as { n: number }).n % 3 === 0 ? "15 millis" : "1 millis"),
                 received.record(delivery)
               )
@@ -391,7 +396,7 @@ export const eventBusContract = (
         const stuck = subscription({
           consumer: fresh("stuck"),
           eventTypes: ["TicketVoided"],
-          handle: (delivery) => Effect.zipRight(received.record(delivery), Effect.never)
+          handle: (delivery) => Effect.andThen(received.record(delivery), Effect.never)
         })
         const event = anEnvelope("TicketVoided")
         const [took] = yield* Effect.timed(

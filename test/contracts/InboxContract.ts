@@ -34,7 +34,7 @@ export const inboxContract = (name: string, make: Layer.Layer<Inbox>) =>
           const inbox = yield* Inbox
           const runs = yield* Ref.make(0)
           const event = crypto.randomUUID()
-          const handler = Effect.zipRight(
+          const handler = Effect.andThen(
             Effect.sleep("20 millis"),
             Ref.update(runs, (n) => n + 1)
           )

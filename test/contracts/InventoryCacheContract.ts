@@ -201,7 +201,7 @@ export const inventoryCacheDownContract = (name: string, adapters: Layer.Layer<I
             const started = Date.now()
             // A hang shows as this failure rather than as the test's own timeout.
             const exit = yield* Effect.exit(
-              effect.pipe(Effect.timeoutFail({ duration: "3 seconds", onTimeout: () => "hung" }))
+              effect.pipe(Effect.timeoutOrElse({ duration: "3 seconds", orElse: () => Effect.fail("hung") }))
             )
             const elapsed = Date.now() - started
             expect({ call, exit: exit._tag }).toEqual({ call, exit: "Success" })

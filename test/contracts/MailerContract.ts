@@ -1,5 +1,5 @@
 import { expect, layer } from "@effect/vitest"
-import { Context, Effect, Either, type Layer } from "effect"
+import { Context, Effect, type Layer, Result } from "effect"
 import { type Mail, type MailAttachment, Mailer } from "../../src/domain/notifications/Mailer.ts"
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -154,7 +154,7 @@ export interface MailerHarnessShape {
   readonly unreachable: Layer.Layer<Mailer>
 }
 
-export class MailerHarness extends Context.Tag("test/MailerHarness")<MailerHarness, MailerHarnessShape>() {}
+export class MailerHarness extends Context.Service<MailerHarness, MailerHarnessShape>()("test/MailerHarness") {}
 
 /** A 1×1 PNG (a real one, so that a mail client would show it). */
 export const TINY_PNG = Buffer.from(
@@ -270,11 +270,11 @@ export const mailerContract = (name: string, adapters: Layer.Layer<Mailer | Mail
       Effect.gen(function* () {
         const harness = yield* MailerHarness
         const started = Date.now()
-        const result = yield* Effect.either(Effect.provide(sendAll([aMail()]), harness.unreachable))
+        const result = yield* Effect.result(Effect.provide(sendAll([aMail()]), harness.unreachable))
         const elapsed = Date.now() - started
-        if (Either.isRight(result)) return expect.fail("the mail was sent")
-        expect(result.left._tag).toBe("MailNotSent")
-        expect(result.left.message.length).toBeGreaterThan(10)
+        if (Result.isSuccess(result)) return expect.fail("the mail was sent")
+        expect(result.failure._tag).toBe("MailNotSent")
+        expect(result.failure.message.length).toBeGreaterThan(10)
         expect(elapsed).toBeLessThan(3_000)
       })
     )

@@ -92,7 +92,7 @@ export const aSale = (capacity = 50) =>
     yield* (yield* EventRepository).replaceSeating(event.id, [balcony, stalls], [b2, boxA1, a3, a1, b1, a2])
     return { event, standing, seated, box, a1, a2, a3, b1, b2, boxA1 }
   })
-export type Sale = Effect.Effect.Success<ReturnType<typeof aSale>>
+export type Sale = Effect.Success<ReturnType<typeof aSale>>
 
 export const place = (
   customerId: UserId,
@@ -659,7 +659,7 @@ export const orderRepositoryContract = (
 
         // Not claimed: confirming is a bug in the caller.
         const unclaimed = yield* Effect.exit(repo.confirm(seatOrder.id, yield* now))
-        expect(Exit.isFailure(unclaimed) && Cause.isDie(unclaimed.cause)).toBe(true)
+        expect(Exit.isFailure(unclaimed) && Cause.hasDies(unclaimed.cause)).toBe(true)
         expect((yield* orderOf(seatOrder.id)).status).toBe("pending_payment")
 
         yield* repo.claimUnits(seatOrder.id)

@@ -82,10 +82,10 @@ export const outboxContract = (name: string, make: Layer.Layer<Outbox>) =>
           yield* outbox.append(events)
           const { published, publish } = yield* recorder
           const slowPublish = (batch: ReadonlyArray<EventEnvelope>) =>
-            Effect.zipRight(Effect.sleep("2 millis"), publish(batch))
-          const relayUntilEmpty = Effect.iterate(1, {
-            while: (n) => n > 0,
-            body: () => outbox.relay(7, slowPublish)
+            Effect.andThen(Effect.sleep("2 millis"), publish(batch))
+          const relayUntilEmpty = Effect.gen(function* () {
+            let sent = 1
+            while (sent > 0) sent = yield* outbox.relay(7, slowPublish)
           })
           yield* Effect.all([relayUntilEmpty, relayUntilEmpty, relayUntilEmpty, relayUntilEmpty], {
             concurrency: "unbounded"
@@ -136,10 +136,10 @@ export const outboxContract = (name: string, make: Layer.Layer<Outbox>) =>
   })
 
 const drainWith = (
-  outbox: Outbox["Type"],
+  outbox: Outbox["Service"],
   publish: (events: ReadonlyArray<EventEnvelope>) => Effect.Effect<void>
 ): Effect.Effect<void> =>
   Effect.flatMap(outbox.relay(500, publish), (n) => (n > 0 ? drainWith(outbox, publish) : Effect.void))
 
 /** Sends whatever earlier tests (or triggers) left, so each test starts from an empty outbox. */
-const drain = (outbox: Outbox["Type"]) => drainWith(outbox, () => Effect.void)
+const drain = (outbox: Outbox["Service"]) => drainWith(outbox, () => Effect.void)

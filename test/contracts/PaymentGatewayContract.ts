@@ -28,10 +28,9 @@ export interface PaymentProviderHarnessShape {
   readonly balance: Effect.Effect<Balance>
 }
 
-export class PaymentProviderHarness extends Context.Tag("test/PaymentProviderHarness")<
-  PaymentProviderHarness,
-  PaymentProviderHarnessShape
->() {}
+export class PaymentProviderHarness extends Context.Service<PaymentProviderHarness, PaymentProviderHarnessShape>()(
+  "test/PaymentProviderHarness"
+) {}
 
 /** Whether a webhook body is about this intent and of this type (for harnesses looking for a delivery). */
 export const isAbout = (intentId: string, type: PaymentEventType) => (payload: string) => {

@@ -136,7 +136,11 @@ export const rateLimiterContract = (name: string, adapter: Layer.Layer<RateLimit
           yield* Effect.exit(limiter.consume(key, { ...perSecond(), limit: 0 })),
           yield* Effect.exit(limiter.consume(key, { ...perSecond(), window: Duration.zero }))
         ]
-        expect(exits.map((exit) => (Exit.isFailure(exit) ? exit.cause._tag : "Success"))).toEqual(Array(5).fill("Die"))
+        expect(
+          exits.map((exit) =>
+            Exit.isFailure(exit) ? exit.cause.reasons.map((reason) => reason._tag).join() : "Success"
+          )
+        ).toEqual(Array(5).fill("Die"))
       })
     )
   })
@@ -161,7 +165,7 @@ export const rateLimiterDownContract = (name: string, adapter: Layer.Layer<RateL
           for (const [call, effect] of calls) {
             const started = Date.now()
             const error = yield* effect.pipe(
-              Effect.timeoutFail({ duration: "3 seconds", onTimeout: () => "hung" as const }),
+              Effect.timeoutOrElse({ duration: "3 seconds", orElse: () => Effect.fail("hung" as const) }),
               Effect.flip
             )
             const elapsed = Date.now() - started

@@ -1,5 +1,5 @@
 import { expect, it } from "@effect/vitest"
-import { Effect, Either, type Layer, Redacted } from "effect"
+import { Effect, type Layer, Redacted, Result } from "effect"
 import type { RefreshTokenRejection } from "../../src/domain/accounts/errors.ts"
 import { type IssuedRefreshToken, RefreshTokens } from "../../src/domain/accounts/RefreshTokens.ts"
 import { UserRepository } from "../../src/domain/accounts/UserRepository.ts"
@@ -150,13 +150,13 @@ export const refreshTokensContract = (name: string, layer: Layer.Layer<RefreshTo
         const userId = yield* aStoredUser
         const issued = yield* tokens.issue(userId, times())
         const results = yield* Effect.all(
-          Array.from({ length: 10 }, () => Effect.either(tokens.rotate(issued.token, times(1)))),
+          Array.from({ length: 10 }, () => Effect.result(tokens.rotate(issued.token, times(1)))),
           { concurrency: "unbounded" }
         )
-        const successors = results.filter(Either.isRight).map((result) => result.right)
+        const successors = results.filter(Result.isSuccess).map((result) => result.success)
         expect(successors).toHaveLength(1)
         // The first loser finds the token used and revokes the family; later ones may find it revoked already.
-        const refused = results.filter(Either.isLeft).map((result) => result.left.reason)
+        const refused = results.filter(Result.isFailure).map((result) => result.failure.reason)
         expect(refused).toContain("reused")
         expect(refused.every((reason) => reason === "reused" || reason === "revoked")).toBe(true)
         // So the winner's successor is revoked with the rest of the family: a client must never refresh twice.

@@ -29,7 +29,17 @@ export const salesStatsContract = (name: string, make: Layer.Layer<SalesStats>) 
           const sold = [ticket(vip, 9_000), ticket(vip, 9_000), ticket(floor, 3_000)]
           for (const t of sold) yield* stats.record(t)
           const [first, second] = sold as [TicketIssued, TicketIssued, TicketIssued]
-          yield* stats.record(new TicketVoided({ ...second, priceMinor: 9_000 }))
+          yield* stats.record(
+            new TicketVoided({
+              ticketId: second.ticketId,
+              orderId: second.orderId,
+              eventId,
+              customerId: second.customerId,
+              ticketTypeId: second.ticketTypeId,
+              priceMinor: 9_000,
+              currency: second.currency
+            })
+          )
           yield* stats.record(
             new TicketCheckedIn({
               ticketId: first.ticketId,

@@ -401,7 +401,7 @@ describe("checkout survives SIGKILL of the service", () => {
         `final: ${confirmed} confirmed, ${checkouts.length - confirmed} not; ${validTickets} valid tickets worth ${validTicketMinor}`,
         `provider balance: ${JSON.stringify(money)}`,
         `inventory: ${inventory}`,
-        `service log lines at warning level or above: ${procs.grep("service", /"logLevel":"(WARN|ERROR|FATAL)"/).length}`
+        `service log lines at warning level or above: ${procs.grep("service", /"level":"(WARN|ERROR|FATAL)"/).length}`
       ].join("\n")
       console.log(`crash test summary:\n${summary}`)
       const detail = problems.length === 0 ? "" : await diagnostics(checkouts, orders)

@@ -1,6 +1,6 @@
-import { SqlClient } from "@effect/sql"
 import { expect } from "@effect/vitest"
 import { Effect, Option } from "effect"
+import { SqlClient } from "effect/sql"
 import { makeWebhookReceiver } from "../../src/services/payments/testing/WebhookReceiver.ts"
 import type { Mailbox } from "../support/Mailbox.ts"
 import { type Api, PAID, purchase } from "../support/Purchase.ts"
@@ -22,7 +22,7 @@ export const statsUntil = (
       expect(reply.status).toBe(200)
       if (done(reply.body)) return reply.body
       if (Date.now() > deadline)
-        return yield* Effect.dieMessage(`stats not updated within ${timeoutMs} ms: ${JSON.stringify(reply.body)}`)
+        return yield* Effect.die(new Error(`stats not updated within ${timeoutMs} ms: ${JSON.stringify(reply.body)}`))
       yield* Effect.sleep("20 millis")
     }
   })
@@ -192,7 +192,7 @@ export const poisonGoesToDeadLetters = (api: Api) =>
           if (found) return found
           yield* Effect.sleep("20 millis")
         }
-        return yield* Effect.dieMessage(`the poison event never reached ${consumer}'s dead letters`)
+        return yield* Effect.die(new Error(`the poison event never reached ${consumer}'s dead letters`))
       })
     const dead = yield* deadOnce("sales-stats")
     expect(dead.attempts).toBe(2)

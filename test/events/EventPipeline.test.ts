@@ -2,7 +2,7 @@ import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, layer } from "@effect/vitest"
-import { Effect, Layer, Logger, LogLevel } from "effect"
+import { ConfigProvider, Effect, Layer, References } from "effect"
 import { applicationOver } from "../../src/Application.ts"
 import { pgClientEmbedded } from "../../src/services/sql/Database.ts"
 import { MigrationsLive } from "../../src/services/sql/Migrations.ts"
@@ -20,7 +20,7 @@ import {
   webhookFollowsPurchase
 } from "./EventPipeline.scenarios.ts"
 
-const quiet = Layer.provide(Logger.minimumLogLevel(LogLevel.Warning))
+const quiet = Layer.provide(Layer.succeed(References.MinimumLogLevel, "Warn"))
 
 // The embedded default, as `npm start` runs with nothing configured: PGlite, the in-process bus, mail as files.
 describe("event pipeline on the embedded default (PGlite, in-process bus, mail files)", () => {
@@ -28,7 +28,7 @@ describe("event pipeline on the embedded default (PGlite, in-process bus, mail f
   const server = applicationOver(MigrationsLive.pipe(Layer.provideMerge(pgClientEmbedded(undefined)))).pipe(
     quiet,
     Layer.provide(
-      Layer.setConfigProvider(
+      ConfigProvider.layer(
         testConfig({
           GOTICKET_DATA_DIR: dataDir,
           ADMIN_EMAIL: ADMIN.email,
@@ -59,7 +59,7 @@ describe("event pipeline on the embedded default (PGlite, in-process bus, mail f
 
 // The real servers: PostgreSQL, RabbitMQ (an exchange and queues of this suite's own) and an SMTP server.
 await describeWithRabbitMq("event pipeline on the real servers (PostgreSQL, RabbitMQ, SMTP)", (url) => {
-  const server = serviceOnRealServers(url, LogLevel.Warning)
+  const server = serviceOnRealServers(url, "Warn")
   layer(server, { excludeTestServices: true, timeout: "120 seconds" })("", (it) => {
     it.effect("a purchase mails its tickets and counts in the stats; a refund too", () =>
       Effect.gen(function* () {

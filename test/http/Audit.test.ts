@@ -7,7 +7,7 @@ import { client, eventBody, type Reply, TestServerLive } from "../support/TestSe
 const ADMIN = { email: "audit-admin@example.com", password: "audit-admin-password" }
 const USER_AGENT = "audit-test-scanner/2.1"
 
-type Api = Effect.Effect.Success<typeof client>
+type Api = Effect.Success<typeof client>
 // biome-ignore lint/suspicious/noExplicitAny: test assertions read arbitrary JSON
 type Json = any
 

@@ -1,6 +1,6 @@
-import { SqlClient } from "@effect/sql"
 import { describe, expect, layer } from "@effect/vitest"
 import { Effect, Option } from "effect"
+import { SqlClient } from "effect/sql"
 import { InProcessSandbox } from "../../src/services/payments/PaymentGatewayLive.ts"
 import { DECLINED, PAID, purchase } from "../support/Purchase.ts"
 import { hold, holdBody, publishedSale } from "../support/Sale.ts"

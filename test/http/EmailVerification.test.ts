@@ -28,7 +28,8 @@ const mailsTo = (address: string, count: number) =>
       const all = (yield* mailbox.all).map((raw) => readDelivered(Buffer.from(raw, "utf8")))
       const mine = all.filter((mail) => mail.to.toLowerCase().includes(address.toLowerCase()))
       if (mine.length >= count) return mine
-      if (Date.now() > deadline) return yield* Effect.dieMessage(`${mine.length} mail(s) to ${address}, not ${count}`)
+      if (Date.now() > deadline)
+        return yield* Effect.die(new Error(`${mine.length} mail(s) to ${address}, not ${count}`))
       yield* Effect.sleep("25 millis")
     }
   })

@@ -113,7 +113,7 @@ describe("organizer webhooks over HTTP", () => {
       })
     )
 
-    it.scoped("events about the organizer's event are delivered to the endpoint and listed with their status", () =>
+    it.effect("events about the organizer's event are delivered to the endpoint and listed with their status", () =>
       Effect.gen(function* () {
         const api = yield* client
         const webhooks = yield* OrganizerWebhooks

@@ -1,6 +1,6 @@
-import { SqlClient } from "@effect/sql"
 import { describe, expect, layer } from "@effect/vitest"
 import { Effect } from "effect"
+import { SqlClient } from "effect/sql"
 import { statsUntil } from "../events/EventPipeline.scenarios.ts"
 import { type Api, PAID, purchase } from "../support/Purchase.ts"
 import { hold, holdBody, publishedSale } from "../support/Sale.ts"

@@ -229,7 +229,7 @@ await describeWithRedis("rate limits on Redis", (url) => {
   rateLimitScenarios("Redis", { REDIS_URL: url, RATE_LIMIT_REDIS_PREFIX: prefix })
 
   layer(Layer.empty, { timeout: "120 seconds", excludeTestServices: true })("shared by instances", (it) => {
-    it.scoped("two instances on one Redis share one quota", () =>
+    it.effect("two instances on one Redis share one quota", () =>
       Effect.gen(function* () {
         const config = limited({ REDIS_URL: url, RATE_LIMIT_REDIS_PREFIX: uniquePrefix() })
         const a = yield* Effect.provide(client, yield* Layer.build(TestServerLive(config)))

@@ -1,6 +1,6 @@
-import { SqlClient } from "@effect/sql"
 import { describe, expect, layer } from "@effect/vitest"
 import { Effect } from "effect"
+import { SqlClient } from "effect/sql"
 import { hold, holdBody, publishedSale } from "../support/Sale.ts"
 import { client, TestServerLive } from "../support/TestServer.ts"
 

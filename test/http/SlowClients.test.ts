@@ -1,6 +1,6 @@
 import { connect } from "node:net"
 import { describe, expect, layer } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Fiber } from "effect"
 import { client, TestServerLive } from "../support/TestServer.ts"
 
 /**
@@ -8,7 +8,7 @@ import { client, TestServerLive } from "../support/TestServer.ts"
  * and resolves with what the server answered once it closed the connection.
  */
 const trickle = (base: string, head: string, drip: string) =>
-  Effect.async<{ readonly answer: string; readonly closed: boolean }>((resume) => {
+  Effect.callback<{ readonly answer: string; readonly closed: boolean }>((resume) => {
     const { hostname, port } = new URL(base)
     const socket = connect(Number(port), hostname)
     let answer = ""
@@ -73,7 +73,7 @@ describe("slow clients", () => {
     it.effect("the server keeps serving other clients meanwhile", () =>
       Effect.gen(function* () {
         const api = yield* client
-        const slow = yield* Effect.fork(
+        const slow = yield* Effect.forkChild(
           trickle(api.base, "GET /v1/events HTTP/1.1\r\nHost: goticket\r\n", "X-Slow: 1\r\n")
         )
         const answers = yield* Effect.all(
@@ -81,7 +81,7 @@ describe("slow clients", () => {
           { concurrency: "unbounded" }
         )
         expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200])
-        expect((yield* slow).closed).toBe(true)
+        expect((yield* Fiber.join(slow)).closed).toBe(true)
       })
     )
   })

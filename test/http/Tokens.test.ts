@@ -1,6 +1,6 @@
-import { SqlClient } from "@effect/sql"
 import { describe, expect, layer } from "@effect/vitest"
 import { Effect, Redacted } from "effect"
+import { SqlClient } from "effect/sql"
 import { SignJWT } from "jose"
 import { Actor } from "../../src/domain/accounts/Actor.ts"
 import type { UserId } from "../../src/domain/shared/Ids.ts"

@@ -65,7 +65,7 @@ const target = await Effect.runPromise(databaseTarget)
 await describeWithRabbitMq("split roles: ROLE=api and npm run worker as separate processes", (amqpUrl) => {
   beforeAll(async () => {
     if (target !== "server") return
-    sink = await Effect.runPromise(Scope.extend(startSmtpSink(), scope))
+    sink = await Effect.runPromise(Scope.provide(scope)(startSmtpSink()))
     const [sandboxPort, apiPort] = [await freePort(), await freePort()]
     base = `http://127.0.0.1:${apiPort}`
     const sandboxBase = `http://127.0.0.1:${sandboxPort}`

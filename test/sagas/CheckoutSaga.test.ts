@@ -1,10 +1,11 @@
 import { describe, expect, it as vitest } from "@effect/vitest"
-import { WorkflowEngine } from "@effect/workflow"
-import { ConfigProvider, Effect, Exit, Layer, Option, Queue, Redacted, TestClock } from "effect"
+import { Clock, ConfigProvider, Effect, Exit, Layer, Option, Queue, Redacted } from "effect"
+import { TestClock } from "effect/testing"
+import { WorkflowEngine } from "effect/workflow"
 import type { Actor } from "../../src/domain/accounts/Actor.ts"
 import { Event } from "../../src/domain/catalog/Event.ts"
 import { EventRepository } from "../../src/domain/catalog/EventRepository.ts"
-import { CheckoutSagaLive } from "../../src/domain/orders/CheckoutSaga.ts"
+import { CheckoutSagaLive, openIntent } from "../../src/domain/orders/CheckoutSaga.ts"
 import { CheckoutSettings } from "../../src/domain/orders/CheckoutSettings.ts"
 import type { Order } from "../../src/domain/orders/Order.ts"
 import { OrderRepository } from "../../src/domain/orders/OrderRepository.ts"
@@ -17,6 +18,7 @@ import { UserRepositoryMemory } from "../../src/services/accounts/UserRepository
 import { AuditLogMemory } from "../../src/services/audit/AuditLogMemory.ts"
 import { EventRepositoryMemory } from "../../src/services/catalog/EventRepositoryMemory.ts"
 import { makeHmacTicketCodes } from "../../src/services/orders/HmacTicketCodes.ts"
+import { adoptLegacySagas } from "../../src/services/orders/LegacySagaAdoption.ts"
 import { OrderRepositoryMemory } from "../../src/services/orders/OrderRepositoryMemory.ts"
 import { Orders } from "../../src/services/orders/Orders.ts"
 import { PaymentWebhooks } from "../../src/services/orders/PaymentWebhooks.ts"
@@ -34,9 +36,9 @@ const DELAYED = "4000000000003220"
 
 /** Every saga on the in-memory workflow engine, over the in-memory twin of every port, on the TestClock. */
 const Sagas = Layer.mergeAll(CheckoutSagaLive, RefundSagaLive, EventRefundsSagaLive)
-const InMemory = Layer.mergeAll(Orders.Default, PaymentWebhooks.Default, Reservations.Default).pipe(
+const InMemory = Layer.mergeAll(Orders.layer, PaymentWebhooks.layer, Reservations.layer).pipe(
   Layer.provideMerge(Sagas),
-  Layer.provideMerge(CatalogSnapshots.Default),
+  Layer.provideMerge(CatalogSnapshots.layer),
   Layer.provideMerge(WorkflowEngine.layerMemory),
   Layer.provideMerge(
     Layer.mergeAll(
@@ -51,13 +53,8 @@ const InMemory = Layer.mergeAll(Orders.Default, PaymentWebhooks.Default, Reserva
   ),
   Layer.provideMerge(UserRepositoryMemory),
   Layer.provide(
-    Layer.setConfigProvider(
-      ConfigProvider.fromMap(
-        new Map([
-          ["HOLD_TTL_SECONDS", "600"],
-          ["CUSTOMER_REFUND_CUTOFF_HOURS", "24"]
-        ])
-      )
+    ConfigProvider.layer(
+      ConfigProvider.fromEnv({ env: { HOLD_TTL_SECONDS: "600", CUSTOMER_REFUND_CUTOFF_HOURS: "24" } })
     )
   )
 )
@@ -69,9 +66,9 @@ const eventually = <A, R>(read: Effect.Effect<A, never, R>, check: (a: A) => boo
       const value = yield* read
       if (check(value)) return value
       yield* TestClock.adjust("1 millis")
-      yield* Effect.yieldNow()
+      yield* Effect.yieldNow
     }
-    return yield* Effect.dieMessage("the saga did not get there")
+    return yield* Effect.die(new Error("the saga did not get there"))
   })
 
 /** A published event ten days ahead with a GA type of `capacity` at 1000 minor units, and two customers. */
@@ -104,7 +101,7 @@ const deliverWebhooks = (times = 1) =>
     const provider = yield* MemoryPaymentProvider
     const webhooks = yield* PaymentWebhooks
     const outcomes: Array<string> = []
-    for (const delivery of yield* Queue.takeAll(provider.deliveries))
+    for (const delivery of yield* Queue.clear(provider.deliveries))
       for (let i = 0; i < times; i++) outcomes.push(yield* webhooks.receive(delivery.payload, delivery.signature))
     return outcomes
   })
@@ -128,7 +125,7 @@ const sumCheck = (orderIds: ReadonlyArray<OrderId>, counts: Effect.Effect<{ held
 describe("the checkout saga", () => {
   describe("over in-memory ports, a fresh world per test", () => {
     const it = {
-      effect: <A, E>(name: string, body: () => Effect.Effect<A, E, Layer.Layer.Success<typeof InMemory>>) =>
+      effect: <A, E>(name: string, body: () => Effect.Effect<A, E, Layer.Success<typeof InMemory>>) =>
         vitest.effect(name, () => Effect.provide(body(), InMemory))
     }
     it.effect("confirms a paid order: units sold, one ticket per admission, payment captured once", () =>
@@ -329,6 +326,41 @@ describe("the checkout saga", () => {
         // Cancelling again refunds nothing twice.
         yield* orders.refundCancelledEvent(organizer, event.id)
         yield* sumCheck([mine.order.id, theirs.order.id], counts)
+      })
+    )
+
+    it.effect("a checkout the Effect 3 engine left unfinished, paid meanwhile, is confirmed once started again", () =>
+      Effect.gen(function* () {
+        const { event, ga, customer, counts } = yield* sale(10)
+        const orders = yield* OrderRepository
+        const gateway = yield* PaymentGateway
+        const provider = yield* MemoryPaymentProvider
+        const { reservation } = yield* Effect.flatMap(Reservations, (r) =>
+          r.hold(customer, { eventId: event.id, items: [{ ticketTypeId: ga.id, quantity: 2 }] }, crypto.randomUUID())
+        )
+        // What the old engine left: the order and its intent, paid, the webhook handled by the old saga (gone).
+        const holdUntil = new Date((yield* Clock.currentTimeMillis) + 3_600_000)
+        const opened = yield* orders.open({
+          orderId: crypto.randomUUID() as OrderId,
+          reservationId: reservation.id,
+          customerId: customer.userId,
+          holdUntil
+        })
+        if (opened._tag !== "Opened") return yield* Effect.die(new Error(`expected Opened, got ${opened._tag}`))
+        const order = opened.order
+        const intent = yield* openIntent(gateway, order.id, order.totalMinor, order.currency)
+        yield* orders.attachPayment(order.id, {
+          provider: "sandbox",
+          intentId: intent.id,
+          confirmUrl: intent.confirmUrl
+        })
+        yield* provider.confirm(intent.id, PAID)
+        yield* Queue.clear(provider.deliveries)
+
+        yield* adoptLegacySagas({ checkouts: [{ orderId: order.id }], refunds: [], eventRefunds: [] })
+        expect((yield* settled(order.id)).status).toBe("confirmed")
+        expect((yield* provider.balance).captures).toBe(1)
+        yield* sumCheck([order.id], counts)
       })
     )
 

@@ -326,7 +326,7 @@ const TABLE: ReadonlyArray<Row> = [
   })
 ]
 
-class World extends Context.Tag("security/World")<World, SecurityWorld>() {}
+class World extends Context.Service<World, SecurityWorld>()("security/World") {}
 
 const WorldLive = Layer.effect(World, Effect.flatMap(client, buildWorld))
 

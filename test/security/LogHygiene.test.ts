@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, layer } from "@effect/vitest"
-import { Effect, Layer, Logger, LogLevel } from "effect"
+import { ConfigProvider, Effect, Layer, Logger, References } from "effect"
 import { applicationOver } from "../../src/Application.ts"
 import { PAID, purchase } from "../support/Purchase.ts"
 import { publishedSale } from "../support/Sale.ts"
@@ -17,16 +17,17 @@ const captured: Array<string> = []
 
 /** Keeps each log entry as the JSON and the logfmt logger would write it (message, annotations, spans, cause). */
 const capturing = Logger.make<unknown, void>((options) => {
-  captured.push(Logger.jsonLogger.log(options))
-  captured.push(Logger.logfmtLogger.log(options))
+  captured.push(Logger.formatJson.log(options))
+  captured.push(Logger.formatLogFmt.log(options))
 })
 
 const ADMIN = { email: "Log.Admin@Example.com", password: "log-admin-password-0042" } as const
 
 const Server = applicationOver(TestDatabaseLive).pipe(
-  Layer.provide(Logger.replace(Logger.defaultLogger, capturing)),
-  Layer.provide(Logger.minimumLogLevel(LogLevel.All)),
-  Layer.provide(Layer.setConfigProvider(testConfig({ ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password })))
+  // In place of the default logger; the tracer's logger (log entries as span events) stays.
+  Layer.provide(Logger.layer([capturing, Logger.tracerLogger])),
+  Layer.provide(Layer.succeed(References.MinimumLogLevel, "All")),
+  Layer.provide(ConfigProvider.layer(testConfig({ ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password })))
 )
 
 // Anything that bypasses the logger and writes to the console or the process's streams is kept as well.

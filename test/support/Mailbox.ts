@@ -30,8 +30,8 @@ export const directoryMailbox = (directory: string): Mailbox => {
           const mails = yield* all
           if (mails.length >= count) return mails
           if (Date.now() > deadline)
-            return yield* Effect.dieMessage(
-              `${directory} holds ${mails.length} mail(s), not ${count}, after ${timeoutMs} ms`
+            return yield* Effect.die(
+              new Error(`${directory} holds ${mails.length} mail(s), not ${count}, after ${timeoutMs} ms`)
             )
           yield* Effect.sleep("20 millis")
         }

@@ -3,7 +3,7 @@ import { Effect } from "effect"
 import { hold, holdBody } from "./Sale.ts"
 import type { client } from "./TestServer.ts"
 
-export type Api = Effect.Effect.Success<typeof client>
+export type Api = Effect.Success<typeof client>
 
 export const PAID = "4242424242424242"
 export const DECLINED = "4000000000000002"
@@ -28,7 +28,7 @@ export const settledOrder = (api: Api, token: string, orderId: string) =>
       if (reply.body.status !== "pending_payment") return reply.body
       yield* Effect.sleep("50 millis")
     }
-    return yield* Effect.dieMessage(`order ${orderId} is still pending`)
+    return yield* Effect.die(new Error(`order ${orderId} is still pending`))
   })
 
 /** Hold `quantity` GA tickets, check out and pay with `card`; the order once settled. */

@@ -107,7 +107,7 @@ export const isolatedRabbitMqBus = (
   options: Omit<EventBusRabbitMqOptions, "url" | "exchange" | "queuePrefix"> = {},
   topology: TestTopology = isolatedTopology()
 ): Layer.Layer<EventBus> =>
-  Layer.scoped(
+  Layer.effect(
     EventBus,
     Effect.gen(function* () {
       const queues = new Set<string>()

@@ -1,4 +1,4 @@
-import { Effect, Layer, Logger, type LogLevel } from "effect"
+import { ConfigProvider, Effect, Layer, type LogLevel, References } from "effect"
 import { applicationOver } from "../../src/Application.ts"
 import { isolatedTopology } from "./RabbitMq.ts"
 import { dropQueuesWithPrefix } from "./RabbitMqCleanup.ts"
@@ -17,12 +17,12 @@ export const serviceOnRealServers = (
   overrides: Record<string, string> = {}
 ) => {
   const topology = isolatedTopology()
-  return Layer.unwrapEffect(
+  return Layer.unwrap(
     Effect.map(SmtpSink, (sink) =>
       applicationOver(TestDatabaseLive).pipe(
-        Layer.provide(Logger.minimumLogLevel(logLevel)),
+        Layer.provide(Layer.succeed(References.MinimumLogLevel, logLevel)),
         Layer.provide(
-          Layer.setConfigProvider(
+          ConfigProvider.layer(
             testConfig({
               AMQP_URL: amqpUrl,
               AMQP_EXCHANGE: topology.exchange,
@@ -38,7 +38,7 @@ export const serviceOnRealServers = (
     Layer.provideMerge(SmtpSink.layer()),
     // Built before the service and released after it.
     Layer.provideMerge(
-      Layer.scopedDiscard(Effect.addFinalizer(() => Effect.promise(() => dropQueuesWithPrefix(amqpUrl, topology))))
+      Layer.effectDiscard(Effect.addFinalizer(() => Effect.promise(() => dropQueuesWithPrefix(amqpUrl, topology))))
     )
   )
 }

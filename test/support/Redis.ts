@@ -81,12 +81,15 @@ export const redisClientReady = (url: string) =>
     Effect.gen(function* () {
       const client = yield* RedisClient
       if (client.status === "ready") return
-      yield* Effect.async<void>((resume) => {
+      yield* Effect.callback<void>((resume) => {
         const ready = () => resume(Effect.void)
         client.once("ready", ready)
         return Effect.sync(() => client.off("ready", ready))
       }).pipe(
-        Effect.timeoutFail({ duration: "5 seconds", onTimeout: () => new Error(`Redis at ${url} never became ready`) })
+        Effect.timeoutOrElse({
+          duration: "5 seconds",
+          orElse: () => Effect.fail(new Error(`Redis at ${url} never became ready`))
+        })
       )
     })
   ).pipe(Layer.provideMerge(redisClientLayer(Redacted.make(url))))

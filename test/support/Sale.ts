@@ -2,7 +2,7 @@ import { Effect } from "effect"
 import type { client } from "./TestServer.ts"
 import { eventBody } from "./TestServer.ts"
 
-type Api = Effect.Effect.Success<typeof client>
+type Api = Effect.Success<typeof client>
 
 /** A published event with one GA ticket type (and optionally a seated one with `rows` × `seatsPerRow` seats). */
 export const publishedSale = (

@@ -74,7 +74,7 @@ const ok =
   (reply: T) =>
     reply.status === expected
       ? Effect.succeed(reply)
-      : Effect.dieMessage(`${what}: expected ${expected}, got ${reply.status} ${JSON.stringify(reply.body)}`)
+      : Effect.die(new Error(`${what}: expected ${expected}, got ${reply.status} ${JSON.stringify(reply.body)}`))
 
 /** A draft event of `organizer` with one GA ticket type. */
 export const draftWithTicketType = (api: Api, organizer: Account, title: string, capacity = 20) =>
@@ -153,7 +153,8 @@ export const buildWorld = (api: Api) =>
     const holdOne = (account: Account) =>
       hold(api, account.token, holdBody(sale.eventId, sale.gaId, 1)).pipe(Effect.flatMap(ok("hold", 201)))
     const order = yield* purchase(api, customer.token, sale.eventId, sale.gaId, 4, PAID)
-    if (order.status !== "confirmed") return yield* Effect.dieMessage(`order not confirmed: ${JSON.stringify(order)}`)
+    if (order.status !== "confirmed")
+      return yield* Effect.die(new Error(`order not confirmed: ${JSON.stringify(order)}`))
     const heldOne = yield* holdOne(customer)
     const holdToRelease = yield* holdOne(customer)
     const holdToCheckout = yield* holdOne(customer)
@@ -310,5 +311,5 @@ export const settledOwnerView = (api: Api, w: SecurityWorld) =>
       if (current === previous) return JSON.parse(current) as unknown
       previous = current
     }
-    return yield* Effect.dieMessage("the owners' view never settled")
+    return yield* Effect.die(new Error("the owners' view never settled"))
   })

@@ -1,5 +1,5 @@
 import type { AddressInfo } from "node:net"
-import { Context, Duration, Effect, Layer, Option, Runtime, Stream, SubscriptionRef } from "effect"
+import { Context, Duration, Effect, Layer, Option, Stream, SubscriptionRef } from "effect"
 import { SMTPServer } from "smtp-server"
 
 /** One message as the SMTP server took it: the envelope and the exact bytes after DATA (dot-unstuffed). */
@@ -28,10 +28,7 @@ export interface SmtpSinkShape {
   /** Client connections open right now. */
   readonly openConnections: Effect.Effect<number>
   /** Waits until at least `count` messages were taken (dies after `timeout`, 5 s by default). */
-  readonly awaitMessages: (
-    count: number,
-    timeout?: Duration.DurationInput
-  ) => Effect.Effect<ReadonlyArray<ReceivedMessage>>
+  readonly awaitMessages: (count: number, timeout?: Duration.Input) => Effect.Effect<ReadonlyArray<ReceivedMessage>>
 }
 
 /**
@@ -42,9 +39,9 @@ export interface SmtpSinkShape {
 export const startSmtpSink = (options: SmtpSinkOptions = {}) =>
   Effect.gen(function* () {
     const received = yield* SubscriptionRef.make<ReadonlyArray<ReceivedMessage>>([])
-    const runtime = yield* Effect.runtime<never>()
+    const context = yield* Effect.context<never>()
     const store = (message: ReceivedMessage) =>
-      Runtime.runPromise(runtime)(SubscriptionRef.update(received, (all) => [...all, message]))
+      Effect.runPromiseWith(context)(SubscriptionRef.update(received, (all) => [...all, message]))
 
     const auth = options.auth
     const server = new SMTPServer({
@@ -85,7 +82,7 @@ export const startSmtpSink = (options: SmtpSinkOptions = {}) =>
     })
 
     const port = yield* Effect.acquireRelease(
-      Effect.async<number, Error>((resume) => {
+      Effect.callback<number, Error>((resume) => {
         const onError = (error: Error) => resume(Effect.fail(error))
         server.once("error", onError)
         server.listen(0, "127.0.0.1", () => {
@@ -93,7 +90,7 @@ export const startSmtpSink = (options: SmtpSinkOptions = {}) =>
           resume(Effect.succeed((server.server.address() as AddressInfo).port))
         })
       }),
-      () => Effect.async<void>((resume) => server.close(() => resume(Effect.void)))
+      () => Effect.callback<void>((resume) => server.close(() => resume(Effect.void)))
     ).pipe(Effect.orDie)
     // A client error after start (a reset connection) is no reason to crash the test process.
     server.on("error", () => {})
@@ -106,21 +103,24 @@ export const startSmtpSink = (options: SmtpSinkOptions = {}) =>
       messages: SubscriptionRef.get(received),
       openConnections: Effect.sync(() => server.connections.size),
       awaitMessages: (count, timeout = "5 seconds") =>
-        received.changes.pipe(
+        SubscriptionRef.changes(received).pipe(
           Stream.filter((all) => all.length >= count),
           Stream.runHead,
           Effect.map(Option.getOrElse((): ReadonlyArray<ReceivedMessage> => [])),
-          Effect.timeoutFail({
+          Effect.timeoutOrElse({
             duration: timeout,
-            onTimeout: () =>
-              new Error(`the SMTP sink did not receive ${count} message(s) within ${Duration.format(timeout)}`)
-          }),
-          Effect.orDie
+            orElse: () =>
+              Effect.die(
+                new Error(
+                  `the SMTP sink did not receive ${count} message(s) within ${Duration.format(Duration.fromInputUnsafe(timeout))}`
+                )
+              )
+          })
         )
     } satisfies SmtpSinkShape
   })
 
 /** The sink as a service, for suites that share one server across their tests. */
-export class SmtpSink extends Context.Tag("test/SmtpSink")<SmtpSink, SmtpSinkShape>() {
-  static readonly layer = (options: SmtpSinkOptions = {}) => Layer.scoped(SmtpSink, startSmtpSink(options))
+export class SmtpSink extends Context.Service<SmtpSink, SmtpSinkShape>()("test/SmtpSink") {
+  static readonly layer = (options: SmtpSinkOptions = {}) => Layer.effect(SmtpSink, startSmtpSink(options))
 }

@@ -1,7 +1,7 @@
-import { Reactivity } from "@effect/experimental"
-import type { SqlClient } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
 import { Duration, Effect, Layer, Redacted } from "effect"
+import { Reactivity } from "effect/reactivity"
+import { type SqlClient, SqlError } from "effect/sql"
 import { type DatabaseKind, pgClientEmbedded, pgClientFromUrl } from "../../src/services/sql/Database.ts"
 import { MigrationsLive } from "../../src/services/sql/Migrations.ts"
 
@@ -29,6 +29,10 @@ const onServer = (url: string, statement: string) =>
 
 export type DatabaseTarget = "server" | "embedded"
 
+/** What went wrong, with the driver's own error (ECONNREFUSED…) that a SqlError keeps under its reason. */
+const reasonOf = (error: unknown): string =>
+  SqlError.isSqlError(error) ? `${error.message} (${String(error.reason.cause)})` : String(error)
+
 /**
  * Decides once per test file: the real server if it answers, else the embedded PGlite.
  * With CI=true an unreachable server is a failure, never a silent fallback.
@@ -37,9 +41,9 @@ export const databaseTarget = Effect.cached(
   onServer(serverUrl(), "SELECT 1").pipe(
     Effect.as<DatabaseTarget>("server"),
     Effect.timeout(Duration.seconds(5)),
-    Effect.catchAll((error) =>
+    Effect.catch((error) =>
       process.env.CI === "true"
-        ? Effect.dieMessage(`PostgreSQL at ${serverUrl()} is unreachable and CI=true: ${String(error)}`)
+        ? Effect.die(new Error(`PostgreSQL at ${serverUrl()} is unreachable and CI=true: ${reasonOf(error)}`))
         : Effect.logWarning(
             `PostgreSQL at ${serverUrl()} is unreachable; running the PostgreSQL suites on embedded PGlite`
           ).pipe(Effect.as<DatabaseTarget>("embedded"))
@@ -51,7 +55,7 @@ export const databaseTarget = Effect.cached(
  * A fresh, migrated database for one test file: a new database on the server (dropped afterwards),
  * or an in-memory PGlite. Provides SqlClient and PgClient.
  */
-export const TestDatabaseLive: Layer.Layer<SqlClient.SqlClient | PgClient.PgClient | DatabaseKind> = Layer.unwrapScoped(
+export const TestDatabaseLive: Layer.Layer<SqlClient.SqlClient | PgClient.PgClient | DatabaseKind> = Layer.unwrap(
   Effect.gen(function* () {
     const target = yield* databaseTarget
     if (target === "embedded") return MigrationsLive.pipe(Layer.provideMerge(pgClientEmbedded(undefined)))

@@ -1,8 +1,8 @@
 import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { HttpServer } from "@effect/platform"
-import { ConfigProvider, Effect, Layer, Logger, LogLevel } from "effect"
+import { ConfigProvider, Effect, Layer, References } from "effect"
+import { HttpServer } from "effect/http"
 import { applicationOver } from "../../src/Application.ts"
 import { TestDatabaseLive } from "./TestDatabase.ts"
 
@@ -11,28 +11,26 @@ export const TEST_JWT_SECRET = "test-secret-test-secret-test-secret-0123456789"
 
 /** Settings of the server under test: a random port, a fixed secret, cheap password hashing, no demo data. */
 export const testConfig = (overrides: Record<string, string> = {}) =>
-  ConfigProvider.fromMap(
-    new Map(
-      Object.entries({
-        HOST: "127.0.0.1",
-        PORT: "0",
-        JWT_SECRET: TEST_JWT_SECRET,
-        SCRYPT_LOG2_N: "10",
-        SEED_DEMO: "false",
-        // Every test client calls from 127.0.0.1; the suites about rate limits turn them on with their own numbers.
-        RATE_LIMITS: "off",
-        EMAIL_VERIFICATION: "off",
-        GOTICKET_DATA_DIR: mkdtempSync(join(tmpdir(), "goticket-test-")),
-        ...overrides
-      })
-    )
-  )
+  ConfigProvider.fromEnv({
+    env: {
+      HOST: "127.0.0.1",
+      PORT: "0",
+      JWT_SECRET: TEST_JWT_SECRET,
+      SCRYPT_LOG2_N: "10",
+      SEED_DEMO: "false",
+      // Every test client calls from 127.0.0.1; the suites about rate limits turn them on with their own numbers.
+      RATE_LIMITS: "off",
+      EMAIL_VERIFICATION: "off",
+      GOTICKET_DATA_DIR: mkdtempSync(join(tmpdir(), "goticket-test-")),
+      ...overrides
+    }
+  })
 
 /** The whole service, listening on a random port over a fresh test database. */
 export const TestServerLive = (overrides: Record<string, string> = {}) =>
   applicationOver(TestDatabaseLive).pipe(
-    Layer.provide(Logger.minimumLogLevel(LogLevel.Warning)),
-    Layer.provide(Layer.setConfigProvider(testConfig(overrides)))
+    Layer.provide(Layer.succeed(References.MinimumLogLevel, "Warn")),
+    Layer.provide(ConfigProvider.layer(testConfig(overrides)))
   )
 
 export interface Reply {
@@ -51,8 +49,7 @@ export interface CallOptions {
 
 /** A plain HTTP client for the running server, the way any API user would call it. */
 export const client = Effect.map(HttpServer.HttpServer, (server) => {
-  const address = server.address as { hostname: string; port: number }
-  const base = `http://${address.hostname}:${address.port}`
+  const base = HttpServer.formatAddress(server.address)
   const call = (method: string, path: string, options: CallOptions = {}) =>
     Effect.promise(async (): Promise<Reply> => {
       const headers: Record<string, string> = { ...options.headers }

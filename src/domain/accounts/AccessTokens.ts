@@ -16,4 +16,4 @@ export interface AccessTokensShape {
   readonly verify: (token: string) => Effect.Effect<Actor, Unauthenticated>
 }
 
-export class AccessTokens extends Context.Tag("goticket/AccessTokens")<AccessTokens, AccessTokensShape>() {}
+export class AccessTokens extends Context.Service<AccessTokens, AccessTokensShape>()("goticket/AccessTokens") {}

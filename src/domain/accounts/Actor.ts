@@ -14,4 +14,4 @@ export class Actor extends Schema.Class<Actor>("Actor")({
 }
 
 /** The actor of the current request, provided by the authentication middleware. */
-export class CurrentActor extends Context.Tag("goticket/CurrentActor")<CurrentActor, Actor>() {}
+export class CurrentActor extends Context.Service<CurrentActor, Actor>()("goticket/CurrentActor") {}

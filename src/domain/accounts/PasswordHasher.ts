@@ -6,4 +6,4 @@ export interface PasswordHasherShape {
   readonly verify: (password: Redacted.Redacted<string>, hash: string) => Effect.Effect<boolean>
 }
 
-export class PasswordHasher extends Context.Tag("goticket/PasswordHasher")<PasswordHasher, PasswordHasherShape>() {}
+export class PasswordHasher extends Context.Service<PasswordHasher, PasswordHasherShape>()("goticket/PasswordHasher") {}

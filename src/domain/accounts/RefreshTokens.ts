@@ -48,4 +48,4 @@ export interface RefreshTokensShape {
   readonly purge: (before: Date) => Effect.Effect<number>
 }
 
-export class RefreshTokens extends Context.Tag("goticket/RefreshTokens")<RefreshTokens, RefreshTokensShape>() {}
+export class RefreshTokens extends Context.Service<RefreshTokens, RefreshTokensShape>()("goticket/RefreshTokens") {}

@@ -24,4 +24,4 @@ export interface UserRepositoryShape {
   ) => Effect.Effect<Option.Option<User>>
 }
 
-export class UserRepository extends Context.Tag("goticket/UserRepository")<UserRepository, UserRepositoryShape>() {}
+export class UserRepository extends Context.Service<UserRepository, UserRepositoryShape>()("goticket/UserRepository") {}

@@ -1,12 +1,13 @@
 import { Schema } from "effect"
+import { withDefault } from "../shared/Defaults.ts"
 
 export class EmailAlreadyRegistered extends Schema.TaggedError<EmailAlreadyRegistered>()("EmailAlreadyRegistered", {
-  message: Schema.optionalWith(Schema.String, { default: () => "An account with this email already exists" })
+  message: withDefault(Schema.String, () => "An account with this email already exists")
 }) {}
 
 /** One answer for unknown email and wrong password, so login cannot be used to find accounts. */
 export class InvalidCredentials extends Schema.TaggedError<InvalidCredentials>()("InvalidCredentials", {
-  message: Schema.optionalWith(Schema.String, { default: () => "Email or password is incorrect" })
+  message: withDefault(Schema.String, () => "Email or password is incorrect")
 }) {}
 
 /**
@@ -14,14 +15,15 @@ export class InvalidCredentials extends Schema.TaggedError<InvalidCredentials>()
  * the account exists.
  */
 export class EmailNotVerified extends Schema.TaggedError<EmailNotVerified>()("EmailNotVerified", {
-  message: Schema.optionalWith(Schema.String, {
-    default: () =>
+  message: withDefault(
+    Schema.String,
+    () =>
       "Confirm your email address first: we sent you a link when you registered (POST /v1/auth/resend-verification sends a new one)"
-  })
+  )
 }) {}
 
 /** Why an email verification token was refused. */
-export const VerificationTokenRejection = Schema.Literal("invalid", "expired")
+export const VerificationTokenRejection = Schema.Literals(["invalid", "expired"])
 export type VerificationTokenRejection = typeof VerificationTokenRejection.Type
 
 const verificationMessages: Record<VerificationTokenRejection, string> = {
@@ -51,7 +53,7 @@ export class UserNotFound extends Schema.TaggedError<UserNotFound>()("UserNotFou
 }) {}
 
 /** Why a refresh token was refused: every reason means "log in again". */
-export const RefreshTokenRejection = Schema.Literal("unknown", "expired", "revoked", "reused")
+export const RefreshTokenRejection = Schema.Literals(["unknown", "expired", "revoked", "reused"])
 export type RefreshTokenRejection = typeof RefreshTokenRejection.Type
 
 const rejectionMessages: Record<RefreshTokenRejection, string> = {

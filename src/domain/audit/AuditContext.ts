@@ -11,6 +11,6 @@ export interface AuditOrigin {
   readonly requestId: string | null
 }
 
-export class AuditContext extends Context.Reference<AuditContext>()("goticket/AuditContext", {
+export const AuditContext = Context.Reference<AuditOrigin>("goticket/AuditContext", {
   defaultValue: (): AuditOrigin => ({ ip: null, userAgent: null, requestId: null })
-}) {}
+})

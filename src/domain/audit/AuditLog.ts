@@ -1,35 +1,36 @@
 import { Context, type Effect, Schema } from "effect"
 import type { Actor } from "../accounts/Actor.ts"
-import { EventId, UserId } from "../shared/Ids.ts"
+import { withDefault } from "../shared/Defaults.ts"
+import { EventId, UserId, Uuid } from "../shared/Ids.ts"
 import type { PageOf } from "../shared/Page.ts"
 
 /** What was done, dotted: `<resource>.<past-tense verb>`, e.g. `event.published`, `auth.login_failed`. */
-export const AuditAction = Schema.String.pipe(
-  Schema.pattern(/^[a-z][a-z_]*(\.[a-z][a-z_]*)+$/, {
-    message: () => "must be dotted lower case, e.g. event.published"
+export const AuditAction = Schema.String.check(
+  Schema.isPattern(/^[a-z][a-z_]*(\.[a-z][a-z_]*)+$/, {
+    message: "must be dotted lower case, e.g. event.published"
   }),
-  Schema.maxLength(100)
+  Schema.isMaxLength(100)
 )
 
 /** `denied`: refused by a rule or a permission; `failed`: attempted and did not work (e.g. a wrong password). */
-export const AuditOutcome = Schema.Literal("success", "denied", "failed")
+export const AuditOutcome = Schema.Literals(["success", "denied", "failed"])
 export type AuditOutcome = typeof AuditOutcome.Type
 
 /** The role the actor acted in; `system` for background work, `anonymous` for callers without an account. */
-export const ActorRole = Schema.Literal("customer", "organizer", "admin", "system", "anonymous")
+export const ActorRole = Schema.Literals(["customer", "organizer", "admin", "system", "anonymous"])
 export type ActorRole = typeof ActorRole.Type
 
 /** A value of a summary: flat and small, never a nested document. */
-export const SummaryValue = Schema.Union(
+export const SummaryValue = Schema.Union([
   Schema.String,
   Schema.Number,
   Schema.Boolean,
   Schema.Null,
-  Schema.Array(Schema.Union(Schema.String, Schema.Number))
-)
+  Schema.Array(Schema.Union([Schema.String, Schema.Number]))
+])
 export type SummaryValue = typeof SummaryValue.Type
 
-export const SummaryFields = Schema.Record({ key: Schema.String, value: SummaryValue })
+export const SummaryFields = Schema.Record(Schema.String, SummaryValue)
 export type SummaryFields = typeof SummaryFields.Type
 
 /**
@@ -50,18 +51,18 @@ export class AuditEntry extends Schema.Class<AuditEntry>("AuditEntry")({
   /** The user who acted; null for the system and anonymous callers. */
   actorId: Schema.NullOr(UserId),
   actorRole: ActorRole,
-  resourceType: Schema.String.pipe(Schema.pattern(/^[a-z][a-z_]*$/), Schema.maxLength(50)),
+  resourceType: Schema.String.check(Schema.isPattern(/^[a-z][a-z_]*$/), Schema.isMaxLength(50)),
   /** Null when the action names no existing resource (a forged ticket code, a login for an unknown email). */
-  resourceId: Schema.NullOr(Schema.String.pipe(Schema.maxLength(200))),
+  resourceId: Schema.NullOr(Schema.String.check(Schema.isMaxLength(200))),
   /** The event the action concerns, for its organizer's view of the trail. */
-  eventId: Schema.optionalWith(Schema.NullOr(EventId), { default: () => null }),
-  summary: Schema.optionalWith(AuditSummary, { default: () => ({}) })
+  eventId: withDefault(Schema.NullOr(EventId), () => null),
+  summary: withDefault(AuditSummary, () => ({}))
 }) {}
 
 /** A stored audit record: the entry, stamped by the adapter. */
 export class AuditRecord extends AuditEntry.extend<AuditRecord>("AuditRecord")({
-  id: Schema.UUID,
-  at: Schema.Date,
+  id: Uuid,
+  at: Schema.DateFromString,
   ip: Schema.NullOr(Schema.String),
   userAgent: Schema.NullOr(Schema.String),
   requestId: Schema.NullOr(Schema.String),
@@ -103,7 +104,7 @@ export interface AuditLogShape {
   ) => Effect.Effect<PageOf<AuditRecord>>
 }
 
-export class AuditLog extends Context.Tag("goticket/AuditLog")<AuditLog, AuditLogShape>() {}
+export class AuditLog extends Context.Service<AuditLog, AuditLogShape>()("goticket/AuditLog") {}
 
 /** The actor fields of an entry for an authenticated caller. */
 export const actedBy = (actor: Actor): { readonly actorId: UserId; readonly actorRole: ActorRole } => ({

@@ -1,4 +1,5 @@
 import { Schema } from "effect"
+import { withDefault } from "../shared/Defaults.ts"
 import { EventId, UserId } from "../shared/Ids.ts"
 import { BoundedText, TimeZoneName } from "../shared/Text.ts"
 
@@ -6,7 +7,7 @@ import { BoundedText, TimeZoneName } from "../shared/Text.ts"
  * draft → published → (cancelled | ended); draft → cancelled.
  * `ended` is not stored: a published event whose end has passed reads as ended (see EventRules.statusAt).
  */
-export const EventStatus = Schema.Literal("draft", "published", "cancelled", "ended")
+export const EventStatus = Schema.Literals(["draft", "published", "cancelled", "ended"])
 export type EventStatus = typeof EventStatus.Type
 
 export class Venue extends Schema.Class<Venue>("Venue")({
@@ -19,23 +20,23 @@ export class Event extends Schema.Class<Event>("Event")({
   id: EventId,
   organizerId: UserId,
   title: BoundedText(200),
-  description: Schema.NullOr(Schema.String.pipe(Schema.maxLength(10_000))),
+  description: Schema.NullOr(Schema.String.check(Schema.isMaxLength(10_000))),
   venue: Venue,
-  startsAt: Schema.Date,
-  endsAt: Schema.NullOr(Schema.Date),
-  salesStartAt: Schema.NullOr(Schema.Date),
-  salesEndAt: Schema.NullOr(Schema.Date),
+  startsAt: Schema.DateFromString,
+  endsAt: Schema.NullOr(Schema.DateFromString),
+  salesStartAt: Schema.NullOr(Schema.DateFromString),
+  salesEndAt: Schema.NullOr(Schema.DateFromString),
   status: EventStatus,
   version: Schema.Int,
-  createdAt: Schema.Date,
-  updatedAt: Schema.Date,
-  publishedAt: Schema.NullOr(Schema.Date),
-  cancelledAt: Schema.NullOr(Schema.Date),
+  createdAt: Schema.DateFromString,
+  updatedAt: Schema.DateFromString,
+  publishedAt: Schema.NullOr(Schema.DateFromString),
+  cancelledAt: Schema.NullOr(Schema.DateFromString),
   /**
    * The event's refund policy: customers may refund their own tickets until this many hours before it starts.
    * Null: the platform's default (CUSTOMER_REFUND_CUTOFF_HOURS). Organizers may refund at any time.
    */
-  refundCutoffHours: Schema.optionalWith(Schema.NullOr(Schema.Int), { default: () => null })
+  refundCutoffHours: withDefault(Schema.NullOr(Schema.Int), () => null)
 }) {}
 
 /** The schedule fields an organizer sets; the rules check them together. */

@@ -64,4 +64,6 @@ export interface EventRepositoryShape {
   readonly listStaff: (eventId: EventId) => Effect.Effect<ReadonlyArray<StaffMember>>
 }
 
-export class EventRepository extends Context.Tag("goticket/EventRepository")<EventRepository, EventRepositoryShape>() {}
+export class EventRepository extends Context.Service<EventRepository, EventRepositoryShape>()(
+  "goticket/EventRepository"
+) {}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Either } from "effect"
+import { Result } from "effect"
 import { EventId, TicketTypeId, UserId } from "../shared/Ids.ts"
 import { Currency } from "../shared/Money.ts"
 import { Event, Venue } from "./Event.ts"
@@ -103,20 +103,20 @@ const makeTicketType = (overrides: Partial<ConstructorParameters<typeof TicketTy
 // Helpers: the rule a result was refused under ("ok" when it was accepted), and the accepted value.
 // ---------------------------------------------------------------------------------------------------------------
 
-const ruleOf = <A>(result: Either.Either<A, EventRuleViolation | CapacityBelowCommitted>): string =>
-  Either.match(result, {
-    onLeft: (e) => (e._tag === "EventRuleViolation" ? e.rule : e._tag),
-    onRight: () => "ok"
+const ruleOf = <A>(result: Result.Result<A, EventRuleViolation | CapacityBelowCommitted>): string =>
+  Result.match(result, {
+    onFailure: (e) => (e._tag === "EventRuleViolation" ? e.rule : e._tag),
+    onSuccess: () => "ok"
   })
 
-const accepted = <A, E>(result: Either.Either<A, E>): A =>
-  Either.getOrThrowWith(result, (e) => new Error(`expected Right, got Left: ${JSON.stringify(e)}`))
+const accepted = <A, E>(result: Result.Result<A, E>): A =>
+  Result.getOrThrowWith(result, (e) => new Error(`expected Success, got Failure: ${JSON.stringify(e)}`))
 
-const refused = <A, E>(result: Either.Either<A, E>): E =>
-  Either.match(result, {
-    onLeft: (e) => e,
-    onRight: (a) => {
-      throw new Error(`expected Left, got Right: ${JSON.stringify(a)}`)
+const refused = <A, E>(result: Result.Result<A, E>): E =>
+  Result.match(result, {
+    onFailure: (e) => e,
+    onSuccess: (a) => {
+      throw new Error(`expected Failure, got Success: ${JSON.stringify(a)}`)
     }
   })
 

@@ -1,4 +1,4 @@
-import { Either } from "effect"
+import { Result } from "effect"
 import type { EventId, UserId } from "../shared/Ids.ts"
 import { Event, type EventStatus, type Schedule, type Venue } from "./Event.ts"
 import { CapacityBelowCommitted, EventRuleViolation } from "./errors.ts"
@@ -11,7 +11,7 @@ const MAX_EVENT_LENGTH_MS = 366 * 24 * 3600 * 1000
 const MAX_YEARS_AHEAD = 10
 
 export const violationOf = (rule: string, message: string) => new EventRuleViolation({ rule, message })
-const violation = (rule: string, message: string) => Either.left(violationOf(rule, message))
+const violation = (rule: string, message: string) => Result.fail(violationOf(rule, message))
 
 export const endOf = (s: Schedule): Date => s.endsAt ?? s.startsAt
 
@@ -21,7 +21,7 @@ export const statusAt = (event: Event, now: Date): EventStatus =>
 
 export const isPubliclyVisible = (event: Event): boolean => event.status !== "draft"
 
-export const validateSchedule = (s: Schedule, now: Date): Either.Either<Schedule, EventRuleViolation> => {
+export const validateSchedule = (s: Schedule, now: Date): Result.Result<Schedule, EventRuleViolation> => {
   const start = s.startsAt.getTime()
   const end = endOf(s).getTime()
   const limit = new Date(now)
@@ -36,7 +36,7 @@ export const validateSchedule = (s: Schedule, now: Date): Either.Either<Schedule
     return violation("sales_start_after_event", "sales must open before the event ends")
   if (s.salesEndAt !== null && s.salesEndAt.getTime() > end)
     return violation("sales_end_after_event", "sales must close no later than the end of the event")
-  return Either.right(s)
+  return Result.succeed(s)
 }
 
 export interface DraftInput extends Schedule {
@@ -50,11 +50,11 @@ export const createDraft = (
   input: DraftInput,
   ids: { readonly id: EventId; readonly organizerId: UserId },
   now: Date
-): Either.Either<Event, EventRuleViolation> => {
+): Result.Result<Event, EventRuleViolation> => {
   if (input.startsAt.getTime() <= now.getTime()) return violation("starts_in_past", "startsAt must be in the future")
   if (input.salesEndAt !== null && input.salesEndAt.getTime() <= now.getTime())
     return violation("sales_closed", "salesEndAt is already past")
-  return Either.map(
+  return Result.map(
     validateSchedule(input, now),
     () =>
       new Event({
@@ -75,7 +75,7 @@ export const createDraft = (
 export type EventPatch = { readonly [K in keyof DraftInput]?: DraftInput[K] | undefined }
 
 /** Edits are allowed until the event is cancelled or over; the merged schedule must still hold. */
-export const applyEdit = (event: Event, patch: EventPatch, now: Date): Either.Either<Event, EventRuleViolation> => {
+export const applyEdit = (event: Event, patch: EventPatch, now: Date): Result.Result<Event, EventRuleViolation> => {
   const status = statusAt(event, now)
   if (status === "cancelled" || status === "ended")
     return violation("event_closed", `a ${status} event can no longer be changed`)
@@ -84,14 +84,14 @@ export const applyEdit = (event: Event, patch: EventPatch, now: Date): Either.Ei
     return violation("starts_in_past", "startsAt must be in the future")
   if (patch.endsAt != null && patch.endsAt.getTime() <= now.getTime())
     return violation("ends_in_past", "endsAt must be in the future")
-  return Either.map(validateSchedule(next, now), () => new Event({ ...event, ...next, updatedAt: now }))
+  return Result.map(validateSchedule(next, now), () => new Event({ ...event, ...next, updatedAt: now }))
 }
 
 export const publish = (
   event: Event,
   ticketTypes: ReadonlyArray<TicketType>,
   now: Date
-): Either.Either<Event, EventRuleViolation> => {
+): Result.Result<Event, EventRuleViolation> => {
   if (event.status !== "draft")
     return violation("not_draft", `only a draft can be published; this event is ${event.status}`)
   if (ticketTypes.length === 0) return violation("no_ticket_types", "add at least one ticket type before publishing")
@@ -101,14 +101,14 @@ export const publish = (
   if (event.startsAt.getTime() <= now.getTime()) return violation("starts_in_past", "the event has already started")
   if (event.salesEndAt !== null && event.salesEndAt.getTime() <= now.getTime())
     return violation("sales_closed", "the sales window has already closed")
-  return Either.right(new Event({ ...event, status: "published", publishedAt: now, updatedAt: now }))
+  return Result.succeed(new Event({ ...event, status: "published", publishedAt: now, updatedAt: now }))
 }
 
-export const cancel = (event: Event, now: Date): Either.Either<Event, EventRuleViolation> => {
+export const cancel = (event: Event, now: Date): Result.Result<Event, EventRuleViolation> => {
   const status = statusAt(event, now)
   if (status !== "draft" && status !== "published")
     return violation("not_cancellable", `a ${status} event cannot be cancelled`)
-  return Either.right(new Event({ ...event, status: "cancelled", cancelledAt: now, updatedAt: now }))
+  return Result.succeed(new Event({ ...event, status: "cancelled", cancelledAt: now, updatedAt: now }))
 }
 
 /** Ticket types can be added to a draft or a published event; one event sells in one currency. */
@@ -117,7 +117,7 @@ export const checkNewTicketType = (
   existing: ReadonlyArray<TicketType>,
   candidate: { readonly name: string; readonly currency: string },
   now: Date
-): Either.Either<void, EventRuleViolation> => {
+): Result.Result<void, EventRuleViolation> => {
   const status = statusAt(event, now)
   if (status !== "draft" && status !== "published")
     return violation("event_closed", `ticket types cannot be added to a ${status} event`)
@@ -132,27 +132,27 @@ export const checkTicketTypeName = (
   existing: ReadonlyArray<TicketType>,
   name: string,
   except?: string
-): Either.Either<void, EventRuleViolation> =>
+): Result.Result<void, EventRuleViolation> =>
   existing.some((t) => t.id !== except && t.name.toLowerCase() === name.toLowerCase())
     ? violation("duplicate_name", `a ticket type named "${name}" already exists`)
-    : Either.right(undefined)
+    : Result.succeed(undefined)
 
 /** Capacity can move freely above what is committed (held + sold), never below it. */
 export const checkCapacityChange = (
   ticketType: TicketType,
   capacity: number
-): Either.Either<number, EventRuleViolation | CapacityBelowCommitted> => {
+): Result.Result<number, EventRuleViolation | CapacityBelowCommitted> => {
   if (ticketType.seated && capacity !== ticketType.capacity)
     return violation("seated_capacity", "a seated ticket type's capacity is its number of seats; change the seating")
   const committed = ticketType.held + ticketType.sold
   if (capacity < committed)
-    return Either.left(
+    return Result.fail(
       new CapacityBelowCommitted({
         committed,
         message: `capacity cannot drop below the ${committed} tickets already held or sold`
       })
     )
-  return Either.right(capacity)
+  return Result.succeed(capacity)
 }
 
 /** Checks a seating plan and counts its seats per ticket type (the seated types' new capacities). */
@@ -161,7 +161,7 @@ export const planSeating = (
   ticketTypes: ReadonlyArray<TicketType>,
   plan: SeatingPlan,
   maxSeats: number
-): Either.Either<ReadonlyMap<string, number>, EventRuleViolation> => {
+): Result.Result<ReadonlyMap<string, number>, EventRuleViolation> => {
   if (event.status !== "draft")
     return violation("seating_locked", "the seating can only be changed while the event is a draft")
   const known = new Set(ticketTypes.map((t) => t.id as string))
@@ -192,7 +192,7 @@ export const planSeating = (
     }
   }
   if (total > maxSeats) return violation("too_many_seats", `a seating plan may have at most ${maxSeats} seats`)
-  return Either.right(counts)
+  return Result.succeed(counts)
 }
 
 const pickEvent = (e: Event): DraftInput => ({

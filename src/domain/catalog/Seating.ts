@@ -2,7 +2,7 @@ import { Schema } from "effect"
 import { EventId, SeatId, SectionId, TicketTypeId } from "../shared/Ids.ts"
 import { BoundedText } from "../shared/Text.ts"
 
-export const SeatStatus = Schema.Literal("available", "held", "sold")
+export const SeatStatus = Schema.Literals(["available", "held", "sold"])
 export type SeatStatus = typeof SeatStatus.Type
 
 export class Section extends Schema.Class<Section>("Section")({
@@ -35,13 +35,13 @@ export const SeatingPlan = Schema.Struct({
       rows: Schema.Array(
         Schema.Struct({
           label: BoundedText(20),
-          seats: Schema.Array(Schema.Struct({ label: BoundedText(20), ticketTypeId: TicketTypeId })).pipe(
-            Schema.minItems(1),
-            Schema.maxItems(1000)
+          seats: Schema.Array(Schema.Struct({ label: BoundedText(20), ticketTypeId: TicketTypeId })).check(
+            Schema.isMinLength(1),
+            Schema.isMaxLength(1000)
           )
         })
-      ).pipe(Schema.minItems(1), Schema.maxItems(1000))
+      ).check(Schema.isMinLength(1), Schema.isMaxLength(1000))
     })
-  ).pipe(Schema.minItems(1), Schema.maxItems(200))
+  ).check(Schema.isMinLength(1), Schema.isMaxLength(200))
 })
 export type SeatingPlan = typeof SeatingPlan.Type

@@ -6,11 +6,14 @@ import { BoundedText } from "../shared/Text.ts"
 export const MAX_PER_ORDER_LIMIT = 100
 export const DEFAULT_MAX_PER_ORDER = 10
 
-export const Capacity = Schema.Int.pipe(
-  Schema.between(0, 1_000_000, { message: () => "must be an integer between 0 and 1000000" })
+export const Capacity = Schema.Int.check(
+  Schema.isBetween({ minimum: 0, maximum: 1_000_000 }, { message: "must be an integer between 0 and 1000000" })
 )
-export const MaxPerOrder = Schema.Int.pipe(
-  Schema.between(1, MAX_PER_ORDER_LIMIT, { message: () => `must be an integer between 1 and ${MAX_PER_ORDER_LIMIT}` })
+export const MaxPerOrder = Schema.Int.check(
+  Schema.isBetween(
+    { minimum: 1, maximum: MAX_PER_ORDER_LIMIT },
+    { message: `must be an integer between 1 and ${MAX_PER_ORDER_LIMIT}` }
+  )
 )
 
 /**
@@ -28,7 +31,7 @@ export class TicketType extends Schema.Class<TicketType>("TicketType")({
   seated: Schema.Boolean,
   held: Schema.Int,
   sold: Schema.Int,
-  createdAt: Schema.Date
+  createdAt: Schema.DateFromString
 }) {
   get available(): number {
     return Math.max(0, this.capacity - this.held - this.sold)

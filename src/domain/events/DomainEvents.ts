@@ -11,14 +11,14 @@ export class EventPublished extends Schema.TaggedClass<EventPublished>()("EventP
   eventId: EventId,
   organizerId: UserId,
   title: Schema.String,
-  startsAt: Schema.Date
+  startsAt: Schema.DateFromString
 }) {}
 
 export class EventCancelled extends Schema.TaggedClass<EventCancelled>()("EventCancelled", {
   eventId: EventId,
   organizerId: UserId,
   title: Schema.String,
-  startsAt: Schema.Date
+  startsAt: Schema.DateFromString
 }) {}
 
 export class ReservationCreated extends Schema.TaggedClass<ReservationCreated>()("ReservationCreated", {
@@ -28,7 +28,7 @@ export class ReservationCreated extends Schema.TaggedClass<ReservationCreated>()
   tickets: Schema.Int,
   totalMinor: Schema.Int,
   currency: Currency,
-  expiresAt: Schema.Date
+  expiresAt: Schema.DateFromString
 }) {}
 
 export class ReservationExpired extends Schema.TaggedClass<ReservationExpired>()("ReservationExpired", {
@@ -98,11 +98,11 @@ export class TicketCheckedIn extends Schema.TaggedClass<TicketCheckedIn>()("Tick
   orderId: OrderId,
   eventId: EventId,
   ticketTypeId: TicketTypeId,
-  checkedInAt: Schema.Date,
+  checkedInAt: Schema.DateFromString,
   checkedInBy: Schema.NullOr(UserId)
 }) {}
 
-export const DomainEvent = Schema.Union(
+export const DomainEvent = Schema.Union([
   EventPublished,
   EventCancelled,
   ReservationCreated,
@@ -114,10 +114,10 @@ export const DomainEvent = Schema.Union(
   TicketIssued,
   TicketVoided,
   TicketCheckedIn
-)
+])
 export type DomainEvent = typeof DomainEvent.Type
 
-export const EventType = Schema.Literal(
+export const EventType = Schema.Literals([
   "EventPublished",
   "EventCancelled",
   "ReservationCreated",
@@ -129,11 +129,11 @@ export const EventType = Schema.Literal(
   "TicketIssued",
   "TicketVoided",
   "TicketCheckedIn"
-)
+])
 export type EventType = typeof EventType.Type
 
 /** What each event is about: the aggregate whose events are published in the order they happened. */
-export const AggregateType = Schema.Literal("event", "reservation", "order", "ticket")
+export const AggregateType = Schema.Literals(["event", "reservation", "order", "ticket"])
 export type AggregateType = typeof AggregateType.Type
 
 export const aggregateOf: Record<EventType, AggregateType> = {

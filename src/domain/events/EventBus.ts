@@ -22,7 +22,7 @@ export interface Subscription {
   readonly consumer: string
   readonly eventTypes: ReadonlyArray<EventType>
   readonly maxAttempts: number
-  readonly retryDelays: ReadonlyArray<Duration.DurationInput>
+  readonly retryDelays: ReadonlyArray<Duration.Input>
   /** How many deliveries this consumer handles at once (RabbitMQ's prefetch). */
   readonly concurrency: number
   readonly handle: (delivery: Delivery) => Effect.Effect<void, unknown>
@@ -57,4 +57,4 @@ export interface EventBusShape {
   ) => Effect.Effect<number, EventBusUnavailable>
 }
 
-export class EventBus extends Context.Tag("goticket/EventBus")<EventBus, EventBusShape>() {}
+export class EventBus extends Context.Service<EventBus, EventBusShape>()("goticket/EventBus") {}

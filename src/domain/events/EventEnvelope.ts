@@ -1,4 +1,5 @@
 import { Effect, Schema } from "effect"
+import { Uuid } from "../shared/Ids.ts"
 import { AggregateType, DomainEvent, EventType } from "./DomainEvents.ts"
 
 /**
@@ -7,18 +8,18 @@ import { AggregateType, DomainEvent, EventType } from "./DomainEvents.ts"
  */
 export class EventEnvelope extends Schema.Class<EventEnvelope>("EventEnvelope")({
   /** Unique per event; redeliveries carry the same id, and consumers drop what they have seen by it. */
-  id: Schema.UUID,
+  id: Uuid,
   type: EventType,
-  version: Schema.Int.pipe(Schema.positive()),
-  occurredAt: Schema.Date,
+  version: Schema.Int.check(Schema.isGreaterThan(0)),
+  occurredAt: Schema.DateFromString,
   aggregateType: AggregateType,
-  aggregateId: Schema.UUID,
+  aggregateId: Uuid,
   payload: Schema.Unknown,
   traceparent: Schema.NullOr(Schema.String)
 }) {}
 
 /** The envelope's wire form (JSON): what the bus carries and what other services read. */
-export const EnvelopeJson = Schema.parseJson(EventEnvelope)
+export const EnvelopeJson = Schema.fromJsonString(EventEnvelope)
 
 /** Versions of each event type this code understands. */
 export const CurrentVersion = 1
@@ -28,7 +29,7 @@ export class UnreadableEvent extends Schema.TaggedError<UnreadableEvent>()("Unre
   message: Schema.String
 }) {}
 
-const decodeDomainEvent = Schema.decodeUnknown(DomainEvent)
+const decodeDomainEvent = Schema.decodeUnknownEffect(DomainEvent)
 
 /** The envelope's payload as its domain event, checked against the schema of its type and version. */
 export const payloadOf = (envelope: EventEnvelope): Effect.Effect<DomainEvent, UnreadableEvent> =>

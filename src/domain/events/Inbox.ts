@@ -16,4 +16,4 @@ export interface InboxShape {
   ) => Effect.Effect<Option.Option<A>, E, R>
 }
 
-export class Inbox extends Context.Tag("goticket/Inbox")<Inbox, InboxShape>() {}
+export class Inbox extends Context.Service<Inbox, InboxShape>()("goticket/Inbox") {}

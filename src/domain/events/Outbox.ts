@@ -34,4 +34,4 @@ export interface OutboxShape {
   readonly purgeSent: (olderThan: Date) => Effect.Effect<number>
 }
 
-export class Outbox extends Context.Tag("goticket/Outbox")<Outbox, OutboxShape>() {}
+export class Outbox extends Context.Service<Outbox, OutboxShape>()("goticket/Outbox") {}

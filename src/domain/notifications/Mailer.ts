@@ -28,4 +28,4 @@ export interface MailerShape {
   readonly send: (mail: Mail) => Effect.Effect<void, MailNotSent>
 }
 
-export class Mailer extends Context.Tag("goticket/Mailer")<Mailer, MailerShape>() {}
+export class Mailer extends Context.Service<Mailer, MailerShape>()("goticket/Mailer") {}

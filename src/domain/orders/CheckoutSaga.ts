@@ -1,5 +1,5 @@
-import { Activity, DurableClock, DurableDeferred } from "@effect/workflow"
 import { Cause, Clock, Duration, Effect, Metric, Option, Schema } from "effect"
+import { Activity, DurableClock, DurableDeferred } from "effect/workflow"
 import { type PaymentCallError, PaymentGateway, type PaymentIntent } from "../payments/PaymentGateway.ts"
 import type { OrderId } from "../shared/Ids.ts"
 import { CheckoutSettings } from "./CheckoutSettings.ts"
@@ -22,13 +22,13 @@ const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
 export const checkoutsEnded = Metric.counter("goticket_checkouts_total", {
   description: "Checkout sagas ended, by outcome (confirmed or the reason the order was cancelled)"
 })
-const countOutcome = (outcome: string) => Metric.increment(Metric.tagged(checkoutsEnded, "outcome", outcome))
+const countOutcome = (outcome: string) => Metric.update(Metric.withAttributes(checkoutsEnded, { outcome }), 1)
 
 const failed = (reason: CheckoutFailed["reason"], message: string) => new CheckoutFailed({ reason, message })
 
 /** Why the saga failed, as the order's cancel reason. */
 const cancelReasonOf = (cause: Cause.Cause<unknown>): CancelReason =>
-  Option.match(Cause.failureOption(cause), {
+  Option.match(Cause.findErrorOption(cause), {
     onNone: () => "payment_failed",
     onSome: (error) => (error instanceof CheckoutFailed ? error.reason : "payment_failed")
   })
@@ -60,7 +60,11 @@ export const CheckoutSagaLive = CheckoutWorkflow.toLayer(
       })
     /** A database step that dies (connection lost, a failover) is retried: a paying customer is not refunded for it. */
     const persistently = <A, R>(effect: Effect.Effect<A, never, R>) =>
-      effect.pipe(Effect.sandbox, Effect.retry({ schedule: settings.databaseRetry }), Effect.unsandbox)
+      effect.pipe(
+        Effect.sandbox,
+        Effect.retry({ schedule: settings.databaseRetry }),
+        Effect.catch((cause) => Effect.failCause(cause))
+      )
 
     // 1. The order and its payment intent (the checkout request created the intent already with the same key;
     //    this records it). If the saga fails from here on: the intent is voided (refunded, had it been captured),
@@ -92,7 +96,7 @@ export const CheckoutSagaLive = CheckoutWorkflow.toLayer(
           if (reason === "payment_failed") yield* Effect.logWarning("checkout failed; cancelling the order", cause)
           yield* abandonPayment(opened.intentId, opened.amountMinor, keys).pipe(
             withProviderRetry,
-            Effect.catchAll((error) => Effect.logError("checkout: could not void or refund the payment", error))
+            Effect.catch((error) => Effect.logError("checkout: could not void or refund the payment", error))
           )
           yield* persistently(Effect.flatMap(now, (at) => orders.cancel(orderId, reason, at)))
           yield* countOutcome(reason)
@@ -105,7 +109,7 @@ export const CheckoutSagaLive = CheckoutWorkflow.toLayer(
           name: "AbandonCheckout",
           execute: Effect.gen(function* () {
             const order = yield* persistently(orders.findById(orderId))
-            const payment = Option.flatMap(order, (o) => Option.fromNullable(o.payment))
+            const payment = Option.flatMap(order, (o) => Option.fromNullishOr(o.payment))
             if (Option.isSome(payment))
               yield* gateway.cancel(payment.value.intentId, keys.void).pipe(withProviderRetry, Effect.ignore)
             yield* persistently(Effect.flatMap(now, (at) => orders.cancel(orderId, error.reason, at)))
@@ -118,7 +122,7 @@ export const CheckoutSagaLive = CheckoutWorkflow.toLayer(
     // 2. The customer pays on the provider's page; its webhook completes PaymentAuthorization.
     const outcome = yield* DurableDeferred.raceAll({
       name: "PaymentOrTimeout",
-      success: Schema.Literal("authorized", "timed_out"),
+      success: Schema.Literals(["authorized", "timed_out"]),
       error: CheckoutFailed,
       effects: [
         DurableDeferred.await(PaymentAuthorization).pipe(
@@ -151,7 +155,7 @@ export const CheckoutSagaLive = CheckoutWorkflow.toLayer(
     // 3. Secure the units before taking any money.
     const units = yield* Activity.make({
       name: "ClaimUnits",
-      success: Schema.Literal("Claimed", "Reclaimed"),
+      success: Schema.Literals(["Claimed", "Reclaimed"]),
       error: CheckoutFailed,
       execute: persistently(orders.claimUnits(orderId)).pipe(
         Effect.flatMap((claim) =>
@@ -177,7 +181,7 @@ export const CheckoutSagaLive = CheckoutWorkflow.toLayer(
     yield* Activity.make({
       name: "IssueTickets",
       execute: persistently(Effect.flatMap(now, (at) => orders.confirm(orderId, at))).pipe(
-        Effect.zipRight(countOutcome("confirmed"))
+        Effect.andThen(countOutcome("confirmed"))
       )
     })
     return { units }
@@ -186,7 +190,7 @@ export const CheckoutSagaLive = CheckoutWorkflow.toLayer(
 
 /** The intent of an order, created at most once whoever asks first (the request or the saga). */
 export const openIntent = (
-  gateway: PaymentGateway["Type"],
+  gateway: PaymentGateway["Service"],
   orderId: OrderId,
   amountMinor: number,
   currency: string

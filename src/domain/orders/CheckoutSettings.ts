@@ -1,19 +1,27 @@
 import { Context, Duration, Schedule } from "effect"
 
 /** The knobs of the checkout and refund sagas; the service layer fills them from configuration. */
-export class CheckoutSettings extends Context.Reference<CheckoutSettings>()("goticket/CheckoutSettings", {
+export interface CheckoutSettingsShape {
+  /** How long a customer has to pay once checkout started; the hold is kept at least this long. */
+  readonly paymentWindow: Duration.Duration
+  /** How an activity retries a provider that is down (each retry reuses the idempotency key). */
+  readonly providerRetry: Schedule.Schedule<unknown, unknown>
+  /** How a saga step retries a database call that died (about two minutes in all, then the step fails). */
+  readonly databaseRetry: Schedule.Schedule<unknown, unknown>
+}
+
+export const CheckoutSettings = Context.Reference<CheckoutSettingsShape>("goticket/CheckoutSettings", {
   defaultValue: () => ({
-    /** How long a customer has to pay once checkout started; the hold is kept at least this long. */
     paymentWindow: Duration.minutes(5),
-    /** How an activity retries a provider that is down (each retry reuses the idempotency key). */
-    providerRetry: Schedule.exponential(Duration.millis(200), 2).pipe(
-      Schedule.either(Schedule.spaced(Duration.seconds(30))),
-      Schedule.intersect(Schedule.recurs(30))
-    ) as Schedule.Schedule<unknown, unknown>,
-    /** How a saga step retries a database call that died (about two minutes in all, then the step fails). */
-    databaseRetry: Schedule.exponential(Duration.millis(100), 2).pipe(
-      Schedule.either(Schedule.spaced(Duration.seconds(10))),
-      Schedule.intersect(Schedule.recurs(15))
-    ) as Schedule.Schedule<unknown, unknown>
+    // Exponential from 200 ms, capped at 30 s between attempts, 30 retries at most.
+    providerRetry: Schedule.max([
+      Schedule.min([Schedule.exponential(Duration.millis(200), 2), Schedule.spaced(Duration.seconds(30))]),
+      Schedule.recurs(30)
+    ]) as Schedule.Schedule<unknown, unknown>,
+    // Exponential from 100 ms, capped at 10 s between attempts, 15 retries at most.
+    databaseRetry: Schedule.max([
+      Schedule.min([Schedule.exponential(Duration.millis(100), 2), Schedule.spaced(Duration.seconds(10))]),
+      Schedule.recurs(15)
+    ]) as Schedule.Schedule<unknown, unknown>
   })
-}) {}
+})

@@ -1,5 +1,5 @@
-import { DurableDeferred, Workflow } from "@effect/workflow"
 import { Effect, Schema } from "effect"
+import { DurableDeferred, Workflow } from "effect/workflow"
 import { OrderId } from "../shared/Ids.ts"
 import { CheckoutFailed, PaymentDeclined } from "./errors.ts"
 
@@ -7,11 +7,10 @@ import { CheckoutFailed, PaymentDeclined } from "./errors.ts"
  * The checkout saga of one order, from an open payment intent to issued tickets (or to nothing charged).
  * Its execution id is derived from the order id: starting it twice for the same order runs it once.
  */
-export const CheckoutWorkflow = Workflow.make({
-  name: "Checkout",
+export const CheckoutWorkflow = Workflow.make("Checkout", {
   payload: { orderId: OrderId },
   idempotencyKey: ({ orderId }) => orderId,
-  success: Schema.Struct({ units: Schema.Literal("Claimed", "Reclaimed") }),
+  success: Schema.Struct({ units: Schema.Literals(["Claimed", "Reclaimed"]) }),
   error: CheckoutFailed
 })
 
@@ -28,16 +27,14 @@ export const paymentAuthorizationToken = (orderId: OrderId) =>
   )
 
 /** Money goes back for part or all of an order (the tickets are voided before this saga starts). */
-export const RefundWorkflow = Workflow.make({
-  name: "Refund",
+export const RefundWorkflow = Workflow.make("Refund", {
   payload: { refundId: Schema.String, orderId: OrderId },
   idempotencyKey: ({ refundId }) => refundId,
   success: Schema.Struct({ providerRefundId: Schema.NullOr(Schema.String) })
 })
 
 /** Every paid order of a cancelled event is refunded, one Refund saga each; resumable where it stopped. */
-export const EventRefundsWorkflow = Workflow.make({
-  name: "EventRefunds",
+export const EventRefundsWorkflow = Workflow.make("EventRefunds", {
   payload: { eventId: Schema.String, requestedBy: Schema.String },
   idempotencyKey: ({ eventId }) => eventId,
   success: Schema.Struct({ orders: Schema.Int })

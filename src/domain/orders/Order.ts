@@ -7,20 +7,26 @@ import { Currency } from "../shared/Money.ts"
  *   pending_payment → confirmed → partially_refunded → refunded
  *                   ↘ cancelled (declined, timed out, units gone, event cancelled)
  */
-export const OrderStatus = Schema.Literal("pending_payment", "confirmed", "cancelled", "partially_refunded", "refunded")
+export const OrderStatus = Schema.Literals([
+  "pending_payment",
+  "confirmed",
+  "cancelled",
+  "partially_refunded",
+  "refunded"
+])
 export type OrderStatus = typeof OrderStatus.Type
 
-export const CancelReason = Schema.Literal(
+export const CancelReason = Schema.Literals([
   "payment_declined",
   "payment_timed_out",
   "units_unavailable",
   "payment_failed",
   "event_cancelled"
-)
+])
 export type CancelReason = typeof CancelReason.Type
 
 /** A ticket is valid until it is voided (refunded); check-in marks it, once. */
-export const TicketStatus = Schema.Literal("valid", "voided")
+export const TicketStatus = Schema.Literals(["valid", "voided"])
 export type TicketStatus = typeof TicketStatus.Type
 
 export class Ticket extends Schema.Class<Ticket>("Ticket")({
@@ -34,9 +40,9 @@ export class Ticket extends Schema.Class<Ticket>("Ticket")({
   priceMinor: Schema.Int,
   currency: Currency,
   status: TicketStatus,
-  issuedAt: Schema.Date,
-  voidedAt: Schema.NullOr(Schema.Date),
-  checkedInAt: Schema.NullOr(Schema.Date)
+  issuedAt: Schema.DateFromString,
+  voidedAt: Schema.NullOr(Schema.DateFromString),
+  checkedInAt: Schema.NullOr(Schema.DateFromString)
 }) {}
 
 /** One admission bought: a unit of a general-admission type, or one seat. */
@@ -69,9 +75,9 @@ export class Order extends Schema.Class<Order>("Order")({
   cancelReason: Schema.NullOr(CancelReason),
   lines: Schema.Array(OrderLine),
   tickets: Schema.Array(Ticket),
-  createdAt: Schema.Date,
-  confirmedAt: Schema.NullOr(Schema.Date),
-  cancelledAt: Schema.NullOr(Schema.Date)
+  createdAt: Schema.DateFromString,
+  confirmedAt: Schema.NullOr(Schema.DateFromString),
+  cancelledAt: Schema.NullOr(Schema.DateFromString)
 }) {}
 
 /** Money handed back for some tickets of an order; `pending` until the provider confirms it. */
@@ -80,6 +86,6 @@ export class RefundRecord extends Schema.Class<RefundRecord>("RefundRecord")({
   orderId: OrderId,
   amountMinor: Schema.Int,
   ticketIds: Schema.Array(TicketId),
-  status: Schema.Literal("pending", "completed"),
-  createdAt: Schema.Date
+  status: Schema.Literals(["pending", "completed"]),
+  createdAt: Schema.DateFromString
 }) {}

@@ -97,4 +97,6 @@ export interface OrderRepositoryShape {
   readonly paymentEventSeen: (eventId: string) => Effect.Effect<boolean>
 }
 
-export class OrderRepository extends Context.Tag("goticket/OrderRepository")<OrderRepository, OrderRepositoryShape>() {}
+export class OrderRepository extends Context.Service<OrderRepository, OrderRepositoryShape>()(
+  "goticket/OrderRepository"
+) {}

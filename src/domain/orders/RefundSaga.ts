@@ -1,5 +1,5 @@
-import { Activity } from "@effect/workflow"
 import { Clock, Effect, Option, Schema } from "effect"
+import { Activity } from "effect/workflow"
 import { PaymentGateway } from "../payments/PaymentGateway.ts"
 import type { OrderId, UserId } from "../shared/Ids.ts"
 import { CheckoutSettings } from "./CheckoutSettings.ts"
@@ -21,7 +21,11 @@ export const RefundSagaLive = RefundWorkflow.toLayer(
     const settings = yield* CheckoutSettings
 
     const persistently = <A, R>(effect: Effect.Effect<A, never, R>) =>
-      effect.pipe(Effect.sandbox, Effect.retry({ schedule: settings.databaseRetry }), Effect.unsandbox)
+      effect.pipe(
+        Effect.sandbox,
+        Effect.retry({ schedule: settings.databaseRetry }),
+        Effect.catch((cause) => Effect.failCause(cause))
+      )
 
     const providerRefundId = yield* Activity.make({
       name: "ReturnMoney",

@@ -13,4 +13,4 @@ export interface TicketCodesShape {
   ) => Effect.Effect<Option.Option<{ readonly ticketId: TicketId; readonly eventId: EventId }>>
 }
 
-export class TicketCodes extends Context.Tag("goticket/TicketCodes")<TicketCodes, TicketCodesShape>() {}
+export class TicketCodes extends Context.Service<TicketCodes, TicketCodesShape>()("goticket/TicketCodes") {}

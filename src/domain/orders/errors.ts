@@ -15,31 +15,31 @@ export class HoldNotCheckoutable extends Schema.TaggedError<HoldNotCheckoutable>
 }) {}
 
 export class RefundRefused extends Schema.TaggedError<RefundRefused>()("RefundRefused", {
-  code: Schema.Literal(
+  code: Schema.Literals([
     "order_not_refundable",
     "refund_window_closed",
     "ticket_not_refundable",
     "nothing_to_refund",
     "not_allowed"
-  ),
+  ]),
   message: Schema.String
 }) {}
 
 /** A scan that does not admit: each reason is distinct so the door staff know what to say. */
 export class CheckInRefused extends Schema.TaggedError<CheckInRefused>()("CheckInRefused", {
-  code: Schema.Literal("forged_code", "other_event", "ticket_voided", "event_not_checkinable"),
+  code: Schema.Literals(["forged_code", "other_event", "ticket_voided", "event_not_checkinable"]),
   message: Schema.String
 }) {}
 
 export class AlreadyCheckedIn extends Schema.TaggedError<AlreadyCheckedIn>()("AlreadyCheckedIn", {
   code: Schema.Literal("already_checked_in"),
-  firstCheckedInAt: Schema.Date,
+  firstCheckedInAt: Schema.DateFromString,
   message: Schema.String
 }) {}
 
 /** Why a checkout saga ended without tickets. */
 export class CheckoutFailed extends Schema.TaggedError<CheckoutFailed>()("CheckoutFailed", {
-  reason: Schema.Literal("payment_declined", "payment_timed_out", "units_unavailable", "payment_failed"),
+  reason: Schema.Literals(["payment_declined", "payment_timed_out", "units_unavailable", "payment_failed"]),
   message: Schema.String
 }) {}
 

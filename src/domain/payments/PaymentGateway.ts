@@ -5,14 +5,14 @@ import { Context, type Effect, Schema } from "effect"
  *   requires_payment_method → (processing →) requires_capture → succeeded
  *                           ↘ failed (declined)        ↘ canceled (voided authorisation or abandoned intent)
  */
-export const IntentStatus = Schema.Literal(
+export const IntentStatus = Schema.Literals([
   "requires_payment_method",
   "processing",
   "requires_capture",
   "succeeded",
   "failed",
   "canceled"
-)
+])
 export type IntentStatus = typeof IntentStatus.Type
 
 export class PaymentIntent extends Schema.Class<PaymentIntent>("PaymentIntent")({
@@ -36,14 +36,14 @@ export class Refund extends Schema.Class<Refund>("Refund")({
 }) {}
 
 /** What a provider's webhook tells us, once its signature and timestamp have been verified. */
-export const PaymentEventType = Schema.Literal(
+export const PaymentEventType = Schema.Literals([
   "payment_intent.processing",
   "payment_intent.authorized",
   "payment_intent.payment_failed",
   "payment_intent.succeeded",
   "payment_intent.canceled",
   "refund.succeeded"
-)
+])
 export type PaymentEventType = typeof PaymentEventType.Type
 
 export class PaymentEvent extends Schema.Class<PaymentEvent>("PaymentEvent")({
@@ -54,7 +54,7 @@ export class PaymentEvent extends Schema.Class<PaymentEvent>("PaymentEvent")({
   reference: Schema.String,
   amountMinor: Schema.Int,
   declineCode: Schema.NullOr(Schema.String),
-  createdAt: Schema.Date
+  createdAt: Schema.DateFromString
 }) {}
 
 /** The provider could not be reached or answered with a server error: safe to retry with the same key. */
@@ -71,7 +71,7 @@ export class PaymentOperationRefused extends Schema.TaggedError<PaymentOperation
 
 /** A webhook that is forged, stale (outside the replay window) or malformed. */
 export class WebhookRejected extends Schema.TaggedError<WebhookRejected>()("WebhookRejected", {
-  reason: Schema.Literal("missing_signature", "bad_signature", "stale", "malformed"),
+  reason: Schema.Literals(["missing_signature", "bad_signature", "stale", "malformed"]),
   message: Schema.String
 }) {}
 
@@ -116,4 +116,4 @@ export interface PaymentGatewayShape {
   }) => Effect.Effect<PaymentEvent, WebhookRejected>
 }
 
-export class PaymentGateway extends Context.Tag("goticket/PaymentGateway")<PaymentGateway, PaymentGatewayShape>() {}
+export class PaymentGateway extends Context.Service<PaymentGateway, PaymentGatewayShape>()("goticket/PaymentGateway") {}

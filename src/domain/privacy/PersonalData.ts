@@ -26,4 +26,4 @@ export interface PersonalDataShape {
   readonly erase: (userId: UserId, at: Date) => Effect.Effect<Erasure, UserNotFound | ErasureRefused>
 }
 
-export class PersonalData extends Context.Tag("goticket/PersonalData")<PersonalData, PersonalDataShape>() {}
+export class PersonalData extends Context.Service<PersonalData, PersonalDataShape>()("goticket/PersonalData") {}

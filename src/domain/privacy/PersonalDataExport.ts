@@ -21,7 +21,7 @@ export class ExportedAccount extends Schema.Class<ExportedAccount>("ExportedAcco
   name: Schema.String,
   accountType: AccountType,
   isAdmin: Schema.Boolean,
-  createdAt: Schema.Date
+  createdAt: Schema.DateFromString
 }) {}
 
 export class ExportedOrderLine extends Schema.Class<ExportedOrderLine>("ExportedOrderLine")({
@@ -45,9 +45,9 @@ export class ExportedOrder extends Schema.Class<ExportedOrder>("ExportedOrder")(
   /** The provider and its payment reference; never a card (the platform never sees one). */
   payment: Schema.NullOr(Schema.Struct({ provider: Schema.String, intentId: Schema.String })),
   cancelReason: Schema.NullOr(CancelReason),
-  createdAt: Schema.Date,
-  confirmedAt: Schema.NullOr(Schema.Date),
-  cancelledAt: Schema.NullOr(Schema.Date),
+  createdAt: Schema.DateFromString,
+  confirmedAt: Schema.NullOr(Schema.DateFromString),
+  cancelledAt: Schema.NullOr(Schema.DateFromString),
   lines: Schema.Array(ExportedOrderLine)
 }) {}
 
@@ -63,9 +63,9 @@ export class ExportedTicket extends Schema.Class<ExportedTicket>("ExportedTicket
   priceMinor: Schema.Int,
   currency: Currency,
   status: TicketStatus,
-  issuedAt: Schema.Date,
-  voidedAt: Schema.NullOr(Schema.Date),
-  checkedInAt: Schema.NullOr(Schema.Date)
+  issuedAt: Schema.DateFromString,
+  voidedAt: Schema.NullOr(Schema.DateFromString),
+  checkedInAt: Schema.NullOr(Schema.DateFromString)
 }) {}
 
 export class ExportedReservation extends Schema.Class<ExportedReservation>("ExportedReservation")({
@@ -76,9 +76,9 @@ export class ExportedReservation extends Schema.Class<ExportedReservation>("Expo
   tickets: Schema.Int,
   totalMinor: Schema.Int,
   currency: Currency,
-  createdAt: Schema.Date,
-  expiresAt: Schema.Date,
-  endedAt: Schema.NullOr(Schema.Date)
+  createdAt: Schema.DateFromString,
+  expiresAt: Schema.DateFromString,
+  endedAt: Schema.NullOr(Schema.DateFromString)
 }) {}
 
 export class ExportedRefund extends Schema.Class<ExportedRefund>("ExportedRefund")({
@@ -87,9 +87,9 @@ export class ExportedRefund extends Schema.Class<ExportedRefund>("ExportedRefund
   amountMinor: Schema.Int,
   currency: Currency,
   ticketIds: Schema.Array(TicketId),
-  status: Schema.Literal("pending", "completed"),
-  createdAt: Schema.Date,
-  completedAt: Schema.NullOr(Schema.Date)
+  status: Schema.Literals(["pending", "completed"]),
+  createdAt: Schema.DateFromString,
+  completedAt: Schema.NullOr(Schema.DateFromString)
 }) {}
 
 /** An event the account organizes (its own data as an organizer; its buyers are not listed). */
@@ -98,18 +98,18 @@ export class ExportedEvent extends Schema.Class<ExportedEvent>("ExportedEvent")(
   title: Schema.String,
   status: EventStatus,
   venueName: Schema.String,
-  startsAt: Schema.Date,
-  endsAt: Schema.NullOr(Schema.Date),
-  createdAt: Schema.Date,
-  publishedAt: Schema.NullOr(Schema.Date),
-  cancelledAt: Schema.NullOr(Schema.Date)
+  startsAt: Schema.DateFromString,
+  endsAt: Schema.NullOr(Schema.DateFromString),
+  createdAt: Schema.DateFromString,
+  publishedAt: Schema.NullOr(Schema.DateFromString),
+  cancelledAt: Schema.NullOr(Schema.DateFromString)
 }) {}
 
 /** A grant to check tickets in at an event (door staff). */
 export class ExportedStaffRole extends Schema.Class<ExportedStaffRole>("ExportedStaffRole")({
   eventId: EventId,
   eventTitle: Schema.String,
-  grantedAt: Schema.Date
+  grantedAt: Schema.DateFromString
 }) {}
 
 /** An organizer webhook endpoint, without its signing secret; deliveries (other people's events) are left out. */
@@ -118,8 +118,8 @@ export class ExportedWebhook extends Schema.Class<ExportedWebhook>("ExportedWebh
   url: Schema.String,
   eventTypes: Schema.Array(EventType),
   active: Schema.Boolean,
-  createdAt: Schema.Date,
-  deactivatedAt: Schema.NullOr(Schema.Date)
+  createdAt: Schema.DateFromString,
+  deactivatedAt: Schema.NullOr(Schema.DateFromString)
 }) {}
 
 /**
@@ -128,7 +128,7 @@ export class ExportedWebhook extends Schema.Class<ExportedWebhook>("ExportedWebh
  */
 export class PersonalDataExport extends Schema.Class<PersonalDataExport>("PersonalDataExport")(
   {
-    generatedAt: Schema.Date,
+    generatedAt: Schema.DateFromString,
     account: ExportedAccount,
     orders: Schema.Array(ExportedOrder),
     tickets: Schema.Array(ExportedTicket),

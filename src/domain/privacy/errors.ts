@@ -2,7 +2,7 @@ import { Schema } from "effect"
 
 /** The account cannot be erased yet; `code` says why, `message` what to do about it. */
 export class ErasureRefused extends Schema.TaggedError<ErasureRefused>()("ErasureRefused", {
-  code: Schema.Literal("payment_in_progress", "upcoming_events"),
+  code: Schema.Literals(["payment_in_progress", "upcoming_events"]),
   message: Schema.String
 }) {
   static readonly paymentInProgress = () =>

@@ -3,23 +3,23 @@ import { EventId, SeatId, SectionId, TicketTypeId } from "../shared/Ids.ts"
 
 export const MAX_ITEMS_PER_HOLD = 20
 
-const Quantity = Schema.Int.pipe(
-  Schema.between(1, 100, { message: () => "quantity must be an integer between 1 and 100" })
+const Quantity = Schema.Int.check(
+  Schema.isBetween({ minimum: 1, maximum: 100 }, { message: "quantity must be an integer between 1 and 100" })
 )
 
 /** General admission: quantities of one or more ticket types. */
 export const GeneralAdmissionHold = Schema.Struct({
   eventId: EventId,
-  items: Schema.Array(Schema.Struct({ ticketTypeId: TicketTypeId, quantity: Quantity })).pipe(
-    Schema.minItems(1),
-    Schema.maxItems(MAX_ITEMS_PER_HOLD)
+  items: Schema.Array(Schema.Struct({ ticketTypeId: TicketTypeId, quantity: Quantity })).check(
+    Schema.isMinLength(1),
+    Schema.isMaxLength(MAX_ITEMS_PER_HOLD)
   )
 })
 
 /** Chosen seats, all or nothing. */
 export const ChosenSeatsHold = Schema.Struct({
   eventId: EventId,
-  seats: Schema.Array(SeatId).pipe(Schema.minItems(1), Schema.maxItems(100))
+  seats: Schema.Array(SeatId).check(Schema.isMinLength(1), Schema.isMaxLength(100))
 })
 
 /** The best seats the venue has for a ticket type: adjacent in one row, or scattered only if allowed. */
@@ -28,12 +28,14 @@ export const BestAvailableHold = Schema.Struct({
   bestAvailable: Schema.Struct({
     ticketTypeId: TicketTypeId,
     quantity: Quantity,
-    sectionId: Schema.optional(SectionId),
-    allowSeparated: Schema.optional(Schema.Boolean).annotations({
-      description: "If no block of adjacent seats is left, accept the best seats that are not together"
-    })
+    sectionId: Schema.optionalKey(SectionId),
+    allowSeparated: Schema.optionalKey(
+      Schema.Boolean.annotate({
+        description: "If no block of adjacent seats is left, accept the best seats that are not together"
+      })
+    )
   })
 })
 
-export const HoldRequest = Schema.Union(GeneralAdmissionHold, ChosenSeatsHold, BestAvailableHold)
+export const HoldRequest = Schema.Union([GeneralAdmissionHold, ChosenSeatsHold, BestAvailableHold])
 export type HoldRequest = typeof HoldRequest.Type

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Either } from "effect"
+import { Result } from "effect"
 import { Event, Venue } from "../catalog/Event.ts"
 import { TicketType } from "../catalog/TicketType.ts"
 import { EventId, SeatId, SectionId, TicketTypeId, UserId } from "../shared/Ids.ts"
@@ -106,20 +106,20 @@ const plan = (request: HoldRequest, options: { readonly event?: Event; readonly 
 // Helpers: the accepted value, or the refusal.
 // ---------------------------------------------------------------------------------------------------------------
 
-const accepted = <A, E>(result: Either.Either<A, E>): A =>
-  Either.getOrThrowWith(result, (e) => new Error(`expected Right, got Left: ${JSON.stringify(e)}`))
+const accepted = <A, E>(result: Result.Result<A, E>): A =>
+  Result.getOrThrowWith(result, (e) => new Error(`expected Success, got Failure: ${JSON.stringify(e)}`))
 
-const refused = <A, E>(result: Either.Either<A, E>): E =>
-  Either.match(result, {
-    onLeft: (e) => e,
-    onRight: (a) => {
-      throw new Error(`expected Left, got Right: ${JSON.stringify(a)}`)
+const refused = <A, E>(result: Result.Result<A, E>): E =>
+  Result.match(result, {
+    onFailure: (e) => e,
+    onSuccess: (a) => {
+      throw new Error(`expected Failure, got Success: ${JSON.stringify(a)}`)
     }
   })
 
 /** The tag and code of a refusal, "ok" when accepted. */
-const outcome = <A>(result: Either.Either<A, HoldRefused>): string =>
-  Either.match(result, { onLeft: (e) => `${e._tag}:${e.code}`, onRight: () => "ok" })
+const outcome = <A>(result: Result.Result<A, HoldRefused>): string =>
+  Result.match(result, { onFailure: (e) => `${e._tag}:${e.code}`, onSuccess: () => "ok" })
 
 const NOT_ON_SALE = "EventNotOnSale:event_not_on_sale"
 const SALES_CLOSED = "SalesClosed:sales_closed"

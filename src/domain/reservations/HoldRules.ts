@@ -1,4 +1,4 @@
-import { Either } from "effect"
+import { Result } from "effect"
 import type { Event } from "../catalog/Event.ts"
 import { endOf } from "../catalog/EventRules.ts"
 import type { TicketType } from "../catalog/TicketType.ts"
@@ -24,16 +24,16 @@ export type PlannedHold =
       readonly allowSeparated: boolean
     }
 
-const fail = (e: HoldRefused) => Either.left(e)
+const fail = (e: HoldRefused) => Result.fail(e)
 
 /** On sale means: published, not over, and inside the sales window (which closes at the event's end by default). */
-export const checkOnSale = (event: Event, now: Date): Either.Either<void, HoldRefused> => {
+export const checkOnSale = (event: Event, now: Date): Result.Result<void, HoldRefused> => {
   if (event.status !== "published" || endOf(event).getTime() <= now.getTime()) return fail(notOnSale())
   if (event.salesStartAt !== null && now.getTime() < event.salesStartAt.getTime())
     return fail(salesClosed(`sales open at ${event.salesStartAt.toISOString()}`))
   const close = event.salesEndAt ?? endOf(event)
   if (now.getTime() >= close.getTime()) return fail(salesClosed("sales for this event have closed"))
-  return Either.right(undefined)
+  return Result.succeed(undefined)
 }
 
 const maxPerOrder = (t: TicketType) =>
@@ -57,9 +57,9 @@ export const planHold = (
   request: HoldRequest,
   customerLimit: number,
   now: Date
-): Either.Either<PlannedHold, HoldRefused> => {
+): Result.Result<PlannedHold, HoldRefused> => {
   const onSale = checkOnSale(event, now)
-  if (Either.isLeft(onSale)) return Either.left(onSale.left)
+  if (Result.isFailure(onSale)) return Result.fail(onSale.failure)
   const byId = new Map(ticketTypes.map((t) => [t.id as string, t]))
 
   if ("items" in request) {
@@ -78,13 +78,13 @@ export const planHold = (
     }
     if (tickets > customerLimit) return fail(customerLimitExceeded(customerLimit))
     const currency = (ticketTypes[0] as TicketType).currency
-    return Either.right({ _tag: "GeneralAdmission", items: request.items, tickets, totalMinor, currency })
+    return Result.succeed({ _tag: "GeneralAdmission", items: request.items, tickets, totalMinor, currency })
   }
 
   if ("seats" in request) {
     if (new Set(request.seats).size !== request.seats.length) return fail(invalidHold("a seat appears twice"))
     if (request.seats.length > customerLimit) return fail(customerLimitExceeded(customerLimit))
-    return Either.right({ _tag: "ChosenSeats", seatIds: request.seats })
+    return Result.succeed({ _tag: "ChosenSeats", seatIds: request.seats })
   }
 
   const wanted = request.bestAvailable
@@ -93,7 +93,7 @@ export const planHold = (
   if (!type.seated) return fail(invalidHold(`"${type.name}" is general admission: ask for items instead`))
   if (wanted.quantity > type.maxPerOrder) return fail(maxPerOrder(type))
   if (wanted.quantity > customerLimit) return fail(customerLimitExceeded(customerLimit))
-  return Either.right({
+  return Result.succeed({
     _tag: "BestAvailable",
     ticketType: type,
     quantity: wanted.quantity,
@@ -106,9 +106,9 @@ export const planHold = (
 export const checkSeatsPerType = (
   ticketTypes: ReadonlyArray<TicketType>,
   seatTypes: ReadonlyArray<string>
-): Either.Either<void, HoldRefused> => {
+): Result.Result<void, HoldRefused> => {
   const counts = new Map<string, number>()
   for (const t of seatTypes) counts.set(t, (counts.get(t) ?? 0) + 1)
   for (const type of ticketTypes) if ((counts.get(type.id) ?? 0) > type.maxPerOrder) return fail(maxPerOrder(type))
-  return Either.right(undefined)
+  return Result.succeed(undefined)
 }

@@ -27,7 +27,7 @@ export interface InventoryCacheShape {
   readonly invalidate: (eventId: string) => Effect.Effect<void>
 }
 
-export class InventoryCache extends Context.Tag("goticket/InventoryCache")<InventoryCache, InventoryCacheShape>() {}
+export class InventoryCache extends Context.Service<InventoryCache, InventoryCacheShape>()("goticket/InventoryCache") {}
 
 /** How long entries live: a sold-out flag briefly (it is re-set by the next refusal), views a little longer. */
 export interface InventoryCacheTtl {

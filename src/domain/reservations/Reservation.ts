@@ -6,7 +6,7 @@ import { Currency } from "../shared/Money.ts"
  * A hold's life: active → released (by its customer) | expired (by the clock) | converted (paid, by checkout).
  * Only an active hold counts against inventory; every other state is final.
  */
-export const ReservationStatus = Schema.Literal("active", "released", "expired", "converted")
+export const ReservationStatus = Schema.Literals(["active", "released", "expired", "converted"])
 export type ReservationStatus = typeof ReservationStatus.Type
 
 export const ReservationItem = Schema.Struct({
@@ -32,9 +32,9 @@ export class Reservation extends Schema.Class<Reservation>("Reservation")({
   tickets: Schema.Int,
   totalMinor: Schema.Int,
   currency: Currency,
-  expiresAt: Schema.Date,
-  createdAt: Schema.Date,
-  endedAt: Schema.NullOr(Schema.Date),
+  expiresAt: Schema.DateFromString,
+  createdAt: Schema.DateFromString,
+  endedAt: Schema.NullOr(Schema.DateFromString),
   items: Schema.Array(ReservationItem),
   seats: Schema.Array(ReservedSeat)
 }) {}

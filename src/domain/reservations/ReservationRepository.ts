@@ -68,7 +68,6 @@ export interface ReservationRepositoryShape {
   ) => Effect.Effect<ReadonlyArray<{ readonly seatId: string; readonly ticketTypeId: string }>>
 }
 
-export class ReservationRepository extends Context.Tag("goticket/ReservationRepository")<
-  ReservationRepository,
-  ReservationRepositoryShape
->() {}
+export class ReservationRepository extends Context.Service<ReservationRepository, ReservationRepositoryShape>()(
+  "goticket/ReservationRepository"
+) {}

@@ -13,7 +13,7 @@ export class SeatUnavailable extends Schema.TaggedError<SeatUnavailable>()("Seat
 }) {}
 
 export class LimitExceeded extends Schema.TaggedError<LimitExceeded>()("LimitExceeded", {
-  code: Schema.Literal("max_per_order_exceeded", "customer_limit_exceeded"),
+  code: Schema.Literals(["max_per_order_exceeded", "customer_limit_exceeded"]),
   limit: Schema.Int,
   message: Schema.String
 }) {}

@@ -47,7 +47,7 @@ export interface RateLimiterShape {
   readonly reset: (key: string, policy: RatePolicy) => Effect.Effect<void, RateLimiterUnavailable>
 }
 
-export class RateLimiter extends Context.Tag("goticket/RateLimiter")<RateLimiter, RateLimiterShape>() {}
+export class RateLimiter extends Context.Service<RateLimiter, RateLimiterShape>()("goticket/RateLimiter") {}
 
 /** Why a request cannot be rated at all, or undefined when it can. */
 export const invalidRequest = (policy: RatePolicy, cost: number): string | undefined => {

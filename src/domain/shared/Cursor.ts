@@ -1,6 +1,7 @@
 import { Option, Schema } from "effect"
+import { Uuid } from "./Ids.ts"
 
-const isUuid = Schema.is(Schema.UUID)
+const isUuid = Schema.is(Uuid)
 /** PostgreSQL's timestamptz range is narrower than JavaScript's Date: keep cursors inside years 1–9999. */
 const inRange = (at: Date) => at.getUTCFullYear() >= 1 && at.getUTCFullYear() <= 9999
 

@@ -6,4 +6,4 @@ export interface PageOf<A> {
   readonly nextCursor: string | null
 }
 
-export const PageLimit = Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 100))
+export const PageLimit = Schema.NumberFromString.check(Schema.isInt(), Schema.isBetween({ minimum: 1, maximum: 100 }))

@@ -1,19 +1,19 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Either, Schema } from "effect"
+import { Result, Schema } from "effect"
 import { Email } from "../accounts/User.ts"
 import { Currency, MinorUnits } from "./Money.ts"
 import { PageLimit } from "./Page.ts"
 import { BoundedText, Instant, TimeZoneName } from "./Text.ts"
 
 /** Decodes and returns the value, or fails the test with the parse error. */
-const decoded = <A, I>(schema: Schema.Schema<A, I>, input: unknown): A =>
-  Either.getOrThrowWith(Schema.decodeUnknownEither(schema)(input), (e) => new Error(`expected success: ${e.message}`))
+const decoded = <A, I>(schema: Schema.Codec<A, I>, input: unknown): A =>
+  Result.getOrThrowWith(Schema.decodeUnknownResult(schema)(input), (e) => new Error(`expected success: ${e.message}`))
 
-const rejects = <A, I>(schema: Schema.Schema<A, I>, input: unknown): boolean =>
-  Either.isLeft(Schema.decodeUnknownEither(schema)(input))
+const rejects = <A, I>(schema: Schema.Codec<A, I>, input: unknown): boolean =>
+  Result.isFailure(Schema.decodeUnknownResult(schema)(input))
 
-const messageOf = <A, I>(schema: Schema.Schema<A, I>, input: unknown): string =>
-  Either.match(Schema.decodeUnknownEither(schema)(input), { onLeft: (e) => e.message, onRight: () => "" })
+const messageOf = <A, I>(schema: Schema.Codec<A, I>, input: unknown): string =>
+  Result.match(Schema.decodeUnknownResult(schema)(input), { onFailure: (e) => e.message, onSuccess: () => "" })
 
 describe("shared schemas", () => {
   describe("Email", () => {

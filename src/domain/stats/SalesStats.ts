@@ -13,7 +13,7 @@ export class TicketTypeSales extends Schema.Class<TicketTypeSales>("TicketTypeSa
   checkedIn: Schema.Int,
   grossMinor: Schema.Int,
   refundedMinor: Schema.Int,
-  updatedAt: Schema.Date
+  updatedAt: Schema.DateFromString
 }) {}
 
 /** The events the projection counts. */
@@ -28,4 +28,4 @@ export interface SalesStatsShape {
   readonly forEvent: (eventId: EventId) => Effect.Effect<ReadonlyArray<TicketTypeSales>>
 }
 
-export class SalesStats extends Context.Tag("goticket/SalesStats")<SalesStats, SalesStatsShape>() {}
+export class SalesStats extends Context.Service<SalesStats, SalesStatsShape>()("goticket/SalesStats") {}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Either } from "effect"
+import { Result } from "effect"
 import { isNonPublicAddress } from "./PrivateAddresses.ts"
 import { checkWebhookUrl } from "./WebhookRules.ts"
 
@@ -37,13 +37,13 @@ describe("addresses a webhook may not reach", () => {
       "https://[::ffff:192.168.0.1]/"
     ])
       expect(checkWebhookUrl(url, production), url).toMatchObject({
-        _tag: "Left",
-        left: { message: expect.stringMatching(/public address/) }
+        _tag: "Failure",
+        failure: { message: expect.stringMatching(/public address/) }
       })
-    expect(Either.isRight(checkWebhookUrl("https://hooks.example.com/x", production))).toBe(true)
-    expect(Either.isRight(checkWebhookUrl("http://127.0.0.1:8080/x", { allowHttpLoopback: true }))).toBe(true)
+    expect(Result.isSuccess(checkWebhookUrl("https://hooks.example.com/x", production))).toBe(true)
+    expect(Result.isSuccess(checkWebhookUrl("http://127.0.0.1:8080/x", { allowHttpLoopback: true }))).toBe(true)
     expect(
-      Either.isRight(checkWebhookUrl("https://10.0.0.7/x", { allowHttpLoopback: false, allowPrivateNetworks: true }))
+      Result.isSuccess(checkWebhookUrl("https://10.0.0.7/x", { allowHttpLoopback: false, allowPrivateNetworks: true }))
     ).toBe(true)
   })
 })

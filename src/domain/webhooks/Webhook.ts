@@ -1,17 +1,13 @@
 import { Schema } from "effect"
 import { EventType } from "../events/DomainEvents.ts"
-import { UserId } from "../shared/Ids.ts"
+import { UserId, Uuid } from "../shared/Ids.ts"
 
-export const WebhookId = Schema.UUID.pipe(
-  Schema.brand("WebhookId"),
-  Schema.annotations({ description: "WebhookId (UUID)" })
-)
+export const WebhookId = Uuid.pipe(Schema.brand("WebhookId")).annotate({ description: "WebhookId (UUID)" })
 export type WebhookId = typeof WebhookId.Type
 
-export const DeliveryId = Schema.UUID.pipe(
-  Schema.brand("WebhookDeliveryId"),
-  Schema.annotations({ description: "WebhookDeliveryId (UUID)" })
-)
+export const DeliveryId = Uuid.pipe(Schema.brand("WebhookDeliveryId")).annotate({
+  description: "WebhookDeliveryId (UUID)"
+})
 export type DeliveryId = typeof DeliveryId.Type
 
 /** Every event type an endpoint can subscribe to, in the order the API lists them. */
@@ -31,17 +27,17 @@ export class WebhookEndpoint extends Schema.Class<WebhookEndpoint>("WebhookEndpo
   url: Schema.String,
   eventTypes: Schema.Array(EventType),
   /** The HMAC key of the signatures (`whsec_…`): shown to the organizer once, at registration. */
-  secret: Schema.Redacted(Schema.String),
+  secret: Schema.RedactedFromValue(Schema.String),
   active: Schema.Boolean,
-  createdAt: Schema.Date,
-  deactivatedAt: Schema.NullOr(Schema.Date)
+  createdAt: Schema.DateFromString,
+  deactivatedAt: Schema.NullOr(Schema.DateFromString)
 }) {}
 
 /**
  * pending → delivered (a 2xx answer) | failed (attempts exhausted, or the endpoint was deleted).
  * A pending delivery is due at `nextAttemptAt`; a worker that claims it moves that instant ahead by its lease.
  */
-export const DeliveryStatus = Schema.Literal("pending", "delivered", "failed")
+export const DeliveryStatus = Schema.Literals(["pending", "delivered", "failed"])
 export type DeliveryStatus = typeof DeliveryStatus.Type
 
 /** One domain event on its way to one endpoint. */
@@ -49,7 +45,7 @@ export class WebhookDelivery extends Schema.Class<WebhookDelivery>("WebhookDeliv
   id: DeliveryId,
   endpointId: WebhookId,
   /** The domain event's envelope id: the same event reaches an endpoint at most once. */
-  eventId: Schema.UUID,
+  eventId: Uuid,
   eventType: EventType,
   /** The envelope in its JSON wire form (`EnvelopeJson`), as a JSON value: the body of every attempt. */
   payload: Schema.Unknown,
@@ -57,9 +53,9 @@ export class WebhookDelivery extends Schema.Class<WebhookDelivery>("WebhookDeliv
   /** Attempts made so far (successful or not). */
   attempts: Schema.Int,
   /** When the next attempt is due; null once delivered or failed for good. */
-  nextAttemptAt: Schema.NullOr(Schema.Date),
+  nextAttemptAt: Schema.NullOr(Schema.DateFromString),
   lastStatusCode: Schema.NullOr(Schema.Int),
   lastError: Schema.NullOr(Schema.String),
-  createdAt: Schema.Date,
-  deliveredAt: Schema.NullOr(Schema.Date)
+  createdAt: Schema.DateFromString,
+  deliveredAt: Schema.NullOr(Schema.DateFromString)
 }) {}

@@ -75,7 +75,6 @@ export interface WebhookRepositoryShape {
   ) => Effect.Effect<ReadonlyArray<WebhookDelivery>>
 }
 
-export class WebhookRepository extends Context.Tag("goticket/WebhookRepository")<
-  WebhookRepository,
-  WebhookRepositoryShape
->() {}
+export class WebhookRepository extends Context.Service<WebhookRepository, WebhookRepositoryShape>()(
+  "goticket/WebhookRepository"
+) {}

@@ -1,4 +1,4 @@
-import { Either, Option } from "effect"
+import { Option, Result } from "effect"
 import type { EventType } from "../events/DomainEvents.ts"
 import { InvalidWebhookUrl, UnknownEventType } from "./errors.ts"
 import { isIpLiteral, isNonPublicAddress } from "./PrivateAddresses.ts"
@@ -22,8 +22,8 @@ export const isLoopbackHost = (hostname: string): boolean => {
 export const checkWebhookUrl = (
   raw: string,
   options: { readonly allowHttpLoopback: boolean; readonly allowPrivateNetworks?: boolean }
-): Either.Either<string, InvalidWebhookUrl> => {
-  const refuse = (message: string) => Either.left(new InvalidWebhookUrl({ message, url: raw }))
+): Result.Result<string, InvalidWebhookUrl> => {
+  const refuse = (message: string) => Result.fail(new InvalidWebhookUrl({ message, url: raw }))
   const text = raw.trim()
   if (text.length > MAX_URL_LENGTH) return refuse(`url must be at most ${MAX_URL_LENGTH} characters`)
   if (!URL.canParse(text)) return refuse("url must be an absolute URL such as https://example.com/webhooks")
@@ -48,7 +48,7 @@ export const checkWebhookUrl = (
     !options.allowPrivateNetworks
   )
     return refuse("url must point to a public address, not a private, loopback, link-local or reserved one")
-  return Either.right(url.href)
+  return Result.succeed(url.href)
 }
 
 const isEventType = (name: string): name is EventType => (EVENT_TYPES as ReadonlyArray<string>).includes(name)
@@ -56,10 +56,10 @@ const isEventType = (name: string): name is EventType => (EVENT_TYPES as Readonl
 /** The requested event types, without duplicates, in the order given; any unknown name refuses them all. */
 export const checkEventTypes = (
   names: ReadonlyArray<string>
-): Either.Either<ReadonlyArray<EventType>, UnknownEventType> => {
+): Result.Result<ReadonlyArray<EventType>, UnknownEventType> => {
   const unknown = names.filter((name) => !isEventType(name))
   if (unknown.length > 0)
-    return Either.left(
+    return Result.fail(
       new UnknownEventType({
         message: `unknown event type${unknown.length > 1 ? "s" : ""} ${unknown.map((n) => JSON.stringify(n)).join(", ")}; valid types are ${EVENT_TYPES.join(", ")}`,
         unknown,
@@ -67,14 +67,14 @@ export const checkEventTypes = (
       })
     )
   if (names.length === 0)
-    return Either.left(
+    return Result.fail(
       new UnknownEventType({
         message: `subscribe to at least one event type; valid types are ${EVENT_TYPES.join(", ")}`,
         unknown: [],
         validTypes: EVENT_TYPES
       })
     )
-  return Either.right([...new Set(names as ReadonlyArray<EventType>)])
+  return Result.succeed([...new Set(names as ReadonlyArray<EventType>)])
 }
 
 /** How failed deliveries are retried: exponential backoff from `baseDelayMs`, capped, at most `maxAttempts`. */

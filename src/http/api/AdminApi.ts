@@ -1,15 +1,15 @@
-import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
 import { Schema } from "effect"
+import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/http-api"
 import { EventType } from "../../domain/events/DomainEvents.ts"
 import { EventBusUnavailable } from "../../domain/events/EventBus.ts"
-import { Authentication, RouteTagger } from "./Authentication.ts"
+import { Authentication } from "./Authentication.ts"
 import { Forbidden403 } from "./errors.ts"
 import { payload } from "./payload.ts"
 
 /** The service's consumers of domain events, each with its queue and dead letters. */
-export const ConsumerName = Schema.Literal("notifications", "sales-stats", "organizer-webhooks")
+export const ConsumerName = Schema.Literals(["notifications", "sales-stats", "organizer-webhooks"])
 
-const consumerParam = HttpApiSchema.param("consumer", ConsumerName)
+const consumerParam = { consumer: ConsumerName }
 
 export const DeadLetterView = Schema.Struct({
   eventId: Schema.String,
@@ -19,22 +19,27 @@ export const DeadLetterView = Schema.Struct({
   attempts: Schema.Int,
   lastError: Schema.String,
   deadAt: Schema.Date
-}).annotations({ identifier: "DeadLetter" })
+}).annotate({ identifier: "DeadLetter" })
 
 export const ReplayRequest = payload(
   Schema.Struct({
-    eventIds: Schema.optional(Schema.Array(Schema.UUID).pipe(Schema.maxItems(1000))).annotations({
-      description: "Only these dead letters (all of them when absent)"
-    })
+    eventIds: Schema.optionalKey(
+      Schema.Array(Schema.String.check(Schema.isUUID())).check(Schema.isMaxLength(1000))
+    ).annotate({ description: "Only these dead letters (all of them when absent)" })
   }),
   "ReplayRequest"
 )
 
+const adminErrors = [Forbidden403, EventBusUnavailable.pipe(HttpApiSchema.status(503))] as const
+
 /** Operations for admins: the events a consumer gave up on, and sending them back to it. */
 export class AdminApi extends HttpApiGroup.make("admin")
   .add(
-    HttpApiEndpoint.get("deadLetters")`/v1/admin/dead-letters/${consumerParam}`
-      .addSuccess(Schema.Array(DeadLetterView))
+    HttpApiEndpoint.get("deadLetters", "/v1/admin/dead-letters/:consumer", {
+      params: consumerParam,
+      success: Schema.Array(DeadLetterView),
+      error: adminErrors
+    })
       .annotate(OpenApi.Summary, "A consumer's dead letters, oldest first")
       .annotate(
         OpenApi.Description,
@@ -42,13 +47,12 @@ export class AdminApi extends HttpApiGroup.make("admin")
       )
   )
   .add(
-    HttpApiEndpoint.post("replayDeadLetters")`/v1/admin/dead-letters/${consumerParam}/replay`
-      .setPayload(ReplayRequest)
-      .addSuccess(Schema.Struct({ replayed: Schema.Int }))
-      .annotate(OpenApi.Summary, "Send dead letters back to their consumer, attempts reset")
+    HttpApiEndpoint.post("replayDeadLetters", "/v1/admin/dead-letters/:consumer/replay", {
+      params: consumerParam,
+      payload: ReplayRequest,
+      success: Schema.Struct({ replayed: Schema.Int }),
+      error: adminErrors
+    }).annotate(OpenApi.Summary, "Send dead letters back to their consumer, attempts reset")
   )
-  .addError(Forbidden403)
-  .addError(EventBusUnavailable, { status: 503 })
-  .middleware(RouteTagger)
   .middleware(Authentication)
   .annotate(OpenApi.Title, "Administration") {}

@@ -1,5 +1,5 @@
-import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
 import { Schema } from "effect"
+import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/http-api"
 import {
   EmailAlreadyRegistered,
   EmailNotVerified,
@@ -8,7 +8,7 @@ import {
   RefreshTokenRejected
 } from "../../domain/accounts/errors.ts"
 import { AccountType, Email, Password, PersonName } from "../../domain/accounts/User.ts"
-import { Authentication, RouteTagger } from "./Authentication.ts"
+import { Authentication } from "./Authentication.ts"
 import { RateLimited } from "./errors.ts"
 import { payload } from "./payload.ts"
 import { AccessTokenView, UserView } from "./views.ts"
@@ -22,30 +22,28 @@ export const RegisterRequest = payload(
 export const VerificationSentView = Schema.Struct({
   status: Schema.Literal("verification_sent"),
   message: Schema.String
-}).annotations({ identifier: "VerificationSent" })
+}).annotate({ identifier: "VerificationSent" })
 
 /** A token from the link of a confirmation mail (`ev1.` and 71 characters); anything far longer is refused. */
-export const VerificationTokenString = Schema.String.pipe(
-  Schema.minLength(1, { message: () => "must not be empty" }),
-  Schema.maxLength(200, { message: () => "must be at most 200 characters" }),
-  Schema.annotations({ description: "The token from the link in the confirmation mail" })
-)
+export const VerificationTokenString = Schema.String.check(
+  Schema.isMinLength(1, { message: "must not be empty" }),
+  Schema.isMaxLength(200, { message: "must be at most 200 characters" })
+).annotate({ description: "The token from the link in the confirmation mail" })
 
 export const VerifyEmailRequest = payload(Schema.Struct({ token: VerificationTokenString }), "VerifyEmailRequest")
 
 export const ResendVerificationRequest = payload(Schema.Struct({ email: Email }), "ResendVerificationRequest")
 
 export const LoginRequest = payload(
-  Schema.Struct({ email: Email, password: Schema.String.pipe(Schema.maxLength(256)) }),
+  Schema.Struct({ email: Email, password: Schema.String.check(Schema.isMaxLength(256)) }),
   "LoginRequest"
 )
 
 /** A refresh token as handed out by login or refresh (`gtr_` and 43 characters); anything far longer is refused. */
-export const RefreshTokenString = Schema.String.pipe(
-  Schema.minLength(1, { message: () => "must not be empty" }),
-  Schema.maxLength(128, { message: () => "must be at most 128 characters" }),
-  Schema.annotations({ description: "A refresh token from login or refresh" })
-)
+export const RefreshTokenString = Schema.String.check(
+  Schema.isMinLength(1, { message: "must not be empty" }),
+  Schema.isMaxLength(128, { message: "must be at most 128 characters" })
+).annotate({ description: "A refresh token from login or refresh" })
 
 export const RefreshRequest = payload(Schema.Struct({ refreshToken: RefreshTokenString }), "RefreshRequest")
 
@@ -53,11 +51,11 @@ export const LogoutRequest = payload(Schema.Struct({ refreshToken: RefreshTokenS
 
 export class AuthApi extends HttpApiGroup.make("auth")
   .add(
-    HttpApiEndpoint.post("register", "/v1/auth/register")
-      .setPayload(RegisterRequest)
-      .addSuccess(VerificationSentView, { status: 202 })
-      .addSuccess(UserView, { status: 201 })
-      .addError(EmailAlreadyRegistered, { status: 409 })
+    HttpApiEndpoint.post("register", "/v1/auth/register", {
+      payload: RegisterRequest,
+      success: [VerificationSentView.pipe(HttpApiSchema.status(202)), UserView.pipe(HttpApiSchema.status(201))],
+      error: EmailAlreadyRegistered.pipe(HttpApiSchema.status(409))
+    })
       .annotate(OpenApi.Summary, "Create a customer or organizer account")
       .annotate(
         OpenApi.Description,
@@ -65,10 +63,11 @@ export class AuthApi extends HttpApiGroup.make("auth")
       )
   )
   .add(
-    HttpApiEndpoint.post("verifyEmail", "/v1/auth/verify-email")
-      .setPayload(VerifyEmailRequest)
-      .addSuccess(AccessTokenView)
-      .addError(InvalidVerificationToken, { status: 400 })
+    HttpApiEndpoint.post("verifyEmail", "/v1/auth/verify-email", {
+      payload: VerifyEmailRequest,
+      success: AccessTokenView,
+      error: InvalidVerificationToken.pipe(HttpApiSchema.status(400))
+    })
       .annotate(OpenApi.Summary, "Confirm an email address with the token from the mailed link, and log in")
       .annotate(
         OpenApi.Description,
@@ -76,9 +75,10 @@ export class AuthApi extends HttpApiGroup.make("auth")
       )
   )
   .add(
-    HttpApiEndpoint.post("resendVerification", "/v1/auth/resend-verification")
-      .setPayload(ResendVerificationRequest)
-      .addSuccess(VerificationSentView, { status: 202 })
+    HttpApiEndpoint.post("resendVerification", "/v1/auth/resend-verification", {
+      payload: ResendVerificationRequest,
+      success: VerificationSentView.pipe(HttpApiSchema.status(202))
+    })
       .annotate(OpenApi.Summary, "Mail a new confirmation link")
       .annotate(
         OpenApi.Description,
@@ -86,12 +86,15 @@ export class AuthApi extends HttpApiGroup.make("auth")
       )
   )
   .add(
-    HttpApiEndpoint.post("login", "/v1/auth/login")
-      .setPayload(LoginRequest)
-      .addSuccess(AccessTokenView)
-      .addError(InvalidCredentials, { status: 401 })
-      .addError(EmailNotVerified, { status: 403 })
-      .addError(RateLimited)
+    HttpApiEndpoint.post("login", "/v1/auth/login", {
+      payload: LoginRequest,
+      success: AccessTokenView,
+      error: [
+        InvalidCredentials.pipe(HttpApiSchema.status(401)),
+        EmailNotVerified.pipe(HttpApiSchema.status(403)),
+        RateLimited
+      ]
+    })
       .annotate(OpenApi.Summary, "Exchange email and password for an access token and a refresh token")
       .annotate(
         OpenApi.Description,
@@ -99,10 +102,11 @@ export class AuthApi extends HttpApiGroup.make("auth")
       )
   )
   .add(
-    HttpApiEndpoint.post("refresh", "/v1/auth/refresh")
-      .setPayload(RefreshRequest)
-      .addSuccess(AccessTokenView)
-      .addError(RefreshTokenRejected, { status: 401 })
+    HttpApiEndpoint.post("refresh", "/v1/auth/refresh", {
+      payload: RefreshRequest,
+      success: AccessTokenView,
+      error: RefreshTokenRejected.pipe(HttpApiSchema.status(401))
+    })
       .annotate(OpenApi.Summary, "Exchange a refresh token for a new access token and the next refresh token")
       .annotate(
         OpenApi.Description,
@@ -110,20 +114,16 @@ export class AuthApi extends HttpApiGroup.make("auth")
       )
   )
   .add(
-    HttpApiEndpoint.post("logout", "/v1/auth/logout")
-      .setPayload(LogoutRequest)
-      .addSuccess(HttpApiSchema.NoContent)
+    HttpApiEndpoint.post("logout", "/v1/auth/logout", { payload: LogoutRequest, success: HttpApiSchema.NoContent })
       .annotate(OpenApi.Summary, "End the login a refresh token belongs to")
       .annotate(
         OpenApi.Description,
         "Revokes the refresh token and every token of its login. Always 204, also for an unknown or already revoked token. Access tokens already issued stay valid until they expire (ACCESS_TOKEN_TTL_SECONDS)."
       )
   )
-  .middleware(RouteTagger)
   .annotate(OpenApi.Title, "Accounts") {}
 
 export class MeApi extends HttpApiGroup.make("me")
-  .add(HttpApiEndpoint.get("me", "/v1/me").addSuccess(UserView).annotate(OpenApi.Summary, "The caller's account"))
-  .middleware(RouteTagger)
+  .add(HttpApiEndpoint.get("me", "/v1/me", { success: UserView }).annotate(OpenApi.Summary, "The caller's account"))
   .middleware(Authentication)
   .annotate(OpenApi.Title, "Me") {}

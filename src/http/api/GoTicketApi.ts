@@ -1,17 +1,22 @@
-import { HttpApi, OpenApi } from "@effect/platform"
+import { HttpApi, OpenApi } from "effect/http-api"
 import { AdminApi } from "./AdminApi.ts"
 import { AuditApi } from "./AuditApi.ts"
 import { AuthApi, MeApi } from "./AuthApi.ts"
+import { GatewayErrors, RouteTagger } from "./Authentication.ts"
 import { EventsApi } from "./EventsApi.ts"
-import { InternalServerError, MalformedRequest, PayloadTooLarge, RateLimited, UnsupportedMediaType } from "./errors.ts"
 import { HealthApi } from "./HealthApi.ts"
 import { CheckInsApi, OrdersApi, PaymentsApi, TicketsApi } from "./OrdersApi.ts"
 import { OrganizerApi } from "./OrganizerApi.ts"
 import { PrivacyApi } from "./PrivacyApi.ts"
+import { payloadParseOptions } from "./payload.ts"
 import { ReservationsApi } from "./ReservationsApi.ts"
 import { WebhooksApi } from "./WebhooksApi.ts"
 
-/** The public REST contract. Handlers live in src/http/handlers; the OpenAPI document is derived from this. */
+/**
+ * The public REST contract. Handlers live in src/http/handlers; the OpenAPI document is derived from this.
+ * Every endpoint gets the gateway's own errors (GatewayErrors) and the route tagging for the request log
+ * (RouteTagger, outermost, so that it also runs when authentication refuses).
+ */
 export class GoTicketApi extends HttpApi.make("goticket")
   .add(HealthApi)
   .add(AuthApi)
@@ -27,11 +32,9 @@ export class GoTicketApi extends HttpApi.make("goticket")
   .add(WebhooksApi)
   .add(AdminApi)
   .add(AuditApi)
-  .addError(MalformedRequest)
-  .addError(PayloadTooLarge)
-  .addError(RateLimited)
-  .addError(UnsupportedMediaType)
-  .addError(InternalServerError)
+  .middleware(GatewayErrors)
+  .middleware(RouteTagger)
+  .annotate(HttpApi.PayloadParseOptions, payloadParseOptions)
   .annotate(OpenApi.Title, "GoTicket API")
   .annotate(OpenApi.Version, "0.1.0")
   .annotate(

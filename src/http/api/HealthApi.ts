@@ -1,26 +1,26 @@
-import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
 import { Schema } from "effect"
+import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/http-api"
 import { Unauthenticated } from "../../domain/accounts/errors.ts"
-import { RouteTagger } from "./Authentication.ts"
 
 export class NotReady extends Schema.TaggedError<NotReady>()(
   "NotReady",
   { message: Schema.String },
-  HttpApiSchema.annotations({ status: 503 })
+  { httpApiStatus: 503 }
 ) {}
 
 export const HealthStatus = Schema.Struct({
   status: Schema.Literal("ok"),
-  checks: Schema.Record({ key: Schema.String, value: Schema.String })
+  checks: Schema.Record(Schema.String, Schema.String)
 })
 
 export class HealthApi extends HttpApiGroup.make("health")
-  .add(HttpApiEndpoint.get("live", "/health/live").addSuccess(HealthStatus))
-  .add(HttpApiEndpoint.get("ready", "/health/ready").addSuccess(HealthStatus).addError(NotReady))
+  .add(HttpApiEndpoint.get("live", "/health/live", { success: HealthStatus }))
+  .add(HttpApiEndpoint.get("ready", "/health/ready", { success: HealthStatus, error: NotReady }))
   .add(
-    HttpApiEndpoint.get("metrics", "/metrics")
-      .addSuccess(HttpApiSchema.Text({ contentType: "text/plain; version=0.0.4; charset=utf-8" }))
-      .addError(Unauthenticated, { status: 401 })
+    HttpApiEndpoint.get("metrics", "/metrics", {
+      success: Schema.String.pipe(HttpApiSchema.asText({ contentType: "text/plain; version=0.0.4; charset=utf-8" })),
+      error: Unauthenticated.pipe(HttpApiSchema.status(401))
+    })
       .annotate(OpenApi.Summary, "Prometheus metrics (with METRICS_TOKEN set: Authorization: Bearer <token>)")
       .annotate(
         OpenApi.Description,
@@ -28,5 +28,4 @@ export class HealthApi extends HttpApiGroup.make("health")
           "(age of the oldest domain event not yet confirmed by the broker) and goticket_outbox_pending."
       )
   )
-  .middleware(RouteTagger)
   .annotate(OpenApi.Description, "Liveness and readiness probes, and metrics") {}

@@ -1,6 +1,5 @@
-import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
 import { Schema } from "effect"
-import { EventNotFound } from "../../domain/catalog/errors.ts"
+import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/http-api"
 import {
   AlreadyCheckedIn,
   CheckInRefused,
@@ -14,7 +13,8 @@ import { PaymentProviderUnavailable, WebhookRejected } from "../../domain/paymen
 import { EventId, OrderId, ReservationId, SeatId, TicketId, TicketTypeId } from "../../domain/shared/Ids.ts"
 import { Currency } from "../../domain/shared/Money.ts"
 import { PageLimit } from "../../domain/shared/Page.ts"
-import { Authentication, RouteTagger } from "./Authentication.ts"
+import { Authentication } from "./Authentication.ts"
+import { EventNotFound404 } from "./EventsApi.ts"
 import { Forbidden403 } from "./errors.ts"
 import { payload } from "./payload.ts"
 
@@ -31,23 +31,23 @@ export const TicketView = Schema.Struct({
   issuedAt: Schema.Date,
   voidedAt: Schema.NullOr(Schema.Date),
   checkedInAt: Schema.NullOr(Schema.Date),
-  qrUrl: Schema.String.annotations({ description: "The ticket's QR image (SVG), for its owner" })
-}).annotations({ identifier: "Ticket" })
+  qrUrl: Schema.String.annotate({ description: "The ticket's QR image (SVG), for its owner" })
+}).annotate({ identifier: "Ticket" })
 
 export const OwnedTicketView = Schema.Struct({
   ...TicketView.fields,
-  code: Schema.NullOr(Schema.String).annotations({
+  code: Schema.NullOr(Schema.String).annotate({
     description: "The signed code a scanner checks (null unless the caller owns the ticket)"
   })
-}).annotations({ identifier: "TicketWithCode" })
+}).annotate({ identifier: "TicketWithCode" })
 
 export const PaymentView = Schema.Struct({
   provider: Schema.String,
   intentId: Schema.String,
-  confirmUrl: Schema.String.annotations({
+  confirmUrl: Schema.String.annotate({
     description: "POST { card } here from the customer's client to pay (the provider's client-side confirmation)"
   })
-}).annotations({ identifier: "Payment" })
+}).annotate({ identifier: "Payment" })
 
 export const OrderView = Schema.Struct({
   id: OrderId,
@@ -71,7 +71,7 @@ export const OrderView = Schema.Struct({
   createdAt: Schema.Date,
   confirmedAt: Schema.NullOr(Schema.Date),
   cancelledAt: Schema.NullOr(Schema.Date)
-}).annotations({ identifier: "Order" })
+}).annotate({ identifier: "Order" })
 
 export const CheckoutView = Schema.Struct({
   orderId: OrderId,
@@ -79,55 +79,61 @@ export const CheckoutView = Schema.Struct({
   totalMinor: Schema.Int,
   currency: Currency,
   payment: Schema.NullOr(PaymentView)
-}).annotations({ identifier: "Checkout" })
+}).annotate({ identifier: "Checkout" })
 
 export const RefundView = Schema.Struct({
   id: Schema.String,
   orderId: OrderId,
   amountMinor: Schema.Int,
   ticketIds: Schema.Array(TicketId),
-  status: Schema.Literal("pending", "completed"),
+  status: Schema.Literals(["pending", "completed"]),
   createdAt: Schema.Date
-}).annotations({ identifier: "Refund" })
+}).annotate({ identifier: "Refund" })
 
 export const OrderPage = Schema.Struct({
   items: Schema.Array(OrderView),
   nextCursor: Schema.NullOr(Schema.String)
-}).annotations({ identifier: "OrderPage" })
+}).annotate({ identifier: "OrderPage" })
 
 const OptionalIdempotencyHeaders = Schema.Struct({
   "idempotency-key": Schema.optional(
-    Schema.String.pipe(Schema.minLength(1), Schema.maxLength(200)).annotations({
+    Schema.String.check(Schema.isMinLength(1), Schema.isMaxLength(200)).annotate({
       description: "Retrying with the same key answers the first request's result"
     })
   )
 })
 
 const RefundRequest = Schema.Struct({
-  ticketIds: Schema.optional(Schema.Array(TicketId).pipe(Schema.minItems(1), Schema.maxItems(100))).annotations({
+  ticketIds: Schema.optionalKey(Schema.Array(TicketId).check(Schema.isMinLength(1), Schema.isMaxLength(100))).annotate({
     description: "The tickets to refund; all valid tickets of the order when absent"
   })
 })
 
 const CheckInRequest = Schema.Struct({
   eventId: EventId,
-  code: Schema.String.pipe(Schema.minLength(1), Schema.maxLength(200)).annotations({
+  code: Schema.String.check(Schema.isMinLength(1), Schema.isMaxLength(200)).annotate({
     description: "The code scanned from the ticket's QR image"
   })
 })
 
-const reservationIdParam = HttpApiSchema.param("reservationId", ReservationId)
-const orderIdParam = HttpApiSchema.param("orderId", OrderId)
-const ticketIdParam = HttpApiSchema.param("ticketId", TicketId)
+const reservationIdParam = { reservationId: ReservationId }
+const orderIdParam = { orderId: OrderId }
+const ticketIdParam = { ticketId: TicketId }
+const OrderNotFound404 = OrderNotFound.pipe(HttpApiSchema.status(404))
+const TicketNotFound404 = TicketNotFound.pipe(HttpApiSchema.status(404))
 
 /** Checkout, orders and refunds. */
 export class OrdersApi extends HttpApiGroup.make("orders")
   .add(
-    HttpApiEndpoint.post("checkout")`/v1/reservations/${reservationIdParam}/checkout`
-      .setHeaders(OptionalIdempotencyHeaders)
-      .addSuccess(CheckoutView, { status: 202 })
-      .addError(HoldNotCheckoutable, { status: 409 })
-      .addError(PaymentProviderUnavailable, { status: 503 })
+    HttpApiEndpoint.post("checkout", "/v1/reservations/:reservationId/checkout", {
+      params: reservationIdParam,
+      headers: OptionalIdempotencyHeaders,
+      success: CheckoutView.pipe(HttpApiSchema.status(202)),
+      error: [
+        HoldNotCheckoutable.pipe(HttpApiSchema.status(409)),
+        PaymentProviderUnavailable.pipe(HttpApiSchema.status(503))
+      ]
+    })
       .annotate(OpenApi.Summary, "Check out a hold: opens its order and a payment to confirm")
       .annotate(
         OpenApi.Description,
@@ -135,29 +141,29 @@ export class OrdersApi extends HttpApiGroup.make("orders")
       )
   )
   .add(
-    HttpApiEndpoint.get("list", "/v1/orders")
-      .setUrlParams(
-        Schema.Struct({
-          cursor: Schema.optional(Schema.String.pipe(Schema.maxLength(200))),
-          limit: Schema.optional(PageLimit).annotations({ description: "Page size, 1 to 100 (default 20)" })
-        })
-      )
-      .addSuccess(OrderPage)
-      .annotate(OpenApi.Summary, "The caller's orders, newest first")
+    HttpApiEndpoint.get("list", "/v1/orders", {
+      query: {
+        cursor: Schema.optional(Schema.String.check(Schema.isMaxLength(200))),
+        limit: Schema.optional(PageLimit).annotate({ description: "Page size, 1 to 100 (default 20)" })
+      },
+      success: OrderPage
+    }).annotate(OpenApi.Summary, "The caller's orders, newest first")
   )
   .add(
-    HttpApiEndpoint.get("get")`/v1/orders/${orderIdParam}`
-      .addSuccess(OrderView)
-      .addError(OrderNotFound, { status: 404 })
-      .annotate(OpenApi.Summary, "One order with its lines and tickets (its customer, or the event's organizer)")
+    HttpApiEndpoint.get("get", "/v1/orders/:orderId", {
+      params: orderIdParam,
+      success: OrderView,
+      error: OrderNotFound404
+    }).annotate(OpenApi.Summary, "One order with its lines and tickets (its customer, or the event's organizer)")
   )
   .add(
-    HttpApiEndpoint.post("refund")`/v1/orders/${orderIdParam}/refund`
-      .setHeaders(OptionalIdempotencyHeaders)
-      .setPayload(payload(RefundRequest, "RefundRequest"))
-      .addSuccess(RefundView, { status: 202 })
-      .addError(OrderNotFound, { status: 404 })
-      .addError(RefundRefused, { status: 409 })
+    HttpApiEndpoint.post("refund", "/v1/orders/:orderId/refund", {
+      params: orderIdParam,
+      headers: OptionalIdempotencyHeaders,
+      payload: payload(RefundRequest, "RefundRequest"),
+      success: RefundView.pipe(HttpApiSchema.status(202)),
+      error: [OrderNotFound404, RefundRefused.pipe(HttpApiSchema.status(409))]
+    })
       .annotate(OpenApi.Summary, "Refund some or all tickets of an order")
       .annotate(
         OpenApi.Description,
@@ -165,37 +171,40 @@ export class OrdersApi extends HttpApiGroup.make("orders")
       )
   )
   .middleware(Authentication)
-  .middleware(RouteTagger)
   .annotate(OpenApi.Title, "Orders") {}
 
 /** The caller's tickets. */
 export class TicketsApi extends HttpApiGroup.make("tickets")
   .add(
-    HttpApiEndpoint.get("get")`/v1/tickets/${ticketIdParam}`
-      .addSuccess(OwnedTicketView)
-      .addError(TicketNotFound, { status: 404 })
-      .annotate(OpenApi.Summary, "One ticket, with its signed code for its owner")
+    HttpApiEndpoint.get("get", "/v1/tickets/:ticketId", {
+      params: ticketIdParam,
+      success: OwnedTicketView,
+      error: TicketNotFound404
+    }).annotate(OpenApi.Summary, "One ticket, with its signed code for its owner")
   )
   .add(
-    HttpApiEndpoint.get("qr")`/v1/tickets/${ticketIdParam}/qr.svg`
-      .addSuccess(HttpApiSchema.Text({ contentType: "image/svg+xml" }))
-      .addError(TicketNotFound, { status: 404 })
-      .annotate(OpenApi.Summary, "The ticket's QR image (SVG) for its owner")
+    HttpApiEndpoint.get("qr", "/v1/tickets/:ticketId/qr.svg", {
+      params: ticketIdParam,
+      success: Schema.String.pipe(HttpApiSchema.asText({ contentType: "image/svg+xml" })),
+      error: TicketNotFound404
+    }).annotate(OpenApi.Summary, "The ticket's QR image (SVG) for its owner")
   )
   .middleware(Authentication)
-  .middleware(RouteTagger)
   .annotate(OpenApi.Title, "Tickets") {}
 
 /** Door staff scanning tickets. */
 export class CheckInsApi extends HttpApiGroup.make("checkIns")
   .add(
-    HttpApiEndpoint.post("checkIn", "/v1/check-ins")
-      .setPayload(payload(CheckInRequest, "CheckInRequest"))
-      .addSuccess(TicketView)
-      .addError(EventNotFound, { status: 404 })
-      .addError(Forbidden403)
-      .addError(AlreadyCheckedIn, { status: 409 })
-      .addError(CheckInRefused, { status: 422 })
+    HttpApiEndpoint.post("checkIn", "/v1/check-ins", {
+      payload: payload(CheckInRequest, "CheckInRequest"),
+      success: TicketView,
+      error: [
+        EventNotFound404,
+        Forbidden403,
+        AlreadyCheckedIn.pipe(HttpApiSchema.status(409)),
+        CheckInRefused.pipe(HttpApiSchema.status(422))
+      ]
+    })
       .annotate(OpenApi.Summary, "Admit a ticket at the door (once)")
       .annotate(
         OpenApi.Description,
@@ -203,16 +212,16 @@ export class CheckInsApi extends HttpApiGroup.make("checkIns")
       )
   )
   .middleware(Authentication)
-  .middleware(RouteTagger)
   .annotate(OpenApi.Title, "Check-in") {}
 
 /** The payment provider's callbacks. */
 export class PaymentsApi extends HttpApiGroup.make("payments")
   .add(
-    HttpApiEndpoint.post("webhook", "/v1/payments/webhook")
-      .setHeaders(Schema.Struct({ "sandbox-signature": Schema.optional(Schema.String) }))
-      .addSuccess(Schema.Struct({ received: Schema.Boolean, duplicate: Schema.Boolean }))
-      .addError(WebhookRejected, { status: 400 })
+    HttpApiEndpoint.post("webhook", "/v1/payments/webhook", {
+      headers: { "sandbox-signature": Schema.optional(Schema.String) },
+      success: Schema.Struct({ received: Schema.Boolean, duplicate: Schema.Boolean }),
+      error: WebhookRejected.pipe(HttpApiSchema.status(400))
+    })
       .annotate(OpenApi.Summary, "Payment provider webhook (signed)")
       .annotate(
         OpenApi.Description,

@@ -1,11 +1,10 @@
-import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
 import { Schema } from "effect"
+import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/http-api"
 import { UserNotFound } from "../../domain/accounts/errors.ts"
 import { Email } from "../../domain/accounts/User.ts"
 import {
   CapacityBelowCommitted,
   EventChangedConcurrently,
-  EventNotFound,
   EventRuleViolation,
   TicketTypeNotFound
 } from "../../domain/catalog/errors.ts"
@@ -15,39 +14,38 @@ import { TicketTypeId } from "../../domain/shared/Ids.ts"
 import { Currency, MinorUnits } from "../../domain/shared/Money.ts"
 import { PageLimit } from "../../domain/shared/Page.ts"
 import { BoundedText, Instant, TimeZoneName } from "../../domain/shared/Text.ts"
-import { Authentication, RouteTagger } from "./Authentication.ts"
-import { eventIdParam } from "./EventsApi.ts"
+import { Authentication } from "./Authentication.ts"
+import { EventNotFound404, eventIdParam } from "./EventsApi.ts"
 import { Forbidden403 } from "./errors.ts"
 import { payload } from "./payload.ts"
 import { EventPage, EventSalesView, EventView, StaffView, TicketTypeView } from "./views.ts"
 
-const Description = Schema.String.pipe(Schema.maxLength(10_000))
+const Description = Schema.String.check(Schema.isMaxLength(10_000))
 
 export const VenueInput = Schema.Struct({
   name: BoundedText(200),
-  address: Schema.optional(BoundedText(500)),
+  address: Schema.optionalKey(BoundedText(500)),
   timezone: TimeZoneName
 })
 
 /** The event's refund policy. */
-const RefundCutoffHours = Schema.Int.pipe(
-  Schema.between(0, 8760, { message: () => "must be a whole number of hours between 0 and 8760" }),
-  Schema.annotations({
-    description:
-      "Customers may refund their tickets until this many hours before the event starts (null: the platform default)"
-  })
-)
+const RefundCutoffHours = Schema.Int.check(
+  Schema.isBetween({ minimum: 0, maximum: 8760 }, { message: "must be a whole number of hours between 0 and 8760" })
+).annotate({
+  description:
+    "Customers may refund their tickets until this many hours before the event starts (null: the platform default)"
+})
 
 export const CreateEventRequest = payload(
   Schema.Struct({
     title: BoundedText(200),
-    description: Schema.optional(Description),
+    description: Schema.optionalKey(Description),
     venue: VenueInput,
     startsAt: Instant,
-    endsAt: Schema.optional(Instant),
-    salesStartAt: Schema.optional(Instant),
-    salesEndAt: Schema.optional(Instant),
-    refundCutoffHours: Schema.optional(Schema.NullOr(RefundCutoffHours))
+    endsAt: Schema.optionalKey(Instant),
+    salesStartAt: Schema.optionalKey(Instant),
+    salesEndAt: Schema.optionalKey(Instant),
+    refundCutoffHours: Schema.optionalKey(Schema.NullOr(RefundCutoffHours))
   }),
   "CreateEventRequest"
 )
@@ -55,14 +53,14 @@ export const CreateEventRequest = payload(
 /** Absent fields stay as they are; `null` clears an optional field. */
 export const UpdateEventRequest = payload(
   Schema.Struct({
-    title: Schema.optional(BoundedText(200)),
-    description: Schema.optional(Schema.NullOr(Description)),
-    venue: Schema.optional(VenueInput),
-    startsAt: Schema.optional(Instant),
-    endsAt: Schema.optional(Schema.NullOr(Instant)),
-    salesStartAt: Schema.optional(Schema.NullOr(Instant)),
-    salesEndAt: Schema.optional(Schema.NullOr(Instant)),
-    refundCutoffHours: Schema.optional(Schema.NullOr(RefundCutoffHours))
+    title: Schema.optionalKey(BoundedText(200)),
+    description: Schema.optionalKey(Schema.NullOr(Description)),
+    venue: Schema.optionalKey(VenueInput),
+    startsAt: Schema.optionalKey(Instant),
+    endsAt: Schema.optionalKey(Schema.NullOr(Instant)),
+    salesStartAt: Schema.optionalKey(Schema.NullOr(Instant)),
+    salesEndAt: Schema.optionalKey(Schema.NullOr(Instant)),
+    refundCutoffHours: Schema.optionalKey(Schema.NullOr(RefundCutoffHours))
   }),
   "UpdateEventRequest"
 )
@@ -73,17 +71,17 @@ export const CreateTicketTypeRequest = payload(
     priceMinor: MinorUnits,
     currency: Currency,
     capacity: Capacity,
-    maxPerOrder: Schema.optional(MaxPerOrder)
+    maxPerOrder: Schema.optionalKey(MaxPerOrder)
   }),
   "CreateTicketTypeRequest"
 )
 
 export const UpdateTicketTypeRequest = payload(
   Schema.Struct({
-    name: Schema.optional(BoundedText(120)),
-    priceMinor: Schema.optional(MinorUnits),
-    capacity: Schema.optional(Capacity),
-    maxPerOrder: Schema.optional(MaxPerOrder)
+    name: Schema.optionalKey(BoundedText(120)),
+    priceMinor: Schema.optionalKey(MinorUnits),
+    capacity: Schema.optionalKey(Capacity),
+    maxPerOrder: Schema.optionalKey(MaxPerOrder)
   }),
   "UpdateTicketTypeRequest"
 )
@@ -96,75 +94,95 @@ export const SeatingResult = Schema.Struct({
   sections: Schema.Int,
   seats: Schema.Int,
   ticketTypes: Schema.Array(TicketTypeView)
-}).annotations({ identifier: "SeatingResult" })
+}).annotate({ identifier: "SeatingResult" })
 
-const ticketTypeIdParam = HttpApiSchema.param("ticketTypeId", TicketTypeId)
+/** What every endpoint of the group may answer besides its own errors. */
+const organizerErrors = [EventNotFound404, EventRuleViolation.pipe(HttpApiSchema.status(422)), Forbidden403] as const
+const EventChanged409 = EventChangedConcurrently.pipe(HttpApiSchema.status(409))
 
 /** An organizer's own events: create, fill, publish, cancel, staff. Someone else's event is 403 (or 404 for drafts). */
 export class OrganizerApi extends HttpApiGroup.make("organizer")
   .add(
-    HttpApiEndpoint.post("createEvent", "/v1/events")
-      .setPayload(CreateEventRequest)
-      .addSuccess(EventView, { status: 201 })
-      .annotate(OpenApi.Summary, "Create a draft event")
+    HttpApiEndpoint.post("createEvent", "/v1/events", {
+      payload: CreateEventRequest,
+      success: EventView.pipe(HttpApiSchema.status(201)),
+      error: organizerErrors
+    }).annotate(OpenApi.Summary, "Create a draft event")
   )
   .add(
-    HttpApiEndpoint.patch("updateEvent")`/v1/events/${eventIdParam}`
-      .setPayload(UpdateEventRequest)
-      .addSuccess(EventView)
-      .addError(EventChangedConcurrently, { status: 409 })
-      .annotate(OpenApi.Summary, "Change an event's details or schedule")
+    HttpApiEndpoint.patch("updateEvent", "/v1/events/:eventId", {
+      params: eventIdParam,
+      payload: UpdateEventRequest,
+      success: EventView,
+      error: [...organizerErrors, EventChanged409]
+    }).annotate(OpenApi.Summary, "Change an event's details or schedule")
   )
   .add(
-    HttpApiEndpoint.post("addTicketType")`/v1/events/${eventIdParam}/ticket-types`
-      .setPayload(CreateTicketTypeRequest)
-      .addSuccess(TicketTypeView, { status: 201 })
-      .annotate(OpenApi.Summary, "Add a ticket type (price category)")
+    HttpApiEndpoint.post("addTicketType", "/v1/events/:eventId/ticket-types", {
+      params: eventIdParam,
+      payload: CreateTicketTypeRequest,
+      success: TicketTypeView.pipe(HttpApiSchema.status(201)),
+      error: organizerErrors
+    }).annotate(OpenApi.Summary, "Add a ticket type (price category)")
   )
   .add(
-    HttpApiEndpoint.patch("updateTicketType")`/v1/events/${eventIdParam}/ticket-types/${ticketTypeIdParam}`
-      .setPayload(UpdateTicketTypeRequest)
-      .addSuccess(TicketTypeView)
-      .addError(TicketTypeNotFound, { status: 404 })
-      .addError(CapacityBelowCommitted, { status: 409 })
-      .annotate(OpenApi.Summary, "Rename, reprice or resize a ticket type (never below what is held or sold)")
+    HttpApiEndpoint.patch("updateTicketType", "/v1/events/:eventId/ticket-types/:ticketTypeId", {
+      params: { ...eventIdParam, ticketTypeId: TicketTypeId },
+      payload: UpdateTicketTypeRequest,
+      success: TicketTypeView,
+      error: [
+        ...organizerErrors,
+        TicketTypeNotFound.pipe(HttpApiSchema.status(404)),
+        CapacityBelowCommitted.pipe(HttpApiSchema.status(409))
+      ]
+    }).annotate(OpenApi.Summary, "Rename, reprice or resize a ticket type (never below what is held or sold)")
   )
   .add(
-    HttpApiEndpoint.post("setSeating")`/v1/events/${eventIdParam}/seating`
-      .setPayload(SeatingRequest)
-      .addSuccess(SeatingResult)
-      .annotate(
-        OpenApi.Summary,
-        "Replace the seat map (draft only): sections → rows → seats, each seat priced by a ticket type"
-      )
+    HttpApiEndpoint.post("setSeating", "/v1/events/:eventId/seating", {
+      params: eventIdParam,
+      payload: SeatingRequest,
+      success: SeatingResult,
+      error: organizerErrors
+    }).annotate(
+      OpenApi.Summary,
+      "Replace the seat map (draft only): sections → rows → seats, each seat priced by a ticket type"
+    )
   )
   .add(
-    HttpApiEndpoint.post("publish")`/v1/events/${eventIdParam}/publish`
-      .addSuccess(EventView)
-      .addError(EventChangedConcurrently, { status: 409 })
-      .annotate(OpenApi.Summary, "Put a draft on sale")
+    HttpApiEndpoint.post("publish", "/v1/events/:eventId/publish", {
+      params: eventIdParam,
+      success: EventView,
+      error: [...organizerErrors, EventChanged409]
+    }).annotate(OpenApi.Summary, "Put a draft on sale")
   )
   .add(
-    HttpApiEndpoint.post("cancel")`/v1/events/${eventIdParam}/cancel`
-      .addSuccess(EventView)
-      .addError(EventChangedConcurrently, { status: 409 })
-      .annotate(OpenApi.Summary, "Cancel a draft or published event")
+    HttpApiEndpoint.post("cancel", "/v1/events/:eventId/cancel", {
+      params: eventIdParam,
+      success: EventView,
+      error: [...organizerErrors, EventChanged409]
+    }).annotate(OpenApi.Summary, "Cancel a draft or published event")
   )
   .add(
-    HttpApiEndpoint.post("grantStaff")`/v1/events/${eventIdParam}/staff`
-      .setPayload(GrantStaffRequest)
-      .addSuccess(StaffView, { status: 201 })
-      .addError(UserNotFound, { status: 404 })
-      .annotate(OpenApi.Summary, "Let an existing account check tickets in at this event")
+    HttpApiEndpoint.post("grantStaff", "/v1/events/:eventId/staff", {
+      params: eventIdParam,
+      payload: GrantStaffRequest,
+      success: StaffView.pipe(HttpApiSchema.status(201)),
+      error: [...organizerErrors, UserNotFound.pipe(HttpApiSchema.status(404))]
+    }).annotate(OpenApi.Summary, "Let an existing account check tickets in at this event")
   )
   .add(
-    HttpApiEndpoint.get("listStaff")`/v1/events/${eventIdParam}/staff`
-      .addSuccess(Schema.Array(StaffView))
-      .annotate(OpenApi.Summary, "The event's staff")
+    HttpApiEndpoint.get("listStaff", "/v1/events/:eventId/staff", {
+      params: eventIdParam,
+      success: Schema.Array(StaffView),
+      error: organizerErrors
+    }).annotate(OpenApi.Summary, "The event's staff")
   )
   .add(
-    HttpApiEndpoint.get("salesStats")`/v1/events/${eventIdParam}/stats`
-      .addSuccess(EventSalesView)
+    HttpApiEndpoint.get("salesStats", "/v1/events/:eventId/stats", {
+      params: eventIdParam,
+      success: EventSalesView,
+      error: organizerErrors
+    })
       .annotate(OpenApi.Summary, "Sales so far: sold, refunded, checked in and revenue per ticket type")
       .annotate(
         OpenApi.Description,
@@ -172,19 +190,14 @@ export class OrganizerApi extends HttpApiGroup.make("organizer")
       )
   )
   .add(
-    HttpApiEndpoint.get("myEvents", "/v1/organizer/events")
-      .setUrlParams(
-        Schema.Struct({
-          cursor: Schema.optional(Schema.String.pipe(Schema.maxLength(200))),
-          limit: Schema.optional(PageLimit)
-        })
-      )
-      .addSuccess(EventPage)
-      .annotate(OpenApi.Summary, "The caller's events, drafts included")
+    HttpApiEndpoint.get("myEvents", "/v1/organizer/events", {
+      query: {
+        cursor: Schema.optional(Schema.String.check(Schema.isMaxLength(200))),
+        limit: Schema.optional(PageLimit)
+      },
+      success: EventPage,
+      error: organizerErrors
+    }).annotate(OpenApi.Summary, "The caller's events, drafts included")
   )
-  .addError(EventNotFound, { status: 404 })
-  .addError(EventRuleViolation, { status: 422 })
-  .addError(Forbidden403)
-  .middleware(RouteTagger)
   .middleware(Authentication)
   .annotate(OpenApi.Title, "Organizer") {}

@@ -1,23 +1,22 @@
-import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
 import { Schema } from "effect"
+import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/http-api"
 import { InvalidCredentials } from "../../domain/accounts/errors.ts"
 import { ErasureRefused } from "../../domain/privacy/errors.ts"
 import { PersonalDataExport } from "../../domain/privacy/PersonalDataExport.ts"
-import { Authentication, RouteTagger } from "./Authentication.ts"
+import { Authentication } from "./Authentication.ts"
 import { RateLimited } from "./errors.ts"
 import { payload } from "./payload.ts"
 
 /** The caller's current password, proven again: an access token alone must not erase an account. */
 export const EraseAccountRequest = payload(
-  Schema.Struct({ password: Schema.String.pipe(Schema.maxLength(256)) }),
+  Schema.Struct({ password: Schema.String.check(Schema.isMaxLength(256)) }),
   "EraseAccountRequest"
 )
 
 /** Privacy (GDPR): the caller's data export and the erasure of their account. */
 export class PrivacyApi extends HttpApiGroup.make("privacy")
   .add(
-    HttpApiEndpoint.get("exportMyData", "/v1/me/export")
-      .addSuccess(PersonalDataExport)
+    HttpApiEndpoint.get("exportMyData", "/v1/me/export", { success: PersonalDataExport })
       .annotate(OpenApi.Summary, "Everything GoTicket holds about the caller, as one JSON document")
       .annotate(
         OpenApi.Description,
@@ -25,18 +24,20 @@ export class PrivacyApi extends HttpApiGroup.make("privacy")
       )
   )
   .add(
-    HttpApiEndpoint.del("eraseMe", "/v1/me")
-      .setPayload(EraseAccountRequest)
-      .addSuccess(HttpApiSchema.NoContent)
-      .addError(InvalidCredentials, { status: 401 })
-      .addError(ErasureRefused, { status: 409 })
-      .addError(RateLimited)
+    HttpApiEndpoint.delete("eraseMe", "/v1/me", {
+      payload: EraseAccountRequest,
+      success: HttpApiSchema.NoContent,
+      error: [
+        InvalidCredentials.pipe(HttpApiSchema.status(401)),
+        ErasureRefused.pipe(HttpApiSchema.status(409)),
+        RateLimited
+      ]
+    })
       .annotate(OpenApi.Summary, "Erase the caller's account (pseudonymise their personal data)")
       .annotate(
         OpenApi.Description,
         "Needs the current password. Email, name and password are replaced, live holds released, webhook endpoints deleted; orders, tickets and refunds stay for accounting under the now anonymous account. Refused (409) while an order waits for payment or while the caller organizes a published event still to come."
       )
   )
-  .middleware(RouteTagger)
   .middleware(Authentication)
   .annotate(OpenApi.Title, "Privacy") {}

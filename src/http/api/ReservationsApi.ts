@@ -1,6 +1,5 @@
-import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
 import { Schema } from "effect"
-import { EventNotFound } from "../../domain/catalog/errors.ts"
+import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/http-api"
 import {
   EventNotOnSale,
   IdempotencyKeyReused,
@@ -15,7 +14,8 @@ import { HoldRequest } from "../../domain/reservations/HoldRequest.ts"
 import { ReservationStatus } from "../../domain/reservations/Reservation.ts"
 import { EventId, ReservationId, SeatId, TicketTypeId } from "../../domain/shared/Ids.ts"
 import { Currency } from "../../domain/shared/Money.ts"
-import { Authentication, RouteTagger } from "./Authentication.ts"
+import { Authentication } from "./Authentication.ts"
+import { EventNotFound404 } from "./EventsApi.ts"
 import { RateLimited } from "./errors.ts"
 import { payload } from "./payload.ts"
 
@@ -39,33 +39,35 @@ export const ReservationView = Schema.Struct({
   ),
   totalMinor: Schema.Int,
   currency: Currency
-}).annotations({ identifier: "Reservation" })
+}).annotate({ identifier: "Reservation" })
 
 export const IdempotencyHeaders = Schema.Struct({
-  "idempotency-key": Schema.String.pipe(
-    Schema.minLength(1),
-    Schema.maxLength(200),
-    Schema.annotations({ description: "A unique key per intended hold; retrying with it replays the first answer" })
-  )
+  "idempotency-key": Schema.String.check(Schema.isMinLength(1), Schema.isMaxLength(200)).annotate({
+    description: "A unique key per intended hold; retrying with it replays the first answer"
+  })
 })
 
-const reservationIdParam = HttpApiSchema.param("reservationId", ReservationId)
+const reservationIdParam = { reservationId: ReservationId }
+const ReservationNotFound404 = ReservationNotFound.pipe(HttpApiSchema.status(404))
 
 export class ReservationsApi extends HttpApiGroup.make("reservations")
   .add(
-    HttpApiEndpoint.post("hold", "/v1/reservations")
-      .setHeaders(IdempotencyHeaders)
-      .setPayload(payload(HoldRequest, "HoldRequest"))
-      .addSuccess(ReservationView, { status: 201 })
-      .addError(EventNotFound, { status: 404 })
-      .addError(SoldOut, { status: 409 })
-      .addError(SeatUnavailable, { status: 409 })
-      .addError(LimitExceeded, { status: 409 })
-      .addError(SalesClosed, { status: 409 })
-      .addError(EventNotOnSale, { status: 409 })
-      .addError(InvalidHold, { status: 422 })
-      .addError(IdempotencyKeyReused, { status: 422 })
-      .addError(RateLimited)
+    HttpApiEndpoint.post("hold", "/v1/reservations", {
+      headers: IdempotencyHeaders,
+      payload: payload(HoldRequest, "HoldRequest"),
+      success: ReservationView.pipe(HttpApiSchema.status(201)),
+      error: [
+        EventNotFound404,
+        SoldOut.pipe(HttpApiSchema.status(409)),
+        SeatUnavailable.pipe(HttpApiSchema.status(409)),
+        LimitExceeded.pipe(HttpApiSchema.status(409)),
+        SalesClosed.pipe(HttpApiSchema.status(409)),
+        EventNotOnSale.pipe(HttpApiSchema.status(409)),
+        InvalidHold.pipe(HttpApiSchema.status(422)),
+        IdempotencyKeyReused.pipe(HttpApiSchema.status(422)),
+        RateLimited
+      ]
+    })
       .annotate(
         OpenApi.Description,
         "Holds tickets until `expiresAt`: general admission `items`, chosen `seats` (all or nothing), or the `bestAvailable` seats. Refusals are 409 with a `code`: sold_out, seat_unavailable, max_per_order_exceeded, customer_limit_exceeded, sales_closed, event_not_on_sale. The same Idempotency-Key with the same body replays the first hold; with another body it is a 422."
@@ -73,17 +75,18 @@ export class ReservationsApi extends HttpApiGroup.make("reservations")
       .annotate(OpenApi.Summary, "Hold tickets")
   )
   .add(
-    HttpApiEndpoint.get("get")`/v1/reservations/${reservationIdParam}`
-      .addSuccess(ReservationView)
-      .addError(ReservationNotFound, { status: 404 })
-      .annotate(OpenApi.Summary, "One of the caller's holds")
+    HttpApiEndpoint.get("get", "/v1/reservations/:reservationId", {
+      params: reservationIdParam,
+      success: ReservationView,
+      error: ReservationNotFound404
+    }).annotate(OpenApi.Summary, "One of the caller's holds")
   )
   .add(
-    HttpApiEndpoint.del("release")`/v1/reservations/${reservationIdParam}`
-      .addSuccess(ReservationView)
-      .addError(ReservationNotFound, { status: 404 })
-      .annotate(OpenApi.Summary, "Release a hold at once (releasing an ended hold again changes nothing)")
+    HttpApiEndpoint.delete("release", "/v1/reservations/:reservationId", {
+      params: reservationIdParam,
+      success: ReservationView,
+      error: ReservationNotFound404
+    }).annotate(OpenApi.Summary, "Release a hold at once (releasing an ended hold again changes nothing)")
   )
   .middleware(Authentication)
-  .middleware(RouteTagger)
   .annotate(OpenApi.Title, "Reservations") {}

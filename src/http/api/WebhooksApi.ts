@@ -1,27 +1,27 @@
-import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
 import { Schema } from "effect"
+import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/http-api"
 import { EventType } from "../../domain/events/DomainEvents.ts"
 import { PageLimit } from "../../domain/shared/Page.ts"
 import { InvalidWebhookUrl, UnknownEventType, WebhookNotFound } from "../../domain/webhooks/errors.ts"
 import { DeliveryId, DeliveryStatus, EVENT_TYPES, MAX_URL_LENGTH, WebhookId } from "../../domain/webhooks/Webhook.ts"
-import { Authentication, RouteTagger } from "./Authentication.ts"
+import { Authentication } from "./Authentication.ts"
 import { Forbidden403 } from "./errors.ts"
 import { payload } from "./payload.ts"
 
 export const RegisterWebhookRequest = payload(
   Schema.Struct({
-    url: Schema.String.pipe(
-      Schema.maxLength(MAX_URL_LENGTH, { message: () => `must be at most ${MAX_URL_LENGTH} characters` }),
-      Schema.annotations({
-        description: "Where to POST the events: https (plain http only for loopback hosts, outside production)",
-        examples: ["https://example.com/goticket/webhooks"]
-      })
-    ),
-    eventTypes: Schema.Array(Schema.String).pipe(
-      Schema.minItems(1, { message: () => "subscribe to at least one event type" }),
-      Schema.maxItems(EVENT_TYPES.length * 2),
-      Schema.annotations({ description: `Event types to receive, among: ${EVENT_TYPES.join(", ")}` })
-    )
+    url: Schema.String.check(
+      Schema.isMaxLength(MAX_URL_LENGTH, { message: `must be at most ${MAX_URL_LENGTH} characters` })
+    ).annotate({
+      description: "Where to POST the events: https (plain http only for loopback hosts, outside production)",
+      examples: ["https://example.com/goticket/webhooks"]
+    }),
+    eventTypes: Schema.Array(Schema.String)
+      .check(
+        Schema.isMinLength(1, { message: "subscribe to at least one event type" }),
+        Schema.isMaxLength(EVENT_TYPES.length * 2)
+      )
+      .annotate({ description: `Event types to receive, among: ${EVENT_TYPES.join(", ")}` })
   }),
   "RegisterWebhookRequest"
 )
@@ -31,39 +31,41 @@ export const WebhookView = Schema.Struct({
   url: Schema.String,
   eventTypes: Schema.Array(EventType),
   createdAt: Schema.Date
-}).annotations({ identifier: "Webhook" })
+}).annotate({ identifier: "Webhook" })
 
 export const RegisteredWebhookView = Schema.Struct({
   ...WebhookView.fields,
-  secret: Schema.String.annotations({
+  secret: Schema.String.annotate({
     description:
       "The signing secret (whsec_…). Shown only here: keep it to verify the GoTicket-Signature header of each delivery"
   })
-}).annotations({ identifier: "RegisteredWebhook" })
+}).annotate({ identifier: "RegisteredWebhook" })
 
 export const WebhookDeliveryView = Schema.Struct({
   id: DeliveryId,
-  eventId: Schema.UUID.annotations({ description: "The domain event's id (GoTicket-Event-Id)" }),
+  eventId: Schema.String.check(Schema.isUUID()).annotate({ description: "The domain event's id (GoTicket-Event-Id)" }),
   eventType: EventType,
   status: DeliveryStatus,
   attempts: Schema.Int,
-  lastStatusCode: Schema.NullOr(Schema.Int).annotations({
+  lastStatusCode: Schema.NullOr(Schema.Int).annotate({
     description: "The HTTP status of the last attempt; null when it got no answer"
   }),
   lastError: Schema.NullOr(Schema.String),
   createdAt: Schema.Date,
   deliveredAt: Schema.NullOr(Schema.Date),
-  nextAttemptAt: Schema.NullOr(Schema.Date).annotations({
+  nextAttemptAt: Schema.NullOr(Schema.Date).annotate({
     description: "When the next attempt is due (pending only)"
   })
-}).annotations({ identifier: "WebhookDelivery" })
+}).annotate({ identifier: "WebhookDelivery" })
 
 export const WebhookDeliveryPage = Schema.Struct({
   items: Schema.Array(WebhookDeliveryView),
   nextCursor: Schema.NullOr(Schema.String)
-}).annotations({ identifier: "WebhookDeliveryPage" })
+}).annotate({ identifier: "WebhookDeliveryPage" })
 
-const webhookIdParam = HttpApiSchema.param("webhookId", WebhookId)
+const webhookIdParam = { webhookId: WebhookId }
+
+const webhookErrors = [WebhookNotFound.pipe(HttpApiSchema.status(404)), Forbidden403] as const
 
 const SIGNING = [
   "Each delivery is a POST of the event envelope as JSON (id, type, version, occurredAt, aggregateType, aggregateId, payload, traceparent) with the headers",
@@ -75,11 +77,15 @@ const SIGNING = [
 /** An organizer's webhook endpoints and their deliveries. Someone else's endpoint is not found. */
 export class WebhooksApi extends HttpApiGroup.make("webhooks")
   .add(
-    HttpApiEndpoint.post("register", "/v1/organizer/webhooks")
-      .setPayload(RegisterWebhookRequest)
-      .addSuccess(RegisteredWebhookView, { status: 201 })
-      .addError(InvalidWebhookUrl, { status: 422 })
-      .addError(UnknownEventType, { status: 422 })
+    HttpApiEndpoint.post("register", "/v1/organizer/webhooks", {
+      payload: RegisterWebhookRequest,
+      success: RegisteredWebhookView.pipe(HttpApiSchema.status(201)),
+      error: [
+        InvalidWebhookUrl.pipe(HttpApiSchema.status(422)),
+        UnknownEventType.pipe(HttpApiSchema.status(422)),
+        ...webhookErrors
+      ]
+    })
       .annotate(OpenApi.Summary, "Register a webhook endpoint")
       .annotate(
         OpenApi.Description,
@@ -87,14 +93,16 @@ export class WebhooksApi extends HttpApiGroup.make("webhooks")
       )
   )
   .add(
-    HttpApiEndpoint.get("list", "/v1/organizer/webhooks")
-      .addSuccess(Schema.Array(WebhookView))
+    HttpApiEndpoint.get("list", "/v1/organizer/webhooks", { success: Schema.Array(WebhookView), error: webhookErrors })
       .annotate(OpenApi.Summary, "The caller's webhook endpoints")
       .annotate(OpenApi.Description, "Active endpoints, oldest first, without their secrets.")
   )
   .add(
-    HttpApiEndpoint.del("remove")`/v1/organizer/webhooks/${webhookIdParam}`
-      .addSuccess(HttpApiSchema.NoContent)
+    HttpApiEndpoint.delete("remove", "/v1/organizer/webhooks/:webhookId", {
+      params: webhookIdParam,
+      success: HttpApiSchema.NoContent,
+      error: webhookErrors
+    })
       .annotate(OpenApi.Summary, "Delete a webhook endpoint")
       .annotate(
         OpenApi.Description,
@@ -102,24 +110,22 @@ export class WebhooksApi extends HttpApiGroup.make("webhooks")
       )
   )
   .add(
-    HttpApiEndpoint.get("deliveries")`/v1/organizer/webhooks/${webhookIdParam}/deliveries`
-      .setUrlParams(
-        Schema.Struct({
-          cursor: Schema.optional(Schema.String.pipe(Schema.maxLength(200))).annotations({
-            description: "nextCursor of the previous page"
-          }),
-          limit: Schema.optional(PageLimit).annotations({ description: "Page size, 1 to 100 (default 20)" })
-        })
-      )
-      .addSuccess(WebhookDeliveryPage)
+    HttpApiEndpoint.get("deliveries", "/v1/organizer/webhooks/:webhookId/deliveries", {
+      params: webhookIdParam,
+      query: {
+        cursor: Schema.optional(Schema.String.check(Schema.isMaxLength(200))).annotate({
+          description: "nextCursor of the previous page"
+        }),
+        limit: Schema.optional(PageLimit).annotate({ description: "Page size, 1 to 100 (default 20)" })
+      },
+      success: WebhookDeliveryPage,
+      error: webhookErrors
+    })
       .annotate(OpenApi.Summary, "An endpoint's deliveries, newest first")
       .annotate(
         OpenApi.Description,
         "Each delivery with its status (pending, delivered, failed), attempts, the last answer's status code or error, and when the next attempt is due."
       )
   )
-  .addError(WebhookNotFound, { status: 404 })
-  .addError(Forbidden403)
-  .middleware(RouteTagger)
   .middleware(Authentication)
   .annotate(OpenApi.Title, "Organizer webhooks") {}

@@ -36,12 +36,21 @@ const unsafeText = (
   return undefined
 }
 
+/** How every request body is decoded: all problems at once, and fields the API does not know are refused. */
+export const payloadParseOptions = { errors: "all", onExcessProperty: "error" } as const
+
 /**
- * Request bodies report every problem at once, not only the first one, and refuse fields the API does not
- * know (a misspelt optional field would otherwise be silently ignored), NUL characters and lone surrogates in any
- * string (PostgreSQL cannot store them), and absurd nesting.
+ * Request bodies refuse NUL characters and lone surrogates in any string (PostgreSQL cannot store them) and absurd
+ * nesting. Every problem is reported at once, and fields the API does not know are refused (a misspelt optional
+ * field would otherwise be silently ignored): `payloadParseOptions`, set on the whole API (GoTicketApi), since
+ * Effect 4 takes parse options from the API rather than from the schema.
  */
-export const payload = <S extends Schema.Schema.Any>(schema: S, identifier: string): S =>
-  (schema as unknown as Schema.Schema<object>)
-    .pipe(Schema.filter((value) => unsafeText(value, []) ?? true))
-    .annotations({ identifier, parseOptions: { errors: "all", onExcessProperty: "error" } }) as unknown as S
+export const payload = <S extends Schema.Top>(schema: S, identifier: string): S["Rebuild"] =>
+  schema
+    .check(
+      Schema.makeFilter((value: S["Type"]) => {
+        const found = unsafeText(value, [])
+        return found === undefined ? undefined : { path: found.path, issue: found.message }
+      })
+    )
+    .annotate({ identifier }) as S["Rebuild"]

@@ -7,7 +7,7 @@ import { Currency } from "../../domain/shared/Money.ts"
 
 /** What the API returns. Dates are ISO 8601 strings in UTC; money is integer minor units plus currency. */
 
-export const Role = Schema.Literal("customer", "organizer", "admin")
+export const Role = Schema.Literals(["customer", "organizer", "admin"])
 
 export const UserView = Schema.Struct({
   id: UserId,
@@ -16,23 +16,23 @@ export const UserView = Schema.Struct({
   accountType: AccountType,
   roles: Schema.Array(Role),
   createdAt: Schema.Date
-}).annotations({ identifier: "User" })
+}).annotate({ identifier: "User" })
 
 export const AccessTokenView = Schema.Struct({
   accessToken: Schema.String,
   tokenType: Schema.Literal("Bearer"),
-  expiresIn: Schema.Int.annotations({ description: "Seconds until the access token expires" }),
-  refreshToken: Schema.String.annotations({
+  expiresIn: Schema.Int.annotate({ description: "Seconds until the access token expires" }),
+  refreshToken: Schema.String.annotate({
     description: "Single-use: exchange it at /v1/auth/refresh for a new access token and the next refresh token"
   }),
-  refreshExpiresIn: Schema.Int.annotations({ description: "Seconds until the refresh token expires" })
-}).annotations({ identifier: "AccessToken" })
+  refreshExpiresIn: Schema.Int.annotate({ description: "Seconds until the refresh token expires" })
+}).annotate({ identifier: "AccessToken" })
 
 export const VenueView = Schema.Struct({
   name: Schema.String,
   address: Schema.NullOr(Schema.String),
   timezone: Schema.String
-}).annotations({ identifier: "Venue" })
+}).annotate({ identifier: "Venue" })
 
 export const EventView = Schema.Struct({
   id: EventId,
@@ -44,7 +44,7 @@ export const EventView = Schema.Struct({
   endsAt: Schema.NullOr(Schema.Date),
   salesStartAt: Schema.NullOr(Schema.Date),
   salesEndAt: Schema.NullOr(Schema.Date),
-  refundCutoffHours: Schema.NullOr(Schema.Int).annotations({
+  refundCutoffHours: Schema.NullOr(Schema.Int).annotate({
     description: "Customers may refund until this many hours before the start (null: the platform default)"
   }),
   status: EventStatus,
@@ -53,7 +53,7 @@ export const EventView = Schema.Struct({
   updatedAt: Schema.Date,
   publishedAt: Schema.NullOr(Schema.Date),
   cancelledAt: Schema.NullOr(Schema.Date)
-}).annotations({ identifier: "Event" })
+}).annotate({ identifier: "Event" })
 
 export const TicketTypeView = Schema.Struct({
   id: TicketTypeId,
@@ -65,19 +65,19 @@ export const TicketTypeView = Schema.Struct({
   available: Schema.Int,
   maxPerOrder: Schema.Int,
   seated: Schema.Boolean
-}).annotations({ identifier: "TicketType" })
+}).annotate({ identifier: "TicketType" })
 
 export const EventDetailView = Schema.Struct({
   ...EventView.fields,
   ticketTypes: Schema.Array(TicketTypeView)
-}).annotations({ identifier: "EventDetail" })
+}).annotate({ identifier: "EventDetail" })
 
 export const SeatView = Schema.Struct({
   id: SeatId,
   label: Schema.String,
   ticketTypeId: TicketTypeId,
   status: SeatStatus
-}).annotations({ identifier: "Seat" })
+}).annotate({ identifier: "Seat" })
 
 export const SeatMapView = Schema.Struct({
   eventId: EventId,
@@ -88,7 +88,7 @@ export const SeatMapView = Schema.Struct({
       rows: Schema.Array(Schema.Struct({ label: Schema.String, seats: Schema.Array(SeatView) }))
     })
   )
-}).annotations({ identifier: "SeatMap" })
+}).annotate({ identifier: "SeatMap" })
 
 export const StaffView = Schema.Struct({
   eventId: EventId,
@@ -96,12 +96,12 @@ export const StaffView = Schema.Struct({
   email: Schema.String,
   name: Schema.String,
   grantedAt: Schema.Date
-}).annotations({ identifier: "StaffMember" })
+}).annotate({ identifier: "StaffMember" })
 
 export const EventPage = Schema.Struct({
   items: Schema.Array(EventView),
   nextCursor: Schema.NullOr(Schema.String)
-}).annotations({ identifier: "EventPage" })
+}).annotate({ identifier: "EventPage" })
 
 const SalesLineFields = {
   sold: Schema.Int,
@@ -109,7 +109,7 @@ const SalesLineFields = {
   checkedIn: Schema.Int,
   grossMinor: Schema.Int,
   refundedMinor: Schema.Int,
-  revenueMinor: Schema.Int.annotations({ description: "gross minus refunded, in minor units" })
+  revenueMinor: Schema.Int.annotate({ description: "gross minus refunded, in minor units" })
 }
 
 export const EventSalesView = Schema.Struct({
@@ -119,5 +119,5 @@ export const EventSalesView = Schema.Struct({
   ticketTypes: Schema.Array(
     Schema.Struct({ ticketTypeId: TicketTypeId, name: Schema.String, capacity: Schema.Int, ...SalesLineFields })
   ),
-  updatedAt: Schema.NullOr(Schema.Date).annotations({ description: "when the last counted event was projected" })
-}).annotations({ identifier: "EventSales" })
+  updatedAt: Schema.NullOr(Schema.Date).annotate({ description: "when the last counted event was projected" })
+}).annotate({ identifier: "EventSales" })

@@ -1,5 +1,5 @@
-import { HttpApiBuilder } from "@effect/platform"
 import { Effect } from "effect"
+import { HttpApiBuilder } from "effect/http-api"
 import { CurrentActor } from "../../domain/accounts/Actor.ts"
 import { Forbidden } from "../../domain/accounts/errors.ts"
 import { AuditEntry, AuditLog, actedBy } from "../../domain/audit/AuditLog.ts"
@@ -39,8 +39,8 @@ export const AdminLive = HttpApiBuilder.group(GoTicketApi, "admin", (handlers) =
         )
       )
     return handlers
-      .handle("deadLetters", ({ path }) =>
-        Effect.zipRight(adminOnly, bus.deadLetters(path.consumer)).pipe(
+      .handle("deadLetters", ({ params }) =>
+        Effect.andThen(adminOnly, bus.deadLetters(params.consumer)).pipe(
           Effect.map((letters) =>
             letters.map((letter) => ({
               eventId: letter.envelope.id,
@@ -54,11 +54,11 @@ export const AdminLive = HttpApiBuilder.group(GoTicketApi, "admin", (handlers) =
           )
         )
       )
-      .handle("replayDeadLetters", ({ path, payload }) =>
+      .handle("replayDeadLetters", ({ params, payload }) =>
         adminOnly.pipe(
-          Effect.tapError(() => replayed(path.consumer, payload.eventIds, "denied", null)),
-          Effect.zipRight(bus.replayDeadLetters(path.consumer, payload.eventIds)),
-          Effect.tap((count) => replayed(path.consumer, payload.eventIds, "success", count)),
+          Effect.tapError(() => replayed(params.consumer, payload.eventIds, "denied", null)),
+          Effect.andThen(bus.replayDeadLetters(params.consumer, payload.eventIds)),
+          Effect.tap((count) => replayed(params.consumer, payload.eventIds, "success", count)),
           Effect.map((count) => ({ replayed: count }))
         )
       )

@@ -1,5 +1,5 @@
-import { HttpApiBuilder } from "@effect/platform"
 import { Effect } from "effect"
+import { HttpApiBuilder } from "effect/http-api"
 import { CurrentActor } from "../../domain/accounts/Actor.ts"
 import { Forbidden } from "../../domain/accounts/errors.ts"
 import { type AuditFilter, AuditLog, type AuditRecord } from "../../domain/audit/AuditLog.ts"
@@ -38,20 +38,20 @@ export const AuditLive = HttpApiBuilder.group(GoTicketApi, "audit", (handlers) =
         .pipe(Effect.map((found) => ({ items: found.items.map(recordView), nextCursor: found.nextCursor })))
 
     return handlers
-      .handle("all", ({ urlParams }) =>
+      .handle("all", ({ query }) =>
         Effect.gen(function* () {
           const actor = yield* CurrentActor
           if (!actor.isAdmin) return yield* new Forbidden({ message: "only admins read the whole audit trail" })
-          const { cursor, limit, ...filter } = urlParams
+          const { cursor, limit, ...filter } = query
           return yield* page(filter, { cursor, limit })
         })
       )
-      .handle("forEvent", ({ path, urlParams }) =>
+      .handle("forEvent", ({ params, query }) =>
         Effect.gen(function* () {
           // Like the event's stats: its organizer (or an admin); someone else's draft is 404, their event 403.
-          yield* catalog.requireManaged(yield* CurrentActor, path.eventId)
-          const { cursor, limit, ...filter } = urlParams
-          return yield* page({ ...filter, eventId: path.eventId }, { cursor, limit })
+          yield* catalog.requireManaged(yield* CurrentActor, params.eventId)
+          const { cursor, limit, ...filter } = query
+          return yield* page({ ...filter, eventId: params.eventId }, { cursor, limit })
         })
       )
   })

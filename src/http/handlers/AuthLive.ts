@@ -1,5 +1,5 @@
-import { HttpApiBuilder } from "@effect/platform"
 import { Effect, Redacted } from "effect"
+import { HttpApiBuilder } from "effect/http-api"
 import { CurrentActor } from "../../domain/accounts/Actor.ts"
 import { AuditEntry, AuditLog, byAnonymous } from "../../domain/audit/AuditLog.ts"
 import { maskEmail } from "../../domain/shared/Redaction.ts"

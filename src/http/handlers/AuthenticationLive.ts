@@ -1,9 +1,19 @@
-import { HttpRouter, HttpServerRequest } from "@effect/platform"
 import { Effect, Layer, Option, Redacted } from "effect"
+import { HttpRouter, HttpServerRequest } from "effect/http"
+import { type HttpApiError, HttpApiMiddleware } from "effect/http-api"
 import { AccessTokens } from "../../domain/accounts/AccessTokens.ts"
+import { CurrentActor } from "../../domain/accounts/Actor.ts"
 import { Unauthenticated } from "../../domain/accounts/errors.ts"
 import { ActiveAccounts } from "../../services/accounts/ActiveAccounts.ts"
-import { Authentication, OptionalAuthentication, RouteTagger } from "../api/Authentication.ts"
+import {
+  Authentication,
+  GatewayErrors,
+  MaybeActor,
+  OptionalAuthentication,
+  RouteTagger
+} from "../api/Authentication.ts"
+import type { HttpApiDecodeError, MalformedRequest } from "../api/errors.ts"
+import { decodeFailureAnswer } from "../DecodeFailures.ts"
 import { RequestContext } from "../RequestContext.ts"
 
 const noteUser = (userId: string) =>
@@ -18,15 +28,16 @@ export const AuthenticationLive = Layer.effect(
   Effect.gen(function* () {
     const tokens = yield* AccessTokens
     const accounts = yield* ActiveAccounts
-    return {
-      bearer: (token) =>
-        Redacted.value(token) === ""
+    return Authentication.of({
+      bearer: (httpEffect, { credential }) =>
+        Redacted.value(credential) === ""
           ? Effect.fail(new Unauthenticated({ message: "send an access token: Authorization: Bearer <token>" }))
-          : tokens.verify(Redacted.value(token)).pipe(
+          : tokens.verify(Redacted.value(credential)).pipe(
               Effect.flatMap(accounts.ensure),
-              Effect.tap((actor) => noteUser(actor.userId))
+              Effect.tap((actor) => noteUser(actor.userId)),
+              Effect.flatMap((actor) => Effect.provideService(httpEffect, CurrentActor, actor))
             )
-    }
+    })
   })
 )
 
@@ -35,7 +46,7 @@ export const OptionalAuthenticationLive = Layer.effect(
   Effect.gen(function* () {
     const tokens = yield* AccessTokens
     const accounts = yield* ActiveAccounts
-    return Effect.gen(function* () {
+    const maybeActor = Effect.gen(function* () {
       const request = yield* HttpServerRequest.HttpServerRequest
       const header = request.headers.authorization
       if (header === undefined) return Option.none()
@@ -46,14 +57,33 @@ export const OptionalAuthenticationLive = Layer.effect(
       yield* noteUser(actor.userId)
       return Option.some(actor)
     })
+    return OptionalAuthentication.of((httpEffect) =>
+      Effect.flatMap(maybeActor, (actor) => Effect.provideService(httpEffect, MaybeActor, actor))
+    )
   })
 )
 
 export const RouteTaggerLive = Layer.succeed(
   RouteTagger,
-  Effect.gen(function* () {
-    const route = yield* HttpRouter.RouteContext
-    const facts = yield* Effect.serviceOption(RequestContext)
-    if (Option.isSome(facts)) facts.value.route = route.route.path
-  })
+  RouteTagger.of((httpEffect) =>
+    Effect.gen(function* () {
+      const route = yield* HttpRouter.RouteContext
+      const facts = yield* Effect.serviceOption(RequestContext)
+      if (Option.isSome(facts)) facts.value.route = route.route.path
+      return yield* httpEffect
+    })
+  )
+)
+
+/**
+ * The framework refuses a request that does not match the contract (path, query, headers, body) with an empty 400;
+ * this answers it in the API's shape instead: HttpApiDecodeError with every issue, or MalformedRequest for a body
+ * that is not JSON.
+ */
+export const GatewayErrorsLive = HttpApiMiddleware.layerSchemaErrorTransform(GatewayErrors, (error) =>
+  Effect.flatMap(
+    decodeFailureAnswer(error),
+    (answer): Effect.Effect<never, HttpApiError.HttpApiSchemaError | HttpApiDecodeError | MalformedRequest> =>
+      answer === undefined ? Effect.fail(error) : Effect.fail(answer)
+  )
 )

@@ -1,5 +1,6 @@
-import { HttpApiBuilder, HttpServerResponse } from "@effect/platform"
 import { Clock, Effect, Option, Schema } from "effect"
+import { HttpServerResponse } from "effect/http"
+import { HttpApiBuilder } from "effect/http-api"
 import { type CachedView, InventoryCache } from "../../domain/reservations/InventoryCache.ts"
 import { Catalog } from "../../services/catalog/Catalog.ts"
 import { MaybeActor } from "../api/Authentication.ts"
@@ -10,8 +11,9 @@ import { eventView, seatMapView, ticketTypeView } from "./views.ts"
 export const DEFAULT_PAGE_SIZE = 20
 export const currentDate = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
 
-const encodeDetail = Schema.encodeSync(EventDetailView)
-const encodeSeats = Schema.encodeSync(SeatMapView)
+/** The views as the API sends them (JSON: dates as ISO strings), to cache the answer's text. */
+const encodeDetail = Schema.encodeSync(Schema.toCodecJson(EventDetailView))
+const encodeSeats = Schema.encodeSync(Schema.toCodecJson(SeatMapView))
 
 export const EventsLive = HttpApiBuilder.group(GoTicketApi, "events", (handlers) =>
   Effect.gen(function* () {
@@ -39,34 +41,34 @@ export const EventsLive = HttpApiBuilder.group(GoTicketApi, "events", (handlers)
       )
     }
     return handlers
-      .handle("browse", ({ urlParams }) =>
+      .handle("browse", ({ query }) =>
         Effect.gen(function* () {
           const now = yield* currentDate
           const page = yield* catalog.browse({
-            text: urlParams.q?.trim() || undefined,
-            from: urlParams.from ?? now,
-            to: urlParams.to,
-            cursor: urlParams.cursor,
-            limit: urlParams.limit ?? DEFAULT_PAGE_SIZE
+            text: query.q?.trim() || undefined,
+            from: query.from ?? now,
+            to: query.to,
+            cursor: query.cursor,
+            limit: query.limit ?? DEFAULT_PAGE_SIZE
           })
           return { items: page.items.map((e) => eventView(e, now)), nextCursor: page.nextCursor }
         })
       )
-      .handle("get", ({ path }) =>
+      .handle("get", ({ params }) =>
         Effect.gen(function* () {
           const actor = yield* MaybeActor
-          return yield* cachedForAnonymous(actor, path.eventId, "detail", encodeDetail, () =>
+          return yield* cachedForAnonymous(actor, params.eventId, "detail", encodeDetail, () =>
             Effect.gen(function* () {
-              const { event, ticketTypes } = yield* catalog.details(actor, path.eventId)
+              const { event, ticketTypes } = yield* catalog.details(actor, params.eventId)
               return { ...eventView(event, yield* currentDate), ticketTypes: ticketTypes.map(ticketTypeView) }
             })
           )
         })
       )
-      .handle("seats", ({ path }) =>
+      .handle("seats", ({ params }) =>
         Effect.flatMap(MaybeActor, (actor) =>
-          cachedForAnonymous(actor, path.eventId, "seats", encodeSeats, () =>
-            Effect.map(catalog.seatMap(actor, path.eventId), (map) => seatMapView(path.eventId, map))
+          cachedForAnonymous(actor, params.eventId, "seats", encodeSeats, () =>
+            Effect.map(catalog.seatMap(actor, params.eventId), (map) => seatMapView(params.eventId, map))
           )
         )
       )

@@ -1,7 +1,8 @@
 import { createHash, timingSafeEqual } from "node:crypto"
-import { HttpApiBuilder, HttpServerRequest } from "@effect/platform"
-import { SqlClient } from "@effect/sql"
 import { Config, Duration, Effect, Option, Redacted } from "effect"
+import { HttpServerRequest } from "effect/http"
+import { HttpApiBuilder } from "effect/http-api"
+import { SqlClient } from "effect/sql"
 import { Unauthenticated } from "../../domain/accounts/errors.ts"
 import { Outbox } from "../../domain/events/Outbox.ts"
 import { refreshOutboxGauges } from "../../services/events/OutboxMetrics.ts"
@@ -14,7 +15,7 @@ export const HealthLive = HttpApiBuilder.group(GoTicketApi, "health", (handlers)
     const sql = yield* SqlClient.SqlClient
     const outbox = yield* Outbox
     // METRICS_TOKEN: when set, scrapers must send it as a bearer token (the numbers tell a competitor how sales go).
-    const token = yield* Config.option(Config.redacted("METRICS_TOKEN"))
+    const token = yield* Config.option(Config.Redacted("METRICS_TOKEN"))
     const digest = (text: string) => createHash("sha256").update(text).digest()
     const scraperAllowed = Effect.gen(function* () {
       if (Option.isNone(token)) return
@@ -26,16 +27,16 @@ export const HealthLive = HttpApiBuilder.group(GoTicketApi, "health", (handlers)
     return handlers
       .handle("metrics", () =>
         scraperAllowed.pipe(
-          Effect.zipRight(Effect.provideService(refreshOutboxGauges, Outbox, outbox)),
-          Effect.zipRight(prometheusText)
+          Effect.andThen(Effect.provideService(refreshOutboxGauges, Outbox, outbox)),
+          Effect.andThen(prometheusText)
         )
       )
       .handle("live", () => Effect.succeed({ status: "ok" as const, checks: {} }))
       .handle("ready", () =>
         sql`SELECT 1`.pipe(
-          Effect.timeoutFail({
+          Effect.timeoutOrElse({
             duration: Duration.seconds(2),
-            onTimeout: () => new NotReady({ message: "the database did not answer within 2 s" })
+            orElse: () => Effect.fail(new NotReady({ message: "the database did not answer within 2 s" }))
           }),
           Effect.catchTag("SqlError", (e) =>
             Effect.fail(new NotReady({ message: `the database is unreachable: ${e.message}` }))

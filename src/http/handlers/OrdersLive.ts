@@ -1,5 +1,5 @@
-import { HttpApiBuilder, HttpServerRequest } from "@effect/platform"
 import { Effect, Option } from "effect"
+import { HttpApiBuilder } from "effect/http-api"
 import QRCode from "qrcode"
 import { CurrentActor } from "../../domain/accounts/Actor.ts"
 import type { Order, RefundRecord, Ticket } from "../../domain/orders/Order.ts"
@@ -55,8 +55,8 @@ export const OrdersLive = HttpApiBuilder.group(GoTicketApi, "orders", (handlers)
   Effect.gen(function* () {
     const orders = yield* Orders
     return handlers
-      .handle("checkout", ({ path }) =>
-        Effect.flatMap(CurrentActor, (actor) => orders.checkout(actor, path.reservationId)).pipe(
+      .handle("checkout", ({ params }) =>
+        Effect.flatMap(CurrentActor, (actor) => orders.checkout(actor, params.reservationId)).pipe(
           Effect.map((order) => ({
             orderId: order.id,
             status: order.status,
@@ -66,11 +66,11 @@ export const OrdersLive = HttpApiBuilder.group(GoTicketApi, "orders", (handlers)
           }))
         )
       )
-      .handle("list", ({ urlParams }) =>
+      .handle("list", ({ query }) =>
         Effect.gen(function* () {
           const actor = yield* CurrentActor
-          const limit = urlParams.limit ?? DEFAULT_PAGE_SIZE
-          const before = urlParams.cursor === undefined ? Option.none() : decodeCursor(urlParams.cursor)
+          const limit = query.limit ?? DEFAULT_PAGE_SIZE
+          const before = query.cursor === undefined ? Option.none() : decodeCursor(query.cursor)
           const page = yield* orders.list(actor, {
             limit: limit + 1,
             before: Option.getOrUndefined(Option.map(before, (p) => ({ createdAt: p.at, id: p.id })))
@@ -83,12 +83,12 @@ export const OrdersLive = HttpApiBuilder.group(GoTicketApi, "orders", (handlers)
           }
         })
       )
-      .handle("get", ({ path }) =>
-        Effect.flatMap(CurrentActor, (actor) => orders.get(actor, path.orderId)).pipe(Effect.map(orderView))
+      .handle("get", ({ params }) =>
+        Effect.flatMap(CurrentActor, (actor) => orders.get(actor, params.orderId)).pipe(Effect.map(orderView))
       )
-      .handle("refund", ({ path, payload, headers }) =>
+      .handle("refund", ({ params, payload, headers }) =>
         Effect.flatMap(CurrentActor, (actor) =>
-          orders.refund(actor, path.orderId, payload.ticketIds, headers["idempotency-key"])
+          orders.refund(actor, params.orderId, payload.ticketIds, headers["idempotency-key"])
         ).pipe(Effect.map(refundView))
       )
   })
@@ -98,13 +98,13 @@ export const TicketsLive = HttpApiBuilder.group(GoTicketApi, "tickets", (handler
   Effect.gen(function* () {
     const orders = yield* Orders
     return handlers
-      .handle("get", ({ path }) =>
-        Effect.flatMap(CurrentActor, (actor) => orders.ticket(actor, path.ticketId)).pipe(
+      .handle("get", ({ params }) =>
+        Effect.flatMap(CurrentActor, (actor) => orders.ticket(actor, params.ticketId)).pipe(
           Effect.map(({ ticket, code }) => ({ ...ticketView(ticket), code }))
         )
       )
-      .handle("qr", ({ path }) =>
-        Effect.flatMap(CurrentActor, (actor) => orders.ticketCode(actor, path.ticketId)).pipe(
+      .handle("qr", ({ params }) =>
+        Effect.flatMap(CurrentActor, (actor) => orders.ticketCode(actor, params.ticketId)).pipe(
           Effect.flatMap((code) =>
             Effect.promise(() => QRCode.toString(code, { type: "svg", errorCorrectionLevel: "M", margin: 2 }))
           )
@@ -128,9 +128,8 @@ export const CheckInsLive = HttpApiBuilder.group(GoTicketApi, "checkIns", (handl
 export const PaymentsLive = HttpApiBuilder.group(GoTicketApi, "payments", (handlers) =>
   Effect.gen(function* () {
     const webhooks = yield* PaymentWebhooks
-    return handlers.handle("webhook", ({ headers }) =>
+    return handlers.handle("webhook", ({ headers, request }) =>
       Effect.gen(function* () {
-        const request = yield* HttpServerRequest.HttpServerRequest
         const body = yield* Effect.orDie(request.text)
         const outcome = yield* webhooks.receive(body, headers["sandbox-signature"])
         return { received: true, duplicate: outcome === "duplicate" }

@@ -1,5 +1,5 @@
-import { HttpApiBuilder } from "@effect/platform"
 import { Effect } from "effect"
+import { HttpApiBuilder } from "effect/http-api"
 import { CurrentActor } from "../../domain/accounts/Actor.ts"
 import { Venue } from "../../domain/catalog/Event.ts"
 import type { EventPatch } from "../../domain/catalog/EventRules.ts"
@@ -11,7 +11,7 @@ import { currentDate, DEFAULT_PAGE_SIZE } from "./EventsLive.ts"
 import { eventView, staffView, ticketTypeView } from "./views.ts"
 
 const venueOf = (v: { readonly name: string; readonly address?: string | undefined; readonly timezone: string }) =>
-  new Venue({ name: v.name, address: v.address ?? null, timezone: v.timezone }, true)
+  new Venue({ name: v.name, address: v.address ?? null, timezone: v.timezone }, { disableChecks: true })
 
 const withView = <E, R>(effect: Effect.Effect<Parameters<typeof eventView>[0], E, R>) =>
   Effect.zipWith(effect, currentDate, eventView)
@@ -36,7 +36,7 @@ export const OrganizerLive = HttpApiBuilder.group(GoTicketApi, "organizer", (han
           })
         ).pipe(withView)
       )
-      .handle("updateEvent", ({ path, payload }) => {
+      .handle("updateEvent", ({ params, payload }) => {
         const patch: EventPatch = {
           title: payload.title,
           description: payload.description,
@@ -47,20 +47,20 @@ export const OrganizerLive = HttpApiBuilder.group(GoTicketApi, "organizer", (han
           salesEndAt: payload.salesEndAt,
           refundCutoffHours: payload.refundCutoffHours
         }
-        return Effect.flatMap(CurrentActor, (actor) => catalog.updateEvent(actor, path.eventId, patch)).pipe(withView)
+        return Effect.flatMap(CurrentActor, (actor) => catalog.updateEvent(actor, params.eventId, patch)).pipe(withView)
       })
-      .handle("addTicketType", ({ path, payload }) =>
-        Effect.flatMap(CurrentActor, (actor) => catalog.addTicketType(actor, path.eventId, payload)).pipe(
+      .handle("addTicketType", ({ params, payload }) =>
+        Effect.flatMap(CurrentActor, (actor) => catalog.addTicketType(actor, params.eventId, payload)).pipe(
           Effect.map(ticketTypeView)
         )
       )
-      .handle("updateTicketType", ({ path, payload }) =>
+      .handle("updateTicketType", ({ params, payload }) =>
         Effect.flatMap(CurrentActor, (actor) =>
-          catalog.updateTicketType(actor, path.eventId, path.ticketTypeId, payload)
+          catalog.updateTicketType(actor, params.eventId, params.ticketTypeId, payload)
         ).pipe(Effect.map(ticketTypeView))
       )
-      .handle("setSeating", ({ path, payload }) =>
-        Effect.flatMap(CurrentActor, (actor) => catalog.setSeating(actor, path.eventId, payload)).pipe(
+      .handle("setSeating", ({ params, payload }) =>
+        Effect.flatMap(CurrentActor, (actor) => catalog.setSeating(actor, params.eventId, payload)).pipe(
           Effect.map((ticketTypes) => ({
             sections: payload.sections.length,
             seats: payload.sections.reduce((n, s) => n + s.rows.reduce((m, r) => m + r.seats.length, 0), 0),
@@ -68,37 +68,37 @@ export const OrganizerLive = HttpApiBuilder.group(GoTicketApi, "organizer", (han
           }))
         )
       )
-      .handle("publish", ({ path }) =>
-        Effect.flatMap(CurrentActor, (actor) => catalog.publish(actor, path.eventId)).pipe(withView)
+      .handle("publish", ({ params }) =>
+        Effect.flatMap(CurrentActor, (actor) => catalog.publish(actor, params.eventId)).pipe(withView)
       )
-      .handle("cancel", ({ path }) =>
+      .handle("cancel", ({ params }) =>
         Effect.gen(function* () {
           const actor = yield* CurrentActor
-          const event = yield* catalog.cancel(actor, path.eventId)
+          const event = yield* catalog.cancel(actor, params.eventId)
           // Every paid order is refunded by a resumable saga; cancelling again starts nothing new.
-          yield* orders.refundCancelledEvent(actor, path.eventId)
+          yield* orders.refundCancelledEvent(actor, params.eventId)
           return event
         }).pipe(withView)
       )
-      .handle("grantStaff", ({ path, payload }) =>
-        Effect.flatMap(CurrentActor, (actor) => catalog.grantStaff(actor, path.eventId, payload.email)).pipe(
-          Effect.map((m) => staffView(path.eventId, m))
+      .handle("grantStaff", ({ params, payload }) =>
+        Effect.flatMap(CurrentActor, (actor) => catalog.grantStaff(actor, params.eventId, payload.email)).pipe(
+          Effect.map((m) => staffView(params.eventId, m))
         )
       )
-      .handle("listStaff", ({ path }) =>
-        Effect.flatMap(CurrentActor, (actor) => catalog.listStaff(actor, path.eventId)).pipe(
-          Effect.map((members) => members.map((m) => staffView(path.eventId, m)))
+      .handle("listStaff", ({ params }) =>
+        Effect.flatMap(CurrentActor, (actor) => catalog.listStaff(actor, params.eventId)).pipe(
+          Effect.map((members) => members.map((m) => staffView(params.eventId, m)))
         )
       )
-      .handle("salesStats", ({ path }) =>
-        Effect.flatMap(CurrentActor, (actor) => reports.forEvent(actor, path.eventId))
+      .handle("salesStats", ({ params }) =>
+        Effect.flatMap(CurrentActor, (actor) => reports.forEvent(actor, params.eventId))
       )
-      .handle("myEvents", ({ urlParams }) =>
+      .handle("myEvents", ({ query }) =>
         Effect.gen(function* () {
           const actor = yield* CurrentActor
           const page = yield* catalog.listMine(actor, {
-            cursor: urlParams.cursor,
-            limit: urlParams.limit ?? DEFAULT_PAGE_SIZE
+            cursor: query.cursor,
+            limit: query.limit ?? DEFAULT_PAGE_SIZE
           })
           const now = yield* currentDate
           return { items: page.items.map((e) => eventView(e, now)), nextCursor: page.nextCursor }

@@ -1,12 +1,13 @@
-import { HttpApiBuilder, HttpApp, HttpServerResponse } from "@effect/platform"
 import { Effect, Redacted } from "effect"
+import { HttpEffect, HttpServerResponse } from "effect/http"
+import { HttpApiBuilder } from "effect/http-api"
 import { CurrentActor } from "../../domain/accounts/Actor.ts"
 import { Privacy } from "../../services/privacy/Privacy.ts"
 import { GoTicketApi } from "../api/GoTicketApi.ts"
 import { enforceRate } from "./rateLimits.ts"
 
 /** The export is a download, and personal data is never kept by a cache on the way. */
-const asAttachment = HttpApp.appendPreResponseHandler((_request, response) =>
+const asAttachment = HttpEffect.appendPreResponseHandler((_request, response) =>
   Effect.succeed(
     HttpServerResponse.setHeaders(response, {
       "content-disposition": 'attachment; filename="goticket-export.json"',

@@ -1,5 +1,5 @@
-import { HttpApiBuilder } from "@effect/platform"
 import { Effect } from "effect"
+import { HttpApiBuilder } from "effect/http-api"
 import { CurrentActor } from "../../domain/accounts/Actor.ts"
 import type { Reservation } from "../../domain/reservations/Reservation.ts"
 import { Reservations } from "../../services/reservations/Reservations.ts"
@@ -34,13 +34,13 @@ export const ReservationsLive = HttpApiBuilder.group(GoTicketApi, "reservations"
           return reservationView(reservation)
         })
       )
-      .handle("get", ({ path }) =>
-        Effect.flatMap(CurrentActor, (actor) => reservations.get(actor, path.reservationId)).pipe(
+      .handle("get", ({ params }) =>
+        Effect.flatMap(CurrentActor, (actor) => reservations.get(actor, params.reservationId)).pipe(
           Effect.map(reservationView)
         )
       )
-      .handle("release", ({ path }) =>
-        Effect.flatMap(CurrentActor, (actor) => reservations.release(actor, path.reservationId)).pipe(
+      .handle("release", ({ params }) =>
+        Effect.flatMap(CurrentActor, (actor) => reservations.release(actor, params.reservationId)).pipe(
           Effect.map(reservationView)
         )
       )

@@ -1,5 +1,5 @@
-import { HttpApiBuilder } from "@effect/platform"
 import { Effect } from "effect"
+import { HttpApiBuilder } from "effect/http-api"
 import { CurrentActor } from "../../domain/accounts/Actor.ts"
 import type { WebhookDelivery, WebhookEndpoint } from "../../domain/webhooks/Webhook.ts"
 import { OrganizerWebhooks } from "../../services/webhooks/OrganizerWebhooks.ts"
@@ -40,12 +40,14 @@ export const WebhooksLive = HttpApiBuilder.group(GoTicketApi, "webhooks", (handl
           Effect.map((endpoints) => endpoints.map(webhookView))
         )
       )
-      .handle("remove", ({ path }) => Effect.flatMap(CurrentActor, (actor) => webhooks.remove(actor, path.webhookId)))
-      .handle("deliveries", ({ path, urlParams }) =>
+      .handle("remove", ({ params }) =>
+        Effect.flatMap(CurrentActor, (actor) => webhooks.remove(actor, params.webhookId))
+      )
+      .handle("deliveries", ({ params, query }) =>
         Effect.flatMap(CurrentActor, (actor) =>
-          webhooks.deliveries(actor, path.webhookId, {
-            cursor: urlParams.cursor,
-            limit: urlParams.limit ?? DEFAULT_PAGE_SIZE
+          webhooks.deliveries(actor, params.webhookId, {
+            cursor: query.cursor,
+            limit: query.limit ?? DEFAULT_PAGE_SIZE
           })
         ).pipe(Effect.map((page) => ({ items: page.items.map(deliveryView), nextCursor: page.nextCursor })))
       )

@@ -1,4 +1,4 @@
-import { Cause, Clock, Effect, Either, Option, Redacted } from "effect"
+import { Cause, Clock, Context, Effect, Layer, Option, Redacted, Result } from "effect"
 import { AccessTokens, type IssuedToken } from "../../domain/accounts/AccessTokens.ts"
 import { Actor } from "../../domain/accounts/Actor.ts"
 import {
@@ -54,7 +54,7 @@ const scrubbed = (text: string, address: string): string =>
     .replace(/ev1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/g, "ev1.***")
 
 export const actorOf = (user: User): Actor =>
-  new Actor({ userId: user.id, accountType: user.accountType, isAdmin: user.isAdmin }, true)
+  new Actor({ userId: user.id, accountType: user.accountType, isAdmin: user.isAdmin }, { disableChecks: true })
 
 /**
  * Accounts: registration with email verification, login, refresh and logout, and the caller's profile. A login starts
@@ -62,8 +62,8 @@ export const actorOf = (user: User): Actor =>
  * detection). With EMAIL_VERIFICATION=required (see AccountsConfig) an account logs in only once its address is
  * confirmed, and registration never tells whether an address already has an account.
  */
-export class Accounts extends Effect.Service<Accounts>()("goticket/Accounts", {
-  effect: Effect.gen(function* () {
+export class Accounts extends Context.Service<Accounts>()("goticket/Accounts", {
+  make: Effect.gen(function* () {
     const users = yield* UserRepository
     const audit = yield* AuditLog
     const mailThrottle = yield* MailThrottle
@@ -129,14 +129,14 @@ export class Accounts extends Effect.Service<Accounts>()("goticket/Accounts", {
 
     const sendNow = (kind: string, mail: Mail) =>
       mailer.send(mail).pipe(
-        Effect.catchAllCause((cause) => {
-          const failure = Cause.failureOption(cause)
+        Effect.catchCause((cause) => {
+          const failure = Cause.findErrorOption(cause)
           const reason = Option.isSome(failure) ? failure.value.message : Cause.pretty(cause)
           return Effect.logWarning(`account mail not sent: ${scrubbed(reason, mail.to)}`)
         }),
         Effect.annotateLogs({ mail: kind, to: maskEmail(mail.to) }),
         Effect.withSpan("Accounts.sendMail", { attributes: { "mail.kind": kind } }),
-        Effect.forkDaemon,
+        Effect.forkDetach(),
         Effect.asVoid
       )
 
@@ -162,9 +162,9 @@ export class Accounts extends Effect.Service<Accounts>()("goticket/Accounts", {
           _tag: "Created",
           user: yield* createAccount(input, passwordHash, Option.none())
         } as RegistrationOutcome
-      const created = yield* Effect.either(createAccount(input, passwordHash, Option.none()))
-      if (Either.isRight(created)) {
-        yield* sendVerification(created.right)
+      const created = yield* Effect.result(createAccount(input, passwordHash, Option.none()))
+      if (Result.isSuccess(created)) {
+        yield* sendVerification(created.success)
         return verificationSent
       }
       // Taken, but never verified: the address is this registrant's if they can read its mail (a squatter who
@@ -198,7 +198,7 @@ export class Accounts extends Effect.Service<Accounts>()("goticket/Accounts", {
       if (Option.isNone(found)) return yield* InvalidVerificationToken.because("invalid")
       const user = found.value
       const checked = verificationTokens.verify(Redacted.value(token), user.email, at)
-      if (Either.isLeft(checked)) return yield* InvalidVerificationToken.because(checked.left)
+      if (Result.isFailure(checked)) return yield* InvalidVerificationToken.because(checked.failure)
       if (Option.isNone(user.emailVerifiedAt)) yield* users.markEmailVerified(user.id, at)
       return yield* withAccessToken(user, yield* refreshTokens.issue(user.id, yield* refreshTimes))
     })
@@ -288,7 +288,7 @@ export class Accounts extends Effect.Service<Accounts>()("goticket/Accounts", {
       const before = Option.isSome(existing)
         ? existing
         : yield* createVerifiedAccount({ email, password, name: "Administrator", accountType: "organizer" }).pipe(
-            Effect.map(Option.some),
+            Effect.map((user) => Option.some(user)),
             // Created meanwhile by another instance starting up.
             Effect.catchTag("EmailAlreadyRegistered", () =>
               Effect.map(
@@ -325,4 +325,6 @@ export class Accounts extends Effect.Service<Accounts>()("goticket/Accounts", {
       ensureAdmin
     } as const
   })
-}) {}
+}) {
+  static readonly layer = Layer.effect(this, this.make)
+}

@@ -1,5 +1,6 @@
 import { Config } from "effect"
 import { bounded } from "../config/bounded.ts"
+import { validate } from "../config/validate.ts"
 
 /**
  * EMAIL_VERIFICATION: `required` (the default) or `off`.
@@ -9,11 +10,10 @@ import { bounded } from "../config/bounded.ts"
  * - `off`: for development and load tests only. Registration answers 201 with the new account (409 for a known
  *   address, which tells anyone whether an address has an account) and accounts log in without confirming.
  */
-export const EmailVerificationMode = Config.literal(
-  "required",
-  "off"
-)("EMAIL_VERIFICATION").pipe(Config.withDefault("required" as const))
-export type EmailVerificationMode = Config.Config.Success<typeof EmailVerificationMode>
+export const EmailVerificationMode = Config.Literals(["required", "off"], "EMAIL_VERIFICATION").pipe(
+  Config.withDefault("required" as const)
+)
+export type EmailVerificationMode = Config.Success<typeof EmailVerificationMode>
 
 /** The accounts' settings; README.md lists them. */
 export const AccountsConfig = Config.all({
@@ -21,8 +21,8 @@ export const AccountsConfig = Config.all({
   /** How long a mailed confirmation link stays valid. */
   emailVerificationTtlHours: bounded("EMAIL_VERIFICATION_TTL_HOURS", 48, 1, 720, "hours"),
   /** Where people open the links in mails (the shop's web front), without a trailing slash. */
-  publicBaseUrl: Config.string("PUBLIC_BASE_URL").pipe(
-    Config.validate({
+  publicBaseUrl: Config.String("PUBLIC_BASE_URL").pipe(
+    validate({
       message: "PUBLIC_BASE_URL must be an http(s) URL such as https://tickets.example.com",
       validation: (value) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol)
     }),

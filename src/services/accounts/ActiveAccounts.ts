@@ -1,4 +1,4 @@
-import { Cache, Duration, Effect, Option } from "effect"
+import { Cache, Context, Duration, Effect, Layer, Option } from "effect"
 import type { Actor } from "../../domain/accounts/Actor.ts"
 import { Unauthenticated } from "../../domain/accounts/errors.ts"
 import { UserRepository } from "../../domain/accounts/UserRepository.ts"
@@ -9,8 +9,8 @@ import { isErasedEmail } from "../../domain/privacy/Erasure.ts"
  * account by more than 30 s (tokens are stateless, so the account is looked up, once per 30 s per account, not per
  * request; concurrent requests of one account share the lookup).
  */
-export class ActiveAccounts extends Effect.Service<ActiveAccounts>()("goticket/ActiveAccounts", {
-  effect: Effect.gen(function* () {
+export class ActiveAccounts extends Context.Service<ActiveAccounts>()("goticket/ActiveAccounts", {
+  make: Effect.gen(function* () {
     const users = yield* UserRepository
     const known = yield* Cache.make({
       capacity: 100_000,
@@ -21,13 +21,15 @@ export class ActiveAccounts extends Effect.Service<ActiveAccounts>()("goticket/A
 
     /** The actor, if its account is still there; else 401 "this account no longer exists". */
     const ensure = (actor: Actor): Effect.Effect<Actor, Unauthenticated> =>
-      Effect.flatMap(known.get(actor.userId), (active) =>
+      Effect.flatMap(Cache.get(known, actor.userId), (active) =>
         active ? Effect.succeed(actor) : Effect.fail(new Unauthenticated({ message: "this account no longer exists" }))
       )
 
     /** Forgets what is known of one account (this instance's erasure takes effect at once). */
-    const forget = (userId: Actor["userId"]) => known.invalidate(userId)
+    const forget = (userId: Actor["userId"]) => Cache.invalidate(known, userId)
 
     return { ensure, forget } as const
   })
-}) {}
+}) {
+  static readonly layer = Layer.effect(this, this.make)
+}

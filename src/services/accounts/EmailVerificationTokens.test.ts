@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Either, Option, Redacted } from "effect"
+import { Option, Redacted, Result } from "effect"
 import fc from "fast-check"
 import type { Email } from "../../domain/accounts/User.ts"
 import type { UserId } from "../../domain/shared/Ids.ts"
@@ -19,14 +19,16 @@ describe("email verification tokens", () => {
   it("verify for the account and the address they were made for, until they expire", () => {
     expect(issued.expiresAt).toEqual(new Date(NOW.getTime() + 48 * HOUR))
     expect(tokens.subject(issued.token)).toEqual(Option.some(USER))
-    expect(tokens.verify(issued.token, EMAIL, NOW)).toEqual(Either.right({ userId: USER, expiresAt: issued.expiresAt }))
-    expect(Either.isRight(tokens.verify(issued.token, EMAIL, new Date(issued.expiresAt.getTime() - 1)))).toBe(true)
+    expect(tokens.verify(issued.token, EMAIL, NOW)).toEqual(
+      Result.succeed({ userId: USER, expiresAt: issued.expiresAt })
+    )
+    expect(Result.isSuccess(tokens.verify(issued.token, EMAIL, new Date(issued.expiresAt.getTime() - 1)))).toBe(true)
   })
 
   it("are refused as expired from their expiry on", () => {
-    expect(tokens.verify(issued.token, EMAIL, issued.expiresAt)).toEqual(Either.left("expired"))
+    expect(tokens.verify(issued.token, EMAIL, issued.expiresAt)).toEqual(Result.fail("expired"))
     expect(tokens.verify(issued.token, EMAIL, new Date(NOW.getTime() + 365 * 24 * HOUR))).toEqual(
-      Either.left("expired")
+      Result.fail("expired")
     )
   })
 
@@ -38,19 +40,19 @@ describe("email verification tokens", () => {
   })
 
   it("are refused for another address of the same account (the address changed, or the account was erased)", () => {
-    expect(tokens.verify(issued.token, "ada@example.org" as Email, NOW)).toEqual(Either.left("invalid"))
+    expect(tokens.verify(issued.token, "ada@example.org" as Email, NOW)).toEqual(Result.fail("invalid"))
   })
 
   it("are refused when made for another purpose with the same key", () => {
     const reset = makeAccountTokens("password-reset", secret, 48 * 3600).issue(USER, EMAIL, NOW)
-    expect(tokens.verify(reset.token, EMAIL, NOW)).toEqual(Either.left("invalid"))
+    expect(tokens.verify(reset.token, EMAIL, NOW)).toEqual(Result.fail("invalid"))
   })
 
   it("are refused when signed with another key, accepted from a previous key", () => {
     const foreign = makeEmailVerificationTokens(otherSecret, 48).issue(USER, EMAIL, NOW)
-    expect(tokens.verify(foreign.token, EMAIL, NOW)).toEqual(Either.left("invalid"))
+    expect(tokens.verify(foreign.token, EMAIL, NOW)).toEqual(Result.fail("invalid"))
     const rotated = makeEmailVerificationTokens(Redacted.make("the-new-secret-the-new-secret-the-new"), 48, [secret])
-    expect(Either.isRight(rotated.verify(issued.token, EMAIL, NOW))).toBe(true)
+    expect(Result.isSuccess(rotated.verify(issued.token, EMAIL, NOW))).toBe(true)
   })
 
   it("cannot be moved to another account or given a later expiry", () => {
@@ -60,12 +62,12 @@ describe("email verification tokens", () => {
     later.writeUInt32BE(later.readUInt32BE(16) + 365 * 24 * 3600, 16)
     const laterToken = `${version}.${later.toString("base64url")}.${mac}`
     // An altered expiry is not "expired", it is not authentic at all.
-    expect(tokens.verify(laterToken, EMAIL, NOW)).toEqual(Either.left("invalid"))
-    expect(tokens.verify(laterToken, EMAIL, new Date(NOW.getTime() + 100 * 24 * HOUR))).toEqual(Either.left("invalid"))
+    expect(tokens.verify(laterToken, EMAIL, NOW)).toEqual(Result.fail("invalid"))
+    expect(tokens.verify(laterToken, EMAIL, new Date(NOW.getTime() + 100 * 24 * HOUR))).toEqual(Result.fail("invalid"))
     const other = Buffer.from(bytes)
     other[0] = (other[0] ?? 0) ^ 0x01
     expect(tokens.verify(`${version}.${other.toString("base64url")}.${mac}`, EMAIL, NOW)).toEqual(
-      Either.left("invalid")
+      Result.fail("invalid")
     )
   })
 
@@ -81,7 +83,7 @@ describe("email verification tokens", () => {
       `${version}.${body}=.${mac}`,
       `${version}.${body}.${mac}${"A".repeat(200)}`
     ]) {
-      expect(tokens.verify(bad, EMAIL, NOW)).toEqual(Either.left("invalid"))
+      expect(tokens.verify(bad, EMAIL, NOW)).toEqual(Result.fail("invalid"))
     }
   })
 
@@ -94,7 +96,7 @@ describe("email verification tokens", () => {
         (position, replacement) => {
           fc.pre(issued.token[position] !== replacement)
           const altered = issued.token.slice(0, position) + replacement + issued.token.slice(position + 1)
-          expect(tokens.verify(altered, EMAIL, NOW)).toEqual(Either.left("invalid"))
+          expect(tokens.verify(altered, EMAIL, NOW)).toEqual(Result.fail("invalid"))
         }
       )
     )

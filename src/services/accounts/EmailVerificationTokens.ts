@@ -1,5 +1,5 @@
 import { createHmac, hkdfSync, timingSafeEqual } from "node:crypto"
-import { Effect, Either, Option, Redacted } from "effect"
+import { Effect, Option, Redacted, Result } from "effect"
 import type { VerificationTokenRejection } from "../../domain/accounts/errors.ts"
 import type { Email } from "../../domain/accounts/User.ts"
 import type { UserId } from "../../domain/shared/Ids.ts"
@@ -98,16 +98,16 @@ export const makeAccountTokens = (
      * altered, another purpose, another address, an unknown key) or `expired` (only said of an authentic token). The
      * MAC is compared in constant time.
      */
-    verify: (token: string, email: Email, now: Date): Either.Either<AccountTokenClaims, VerificationTokenRejection> => {
+    verify: (token: string, email: Email, now: Date): Result.Result<AccountTokenClaims, VerificationTokenRejection> => {
       const parsed = parse(token)
-      if (Option.isNone(parsed)) return Either.left("invalid")
+      if (Option.isNone(parsed)) return Result.fail("invalid")
       const { userId, expirySeconds, mac } = parsed.value
       const authentic = verificationKeys
         .map((key) => timingSafeEqual(mac, macOf(key, userId, email, expirySeconds)))
         .some((ok) => ok)
-      if (!authentic) return Either.left("invalid")
-      if (now.getTime() >= expirySeconds * 1000) return Either.left("expired")
-      return Either.right({ userId, expiresAt: new Date(expirySeconds * 1000) })
+      if (!authentic) return Result.fail("invalid")
+      if (now.getTime() >= expirySeconds * 1000) return Result.fail("expired")
+      return Result.succeed({ userId, expiresAt: new Date(expirySeconds * 1000) })
     }
   }
 }

@@ -85,7 +85,7 @@ export const makeJwtAccessTokens = (
           const { sub, typ, adm } = payload
           if (typeof sub !== "string" || (typ !== "customer" && typ !== "organizer") || typeof adm !== "boolean")
             return Effect.fail(unauthenticated("the access token is invalid"))
-          const actor = new Actor({ userId: sub as UserId, accountType: typ, isAdmin: adm }, true)
+          const actor = new Actor({ userId: sub as UserId, accountType: typ, isAdmin: adm }, { disableChecks: true })
           remember(token, actor, (payload.exp ?? 0) * 1000)
           return Effect.succeed(actor)
         })
@@ -102,7 +102,7 @@ const loadJwtSecret = Effect.gen(function* () {
   const config = yield* AppConfig
   if (Option.isSome(config.jwtSecret)) {
     if (Redacted.value(config.jwtSecret.value).length < 32)
-      return yield* Effect.dieMessage("JWT_SECRET must be at least 32 characters long")
+      return yield* Effect.die(new Error("JWT_SECRET must be at least 32 characters long"))
     return config.jwtSecret.value
   }
   const file = join(config.dataDir, "jwt-secret")
@@ -120,7 +120,7 @@ const loadJwtSecret = Effect.gen(function* () {
  * The token-signing secret, loaded once per process: access tokens, email verification links and (without a
  * TICKET_SIGNING_SECRET) ticket codes all derive their keys from it.
  */
-export class JwtSecret extends Context.Tag("goticket/JwtSecret")<JwtSecret, Redacted.Redacted<string>>() {}
+export class JwtSecret extends Context.Service<JwtSecret, Redacted.Redacted<string>>()("goticket/JwtSecret") {}
 
 export const JwtSecretLive = Layer.effect(JwtSecret, loadJwtSecret)
 

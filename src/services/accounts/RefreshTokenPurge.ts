@@ -5,7 +5,7 @@ import { RefreshTokens } from "../../domain/accounts/RefreshTokens.ts"
 const KEEP = Duration.days(7)
 
 /** Background work: once an hour, forgets refresh tokens that have not worked for KEEP. */
-export const RefreshTokenPurgeLive = Layer.scopedDiscard(
+export const RefreshTokenPurgeLive = Layer.effectDiscard(
   Effect.gen(function* () {
     const tokens = yield* RefreshTokens
     const purgeOnce = Effect.gen(function* () {
@@ -13,7 +13,7 @@ export const RefreshTokenPurgeLive = Layer.scopedDiscard(
       const purged = yield* tokens.purge(new Date(now - Duration.toMillis(KEEP)))
       if (purged > 0) yield* Effect.logInfo("refresh tokens purged").pipe(Effect.annotateLogs({ purged }))
     }).pipe(
-      Effect.catchAllCause((cause) => Effect.logWarning("refresh token purge failed; next try in an hour", cause)),
+      Effect.catchCause((cause) => Effect.logWarning("refresh token purge failed; next try in an hour", cause)),
       Effect.withSpan("RefreshTokenPurge.run")
     )
     yield* Effect.forkScoped(Effect.repeat(purgeOnce, Schedule.spaced(Duration.hours(1))))

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto"
-import { SqlClient } from "@effect/sql"
 import { expect, layer } from "@effect/vitest"
 import { Effect, Layer, Redacted } from "effect"
+import { SqlClient } from "effect/sql"
 import { aStoredUser, refreshTokensContract, times } from "../../../test/contracts/RefreshTokensContract.ts"
 import { TestDatabaseLive } from "../../../test/support/TestDatabase.ts"
 import { RefreshTokens } from "../../domain/accounts/RefreshTokens.ts"

@@ -1,5 +1,5 @@
-import { SqlClient } from "@effect/sql"
 import { Effect, Layer } from "effect"
+import { SqlClient } from "effect/sql"
 import { RefreshTokenRejected, type RefreshTokenRejection } from "../../domain/accounts/errors.ts"
 import { type IssuedRefreshToken, RefreshTokens, type RefreshTokenTimes } from "../../domain/accounts/RefreshTokens.ts"
 import type { UserId } from "../../domain/shared/Ids.ts"

@@ -1,6 +1,7 @@
 import { randomBytes, scrypt, timingSafeEqual } from "node:crypto"
 import { Config, Effect, Layer, Redacted } from "effect"
 import { PasswordHasher } from "../../domain/accounts/PasswordHasher.ts"
+import { validate } from "../config/validate.ts"
 
 /** scrypt parameters: N=2^15, r=8, p=1 (~32 MiB, tens of ms per hash), stored with the hash so they can be raised. */
 export interface ScryptParams {
@@ -12,7 +13,7 @@ export const PRODUCTION_PARAMS: ScryptParams = { n: 2 ** 15, r: 8, p: 1 }
 const KEY_LENGTH = 32
 
 const derive = (password: string, salt: Buffer, params: ScryptParams) =>
-  Effect.async<Buffer>((resume) => {
+  Effect.callback<Buffer>((resume) => {
     scrypt(
       password,
       salt,
@@ -49,8 +50,8 @@ export const makeScryptHasher = (params: ScryptParams) =>
 export const ScryptPasswordHasher = Layer.effect(
   PasswordHasher,
   Effect.map(
-    Config.integer("SCRYPT_LOG2_N").pipe(
-      Config.validate({ message: "SCRYPT_LOG2_N must be between 10 and 20", validation: (n) => n >= 10 && n <= 20 }),
+    Config.Int("SCRYPT_LOG2_N").pipe(
+      validate({ message: "SCRYPT_LOG2_N must be between 10 and 20", validation: (n) => n >= 10 && n <= 20 }),
       Config.withDefault(15)
     ),
     (log2n) => makeScryptHasher({ ...PRODUCTION_PARAMS, n: 2 ** log2n })

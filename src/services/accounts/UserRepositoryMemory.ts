@@ -15,16 +15,16 @@ export const UserRepositoryMemory = Layer.effect(
           return [true, new Map(users).set(user.id, { user, passwordHash })] as const
         }).pipe(Effect.flatMap((ok) => (ok ? Effect.void : Effect.fail(new EmailAlreadyRegistered({}))))),
       findById: (id) =>
-        Effect.map(Ref.get(store), (users) => Option.map(Option.fromNullable(users.get(id)), (u) => u.user)),
+        Effect.map(Ref.get(store), (users) => Option.map(Option.fromNullishOr(users.get(id)), (u) => u.user)),
       findByEmail: (email) =>
         Effect.map(Ref.get(store), (users) =>
-          Option.fromNullable([...users.values()].find((u) => u.user.email === email))
+          Option.fromNullishOr([...users.values()].find((u) => u.user.email === email))
         ),
       grantAdmin: (email) =>
         Ref.modify(store, (users) => {
           const found = [...users.values()].find((u) => u.user.email === email)
           if (!found) return [false, users] as const
-          const user = new User({ ...found.user, isAdmin: true }, true)
+          const user = new User({ ...found.user, isAdmin: true }, { disableChecks: true })
           return [true, new Map(users).set(user.id, { ...found, user })] as const
         }),
       markEmailVerified: (id, at) =>
@@ -35,7 +35,7 @@ export const UserRepositoryMemory = Layer.effect(
             onNone: () => at,
             onSome: (since) => (since.getTime() <= at.getTime() ? since : at)
           })
-          const user = new User({ ...found.user, emailVerifiedAt: Option.some(earliest) }, true)
+          const user = new User({ ...found.user, emailVerifiedAt: Option.some(earliest) }, { disableChecks: true })
           return [true, new Map(users).set(id, { ...found, user })] as const
         }),
       takeOverUnverified: (email, passwordHash, details) =>
@@ -43,7 +43,10 @@ export const UserRepositoryMemory = Layer.effect(
           const found = [...users.values()].find((u) => u.user.email === email)
           if (!found || Option.isSome(found.user.emailVerifiedAt) || found.user.isAdmin)
             return [Option.none<User>(), users] as const
-          const user = new User({ ...found.user, name: details.name, accountType: details.accountType }, true)
+          const user = new User(
+            { ...found.user, name: details.name, accountType: details.accountType },
+            { disableChecks: true }
+          )
           return [Option.some(user), new Map(users).set(user.id, { user, passwordHash })] as const
         })
     }

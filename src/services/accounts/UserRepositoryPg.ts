@@ -1,5 +1,5 @@
-import { SqlClient, type SqlError } from "@effect/sql"
 import { Effect, Layer, Option } from "effect"
+import { SqlClient, type SqlError } from "effect/sql"
 import { EmailAlreadyRegistered } from "../../domain/accounts/errors.ts"
 import type { Email } from "../../domain/accounts/User.ts"
 import { User } from "../../domain/accounts/User.ts"
@@ -28,9 +28,9 @@ export const userFromRow = (row: Omit<UserRow, "passwordHash">): User =>
       accountType: row.accountType,
       isAdmin: row.isAdmin,
       createdAt: row.createdAt,
-      emailVerifiedAt: Option.fromNullable(row.emailVerifiedAt)
+      emailVerifiedAt: Option.fromNullishOr(row.emailVerifiedAt)
     },
-    true
+    { disableChecks: true }
   )
 
 export const UserRepositoryPg = Layer.effect(
@@ -59,14 +59,14 @@ export const UserRepositoryPg = Layer.effect(
         ),
       findById: (id) =>
         sql<UserRow>`SELECT * FROM users WHERE id = ${id}`.pipe(
-          Effect.map((rows) => Option.map(Option.fromNullable(rows[0]), userFromRow)),
+          Effect.map((rows) => Option.map(Option.fromNullishOr(rows[0]), userFromRow)),
           Effect.orDie,
           Effect.withSpan("UserRepository.findById")
         ),
       findByEmail: (email) =>
         sql<UserRow>`SELECT * FROM users WHERE email = ${email}`.pipe(
           Effect.map((rows) =>
-            Option.map(Option.fromNullable(rows[0]), (row) => ({
+            Option.map(Option.fromNullishOr(rows[0]), (row) => ({
               user: userFromRow(row),
               passwordHash: row.passwordHash
             }))
@@ -91,7 +91,7 @@ export const UserRepositoryPg = Layer.effect(
         sql<UserRow>`UPDATE users
             SET password_hash = ${passwordHash}, name = ${details.name}, account_type = ${details.accountType}
             WHERE email = ${email} AND email_verified_at IS NULL AND NOT is_admin RETURNING *`.pipe(
-          Effect.map((rows) => Option.map(Option.fromNullable(rows[0]), userFromRow)),
+          Effect.map((rows) => Option.map(Option.fromNullishOr(rows[0]), userFromRow)),
           Effect.orDie,
           Effect.withSpan("UserRepository.takeOverUnverified")
         )

@@ -27,7 +27,7 @@ export const AuditLogMemory = Layer.effect(
   Effect.gen(function* () {
     const ref = yield* Ref.make<ReadonlyArray<AuditRecord>>([])
     const append = (record: AuditRecord) =>
-      Ref.update(ref, (records) => [...records, record]).pipe(Effect.zipRight(logRecord(record)))
+      Ref.update(ref, (records) => [...records, record]).pipe(Effect.andThen(logRecord(record)))
 
     return AuditLog.of({
       audited: (change, describe) =>
@@ -38,7 +38,7 @@ export const AuditLogMemory = Layer.effect(
       record: (entry) => Effect.flatMap(stamp(entry), append),
       search: (filter, { cursor, limit }) =>
         Effect.map(Ref.get(ref), (records) => {
-          const position = Option.flatMap(Option.fromNullable(cursor), decodeCursor)
+          const position = Option.flatMap(Option.fromNullishOr(cursor), decodeCursor)
           const found = records
             .filter(matches(filter))
             .filter((r) => Option.match(position, { onNone: () => true, onSome: (c) => isBefore(r, c) }))

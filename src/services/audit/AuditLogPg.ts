@@ -1,5 +1,5 @@
-import { SqlClient, SqlError } from "@effect/sql"
-import { Cause, Effect, Layer, Option } from "effect"
+import { type Cause, Effect, Layer, Option } from "effect"
+import { SqlClient, SqlError } from "effect/sql"
 import {
   type ActorRole,
   AuditLog,
@@ -9,6 +9,7 @@ import {
 } from "../../domain/audit/AuditLog.ts"
 import { decodeCursor, encodeCursor } from "../../domain/shared/Cursor.ts"
 import type { EventId, UserId } from "../../domain/shared/Ids.ts"
+import { pgErrorOf } from "../sql/errors.ts"
 import { logRecord, stamp } from "./AuditStamp.ts"
 
 interface AuditRow {
@@ -46,15 +47,16 @@ const recordFromRow = (r: AuditRow) =>
       requestId: r.requestId,
       traceId: r.traceId
     },
-    true
+    { disableChecks: true }
   )
 
 /** Deadlock, serialization failure, cancelled statement, or a statement refused because one of those came first. */
 const RETRYABLE = new Set(["40P01", "40001", "57014", "25P02"])
 const isRetryable = (cause: Cause.Cause<unknown>) =>
-  [...Cause.failures(cause), ...Cause.defects(cause)].some(
-    (e) => e instanceof SqlError.SqlError && RETRYABLE.has((e.cause as { code?: string } | undefined)?.code ?? "")
-  )
+  cause.reasons.some((reason) => {
+    const error = reason._tag === "Fail" ? reason.error : reason._tag === "Die" ? reason.defect : undefined
+    return SqlError.isSqlError(error) && RETRYABLE.has(pgErrorOf(error).code ?? "")
+  })
 
 /** The change's own failure, carried through the transaction so it can be told apart from the database's. */
 class ChangeFailed<E> {
@@ -92,8 +94,8 @@ export const AuditLogPg = Layer.effect(
           sql.withTransaction,
           Effect.sandbox,
           Effect.retry({ times: 3, while: isRetryable }),
-          Effect.unsandbox,
-          Effect.catchAll((e) => (e instanceof ChangeFailed ? Effect.fail(e.error) : Effect.die(e))),
+          Effect.catch(Effect.failCause),
+          Effect.catch((e) => (e instanceof ChangeFailed ? Effect.fail(e.error) : Effect.die(e))),
           Effect.tap(([, record]) => (record === null ? Effect.void : logRecord(record))),
           Effect.map(([result]) => result),
           Effect.withSpan("AuditLog.audited")
@@ -101,7 +103,7 @@ export const AuditLogPg = Layer.effect(
       record: (entry) =>
         stamp(entry).pipe(Effect.tap(insert), Effect.flatMap(logRecord), Effect.withSpan("AuditLog.record")),
       search: (filter, { cursor, limit }) => {
-        const position = Option.flatMap(Option.fromNullable(cursor), decodeCursor)
+        const position = Option.flatMap(Option.fromNullishOr(cursor), decodeCursor)
         return sql<AuditRow>`SELECT * FROM audit_log WHERE ${sql.and([
           filter.actorId === undefined ? sql`true` : sql`actor_id = ${filter.actorId}`,
           filter.action === undefined ? sql`true` : sql`action = ${filter.action}`,

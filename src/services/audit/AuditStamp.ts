@@ -51,7 +51,7 @@ export const stamp = (entry: AuditEntry): Effect.Effect<AuditRecord> =>
         requestId: clip(origin.requestId, 128),
         traceId: Option.match(span, { onNone: () => null, onSome: (s) => s.traceId })
       },
-      true
+      { disableChecks: true }
     )
   })
 

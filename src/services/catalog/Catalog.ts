@@ -1,4 +1,4 @@
-import { Clock, Effect, Either, Option } from "effect"
+import { Clock, Context, Effect, Layer, Option } from "effect"
 import type { Actor } from "../../domain/accounts/Actor.ts"
 import { Forbidden, UserNotFound } from "../../domain/accounts/errors.ts"
 import type { Email } from "../../domain/accounts/User.ts"
@@ -25,12 +25,11 @@ export interface NewTicketType {
 }
 
 const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
-const orFail = <A, E>(either: Either.Either<A, E>) =>
-  Either.match(either, { onLeft: Effect.fail, onRight: Effect.succeed })
+const orFail = Effect.fromResult
 
 /** The catalog: organizers build and publish events, everyone browses what is published. */
-export class Catalog extends Effect.Service<Catalog>()("goticket/Catalog", {
-  effect: Effect.gen(function* () {
+export class Catalog extends Context.Service<Catalog>()("goticket/Catalog", {
+  make: Effect.gen(function* () {
     const events = yield* EventRepository
     const users = yield* UserRepository
     const cache = yield* InventoryCache
@@ -170,7 +169,7 @@ export class Catalog extends Effect.Service<Catalog>()("goticket/Catalog", {
       for (const [sectionPosition, s] of plan.sections.entries()) {
         const section = new Section(
           { id: crypto.randomUUID() as SectionId, eventId, name: s.name, position: sectionPosition },
-          true
+          { disableChecks: true }
         )
         sections.push(section)
         for (const [rowPosition, row] of s.rows.entries())
@@ -188,7 +187,7 @@ export class Catalog extends Effect.Service<Catalog>()("goticket/Catalog", {
                   ticketTypeId: seat.ticketTypeId,
                   status: "available"
                 },
-                true
+                { disableChecks: true }
               )
             )
       }
@@ -304,4 +303,6 @@ export class Catalog extends Effect.Service<Catalog>()("goticket/Catalog", {
       seatMap
     } as const
   })
-}) {}
+}) {
+  static readonly layer = Layer.effect(this, this.make)
+}

@@ -15,7 +15,7 @@ const byStartThenId = (a: Event, b: Event) =>
   a.startsAt.getTime() - b.startsAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
 
 const paginate = (events: ReadonlyArray<Event>, cursor: string | undefined, limit: number): PageOf<Event> => {
-  const position = Option.flatMap(Option.fromNullable(cursor), decodeCursor)
+  const position = Option.flatMap(Option.fromNullishOr(cursor), decodeCursor)
   const sorted = [...events]
     .sort(byStartThenId)
     .filter((e) =>
@@ -43,7 +43,7 @@ export const EventRepositoryMemory = Layer.effect(
         Ref.modify(state, (s) => {
           const stored = s.events.get(event.id)
           if (!stored || stored.version !== event.version) return [Option.none<Event>(), s] as const
-          const next = new Event({ ...event, version: event.version + 1 }, true)
+          const next = new Event({ ...event, version: event.version + 1 }, { disableChecks: true })
           return [Option.some(next), { ...s, events: new Map(s.events).set(event.id, next) }] as const
         }).pipe(
           Effect.flatMap(
@@ -58,7 +58,7 @@ export const EventRepositoryMemory = Layer.effect(
             })
           )
         ),
-      findById: (id) => Effect.map(Ref.get(state), (s) => Option.fromNullable(s.events.get(id))),
+      findById: (id) => Effect.map(Ref.get(state), (s) => Option.fromNullishOr(s.events.get(id))),
       listByOrganizer: (organizerId, { cursor, limit }) =>
         Effect.map(Ref.get(state), (s) =>
           paginate(
@@ -108,7 +108,7 @@ export const EventRepositoryMemory = Layer.effect(
               capacity: change.capacity ?? current.capacity,
               maxPerOrder: change.maxPerOrder ?? current.maxPerOrder
             },
-            true
+            { disableChecks: true }
           )
           return [
             Effect.succeed(Option.some(next)),
@@ -124,7 +124,10 @@ export const EventRepositoryMemory = Layer.effect(
             const n = counts.get(t.id) ?? 0
             ticketTypes.set(
               t.id,
-              new TicketType({ ...t, seated: n > 0, capacity: n > 0 ? n : t.seated ? 0 : t.capacity }, true)
+              new TicketType(
+                { ...t, seated: n > 0, capacity: n > 0 ? n : t.seated ? 0 : t.capacity },
+                { disableChecks: true }
+              )
             )
           }
           return {

@@ -1,5 +1,5 @@
-import { SqlClient } from "@effect/sql"
 import { Array as Arr, Effect, Layer, Option } from "effect"
+import { SqlClient } from "effect/sql"
 import { Event, Venue } from "../../domain/catalog/Event.ts"
 import { EventRepository, type EventRepositoryShape } from "../../domain/catalog/EventRepository.ts"
 import { CapacityBelowCommitted, EventChangedConcurrently } from "../../domain/catalog/errors.ts"
@@ -36,7 +36,7 @@ interface TicketTypeRow {
   readonly id: string
   readonly eventId: string
   readonly name: string
-  readonly priceMinor: string | number
+  readonly priceMinor: string | number | bigint
   readonly currency: string
   readonly capacity: number
   readonly maxPerOrder: number
@@ -53,7 +53,10 @@ const eventFromRow = (r: EventRow): Event =>
       organizerId: r.organizerId as UserId,
       title: r.title,
       description: r.description,
-      venue: new Venue({ name: r.venueName, address: r.venueAddress, timezone: r.venueTimezone }, true),
+      venue: new Venue(
+        { name: r.venueName, address: r.venueAddress, timezone: r.venueTimezone },
+        { disableChecks: true }
+      ),
       startsAt: r.startsAt,
       endsAt: r.endsAt,
       salesStartAt: r.salesStartAt,
@@ -66,7 +69,7 @@ const eventFromRow = (r: EventRow): Event =>
       cancelledAt: r.cancelledAt,
       refundCutoffHours: r.refundCutoffHours
     },
-    true
+    { disableChecks: true }
   )
 
 const eventToRow = (e: Event) => ({
@@ -105,7 +108,7 @@ export const ticketTypeFromRow = (r: TicketTypeRow): TicketType =>
       sold: r.sold,
       createdAt: r.createdAt
     },
-    true
+    { disableChecks: true }
   )
 
 const SEAT_BATCH = 5000
@@ -125,7 +128,7 @@ export const EventRepositoryPg = Layer.effect(
       }
     }
     const after = (cursor: string | undefined) =>
-      Option.match(Option.flatMap(Option.fromNullable(cursor), decodeCursor), {
+      Option.match(Option.flatMap(Option.fromNullishOr(cursor), decodeCursor), {
         onNone: () => sql`true`,
         onSome: (c) => sql`(starts_at, id) > (${c.at}, ${c.id})`
       })
@@ -159,7 +162,7 @@ export const EventRepositoryPg = Layer.effect(
       },
       findById: (id) =>
         sql<EventRow>`SELECT * FROM events WHERE id = ${id}`.pipe(
-          Effect.map((rows) => Option.map(Option.fromNullable(rows[0]), eventFromRow)),
+          Effect.map((rows) => Option.map(Option.fromNullishOr(rows[0]), eventFromRow)),
           Effect.orDie,
           Effect.withSpan("EventRepository.findById")
         ),
@@ -231,13 +234,13 @@ export const EventRepositoryPg = Layer.effect(
         Effect.gen(function* () {
           yield* sql`DELETE FROM seats WHERE event_id = ${eventId}`
           yield* sql`DELETE FROM sections WHERE event_id = ${eventId}`
-          if (sections.length > 0)
+          if (Arr.isReadonlyArrayNonEmpty(sections))
             yield* sql`INSERT INTO sections ${sql.insert(
-              sections.map((s) => ({ id: s.id, eventId: s.eventId, name: s.name, position: s.position }))
+              Arr.map(sections, (s) => ({ id: s.id, eventId: s.eventId, name: s.name, position: s.position }))
             )}`
           for (const batch of Arr.chunksOf(seats, SEAT_BATCH))
             yield* sql`INSERT INTO seats ${sql.insert(
-              batch.map((s) => ({
+              Arr.map(batch, (s) => ({
                 id: s.id,
                 eventId: s.eventId,
                 sectionId: s.sectionId,
@@ -262,7 +265,7 @@ export const EventRepositoryPg = Layer.effect(
         }).pipe(
           sql.withTransaction,
           // A seat map arrives in one bulk insert; fresh statistics keep the seat lookups of the sale on their index.
-          Effect.zipLeft(sql`ANALYZE seats`),
+          Effect.tap(() => sql`ANALYZE seats`),
           Effect.orDie,
           Effect.withSpan("EventRepository.replaceSeating")
         ),
@@ -291,7 +294,7 @@ export const EventRepositoryPg = Layer.effect(
               (s) =>
                 new Section(
                   { id: s.id as SectionId, eventId: s.eventId as EventId, name: s.name, position: s.position },
-                  true
+                  { disableChecks: true }
                 )
             ),
             seats: seats.map(
@@ -308,7 +311,7 @@ export const EventRepositoryPg = Layer.effect(
                     ticketTypeId: s.ticketTypeId as TicketTypeId,
                     status: s.status
                   },
-                  true
+                  { disableChecks: true }
                 )
             )
           })),

@@ -10,4 +10,4 @@ export const ReservationConfig = Config.all({
   soldOutFlagTtlMs: bounded("SOLD_OUT_FLAG_TTL_MS", 2_000, 100, 60_000, "milliseconds"),
   viewCacheTtlMs: bounded("VIEW_CACHE_TTL_MS", 5_000, 100, 300_000, "milliseconds")
 })
-export type ReservationConfig = Config.Config.Success<typeof ReservationConfig>
+export type ReservationConfig = Config.Success<typeof ReservationConfig>

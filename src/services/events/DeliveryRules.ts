@@ -1,4 +1,4 @@
-import { Cause, Duration, Effect, Exit, HashSet, Option } from "effect"
+import { Cause, Duration, Effect, Exit, Option } from "effect"
 import type { Delivery, Subscription } from "../../domain/events/EventBus.ts"
 import { spanOfTraceparent } from "./TraceLink.ts"
 
@@ -8,7 +8,7 @@ import { spanOfTraceparent } from "./TraceLink.ts"
 export const retryDelayOf = (subscription: Pick<Subscription, "retryDelays">, attempt: number): Duration.Duration => {
   const delays = subscription.retryDelays
   const delay = delays[Math.min(Math.max(attempt, 1), delays.length) - 1]
-  return delay === undefined ? Duration.zero : Duration.decode(delay)
+  return delay === undefined ? Duration.zero : Duration.fromInputUnsafe(delay)
 }
 
 const describeError = (error: unknown): string => {
@@ -28,11 +28,11 @@ const describeError = (error: unknown): string => {
 
 /** A handler's failure in one short line: kept with a dead letter and logged. */
 export const describeFailure = (cause: Cause.Cause<unknown>): string => {
-  const failure = Cause.failureOption(cause)
+  const failure = Cause.findErrorOption(cause)
   const text =
     failure._tag === "Some"
       ? describeError(failure.value)
-      : Cause.dieOption(cause)._tag === "Some"
+      : Cause.hasDies(cause)
         ? `defect: ${describeError(Cause.squash(cause))}`
         : "interrupted"
   return text.length > 500 ? `${text.slice(0, 497)}...` : text
@@ -52,7 +52,7 @@ export const checkSubscription = (subscription: Subscription): Effect.Effect<voi
   ].filter((problem) => problem !== undefined)
   return problems.length === 0
     ? Effect.void
-    : Effect.dieMessage(`invalid subscription "${subscription.consumer}": ${problems.join("; ")}`)
+    : Effect.die(new Error(`invalid subscription "${subscription.consumer}": ${problems.join("; ")}`))
 }
 
 /**
@@ -80,6 +80,14 @@ export const deliverySpan = (
 }
 
 /**
+ * Whether a cause is the interruption of this fiber by another one (a consumer closing), not a handler that
+ * interrupted itself (that counts as a failure).
+ */
+const interruptedFromOutside = (cause: Cause.Cause<unknown>, self: number): boolean =>
+  Cause.hasInterruptsOnly(cause) &&
+  cause.reasons.some((reason) => Cause.isInterruptReason(reason) && reason.fiberId !== self)
+
+/**
  * Runs a delivery's handler (the only interruptible part), then `settle` with its exit, uninterruptibly: a delivery
  * is always acknowledged, retried or dead-lettered once its handler ran. If the delivery itself is interrupted (its
  * consumer closed past the drain timeout) `interrupted` runs instead: the event must come back. A handler that
@@ -99,12 +107,10 @@ export const handleDelivery = (
           deliverySpan(system, subscription.consumer, delivery)
         )
       )
-      const { interruptors } = yield* Effect.descriptor
-      if (Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause) && HashSet.size(interruptors) > 0)
-        return yield* interrupted
+      if (Exit.isFailure(exit) && interruptedFromOutside(exit.cause, yield* Effect.fiberId)) return yield* interrupted
       return yield* settle(exit)
     })
   )
 
 /** How long closing a consumer waits for its in-flight handlers before interrupting them. */
-export const DEFAULT_DRAIN_TIMEOUT: Duration.DurationInput = "30 seconds"
+export const DEFAULT_DRAIN_TIMEOUT: Duration.Input = "30 seconds"

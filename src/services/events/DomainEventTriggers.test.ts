@@ -1,6 +1,6 @@
-import { SqlClient } from "@effect/sql"
 import { expect, layer } from "@effect/vitest"
 import { Effect, Layer, Schema } from "effect"
+import { SqlClient } from "effect/sql"
 import { aPaidOrder, aSale, aStoredUser, now } from "../../../test/contracts/OrderRepositoryContract.ts"
 import { TestDatabaseLive } from "../../../test/support/TestDatabase.ts"
 import { Event } from "../../domain/catalog/Event.ts"
@@ -60,7 +60,7 @@ layer(Repositories.pipe(Layer.provideMerge(OutboxPg), Layer.provideMerge(TestDat
       const stored = yield* events.findById(sale.event.id)
       if (stored._tag === "None") throw new Error("the event is gone")
       const cancelled = yield* events.update(
-        new Event({ ...stored.value, status: "cancelled", cancelledAt: yield* now }, true)
+        new Event({ ...stored.value, status: "cancelled", cancelledAt: yield* now }, { disableChecks: true })
       )
       expect(cancelled.status).toBe("cancelled")
 

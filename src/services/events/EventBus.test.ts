@@ -1,7 +1,8 @@
 import { createServer, type Socket } from "node:net"
 import { describe, expect, it, layer } from "@effect/vitest"
 import * as amqp from "amqplib"
-import { Deferred, Duration, Effect, Logger, LogLevel, Queue, Redacted, Ref, Schema, TestClock } from "effect"
+import { Deferred, Duration, Effect, Queue, Redacted, Ref, References, Schema } from "effect"
+import { TestClock } from "effect/testing"
 import { anEnvelope, eventBusContract, eventually } from "../../../test/contracts/EventBusContract.ts"
 import { describeWithRabbitMq, isolatedRabbitMqBus, isolatedTopology } from "../../../test/support/RabbitMq.ts"
 import { routingKeyOf } from "../../domain/events/DomainEvents.ts"
@@ -18,9 +19,9 @@ import { consumerQueues, Header } from "./rabbitmq/Topology.ts"
 // A short drain timeout: a consumer stuck in a (failing) test lets the suite go on at once.
 eventBusContract("in-process", () => EventBusInProcess.layer({ drainTimeout: "500 millis" }))
 
-// A layer's `it` (@effect/vitest 0.30 assigns its methods onto the shared `it`): the bus and the test services.
+// A layer's `it`: the bus and the test services (TestClock).
 layer(EventBusInProcess.layer())("EventBusInProcess", (it) => {
-  it.scoped("publish returns before any handler runs: handlers run on their own fibers", () =>
+  it.effect("publish returns before any handler runs: handlers run on their own fibers", () =>
     Effect.gen(function* () {
       const bus = yield* EventBus
       const handled = yield* Ref.make(0)
@@ -32,7 +33,7 @@ layer(EventBusInProcess.layer())("EventBusInProcess", (it) => {
         retryDelays: [],
         concurrency: 4,
         handle: () =>
-          Effect.zipRight(
+          Effect.andThen(
             Ref.update(handled, (n) => n + 1),
             Deferred.succeed(done, undefined)
           )
@@ -44,7 +45,7 @@ layer(EventBusInProcess.layer())("EventBusInProcess", (it) => {
     })
   )
 
-  it.scoped("retries wait on Effect's Clock: TestClock moves them", () =>
+  it.effect("retries wait on Effect's Clock: TestClock moves them", () =>
     Effect.gen(function* () {
       const bus = yield* EventBus
       const received = yield* Queue.unbounded<Delivery>()
@@ -54,7 +55,7 @@ layer(EventBusInProcess.layer())("EventBusInProcess", (it) => {
         maxAttempts: 3,
         retryDelays: ["1 minute", "1 hour"],
         concurrency: 1,
-        handle: (delivery) => Effect.zipRight(Queue.offer(received, delivery), Effect.fail("not yet"))
+        handle: (delivery) => Effect.andThen(Queue.offer(received, delivery), Effect.fail("not yet"))
       })
       const event = anEnvelope("TicketIssued")
       yield* bus.publish([event])
@@ -73,7 +74,7 @@ layer(EventBusInProcess.layer())("EventBusInProcess", (it) => {
       const [dead] = yield* bus.deadLetters("clock").pipe(Effect.repeat({ until: (letters) => letters.length > 0 }))
       expect(dead).toMatchObject({ attempts: 3, lastError: "not yet", envelope: event })
       expect(dead?.deadAt.getTime()).toBe(61 * 60_000)
-    }).pipe(Logger.withMinimumLogLevel(LogLevel.None))
+    }).pipe(Effect.provideService(References.MinimumLogLevel, "None"))
   )
 })
 
@@ -83,7 +84,7 @@ layer(EventBusInProcess.layer())("EventBusInProcess", (it) => {
 
 /** A TCP server that accepts connections and never answers: a broker that hangs. */
 const silentServer = Effect.acquireRelease(
-  Effect.async<{ readonly port: number; readonly close: () => void }>((resume) => {
+  Effect.callback<{ readonly port: number; readonly close: () => void }>((resume) => {
     const sockets = new Set<Socket>()
     const server = createServer((socket) => {
       sockets.add(socket)
@@ -106,7 +107,7 @@ const silentServer = Effect.acquireRelease(
 )
 
 describe("EventBusRabbitMq without a broker", () => {
-  it.scopedLive("builds, and every call fails with EventBusUnavailable at once on a dead port", () =>
+  it.live("builds, and every call fails with EventBusUnavailable at once on a dead port", () =>
     Effect.gen(function* () {
       const bus = yield* EventBus
       const startedAt = Date.now()
@@ -127,11 +128,11 @@ describe("EventBusRabbitMq without a broker", () => {
       expect(Date.now() - startedAt).toBeLessThan(2_000)
     }).pipe(
       Effect.provide(EventBusRabbitMq.layer({ url: Redacted.make("amqp://guest:guest@127.0.0.1:1") })),
-      Logger.withMinimumLogLevel(LogLevel.None)
+      Effect.provideService(References.MinimumLogLevel, "None")
     )
   )
 
-  it.scopedLive("a broker that never answers: publish fails with EventBusUnavailable after its timeout, no hang", () =>
+  it.live("a broker that never answers: publish fails with EventBusUnavailable after its timeout, no hang", () =>
     Effect.gen(function* () {
       const server = yield* silentServer
       const [took, failure] = yield* Effect.gen(function* () {
@@ -177,7 +178,7 @@ await describeWithRabbitMq("EventBus on RabbitMQ", (url) => {
   layer(isolatedRabbitMqBus(url, {}, topology), { timeout: "30 seconds", excludeTestServices: true })(
     "EventBusRabbitMq on the wire",
     (it) => {
-      it.scoped("a published event is a persistent JSON message, identified, typed, timestamped, traced", () =>
+      it.effect("a published event is a persistent JSON message, identified, typed, timestamped, traced", () =>
         Effect.gen(function* () {
           const bus = yield* EventBus
           const { channel } = yield* rawConnection(url)
@@ -210,7 +211,7 @@ await describeWithRabbitMq("EventBus on RabbitMQ", (url) => {
         })
       )
 
-      it.scoped("a message that is not an envelope goes straight to the dead letters, never to the handler", () =>
+      it.effect("a message that is not an envelope goes straight to the dead letters, never to the handler", () =>
         Effect.gen(function* () {
           const bus = yield* EventBus
           const handled = yield* Ref.make(0)
@@ -240,7 +241,7 @@ await describeWithRabbitMq("EventBus on RabbitMQ", (url) => {
           expect(yield* Ref.get(handled)).toBe(0)
           // Not an event: not listed (and left where it is).
           expect(yield* bus.deadLetters(consumer)).toEqual([])
-        }).pipe(Logger.withMinimumLogLevel(LogLevel.None))
+        }).pipe(Effect.provideService(References.MinimumLogLevel, "None"))
       )
     }
   )

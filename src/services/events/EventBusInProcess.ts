@@ -1,4 +1,4 @@
-import { Clock, Duration, Effect, Exit, FiberSet, Layer, Queue, Schema, type Scope } from "effect"
+import { Clock, Duration, Effect, Exit, FiberSet, Layer, Queue, Schema, type Scope, Semaphore } from "effect"
 import type { EventType } from "../../domain/events/DomainEvents.ts"
 import { type DeadLetter, type Delivery, EventBus, type EventBusShape } from "../../domain/events/EventBus.ts"
 import { EnvelopeJson, type EventEnvelope } from "../../domain/events/EventEnvelope.ts"
@@ -27,12 +27,12 @@ interface ConsumerQueue {
   readonly dead: Array<DeadLetter>
 }
 
-const encodeEnvelope = (envelope: EventEnvelope) => Effect.orDie(Schema.encode(EnvelopeJson)(envelope))
-const decodeEnvelope = (body: string) => Effect.orDie(Schema.decode(EnvelopeJson)(body))
+const encodeEnvelope = (envelope: EventEnvelope) => Effect.orDie(Schema.encodeEffect(EnvelopeJson)(envelope))
+const decodeEnvelope = (body: string) => Effect.orDie(Schema.decodeEffect(EnvelopeJson)(body))
 
 export interface EventBusInProcessOptions {
   /** How long closing a consumer waits for its in-flight handlers (default 30 s). */
-  readonly drainTimeout?: Duration.DurationInput | undefined
+  readonly drainTimeout?: Duration.Input | undefined
 }
 
 /**
@@ -108,13 +108,11 @@ export const makeEventBusInProcess = (
                   if (pending.attempt < subscription.maxAttempts) {
                     const delay = retryDelayOf(subscription, pending.attempt)
                     yield* log(Effect.logWarning(`event handler failed; redelivery in ${Duration.format(delay)}`))
-                    // Interruptible (forked fibers inherit the mask): the layer's close does not wait out the delay.
+                    // Interruptible (a FiberSet's fibers start so): the layer's close does not wait out the delay.
                     yield* FiberSet.run(
                       delayed,
-                      Effect.interruptible(Effect.sleep(delay)).pipe(
-                        Effect.zipRight(
-                          Queue.offer(queue.pending, { body: pending.body, attempt: pending.attempt + 1 })
-                        )
+                      Effect.sleep(delay).pipe(
+                        Effect.andThen(Queue.offer(queue.pending, { body: pending.body, attempt: pending.attempt + 1 }))
                       )
                     )
                     return
@@ -128,13 +126,13 @@ export const makeEventBusInProcess = (
             )
           })
 
-        const permits = yield* Effect.makeSemaphore(subscription.concurrency)
+        const permits = yield* Semaphore.make(subscription.concurrency)
         const inFlight = yield* FiberSet.make()
         // Scope close, in reverse order: the dispatcher stops (forked last), in-flight handlers finish, the rest.
         yield* Effect.addFinalizer(() =>
           Effect.interruptible(FiberSet.awaitEmpty(inFlight)).pipe(
             Effect.timeout(drainTimeout),
-            Effect.catchTag("TimeoutException", () =>
+            Effect.catchTag("TimeoutError", () =>
               Effect.logWarning(`consumer ${subscription.consumer}: handlers still running after the drain timeout`)
             )
           )
@@ -142,12 +140,11 @@ export const makeEventBusInProcess = (
         yield* Effect.uninterruptibleMask((restore) =>
           Effect.gen(function* () {
             yield* restore(permits.take(1))
-            const pending = yield* restore(Queue.take(queue.pending)).pipe(Effect.onInterrupt(() => permits.release(1)))
-            // Forked fibers inherit the mask: the handler itself stays interruptible (its own timeouts work).
-            yield* FiberSet.run(
-              inFlight,
-              Effect.interruptible(deliver(pending)).pipe(Effect.ensuring(permits.release(1)))
+            const pending = yield* restore(Queue.take(queue.pending)).pipe(
+              Effect.onInterrupt(() => Effect.asVoid(permits.release(1)))
             )
+            // A FiberSet's fibers start interruptible: the handler itself stays so (its own timeouts work).
+            yield* FiberSet.run(inFlight, deliver(pending).pipe(Effect.ensuring(permits.release(1))))
           })
         ).pipe(Effect.forever, Effect.forkScoped)
       }).pipe(
@@ -183,5 +180,5 @@ export const EventBusInProcess = {
   make: makeEventBusInProcess,
   /** A fresh bus per layer: its queues and dead letters live as long as the layer. */
   layer: (options: EventBusInProcessOptions = {}): Layer.Layer<EventBus> =>
-    Layer.scoped(EventBus, makeEventBusInProcess(options))
+    Layer.effect(EventBus, makeEventBusInProcess(options))
 }

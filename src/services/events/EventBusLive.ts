@@ -6,16 +6,16 @@ import { DEFAULT_EXCHANGE, DEFAULT_QUEUE_PREFIX } from "./rabbitmq/Topology.ts"
 
 /** AMQP_URL (optional: without it the bus is in process), AMQP_EXCHANGE, AMQP_QUEUE_PREFIX. */
 export const EventBusConfig = Config.all({
-  url: Config.option(Config.redacted("AMQP_URL")),
-  exchange: Config.string("AMQP_EXCHANGE").pipe(Config.withDefault(DEFAULT_EXCHANGE)),
-  queuePrefix: Config.string("AMQP_QUEUE_PREFIX").pipe(Config.withDefault(DEFAULT_QUEUE_PREFIX))
+  url: Config.option(Config.Redacted("AMQP_URL")),
+  exchange: Config.String("AMQP_EXCHANGE").pipe(Config.withDefault(DEFAULT_EXCHANGE)),
+  queuePrefix: Config.String("AMQP_QUEUE_PREFIX").pipe(Config.withDefault(DEFAULT_QUEUE_PREFIX))
 })
 
 /**
  * The event bus: RabbitMQ at AMQP_URL (it starts even while the broker is down), or else the in-process bus, whose
  * queues and dead letters live only as long as the process.
  */
-export const EventBusLive = Layer.unwrapEffect(
+export const EventBusLive = Layer.unwrap(
   Effect.gen(function* () {
     const config = yield* EventBusConfig
     if (Option.isNone(config.url)) {

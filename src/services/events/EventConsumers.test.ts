@@ -41,7 +41,7 @@ it.live("a consumer handles an event once, inside the trace of the request that 
       Effect.provide(
         consumer.pipe(
           Layer.provideMerge(Layer.mergeAll(EventBusInProcess.layer(), InboxMemory)),
-          Layer.provide(Layer.setConfigProvider(ConfigProvider.fromMap(new Map())))
+          Layer.provide(ConfigProvider.layer(ConfigProvider.fromUnknown({})))
         )
       ),
       Effect.scoped

@@ -35,15 +35,14 @@ export interface Consumer<R> {
  * request that caused the event, and links to that request's span.
  */
 export const consumerLayer = <R>(consumer: Consumer<R>) =>
-  Layer.scopedDiscard(
+  Layer.effectDiscard(
     Effect.gen(function* () {
       const bus = yield* EventBus
       const inbox = yield* Inbox
       const config = yield* EventsConfig
       const context = yield* Effect.context<R>()
       const base = Duration.toMillis(config.consumerRetryBase)
-      const labelled = <A extends Metric.Metric.Counter<number>>(metric: A) =>
-        Metric.tagged(metric, "consumer", consumer.name)
+      const labelled = (metric: Metric.Counter<number>) => Metric.withAttributes(metric, { consumer: consumer.name })
 
       const handleOne = (envelope: EventEnvelope, attempt: number) => {
         const cause = spanOfTraceparent(envelope.traceparent)
@@ -57,16 +56,16 @@ export const consumerLayer = <R>(consumer: Consumer<R>) =>
             Effect.tap(
               Option.match({
                 onNone: () =>
-                  Effect.zipRight(
-                    Metric.increment(labelled(eventsDuplicate)),
+                  Effect.andThen(
+                    Metric.update(labelled(eventsDuplicate), 1),
                     Effect.logDebug("duplicate event dropped")
                   ),
-                onSome: () => Metric.increment(labelled(eventsHandled))
+                onSome: () => Metric.update(labelled(eventsHandled), 1)
               })
             ),
-            Effect.tapErrorCause((failure) =>
-              Effect.zipRight(
-                Metric.increment(labelled(eventsFailed)),
+            Effect.tapCause((failure) =>
+              Effect.andThen(
+                Metric.update(labelled(eventsFailed), 1),
                 Effect.logWarning("event handler failed; it will be retried", failure)
               )
             ),
@@ -78,7 +77,7 @@ export const consumerLayer = <R>(consumer: Consumer<R>) =>
               // Nested in the bus's delivery span, which continues the trace of the request that caused the event.
               links: Option.match(cause, {
                 onNone: () => [],
-                onSome: (span) => [{ _tag: "SpanLink" as const, span, attributes: { "goticket.link": "caused-by" } }]
+                onSome: (span) => [{ span, attributes: { "goticket.link": "caused-by" } }]
               }),
               attributes: {
                 "messaging.system": "goticket",
@@ -110,7 +109,7 @@ export const consumerLayer = <R>(consumer: Consumer<R>) =>
               Effect.annotateLogs({ error: error.message })
             )
           ),
-          Effect.retry(Schedule.exponential("200 millis").pipe(Schedule.either(Schedule.spaced("5 seconds"))))
+          Effect.retry(Schedule.min([Schedule.exponential("200 millis"), Schedule.spaced("5 seconds")]))
         )
     })
   )

@@ -18,4 +18,4 @@ export const EventsConfig = Config.all({
   ),
   consumerConcurrency: bounded("CONSUMER_CONCURRENCY", 4, 1, 256, "deliveries")
 })
-export type EventsConfig = Config.Config.Success<typeof EventsConfig>
+export type EventsConfig = Config.Success<typeof EventsConfig>

@@ -1,4 +1,4 @@
-import { Effect, Layer, Option, Ref } from "effect"
+import { Effect, Layer, Option, Ref, Semaphore } from "effect"
 import { Inbox } from "../../domain/events/Inbox.ts"
 
 /** The inbox in memory: handlers of one consumer run one at a time, as a transaction would serialise them. */
@@ -6,7 +6,7 @@ export const InboxMemory = Layer.effect(
   Inbox,
   Effect.gen(function* () {
     const handled = yield* Ref.make(new Set<string>())
-    const lock = yield* Effect.makeSemaphore(1)
+    const lock = yield* Semaphore.make(1)
     return Inbox.of({
       once: (consumer, eventId, effect) =>
         lock.withPermits(1)(

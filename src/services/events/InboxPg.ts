@@ -1,5 +1,5 @@
-import { SqlClient, SqlError } from "@effect/sql"
 import { Effect, Layer, Option } from "effect"
+import { SqlClient, SqlError } from "effect/sql"
 import { Inbox } from "../../domain/events/Inbox.ts"
 
 /**
@@ -22,7 +22,7 @@ export const InboxPg = Layer.effect(
             })
           )
           .pipe(
-            Effect.catchIf((error): error is SqlError.SqlError => error instanceof SqlError.SqlError, Effect.die),
+            Effect.catchIf(SqlError.isSqlError, Effect.die),
             Effect.withSpan("Inbox.once", { attributes: { consumer, eventId } })
           )
     })

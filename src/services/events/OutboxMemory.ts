@@ -1,4 +1,4 @@
-import { Effect, Layer, Ref } from "effect"
+import { Effect, Layer, Ref, Semaphore } from "effect"
 import type { EventEnvelope } from "../../domain/events/EventEnvelope.ts"
 import { Outbox } from "../../domain/events/Outbox.ts"
 
@@ -12,7 +12,7 @@ export const OutboxMemory = Layer.effect(
   Outbox,
   Effect.gen(function* () {
     const entries = yield* Ref.make<ReadonlyArray<Entry>>([])
-    const relayLock = yield* Effect.makeSemaphore(1)
+    const relayLock = yield* Semaphore.make(1)
     return Outbox.of({
       append: (events) =>
         Ref.update(entries, (current) => [...current, ...events.map((envelope) => ({ envelope, sentAt: null }))]),

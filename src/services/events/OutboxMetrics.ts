@@ -13,8 +13,8 @@ export const outboxPending = Metric.gauge("goticket_outbox_pending", {
  */
 export const refreshOutboxGauges = Effect.flatMap(Outbox, (outbox) => outbox.lag).pipe(
   Effect.tap(({ pending, oldestAgeMs }) =>
-    Effect.all([Metric.set(outboxPending, pending), Metric.set(outboxLagSeconds, oldestAgeMs / 1000)])
+    Effect.all([Metric.update(outboxPending, pending), Metric.update(outboxLagSeconds, oldestAgeMs / 1000)])
   ),
   Effect.timeout("2 seconds"),
-  Effect.catchAllCause(() => Effect.void)
+  Effect.catchCause(() => Effect.void)
 )

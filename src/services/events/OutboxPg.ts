@@ -1,10 +1,12 @@
-import { SqlClient, SqlError } from "@effect/sql"
-import { Effect, Layer, Schema } from "effect"
+import { Effect, Layer } from "effect"
+import { SqlClient, SqlError } from "effect/sql"
+import type { AggregateType, EventType } from "../../domain/events/DomainEvents.ts"
 import { EventEnvelope } from "../../domain/events/EventEnvelope.ts"
 import { Outbox } from "../../domain/events/Outbox.ts"
 
 interface OutboxRow {
-  readonly position: string
+  /** bigint: int8 arrives as a JS BigInt. */
+  readonly position: bigint
   readonly id: string
   readonly type: string
   readonly version: number
@@ -15,9 +17,30 @@ interface OutboxRow {
   readonly traceparent: string | null
 }
 
-const decodeEnvelope = Schema.decodeUnknownSync(EventEnvelope)
+/** The row as its envelope (checked by the envelope's schema: a row that is not one is a defect). */
 const envelopeOf = (row: OutboxRow): EventEnvelope =>
-  decodeEnvelope({ ...row, occurredAt: row.occurredAt.toISOString(), position: undefined })
+  new EventEnvelope({
+    id: row.id,
+    type: row.type as EventType,
+    version: row.version,
+    occurredAt: row.occurredAt,
+    aggregateType: row.aggregateType as AggregateType,
+    aggregateId: row.aggregateId,
+    payload: row.payload,
+    traceparent: row.traceparent
+  })
+
+/** What `append` hands to jsonb_to_recordset: the envelope's fields, the time as ISO 8601. */
+const recordOf = (envelope: EventEnvelope) => ({
+  id: envelope.id,
+  type: envelope.type,
+  version: envelope.version,
+  occurredAt: envelope.occurredAt.toISOString(),
+  aggregateType: envelope.aggregateType,
+  aggregateId: envelope.aggregateId,
+  payload: envelope.payload,
+  traceparent: envelope.traceparent
+})
 
 /** How many of the 16 relay slots (migrations/0005_domain_events.sql) one relay takes per batch. */
 const SLOTS_PER_BATCH = 8
@@ -59,7 +82,7 @@ export const OutboxPg = Layer.effect(
             INSERT INTO outbox (id, type, version, occurred_at, aggregate_type, aggregate_id, payload, traceparent, slot)
             SELECT e.id, e.type, e.version, e."occurredAt", e."aggregateType", e."aggregateId", e.payload, e.traceparent,
                    hashtext(e."aggregateId"::text) & 15
-            FROM jsonb_to_recordset(${JSON.stringify(events.map((e) => Schema.encodeSync(EventEnvelope)(e)))}::jsonb)
+            FROM jsonb_to_recordset(${JSON.stringify(events.map(recordOf))}::jsonb)
               AS e(id uuid, type text, version int, "occurredAt" timestamptz, "aggregateType" text, "aggregateId" uuid,
                    payload jsonb, traceparent text)`.pipe(
               Effect.asVoid,
@@ -78,10 +101,7 @@ export const OutboxPg = Layer.effect(
               return rows.length
             })
           )
-          .pipe(
-            Effect.catchIf((error): error is SqlError.SqlError => error instanceof SqlError.SqlError, Effect.die),
-            Effect.withSpan("Outbox.relay")
-          ),
+          .pipe(Effect.catchIf(SqlError.isSqlError, Effect.die), Effect.withSpan("Outbox.relay")),
       lag: sql<{ pending: number; oldestAgeMs: number }>`
         SELECT count(*)::int AS pending,
                coalesce(extract(epoch FROM clock_timestamp() - min(occurred_at)) * 1000, 0)::float8 AS oldest_age_ms

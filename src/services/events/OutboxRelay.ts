@@ -14,7 +14,7 @@ export const eventsPublished = Metric.counter("goticket_events_published_total",
  * outbox keeps filling and the relay retries with exponential backoff (up to 5 s), logging the outage once and the
  * recovery once. Several relays (one per process) share the work through the outbox's slot locks.
  */
-export const OutboxRelayLive = Layer.scopedDiscard(
+export const OutboxRelayLive = Layer.effectDiscard(
   Effect.gen(function* () {
     const outbox = yield* Outbox
     const bus = yield* EventBus
@@ -24,14 +24,14 @@ export const OutboxRelayLive = Layer.scopedDiscard(
     const backoff = (n: number) => Duration.millis(Math.min(5_000, 100 * 2 ** Math.min(n, 6)))
 
     const batch = outbox.relay(config.relayBatchSize, bus.publish).pipe(
-      Effect.tap((sent) => Metric.incrementBy(eventsPublished, sent)),
+      Effect.tap((sent) => Metric.update(eventsPublished, sent)),
       Effect.tap(() =>
         Ref.getAndSet(failures, 0).pipe(
           Effect.tap((n) => (n > 0 ? Effect.logInfo("broker is back; publishing the outbox") : Effect.void))
         )
       ),
       Effect.map((sent) => (sent >= config.relayBatchSize ? Duration.zero : config.relayPollInterval)),
-      Effect.catchAllCause((cause) =>
+      Effect.catchCause((cause) =>
         Ref.getAndUpdate(failures, (n) => n + 1).pipe(
           Effect.tap((n) =>
             n === 0
@@ -54,7 +54,7 @@ export const OutboxRelayLive = Layer.scopedDiscard(
       Effect.tap((n) =>
         n > 0 ? Effect.logInfo("purged sent domain events").pipe(Effect.annotateLogs({ n })) : Effect.void
       ),
-      Effect.catchAllCause((cause) => Effect.logWarning("cannot purge the outbox", cause))
+      Effect.catchCause((cause) => Effect.logWarning("cannot purge the outbox", cause))
     )
     yield* purge.pipe(Effect.repeat(Schedule.spaced("10 minutes")), Effect.forkScoped)
   })

@@ -73,7 +73,7 @@ export const emptyTables = (): MemoryTables => ({
   paymentEvents: new Map()
 })
 
-export class MemoryStore extends Context.Tag("goticket/MemoryStore")<MemoryStore, Ref.Ref<MemoryTables>>() {}
+export class MemoryStore extends Context.Service<MemoryStore, Ref.Ref<MemoryTables>>()("goticket/MemoryStore") {}
 
 /** One store per build: adapters built together share it (layers are memoised by reference). */
 export const MemoryStoreLive = Layer.effect(MemoryStore, Ref.make(emptyTables()))

@@ -3,7 +3,7 @@ import { createServer, type Server, type Socket } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, it } from "@effect/vitest"
-import { ConfigError, ConfigProvider, Effect, Either, Layer, Logger, Schedule } from "effect"
+import { Config, ConfigProvider, Effect, Layer, Logger, Result, Schedule } from "effect"
 import {
   aMail,
   MailerHarness,
@@ -23,12 +23,12 @@ import { MailerSmtp } from "./MailerSmtp.ts"
 // ---------------------------------------------------------------------------------------------------------------
 
 const closeServer = (server: Server) =>
-  Effect.async<void>((resume) => {
+  Effect.callback<void>((resume) => {
     server.close(() => resume(Effect.void))
   })
 
 /** A loopback port that was free a moment ago and has nothing listening on it now. */
-const closedPort = Effect.async<number>((resume) => {
+const closedPort = Effect.callback<number>((resume) => {
   const server = createServer()
   server.listen(0, "127.0.0.1", () => {
     const address = server.address()
@@ -39,7 +39,7 @@ const closedPort = Effect.async<number>((resume) => {
 
 /** A TCP server that accepts connections and never sends the SMTP greeting. */
 const silentServer = Effect.acquireRelease(
-  Effect.async<{ readonly server: Server; readonly sockets: Set<Socket>; readonly port: number }>((resume) => {
+  Effect.callback<{ readonly server: Server; readonly sockets: Set<Socket>; readonly port: number }>((resume) => {
     const sockets = new Set<Socket>()
     const server = createServer((socket) => {
       sockets.add(socket)
@@ -53,7 +53,7 @@ const silentServer = Effect.acquireRelease(
     })
   }),
   ({ server, sockets }) =>
-    Effect.zipRight(
+    Effect.andThen(
       Effect.sync(() => {
         for (const socket of sockets) socket.destroy()
       }),
@@ -77,7 +77,7 @@ const send = (mail = aMail()) => Effect.flatMap(Mailer, (mailer) => mailer.send(
 // The contract against each adapter.
 // ---------------------------------------------------------------------------------------------------------------
 
-const smtpAdapters = Layer.unwrapScoped(
+const smtpAdapters = Layer.unwrap(
   Effect.gen(function* () {
     const sink = yield* SmtpSink
     const down = yield* closedPort
@@ -95,7 +95,7 @@ const smtpAdapters = Layer.unwrapScoped(
 
 mailerContract("SMTP to a real SMTP server", smtpAdapters)
 
-const fileAdapters = Layer.unwrapScoped(
+const fileAdapters = Layer.unwrap(
   Effect.gen(function* () {
     const root = yield* temporaryDirectory
     const directory = join(root, "mail")
@@ -148,7 +148,7 @@ mailerContract("in memory", memoryAdapters)
 // ---------------------------------------------------------------------------------------------------------------
 
 describe("MailerSmtp", () => {
-  it.scopedLive("logs in with the URL's credentials and sends From MAIL_FROM, to the To address only", () =>
+  it.live("logs in with the URL's credentials and sends From MAIL_FROM, to the To address only", () =>
     Effect.gen(function* () {
       const sink = yield* startSmtpSink({ auth: { user: "mailer@goticket", pass: "p@ss w:rd/1" } })
       const mail = aMail({ subject: "Hello\r\nBcc: intruder@example.com", to: "ada@example.com" })
@@ -170,7 +170,7 @@ describe("MailerSmtp", () => {
     })
   )
 
-  it.scopedLive("a wrong password is MailNotSent that says the login failed", () =>
+  it.live("a wrong password is MailNotSent that says the login failed", () =>
     Effect.gen(function* () {
       const sink = yield* startSmtpSink({ auth: { user: "mailer", pass: "right" } })
       const failure = yield* Effect.flip(
@@ -184,7 +184,7 @@ describe("MailerSmtp", () => {
     })
   )
 
-  it.scopedLive("a refused recipient is MailNotSent with the server's reply", () =>
+  it.live("a refused recipient is MailNotSent with the server's reply", () =>
     Effect.gen(function* () {
       const sink = yield* startSmtpSink({ refuse: (recipient) => recipient.startsWith("nobody@") })
       const failure = yield* Effect.flip(
@@ -195,7 +195,7 @@ describe("MailerSmtp", () => {
     })
   )
 
-  it.scopedLive("a server that never answers is MailNotSent after the timeout, not a hang", () =>
+  it.live("a server that never answers is MailNotSent after the timeout, not a hang", () =>
     Effect.gen(function* () {
       const { port } = yield* silentServer
       const started = Date.now()
@@ -209,7 +209,7 @@ describe("MailerSmtp", () => {
     })
   )
 
-  it.scopedLive("a pooled connection that timed out while idle is replaced: the next mail still goes", () =>
+  it.live("a pooled connection that timed out while idle is replaced: the next mail still goes", () =>
     Effect.gen(function* () {
       const sink = yield* startSmtpSink()
       yield* Effect.gen(function* () {
@@ -221,19 +221,19 @@ describe("MailerSmtp", () => {
     })
   )
 
-  it.scopedLive("keeps its connection between mails and closes it when the layer's scope ends", () =>
+  it.live("keeps its connection between mails and closes it when the layer's scope ends", () =>
     Effect.gen(function* () {
       const sink = yield* startSmtpSink()
       yield* Effect.scoped(
         Effect.gen(function* () {
           const context = yield* Layer.build(MailerSmtp.layer({ url: sink.url, maxConnections: 1 }))
-          yield* Effect.provide(Effect.zipRight(send(), send()), context)
+          yield* Effect.provide(Effect.andThen(send(), send()), context)
           expect(yield* sink.openConnections).toBe(1)
         })
       )
       yield* Effect.repeat(sink.openConnections, {
         until: (open) => open === 0,
-        schedule: Schedule.spaced("20 millis").pipe(Schedule.upTo("3 seconds"))
+        schedule: Schedule.spaced("20 millis").pipe(Schedule.upTo({ duration: "3 seconds" }))
       })
       expect(yield* sink.openConnections).toBe(0)
       expect(yield* sink.messages).toHaveLength(2)
@@ -261,29 +261,27 @@ describe("MailerFile", () => {
     expect(emlFileName("<>")).toMatch(/^[0-9a-f]{16}\.eml$/)
   })
 
-  it.scopedLive(
-    "the same mail sent twice leaves one file: RFC 5322 with CRLF line ends, readable by the owner only",
-    () =>
-      Effect.gen(function* () {
-        const root = yield* temporaryDirectory
-        const directory = join(root, "nested", "mail")
-        const mail = aMail()
-        yield* Effect.provide(Effect.zipRight(send(mail), send(mail)), MailerFile.layer({ directory }))
-        const names = yield* Effect.promise(() => readdir(directory))
-        expect(names).toEqual([emlFileName(mail.messageId)])
-        const path = join(directory, emlFileName(mail.messageId))
-        const raw = yield* Effect.promise(() => readFile(path))
-        expect(raw.toString("latin1")).not.toMatch(/[^\r]\n/)
-        const root822 = parseMime(raw)
-        expect(root822.headers.get("from")).toBe("GoTicket <tickets@goticket.local>")
-        expect(root822.headers.get("mime-version")).toBe("1.0")
-        expect(root822.headers.has("date")).toBe(true)
-        expect(readDelivered(raw).messageId).toBe(mail.messageId)
-        expect((yield* Effect.promise(() => stat(path))).mode & 0o777).toBe(0o600)
-      })
+  it.live("the same mail sent twice leaves one file: RFC 5322 with CRLF line ends, readable by the owner only", () =>
+    Effect.gen(function* () {
+      const root = yield* temporaryDirectory
+      const directory = join(root, "nested", "mail")
+      const mail = aMail()
+      yield* Effect.provide(Effect.andThen(send(mail), send(mail)), MailerFile.layer({ directory }))
+      const names = yield* Effect.promise(() => readdir(directory))
+      expect(names).toEqual([emlFileName(mail.messageId)])
+      const path = join(directory, emlFileName(mail.messageId))
+      const raw = yield* Effect.promise(() => readFile(path))
+      expect(raw.toString("latin1")).not.toMatch(/[^\r]\n/)
+      const root822 = parseMime(raw)
+      expect(root822.headers.get("from")).toBe("GoTicket <tickets@goticket.local>")
+      expect(root822.headers.get("mime-version")).toBe("1.0")
+      expect(root822.headers.has("date")).toBe(true)
+      expect(readDelivered(raw).messageId).toBe(mail.messageId)
+      expect((yield* Effect.promise(() => stat(path))).mode & 0o777).toBe(0o600)
+    })
   )
 
-  it.scopedLive("mails with different Message-IDs are different files", () =>
+  it.live("mails with different Message-IDs are different files", () =>
     Effect.gen(function* () {
       const directory = yield* temporaryDirectory
       const mails = [aMail(), aMail(), aMail()]
@@ -323,34 +321,34 @@ const withLive = <A, E>(config: Record<string, string>, effect: Effect.Effect<A,
     const logger = Logger.make(({ message }) => {
       logged.push((Array.isArray(message) ? message : [message]).map(String).join(" "))
     })
-    const result = yield* Effect.either(
+    const result = yield* Effect.result(
       effect.pipe(
         Effect.provide(MailerLive),
-        Effect.provide(Logger.replace(Logger.defaultLogger, logger)),
-        Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(config))))
+        Effect.provide(Logger.layer([logger])),
+        Effect.provideService(ConfigProvider.ConfigProvider, ConfigProvider.fromUnknown(config))
       )
     )
     return { result, logged }
   })
 
 describe("MailerLive", () => {
-  it.scopedLive("with SMTP_URL: over SMTP, logging the server without its password", () =>
+  it.live("with SMTP_URL: over SMTP, logging the server without its password", () =>
     Effect.gen(function* () {
       const sink = yield* startSmtpSink({ auth: { user: "box", pass: "s3cret-pw" } })
       const { result, logged } = yield* withLive({ SMTP_URL: sink.url, MAIL_FROM: "Box <box@example.com>" }, send())
-      expect(Either.isRight(result)).toBe(true)
+      expect(Result.isSuccess(result)).toBe(true)
       expect(yield* sink.messages).toHaveLength(1)
       expect(logged.join("\n")).toContain(`SMTP to smtp://127.0.0.1:${sink.port}`)
       expect(logged.join("\n")).not.toContain("s3cret-pw")
     })
   )
 
-  it.scopedLive("without SMTP_URL: .eml files in <GOTICKET_DATA_DIR>/mail", () =>
+  it.live("without SMTP_URL: .eml files in <GOTICKET_DATA_DIR>/mail", () =>
     Effect.gen(function* () {
       const dataDir = yield* temporaryDirectory
       const mail = aMail()
       const { result, logged } = yield* withLive({ GOTICKET_DATA_DIR: dataDir }, send(mail))
-      expect(Either.isRight(result)).toBe(true)
+      expect(Result.isSuccess(result)).toBe(true)
       expect(yield* emlFiles(join(dataDir, "mail"))).toEqual([emlFileName(mail.messageId)])
       expect(logged.join("\n")).toContain(join(dataDir, "mail"))
     })
@@ -360,7 +358,7 @@ describe("MailerLive", () => {
     Effect.gen(function* () {
       for (const config of [{ SMTP_URL: "http://example.com" }, { SMTP_URL: "not a url" }, { MAIL_FROM: "nobody" }]) {
         const { result } = yield* withLive(config, Effect.void)
-        expect(Either.isLeft(result) && ConfigError.isConfigError(result.left)).toBe(true)
+        expect(Result.isFailure(result) && result.failure instanceof Config.ConfigError).toBe(true)
       }
     })
   )

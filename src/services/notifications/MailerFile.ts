@@ -76,7 +76,7 @@ export const makeMailerFile = (options: MailerFileOptions) =>
         catch: (error) => new MailNotSent({ message: `could not build the mail: ${describeMailError(error)}` })
       })
       const bytes = message.message
-      if (!Buffer.isBuffer(bytes)) return yield* Effect.dieMessage("the stream transport did not give a buffer")
+      if (!Buffer.isBuffer(bytes)) return yield* Effect.die(new Error("the stream transport did not give a buffer"))
       yield* Effect.tryPromise({
         try: () => writeAtomically(directory, file, bytes),
         catch: (error) =>

@@ -13,7 +13,7 @@ export interface MemoryMailboxShape {
   readonly failWith: (reason: string | null) => Effect.Effect<void>
 }
 
-export class MemoryMailbox extends Context.Tag("goticket/MemoryMailbox")<MemoryMailbox, MemoryMailboxShape>() {}
+export class MemoryMailbox extends Context.Service<MemoryMailbox, MemoryMailboxShape>()("goticket/MemoryMailbox") {}
 
 /** A fresh in-memory Mailer and its mailbox. */
 export const makeMailerMemory = Effect.gen(function* () {

@@ -1,6 +1,7 @@
-import { Config, Duration, Effect, Layer, Redacted, Runtime } from "effect"
+import { Config, Duration, Effect, Layer, Redacted } from "effect"
 import nodemailer from "nodemailer"
 import { type Mail, Mailer, MailNotSent } from "../../domain/notifications/Mailer.ts"
+import { validate } from "../config/validate.ts"
 import { describeMailError, MailFromConfig, safeTransportOptions, toSendMailOptions } from "./NodemailerMessage.ts"
 
 export interface MailerSmtpOptions {
@@ -12,7 +13,7 @@ export interface MailerSmtpOptions {
    * How long one send may take in all: connecting, the greeting, each reply (default 5 s). A server that is down
    * fails at once; one that does not answer fails after this.
    */
-  readonly timeout?: Duration.DurationInput | undefined
+  readonly timeout?: Duration.Input | undefined
   /** Connections kept open to the server, each carrying mails one after another (default 2). */
   readonly maxConnections?: number | undefined
 }
@@ -40,7 +41,7 @@ export const makeMailerSmtp = (options: MailerSmtpOptions) =>
     const url = typeof options.url === "string" ? options.url : Redacted.value(options.url)
     const server = smtpServerName(url)
     const from = options.from ?? DEFAULT_FROM
-    const timeout = Duration.decode(options.timeout ?? "5 seconds")
+    const timeout = Duration.fromInputUnsafe(options.timeout ?? "5 seconds")
     const millis = Math.max(1, Math.round(Duration.toMillis(timeout)))
     const transport = yield* Effect.acquireRelease(
       Effect.sync(() =>
@@ -60,9 +61,9 @@ export const makeMailerSmtp = (options: MailerSmtpOptions) =>
       (transport) => Effect.sync(() => transport.close({ force: true }))
     )
     // Failures reach the send that suffers them; an 'error' event left without a listener would crash the process.
-    const runtime = yield* Effect.runtime<never>()
+    const runFork = Effect.runForkWith(yield* Effect.context<never>())
     transport.on("error", (error) => {
-      Runtime.runFork(runtime)(Effect.logWarning(`mail: SMTP transport to ${server}: ${describeMailError(error)}`))
+      runFork(Effect.logWarning(`mail: SMTP transport to ${server}: ${describeMailError(error)}`))
     })
 
     const send = Effect.fn("MailerSmtp.send")(function* (mail: Mail) {
@@ -76,10 +77,12 @@ export const makeMailerSmtp = (options: MailerSmtpOptions) =>
         try: (signal) => transport.sendMail({ ...toSendMailOptions(mail, from), signal }),
         catch: (error) => new MailNotSent({ message: `${server} did not take the mail: ${describeMailError(error)}` })
       }).pipe(
-        Effect.timeoutFail({
+        Effect.timeoutOrElse({
           duration: timeout,
-          onTimeout: () =>
-            new MailNotSent({ message: `${server} did not take the mail within ${Duration.format(timeout)}` })
+          orElse: () =>
+            Effect.fail(
+              new MailNotSent({ message: `${server} did not take the mail within ${Duration.format(timeout)}` })
+            )
         })
       )
     })
@@ -89,8 +92,8 @@ export const makeMailerSmtp = (options: MailerSmtpOptions) =>
 
 /** SMTP_URL (redacted: it may carry a password) and MAIL_FROM. */
 export const MailerSmtpConfig = Config.all({
-  url: Config.redacted("SMTP_URL").pipe(
-    Config.validate({
+  url: Config.Redacted("SMTP_URL").pipe(
+    validate({
       message: "SMTP_URL must be a URL such as smtp://user:pass@host:587 or smtps://host:465",
       validation: (value) => {
         const url = URL.canParse(Redacted.value(value)) ? new URL(Redacted.value(value)) : undefined
@@ -102,7 +105,7 @@ export const MailerSmtpConfig = Config.all({
 })
 
 export const MailerSmtp = {
-  layer: (options: MailerSmtpOptions): Layer.Layer<Mailer> => Layer.scoped(Mailer, makeMailerSmtp(options)),
+  layer: (options: MailerSmtpOptions): Layer.Layer<Mailer> => Layer.effect(Mailer, makeMailerSmtp(options)),
   /** From SMTP_URL and MAIL_FROM. */
-  layerConfig: Layer.scoped(Mailer, Effect.flatMap(MailerSmtpConfig, makeMailerSmtp))
+  layerConfig: Layer.effect(Mailer, Effect.flatMap(MailerSmtpConfig, makeMailerSmtp))
 }

@@ -2,10 +2,11 @@ import { Config } from "effect"
 import type { SendMailOptions } from "nodemailer"
 import addressparser from "nodemailer/lib/addressparser"
 import type { Mail } from "../../domain/notifications/Mailer.ts"
+import { validate } from "../config/validate.ts"
 
 /** The From address of every mail: MAIL_FROM, e.g. `GoTicket <tickets@example.com>`. */
-export const MailFromConfig = Config.string("MAIL_FROM").pipe(
-  Config.validate({
+export const MailFromConfig = Config.String("MAIL_FROM").pipe(
+  validate({
     message: "MAIL_FROM must be an address such as `GoTicket <tickets@example.com>`",
     validation: (from) => {
       const parsed = addressparser(from)

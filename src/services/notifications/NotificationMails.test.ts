@@ -43,7 +43,7 @@ const MINUTE = 60_000
 
 /** A hold of the given GA quantity or seats, its order opened and (unless `confirm` is false) confirmed. */
 const buy = (
-  sale: Effect.Effect.Success<ReturnType<typeof memorySale>>,
+  sale: Effect.Success<ReturnType<typeof memorySale>>,
   what: {
     readonly quantity?: number
     readonly seatIds?: ReadonlyArray<SeatId>
@@ -94,7 +94,7 @@ const confirmedEvent = (order: Order) =>
 /** The mail for this event, which must be one. */
 const mailFor = (event: DomainEvent, envelopeId: string = crypto.randomUUID()) =>
   Effect.flatMap(notificationMailFor(event, envelopeId), (mail) =>
-    Option.isSome(mail) ? Effect.succeed(mail.value) : Effect.dieMessage(`no mail for ${event._tag}`)
+    Option.isSome(mail) ? Effect.succeed(mail.value) : Effect.die(new Error(`no mail for ${event._tag}`))
   )
 
 /** Refunds these tickets of the order (all valid ones when none are given), completed; answers the event. */
@@ -110,7 +110,7 @@ const refund = (order: Order, ticketIds?: ReadonlyArray<Order["tickets"][number]
       includeCheckedIn: false,
       at: new Date(yield* Clock.currentTimeMillis)
     })
-    if (requested._tag !== "Requested") return yield* Effect.dieMessage(`refund not requested: ${requested._tag}`)
+    if (requested._tag !== "Requested") return yield* Effect.die(new Error(`refund not requested: ${requested._tag}`))
     yield* orders.completeRefund(refundId, `re_${refundId}`, new Date(yield* Clock.currentTimeMillis))
     return new OrderRefunded({
       orderId: order.id,
@@ -470,6 +470,6 @@ describe("NotificationMails", () => {
       const direct = yield* mailFor(confirmedEvent(order), envelopeId)
       expect(viaService.text).toBe(direct.text)
       expect(viaService.messageId).toBe(direct.messageId)
-    }).pipe(Effect.provide(NotificationMails.Default.pipe(Layer.provideMerge(InMemory))))
+    }).pipe(Effect.provide(NotificationMails.layer.pipe(Layer.provideMerge(InMemory))))
   )
 })

@@ -1,4 +1,4 @@
-import { Effect, Option } from "effect"
+import { Context, Effect, Layer, Option } from "effect"
 import QRCode from "qrcode"
 import type { User } from "../../domain/accounts/User.ts"
 import { UserRepository } from "../../domain/accounts/UserRepository.ts"
@@ -379,12 +379,14 @@ export const notificationMailFor: (
 )
 
 /** The same as a service: its ports are taken once, when the layer is built. */
-export class NotificationMails extends Effect.Service<NotificationMails>()("goticket/NotificationMails", {
-  effect: Effect.gen(function* () {
+export class NotificationMails extends Context.Service<NotificationMails>()("goticket/NotificationMails", {
+  make: Effect.gen(function* () {
     const context = yield* Effect.context<NotificationMailRequirements>()
     return {
       mailFor: (event: DomainEvent, envelopeId: string): Effect.Effect<Option.Option<Mail>> =>
         Effect.provide(notificationMailFor(event, envelopeId), context)
     }
   })
-}) {}
+}) {
+  static readonly layer = Layer.effect(this, this.make)
+}

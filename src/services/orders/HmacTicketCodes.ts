@@ -73,7 +73,7 @@ export const makeHmacTicketCodes = (
 export const HmacTicketCodesLive = Layer.effect(
   TicketCodes,
   Effect.gen(function* () {
-    const configured = yield* Config.redacted("TICKET_SIGNING_SECRET").pipe(Config.option)
+    const configured = yield* Config.Redacted("TICKET_SIGNING_SECRET").pipe(Config.option)
     if (Option.isSome(configured)) {
       const previous = yield* secretList("TICKET_SIGNING_PREVIOUS_SECRETS", 1)
       return makeHmacTicketCodes(configured.value, previous)

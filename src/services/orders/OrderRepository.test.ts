@@ -1,6 +1,6 @@
-import { SqlClient } from "@effect/sql"
 import { expect, layer } from "@effect/vitest"
 import { Deferred, Effect, Fiber, Layer } from "effect"
+import { SqlClient } from "effect/sql"
 import {
   aPaidOrder,
   aSale,
@@ -106,9 +106,9 @@ layer(RepositoriesPg.pipe(Layer.provideMerge(TestDatabaseLive)), { timeout: "120
 
           // The scan's transaction has admitted the ticket but not committed yet when the refund comes in.
           const scanned = yield* Deferred.make<void>()
-          const refund = yield* Effect.fork(
+          const refund = yield* Effect.forkChild(
             Deferred.await(scanned).pipe(
-              Effect.zipRight(
+              Effect.andThen(
                 repo.requestRefund({
                   refundId: `refund-${crypto.randomUUID()}`,
                   orderId: order.id,
@@ -122,8 +122,8 @@ layer(RepositoriesPg.pipe(Layer.provideMerge(TestDatabaseLive)), { timeout: "120
           )
           yield* sql.withTransaction(
             sql`SELECT * FROM check_in(${ticket.id}, ${sale.event.id}, ${staff.id}, ${at})`.pipe(
-              Effect.zipRight(Deferred.succeed(scanned, undefined)),
-              Effect.zipRight(Effect.sleep("500 millis"))
+              Effect.andThen(Deferred.succeed(scanned, undefined)),
+              Effect.andThen(Effect.sleep("500 millis"))
             )
           )
           expect(yield* Fiber.join(refund)).toEqual({ _tag: "NotRefundable", code: "ticket_not_refundable" })

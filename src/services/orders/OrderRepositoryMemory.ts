@@ -24,6 +24,8 @@ type Row<K extends keyof MemoryTables> = MemoryTables[K] extends ReadonlyMap<str
 type StoredOrder = Row<"orders">
 /** What a step answers, or the error its SQL function would raise. */
 type Outcome<A> = { readonly ok: A } | { readonly defect: string }
+/** Rows rebuilt from rows that were valid already: their checks need not run again. */
+const trusted = { disableChecks: true } as const
 
 /** Copy-on-write over the tables: a step writes into its draft; the store takes the draft whole, or not at all. */
 const draftOf = (base: MemoryTables) => {
@@ -51,7 +53,7 @@ const moveUnits = (d: Draft, ticketTypeId: string, held: number, sold: number) =
   if (!type) return
   d.write("ticketTypes").set(
     ticketTypeId,
-    new TicketType({ ...type, held: type.held + held, sold: type.sold + sold }, true)
+    new TicketType({ ...type, held: type.held + held, sold: type.sold + sold }, trusted)
   )
 }
 
@@ -60,7 +62,7 @@ const setSeats = (d: Draft, eventId: string, seatIds: ReadonlySet<string>, statu
   const seats = d.read("seats").get(eventId) ?? []
   d.write("seats").set(
     eventId,
-    seats.map((seat) => (seatIds.has(seat.id) ? new Seat({ ...seat, status }, true) : seat))
+    seats.map((seat) => (seatIds.has(seat.id) ? new Seat({ ...seat, status }, trusted) : seat))
   )
 }
 
@@ -85,7 +87,7 @@ const seatLinesOf = (order: Order) =>
 const endHold = (d: Draft, reservationId: string, at: Date) => {
   const r = d.read("reservations").get(reservationId)
   if (r?.status !== "active") return
-  d.write("reservations").set(r.id, new Reservation({ ...r, status: "released", endedAt: at }, true))
+  d.write("reservations").set(r.id, new Reservation({ ...r, status: "released", endedAt: at }, trusted))
   for (const item of r.items) moveUnits(d, item.ticketTypeId, -item.quantity, 0)
   for (const seat of r.seats) moveUnits(d, seat.ticketTypeId, -1, 0)
   const freed = new Set(r.seats.map((x) => x.seatId as string))
@@ -98,7 +100,7 @@ const updateOrder = (d: Draft, stored: StoredOrder, change: Partial<StoredOrder>
   const next: StoredOrder = {
     ...stored,
     ...change,
-    order: order ? new Order({ ...stored.order, ...order }, true) : stored.order
+    order: order ? new Order({ ...stored.order, ...order }, trusted) : stored.order
   }
   d.write("orders").set(stored.order.id, next)
   return next
@@ -125,7 +127,7 @@ const documentOf = (s: Pick<MemoryTables, "orders" | "tickets">, id: string): Or
     const row = s.tickets.get(t)
     return row ? [row.ticket] : []
   })
-  return new Order({ ...stored.order, tickets }, true)
+  return new Order({ ...stored.order, tickets }, trusted)
 }
 
 const openIn = (
@@ -192,13 +194,13 @@ const openIn = (
       confirmedAt: null,
       cancelledAt: null
     },
-    true
+    trusted
   )
   const d = draftOf(s)
   d.write("orders").set(order.id, { order, unitsClaimed: false, ticketIds: [] })
   d.write("ordersByReservation").set(r.id, order.id)
   if (input.holdUntil.getTime() > r.expiresAt.getTime())
-    d.write("reservations").set(r.id, new Reservation({ ...r, expiresAt: input.holdUntil }, true))
+    d.write("reservations").set(r.id, new Reservation({ ...r, expiresAt: input.holdUntil }, trusted))
   return [{ ok: { _tag: "Opened", order } }, d.commit()]
 }
 
@@ -215,7 +217,7 @@ const claimIn = (s: MemoryTables, orderId: string, now: Date): readonly [ClaimOu
   const r = s.reservations.get(order.reservationId) as Reservation
   if (r.status === "active") {
     // The hold becomes sold: its units move from held to sold, its seats to this order.
-    d.write("reservations").set(r.id, new Reservation({ ...r, status: "converted", endedAt: now }, true))
+    d.write("reservations").set(r.id, new Reservation({ ...r, status: "converted", endedAt: now }, trusted))
     for (const [typeId, n] of perType(order.lines)) moveUnits(d, typeId, -n, n)
     const heldSeats = new Set([...s.seatHolders].filter(([, holder]) => holder === r.id).map(([seatId]) => seatId))
     for (const id of heldSeats) {
@@ -274,7 +276,7 @@ const refundIn = (
     const row = s.tickets.get(ticket.id) as Row<"tickets">
     d.write("tickets").set(ticket.id, {
       ...row,
-      ticket: new Ticket({ ...ticket, status: "voided", voidedAt: input.at }, true),
+      ticket: new Ticket({ ...ticket, status: "voided", voidedAt: input.at }, trusted),
       refundId: input.refundId
     })
     moveUnits(d, ticket.ticketTypeId, 0, -1)
@@ -303,7 +305,7 @@ const refundIn = (
       status: "pending",
       createdAt: input.at
     },
-    true
+    trusted
   )
   d.write("refunds").set(refund.id, {
     refund,
@@ -327,7 +329,7 @@ const checkInIn = (
   if (ticket.eventId !== eventId) return [{ _tag: "OtherEvent" }, s]
   if (ticket.status === "voided") return [{ _tag: "Voided", ticket }, s]
   if (ticket.checkedInAt !== null) return [{ _tag: "AlreadyAdmitted", ticket, at: ticket.checkedInAt }, s]
-  const admitted = new Ticket({ ...ticket, checkedInAt: at }, true)
+  const admitted = new Ticket({ ...ticket, checkedInAt: at }, trusted)
   const d = draftOf(s)
   d.write("tickets").set(ticketId, { ...row, ticket: admitted, checkedInBy: by })
   return [{ _tag: "Admitted", ticket: admitted }, d.commit()]
@@ -359,10 +361,10 @@ export const OrderRepositoryMemory = Layer.effect(
           updateOrder(d, stored, {}, { payment })
           return d.commit()
         }),
-      findById: (id) => read((s) => Option.fromNullable(documentOf(s, id))),
+      findById: (id) => read((s) => Option.fromNullishOr(documentOf(s, id))),
       findByReservation: (id) =>
         read((s) =>
-          Option.flatMapNullable(Option.fromNullable(s.ordersByReservation.get(id)), (o) => documentOf(s, o))
+          Option.flatMapNullishOr(Option.fromNullishOr(s.ordersByReservation.get(id)), (o) => documentOf(s, o))
         ),
       listByCustomer: (customerId, page) =>
         read((s) => {
@@ -413,7 +415,7 @@ export const OrderRepositoryMemory = Layer.effect(
                   voidedAt: null,
                   checkedInAt: null
                 },
-                true
+                trusted
               )
           )
           for (const ticket of tickets) d.write("tickets").set(ticket.id, { ticket, refundId: null, checkedInBy: null })
@@ -444,7 +446,7 @@ export const OrderRepositoryMemory = Layer.effect(
       pendingRefundOf: (refundId) =>
         read((s) =>
           Option.filter(
-            Option.map(Option.fromNullable(s.refunds.get(refundId)), (r) => r.refund),
+            Option.map(Option.fromNullishOr(s.refunds.get(refundId)), (r) => r.refund),
             (r) => r.status === "pending"
           )
         ),
@@ -455,7 +457,7 @@ export const OrderRepositoryMemory = Layer.effect(
           const d = draftOf(s)
           d.write("refunds").set(refundId, {
             ...row,
-            refund: new RefundRecord({ ...row.refund, status: "completed" }, true),
+            refund: new RefundRecord({ ...row.refund, status: "completed" }, trusted),
             providerRefundId,
             completedAt: at
           })
@@ -492,7 +494,7 @@ export const OrderRepositoryMemory = Layer.effect(
             .sort()
             .slice(0, limit)
         ),
-      findTicket: (id) => read((s) => Option.map(Option.fromNullable(s.tickets.get(id)), (row) => row.ticket)),
+      findTicket: (id) => read((s) => Option.map(Option.fromNullishOr(s.tickets.get(id)), (row) => row.ticket)),
       checkIn: (ticketId, eventId, by, at) => Ref.modify(store, (s) => checkInIn(s, ticketId, eventId, by, at)),
       recordPaymentEvent: (eventId, type, at) =>
         Ref.modify(store, (s) => {

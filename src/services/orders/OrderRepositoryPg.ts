@@ -1,5 +1,5 @@
-import { SqlClient } from "@effect/sql"
 import { Effect, Layer, Option, Schedule, Schema } from "effect"
+import { SqlClient, type SqlError } from "effect/sql"
 import { Order, RefundRecord, Ticket } from "../../domain/orders/Order.ts"
 import {
   type CheckInOutcome,
@@ -11,10 +11,11 @@ import {
 import type { OrderId } from "../../domain/shared/Ids.ts"
 import { tracedCall } from "../sql/TraceContext.ts"
 
-// The functions of migrations/0004_orders.sql build the documents; JSON timestamps arrive as ISO strings.
-const decodeOrder = Schema.decodeUnknownSync(Order)
-const decodeTicket = Schema.decodeUnknownSync(Ticket)
-const decodeRefund = Schema.decodeUnknownSync(RefundRecord)
+// The functions of migrations/0004_orders.sql build the documents; JSON timestamps arrive as ISO strings, which the
+// schemas' JSON codecs decode.
+const decodeOrder = Schema.decodeUnknownSync(Schema.toCodecJson(Order))
+const decodeTicket = Schema.decodeUnknownSync(Schema.toCodecJson(Ticket))
+const decodeRefund = Schema.decodeUnknownSync(Schema.toCodecJson(RefundRecord))
 
 const uuidArray = (ids: ReadonlyArray<string>) => `{${ids.join(",")}}`
 
@@ -24,13 +25,14 @@ const uuidArray = (ids: ReadonlyArray<string>) => `{${ids.join(",")}}`
  * running a query is interrupted, the driver sends `pg_cancel_backend` for its connection, best effort and late under
  * load, by which time the connection may be running someone else's statement.)
  */
-const retryConflicts = <A, E extends { cause?: unknown }, R>(effect: Effect.Effect<A, E, R>) =>
+const retryConflicts = <A, R>(effect: Effect.Effect<A, SqlError.SqlError, R>) =>
   Effect.retry(effect, {
     schedule: Schedule.recurs(3),
-    while: (e) => {
-      const code = (e.cause as { code?: string } | undefined)?.code
-      return code === "40P01" || code === "40001" || code === "57014"
-    }
+    while: (e) =>
+      // 40P01, 40001 and 57014
+      e.reason._tag === "DeadlockError" ||
+      e.reason._tag === "SerializationError" ||
+      e.reason._tag === "StatementTimeoutError"
   })
 
 export const OrderRepositoryPg = Layer.effect(
@@ -41,7 +43,7 @@ export const OrderRepositoryPg = Layer.effect(
 
     const orderById = (id: string) =>
       sql<{ doc: unknown }>`SELECT order_json(${id}) AS doc`.pipe(
-        Effect.map((rows) => Option.map(Option.fromNullable(rows[0]?.doc), decodeOrder))
+        Effect.map((rows) => Option.map(Option.fromNullishOr(rows[0]?.doc), decodeOrder))
       )
 
     const mustFind = (id: string) =>
@@ -72,7 +74,7 @@ export const OrderRepositoryPg = Layer.effect(
       findById: (id) => orderById(id).pipe(retryConflicts, Effect.orDie, Effect.withSpan("OrderRepository.findById")),
       findByReservation: (id) =>
         sql<{ doc: unknown }>`SELECT order_json(id) AS doc FROM orders WHERE reservation_id = ${id}`.pipe(
-          Effect.map((rows) => Option.map(Option.fromNullable(rows[0]?.doc), decodeOrder)),
+          Effect.map((rows) => Option.map(Option.fromNullishOr(rows[0]?.doc), decodeOrder)),
           Effect.orDie,
           Effect.withSpan("OrderRepository.findByReservation")
         ),
@@ -113,7 +115,7 @@ export const OrderRepositoryPg = Layer.effect(
           .valueOf<unknown>(sql`cancel_order(${orderId}, ${reason}, ${at})`)
           .pipe(
             retryConflicts,
-            Effect.zipRight(mustFind(orderId)),
+            Effect.andThen(mustFind(orderId)),
             Effect.orDie,
             Effect.withSpan("OrderRepository.cancel")
           ),
@@ -145,7 +147,7 @@ export const OrderRepositoryPg = Layer.effect(
         sql<{
           doc: unknown
         }>`SELECT refund_json(id) AS doc FROM refunds WHERE id = ${refundId} AND status = 'pending'`.pipe(
-          Effect.map((rows) => Option.map(Option.fromNullable(rows[0]?.doc), decodeRefund)),
+          Effect.map((rows) => Option.map(Option.fromNullishOr(rows[0]?.doc), decodeRefund)),
           Effect.orDie,
           Effect.withSpan("OrderRepository.pendingRefundOf")
         ),
@@ -180,7 +182,7 @@ export const OrderRepositoryPg = Layer.effect(
         ),
       findTicket: (id) =>
         sql<{ doc: unknown }>`SELECT ticket_json(t) AS doc FROM tickets t WHERE t.id = ${id}`.pipe(
-          Effect.map((rows) => Option.map(Option.fromNullable(rows[0]?.doc), decodeTicket)),
+          Effect.map((rows) => Option.map(Option.fromNullishOr(rows[0]?.doc), decodeTicket)),
           retryConflicts,
           Effect.orDie,
           Effect.withSpan("OrderRepository.findTicket")

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto"
-import { WorkflowEngine } from "@effect/workflow"
-import { Clock, Duration, Effect, Option } from "effect"
+import { Clock, Context, Duration, Effect, Layer, Option } from "effect"
+import { WorkflowEngine } from "effect/workflow"
 import type { Actor } from "../../domain/accounts/Actor.ts"
 import { Forbidden } from "../../domain/accounts/errors.ts"
 import { AuditEntry, AuditLog, actedBy } from "../../domain/audit/AuditLog.ts"
@@ -38,8 +38,8 @@ const ticketNotFound = () => new TicketNotFound({ message: "no such ticket" })
  * Orders, tickets, refunds and check-in: the requests customers, organizers and door staff make. Long-running work
  * is handed to the sagas (CheckoutWorkflow, RefundWorkflow, EventRefundsWorkflow) through the workflow engine.
  */
-export class Orders extends Effect.Service<Orders>()("goticket/Orders", {
-  effect: Effect.gen(function* () {
+export class Orders extends Context.Service<Orders>()("goticket/Orders", {
+  make: Effect.gen(function* () {
     const orders = yield* OrderRepository
     const events = yield* EventRepository
     const gateway = yield* PaymentGateway
@@ -54,7 +54,7 @@ export class Orders extends Effect.Service<Orders>()("goticket/Orders", {
 
     const visibleOrder = (actor: Actor, orderId: OrderId) =>
       Effect.gen(function* () {
-        const order = yield* Effect.flatten(orders.findById(orderId)).pipe(Effect.mapError(orderNotFound))
+        const order = yield* orders.findById(orderId).pipe(Effect.flatMap(Effect.fromOption(orderNotFound)))
         if (order.customerId === actor.userId) return order // the common case (a customer polling) reads one row
         const event = yield* events.findById(order.eventId)
         if (!canViewOrder(actor, order, Option.getOrUndefined(event))) return yield* orderNotFound()
@@ -112,7 +112,7 @@ export class Orders extends Effect.Service<Orders>()("goticket/Orders", {
 
     /** The ticket, with its code when the caller owns it (organizers see the ticket, never its code). */
     const ticket = Effect.fn("Orders.ticket")(function* (actor: Actor, ticketId: TicketId) {
-      const found = yield* Effect.flatten(orders.findTicket(ticketId)).pipe(Effect.mapError(ticketNotFound))
+      const found = yield* orders.findTicket(ticketId).pipe(Effect.flatMap(Effect.fromOption(ticketNotFound)))
       if (found.customerId === actor.userId) return { ticket: found, code: yield* codes.sign(found.id, found.eventId) }
       const event = yield* events.findById(found.eventId)
       if (actor.isAdmin || (Option.isSome(event) && canManage(actor, event.value))) return { ticket: found, code: null }
@@ -121,7 +121,7 @@ export class Orders extends Effect.Service<Orders>()("goticket/Orders", {
 
     /** The code of the caller's own valid ticket, for its QR image. */
     const ticketCode = Effect.fn("Orders.ticketCode")(function* (actor: Actor, ticketId: TicketId) {
-      const found = yield* Effect.flatten(orders.findTicket(ticketId)).pipe(Effect.mapError(ticketNotFound))
+      const found = yield* orders.findTicket(ticketId).pipe(Effect.flatMap(Effect.fromOption(ticketNotFound)))
       if (found.customerId !== actor.userId) return yield* ticketNotFound()
       return yield* codes.sign(found.id, found.eventId)
     })
@@ -137,7 +137,10 @@ export class Orders extends Effect.Service<Orders>()("goticket/Orders", {
       idempotencyKey: string | undefined
     ) {
       const order = yield* visibleOrder(actor, orderId)
-      const event = yield* Effect.flatten(events.findById(order.eventId)).pipe(Effect.orDie)
+      const event = yield* events.findById(order.eventId).pipe(
+        Effect.flatMap((found) => Effect.fromOption(found)),
+        Effect.orDie
+      )
       const at = yield* now
       const refundId = idempotencyKey ? `${actor.userId}:${idempotencyKey}` : randomUUID()
       const permission = refundPermission({
@@ -223,9 +226,9 @@ export class Orders extends Effect.Service<Orders>()("goticket/Orders", {
 
     /** Admits a ticket once; door staff and the organizer may scan. Every scan is audited, admitted or refused. */
     const checkIn = Effect.fn("Orders.checkIn")(function* (actor: Actor, eventId: EventId, code: string) {
-      const event = yield* Effect.flatten(events.findById(eventId)).pipe(
-        Effect.mapError(() => new EventNotFound({ message: "no such event" }))
-      )
+      const event = yield* events
+        .findById(eventId)
+        .pipe(Effect.flatMap(Effect.fromOption(() => new EventNotFound({ message: "no such event" }))))
       if (!canManage(actor, event) && !(yield* events.isStaff(eventId, actor.userId))) {
         yield* audit.record(scanEntry(actor, eventId, null, "not_staff"))
         // Someone else's draft does not exist for the caller, here as everywhere else.
@@ -278,4 +281,6 @@ export class Orders extends Effect.Service<Orders>()("goticket/Orders", {
 
     return { checkout, get, list, ticket, ticketCode, refund, refundCancelledEvent, checkIn }
   })
-}) {}
+}) {
+  static readonly layer = Layer.effect(this, this.make)
+}

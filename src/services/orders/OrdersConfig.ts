@@ -13,4 +13,4 @@ export const OrdersConfig = Config.all({
   /** Customers may refund their own tickets until this many hours before the event starts (organizers any time). */
   customerRefundCutoffHours: bounded("CUSTOMER_REFUND_CUTOFF_HOURS", 24, 0, 8_760, "hours")
 })
-export type OrdersConfig = Config.Config.Success<typeof OrdersConfig>
+export type OrdersConfig = Config.Success<typeof OrdersConfig>

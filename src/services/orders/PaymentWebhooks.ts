@@ -1,5 +1,5 @@
-import { DurableDeferred, WorkflowEngine } from "@effect/workflow"
-import { Clock, Effect, Exit, Option, Schema } from "effect"
+import { Clock, Context, Effect, Exit, Layer, Option, Schema } from "effect"
+import { DurableDeferred, WorkflowEngine } from "effect/workflow"
 import { paymentKeys } from "../../domain/orders/CheckoutSaga.ts"
 import { PaymentAuthorization, paymentAuthorizationToken } from "../../domain/orders/CheckoutWorkflow.ts"
 import { PaymentDeclined } from "../../domain/orders/errors.ts"
@@ -14,8 +14,8 @@ const decodeOrderId = Schema.decodeUnknownOption(OrderId)
  * recorded only after its effect, so a crash in between makes the provider's redelivery do it again; every effect
  * here is idempotent (a durable deferred completes once, a void uses the order's void key).
  */
-export class PaymentWebhooks extends Effect.Service<PaymentWebhooks>()("goticket/PaymentWebhooks", {
-  effect: Effect.gen(function* () {
+export class PaymentWebhooks extends Context.Service<PaymentWebhooks>()("goticket/PaymentWebhooks", {
+  make: Effect.gen(function* () {
     const orders = yield* OrderRepository
     const gateway = yield* PaymentGateway
     const engine = yield* WorkflowEngine.WorkflowEngine
@@ -64,4 +64,6 @@ export class PaymentWebhooks extends Effect.Service<PaymentWebhooks>()("goticket
 
     return { receive }
   })
-}) {}
+}) {
+  static readonly layer = Layer.effect(this, this.make)
+}

@@ -1,7 +1,7 @@
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
 import { expect, it } from "@effect/vitest"
-import { Effect, Layer, Logger, LogLevel, Option, Queue, Ref, Schedule, Schema } from "effect"
+import { Effect, Layer, Option, Queue, Ref, References, Result, Schedule, Schema } from "effect"
 import {
   isAbout,
   PaymentProviderHarness,
@@ -32,10 +32,10 @@ const memoryHarness = Layer.effect(
       // Nothing is delivered by itself: what happened is already in the queue.
       webhook: (intentId, type) =>
         Effect.gen(function* () {
-          const fresh = yield* Queue.takeAll(provider.deliveries)
+          const fresh = yield* Queue.clear(provider.deliveries)
           const all = yield* Ref.updateAndGet(taken, (before) => [...before, ...fresh])
           const found = all.find((delivery) => isAbout(intentId, type)(delivery.payload))
-          return found ?? (yield* Effect.dieMessage(`no ${type} webhook about ${intentId}`))
+          return found ?? (yield* Effect.die(new Error(`no ${type} webhook about ${intentId}`)))
         }),
       balance: provider.balance
     })
@@ -48,13 +48,15 @@ paymentGatewayContract("in-memory", memoryHarness)
 // Sandbox: the real server in process on a free port, the HTTP adapter, a local webhook endpoint.
 // ---------------------------------------------------------------------------------------------------------------
 
+const quiet = Layer.succeed(References.MinimumLogLevel, "Warn")
+
 const API_KEY = "sk_test_contract"
 const WEBHOOK_SECRET = "whsec_contract_sandbox"
 
 const decodeIntent = Schema.decodeUnknownSync(PaymentIntent)
 const decodeBalance = Schema.decodeUnknownSync(Balance)
 
-const sandboxAdapters = Layer.unwrapScoped(
+const sandboxAdapters = Layer.unwrap(
   Effect.gen(function* () {
     const sandbox = yield* PaymentSandbox
     const receiver = yield* makeWebhookReceiver()
@@ -63,7 +65,7 @@ const sandboxAdapters = Layer.unwrapScoped(
       apiKey: API_KEY,
       body: { url: receiver.url }
     })
-    if (set.status !== 200) return yield* Effect.dieMessage(`could not set the webhook endpoint: ${set.status}`)
+    if (set.status !== 200) return yield* Effect.die(new Error(`could not set the webhook endpoint: ${set.status}`))
 
     const gateway = PaymentGatewaySandbox.layer({
       baseUrl: sandbox.baseUrl,
@@ -89,7 +91,7 @@ const sandboxAdapters = Layer.unwrapScoped(
                 until: (intent) => intent.status !== "processing",
                 schedule: Schedule.spaced("20 millis")
               }),
-              Effect.zipRight(payments.retrieve(intentId)),
+              Effect.andThen(payments.retrieve(intentId)),
               Effect.orDie
             ),
           webhook: (intentId, type) =>
@@ -107,7 +109,7 @@ const sandboxAdapters = Layer.unwrapScoped(
   })
 ).pipe(
   Layer.provide(PaymentSandbox.layer({ port: 0, apiKey: API_KEY, webhookSecret: WEBHOOK_SECRET, delayMs: 50 })),
-  Layer.provide(Logger.minimumLogLevel(LogLevel.Warning))
+  Layer.provide(quiet)
 )
 
 paymentGatewayContract("sandbox over HTTP", sandboxAdapters)
@@ -127,7 +129,7 @@ const anIntent = {
 /** A provider stand-in that answers `answers` in turn (then the last one), recording each request. */
 const fakeProvider = (answers: ReadonlyArray<{ readonly status: number; readonly body: unknown }>) =>
   Effect.acquireRelease(
-    Effect.async<{
+    Effect.callback<{
       readonly url: string
       readonly requests: Array<{ readonly key: string | undefined; readonly auth: string | undefined }>
       readonly server: ReturnType<typeof createServer>
@@ -147,7 +149,7 @@ const fakeProvider = (answers: ReadonlyArray<{ readonly status: number; readonly
       )
     }),
     ({ server }) =>
-      Effect.async<void>((resume) => {
+      Effect.callback<void>((resume) => {
         server.closeAllConnections()
         server.close(() => resume(Effect.void))
       })
@@ -168,14 +170,14 @@ const intentJson = {
 const createWith = (baseUrl: string, retries = 3) =>
   Effect.gen(function* () {
     const gateway = yield* PaymentGateway
-    return yield* Effect.either(gateway.createIntent(anIntent))
+    return yield* Effect.result(gateway.createIntent(anIntent))
   }).pipe(
     Effect.provide(
       PaymentGatewaySandbox.layer({ baseUrl, apiKey: "sk_test_fake", webhookSecret: "whsec_fake", retries })
     )
   )
 
-it.scopedLive("PaymentGatewaySandbox retries 5xx answers with the same idempotency key, then succeeds", () =>
+it.live("PaymentGatewaySandbox retries 5xx answers with the same idempotency key, then succeeds", () =>
   Effect.gen(function* () {
     const provider = yield* fakeProvider([
       { status: 503, body: {} },
@@ -183,7 +185,7 @@ it.scopedLive("PaymentGatewaySandbox retries 5xx answers with the same idempoten
       { status: 200, body: intentJson }
     ])
     const result = yield* createWith(provider.url)
-    expect(Option.getOrNull(Option.map(Option.getRight(result), (intent) => intent.id))).toBe("pi_fake")
+    expect(Option.getOrNull(Option.map(Result.getSuccess(result), (intent) => intent.id))).toBe("pi_fake")
     expect(provider.requests).toEqual([
       { key: "key-1", auth: "Bearer sk_test_fake" },
       { key: "key-1", auth: "Bearer sk_test_fake" },
@@ -192,38 +194,38 @@ it.scopedLive("PaymentGatewaySandbox retries 5xx answers with the same idempoten
   })
 )
 
-it.scopedLive("PaymentGatewaySandbox reports PaymentProviderUnavailable once its retries are spent", () =>
+it.live("PaymentGatewaySandbox reports PaymentProviderUnavailable once its retries are spent", () =>
   Effect.gen(function* () {
     const provider = yield* fakeProvider([{ status: 502, body: {} }])
-    const failed = Option.getOrThrow(Option.getLeft(yield* createWith(provider.url, 2)))
+    const failed = Option.getOrThrow(Result.getFailure(yield* createWith(provider.url, 2)))
     expect(failed._tag).toBe("PaymentProviderUnavailable")
     expect(provider.requests).toHaveLength(3)
 
     // Nothing listens on port 1: a network error, retried, then unavailable.
-    const unreachable = Option.getOrThrow(Option.getLeft(yield* createWith("http://127.0.0.1:1", 1)))
+    const unreachable = Option.getOrThrow(Result.getFailure(yield* createWith("http://127.0.0.1:1", 1)))
     expect(unreachable._tag).toBe("PaymentProviderUnavailable")
   })
 )
 
-it.scopedLive("PaymentGatewaySandbox does not retry a refusal, and reports its code", () =>
+it.live("PaymentGatewaySandbox does not retry a refusal, and reports its code", () =>
   Effect.gen(function* () {
     const provider = yield* fakeProvider([
       { status: 409, body: { error: { code: "idempotency_key_reused", message: "other request" } } }
     ])
-    const failed = Option.getOrThrow(Option.getLeft(yield* createWith(provider.url)))
+    const failed = Option.getOrThrow(Result.getFailure(yield* createWith(provider.url)))
     expect(failed).toMatchObject({ _tag: "PaymentOperationRefused", code: "idempotency_key_reused" })
     expect(provider.requests).toHaveLength(1)
 
     // A 4xx without the provider's error body still is a refusal, named after its status.
     const bare = yield* fakeProvider([{ status: 418, body: "teapot" }])
-    expect(Option.getOrThrow(Option.getLeft(yield* createWith(bare.url)))).toMatchObject({
+    expect(Option.getOrThrow(Result.getFailure(yield* createWith(bare.url)))).toMatchObject({
       _tag: "PaymentOperationRefused",
       code: "http_418"
     })
   })
 )
 
-it.scopedLive("PaymentGatewaySandbox with a wrong API key is refused invalid_api_key", () =>
+it.live("PaymentGatewaySandbox with a wrong API key is refused invalid_api_key", () =>
   Effect.gen(function* () {
     const sandbox = yield* PaymentSandbox
     const failed = yield* Effect.flip(
@@ -234,5 +236,5 @@ it.scopedLive("PaymentGatewaySandbox with a wrong API key is refused invalid_api
       )
     )
     expect(failed).toMatchObject({ _tag: "PaymentOperationRefused", code: "invalid_api_key" })
-  }).pipe(Effect.provide(PaymentSandbox.layer({ port: 0 })), Effect.provide(Logger.minimumLogLevel(LogLevel.Warning)))
+  }).pipe(Effect.provide(PaymentSandbox.layer({ port: 0 })), Effect.provide(quiet))
 )

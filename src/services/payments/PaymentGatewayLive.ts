@@ -1,22 +1,22 @@
-import { HttpServer } from "@effect/platform"
 import { Config, Context, Effect, Layer, Option } from "effect"
+import { HttpServer } from "effect/http"
+import { NetAddress } from "effect/net"
 import { PaymentGatewaySandbox } from "./PaymentGatewaySandbox.ts"
 import { SandboxConfig } from "./sandbox/SandboxConfig.ts"
 import { PaymentSandbox, type PaymentSandboxShape } from "./sandbox/SandboxServer.ts"
 
 /** The sandbox provider running inside this process, when no external provider is configured. */
-export class InProcessSandbox extends Context.Tag("goticket/InProcessSandbox")<
-  InProcessSandbox,
-  Option.Option<PaymentSandboxShape>
->() {}
+export class InProcessSandbox extends Context.Service<InProcessSandbox, Option.Option<PaymentSandboxShape>>()(
+  "goticket/InProcessSandbox"
+) {}
 
 /** The sandbox in this process, on SANDBOX_PORT or a free port, with the gateway pointed at it. */
-const inProcess = Layer.unwrapEffect(
+const inProcess = Layer.unwrap(
   Effect.gen(function* () {
     const options = yield* SandboxConfig
-    const port = yield* Config.integer("SANDBOX_PORT").pipe(Config.option)
+    const port = yield* Config.Int("SANDBOX_PORT").pipe(Config.option)
     const sandbox = PaymentSandbox.layer({ ...options, port: Option.getOrElse(port, () => 0) })
-    const gateway = Layer.unwrapEffect(
+    const gateway = Layer.unwrap(
       Effect.map(PaymentSandbox, (running) =>
         PaymentGatewaySandbox.layer({
           baseUrl: running.baseUrl,
@@ -35,12 +35,13 @@ const inProcess = Layer.unwrapEffect(
  * The payment provider: the one at PAYMENT_PROVIDER_URL (e.g. `npm run payment-sandbox`), or else the sandbox
  * started inside this process, whatever the database: `npm start` can take a payment on a fresh machine.
  */
-export const PaymentGatewayLive = Layer.unwrapEffect(
-  Effect.map(Config.option(Config.string("PAYMENT_PROVIDER_URL")), (url) =>
-    Option.isSome(url)
+export const PaymentGatewayLive = Layer.unwrap(
+  Effect.gen(function* () {
+    const url = yield* Config.option(Config.String("PAYMENT_PROVIDER_URL"))
+    return Option.isSome(url)
       ? Layer.merge(PaymentGatewaySandbox.layerConfig, Layer.succeed(InProcessSandbox, Option.none()))
       : inProcess
-  )
+  })
 )
 
 /** Once the API listens, the in-process sandbox is told where to deliver its webhooks. */
@@ -49,8 +50,8 @@ export const InProcessWebhookEndpoint = Layer.effectDiscard(
     const sandbox = yield* InProcessSandbox
     if (Option.isNone(sandbox)) return
     const address = (yield* HttpServer.HttpServer).address
-    if (address._tag !== "TcpAddress") return
-    const host = address.hostname === "0.0.0.0" || address.hostname === "::" ? "127.0.0.1" : address.hostname
+    if (address._tag === "UnixPathAddress") return
+    const host = NetAddress.isUnspecified(address.address) ? "127.0.0.1" : NetAddress.formatIp(address.address)
     const url = `http://${host.includes(":") ? `[${host}]` : host}:${address.port}/v1/payments/webhook`
     yield* sandbox.value.setWebhookUrl(url)
     yield* Effect.logInfo(

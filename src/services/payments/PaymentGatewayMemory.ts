@@ -23,16 +23,16 @@ export interface MemoryPaymentProviderShape {
   readonly completeProcessing: (intentId: string) => Effect.Effect<PaymentIntent, PaymentOperationRefused>
   /**
    * Webhooks as the provider would send them, in the order their events happened: the exact body and its
-   * `Sandbox-Signature` header, signed when the event happened (Effect clock). `Queue.take`/`Queue.takeAll` them.
+   * `Sandbox-Signature` header, signed when the event happened (Effect clock). `Queue.take` them, or `Queue.clear`
+   * (all that wait, without waiting).
    */
   readonly deliveries: Queue.Dequeue<SignedWebhook>
   readonly balance: Effect.Effect<Balance>
 }
 
-export class MemoryPaymentProvider extends Context.Tag("goticket/MemoryPaymentProvider")<
-  MemoryPaymentProvider,
-  MemoryPaymentProviderShape
->() {}
+export class MemoryPaymentProvider extends Context.Service<MemoryPaymentProvider, MemoryPaymentProviderShape>()(
+  "goticket/MemoryPaymentProvider"
+) {}
 
 export interface PaymentGatewayMemoryOptions {
   readonly webhookSecret?: string | undefined

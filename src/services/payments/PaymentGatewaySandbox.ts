@@ -1,6 +1,6 @@
-import { HttpClient, HttpClientRequest, HttpClientResponse } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
-import { Config, Data, Duration, Effect, Layer, Redacted, Schedule, type Schema } from "effect"
+import { Config, Data, Duration, Effect, Layer, Redacted, Schedule, Schema } from "effect"
+import { HttpClient, HttpClientRequest, HttpIncomingMessage } from "effect/http"
 import {
   type CancelOutcome,
   type PaymentCallError,
@@ -10,6 +10,7 @@ import {
   PaymentProviderUnavailable,
   Refund
 } from "../../domain/payments/PaymentGateway.ts"
+import { isHttpUrl, validated } from "./sandbox/SandboxConfig.ts"
 import { ErrorBody, IDEMPOTENCY_KEY_HEADER } from "./sandbox/SandboxProtocol.ts"
 import { DEFAULT_TOLERANCE_SECONDS } from "./sandbox/Signature.ts"
 import { verifyWebhook } from "./sandbox/WebhookEvent.ts"
@@ -22,7 +23,7 @@ export interface PaymentGatewaySandboxOptions {
   /** Replay window of webhook timestamps, either side of now (default 300 s). */
   readonly toleranceSeconds?: number | undefined
   /** How long one attempt may take (default 5 s). */
-  readonly timeout?: Duration.DurationInput | undefined
+  readonly timeout?: Duration.Input | undefined
   /** Retries after a network error, a timeout, a 429 or a 5xx, with the same idempotency key (default 3). */
   readonly retries?: number | undefined
 }
@@ -51,7 +52,7 @@ const toCallError = (error: Transient | Refusal): PaymentCallError =>
  */
 export const makePaymentGatewaySandbox = (options: PaymentGatewaySandboxOptions) =>
   Effect.gen(function* () {
-    const timeout = Duration.decode(options.timeout ?? "5 seconds")
+    const timeout = Duration.fromInputUnsafe(options.timeout ?? "5 seconds")
     const retries = options.retries ?? 3
     const client = (yield* HttpClient.HttpClient).pipe(
       HttpClient.mapRequest((request) =>
@@ -63,17 +64,17 @@ export const makePaymentGatewaySandbox = (options: PaymentGatewaySandboxOptions)
       )
     )
 
-    const send = <A, I>(request: HttpClientRequest.HttpClientRequest, schema: Schema.Schema<A, I>) =>
+    const send = <S extends Schema.Top>(request: HttpClientRequest.HttpClientRequest, schema: S) =>
       client.execute(request).pipe(
-        Effect.flatMap((response): Effect.Effect<A, Transient | Refusal> => {
+        Effect.flatMap((response): Effect.Effect<S["Type"], Transient | Refusal, S["DecodingServices"]> => {
           const status = response.status
           if (status >= 500 || status === 429)
-            return Effect.zipRight(
+            return Effect.andThen(
               Effect.ignore(response.text),
               Effect.fail(new Transient({ message: `the provider answered ${status}` }))
             )
           if (status >= 400)
-            return HttpClientResponse.schemaBodyJson(ErrorBody)(response).pipe(
+            return HttpIncomingMessage.schemaBodyJson(ErrorBody)(response).pipe(
               Effect.matchEffect({
                 onFailure: () =>
                   Effect.fail(
@@ -87,17 +88,14 @@ export const makePaymentGatewaySandbox = (options: PaymentGatewaySandboxOptions)
                   Effect.fail(new Refusal({ code: error.code, message: error.message, intent: error.intent }))
               })
             )
-          return HttpClientResponse.schemaBodyJson(schema)(response).pipe(
+          return HttpIncomingMessage.schemaBodyJson(schema)(response).pipe(
             Effect.mapError((error) => new Transient({ message: `unreadable answer: ${error.message}` }))
           )
         }),
-        Effect.catchTags({
-          RequestError: (error) => Effect.fail(new Transient({ message: error.message })),
-          ResponseError: (error) => Effect.fail(new Transient({ message: error.message }))
-        }),
-        Effect.timeoutFail({
+        Effect.catchTag("HttpClientError", (error) => Effect.fail(new Transient({ message: error.message }))),
+        Effect.timeoutOrElse({
           duration: timeout,
-          onTimeout: () => new Transient({ message: `no answer within ${Duration.format(timeout)}` })
+          orElse: () => Effect.fail(new Transient({ message: `no answer within ${Duration.format(timeout)}` }))
         }),
         Effect.retry({
           while: (error) => error._tag === "Transient",
@@ -117,7 +115,7 @@ export const makePaymentGatewaySandbox = (options: PaymentGatewaySandboxOptions)
       createIntent: Effect.fn("PaymentGatewaySandbox.createIntent")(function* (input) {
         yield* Effect.annotateCurrentSpan({ "payment.reference": input.reference, "payment.amount": input.amountMinor })
         const request = HttpClientRequest.post("/v1/payment_intents").pipe(
-          HttpClientRequest.bodyUnsafeJson({
+          HttpClientRequest.bodyJsonUnsafe({
             amountMinor: input.amountMinor,
             currency: input.currency,
             reference: input.reference,
@@ -162,7 +160,7 @@ export const makePaymentGatewaySandbox = (options: PaymentGatewaySandboxOptions)
       refund: Effect.fn("PaymentGatewaySandbox.refund")(function* (input) {
         yield* Effect.annotateCurrentSpan({ "payment.intent_id": input.intentId, "payment.amount": input.amountMinor })
         const request = HttpClientRequest.post("/v1/refunds").pipe(
-          HttpClientRequest.bodyUnsafeJson({ intentId: input.intentId, amountMinor: input.amountMinor })
+          HttpClientRequest.bodyJsonUnsafe({ intentId: input.intentId, amountMinor: input.amountMinor })
         )
         return yield* send(withKey(request, input.idempotencyKey), Refund).pipe(Effect.mapError(toCallError))
       }),
@@ -173,15 +171,14 @@ export const makePaymentGatewaySandbox = (options: PaymentGatewaySandboxOptions)
 
 /** PAYMENT_PROVIDER_URL, PAYMENT_API_KEY, PAYMENT_WEBHOOK_SECRET; the defaults match the sandbox's own. */
 export const PaymentGatewaySandboxConfig = Config.all({
-  baseUrl: Config.string("PAYMENT_PROVIDER_URL").pipe(
-    Config.validate({
-      message: "PAYMENT_PROVIDER_URL must be an http(s) URL",
-      validation: (value) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol)
-    }),
-    Config.withDefault("http://127.0.0.1:4242")
-  ),
-  apiKey: Config.redacted("PAYMENT_API_KEY").pipe(Config.withDefault(Redacted.make("sk_test_goticket"))),
-  webhookSecret: Config.redacted("PAYMENT_WEBHOOK_SECRET").pipe(
+  baseUrl: validated(
+    "PAYMENT_PROVIDER_URL",
+    Schema.String,
+    "PAYMENT_PROVIDER_URL must be an http(s) URL",
+    isHttpUrl
+  ).pipe(Config.withDefault("http://127.0.0.1:4242")),
+  apiKey: Config.Redacted("PAYMENT_API_KEY").pipe(Config.withDefault(Redacted.make("sk_test_goticket"))),
+  webhookSecret: Config.Redacted("PAYMENT_WEBHOOK_SECRET").pipe(
     Config.withDefault(Redacted.make("whsec_goticket_sandbox"))
   )
 })
@@ -192,9 +189,12 @@ export const PaymentGatewaySandbox = {
   layer: (options: PaymentGatewaySandboxOptions): Layer.Layer<PaymentGateway> =>
     Layer.effect(PaymentGateway, makePaymentGatewaySandbox(options)).pipe(Layer.provide(NodeHttpClient.layerUndici)),
   /** From PAYMENT_PROVIDER_URL, PAYMENT_API_KEY and PAYMENT_WEBHOOK_SECRET. */
-  layerConfig: Layer.unwrapEffect(
-    Effect.map(PaymentGatewaySandboxConfig, (config) =>
-      Layer.effect(PaymentGateway, makePaymentGatewaySandbox(config)).pipe(Layer.provide(NodeHttpClient.layerUndici))
-    )
+  layerConfig: Layer.unwrap(
+    Effect.gen(function* () {
+      const config = yield* PaymentGatewaySandboxConfig
+      return Layer.effect(PaymentGateway, makePaymentGatewaySandbox(config)).pipe(
+        Layer.provide(NodeHttpClient.layerUndici)
+      )
+    })
   )
 }

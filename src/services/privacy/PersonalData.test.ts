@@ -1,6 +1,6 @@
-import { SqlClient } from "@effect/sql"
 import { expect, layer } from "@effect/vitest"
 import { Effect, Layer, Option, Redacted } from "effect"
+import { SqlClient } from "effect/sql"
 import { personalDataContract } from "../../../test/contracts/PersonalDataContract.ts"
 import { aUser } from "../../../test/contracts/UserRepositoryContract.ts"
 import { TestDatabaseLive } from "../../../test/support/TestDatabase.ts"

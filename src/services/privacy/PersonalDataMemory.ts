@@ -1,4 +1,4 @@
-import { Effect, Layer, Option, Ref } from "effect"
+import { Effect, Layer, Option, Ref, Semaphore } from "effect"
 import { UserNotFound } from "../../domain/accounts/errors.ts"
 import { UserRepository } from "../../domain/accounts/UserRepository.ts"
 import { blocksErasure } from "../../domain/privacy/Erasure.ts"
@@ -167,7 +167,7 @@ export const PersonalDataMemory = Layer.effect(
     const webhooks = yield* WebhookRepository
     const holds = yield* ReservationRepository
     const erased = yield* Ref.make(new Map<string, Date>())
-    const oneAtATime = yield* Effect.makeSemaphore(1)
+    const oneAtATime = yield* Semaphore.make(1)
 
     const liveAccount = (userId: UserId) =>
       Effect.gen(function* () {

@@ -1,5 +1,5 @@
-import { SqlClient } from "@effect/sql"
 import { Effect, Layer, Schema } from "effect"
+import { SqlClient } from "effect/sql"
 import { UserNotFound } from "../../domain/accounts/errors.ts"
 import { ERASED_NAME, erasedEmail, UNUSABLE_PASSWORD_HASH } from "../../domain/privacy/Erasure.ts"
 import { ErasureRefused } from "../../domain/privacy/errors.ts"

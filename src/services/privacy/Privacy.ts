@@ -1,4 +1,4 @@
-import { Clock, Data, Effect, Option, type Redacted } from "effect"
+import { Clock, Context, Data, Effect, Layer, Option, type Redacted } from "effect"
 import type { Actor } from "../../domain/accounts/Actor.ts"
 import { InvalidCredentials, Unauthenticated } from "../../domain/accounts/errors.ts"
 import { PasswordHasher } from "../../domain/accounts/PasswordHasher.ts"
@@ -19,8 +19,8 @@ export class ErasurePaused extends Data.TaggedError("ErasurePaused")<{ readonly 
 const accountGone = () => new Unauthenticated({ message: "this account no longer exists" })
 
 /** Privacy (GDPR): the caller's data export and the erasure of their account. */
-export class Privacy extends Effect.Service<Privacy>()("goticket/Privacy", {
-  effect: Effect.gen(function* () {
+export class Privacy extends Context.Service<Privacy>()("goticket/Privacy", {
+  make: Effect.gen(function* () {
     const personalData = yield* PersonalData
     const users = yield* UserRepository
     const hasher = yield* PasswordHasher
@@ -94,7 +94,7 @@ export class Privacy extends Effect.Service<Privacy>()("goticket/Privacy", {
         .pipe(Effect.catchTag("UserNotFound", () => Effect.fail(accountGone())))
       yield* Effect.forEach(
         erasure.releasedHolds,
-        (hold) => Effect.zipRight(cache.clearSoldOut(hold.ticketTypeIds), cache.invalidate(hold.eventId)),
+        (hold) => Effect.andThen(cache.clearSoldOut(hold.ticketTypeIds), cache.invalidate(hold.eventId)),
         { discard: true }
       )
       // No session outlives the account: its refresh tokens go now, its access tokens within their short lifetime
@@ -105,4 +105,6 @@ export class Privacy extends Effect.Service<Privacy>()("goticket/Privacy", {
 
     return { export: exportData, erase } as const
   })
-}) {}
+}) {
+  static readonly layer = Layer.effect(this, this.make)
+}

@@ -2,10 +2,10 @@ import { Context, Effect, Layer, Redacted } from "effect"
 import { Redis } from "ioredis"
 
 /** One ioredis connection per process, closed with the layer. Commands fail fast instead of queueing while down. */
-export class RedisClient extends Context.Tag("goticket/RedisClient")<RedisClient, Redis>() {}
+export class RedisClient extends Context.Service<RedisClient, Redis>()("goticket/RedisClient") {}
 
 export const redisClientLayer = (url: Redacted.Redacted) =>
-  Layer.scoped(
+  Layer.effect(
     RedisClient,
     Effect.acquireRelease(
       Effect.sync(() => {

@@ -1,4 +1,4 @@
-import { Cache, Duration, Effect, Option } from "effect"
+import { Cache, Context, Duration, Effect, Layer, Option } from "effect"
 import type { Event } from "../../domain/catalog/Event.ts"
 import { EventRepository } from "../../domain/catalog/EventRepository.ts"
 import type { TicketType } from "../../domain/catalog/TicketType.ts"
@@ -15,19 +15,20 @@ export interface CatalogSnapshot {
  * what matters (on sale, capacity) inside the hold itself, and a refusal is re-planned on a fresh snapshot, so a
  * stale snapshot can delay a sale by at most that second, never oversell.
  */
-export class CatalogSnapshots extends Effect.Service<CatalogSnapshots>()("goticket/CatalogSnapshots", {
-  effect: Effect.gen(function* () {
+export class CatalogSnapshots extends Context.Service<CatalogSnapshots>()("goticket/CatalogSnapshots", {
+  make: Effect.gen(function* () {
     const events = yield* EventRepository
-    const load = (eventId: EventId) =>
-      Effect.gen(function* () {
-        const event = yield* events.findById(eventId)
-        if (Option.isNone(event)) return Option.none<CatalogSnapshot>()
-        return Option.some({ event: event.value, ticketTypes: yield* events.listTicketTypes(eventId) })
-      })
+    const load = Effect.fnUntraced(function* (eventId: EventId) {
+      const event = yield* events.findById(eventId)
+      if (Option.isNone(event)) return Option.none<CatalogSnapshot>()
+      return Option.some<CatalogSnapshot>({ event: event.value, ticketTypes: yield* events.listTicketTypes(eventId) })
+    })
     const cache = yield* Cache.make({ capacity: 10_000, timeToLive: Duration.seconds(1), lookup: load })
     return {
-      get: (eventId: EventId) => cache.get(eventId),
-      fresh: (eventId: EventId) => Effect.zipRight(cache.invalidate(eventId), cache.get(eventId))
+      get: (eventId: EventId) => Cache.get(cache, eventId),
+      fresh: (eventId: EventId) => Effect.andThen(Cache.invalidate(cache, eventId), Cache.get(cache, eventId))
     } as const
   })
-}) {}
+}) {
+  static readonly layer = Layer.effect(this, this.make)
+}

@@ -1,4 +1,4 @@
-import { Effect, Layer, Metric, MetricBoundaries, Schedule } from "effect"
+import { Effect, Layer, Metric, Schedule } from "effect"
 import { ReservationConfig } from "../config/ReservationConfig.ts"
 import { Reservations } from "./Reservations.ts"
 
@@ -7,17 +7,16 @@ export const holdsExpired = Metric.counter("goticket_holds_expired_total", {
   incremental: true
 })
 /** How late a hold was given back after its expiry: the job's lag, bounded by its interval plus one pass. */
-export const expiryLagMs = Metric.histogram(
-  "goticket_hold_expiry_lag_ms",
-  MetricBoundaries.exponential({ start: 10, factor: 2, count: 12 }),
-  "Delay between a hold's expiry and the moment its seats came back on sale"
-)
+export const expiryLagMs = Metric.histogram("goticket_hold_expiry_lag_ms", {
+  boundaries: Metric.exponentialBoundaries({ start: 10, factor: 2, count: 12 }),
+  description: "Delay between a hold's expiry and the moment its seats came back on sale"
+})
 
 /**
  * Expires due holds every HOLD_EXPIRY_INTERVAL_MS, whoever created them and whether or not that process is alive.
  * Safe with several instances: each pass skips the holds another one has locked.
  */
-export const ExpiryWorkerLive = Layer.scopedDiscard(
+export const ExpiryWorkerLive = Layer.effectDiscard(
   Effect.gen(function* () {
     const reservations = yield* Reservations
     const config = yield* ReservationConfig
@@ -26,12 +25,12 @@ export const ExpiryWorkerLive = Layer.scopedDiscard(
         expired === 0
           ? Effect.void
           : Effect.all([
-              Metric.incrementBy(holdsExpired, expired),
+              Metric.update(holdsExpired, expired),
               Metric.update(expiryLagMs, maxLagMs),
               Effect.logInfo("holds expired").pipe(Effect.annotateLogs({ expired, maxLagMs }))
             ])
       ),
-      Effect.catchAllCause((cause) => Effect.logError("hold expiry pass failed; retrying next interval", cause))
+      Effect.catchCause((cause) => Effect.logError("hold expiry pass failed; retrying next interval", cause))
     )
     yield* pass.pipe(Effect.repeat(Schedule.spaced(config.expiryIntervalMs)), Effect.forkScoped)
   })

@@ -5,9 +5,9 @@ import { makeInventoryCacheMemory } from "./InventoryCacheMemory.ts"
 import { makeInventoryCacheRedis } from "./InventoryCacheRedis.ts"
 
 /** Redis when REDIS_URL is set, else an in-process cache (the embedded default: one process, same semantics). */
-export const InventoryCacheLive = Layer.unwrapEffect(
+export const InventoryCacheLive = Layer.unwrap(
   Effect.gen(function* () {
-    const url = yield* Config.option(Config.redacted("REDIS_URL"))
+    const url = yield* Config.option(Config.Redacted("REDIS_URL"))
     const config = yield* ReservationConfig
     const ttl = { soldOutMs: config.soldOutFlagTtlMs, viewMs: config.viewCacheTtlMs }
     if (Option.isNone(url)) return makeInventoryCacheMemory(ttl)

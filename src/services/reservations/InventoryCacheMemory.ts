@@ -10,7 +10,7 @@ export const makeInventoryCacheMemory = (ttl: InventoryCacheTtl) =>
       const read = (key: string) =>
         Effect.zipWith(Ref.get(entries), Clock.currentTimeMillis, (map, now) => {
           const entry = map.get(key)
-          return entry && entry.until > now ? Option.some(entry.value) : Option.none()
+          return entry && entry.until > now ? Option.some(entry.value) : Option.none<string>()
         })
       const write = (key: string, value: string, ms: number) =>
         Effect.flatMap(Clock.currentTimeMillis, (now) =>
@@ -24,11 +24,10 @@ export const makeInventoryCacheMemory = (ttl: InventoryCacheTtl) =>
         })
       const viewKey = (eventId: string, view: CachedView) => `view:${view}:${eventId}`
       return InventoryCache.of({
-        soldOut: (ids) =>
-          Effect.gen(function* () {
-            for (const id of ids) if (Option.isSome(yield* read(`soldout:${id}`))) return Option.some(id)
-            return Option.none()
-          }),
+        soldOut: Effect.fnUntraced(function* (ids: ReadonlyArray<string>) {
+          for (const id of ids) if (Option.isSome(yield* read(`soldout:${id}`))) return Option.some(id)
+          return Option.none()
+        }),
         markSoldOut: (id) => write(`soldout:${id}`, "1", ttl.soldOutMs),
         clearSoldOut: (ids) => remove(ids.map((id) => `soldout:${id}`)),
         markKey: (customerId, key, ms) => write(`key:${customerId}:${key}`, "1", ms),

@@ -17,7 +17,7 @@ export const makeInventoryCacheRedis = (ttl: InventoryCacheTtl, prefix = "gotick
       const attempt = <A>(name: string, run: () => Promise<A>, fallback: A) =>
         Effect.tryPromise(run).pipe(
           Effect.timeout(Duration.millis(250)),
-          Effect.catchAll((error) =>
+          Effect.catch((error) =>
             Effect.logDebug(`redis ${name} failed; falling back`, error).pipe(Effect.as(fallback))
           ),
           Effect.withSpan(`InventoryCache.${name}`)
@@ -52,7 +52,7 @@ export const makeInventoryCacheRedis = (ttl: InventoryCacheTtl, prefix = "gotick
               const index = flags.findIndex((f) => f !== null)
               const id = index === -1 ? undefined : ids[index]
               if (id !== undefined) remember(id)
-              return Option.fromNullable(id)
+              return Option.fromNullishOr(id)
             },
             Option.none<string>()
           )
@@ -83,7 +83,7 @@ export const makeInventoryCacheRedis = (ttl: InventoryCacheTtl, prefix = "gotick
         getView: (eventId, view) =>
           attempt(
             "getView",
-            async () => Option.fromNullable(await redis.get(viewKey(eventId, view))),
+            async () => Option.fromNullishOr(await redis.get(viewKey(eventId, view))),
             Option.none<string>()
           ),
         putView: (eventId, view, json) =>

@@ -16,6 +16,9 @@ import { MemoryStore, MemoryStoreLive, type MemoryTables } from "../memory/Memor
 
 type Step = readonly [PlaceOutcome, MemoryTables]
 
+/** Entities rebuilt from entities already valid (a changed count or status): their schema checks are skipped. */
+const trusted = { disableChecks: true } as const
+
 /** What place_hold does in PostgreSQL, as one atomic step over the in-memory tables. */
 const placeIn = (s: MemoryTables, hold: PlaceHold, now: Date): Step => {
   const refuse = (reason: Extract<PlaceOutcome, { _tag: "Refused" }>["reason"]): Step => [
@@ -54,7 +57,7 @@ const placeIn = (s: MemoryTables, hold: PlaceHold, now: Date): Step => {
       const type = ticketTypes.get(item.ticketTypeId)
       if (!type || type.eventId !== hold.eventId || type.seated || type.available < item.quantity)
         return refuse(soldOut(item.ticketTypeId))
-      ticketTypes.set(type.id, new TicketType({ ...type, held: type.held + item.quantity }, true))
+      ticketTypes.set(type.id, new TicketType({ ...type, held: type.held + item.quantity }, trusted))
       items.push({ ticketTypeId: type.id, quantity: item.quantity, unitPriceMinor: type.priceMinor })
     }
   } else {
@@ -73,7 +76,7 @@ const placeIn = (s: MemoryTables, hold: PlaceHold, now: Date): Step => {
     if (taking.length < wanted.size) return refuse(seatUnavailable())
     for (const seat of taking) {
       const type = ticketTypes.get(seat.ticketTypeId) as TicketType
-      ticketTypes.set(type.id, new TicketType({ ...type, held: type.held + 1 }, true))
+      ticketTypes.set(type.id, new TicketType({ ...type, held: type.held + 1 }, trusted))
       seatHolders.set(seat.id, hold.reservationId)
       reserved.push({
         seatId: seat.id,
@@ -86,7 +89,7 @@ const placeIn = (s: MemoryTables, hold: PlaceHold, now: Date): Step => {
     }
     seats = new Map(s.seats).set(
       hold.eventId,
-      eventSeats.map((seat) => (wanted.has(seat.id) ? new Seat({ ...seat, status: "held" }, true) : seat))
+      eventSeats.map((seat) => (wanted.has(seat.id) ? new Seat({ ...seat, status: "held" }, trusted) : seat))
     )
   }
 
@@ -108,7 +111,7 @@ const placeIn = (s: MemoryTables, hold: PlaceHold, now: Date): Step => {
       items: items.sort((a, b) => (a.ticketTypeId < b.ticketTypeId ? -1 : 1)),
       seats: reserved
     },
-    true
+    trusted
   )
   return [
     { _tag: "Held", reservation },
@@ -151,14 +154,14 @@ const endIn = (
   const customerTickets = new Map(s.customerTickets)
   const ended: Array<EndedHold> = []
   for (const r of ending) {
-    reservations.set(r.id, new Reservation({ ...r, status, endedAt: now }, true))
+    reservations.set(r.id, new Reservation({ ...r, status, endedAt: now }, trusted))
     const giveBack = [
       ...r.items.map((i) => [i.ticketTypeId, i.quantity] as const),
       ...r.seats.map((x) => [x.ticketTypeId, 1] as const)
     ]
     for (const [typeId, n] of giveBack) {
       const type = ticketTypes.get(typeId) as TicketType
-      ticketTypes.set(typeId, new TicketType({ ...type, held: type.held - n }, true))
+      ticketTypes.set(typeId, new TicketType({ ...type, held: type.held - n }, trusted))
     }
     if (r.seats.length > 0) {
       const freed = new Set(r.seats.map((x) => x.seatId as string))
@@ -166,7 +169,7 @@ const endIn = (
       seats.set(
         r.eventId,
         (seats.get(r.eventId) ?? []).map((seat) =>
-          freed.has(seat.id) ? new Seat({ ...seat, status: "available" }, true) : seat
+          freed.has(seat.id) ? new Seat({ ...seat, status: "available" }, trusted) : seat
         )
       )
     }
@@ -185,7 +188,7 @@ export const ReservationRepositoryMemory = Layer.effect(
     const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
     return ReservationRepository.of({
       place: (hold) => Effect.flatMap(now, (at) => Ref.modify(store, (s) => placeIn(s, hold, at))),
-      findById: (id) => Effect.map(Ref.get(store), (s) => Option.fromNullable(s.reservations.get(id))),
+      findById: (id) => Effect.map(Ref.get(store), (s) => Option.fromNullishOr(s.reservations.get(id))),
       end: (ids, status, customerId) =>
         Effect.flatMap(now, (at) => Ref.modify(store, (s) => endIn(s, ids, status, at, customerId))),
       expireDue: (at, limit) =>

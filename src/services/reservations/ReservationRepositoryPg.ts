@@ -1,5 +1,5 @@
-import { SqlClient, type SqlError } from "@effect/sql"
 import { Effect, Layer, Option, Schedule } from "effect"
+import { SqlClient, type SqlError } from "effect/sql"
 import type { SeatCandidate } from "../../domain/reservations/BestAvailable.ts"
 import { notOnSale, salesClosed, seatUnavailable, soldOut } from "../../domain/reservations/errors.ts"
 import { customerLimitExceeded } from "../../domain/reservations/HoldRules.ts"
@@ -12,6 +12,7 @@ import {
 } from "../../domain/reservations/ReservationRepository.ts"
 import type { EventId, ReservationId, SeatId, TicketTypeId, UserId } from "../../domain/shared/Ids.ts"
 import type { Currency } from "../../domain/shared/Money.ts"
+import { pgErrorOf } from "../sql/errors.ts"
 import { tracedCall } from "../sql/TraceContext.ts"
 
 /** What reservation_json() returns: timestamps arrive as ISO strings inside the JSON. */
@@ -53,16 +54,17 @@ const reservationFromRow = (r: ReservationRow) =>
       items: r.items.map((i) => ({ ...i, ticketTypeId: i.ticketTypeId as TicketTypeId })),
       seats: r.seats.map((s) => ({ ...s, seatId: s.seatId as SeatId, ticketTypeId: s.ticketTypeId as TicketTypeId }))
     },
-    true
+    // Built by reservation_json() from rows the database constrains: the schema checks are skipped.
+    { disableChecks: true }
   )
 
 /** PostgreSQL raises these from place_hold after it changed something, so that the whole hold rolls back. */
 const raised = (error: SqlError.SqlError): string | undefined => {
-  const cause = error.cause as { code?: string; message?: string } | undefined
-  return cause?.code === "P0001" ? cause.message : undefined
+  const cause = pgErrorOf(error)
+  return cause.code === "P0001" ? cause.message : undefined
 }
 const isRetryable = (error: SqlError.SqlError) => {
-  const code = (error.cause as { code?: string } | undefined)?.code
+  const code = pgErrorOf(error).code
   return code === "40P01" || code === "40001" || raised(error) === "idempotency_race"
 }
 
@@ -131,7 +133,7 @@ export const ReservationRepositoryPg = Layer.effect(
           (e) => raised(e) !== undefined,
           (e): Effect.Effect<PlaceOutcome> => {
             const reason = raised(e)
-            const detail = (e.cause as { detail?: string }).detail ?? ""
+            const detail = pgErrorOf(e).detail ?? ""
             if (reason === "sold_out") return Effect.succeed({ _tag: "Refused", reason: soldOut(detail) })
             if (reason === "seat_unavailable") return Effect.succeed({ _tag: "Refused", reason: seatUnavailable() })
             if (reason === "limit_exceeded")
@@ -147,7 +149,7 @@ export const ReservationRepositoryPg = Layer.effect(
       place,
       findById: (id) =>
         sql<{ reservation: ReservationRow | null }>`SELECT reservation_json(${id}) AS reservation`.pipe(
-          Effect.map((rows) => Option.map(Option.fromNullable(rows[0]?.reservation), reservationFromRow)),
+          Effect.map((rows) => Option.map(Option.fromNullishOr(rows[0]?.reservation), reservationFromRow)),
           Effect.orDie,
           Effect.withSpan("ReservationRepository.findById")
         ),

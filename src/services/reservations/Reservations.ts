@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto"
-import { Clock, Effect, Either, Option } from "effect"
+import { Clock, Context, Effect, Layer, Option, Result } from "effect"
 import type { Actor } from "../../domain/accounts/Actor.ts"
 import { canView } from "../../domain/catalog/EventAccess.ts"
 import { EventNotFound } from "../../domain/catalog/errors.ts"
@@ -55,8 +55,8 @@ const saltOf = (id: string) => Number.parseInt(id.slice(0, 8), 16)
  *   3. place    — the guarded hold in PostgreSQL (units or seats, customer count, idempotency key)
  *   4. announce — flag sold out on refusal, forget cached views on success
  */
-export class Reservations extends Effect.Service<Reservations>()("goticket/Reservations", {
-  effect: Effect.gen(function* () {
+export class Reservations extends Context.Service<Reservations>()("goticket/Reservations", {
+  make: Effect.gen(function* () {
     const repository = yield* ReservationRepository
     const cache = yield* InventoryCache
     const snapshots = yield* CatalogSnapshots
@@ -87,7 +87,7 @@ export class Reservations extends Effect.Service<Reservations>()("goticket/Reser
     const forget = (ended: ReadonlyArray<EndedHold>) =>
       Effect.forEach(
         ended,
-        (hold) => Effect.zipRight(cache.clearSoldOut(hold.ticketTypeIds), cache.invalidate(hold.eventId)),
+        (hold) => Effect.andThen(cache.clearSoldOut(hold.ticketTypeIds), cache.invalidate(hold.eventId)),
         { discard: true }
       )
 
@@ -96,61 +96,78 @@ export class Reservations extends Effect.Service<Reservations>()("goticket/Reser
      * choose, and try to take them; another buyer may win those seats first, so choose again on fresh data.
      * Only when the front has no fitting block is the whole venue read.
      */
-    const placeSeats = (
+    const placeSeats = Effect.fnUntraced(function* (
       base: Omit<PlaceHold, "items" | "seatIds">,
       plan: Extract<PlannedHold, { _tag: "BestAvailable" }>
-    ) =>
-      Effect.gen(function* () {
-        const window = Math.max(CANDIDATE_WINDOW, plan.quantity * 50)
-        for (let attempt = 0; attempt < BEST_AVAILABLE_ATTEMPTS; attempt++) {
-          const choose = (candidates: ReadonlyArray<SeatCandidate>) =>
-            chooseSeats(candidates, plan.quantity, {
-              allowSeparated: plan.allowSeparated,
-              salt: saltOf(base.reservationId) + attempt * 7919,
-              spread: 6
-            })
-          let candidates = yield* repository.availableSeats(base.eventId, plan.ticketType.id, plan.sectionId, window)
-          if (candidates.length === 0) return { _tag: "Refused" as const, reason: soldOut(plan.ticketType.id) }
-          let chosen = choose(candidates)
-          if (Option.isNone(chosen) && candidates.length === window) {
-            candidates = yield* repository.availableSeats(base.eventId, plan.ticketType.id, plan.sectionId)
-            chosen = choose(candidates)
-          }
-          if (Option.isNone(chosen))
-            return {
-              _tag: "Refused" as const,
-              reason:
-                candidates.length < plan.quantity
-                  ? seatUnavailable(`only ${candidates.length} seats of this type are left`)
-                  : seatUnavailable(
-                      "no block of adjacent seats is left; allow separated seats to get the best single ones"
-                    )
-            }
-          const outcome = yield* repository.place({ ...base, seatIds: chosen.value })
-          if (outcome._tag !== "Refused" || outcome.reason._tag !== "SeatUnavailable") return outcome
+    ) {
+      const window = Math.max(CANDIDATE_WINDOW, plan.quantity * 50)
+      for (let attempt = 0; attempt < BEST_AVAILABLE_ATTEMPTS; attempt++) {
+        const choose = (candidates: ReadonlyArray<SeatCandidate>) =>
+          chooseSeats(candidates, plan.quantity, {
+            allowSeparated: plan.allowSeparated,
+            salt: saltOf(base.reservationId) + attempt * 7919,
+            spread: 6
+          })
+        let candidates = yield* repository.availableSeats(base.eventId, plan.ticketType.id, plan.sectionId, window)
+        if (candidates.length === 0) return { _tag: "Refused" as const, reason: soldOut(plan.ticketType.id) }
+        let chosen = choose(candidates)
+        if (Option.isNone(chosen) && candidates.length === window) {
+          candidates = yield* repository.availableSeats(base.eventId, plan.ticketType.id, plan.sectionId)
+          chosen = choose(candidates)
         }
+        if (Option.isNone(chosen))
+          return {
+            _tag: "Refused" as const,
+            reason:
+              candidates.length < plan.quantity
+                ? seatUnavailable(`only ${candidates.length} seats of this type are left`)
+                : seatUnavailable(
+                    "no block of adjacent seats is left; allow separated seats to get the best single ones"
+                  )
+          }
+        const outcome = yield* repository.place({ ...base, seatIds: chosen.value })
+        if (outcome._tag !== "Refused" || outcome.reason._tag !== "SeatUnavailable") return outcome
+      }
+      return {
+        _tag: "Refused" as const,
+        reason: seatUnavailable("the best seats were taken while we tried; try again")
+      }
+    })
+
+    /** Chosen seats: every seat must exist at this event, and each ticket type's rules hold for its seats. */
+    const placeChosen = Effect.fnUntraced(function* (
+      base: Omit<PlaceHold, "items" | "seatIds">,
+      seatIds: ReadonlyArray<string>,
+      ticketTypes: CatalogSnapshot["ticketTypes"]
+    ) {
+      const types = yield* repository.seatTypes(base.eventId, seatIds)
+      if (types.length < seatIds.length)
         return {
           _tag: "Refused" as const,
-          reason: seatUnavailable("the best seats were taken while we tried; try again")
+          reason: seatUnavailable("some of these seats do not exist at this event")
         }
-      })
+      const perType = checkSeatsPerType(
+        ticketTypes,
+        types.map((t) => t.ticketTypeId)
+      )
+      if (Result.isFailure(perType)) return { _tag: "Refused" as const, reason: perType.failure }
+      return yield* repository.place({ ...base, seatIds })
+    })
 
     const hold = Effect.fn("Reservations.hold")(function* (actor: Actor, request: HoldRequest, idempotencyKey: string) {
       // 1. plan (a refusal is checked again on a fresh snapshot: the cached one may be a second old)
       const at = yield* now
       const planOn = (snapshot: Option.Option<CatalogSnapshot>) =>
         Option.isNone(snapshot) || !canView(actor, snapshot.value.event)
-          ? Either.left<EventNotFound | HoldRefused>(EventNotFound.forId(request.eventId))
-          : Either.map(
+          ? Result.fail<EventNotFound | HoldRefused>(EventNotFound.forId(request.eventId))
+          : Result.map(
               planHold(snapshot.value.event, snapshot.value.ticketTypes, request, config.customerTicketLimit, at),
               (plan) => ({ plan, ticketTypes: snapshot.value.ticketTypes })
             )
       const first = planOn(yield* snapshots.get(request.eventId))
-      const { plan, ticketTypes } = yield* Either.isRight(first)
-        ? Effect.succeed(first.right)
-        : Effect.flatMap(snapshots.fresh(request.eventId), (fresh) =>
-            Either.match(planOn(fresh), { onLeft: Effect.fail, onRight: Effect.succeed })
-          )
+      const { plan, ticketTypes } = Result.isSuccess(first)
+        ? first.success
+        : yield* Effect.flatMap(snapshots.fresh(request.eventId), (fresh) => Effect.fromResult(planOn(fresh)))
 
       // 2. gate
       const gated =
@@ -192,20 +209,7 @@ export class Reservations extends Effect.Service<Reservations>()("goticket/Reser
         plan._tag === "GeneralAdmission"
           ? yield* repository.place({ ...base, items: plan.items })
           : plan._tag === "ChosenSeats"
-            ? yield* Effect.gen(function* () {
-                const types = yield* repository.seatTypes(request.eventId, plan.seatIds)
-                if (types.length < plan.seatIds.length)
-                  return {
-                    _tag: "Refused" as const,
-                    reason: seatUnavailable("some of these seats do not exist at this event")
-                  }
-                const perType = checkSeatsPerType(
-                  ticketTypes,
-                  types.map((t) => t.ticketTypeId)
-                )
-                if (Either.isLeft(perType)) return { _tag: "Refused" as const, reason: perType.left }
-                return yield* repository.place({ ...base, seatIds: plan.seatIds })
-              })
+            ? yield* placeChosen(base, plan.seatIds, ticketTypes)
             : yield* placeSeats(base, plan)
 
       // 4. announce
@@ -258,4 +262,6 @@ export class Reservations extends Effect.Service<Reservations>()("goticket/Reser
 
     return { hold, get, release, expireDue } as const
   })
-}) {}
+}) {
+  static readonly layer = Layer.effect(this, this.make)
+}

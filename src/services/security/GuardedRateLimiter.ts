@@ -1,4 +1,4 @@
-import { Duration, Effect, Metric } from "effect"
+import { Context, Duration, Effect, Layer, Metric } from "effect"
 import { type RateDecision, RateLimiter, type RatePolicy } from "../../domain/security/RateLimiter.ts"
 import { makeRateLimiterMemory } from "./RateLimiterMemory.ts"
 
@@ -26,8 +26,8 @@ const unlimited = (policy: RatePolicy): RateDecision => ({
  * The RateLimiter port with its failure policy applied: never fails, logs an outage of the shared store once and its
  * end once, and counts every fallback in `goticket_rate_limit_fallbacks_total{fallback}`.
  */
-export class GuardedRateLimiter extends Effect.Service<GuardedRateLimiter>()("goticket/GuardedRateLimiter", {
-  effect: Effect.gen(function* () {
+export class GuardedRateLimiter extends Context.Service<GuardedRateLimiter>()("goticket/GuardedRateLimiter", {
+  make: Effect.gen(function* () {
     const shared = yield* RateLimiter
     const local = yield* Effect.provide(RateLimiter, makeRateLimiterMemory({ maxKeys: 50_000 }))
     let degraded = false
@@ -52,7 +52,7 @@ export class GuardedRateLimiter extends Effect.Service<GuardedRateLimiter>()("go
                 "rate limiter store unreachable: reads go unlimited, writes and logins are limited per instance"
               ).pipe(Effect.annotateLogs({ reason: error.message }))
             }
-            yield* Metric.increment(Metric.tagged(fallbacks, "fallback", whenUnavailable))
+            yield* Metric.update(Metric.withAttributes(fallbacks, { fallback: whenUnavailable }), 1)
             return whenUnavailable === "open"
               ? unlimited(policy)
               : yield* Effect.orDie(local.consume(key, policy, cost))
@@ -61,11 +61,13 @@ export class GuardedRateLimiter extends Effect.Service<GuardedRateLimiter>()("go
       )
 
     const reset = (key: string, policy: RatePolicy) =>
-      Effect.zipRight(
+      Effect.andThen(
         shared.reset(key, policy).pipe(Effect.catchTag("RateLimiterUnavailable", () => Effect.void)),
         local.reset(key, policy).pipe(Effect.orDie)
       )
 
     return { consume, reset } as const
   })
-}) {}
+}) {
+  static readonly layer = Layer.effect(this, this.make)
+}

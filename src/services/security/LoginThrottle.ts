@@ -1,4 +1,4 @@
-import { Duration, Effect } from "effect"
+import { Context, Duration, Effect, Layer } from "effect"
 import type { RatePolicy } from "../../domain/security/RateLimiter.ts"
 import { GuardedRateLimiter } from "./GuardedRateLimiter.ts"
 import { emailKey, type Rated } from "./TrafficClasses.ts"
@@ -13,8 +13,8 @@ import { TrafficConfig } from "./TrafficConfig.ts"
  * The key is a hash of the e-mail as typed (lower-cased), so unknown addresses are throttled exactly like known ones
  * (nothing to enumerate) and the limiter's store holds no address.
  */
-export class LoginThrottle extends Effect.Service<LoginThrottle>()("goticket/LoginThrottle", {
-  effect: Effect.gen(function* () {
+export class LoginThrottle extends Context.Service<LoginThrottle>()("goticket/LoginThrottle", {
+  make: Effect.gen(function* () {
     const config = yield* TrafficConfig
     const limiter = yield* GuardedRateLimiter
     const policy: RatePolicy = {
@@ -46,6 +46,7 @@ export class LoginThrottle extends Effect.Service<LoginThrottle>()("goticket/Log
     const succeeded = (email: string) => limiter.reset(emailKey(email), policy)
 
     return { check, failed, succeeded } as const
-  }),
-  dependencies: [GuardedRateLimiter.Default]
-}) {}
+  })
+}) {
+  static readonly layer = Layer.effect(this, this.make).pipe(Layer.provide(GuardedRateLimiter.layer))
+}

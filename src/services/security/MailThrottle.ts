@@ -1,4 +1,4 @@
-import { Duration, Effect } from "effect"
+import { Context, Duration, Effect, Layer } from "effect"
 import type { RatePolicy } from "../../domain/security/RateLimiter.ts"
 import { bounded } from "../config/bounded.ts"
 import { GuardedRateLimiter } from "./GuardedRateLimiter.ts"
@@ -9,8 +9,8 @@ import { emailKey } from "./TrafficClasses.ts"
  * ACCOUNT_MAILS_PER_HOUR per address, so that register and resend cannot be used to flood someone's inbox from many
  * addresses at once. Past it the request is answered as usual (202) and the mail is not sent.
  */
-export class MailThrottle extends Effect.Service<MailThrottle>()("goticket/MailThrottle", {
-  effect: Effect.gen(function* () {
+export class MailThrottle extends Context.Service<MailThrottle>()("goticket/MailThrottle", {
+  make: Effect.gen(function* () {
     const limiter = yield* GuardedRateLimiter
     const perHour = yield* bounded("ACCOUNT_MAILS_PER_HOUR", 3, 1, 1_000, "mails per hour")
     const policy: RatePolicy = { name: "account-mails", limit: perHour, window: Duration.hours(1) }
@@ -20,6 +20,7 @@ export class MailThrottle extends Effect.Service<MailThrottle>()("goticket/MailT
       Effect.map(limiter.consume(emailKey(email), policy, "local"), (decision) => decision.allowed)
 
     return { allow } as const
-  }),
-  dependencies: [GuardedRateLimiter.Default]
-}) {}
+  })
+}) {
+  static readonly layer = Layer.effect(this, this.make).pipe(Layer.provide(GuardedRateLimiter.layer))
+}

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Duration, Effect, Layer, Redacted, TestClock, TestContext } from "effect"
+import { Duration, Effect, Layer, Redacted } from "effect"
+import { TestClock } from "effect/testing"
 import { rateLimiterContract, rateLimiterDownContract } from "../../../test/contracts/RateLimiterContract.ts"
 import { describeWithRedis, redisClientReady } from "../../../test/support/Redis.ts"
 import { RateLimiter, type RatePolicy } from "../../domain/security/RateLimiter.ts"
@@ -22,8 +23,7 @@ rateLimiterDownContract(
   makeRateLimiterRedis(prefix).pipe(Layer.provide(redisClientLayer(Redacted.make("redis://127.0.0.1:1"))))
 )
 
-// The test services are provided explicitly: `layer(…, { excludeTestServices: true })` above rebinds the shared
-// `it.effect` to a runtime without them.
+// The test clock is provided explicitly, so that these tests do not depend on which services `it.effect` brings.
 describe("RateLimiterMemory", () => {
   const perMinute: RatePolicy = { name: "test", limit: 1, window: Duration.minutes(1) }
 
@@ -41,7 +41,7 @@ describe("RateLimiterMemory", () => {
       expect((yield* limiter.consume("k", policy)).allowed).toBe(false)
       yield* TestClock.adjust("1 millis")
       expect(yield* limiter.consume("k", policy)).toMatchObject({ allowed: true, remaining: 0 })
-    }).pipe(Effect.provide(makeRateLimiterMemory()), Effect.provide(TestContext.TestContext))
+    }).pipe(Effect.provide(makeRateLimiterMemory()), Effect.provide(TestClock.layer()))
   )
 
   it.effect("holds at most maxKeys: idle keys go first, then the least recently used", () =>
@@ -59,6 +59,6 @@ describe("RateLimiterMemory", () => {
       yield* allowed("f") // full of live keys: the least recently used (c) is dropped
       expect(yield* allowed("d")).toBe(false)
       expect(yield* allowed("c")).toBe(true)
-    }).pipe(Effect.provide(makeRateLimiterMemory({ maxKeys: 3 })), Effect.provide(TestContext.TestContext))
+    }).pipe(Effect.provide(makeRateLimiterMemory({ maxKeys: 3 })), Effect.provide(TestClock.layer()))
   )
 })

@@ -32,7 +32,7 @@ export const makeRateLimiterMemory = (options: RateLimiterMemoryOptions = {}) =>
     return RateLimiter.of({
       consume: (key, policy, cost = 1) => {
         const invalid = invalidRequest(policy, cost)
-        if (invalid !== undefined) return Effect.dieMessage(invalid)
+        if (invalid !== undefined) return Effect.die(new Error(invalid))
         return Effect.map(Clock.currentTimeMillis, (now) => {
           const id = storeKey(key, policy.name)
           const stored = tats.get(id)

@@ -69,7 +69,7 @@ export const makeRateLimiterRedis = (prefix = "goticket:rl:") =>
         clientTimeout !== undefined && clientTimeout > 0 && clientTimeout <= Duration.toMillis(DEADLINE)
       const call = <A>(name: string, policy: RatePolicy, run: () => Promise<A>) =>
         Effect.tryPromise(run).pipe(
-          (effect): Effect.Effect<A, Cause.UnknownException | Cause.TimeoutException> =>
+          (effect): Effect.Effect<A, Cause.UnknownError | Cause.TimeoutError> =>
             clientBounded ? effect : Effect.timeout(effect, DEADLINE),
           Effect.mapError(
             (error) =>
@@ -79,13 +79,13 @@ export const makeRateLimiterRedis = (prefix = "goticket:rl:") =>
               })
           ),
           // On every request's path: no stack trace capture for this span (it cost more than the call to Redis).
-          Effect.withSpan(`RateLimiter.${name}`, { attributes: { policy: policy.name }, captureStackTrace: false })
+          Effect.withSpan(`RateLimiter.${name}`, { attributes: { policy: policy.name } }, { captureStackTrace: false })
         )
       const storeKey = (key: string, policy: RatePolicy) => `${prefix}${policy.name}:${key}`
       return RateLimiter.of({
         consume: (key, policy, cost = 1) => {
           const invalid = invalidRequest(policy, cost)
-          if (invalid !== undefined) return Effect.dieMessage(invalid)
+          if (invalid !== undefined) return Effect.die(new Error(invalid))
           return call("consume", policy, () =>
             gcra.goticketGcra(storeKey(key, policy), policy.limit, Duration.toMillis(policy.window), cost)
           ).pipe(

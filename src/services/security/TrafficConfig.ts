@@ -6,10 +6,7 @@ import { bounded } from "../config/bounded.ts"
  * can be tuned on its own. README.md explains the classes.
  */
 export const TrafficConfig = Config.all({
-  enabled: Config.literal(
-    "on",
-    "off"
-  )("RATE_LIMITS").pipe(
+  enabled: Config.Literals(["on", "off"], "RATE_LIMITS").pipe(
     Config.withDefault("on"),
     Config.map((v) => v === "on")
   ),

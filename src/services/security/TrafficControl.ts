@@ -1,4 +1,4 @@
-import { Duration, Effect, Metric } from "effect"
+import { Context, Duration, Effect, Layer, Metric } from "effect"
 import type { RatePolicy } from "../../domain/security/RateLimiter.ts"
 import { GuardedRateLimiter } from "./GuardedRateLimiter.ts"
 import { type Rated, type TrafficClass, tightest } from "./TrafficClasses.ts"
@@ -25,8 +25,8 @@ const perMinute = (name: string, limit: number): RatePolicy => ({ name, limit, w
  * in production), so the limits hold across instances; reads fail open and the rest fall back to per-instance
  * counting when it is unreachable.
  */
-export class TrafficControl extends Effect.Service<TrafficControl>()("goticket/TrafficControl", {
-  effect: Effect.gen(function* () {
+export class TrafficControl extends Context.Service<TrafficControl>()("goticket/TrafficControl", {
+  make: Effect.gen(function* () {
     const config = yield* TrafficConfig
     const limiter = yield* GuardedRateLimiter
     const ipPolicy: Record<Exclude<TrafficClass, "exempt">, RatePolicy> = {
@@ -40,7 +40,7 @@ export class TrafficControl extends Effect.Service<TrafficControl>()("goticket/T
 
     const refused = (trafficClass: TrafficClass) => (rated: Rated | undefined) =>
       rated !== undefined && !rated.decision.allowed
-        ? Metric.increment(Metric.tagged(refusals, "class", trafficClass))
+        ? Metric.update(Metric.withAttributes(refusals, { class: trafficClass }), 1)
         : Effect.void
 
     /** Rates one request under its class: undefined when it is not rated (exempt, or limits off). */
@@ -62,10 +62,11 @@ export class TrafficControl extends Effect.Service<TrafficControl>()("goticket/T
       return Effect.all(checks, { concurrency: checks.length > 1 ? "unbounded" : 1 }).pipe(
         Effect.map(tightest),
         Effect.tap(refused(request.trafficClass)),
-        Effect.withSpan("TrafficControl.admit", {
-          attributes: { "goticket.rate_class": request.trafficClass },
-          captureStackTrace: false
-        })
+        Effect.withSpan(
+          "TrafficControl.admit",
+          { attributes: { "goticket.rate_class": request.trafficClass } },
+          { captureStackTrace: false }
+        )
       )
     }
 
@@ -79,6 +80,7 @@ export class TrafficControl extends Effect.Service<TrafficControl>()("goticket/T
         : Effect.succeed(undefined)
 
     return { admit, admitHold } as const
-  }),
-  dependencies: [GuardedRateLimiter.Default]
-}) {}
+  })
+}) {
+  static readonly layer = Layer.effect(this, this.make).pipe(Layer.provide(GuardedRateLimiter.layer))
+}

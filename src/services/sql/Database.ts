@@ -16,7 +16,7 @@ const common = {
  * one connection, by one process: whatever holds a connection for long (the workflow engine's shard locks) must
  * not, there.
  */
-export class DatabaseKind extends Context.Tag("goticket/DatabaseKind")<DatabaseKind, "server" | "embedded">() {}
+export class DatabaseKind extends Context.Service<DatabaseKind, "server" | "embedded">()("goticket/DatabaseKind") {}
 
 /** A PgClient on the server at `url`. */
 export const pgClientFromUrl = (url: Redacted.Redacted, maxConnections: number) =>
@@ -24,7 +24,7 @@ export const pgClientFromUrl = (url: Redacted.Redacted, maxConnections: number) 
 
 /** A PgClient on an embedded PGlite (in `dataDir`, or in memory when undefined). */
 export const pgClientEmbedded = (dataDir: string | undefined) =>
-  Layer.unwrapScoped(
+  Layer.unwrap(
     Effect.gen(function* () {
       const address = yield* startEmbeddedPostgres(dataDir, 8)
       yield* Effect.logInfo("embedded PostgreSQL (PGlite) is serving").pipe(
@@ -50,7 +50,7 @@ export const pgClientEmbedded = (dataDir: string | undefined) =>
  * The database of the running service: the server named by DATABASE_URL, or else the embedded PGlite
  * persisted under GOTICKET_DATA_DIR. Migrations are applied before anything else uses it.
  */
-export const DatabaseLive = Layer.unwrapEffect(
+export const DatabaseLive = Layer.unwrap(
   Effect.gen(function* () {
     const config = yield* AppConfig
     const client = Option.match(config.databaseUrl, {

@@ -10,7 +10,7 @@ export interface EmbeddedPostgresAddress {
 }
 
 /**
- * PostgreSQL compiled to WebAssembly (PGlite), served over a loopback socket so the same `pg` client,
+ * PostgreSQL compiled to WebAssembly (PGlite), served over a loopback socket so the same client (`@effect/sql-pg`),
  * SQL and migrations are used as with a real server. `dataDir` undefined keeps the database in memory.
  * The socket server multiplexes a few client connections onto PGlite's single session.
  */

@@ -1,5 +1,5 @@
-import type { SqlClient, Statement } from "@effect/sql"
 import { Effect, Option } from "effect"
+import type { SqlClient, Statement } from "effect/sql"
 
 /** The W3C traceparent of the current span (`00-<trace id>-<span id>-<flags>`), or "" outside any span. */
 export const currentTraceparent: Effect.Effect<string> = Effect.map(Effect.option(Effect.currentSpan), (span) =>

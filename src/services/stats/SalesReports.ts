@@ -1,4 +1,4 @@
-import { Effect } from "effect"
+import { Context, Effect, Layer } from "effect"
 import type { Actor } from "../../domain/accounts/Actor.ts"
 import type { EventId } from "../../domain/shared/Ids.ts"
 import { SalesStats } from "../../domain/stats/SalesStats.ts"
@@ -25,8 +25,8 @@ const add = (a: SalesLine, b: SalesLine): SalesLine => ({
 })
 
 /** An event's sales for its organizer: the projection per ticket type (every type, sold or not) and the totals. */
-export class SalesReports extends Effect.Service<SalesReports>()("goticket/SalesReports", {
-  effect: Effect.gen(function* () {
+export class SalesReports extends Context.Service<SalesReports>()("goticket/SalesReports", {
+  make: Effect.gen(function* () {
     const catalog = yield* Catalog
     const stats = yield* SalesStats
 
@@ -63,4 +63,6 @@ export class SalesReports extends Effect.Service<SalesReports>()("goticket/Sales
 
     return { forEvent } as const
   })
-}) {}
+}) {
+  static readonly layer = Layer.effect(this, this.make)
+}

@@ -1,5 +1,5 @@
-import { SqlClient } from "@effect/sql"
 import { Effect, Layer, Schema } from "effect"
+import { SqlClient } from "effect/sql"
 import { SalesStats, TicketTypeSales } from "../../domain/stats/SalesStats.ts"
 
 const decodeSales = Schema.decodeUnknownSync(TicketTypeSales)

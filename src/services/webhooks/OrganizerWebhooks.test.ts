@@ -1,5 +1,6 @@
 import { describe, expect, it, layer } from "@effect/vitest"
-import { ConfigProvider, Effect, Either, Exit, Layer, Redacted, TestClock } from "effect"
+import { ConfigProvider, Effect, Exit, Layer, Redacted, Result } from "effect"
+import { TestClock } from "effect/testing"
 import { anEvent } from "../../../test/contracts/EventRepositoryContract.ts"
 import { anEnvelope } from "../../../test/contracts/WebhookRepositoryContract.ts"
 import { Actor } from "../../domain/accounts/Actor.ts"
@@ -19,10 +20,10 @@ const anActor = (accountType: "customer" | "organizer" = "organizer", isAdmin = 
   new Actor({ userId: crypto.randomUUID() as UserId, accountType, isAdmin })
 
 const withConfig = (settings: Record<string, string>) =>
-  OrganizerWebhooks.Default.pipe(
+  OrganizerWebhooks.layer.pipe(
     Layer.provideMerge(Layer.mergeAll(WebhookRepositoryMemory, EventRepositoryMemory)),
     Layer.provide(UserRepositoryMemory),
-    Layer.provide(Layer.setConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(settings)))))
+    Layer.provide(ConfigProvider.layer(ConfigProvider.fromUnknown(settings)))
   )
 
 const anOrderConfirmed = (eventId: EventId) =>
@@ -38,19 +39,22 @@ const anOrderConfirmed = (eventId: EventId) =>
 describe("webhook rules", () => {
   it("accepts https anywhere and plain http on loopback hosts only where allowed", () => {
     const allowed = { allowHttpLoopback: true }
-    expect(checkWebhookUrl(" https://example.com/hooks ", allowed)).toEqual(Either.right("https://example.com/hooks"))
+    expect(checkWebhookUrl(" https://example.com/hooks ", allowed)).toEqual(Result.succeed("https://example.com/hooks"))
     for (const url of ["http://127.0.0.1:8080/x", "http://localhost/x", "http://[::1]:3000/", "http://127.9.8.7/"])
-      expect(Either.isRight(checkWebhookUrl(url, allowed))).toBe(true)
+      expect(Result.isSuccess(checkWebhookUrl(url, allowed))).toBe(true)
     for (const url of ["http://example.com/x", "http://10.0.0.1/", "http://128.0.0.1/", "http://localhost.evil.com/"])
-      expect(checkWebhookUrl(url, allowed)).toMatchObject({ _tag: "Left", left: { _tag: "InvalidWebhookUrl", url } })
-    expect(Either.isLeft(checkWebhookUrl("http://127.0.0.1/", { allowHttpLoopback: false }))).toBe(true)
+      expect(checkWebhookUrl(url, allowed)).toMatchObject({
+        _tag: "Failure",
+        failure: { _tag: "InvalidWebhookUrl", url }
+      })
+    expect(Result.isFailure(checkWebhookUrl("http://127.0.0.1/", { allowHttpLoopback: false }))).toBe(true)
     for (const url of [
       "example.com/hooks",
       "ftp://example.com/",
       "https://user:pw@example.com/",
       "https://example.com/#x"
     ])
-      expect(Either.isLeft(checkWebhookUrl(url, allowed))).toBe(true)
+      expect(Result.isFailure(checkWebhookUrl(url, allowed))).toBe(true)
   })
 
   it("backs off exponentially, capped, and gives up after the last attempt", () => {
@@ -58,8 +62,8 @@ describe("webhook rules", () => {
     expect(
       delays.slice(0, 4).map((d) =>
         d.pipe(
-          Either.fromOption(() => 0),
-          Either.getOrThrow
+          Result.fromOption(() => 0),
+          Result.getOrThrow
         )
       )
     ).toEqual([1000, 2000, 4000, 8000])

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto"
-import { Clock, Effect, Either, Option, Redacted } from "effect"
+import { Clock, Context, Effect, Layer, Option, Redacted, Result } from "effect"
 import type { Actor } from "../../domain/accounts/Actor.ts"
 import { Forbidden } from "../../domain/accounts/errors.ts"
 import { EventRepository } from "../../domain/catalog/EventRepository.ts"
@@ -15,8 +15,8 @@ import { checkEventTypes, checkWebhookUrl } from "../../domain/webhooks/WebhookR
 import { AllowHttpLoopback, AllowPrivateNetworks } from "./WebhooksConfig.ts"
 
 const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
-const orFail = <A, E>(either: Either.Either<A, E>) =>
-  Either.match(either, { onLeft: Effect.fail, onRight: Effect.succeed })
+const orFail = <A, E>(result: Result.Result<A, E>): Effect.Effect<A, E> =>
+  Result.match(result, { onFailure: Effect.fail, onSuccess: Effect.succeed })
 
 /** A fresh signing secret: 32 random bytes, `whsec_` + base64url. */
 export const newWebhookSecret = (): string => `whsec_${randomBytes(32).toString("base64url")}`
@@ -31,8 +31,8 @@ export interface RegisteredWebhook {
  * Organizer webhooks: organizers register endpoints for the event types they want; every such domain event about
  * one of their events is queued for delivery (WebhookDeliveryWorker sends it).
  */
-export class OrganizerWebhooks extends Effect.Service<OrganizerWebhooks>()("goticket/OrganizerWebhooks", {
-  effect: Effect.gen(function* () {
+export class OrganizerWebhooks extends Context.Service<OrganizerWebhooks>()("goticket/OrganizerWebhooks", {
+  make: Effect.gen(function* () {
     const webhooks = yield* WebhookRepository
     const events = yield* EventRepository
     const allowHttpLoopback = yield* AllowHttpLoopback
@@ -45,7 +45,7 @@ export class OrganizerWebhooks extends Effect.Service<OrganizerWebhooks>()("goti
 
     /** An active endpoint the actor owns (admins: any). Anyone else's is not found, so ids reveal nothing. */
     const owned = (actor: Actor, webhookId: WebhookId) =>
-      Effect.zipRight(
+      Effect.andThen(
         requireOrganizer(actor),
         Effect.flatMap(webhooks.findById(webhookId), (found) =>
           Option.isSome(found) && found.value.active && (actor.isAdmin || found.value.organizerId === actor.userId)
@@ -95,7 +95,7 @@ export class OrganizerWebhooks extends Effect.Service<OrganizerWebhooks>()("goti
       yield* owned(actor, webhookId)
       // An unreadable cursor starts from the newest, as the other listings do.
       const before = Option.getOrUndefined(
-        Option.map(Option.flatMap(Option.fromNullable(page.cursor), decodeCursor), (p) => ({
+        Option.map(Option.flatMap(Option.fromNullishOr(page.cursor), decodeCursor), (p) => ({
           createdAt: p.at,
           id: p.id
         }))
@@ -140,4 +140,6 @@ export class OrganizerWebhooks extends Effect.Service<OrganizerWebhooks>()("goti
 
     return { register, list, remove, deliveries, enqueueFor } as const
   })
-}) {}
+}) {
+  static readonly layer = Layer.effect(this, this.make)
+}

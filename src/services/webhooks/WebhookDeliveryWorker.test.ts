@@ -1,7 +1,7 @@
 import { createServer, type IncomingHttpHeaders } from "node:http"
 import type { AddressInfo } from "node:net"
 import { expect, layer } from "@effect/vitest"
-import { ConfigProvider, Effect, Either, Layer, Redacted, Ref, Schema } from "effect"
+import { ConfigProvider, Effect, Layer, Redacted, Ref, Result, Schema } from "effect"
 import { anEnvelope, anOrganizer, aStoredEndpoint, retire } from "../../../test/contracts/WebhookRepositoryContract.ts"
 import { TestDatabaseLive } from "../../../test/support/TestDatabase.ts"
 import { EnvelopeJson } from "../../domain/events/EventEnvelope.ts"
@@ -37,11 +37,11 @@ const makeReceiver = (answer: (n: number) => number | "hang" = () => 200) =>
       })
     })
     const port = yield* Effect.acquireRelease(
-      Effect.async<number>((resume) => {
+      Effect.callback<number>((resume) => {
         server.listen(0, "127.0.0.1", () => resume(Effect.succeed((server.address() as AddressInfo).port)))
       }),
       () =>
-        Effect.async<void>((resume) => {
+        Effect.callback<void>((resume) => {
           server.closeAllConnections()
           server.close(() => resume(Effect.void))
         })
@@ -62,7 +62,7 @@ const eventually = <A, E, R>(effect: Effect.Effect<A, E, R>, until: (a: A) => bo
       if (until(a)) return a
       yield* Effect.sleep("10 millis")
     }
-    return yield* Effect.dieMessage("the expected state was never reached")
+    return yield* Effect.die(new Error("the expected state was never reached"))
   })
 
 const deliveryOf = (endpointId: WebhookId) =>
@@ -92,14 +92,14 @@ const workerWith = (settings: Record<string, string>) =>
   WebhookDeliveryWorker.pipe(
     Layer.provideMerge(Layer.mergeAll(WebhookRepositoryPg, UserRepositoryPg)),
     Layer.provideMerge(TestDatabaseLive),
-    Layer.provide(Layer.setConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(settings)))))
+    Layer.provide(ConfigProvider.layer(ConfigProvider.fromUnknown(settings)))
   )
 
 // The defaults: polled every 250 ms, retried after 1 s, 2 s, 4 s …
 layer(workerWith({}), { timeout: "60 seconds", excludeTestServices: true })(
   "WebhookDeliveryWorker (default settings)",
   (it) => {
-    it.scoped("POSTs the envelope within a second, signed with the endpoint's secret, once", () =>
+    it.effect("POSTs the envelope within a second, signed with the endpoint's secret, once", () =>
       Effect.gen(function* () {
         const receiver = yield* makeReceiver()
         const { endpoint, envelope, queuedAt } = yield* aQueuedDelivery(receiver.url)
@@ -112,10 +112,10 @@ layer(workerWith({}), { timeout: "60 seconds", excludeTestServices: true })(
         expect(Schema.decodeUnknownSync(EnvelopeJson)(arrival.body)).toEqual(envelope)
         const signature = arrival.headers["goticket-signature"] as string
         expect(signature).toMatch(/^t=\d+,v1=[0-9a-f]{64}$/)
-        expect(Either.isRight(verify(Redacted.value(endpoint.secret), arrival.body, signature))).toBe(true)
+        expect(Result.isSuccess(verify(Redacted.value(endpoint.secret), arrival.body, signature))).toBe(true)
         // Another secret, or another body, does not verify.
-        expect(Either.isLeft(verify("whsec_someone-else", arrival.body, signature))).toBe(true)
-        expect(Either.isLeft(verify(Redacted.value(endpoint.secret), `${arrival.body} `, signature))).toBe(true)
+        expect(Result.isFailure(verify("whsec_someone-else", arrival.body, signature))).toBe(true)
+        expect(Result.isFailure(verify(Redacted.value(endpoint.secret), `${arrival.body} `, signature))).toBe(true)
 
         const delivery = yield* deliveryWhen(endpoint.id, (d) => d.status === "delivered")
         expect(delivery).toMatchObject({ attempts: 1, lastStatusCode: 200, lastError: null, nextAttemptAt: null })
@@ -126,7 +126,7 @@ layer(workerWith({}), { timeout: "60 seconds", excludeTestServices: true })(
       })
     )
 
-    it.scoped("a receiver answering 500 gets it again after the backoff; the 200 that follows delivers it", () =>
+    it.effect("a receiver answering 500 gets it again after the backoff; the 200 that follows delivers it", () =>
       Effect.gen(function* () {
         const receiver = yield* makeReceiver((n) => (n === 1 ? 500 : 200))
         const { endpoint, envelope } = yield* aQueuedDelivery(receiver.url)
@@ -162,7 +162,7 @@ layer(
   }),
   { timeout: "60 seconds", excludeTestServices: true }
 )("WebhookDeliveryWorker (fast backoff, 5 attempts)", (it) => {
-  it.scoped("a 404 forever is retried with growing delays, then failed for good when the attempts run out", () =>
+  it.effect("a 404 forever is retried with growing delays, then failed for good when the attempts run out", () =>
     Effect.gen(function* () {
       const receiver = yield* makeReceiver(() => 404)
       const { endpoint } = yield* aQueuedDelivery(receiver.url)
@@ -191,7 +191,7 @@ layer(
     })
   )
 
-  it.scoped("no answer within the timeout, or no server at all, is a failed attempt without a status", () =>
+  it.effect("no answer within the timeout, or no server at all, is a failed attempt without a status", () =>
     Effect.gen(function* () {
       const silent = yield* makeReceiver(() => "hang")
       const { endpoint: hanging } = yield* aQueuedDelivery(silent.url)
@@ -212,7 +212,7 @@ layer(
   workerWith({ WEBHOOKS_ALLOW_HTTP_LOOPBACK: "false", WEBHOOKS_POLL_INTERVAL_MS: "20", WEBHOOKS_RETRY_BASE_MS: "100" }),
   { timeout: "60 seconds", excludeTestServices: true }
 )("WebhookDeliveryWorker (production rules)", (it) => {
-  it.scoped("a host that resolves to our own network is never called, whatever the URL said when registered", () =>
+  it.effect("a host that resolves to our own network is never called, whatever the URL said when registered", () =>
     Effect.gen(function* () {
       const receiver = yield* makeReceiver(() => 200)
       // "localhost" is a name, so registration cannot tell; at delivery it resolves to a loopback address.
@@ -226,7 +226,7 @@ layer(
     })
   )
 
-  it.scoped("an address written as a private IP is never called either", () =>
+  it.effect("an address written as a private IP is never called either", () =>
     Effect.gen(function* () {
       const { endpoint } = yield* aQueuedDelivery("http://10.0.0.1/hooks")
       const refused = yield* deliveryWhen(endpoint.id, (d) => d.attempts >= 1)
@@ -238,7 +238,7 @@ layer(
 
 /** What the delivery connections' name resolution answers for `hostname` (an address, or the refusal). */
 const resolveWith = (allow: { loopback: boolean; privateNetworks: boolean }, hostname: string) =>
-  Effect.async<string>((resume) => {
+  Effect.callback<string>((resume) => {
     publicOnlyLookup(allow)(hostname, { all: true }, (error, addresses) => {
       const all = addresses as unknown as Array<{ address: string }>
       resume(Effect.succeed(error ? error.message : all.map((a) => a.address).join(",")))

@@ -28,7 +28,10 @@ const record = (
     const delivery = tables.deliveries.get(attempt.deliveryId)
     if (delivery === undefined || delivery.status !== "pending" || delivery.attempts !== attempt.attempts)
       return [false, tables] as const
-    const next = new WebhookDelivery({ ...delivery, attempts: delivery.attempts + 1, ...change(delivery) }, true)
+    const next = new WebhookDelivery(
+      { ...delivery, attempts: delivery.attempts + 1, ...change(delivery) },
+      { disableChecks: true }
+    )
     return [true, withDelivery(tables, next)] as const
   })
 
@@ -51,7 +54,7 @@ export const WebhookRepositoryMemory = Layer.effect(
             .filter((e) => e.organizerId === organizerId && e.active)
             .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
         ),
-      findById: (id) => read((tables) => Option.fromNullable(tables.endpoints.get(id))),
+      findById: (id) => read((tables) => Option.fromNullishOr(tables.endpoints.get(id))),
       deactivate: (id, at) =>
         Ref.modify(ref, (tables) => {
           const endpoint = tables.endpoints.get(id)
@@ -63,12 +66,12 @@ export const WebhookRepositoryMemory = Layer.effect(
                 d.id,
                 new WebhookDelivery(
                   { ...d, status: "failed", nextAttemptAt: null, lastError: "the endpoint was deleted" },
-                  true
+                  { disableChecks: true }
                 )
               )
           const endpoints = new Map(tables.endpoints).set(
             id,
-            new WebhookEndpoint({ ...endpoint, active: false, deactivatedAt: at }, true)
+            new WebhookEndpoint({ ...endpoint, active: false, deactivatedAt: at }, { disableChecks: true })
           )
           return [true, { endpoints, deliveries }] as const
         }),
@@ -97,7 +100,7 @@ export const WebhookRepositoryMemory = Layer.effect(
                 createdAt: at,
                 deliveredAt: null
               },
-              true
+              { disableChecks: true }
             )
             deliveries.set(delivery.id, delivery)
             created++
@@ -120,7 +123,7 @@ export const WebhookRepositoryMemory = Layer.effect(
           if (due.length === 0) return [[], tables]
           const deliveries = new Map(tables.deliveries)
           const claimed = due.map((d): ClaimedDelivery => {
-            const leased = new WebhookDelivery({ ...d, nextAttemptAt: leaseUntil }, true)
+            const leased = new WebhookDelivery({ ...d, nextAttemptAt: leaseUntil }, { disableChecks: true })
             deliveries.set(d.id, leased)
             const endpoint = tables.endpoints.get(d.endpointId) as WebhookEndpoint
             return { delivery: leased, url: endpoint.url, secret: endpoint.secret }

@@ -1,5 +1,5 @@
-import { SqlClient } from "@effect/sql"
 import { Effect, Layer, Option, Redacted, Schema } from "effect"
+import { SqlClient } from "effect/sql"
 import type { EventType } from "../../domain/events/DomainEvents.ts"
 import { EnvelopeJson } from "../../domain/events/EventEnvelope.ts"
 import type { UserId } from "../../domain/shared/Ids.ts"
@@ -96,7 +96,7 @@ export const WebhookRepositoryPg = Layer.effect(
         ),
       findById: (id) =>
         sql<EndpointRow>`SELECT * FROM webhook_endpoints WHERE id = ${id}`.pipe(
-          Effect.map((rows) => Option.map(Option.fromNullable(rows[0]), endpointOf)),
+          Effect.map((rows) => Option.map(Option.fromNullishOr(rows[0]), endpointOf)),
           Effect.orDie,
           Effect.withSpan("WebhookRepository.findById")
         ),

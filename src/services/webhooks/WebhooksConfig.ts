@@ -7,8 +7,8 @@ import { bounded } from "../config/bounded.ts"
  * Default: true, unless NODE_ENV=production.
  */
 export const AllowHttpLoopback = Config.all([
-  Config.boolean("WEBHOOKS_ALLOW_HTTP_LOOPBACK").pipe(Config.option),
-  Config.string("NODE_ENV").pipe(Config.withDefault(""))
+  Config.Boolean("WEBHOOKS_ALLOW_HTTP_LOOPBACK").pipe(Config.option),
+  Config.String("NODE_ENV").pipe(Config.withDefault(""))
 ]).pipe(Config.map(([flag, env]) => Option.getOrElse(flag, () => env !== "production")))
 
 /**
@@ -16,7 +16,7 @@ export const AllowHttpLoopback = Config.all([
  * installation whose organizers' endpoints live on its own network). Default false: such URLs are refused, and so
  * is a delivery whose host resolves to one.
  */
-export const AllowPrivateNetworks = Config.boolean("WEBHOOKS_ALLOW_PRIVATE_NETWORKS").pipe(Config.withDefault(false))
+export const AllowPrivateNetworks = Config.Boolean("WEBHOOKS_ALLOW_PRIVATE_NETWORKS").pipe(Config.withDefault(false))
 
 /** Knobs of the delivery worker; README.md lists them. */
 export const WebhookWorkerConfig = Config.all({
@@ -32,4 +32,4 @@ export const WebhookWorkerConfig = Config.all({
     maxAttempts: bounded("WEBHOOKS_MAX_ATTEMPTS", 15, 1, 100, "attempts")
   }) satisfies Config.Config<RetryPolicy>
 })
-export type WebhookWorkerConfig = Config.Config.Success<typeof WebhookWorkerConfig>
+export type WebhookWorkerConfig = Config.Success<typeof WebhookWorkerConfig>

@@ -1,13 +1,15 @@
 import cluster from "node:cluster"
 import { hostname } from "node:os"
-import { ClusterWorkflowEngine, RunnerAddress, SingleRunner } from "@effect/cluster"
 import { Context, Effect, Layer, Option } from "effect"
+import { ClusterWorkflowEngine, RunnerAddress, SingleRunner } from "effect/cluster"
+import { Digest } from "effect/crypto"
 import { CheckoutSagaLive } from "../../domain/orders/CheckoutSaga.ts"
 import { CheckoutSettings } from "../../domain/orders/CheckoutSettings.ts"
 import { EventRefundsSagaLive, RefundSagaLive } from "../../domain/orders/RefundSaga.ts"
 import { bounded } from "../config/bounded.ts"
 import { OrdersConfig } from "../orders/OrdersConfig.ts"
 import { DatabaseKind } from "../sql/Database.ts"
+import { LegacyExecutionsLive } from "./LegacyExecutions.ts"
 
 /**
  * Every process is a runner of its own, named by host and port (the port is an identity only: nothing listens on
@@ -19,9 +21,7 @@ import { DatabaseKind } from "../sql/Database.ts"
 const RUNNER_BASE_PORT = 34431
 
 /** Added to the runner's port by the role that runs it (the worker role: 1000). */
-export class RunnerPortOffset extends Context.Reference<RunnerPortOffset>()("goticket/RunnerPortOffset", {
-  defaultValue: () => 0
-}) {}
+export const RunnerPortOffset = Context.Reference<number>("goticket/RunnerPortOffset", { defaultValue: () => 0 })
 
 const runnerAddress = Effect.gen(function* () {
   const offset = yield* RunnerPortOffset
@@ -36,13 +36,18 @@ const runnerAddress = Effect.gen(function* () {
 })
 
 /**
- * The durable workflow engine: @effect/cluster's workflow engine on a single-node runner whose messages, replies
+ * The durable workflow engine: effect/cluster's workflow engine on a single-node runner whose messages, replies
  * and shard locks live in PostgreSQL (its own `cluster_*` tables). The poll interval bounds how long a new saga
- * (or a completed deferred) waits before it runs: the default of 10 s would make the first checkout slow.
+ * (or a completed deferred) waits before it runs: the default of 10 s would make the first checkout slow. Long
+ * message deduplication keys are hashed with WebCrypto's SHA-256. Sagas an Effect 3 engine left unfinished are
+ * retired before the runner starts (LegacyExecutions.ts), and provided as `LegacyExecutions` to be started again.
  */
-export const WorkflowEngineSql = Layer.unwrapEffect(
-  Effect.map(Effect.all([OrdersConfig, DatabaseKind, runnerAddress]), ([config, kind, address]) =>
-    ClusterWorkflowEngine.layer.pipe(
+export const WorkflowEngineSql = Layer.unwrap(
+  Effect.gen(function* () {
+    const config = yield* OrdersConfig
+    const kind = yield* DatabaseKind
+    const address = yield* runnerAddress
+    return ClusterWorkflowEngine.layer.pipe(
       Layer.provideMerge(
         SingleRunner.layer({
           // Shard locks hold a connection of their own: on the embedded database (one connection, one process)
@@ -56,9 +61,11 @@ export const WorkflowEngineSql = Layer.unwrapEffect(
             runnerAddress: Option.some(address)
           }
         })
-      )
+      ),
+      Layer.provide(Digest.layerWebCrypto),
+      Layer.provideMerge(LegacyExecutionsLive)
     )
-  )
+  })
 )
 
 /** The saga settings from configuration. */

@@ -1,5 +1,6 @@
 import * as amqp from "amqplib"
 import { Data, Duration, Effect, Redacted, type Scope } from "effect"
+import { EventBusUnavailable } from "../../../domain/events/EventBus.ts"
 
 /** Anything that went wrong talking to the broker: refused, closed, timed out, nacked. */
 export class AmqpError extends Data.TaggedError("AmqpError")<{
@@ -7,6 +8,10 @@ export class AmqpError extends Data.TaggedError("AmqpError")<{
   /** The AMQP reply code when the broker refused (404: no such queue or exchange). */
   readonly code?: number | undefined
 }> {}
+
+/** The port's error for an AmqpError: what was attempted, and why it failed. */
+export const unavailable = (what: string) => (error: AmqpError) =>
+  new EventBusUnavailable({ message: `${what}: ${error.message}` })
 
 /** A readable reason: node's connect errors (AggregateError of ECONNREFUSED…) often carry an empty message. */
 export const describeAmqpError = (error: unknown): string => {
@@ -85,7 +90,7 @@ export const connect = (
   url: Redacted.Redacted<string>,
   options: ConnectOptions
 ): Effect.Effect<amqp.ChannelModel, AmqpError> =>
-  Effect.async<amqp.ChannelModel, AmqpError>((resume) => {
+  Effect.callback<amqp.ChannelModel, AmqpError>((resume) => {
     const timeoutMs = Math.max(1, Duration.toMillis(options.timeout))
     let settled = false
     const timer = setTimeout(() => {

@@ -1,5 +1,5 @@
 import type { ConfirmChannel, Message, MessageProperties, Options } from "amqplib"
-import { Duration, Effect, Either, Schema } from "effect"
+import { Duration, Effect, Result, Schema } from "effect"
 import { routingKeyOf } from "../../../domain/events/DomainEvents.ts"
 import type { Subscription } from "../../../domain/events/EventBus.ts"
 import { EnvelopeJson, type EventEnvelope } from "../../../domain/events/EventEnvelope.ts"
@@ -40,11 +40,10 @@ export const consumerQueues = (prefix: string, consumer: string): ConsumerQueues
 }
 
 /** A delay as a queue's x-message-ttl: whole milliseconds, never negative. */
-export const ttlMillis = (delay: Duration.DurationInput): number =>
-  Math.max(0, Math.round(Duration.toMillis(Duration.decode(delay))))
+export const ttlMillis = (delay: Duration.Input): number => Math.max(0, Math.round(Duration.toMillis(delay)))
 
 /** Every retry delay a subscription can use, in milliseconds (one delay queue each). */
-export const retryDelaysMillis = (retryDelays: ReadonlyArray<Duration.DurationInput>): ReadonlyArray<number> =>
+export const retryDelaysMillis = (retryDelays: ReadonlyArray<Duration.Input>): ReadonlyArray<number> =>
   retryDelays.length === 0 ? [0] : [...new Set(retryDelays.map(ttlMillis))]
 
 /** Every queue a consumer's topology declares. */
@@ -80,15 +79,15 @@ export const declareConsumerTopology = (
 export const declareExchange = (channel: ConfirmChannel, exchange: string): Effect.Effect<void, AmqpError> =>
   amqpCall(`cannot declare exchange ${exchange}`, () => channel.assertExchange(exchange, "topic", { durable: true }))
 
-const encodeEnvelope = Schema.encode(EnvelopeJson)
-const decodeEnvelope = Schema.decodeUnknownEither(EnvelopeJson)
+const encodeEnvelope = Schema.encodeEffect(EnvelopeJson)
+const decodeEnvelope = Schema.decodeUnknownResult(EnvelopeJson)
 
 /** The envelope's JSON body. An envelope that cannot be encoded is a bug of its producer: a defect. */
 export const bodyOf = (envelope: EventEnvelope): Effect.Effect<Buffer> =>
   Effect.map(Effect.orDie(encodeEnvelope(envelope)), (json) => Buffer.from(json, "utf8"))
 
-export const envelopeOf = (message: Message): Either.Either<EventEnvelope, string> =>
-  Either.mapLeft(decodeEnvelope(message.content.toString("utf8")), (error) => error.message.slice(0, 300))
+export const envelopeOf = (message: Message): Result.Result<EventEnvelope, string> =>
+  Result.mapError(decodeEnvelope(message.content.toString("utf8")), (error) => error.message.slice(0, 300))
 
 /** How an envelope is published: persistent, identified, typed, timestamped (seconds), with its trace context. */
 export const publishOptionsOf = (envelope: EventEnvelope): Options.Publish => ({

@@ -1,11 +1,5 @@
-import {
-  HttpMiddleware,
-  HttpRouter,
-  type HttpServerError,
-  HttpServerRequest,
-  HttpServerResponse
-} from "@effect/platform"
-import { Effect, ParseResult, Schema } from "effect"
+import { Effect, Schema, SchemaIssue } from "effect"
+import { HttpRouter, HttpServerError, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { PaymentIntent, Refund } from "../../../domain/payments/PaymentGateway.ts"
 import { Balance, SandboxRefusal } from "./SandboxLedger.ts"
 import {
@@ -43,11 +37,11 @@ const errorResponse = (error: SandboxRefusal) => {
       ...(error.intent === undefined ? {} : { intent: encodeIntent(error.intent) })
     }
   }
-  return HttpServerResponse.unsafeJson(body, { status: error.status })
+  return HttpServerResponse.jsonUnsafe(body, { status: error.status })
 }
 
 /** Request bodies: every problem reported at once, unknown fields refused. */
-const body = <A, I>(schema: Schema.Schema<A, I>) =>
+const body = <A>(schema: Schema.ConstraintDecoder<A>) =>
   HttpServerRequest.schemaBodyJson(schema, { errors: "all", onExcessProperty: "error" })
 
 const intentIdParam = HttpRouter.schemaPathParams(Schema.Struct({ id: Schema.String }))
@@ -71,26 +65,32 @@ const idempotencyKey = Effect.flatMap(HttpServerRequest.HttpServerRequest, (requ
       )
 })
 
-/** Every problem of a request, one per line as `path: message`, e.g. `amountMinor: Expected number, actual "1"`. */
-const describe = (error: ParseResult.ParseError) =>
-  ParseResult.ArrayFormatter.formatErrorSync(error)
-    .map((issue) => `${issue.path.length === 0 ? "body" : issue.path.join(".")}: ${issue.message}`)
+const formatIssues = SchemaIssue.makeFormatterStandardSchemaV1()
+
+/** Every problem of a request, one per line as `path: message`, e.g. `amountMinor: Expected number, got "1"`. */
+const describe = (error: Schema.SchemaError) =>
+  formatIssues(error.issue)
+    .issues.map(
+      (issue) =>
+        `${issue.path === undefined || issue.path.length === 0 ? "body" : issue.path.map(String).join(".")}: ${issue.message}`
+    )
     .join("\n")
 
-type HandlerError = SandboxRefusal | ParseResult.ParseError | HttpServerError.RequestError
+type HandlerError = SandboxRefusal | Schema.SchemaError | HttpServerError.HttpServerError
 
 /** Turns every failure into the JSON error shape; a defect is logged and answered 500. */
 const respond = <R>(name: string, handler: Effect.Effect<HttpServerResponse.HttpServerResponse, HandlerError, R>) =>
   handler.pipe(
     Effect.catchTags({
-      SandboxRefusal: errorResponse,
-      ParseError: (error) => errorResponse(refusal(400, "invalid_request", describe(error))),
-      RequestError: () => errorResponse(refusal(400, "invalid_json", "the body must be a JSON object"))
+      SandboxRefusal: (error) => Effect.succeed(errorResponse(error)),
+      SchemaError: (error) => Effect.succeed(errorResponse(refusal(400, "invalid_request", describe(error)))),
+      HttpServerError: () =>
+        Effect.succeed(errorResponse(refusal(400, "invalid_json", "the body must be a JSON object")))
     }),
-    Effect.catchAllDefect((defect) =>
+    Effect.catchDefect((defect) =>
       Effect.as(
         Effect.logError("sandbox request failed", defect),
-        HttpServerResponse.unsafeJson(
+        HttpServerResponse.jsonUnsafe(
           { error: { code: "internal_error", message: "the sandbox failed; see its log" } },
           { status: 500 }
         )
@@ -99,10 +99,10 @@ const respond = <R>(name: string, handler: Effect.Effect<HttpServerResponse.Http
     Effect.withSpan(`SandboxApi.${name}`)
   )
 
-const ok = HttpServerResponse.unsafeJson
+const ok = (body: unknown) => HttpServerResponse.jsonUnsafe(body)
 
 /** One Debug line per request (LOG_LEVEL=Debug shows them): the sandbox is polled and hammered by load tests. */
-const logRequests = HttpMiddleware.make((app) =>
+const logRequests = <E, R>(app: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>) =>
   Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
     Effect.tap(app, (response) =>
       Effect.logDebug("sandbox request").pipe(
@@ -110,141 +110,150 @@ const logRequests = HttpMiddleware.make((app) =>
       )
     )
   )
-)
 
 /** The sandbox PSP's routes (see SandboxProtocol.ts for the wire format). */
-export const makeSandboxApp = (deps: SandboxApiDeps) => {
+export const makeSandboxApp = Effect.fnUntraced(function* (deps: SandboxApiDeps) {
   const { state, delivery } = deps
   const authorized = authorize(deps.apiKey)
 
-  const router = HttpRouter.empty.pipe(
-    HttpRouter.get("/health", Effect.succeed(ok({ status: "ok" }))),
+  const router = yield* HttpRouter.make
+  yield* router.add("GET", "/health", ok({ status: "ok" }))
 
-    HttpRouter.post(
-      "/v1/payment_intents",
-      respond(
-        "createIntent",
-        Effect.gen(function* () {
-          yield* authorized
-          const key = yield* idempotencyKey
-          const input = yield* body(CreateIntentBody)
-          return ok(encodeIntent(yield* state.createIntent({ idempotencyKey: key, ...input })))
-        })
-      )
-    ),
-
-    HttpRouter.get(
-      "/v1/payment_intents/:id",
-      respond(
-        "retrieve",
-        Effect.gen(function* () {
-          yield* authorized
-          const { id } = yield* intentIdParam
-          return ok(encodeIntent(yield* state.retrieve(id)))
-        })
-      )
-    ),
-
-    // Public: the customer's client calls it with the intent's client secret, never with the API key.
-    HttpRouter.post(
-      "/v1/payment_intents/:id/confirm",
-      respond(
-        "confirm",
-        Effect.gen(function* () {
-          const { id } = yield* intentIdParam
-          const { client_secret } = yield* HttpServerRequest.schemaSearchParams(
-            Schema.Struct({ client_secret: Schema.optional(Schema.String) })
-          )
-          if (client_secret === undefined)
-            return yield* refusal(400, "client_secret_required", "confirm with the client_secret of the confirmUrl")
-          const { card } = yield* body(ConfirmBody)
-          const intent = yield* state.confirm({ intentId: id, clientSecret: client_secret, card })
-          if (intent.status === "processing") yield* deps.scheduleAuthorization(intent.id)
-          return ok(encodeIntent(intent))
-        })
-      )
-    ),
-
-    HttpRouter.post(
-      "/v1/payment_intents/:id/capture",
-      respond(
-        "capture",
-        Effect.gen(function* () {
-          yield* authorized
-          const key = yield* idempotencyKey
-          const { id } = yield* intentIdParam
-          return ok(encodeIntent(yield* state.capture({ intentId: id, idempotencyKey: key })))
-        })
-      )
-    ),
-
-    HttpRouter.post(
-      "/v1/payment_intents/:id/cancel",
-      respond(
-        "cancel",
-        Effect.gen(function* () {
-          yield* authorized
-          const key = yield* idempotencyKey
-          const { id } = yield* intentIdParam
-          return ok(encodeIntent(yield* state.cancel({ intentId: id, idempotencyKey: key })))
-        })
-      )
-    ),
-
-    HttpRouter.post(
-      "/v1/refunds",
-      respond(
-        "refund",
-        Effect.gen(function* () {
-          yield* authorized
-          const key = yield* idempotencyKey
-          const input = yield* body(RefundBody)
-          return ok(encodeRefund(yield* state.refund({ ...input, idempotencyKey: key })))
-        })
-      )
-    ),
-
-    HttpRouter.get(
-      "/v1/balance",
-      respond(
-        "balance",
-        Effect.gen(function* () {
-          yield* authorized
-          return ok(encodeBalance(yield* state.balance))
-        })
-      )
-    ),
-
-    HttpRouter.get(
-      "/v1/webhook_endpoints",
-      respond(
-        "webhookEndpoint",
-        Effect.gen(function* () {
-          yield* authorized
-          return ok({ url: (yield* delivery.url) ?? null })
-        })
-      )
-    ),
-
-    HttpRouter.post(
-      "/v1/webhook_endpoints",
-      respond(
-        "setWebhookEndpoint",
-        Effect.gen(function* () {
-          yield* authorized
-          const { url } = yield* body(WebhookEndpointBody)
-          yield* delivery.setUrl(url ?? undefined)
-          yield* Effect.logInfo("webhook endpoint set").pipe(Effect.annotateLogs({ url }))
-          return ok({ url })
-        })
-      )
+  yield* router.add(
+    "POST",
+    "/v1/payment_intents",
+    respond(
+      "createIntent",
+      Effect.gen(function* () {
+        yield* authorized
+        const key = yield* idempotencyKey
+        const input = yield* body(CreateIntentBody)
+        return ok(encodeIntent(yield* state.createIntent({ idempotencyKey: key, ...input })))
+      })
     )
   )
 
-  return router.pipe(
-    Effect.catchTag("RouteNotFound", () =>
-      Effect.succeed(errorResponse(refusal(404, "route_not_found", "no such route")))
+  yield* router.add(
+    "GET",
+    "/v1/payment_intents/:id",
+    respond(
+      "retrieve",
+      Effect.gen(function* () {
+        yield* authorized
+        const { id } = yield* intentIdParam
+        return ok(encodeIntent(yield* state.retrieve(id)))
+      })
+    )
+  )
+
+  // Public: the customer's client calls it with the intent's client secret, never with the API key.
+  yield* router.add(
+    "POST",
+    "/v1/payment_intents/:id/confirm",
+    respond(
+      "confirm",
+      Effect.gen(function* () {
+        const { id } = yield* intentIdParam
+        const { client_secret } = yield* HttpServerRequest.schemaSearchParams(
+          Schema.Struct({ client_secret: Schema.optional(Schema.String) })
+        )
+        if (client_secret === undefined)
+          return yield* refusal(400, "client_secret_required", "confirm with the client_secret of the confirmUrl")
+        const { card } = yield* body(ConfirmBody)
+        const intent = yield* state.confirm({ intentId: id, clientSecret: client_secret, card })
+        if (intent.status === "processing") yield* deps.scheduleAuthorization(intent.id)
+        return ok(encodeIntent(intent))
+      })
+    )
+  )
+
+  yield* router.add(
+    "POST",
+    "/v1/payment_intents/:id/capture",
+    respond(
+      "capture",
+      Effect.gen(function* () {
+        yield* authorized
+        const key = yield* idempotencyKey
+        const { id } = yield* intentIdParam
+        return ok(encodeIntent(yield* state.capture({ intentId: id, idempotencyKey: key })))
+      })
+    )
+  )
+
+  yield* router.add(
+    "POST",
+    "/v1/payment_intents/:id/cancel",
+    respond(
+      "cancel",
+      Effect.gen(function* () {
+        yield* authorized
+        const key = yield* idempotencyKey
+        const { id } = yield* intentIdParam
+        return ok(encodeIntent(yield* state.cancel({ intentId: id, idempotencyKey: key })))
+      })
+    )
+  )
+
+  yield* router.add(
+    "POST",
+    "/v1/refunds",
+    respond(
+      "refund",
+      Effect.gen(function* () {
+        yield* authorized
+        const key = yield* idempotencyKey
+        const input = yield* body(RefundBody)
+        return ok(encodeRefund(yield* state.refund({ ...input, idempotencyKey: key })))
+      })
+    )
+  )
+
+  yield* router.add(
+    "GET",
+    "/v1/balance",
+    respond(
+      "balance",
+      Effect.gen(function* () {
+        yield* authorized
+        return ok(encodeBalance(yield* state.balance))
+      })
+    )
+  )
+
+  yield* router.add(
+    "GET",
+    "/v1/webhook_endpoints",
+    respond(
+      "webhookEndpoint",
+      Effect.gen(function* () {
+        yield* authorized
+        return ok({ url: (yield* delivery.url) ?? null })
+      })
+    )
+  )
+
+  yield* router.add(
+    "POST",
+    "/v1/webhook_endpoints",
+    respond(
+      "setWebhookEndpoint",
+      Effect.gen(function* () {
+        yield* authorized
+        const { url } = yield* body(WebhookEndpointBody)
+        yield* delivery.setUrl(url ?? undefined)
+        yield* Effect.logInfo("webhook endpoint set").pipe(Effect.annotateLogs({ url }))
+        return ok({ url })
+      })
+    )
+  )
+
+  return router.asHttpEffect().pipe(
+    Effect.catch((error) =>
+      HttpServerError.isHttpServerError(error) && error.reason._tag === "RouteNotFound"
+        ? Effect.succeed(errorResponse(refusal(404, "route_not_found", "no such route")))
+        : Effect.fail(error)
     ),
     logRequests
   )
-}
+})

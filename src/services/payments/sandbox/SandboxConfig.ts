@@ -1,4 +1,4 @@
-import { Config, Option } from "effect"
+import { Config, Option, Schema } from "effect"
 
 /** Everything the sandbox PSP can be told; `PaymentSandbox.layer` takes any subset of it. */
 export interface SandboxOptions {
@@ -34,49 +34,52 @@ export const defaultSandboxOptions: SandboxOptions = {
   reorder: false
 }
 
+/** Whether a string is an absolute http(s) URL. */
+export const isHttpUrl = (value: string): boolean => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol)
+
+/** The setting `name` read with `schema`; a value `valid` refuses fails with `message` (the failure names `name`). */
+export const validated = <T, E>(
+  name: string,
+  schema: Schema.Codec<T, E>,
+  message: string,
+  valid: (value: T) => boolean
+): Config.Config<T> => Config.schema(schema.check(Schema.makeFilter<T>((value) => valid(value) || message)), name)
+
 const httpUrl = (name: string) =>
-  Config.string(name).pipe(
-    Config.validate({
-      message: `${name} must be an http(s) URL`,
-      validation: (value) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol)
-    }),
+  validated(name, Schema.String, `${name} must be an http(s) URL`, isHttpUrl).pipe(
     Config.option,
     Config.map(Option.getOrUndefined)
   )
 
 const nonEmpty = (name: string, fallback: string) =>
-  Config.string(name).pipe(
-    Config.validate({ message: `${name} must not be empty`, validation: (value) => value.length > 0 }),
+  validated(name, Schema.String, `${name} must not be empty`, (value) => value.length > 0).pipe(
     Config.withDefault(fallback)
   )
 
 /** The sandbox's settings from the environment (SANDBOX_*); README.md lists them. */
 export const SandboxConfig: Config.Config<SandboxOptions> = Config.all({
   host: nonEmpty("SANDBOX_HOST", defaultSandboxOptions.host),
-  port: Config.integer("SANDBOX_PORT").pipe(
-    Config.validate({
-      message: "SANDBOX_PORT must be a port number (0 picks a free one)",
-      validation: (n) => n >= 0 && n <= 65535
-    }),
-    Config.withDefault(defaultSandboxOptions.port)
-  ),
+  port: validated(
+    "SANDBOX_PORT",
+    Schema.Int,
+    "SANDBOX_PORT must be a port number (0 picks a free one)",
+    (n) => n >= 0 && n <= 65535
+  ).pipe(Config.withDefault(defaultSandboxOptions.port)),
   publicUrl: httpUrl("SANDBOX_PUBLIC_URL"),
   apiKey: nonEmpty("SANDBOX_API_KEY", defaultSandboxOptions.apiKey),
   webhookSecret: nonEmpty("SANDBOX_WEBHOOK_SECRET", defaultSandboxOptions.webhookSecret),
   webhookUrl: httpUrl("SANDBOX_WEBHOOK_URL"),
-  delayMs: Config.integer("SANDBOX_DELAY_MS").pipe(
-    Config.validate({
-      message: "SANDBOX_DELAY_MS must be between 0 and 600000 milliseconds",
-      validation: (n) => n >= 0 && n <= 600_000
-    }),
-    Config.withDefault(defaultSandboxOptions.delayMs)
-  ),
-  duplicateRate: Config.number("SANDBOX_DUPLICATE_RATE").pipe(
-    Config.validate({
-      message: "SANDBOX_DUPLICATE_RATE must be a probability between 0 and 1",
-      validation: (n) => n >= 0 && n <= 1
-    }),
-    Config.withDefault(defaultSandboxOptions.duplicateRate)
-  ),
-  reorder: Config.boolean("SANDBOX_REORDER").pipe(Config.withDefault(defaultSandboxOptions.reorder))
+  delayMs: validated(
+    "SANDBOX_DELAY_MS",
+    Schema.Int,
+    "SANDBOX_DELAY_MS must be between 0 and 600000 milliseconds",
+    (n) => n >= 0 && n <= 600_000
+  ).pipe(Config.withDefault(defaultSandboxOptions.delayMs)),
+  duplicateRate: validated(
+    "SANDBOX_DUPLICATE_RATE",
+    Schema.Number,
+    "SANDBOX_DUPLICATE_RATE must be a probability between 0 and 1",
+    (n) => n >= 0 && n <= 1
+  ).pipe(Config.withDefault(defaultSandboxOptions.duplicateRate)),
+  reorder: Config.Boolean("SANDBOX_REORDER").pipe(Config.withDefault(defaultSandboxOptions.reorder))
 })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Either } from "effect"
+import { Result } from "effect"
 import * as Ledger from "./SandboxLedger.ts"
 
 /** Deterministic ids and time: the ledger is pure, so the same inputs give the same outputs. */
@@ -14,12 +14,12 @@ const context = (): Ledger.LedgerContext => {
 
 /** Runs a step that must succeed; returns its state, value and event types. */
 const ok = <A>(outcome: Ledger.Outcome<A>) => {
-  if (Either.isLeft(outcome)) throw new Error(`refused: ${outcome.left.code}`)
-  return { ...outcome.right, types: outcome.right.events.map((e) => e.type) }
+  if (Result.isFailure(outcome)) throw new Error(`refused: ${outcome.failure.code}`)
+  return { ...outcome.success, types: outcome.success.events.map((e) => e.type) }
 }
 const refused = <A>(outcome: Ledger.Outcome<A>) => {
-  if (Either.isRight(outcome)) throw new Error("expected a refusal")
-  return outcome.left.code
+  if (Result.isSuccess(outcome)) throw new Error("expected a refusal")
+  return outcome.failure.code
 }
 
 const created = (ctx: Ledger.LedgerContext, state = Ledger.emptyLedger, key = "k-create") =>
@@ -32,22 +32,24 @@ const created = (ctx: Ledger.LedgerContext, state = Ledger.emptyLedger, key = "k
   )
 const confirmed = (ctx: Ledger.LedgerContext, card: string) => {
   const { state, value } = created(ctx)
-  const secret = Either.getOrThrow(Ledger.clientSecretOf(state, value.id))
+  const secret = Result.getOrThrow(Ledger.clientSecretOf(state, value.id))
   return ok(Ledger.confirm(state, { intentId: value.id, clientSecret: secret, card }, ctx))
 }
 
 describe("SandboxLedger", () => {
   it("card rules: test cards, spaces ignored, malformed refused, others declined", () => {
-    expect(Ledger.cardOutcome("4242 4242 4242 4242")).toEqual(Either.right({ _tag: "Authorized" }))
-    expect(Ledger.cardOutcome("4000-0000-0000-3220")).toEqual(Either.right({ _tag: "Processing" }))
+    expect(Ledger.cardOutcome("4242 4242 4242 4242")).toEqual(Result.succeed({ _tag: "Authorized" }))
+    expect(Ledger.cardOutcome("4000-0000-0000-3220")).toEqual(Result.succeed({ _tag: "Processing" }))
     expect(Ledger.cardOutcome(Ledger.TEST_CARDS.declined)).toEqual(
-      Either.right({ _tag: "Declined", code: "card_declined" })
+      Result.succeed({ _tag: "Declined", code: "card_declined" })
     )
-    expect(Ledger.cardOutcome("5555555555554444")).toEqual(Either.right({ _tag: "Declined", code: "card_declined" }))
-    expect(Ledger.cardOutcome("5555555555554445")).toEqual(Either.right({ _tag: "Declined", code: "incorrect_number" }))
+    expect(Ledger.cardOutcome("5555555555554444")).toEqual(Result.succeed({ _tag: "Declined", code: "card_declined" }))
+    expect(Ledger.cardOutcome("5555555555554445")).toEqual(
+      Result.succeed({ _tag: "Declined", code: "incorrect_number" })
+    )
     for (const bad of ["", "abc", "42424242424", "42424242424242424242", "4242424242424242a"])
-      expect(Either.map(Either.flip(Ledger.cardOutcome(bad)), (r) => r.code)).toEqual(
-        Either.right("invalid_card_number")
+      expect(Result.map(Result.flip(Ledger.cardOutcome(bad)), (r) => r.code)).toEqual(
+        Result.succeed("invalid_card_number")
       )
   })
 
@@ -100,7 +102,7 @@ describe("SandboxLedger", () => {
   it("a replay answers the object as it is now, and raises no event", () => {
     const ctx = context()
     const first = created(ctx)
-    const secret = Either.getOrThrow(Ledger.clientSecretOf(first.state, first.value.id))
+    const secret = Result.getOrThrow(Ledger.clientSecretOf(first.state, first.value.id))
     const paid = ok(
       Ledger.confirm(
         first.state,
@@ -128,7 +130,7 @@ describe("SandboxLedger", () => {
           ctx
         )
       )
-      const secret = Either.getOrThrow(Ledger.clientSecretOf(intent.state, intent.value.id))
+      const secret = Result.getOrThrow(Ledger.clientSecretOf(intent.state, intent.value.id))
       state = ok(
         Ledger.confirm(
           intent.state,

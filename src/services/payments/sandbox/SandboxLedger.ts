@@ -1,4 +1,4 @@
-import { Data, Either, HashMap, Option, Schema } from "effect"
+import { Data, HashMap, Option, Result, Schema } from "effect"
 import { type IntentStatus, PaymentIntent, Refund } from "../../../domain/payments/PaymentGateway.ts"
 import type { WebhookEvent } from "./WebhookEvent.ts"
 
@@ -74,7 +74,7 @@ export interface Step<A> {
   readonly value: A
   readonly events: ReadonlyArray<WebhookEvent>
 }
-export type Outcome<A> = Either.Either<Step<A>, SandboxRefusal>
+export type Outcome<A> = Result.Result<Step<A>, SandboxRefusal>
 
 // ---------------------------------------------------------------------------------------------------------------
 // Test cards
@@ -112,17 +112,17 @@ const luhnValid = (digits: string): boolean => {
  * Apart from the test cards, a number failing the Luhn check is declined `incorrect_number` and any other number
  * `card_declined`: like a real PSP in test mode, the sandbox accepts only its test cards.
  */
-export const cardOutcome = (card: string): Either.Either<CardOutcome, SandboxRefusal> => {
+export const cardOutcome = (card: string): Result.Result<CardOutcome, SandboxRefusal> => {
   const digits = card.replace(/[\s-]/g, "")
   if (!/^\d{12,19}$/.test(digits))
-    return Either.left(
+    return Result.fail(
       new SandboxRefusal({ status: 400, code: "invalid_card_number", message: "card must be 12 to 19 digits" })
     )
-  if (digits === TEST_CARDS.authorized) return Either.right({ _tag: "Authorized" })
-  if (digits === TEST_CARDS.delayed) return Either.right({ _tag: "Processing" })
+  if (digits === TEST_CARDS.authorized) return Result.succeed({ _tag: "Authorized" })
+  if (digits === TEST_CARDS.delayed) return Result.succeed({ _tag: "Processing" })
   if (digits === TEST_CARDS.declined || luhnValid(digits))
-    return Either.right({ _tag: "Declined", code: "card_declined" })
-  return Either.right({ _tag: "Declined", code: "incorrect_number" })
+    return Result.succeed({ _tag: "Declined", code: "card_declined" })
+  return Result.succeed({ _tag: "Declined", code: "incorrect_number" })
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -134,10 +134,10 @@ const MAX_AMOUNT_MINOR = 99_999_999
 const notFound = (intentId: string) =>
   new SandboxRefusal({ status: 404, code: "intent_not_found", message: `no payment intent ${intentId}` })
 
-const findRecord = (state: LedgerState, intentId: string): Either.Either<IntentRecord, SandboxRefusal> =>
+const findRecord = (state: LedgerState, intentId: string): Result.Result<IntentRecord, SandboxRefusal> =>
   Option.match(HashMap.get(state.intents, intentId), {
-    onNone: () => Either.left(notFound(intentId)),
-    onSome: Either.right
+    onNone: () => Result.fail(notFound(intentId)),
+    onSome: Result.succeed
   })
 
 const withIntent = (state: LedgerState, record: IntentRecord, intent: PaymentIntent): LedgerState => ({
@@ -160,7 +160,7 @@ const event = (
   data: { intentId: intent.id, reference: intent.reference, amountMinor, declineCode: intent.declineCode }
 })
 
-const unchanged = <A>(state: LedgerState, value: A): Outcome<A> => Either.right({ state, value, events: [] })
+const unchanged = <A>(state: LedgerState, value: A): Outcome<A> => Result.succeed({ state, value, events: [] })
 
 /**
  * Idempotency keys are global to the account (as at Stripe): a key first used for one request and then sent with
@@ -177,7 +177,7 @@ const withIdempotency = <A extends PaymentIntent | Refund>(
   const prior = HashMap.get(state.keys, key)
   if (Option.isSome(prior)) {
     if (prior.value.fingerprint !== fingerprint)
-      return Either.left(
+      return Result.fail(
         new SandboxRefusal({
           status: 409,
           code: "idempotency_key_reused",
@@ -190,7 +190,7 @@ const withIdempotency = <A extends PaymentIntent | Refund>(
     // The fingerprint fixes the kind, so the cast only restores what the first call returned.
     if (Option.isSome(replay)) return unchanged(state, replay.value as A)
   }
-  return Either.map(run(), (step) => ({
+  return Result.map(run(), (step) => ({
     ...step,
     state: {
       ...step.state,
@@ -223,7 +223,7 @@ export const createIntent = (
   const fingerprint = JSON.stringify(["create", input.amountMinor, currency, input.reference, input.description])
   return withIdempotency(state, input.idempotencyKey, fingerprint, () => {
     if (!Number.isSafeInteger(input.amountMinor) || input.amountMinor < 1 || input.amountMinor > MAX_AMOUNT_MINOR)
-      return Either.left(
+      return Result.fail(
         new SandboxRefusal({
           status: 400,
           code: "invalid_amount",
@@ -231,11 +231,11 @@ export const createIntent = (
         })
       )
     if (!/^[A-Z]{3}$/.test(currency))
-      return Either.left(
+      return Result.fail(
         new SandboxRefusal({ status: 400, code: "invalid_currency", message: "currency must be an ISO 4217 code" })
       )
     if (input.reference.length < 1 || input.reference.length > 255)
-      return Either.left(
+      return Result.fail(
         new SandboxRefusal({ status: 400, code: "invalid_reference", message: "reference must be 1 to 255 characters" })
       )
     const id = ctx.newId("pi")
@@ -251,7 +251,7 @@ export const createIntent = (
       confirmUrl: `${ctx.publicBaseUrl}/v1/payment_intents/${id}/confirm?client_secret=${encodeURIComponent(clientSecret)}`,
       declineCode: null
     })
-    return Either.right({
+    return Result.succeed({
       state: {
         ...state,
         intents: HashMap.set(state.intents, id, { intent, clientSecret, description: input.description }),
@@ -263,11 +263,11 @@ export const createIntent = (
   })
 }
 
-export const retrieve = (state: LedgerState, intentId: string): Either.Either<PaymentIntent, SandboxRefusal> =>
-  Either.map(findRecord(state, intentId), (record) => record.intent)
+export const retrieve = (state: LedgerState, intentId: string): Result.Result<PaymentIntent, SandboxRefusal> =>
+  Result.map(findRecord(state, intentId), (record) => record.intent)
 
-export const clientSecretOf = (state: LedgerState, intentId: string): Either.Either<string, SandboxRefusal> =>
-  Either.map(findRecord(state, intentId), (record) => record.clientSecret)
+export const clientSecretOf = (state: LedgerState, intentId: string): Result.Result<string, SandboxRefusal> =>
+  Result.map(findRecord(state, intentId), (record) => record.clientSecret)
 
 /** The customer's confirmation with a card: only an intent waiting for a payment method can be confirmed. */
 export const confirm = (
@@ -275,16 +275,16 @@ export const confirm = (
   input: { readonly intentId: string; readonly clientSecret: string; readonly card: string },
   ctx: LedgerContext
 ): Outcome<PaymentIntent> =>
-  Either.gen(function* () {
+  Result.gen(function* () {
     const record = yield* findRecord(state, input.intentId)
     if (record.clientSecret !== input.clientSecret)
-      return yield* Either.left(
+      return yield* Result.fail(
         new SandboxRefusal({ status: 403, code: "invalid_client_secret", message: "client_secret does not match" })
       )
     const outcome = yield* cardOutcome(input.card)
     const { intent } = record
     if (intent.status !== "requires_payment_method")
-      return yield* Either.left(
+      return yield* Result.fail(
         new SandboxRefusal({
           status: 409,
           code: "intent_unexpected_state",
@@ -312,10 +312,10 @@ export const confirm = (
  * meantime, the cancel won and the pending authorisation is dropped.
  */
 export const completeProcessing = (state: LedgerState, intentId: string, ctx: LedgerContext): Outcome<PaymentIntent> =>
-  Either.flatMap(findRecord(state, intentId), (record) => {
+  Result.flatMap(findRecord(state, intentId), (record) => {
     if (record.intent.status !== "processing") return unchanged(state, record.intent)
     const next = changed(record.intent, { status: "requires_capture" })
-    return Either.right({
+    return Result.succeed({
       state: withIntent(state, record, next),
       value: next,
       events: [event(ctx, "payment_intent.authorized", next)]
@@ -329,11 +329,11 @@ export const capture = (
   ctx: LedgerContext
 ): Outcome<PaymentIntent> =>
   withIdempotency(state, input.idempotencyKey, JSON.stringify(["capture", input.intentId]), () =>
-    Either.flatMap(findRecord(state, input.intentId), (record): Outcome<PaymentIntent> => {
+    Result.flatMap(findRecord(state, input.intentId), (record): Outcome<PaymentIntent> => {
       const { intent } = record
       if (intent.status === "succeeded") return unchanged(state, intent)
       if (intent.status !== "requires_capture")
-        return Either.left(
+        return Result.fail(
           new SandboxRefusal({
             status: 409,
             code: "intent_not_capturable",
@@ -343,7 +343,7 @@ export const capture = (
         )
       const next = changed(intent, { status: "succeeded", capturedMinor: intent.amountMinor })
       const { balance } = state
-      return Either.right({
+      return Result.succeed({
         state: {
           ...withIntent(state, record, next),
           balance: new Balance({
@@ -372,10 +372,10 @@ export const cancel = (
   ctx: LedgerContext
 ): Outcome<PaymentIntent> =>
   withIdempotency(state, input.idempotencyKey, JSON.stringify(["cancel", input.intentId]), () =>
-    Either.flatMap(findRecord(state, input.intentId), (record): Outcome<PaymentIntent> => {
+    Result.flatMap(findRecord(state, input.intentId), (record): Outcome<PaymentIntent> => {
       const { intent } = record
       if (intent.status === "succeeded")
-        return Either.left(
+        return Result.fail(
           new SandboxRefusal({
             status: 409,
             code: "intent_already_captured",
@@ -385,7 +385,7 @@ export const cancel = (
         )
       if (!voidable.has(intent.status)) return unchanged(state, intent)
       const next = changed(intent, { status: "canceled" })
-      return Either.right({
+      return Result.succeed({
         state: withIntent(state, record, next),
         value: next,
         events: [event(ctx, "payment_intent.canceled", next)]
@@ -400,15 +400,15 @@ export const refund = (
   ctx: LedgerContext
 ): Outcome<Refund> =>
   withIdempotency(state, input.idempotencyKey, JSON.stringify(["refund", input.intentId, input.amountMinor]), () =>
-    Either.gen(function* () {
+    Result.gen(function* () {
       if (!Number.isSafeInteger(input.amountMinor) || input.amountMinor < 1)
-        return yield* Either.left(
+        return yield* Result.fail(
           new SandboxRefusal({ status: 400, code: "invalid_amount", message: "amountMinor must be a positive integer" })
         )
       const record = yield* findRecord(state, input.intentId)
       const { intent } = record
       if (intent.status !== "succeeded")
-        return yield* Either.left(
+        return yield* Result.fail(
           new SandboxRefusal({
             status: 409,
             code: "intent_not_captured",
@@ -417,7 +417,7 @@ export const refund = (
           })
         )
       if (intent.refundedMinor + input.amountMinor > intent.capturedMinor)
-        return yield* Either.left(
+        return yield* Result.fail(
           new SandboxRefusal({
             status: 409,
             code: "amount_exceeds_captured",

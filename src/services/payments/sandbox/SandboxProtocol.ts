@@ -1,5 +1,6 @@
-import { Schema } from "effect"
+import { Effect, Schema } from "effect"
 import { PaymentIntent } from "../../../domain/payments/PaymentGateway.ts"
+import { isHttpUrl } from "./SandboxConfig.ts"
 
 /**
  * The sandbox's HTTP wire format, shared by its server (SandboxApi.ts) and its client (PaymentGatewaySandbox.ts).
@@ -12,7 +13,7 @@ export const CreateIntentBody = Schema.Struct({
   amountMinor: Schema.Int,
   currency: Schema.String,
   reference: Schema.String,
-  description: Schema.optionalWith(Schema.String, { default: () => "" })
+  description: Schema.String.pipe(Schema.withDecodingDefault(Effect.succeed("")))
 })
 
 export const ConfirmBody = Schema.Struct({ card: Schema.String })
@@ -21,18 +22,14 @@ export const RefundBody = Schema.Struct({ intentId: Schema.String, amountMinor: 
 
 export const WebhookEndpointBody = Schema.Struct({
   /** null removes the endpoint (events then wait for a new one). */
-  url: Schema.NullOr(
-    Schema.String.pipe(
-      Schema.filter((value) => (URL.canParse(value) && /^https?:$/.test(new URL(value).protocol)) || "an http(s) URL")
-    )
-  )
+  url: Schema.NullOr(Schema.String.check(Schema.makeFilter((value) => isHttpUrl(value) || "an http(s) URL")))
 })
 
 export const ErrorBody = Schema.Struct({
   error: Schema.Struct({
     code: Schema.String,
     message: Schema.String,
-    intent: Schema.optional(PaymentIntent)
+    intent: Schema.optionalKey(PaymentIntent)
   })
 })
 export type ErrorBody = typeof ErrorBody.Type

@@ -1,5 +1,5 @@
 import { expect, it } from "@effect/vitest"
-import { ConfigProvider, Effect, Exit, Layer, Logger, LogLevel, Option } from "effect"
+import { ConfigProvider, Effect, Exit, Layer, Option, References } from "effect"
 import { sandboxCall } from "../testing/SandboxHttp.ts"
 import { makeWebhookReceiver, type ReceivedWebhook } from "../testing/WebhookReceiver.ts"
 import type { SandboxOptions } from "./SandboxConfig.ts"
@@ -9,12 +9,12 @@ import { verifyWebhook } from "./WebhookEvent.ts"
 
 const API_KEY = "sk_test_server"
 const SECRET = "whsec_test_server"
-const quiet = Logger.minimumLogLevel(LogLevel.Warning)
+const quiet = Layer.succeed(References.MinimumLogLevel, "Warn")
 
 /** Runs `body` against a sandbox listening on a free port, stopped afterwards. */
 const withSandbox = <A, E, R>(
   options: Partial<SandboxOptions>,
-  body: (sandbox: PaymentSandbox["Type"]) => Effect.Effect<A, E, R>
+  body: (sandbox: PaymentSandbox["Service"]) => Effect.Effect<A, E, R>
 ) =>
   Effect.flatMap(PaymentSandbox, body).pipe(
     Effect.provide(PaymentSandbox.layer({ port: 0, apiKey: API_KEY, webhookSecret: SECRET, ...options })),
@@ -42,7 +42,7 @@ const about = (intentId: string, type: string) => (delivery: ReceivedWebhook) =>
 
 const verify = verifyWebhook(SECRET)
 
-it.scopedLive("a webhook is retried until the endpoint acknowledges it: same event, signed on every attempt", () =>
+it.live("a webhook is retried until the endpoint acknowledges it: same event, signed on every attempt", () =>
   Effect.gen(function* () {
     // Every event is refused twice, then acknowledged.
     const receiver = yield* makeWebhookReceiver((delivery) => (delivery.previous < 2 ? 500 : 200))
@@ -67,19 +67,19 @@ it.scopedLive("a webhook is retried until the endpoint acknowledges it: same eve
   })
 )
 
-it.scopedLive("with SANDBOX_DUPLICATE_RATE=1 every event is delivered twice, with the same id (layerConfig)", () =>
+it.live("with SANDBOX_DUPLICATE_RATE=1 every event is delivered twice, with the same id (layerConfig)", () =>
   Effect.gen(function* () {
     const receiver = yield* makeWebhookReceiver()
-    const config = ConfigProvider.fromMap(
-      new Map([
-        ["SANDBOX_PORT", "0"],
-        ["SANDBOX_API_KEY", API_KEY],
-        ["SANDBOX_WEBHOOK_SECRET", SECRET],
-        ["SANDBOX_WEBHOOK_URL", receiver.url],
-        ["SANDBOX_DUPLICATE_RATE", "1"],
-        ["SANDBOX_REORDER", "true"]
-      ])
-    )
+    const config = ConfigProvider.fromEnv({
+      env: {
+        SANDBOX_PORT: "0",
+        SANDBOX_API_KEY: API_KEY,
+        SANDBOX_WEBHOOK_SECRET: SECRET,
+        SANDBOX_WEBHOOK_URL: receiver.url,
+        SANDBOX_DUPLICATE_RATE: "1",
+        SANDBOX_REORDER: "true"
+      }
+    })
     yield* Effect.gen(function* () {
       const sandbox = yield* PaymentSandbox
       const intent = yield* paidIntent(sandbox.baseUrl)
@@ -91,13 +91,13 @@ it.scopedLive("with SANDBOX_DUPLICATE_RATE=1 every event is delivered twice, wit
       expect(copies[1]?.eventId).toBe(copies[0]?.eventId)
       expect(copies[1]?.payload).toBe(copies[0]?.payload)
     }).pipe(
-      Effect.provide(PaymentSandbox.layerConfig.pipe(Layer.provide(Layer.setConfigProvider(config)))),
+      Effect.provide(PaymentSandbox.layerConfig.pipe(Layer.provide(ConfigProvider.layer(config)))),
       Effect.provide(quiet)
     )
   })
 )
 
-it.scopedLive("events wait for an endpoint, and arrive once POST /v1/webhook_endpoints sets one", () =>
+it.live("events wait for an endpoint, and arrive once POST /v1/webhook_endpoints sets one", () =>
   Effect.gen(function* () {
     const receiver = yield* makeWebhookReceiver()
     yield* withSandbox({}, (sandbox) =>
@@ -121,7 +121,7 @@ it.scopedLive("events wait for an endpoint, and arrive once POST /v1/webhook_end
   })
 )
 
-it.scopedLive("the sandbox authorises the delayed card by itself, unless the intent was canceled first", () =>
+it.live("the sandbox authorises the delayed card by itself, unless the intent was canceled first", () =>
   Effect.gen(function* () {
     const receiver = yield* makeWebhookReceiver()
     // The cancel follows the confirmation at once; the delay leaves it a whole second to get there first.
@@ -151,7 +151,7 @@ it.scopedLive("the sandbox authorises the delayed card by itself, unless the int
   })
 )
 
-it.scopedLive("the HTTP surface: keys, validation, client secrets and errors as JSON with a code", () =>
+it.live("the HTTP surface: keys, validation, client secrets and errors as JSON with a code", () =>
   withSandbox({ publicUrl: "https://pay.example.test/" }, (sandbox) =>
     Effect.gen(function* () {
       const base = sandbox.baseUrl
@@ -240,16 +240,11 @@ it.scopedLive("the HTTP surface: keys, validation, client secrets and errors as 
 
 it.effect("layerConfig refuses a bad setting and names the variable", () =>
   Effect.gen(function* () {
-    const config = ConfigProvider.fromMap(
-      new Map([
-        ["SANDBOX_PORT", "0"],
-        ["SANDBOX_DUPLICATE_RATE", "2"]
-      ])
-    )
+    const config = ConfigProvider.fromEnv({ env: { SANDBOX_PORT: "0", SANDBOX_DUPLICATE_RATE: "2" } })
     const exit = yield* Effect.exit(
       Layer.build(PaymentSandbox.layerConfig).pipe(
         Effect.scoped,
-        Effect.provide(Layer.setConfigProvider(config)),
+        Effect.provide(ConfigProvider.layer(config)),
         Effect.provide(quiet)
       )
     )

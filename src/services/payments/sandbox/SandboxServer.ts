@@ -1,7 +1,8 @@
 import { createServer } from "node:http"
-import { HttpServer } from "@effect/platform"
 import { NodeHttpClient, NodeHttpServer } from "@effect/platform-node"
 import { Context, Duration, Effect, FiberSet, Layer } from "effect"
+import { HttpServer } from "effect/http"
+import { NetAddress } from "effect/net"
 import { makeSandboxApp } from "./SandboxApi.ts"
 import { defaultSandboxOptions, SandboxConfig, type SandboxOptions } from "./SandboxConfig.ts"
 import type { Balance } from "./SandboxLedger.ts"
@@ -24,10 +25,14 @@ export interface PaymentSandboxShape {
 }
 
 /** A listening address as a URL a local client can call (an unspecified address is reached on loopback). */
-const baseUrlOf = (address: HttpServer.Address): string => {
-  if (address._tag === "UnixAddress") return `http+unix://${address.path}`
-  const host = address.hostname === "0.0.0.0" ? "127.0.0.1" : address.hostname === "::" ? "[::1]" : address.hostname
-  return `http://${host.includes(":") && !host.startsWith("[") ? `[${host}]` : host}:${address.port}`
+const baseUrlOf = (address: NetAddress.SocketAddress): string => {
+  if (address._tag === "UnixPathAddress") return `http+unix://${address.path}`
+  const host = NetAddress.isUnspecified(address.address)
+    ? address._tag === "InetAddressV4"
+      ? "127.0.0.1"
+      : "::1"
+    : NetAddress.formatIp(address.address)
+  return `http://${host.includes(":") ? `[${host}]` : host}:${address.port}`
 }
 
 const make = (options: SandboxOptions) =>
@@ -50,14 +55,16 @@ const make = (options: SandboxOptions) =>
       FiberSet.run(
         pending,
         Effect.sleep(Duration.millis(options.delayMs)).pipe(
-          Effect.zipRight(state.completeProcessing(intentId)),
+          Effect.andThen(state.completeProcessing(intentId)),
           Effect.ignore,
           Effect.withSpan("PaymentSandbox.completeProcessing", { attributes: { "payment.intent_id": intentId } })
         )
       ).pipe(Effect.asVoid)
 
     // The handler is attached before the service is handed out: nobody learns the URL before it serves.
-    yield* HttpServer.serveEffect(makeSandboxApp({ state, delivery, apiKey: options.apiKey, scheduleAuthorization }))
+    yield* HttpServer.serveEffect(
+      yield* makeSandboxApp({ state, delivery, apiKey: options.apiKey, scheduleAuthorization })
+    )
     yield* Effect.logInfo(`payment sandbox serving on ${baseUrl}`).pipe(
       Effect.annotateLogs({ publicUrl, webhookUrl: options.webhookUrl ?? null })
     )
@@ -77,11 +84,11 @@ const make = (options: SandboxOptions) =>
  * The sandbox PSP as a scoped layer: an HTTP server on its own port, in-memory state, webhook delivery fibers.
  * Everything stops with the layer's scope.
  */
-export class PaymentSandbox extends Context.Tag("goticket/PaymentSandbox")<PaymentSandbox, PaymentSandboxShape>() {
+export class PaymentSandbox extends Context.Service<PaymentSandbox, PaymentSandboxShape>()("goticket/PaymentSandbox") {
   /** With explicit options (anything left out takes the SANDBOX_* default), e.g. `{ port: 0 }` in tests. */
   static readonly layer = (options: Partial<SandboxOptions> = {}) => {
     const full: SandboxOptions = { ...defaultSandboxOptions, ...options }
-    return Layer.scoped(PaymentSandbox, make(full)).pipe(
+    return Layer.effect(PaymentSandbox, make(full)).pipe(
       Layer.provide(
         NodeHttpServer.layer(() => createServer({ keepAliveTimeout: 5_000, headersTimeout: 10_000 }), {
           host: full.host,
@@ -93,8 +100,10 @@ export class PaymentSandbox extends Context.Tag("goticket/PaymentSandbox")<Payme
   }
 
   /** From the SANDBOX_* configuration. */
-  static readonly layerConfig = Layer.unwrapEffect(
-    Effect.map(SandboxConfig, (options) => PaymentSandbox.layer(options))
+  static readonly layerConfig = Layer.unwrap(
+    Effect.gen(function* () {
+      return PaymentSandbox.layer(yield* SandboxConfig)
+    })
   )
 }
 

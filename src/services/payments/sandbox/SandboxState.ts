@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto"
-import { Clock, Effect, Either, Ref } from "effect"
+import { Clock, Effect, Ref, Result } from "effect"
 import type { PaymentIntent, Refund } from "../../../domain/payments/PaymentGateway.ts"
 import * as Ledger from "./SandboxLedger.ts"
 import type { WebhookEvent } from "./WebhookEvent.ts"
@@ -31,9 +31,9 @@ export const makeSandboxState = (options: SandboxStateOptions) =>
         }
         const outcome = yield* Ref.modify(ledger, (state) => {
           const result = transition(state, ctx)
-          return [result, Either.isRight(result) ? result.right.state : state]
+          return [result, Result.isSuccess(result) ? result.success.state : state]
         })
-        const { value, events } = yield* outcome
+        const { value, events } = yield* Effect.fromResult(outcome)
         yield* Effect.forEach(events, options.publish, { discard: true })
         return value
         // The change and its events go together: an interruption must not leave a change without its webhook.
@@ -45,7 +45,7 @@ export const makeSandboxState = (options: SandboxStateOptions) =>
       createIntent: (input: Ledger.CreateIntentInput): Effect.Effect<PaymentIntent, Ledger.SandboxRefusal> =>
         run((state, ctx) => Ledger.createIntent(state, input, ctx)),
       retrieve: (intentId: string): Effect.Effect<PaymentIntent, Ledger.SandboxRefusal> =>
-        Effect.flatMap(read, (state) => Ledger.retrieve(state, intentId)),
+        Effect.flatMap(read, (state) => Effect.fromResult(Ledger.retrieve(state, intentId))),
       confirm: (input: {
         readonly intentId: string
         readonly clientSecret: string
@@ -68,9 +68,9 @@ export const makeSandboxState = (options: SandboxStateOptions) =>
       }): Effect.Effect<Refund, Ledger.SandboxRefusal> => run((state, ctx) => Ledger.refund(state, input, ctx)),
       /** The client secret of an intent: what a customer holding its confirmUrl knows (test controls use it). */
       clientSecretOf: (intentId: string): Effect.Effect<string, Ledger.SandboxRefusal> =>
-        Effect.flatMap(read, (state) => Ledger.clientSecretOf(state, intentId)),
+        Effect.flatMap(read, (state) => Effect.fromResult(Ledger.clientSecretOf(state, intentId))),
       balance: Effect.map(read, (state) => state.balance)
     }
   })
 
-export type SandboxState = Effect.Effect.Success<ReturnType<typeof makeSandboxState>>
+export type SandboxState = Effect.Success<ReturnType<typeof makeSandboxState>>

@@ -1,5 +1,5 @@
 import { createHash, createHmac, timingSafeEqual } from "node:crypto"
-import { Either } from "effect"
+import { Result } from "effect"
 import { WebhookRejected } from "../../../domain/payments/PaymentGateway.ts"
 
 /**
@@ -61,12 +61,12 @@ export const checkSignature = (input: {
   readonly header: string | undefined
   readonly nowSeconds: number
   readonly toleranceSeconds: number
-}): Either.Either<void, WebhookRejected> => {
+}): Result.Result<void, WebhookRejected> => {
   if (input.header === undefined || input.header.trim() === "")
-    return Either.left(new WebhookRejected({ reason: "missing_signature", message: `no ${SIGNATURE_HEADER} header` }))
+    return Result.fail(new WebhookRejected({ reason: "missing_signature", message: `no ${SIGNATURE_HEADER} header` }))
   const parsed = parseHeader(input.header)
   if (parsed === undefined)
-    return Either.left(
+    return Result.fail(
       new WebhookRejected({
         reason: "bad_signature",
         message: `${SIGNATURE_HEADER} must look like t=<seconds>,v1=<hex>`
@@ -76,16 +76,16 @@ export const checkSignature = (input: {
   // Check every candidate (no early exit), so timing does not reveal which one matched.
   const matched = parsed.signatures.reduce((found, candidate) => sameDigest(expected, candidate) || found, false)
   if (!matched)
-    return Either.left(
+    return Result.fail(
       new WebhookRejected({ reason: "bad_signature", message: "signature does not match the payload" })
     )
   const skew = Math.abs(input.nowSeconds - parsed.timestamp)
   if (skew > input.toleranceSeconds)
-    return Either.left(
+    return Result.fail(
       new WebhookRejected({
         reason: "stale",
         message: `signed ${skew} s away from now, outside the ${input.toleranceSeconds} s window`
       })
     )
-  return Either.void
+  return Result.void
 }

@@ -1,5 +1,5 @@
-import { HttpClient, HttpClientRequest } from "@effect/platform"
-import { Clock, Data, Duration, Effect, FiberRef, FiberSet, List, Random, Ref, Schedule } from "effect"
+import { Clock, Data, Duration, Effect, FiberSet, Random, Ref, References, Schedule } from "effect"
+import { HttpClient, HttpClientRequest } from "effect/http"
 import { SIGNATURE_HEADER, signatureHeader } from "./Signature.ts"
 import { encodeWebhookEvent, type WebhookEvent } from "./WebhookEvent.ts"
 
@@ -16,8 +16,7 @@ class DeliveryFailed extends Data.TaggedError("DeliveryFailed")<{ readonly reaso
 /** One attempt may take this long before it counts as failed. */
 const ATTEMPT_TIMEOUT = Duration.seconds(5)
 /** Exponential from 200 ms, capped at 10 s (union keeps the shorter delay), jittered; never gives up. */
-const RETRY = Schedule.exponential("200 millis", 2).pipe(
-  Schedule.union(Schedule.spaced("10 seconds")),
+const RETRY = Schedule.min([Schedule.exponential("200 millis", 2), Schedule.spaced("10 seconds")]).pipe(
   Schedule.jittered
 )
 /** Past this many failed attempts a delivery is logged as a warning (once), then keeps retrying. */
@@ -47,15 +46,18 @@ export const makeWebhookDelivery = (options: WebhookDeliveryOptions) =>
         // Read the (small) answer so that the connection is free for the next delivery.
         Effect.tap((response) => Effect.ignore(response.text)),
         Effect.map((response) => response.status),
-        Effect.timeoutFail({ duration: ATTEMPT_TIMEOUT, onTimeout: () => new DeliveryFailed({ reason: "timed out" }) }),
-        Effect.catchTag("RequestError", "ResponseError", (error) => new DeliveryFailed({ reason: error.message }))
+        Effect.timeoutOrElse({
+          duration: ATTEMPT_TIMEOUT,
+          orElse: () => Effect.fail(new DeliveryFailed({ reason: "timed out" }))
+        }),
+        Effect.catchTag("HttpClientError", (error) => Effect.fail(new DeliveryFailed({ reason: error.message })))
       )
       if (status < 200 || status >= 300) return yield* new DeliveryFailed({ reason: `endpoint answered ${status}` })
     })
 
     const deliver = Effect.fn("WebhookDelivery.deliver")(function* (event: WebhookEvent, payload: string) {
       yield* Effect.annotateCurrentSpan({ "webhook.event_id": event.id, "webhook.type": event.type })
-      if (options.reorder) yield* Effect.sleep(Duration.millis(yield* Random.nextIntBetween(0, 501)))
+      if (options.reorder) yield* Effect.sleep(Duration.millis(yield* Random.nextIntBetween(0, 500)))
       let failures = 0
       yield* attempt(payload).pipe(
         Effect.tapError((error) =>
@@ -86,7 +88,7 @@ export const makeWebhookDelivery = (options: WebhookDeliveryOptions) =>
           const delivery = deliver(event, payload).pipe(
             Effect.orDie,
             Effect.interruptible,
-            Effect.locally(FiberRef.currentLogSpan, List.empty())
+            Effect.provideService(References.CurrentLogSpans, [])
           )
           for (let i = 0; i < copies; i++) yield* FiberSet.run(deliveries, delivery)
         }),
@@ -95,4 +97,4 @@ export const makeWebhookDelivery = (options: WebhookDeliveryOptions) =>
     }
   })
 
-export type WebhookDelivery = Effect.Effect.Success<ReturnType<typeof makeWebhookDelivery>>
+export type WebhookDelivery = Effect.Success<ReturnType<typeof makeWebhookDelivery>>

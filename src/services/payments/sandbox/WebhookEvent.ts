@@ -1,4 +1,4 @@
-import { Effect, Either, ParseResult, Schema } from "effect"
+import { Effect, Result, Schema } from "effect"
 import { PaymentEvent, PaymentEventType, WebhookRejected } from "../../../domain/payments/PaymentGateway.ts"
 import { checkSignature, DEFAULT_TOLERANCE_SECONDS } from "./Signature.ts"
 
@@ -20,12 +20,13 @@ export const WebhookEvent = Schema.Struct({
 })
 export type WebhookEvent = typeof WebhookEvent.Type
 
-const WebhookEventJson = Schema.parseJson(WebhookEvent)
+// Over the wire `createdAt` is an ISO-8601 string (the JSON codec of a Date).
+const WebhookEventJson = Schema.fromJsonString(Schema.toCodecJson(WebhookEvent))
 
 /** The exact text of a delivery's body. */
 export const encodeWebhookEvent: (event: WebhookEvent) => string = Schema.encodeSync(WebhookEventJson)
 
-const decodeWebhookEvent = Schema.decodeUnknownEither(WebhookEventJson)
+const decodeWebhookEvent = Schema.decodeUnknownResult(WebhookEventJson)
 
 /** A signed delivery, as a receiver gets it: the raw body and the signature header. */
 export interface SignedWebhook {
@@ -46,19 +47,21 @@ export const verifyWebhook =
     readonly now: Date
   }): Effect.Effect<PaymentEvent, WebhookRejected> =>
     Effect.gen(function* () {
-      yield* checkSignature({
-        secret,
-        payload: input.payload,
-        header: input.signature,
-        nowSeconds: Math.floor(input.now.getTime() / 1000),
-        toleranceSeconds
-      })
+      yield* Effect.fromResult(
+        checkSignature({
+          secret,
+          payload: input.payload,
+          header: input.signature,
+          nowSeconds: Math.floor(input.now.getTime() / 1000),
+          toleranceSeconds
+        })
+      )
       const event = decodeWebhookEvent(input.payload)
-      if (Either.isLeft(event))
+      if (Result.isFailure(event))
         return yield* new WebhookRejected({
           reason: "malformed",
-          message: `not a payment event: ${ParseResult.TreeFormatter.formatErrorSync(event.left)}`
+          message: `not a payment event: ${event.failure.message}`
         })
-      const { id, type, createdAt, data } = event.right
+      const { id, type, createdAt, data } = event.success
       return new PaymentEvent({ id, type, createdAt, ...data })
     })

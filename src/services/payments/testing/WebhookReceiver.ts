@@ -1,6 +1,6 @@
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
-import { Effect, Option, Stream, SubscriptionRef } from "effect"
+import { Effect, Option, Result, Stream, SubscriptionRef } from "effect"
 import { SIGNATURE_HEADER } from "../sandbox/Signature.ts"
 
 /** One request the receiver got, and what it answered. */
@@ -48,11 +48,11 @@ export const makeWebhookReceiver = (answer: (delivery: Omit<ReceivedWebhook, "st
       })
     })
     const port = yield* Effect.acquireRelease(
-      Effect.async<number>((resume) => {
+      Effect.callback<number>((resume) => {
         server.listen(0, "127.0.0.1", () => resume(Effect.succeed((server.address() as AddressInfo).port)))
       }),
       () =>
-        Effect.async<void>((resume) => {
+        Effect.callback<void>((resume) => {
           server.closeAllConnections()
           server.close(() => resume(Effect.void))
         })
@@ -60,11 +60,14 @@ export const makeWebhookReceiver = (answer: (delivery: Omit<ReceivedWebhook, "st
 
     /** Waits until the deliveries received so far satisfy `select` (which returns what it found, if anything). */
     const waitFor = <A>(select: (all: ReadonlyArray<ReceivedWebhook>) => Option.Option<A>) =>
-      received.changes.pipe(
-        Stream.filterMap(select),
+      SubscriptionRef.changes(received).pipe(
+        Stream.filterMap((all) => Result.fromOption(select(all), () => all)),
         Stream.runHead,
-        Effect.flatMap(Effect.orDie),
-        Effect.timeoutFail({ duration: "15 seconds", onTimeout: () => "no such webhook delivery arrived" }),
+        Effect.flatMap((found) => Effect.fromOption(found)),
+        Effect.timeoutOrElse({
+          duration: "15 seconds",
+          orElse: () => Effect.fail(new Error("no such webhook delivery arrived"))
+        }),
         Effect.orDie
       )
 
@@ -74,8 +77,8 @@ export const makeWebhookReceiver = (answer: (delivery: Omit<ReceivedWebhook, "st
       waitFor,
       /** The first delivery acknowledged (2xx) that `matches`. */
       acknowledged: (matches: (delivery: ReceivedWebhook) => boolean) =>
-        waitFor((all) => Option.fromNullable(all.find((d) => d.status < 300 && matches(d))))
+        waitFor((all) => Option.fromNullishOr(all.find((d) => d.status < 300 && matches(d))))
     }
   })
 
-export type WebhookReceiver = Effect.Effect.Success<ReturnType<typeof makeWebhookReceiver>>
+export type WebhookReceiver = Effect.Success<ReturnType<typeof makeWebhookReceiver>>
