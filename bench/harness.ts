@@ -1,7 +1,7 @@
 // What the benchmarks share: paths, options, secrets, the child processes, the REST API client, statistics, results.
 import { type ChildProcess, spawn } from "node:child_process"
 import { randomBytes, randomUUID } from "node:crypto"
-import { createWriteStream, writeFileSync } from "node:fs"
+import { createWriteStream, existsSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { performance } from "node:perf_hooks"
 import { setTimeout as sleep } from "node:timers/promises"
@@ -94,9 +94,17 @@ export interface Proc {
   readonly logSamples: Array<string>
 }
 
+/** What `npm run build` made of a TypeScript entry point: `src/main.ts` runs as `dist/src/main.js`. */
+export const compiled = (script: string) => {
+  const js = join("dist", script.replace(/\.ts$/, ".js"))
+  if (!existsSync(join(root, js)))
+    throw new Error(`${js} is missing: the bench:* scripts build it first (npm run build)`)
+  return js
+}
+
 /**
- * `node [nodeArgs] --import tsx <script>` from the repository root, with PATH, HOME and `env` only; its stdout and
- * stderr go to `tmpDir`/<logPrefix><name>.stdout.log and .stderr.log.
+ * `node [nodeArgs] dist/<script>.js` (the compiled entry point, as in production) from the repository root, with
+ * PATH, HOME and `env` only; its stdout and stderr go to `tmpDir`/<logPrefix><name>.stdout.log and .stderr.log.
  */
 export const startNode = (
   name: string,
@@ -105,7 +113,7 @@ export const startNode = (
   options: { readonly logPrefix?: string; readonly nodeArgs?: ReadonlyArray<string> } = {}
 ): Proc => {
   const spawnedAt = performance.now()
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), "--import", "tsx", script], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), compiled(script)], {
     cwd: root,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
     stdio: ["ignore", "pipe", "pipe"]

@@ -4,7 +4,7 @@ import { validate } from "./services/config/validate.ts"
 import { PaymentSandboxLive } from "./services/payments/sandbox/SandboxServer.ts"
 
 /**
- * The sandbox payment provider as its own process (`tsx src/payment-sandbox.ts`), so that payments outlive a
+ * The sandbox payment provider as its own process (`npm run payment-sandbox`), so that payments outlive a
  * crash of the ticketing service. Settings: SANDBOX_* (see src/services/payments/sandbox/SandboxConfig.ts) and
  * LOG_LEVEL. SIGTERM/SIGINT close the server; the in-memory state goes with the process.
  */

@@ -165,7 +165,10 @@ const EXTRA_KEYS = [
 ]
 
 class Raw {
-  constructor(readonly text: string) {}
+  readonly text: string
+  constructor(text: string) {
+    this.text = text
+  }
 }
 
 const randomUnicode = (r: Rng) => {

@@ -5,7 +5,6 @@ import { join } from "node:path"
 
 /** The repository root (test/support/ is two levels below it). */
 export const repoRoot = join(import.meta.dirname, "..", "..")
-const tsxBin = join(repoRoot, "node_modules", ".bin", "tsx")
 
 /** A port nobody listens on right now: bind port 0, read it, close. */
 export const freePort = (): Promise<number> =>
@@ -29,10 +28,12 @@ class LogBuffer {
   private dropped = 0
   /** Lines ever added, dropped ones included: a position in the output that survives the cap. */
   total = 0
-  constructor(
-    private readonly started: number,
-    private readonly max = 20_000
-  ) {}
+  private readonly started: number
+  private readonly max: number
+  constructor(started: number, max = 20_000) {
+    this.started = started
+    this.max = max
+  }
   push(stream: "stdout" | "stderr", chunk: string) {
     const text = this.partial[stream] + chunk
     const parts = text.split("\n")
@@ -76,8 +77,8 @@ export interface Spawned {
 }
 
 /**
- * Child processes running TypeScript through `node_modules/.bin/tsx`, each in its own process group: tsx runs the
- * script in a node grandchild, and a SIGKILL cannot be relayed, so signals go to the whole group (`kill(-pid)`).
+ * Child processes running the service's TypeScript sources with this Node (its type stripping: no build step in the
+ * tests), each in its own process group, so that signals reach anything it starts too (`kill(-pid)`).
  * Everything they print is kept, per name, across restarts, for `logs()` on failure. `killAll()` (afterAll) and a
  * process `exit` hook make sure no child outlives the test run.
  */
@@ -103,10 +104,10 @@ export class Processes {
     return buffer
   }
 
-  /** Starts `tsx <script>` from the repository root with exactly `env` (plus PATH and HOME). */
+  /** Starts `node <script>` from the repository root with exactly `env` (plus PATH and HOME). */
   spawn(name: string, script: string, env: Record<string, string>): Spawned {
     const log = this.buffer(name)
-    const child = spawn(tsxBin, [script], {
+    const child = spawn(process.execPath, [script], {
       cwd: repoRoot,
       env: {
         PATH: process.env.PATH ?? "/usr/bin:/bin",
@@ -127,7 +128,7 @@ export class Processes {
       child.once("exit", (code, signal) => {
         done = true
         this.running.delete(child)
-        // The tsx wrapper is gone; make sure its node grandchild is too.
+        // The process is gone; make sure nothing it started outlives it.
         killGroup(child, "SIGKILL")
         log.note(`pid ${child.pid} exited (code ${code}, signal ${signal})`)
         resolve({ code, signal })
@@ -145,7 +146,7 @@ export class Processes {
     this.buffer(spawned.name).note(`sending ${signal} to the process group of pid ${child.pid}`)
     killGroup(child, signal)
     await Promise.race([spawned.exited, sleep(10_000)])
-    // The wrapper may go first: wait for every process of the group (the grandchild holds the ports).
+    // Wait for every process of the group (a child of it may still hold ports).
     for (let i = 0; i < 100 && groupAlive(child); i++) await sleep(50)
   }
 

@@ -60,7 +60,10 @@ const isRetryable = (cause: Cause.Cause<unknown>) =>
 
 /** The change's own failure, carried through the transaction so it can be told apart from the database's. */
 class ChangeFailed<E> {
-  constructor(readonly error: E) {}
+  readonly error: E
+  constructor(error: E) {
+    this.error = error
+  }
 }
 
 /**

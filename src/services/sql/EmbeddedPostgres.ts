@@ -1,7 +1,5 @@
 import { mkdirSync } from "node:fs"
 import { join } from "node:path"
-import { PGlite } from "@electric-sql/pglite"
-import { PGLiteSocketServer } from "@electric-sql/pglite-socket"
 import { Effect } from "effect"
 
 export interface EmbeddedPostgresAddress {
@@ -12,10 +10,14 @@ export interface EmbeddedPostgresAddress {
 /**
  * PostgreSQL compiled to WebAssembly (PGlite), served over a loopback socket so the same client (`@effect/sql-pg`),
  * SQL and migrations are used as with a real server. `dataDir` undefined keeps the database in memory.
- * The socket server multiplexes a few client connections onto PGlite's single session.
+ * The socket server multiplexes a few client connections onto PGlite's single session. PGlite is imported here, when
+ * it is started, so a service configured with a real server never loads its WebAssembly (~20 MB of memory).
  */
 export const startEmbeddedPostgres = (dataDir: string | undefined, maxConnections: number) =>
   Effect.gen(function* () {
+    const [{ PGlite }, { PGLiteSocketServer }] = yield* Effect.promise(() =>
+      Promise.all([import("@electric-sql/pglite"), import("@electric-sql/pglite-socket")])
+    )
     const db = yield* Effect.acquireRelease(
       Effect.promise(() => {
         if (dataDir === undefined) return PGlite.create()

@@ -1,10 +1,23 @@
-import { readdirSync, readFileSync } from "node:fs"
+import { existsSync, readdirSync, readFileSync } from "node:fs"
+import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { Effect, Layer } from "effect"
 import { Migrator, SqlClient } from "effect/sql"
 import { splitStatements } from "./SqlScript.ts"
 
-export const MIGRATIONS_DIR = fileURLToPath(new URL("../../../migrations", import.meta.url))
+/**
+ * `migrations/` of the project: the nearest one above this module, whether it runs from `src/` (tests, scripts) or
+ * bundled into `dist/src/` (production).
+ */
+const findMigrationsDir = (from: string): string => {
+  const candidate = join(from, "migrations")
+  if (existsSync(join(candidate, "0001_accounts.sql"))) return candidate
+  const parent = dirname(from)
+  if (parent === from) throw new Error("no migrations/ directory above the service's code")
+  return findMigrationsDir(parent)
+}
+
+export const MIGRATIONS_DIR = findMigrationsDir(dirname(fileURLToPath(import.meta.url)))
 
 /**
  * Loads `migrations/NNNN_name.sql` files, in order. The stock loaders take JS modules only. A file runs statement
