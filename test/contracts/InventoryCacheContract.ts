@@ -1,10 +1,13 @@
 import { expect, layer } from "@effect/vitest"
-import { Effect, type Layer, Option } from "effect"
+import { Context, Effect, Latch, Layer, Option } from "effect"
 import {
   type CachedView,
   InventoryCache,
-  type InventoryCacheTtl
+  type InventoryCacheShape,
+  type InventoryCacheTtl,
+  KeyMarkSource
 } from "../../src/domain/reservations/InventoryCache.ts"
+import type { LiveKey } from "../../src/domain/reservations/ReservationRepository.ts"
 
 /**
  * Short lives, so that expiry is observed with the real clock (the suites run without the test services: Redis
@@ -26,12 +29,66 @@ const snapshot = (eventIds: ReadonlyArray<string>) =>
     return Object.fromEntries(entries)
   })
 
-/** One contract, every adapter: what any InventoryCache must do while its store is up. */
+/**
+ * The database's live hold keys as the suites set them, behind a gate: closed, a rebuild waits in its first read,
+ * which shows what the cache answers while its marks are not rebuilt yet.
+ */
+const keySource = () => {
+  const order = (k: LiveKey) => `${k.customerId}\u0000${k.key}`
+  const source: {
+    keys: ReadonlyArray<LiveKey>
+    readonly gate: Latch.Latch
+    /** Rebuilds started: reads of a first page. */
+    rebuilds: number
+    readonly layer: Layer.Layer<KeyMarkSource>
+  } = {
+    keys: [],
+    gate: Latch.makeUnsafe(true),
+    rebuilds: 0,
+    layer: Layer.sync(KeyMarkSource, () => ({
+      liveKeys: (after: LiveKey | undefined, limit: number): Effect.Effect<ReadonlyArray<LiveKey>> =>
+        Effect.suspend(() => {
+          if (after === undefined) source.rebuilds++
+          const start = after === undefined ? "" : order(after)
+          return Effect.as(
+            source.gate.await,
+            source.keys
+              .filter((k) => order(k) > start)
+              .sort((a, b) => (order(a) < order(b) ? -1 : 1))
+              .slice(0, limit)
+          )
+        })
+    }))
+  }
+  return source
+}
+
+/** Waits until the cache trusts its key marks again: an unknown key reads `absent`, not `unknown`. */
+const marksTrusted = (cache: InventoryCacheShape) =>
+  Effect.gen(function* () {
+    for (let attempt = 0; attempt < 250; attempt++) {
+      if ((yield* cache.keyMarked(fresh(), fresh())) === "absent") return
+      yield* Effect.sleep("20 millis")
+    }
+    throw new Error("the key marks were never trusted")
+  })
+
+const inSeconds = (s: number) => new Date(Date.now() + s * 1000)
+
+/**
+ * One contract, every adapter: what any InventoryCache must do while its store is up. `makeLayer` builds a cache on
+ * the suite's one store (called again for a second cache on the same store: another process); `loseStore` empties
+ * that store, as a Redis restarted without persistence or flushed.
+ */
 export const inventoryCacheContract = (
   name: string,
-  makeLayer: (ttl: InventoryCacheTtl) => Layer.Layer<InventoryCache, unknown>
-) =>
-  layer(makeLayer(contractTtl), { timeout: "30 seconds", excludeTestServices: true })(
+  makeLayer: (ttl: InventoryCacheTtl) => Layer.Layer<InventoryCache, unknown, KeyMarkSource>,
+  loseStore: Effect.Effect<void>
+) => {
+  const source = keySource()
+  // A new layer value each time: another cache (another process) on the same store, not the memoised one.
+  const cacheOnStore = () => makeLayer(contractTtl).pipe(Layer.provide(source.layer))
+  return layer(cacheOnStore(), { timeout: "30 seconds", excludeTestServices: true })(
     `InventoryCache contract: ${name}`,
     (it) => {
       it.effect("soldOut answers the first flagged ticket type of those asked, none when none is flagged", () =>
@@ -55,8 +112,9 @@ export const inventoryCacheContract = (
         Effect.gen(function* () {
           const cache = yield* InventoryCache
           const [alice, bob, key] = [fresh(), fresh(), fresh()]
+          yield* marksTrusted(cache)
           expect(yield* cache.keyMarked(alice, key)).toBe("absent")
-          yield* cache.markKey(alice, key, 300)
+          expect(yield* cache.markKey(alice, key, 300)).toBe(true)
           expect(yield* cache.keyMarked(alice, key)).toBe("marked")
           expect(yield* cache.keyMarked(bob, key)).toBe("absent")
           yield* Effect.sleep("450 millis")
@@ -165,8 +223,97 @@ export const inventoryCacheContract = (
           expect(Option.getOrNull(yield* cache.getView(e1, "seats"))).toBe("again")
         })
       )
+
+      it.effect(
+        "marks lost with the store: unknown until rebuilt from the source, then marked for their remaining life",
+        () =>
+          Effect.gen(function* () {
+            const cache = yield* InventoryCache
+            yield* marksTrusted(cache)
+            const [alice, bob] = [fresh(), fresh()]
+            const [k1, k2, k3, short, marked] = [fresh(), fresh(), fresh(), fresh(), fresh()]
+            expect(yield* cache.markKey(alice, marked, 10_000)).toBe(true)
+            // What the database holds: every key above (the marked one too), one of them expiring soon.
+            source.keys = [
+              { customerId: alice, key: k1, expiresAt: inSeconds(10) },
+              { customerId: alice, key: k2, expiresAt: inSeconds(10) },
+              { customerId: bob, key: k3, expiresAt: inSeconds(10) },
+              { customerId: bob, key: short, expiresAt: inSeconds(0.8) },
+              { customerId: alice, key: marked, expiresAt: inSeconds(10) }
+            ]
+            const rebuilds = source.rebuilds
+            source.gate.closeUnsafe()
+            yield* loseStore
+
+            // Whatever the store lost, nothing reads `absent` before the rebuild: the database must decide.
+            for (let round = 0; round < 3; round++) {
+              for (const [customer, key] of [
+                [alice, k1],
+                [alice, k2],
+                [bob, k3],
+                [bob, short],
+                [alice, marked],
+                [alice, fresh()]
+              ] as const)
+                expect({ key, state: yield* cache.keyMarked(customer, key) }).toEqual({ key, state: "unknown" })
+              yield* Effect.sleep("100 millis")
+            }
+
+            source.gate.openUnsafe()
+            yield* marksTrusted(cache)
+            for (const [customer, key] of [
+              [alice, k1],
+              [alice, k2],
+              [bob, k3],
+              [bob, short],
+              [alice, marked]
+            ] as const)
+              expect({ key, state: yield* cache.keyMarked(customer, key) }).toEqual({ key, state: "marked" })
+            expect(yield* cache.keyMarked(bob, k1)).toBe("absent")
+            expect(yield* cache.keyMarked(alice, fresh())).toBe("absent")
+            expect(source.rebuilds - rebuilds).toBe(1)
+            // A rebuilt mark lives as long as its key has left to live.
+            yield* Effect.sleep("1 second")
+            expect(yield* cache.keyMarked(bob, short)).toBe("absent")
+            expect(yield* cache.keyMarked(alice, k1)).toBe("marked")
+          })
+      )
+
+      it.effect(
+        "distrustMarks: every cache on the store reads unknown until the rebuild writes the missing marks",
+        () =>
+          Effect.gen(function* () {
+            const cache = yield* InventoryCache
+            const other = Context.get(yield* Layer.build(cacheOnStore()), InventoryCache)
+            yield* marksTrusted(cache)
+            yield* marksTrusted(other)
+            const [alice, unmarked] = [fresh(), fresh()]
+            // A hold recorded while its mark could not be written: the database has its key, the store has no mark.
+            source.keys = [{ customerId: alice, key: unmarked, expiresAt: inSeconds(10) }]
+            expect(yield* cache.keyMarked(alice, unmarked)).toBe("absent")
+            const rebuilds = source.rebuilds
+            source.gate.closeUnsafe()
+            yield* cache.distrustMarks
+
+            for (let round = 0; round < 3; round++) {
+              for (const c of [cache, other]) {
+                expect(yield* c.keyMarked(alice, unmarked)).toBe("unknown")
+                expect(yield* c.keyMarked(alice, fresh())).toBe("unknown")
+              }
+              yield* Effect.sleep("300 millis")
+            }
+            source.gate.openUnsafe()
+            yield* marksTrusted(cache)
+            yield* marksTrusted(other)
+            expect(yield* cache.keyMarked(alice, unmarked)).toBe("marked")
+            expect(yield* other.keyMarked(alice, unmarked)).toBe("marked")
+            // One rebuild for both caches, though both asked for one.
+            expect(source.rebuilds - rebuilds).toBe(1)
+          })
+      )
     }
   )
+}
 
 /** Longest a single call may take while the store is down: it must fall back, not wait for the store. */
 const DOWN_DEADLINE_MS = 1_000
@@ -175,8 +322,11 @@ const DOWN_DEADLINE_MS = 1_000
  * What any InventoryCache must do while its store is down: cost speed, never correctness. Reads miss, writes are
  * skipped, and no call fails or waits long.
  */
-export const inventoryCacheDownContract = (name: string, adapters: Layer.Layer<InventoryCache, unknown>) =>
-  layer(adapters, { timeout: "30 seconds", excludeTestServices: true })(
+export const inventoryCacheDownContract = (
+  name: string,
+  adapters: Layer.Layer<InventoryCache, unknown, KeyMarkSource>
+) =>
+  layer(adapters.pipe(Layer.provide(keySource().layer)), { timeout: "30 seconds", excludeTestServices: true })(
     `InventoryCache contract, store down: ${name}`,
     (it) => {
       it.effect("every call succeeds within a second: reads miss, writes are swallowed", () =>
@@ -194,6 +344,7 @@ export const inventoryCacheDownContract = (name: string, adapters: Layer.Layer<I
             ["getView seats", cache.getView(eventId, "seats")],
             ["invalidate", cache.invalidate(eventId)],
             ["markKey", cache.markKey(eventId, typeId, 1_000)],
+            ["distrustMarks", cache.distrustMarks],
             ["keyMarked", cache.keyMarked(eventId, typeId)]
           ]
           const results: Record<string, unknown> = {}
@@ -213,6 +364,8 @@ export const inventoryCacheDownContract = (name: string, adapters: Layer.Layer<I
           expect(results["getView seats"]).toEqual(Option.none())
           // A store that cannot answer says so, so that the caller asks the database instead of guessing "absent".
           expect(results.keyMarked).toBe("unknown")
+          // A mark it could not write is reported, so that the caller distrusts the marks once its hold is recorded.
+          expect(results.markKey).toBe(false)
         })
       )
     }

@@ -7,6 +7,7 @@ import { Seat, Section } from "../../src/domain/catalog/Seating.ts"
 import type { TicketType } from "../../src/domain/catalog/TicketType.ts"
 import {
   type EndedHold,
+  type LiveKey,
   type PlaceHold,
   type PlaceOutcome,
   ReservationRepository
@@ -429,6 +430,50 @@ export const reservationRepositoryContract = (
           const replay = yield* hold(alice.id, event, request, key("live", after(at, DAY)))
           expect(replay._tag === "Replayed" && replay.reservation.id).toBe(live)
         })
+      )
+
+      it.effect(
+        "liveKeys pages through every live hold key once, in customer-then-key order, expired ones left out",
+        () =>
+          Effect.gen(function* () {
+            const repository = yield* ReservationRepository
+            const alice = yield* aStoredUser()
+            const bob = yield* aStoredUser()
+            const event = yield* anEventOnSale()
+            const type = yield* aStoredTicketType(event, { name: "Standing", capacity: 50 })
+            const at = yield* now
+            const request = { items: [{ ticketTypeId: type.id, quantity: 1 }] }
+            const key = (k: string, expiresAt: Date) => ({ idempotency: { key: k, requestHash: "h", expiresAt } })
+            const expiry = after(at, DAY)
+            // Keys may hold colons (the in-memory store keeps `${customer}:${scope}:${key}`).
+            for (const [user, k] of [
+              [alice, "a:2"],
+              [bob, "k1"],
+              [alice, "a:1"],
+              [alice, "b"],
+              [bob, "k2"]
+            ] as const)
+              heldId(yield* hold(user.id, event, request, key(k, expiry)))
+            heldId(yield* hold(alice.id, event, request, key("gone", after(at, -MINUTE))))
+            heldId(yield* hold(bob.id, event, request))
+
+            // Pages of two, each after the last key of the one before, over every key of the store.
+            const seen: Array<LiveKey> = []
+            for (let page = yield* repository.liveKeys(undefined, 2); ; ) {
+              expect(page.length).toBeLessThanOrEqual(2)
+              seen.push(...page)
+              const last = page[page.length - 1]
+              if (page.length < 2 || last === undefined) break
+              page = yield* repository.liveKeys(last, 2)
+            }
+            const ours = seen.filter((k) => k.customerId === alice.id || k.customerId === bob.id)
+            const keysOf = { [alice.id]: ["a:1", "a:2", "b"], [bob.id]: ["k1", "k2"] }
+            expect(ours.map((k) => `${k.customerId}/${k.key}`)).toEqual(
+              [alice.id, bob.id].sort().flatMap((id) => (keysOf[id] ?? []).map((k) => `${id}/${k}`))
+            )
+            for (const k of ours) expect(Math.abs(k.expiresAt.getTime() - expiry.getTime())).toBeLessThan(1_000)
+            expect(new Set(seen.map((k) => `${k.customerId}/${k.key}`)).size).toBe(seen.length)
+          })
       )
 
       it.effect("replays a repeated idempotency key, refuses it for another request, and reuses an expired one", () =>

@@ -12,6 +12,7 @@ import { OrderRepository } from "../../src/domain/orders/OrderRepository.ts"
 import { EventRefundsSagaLive, RefundSagaLive } from "../../src/domain/orders/RefundSaga.ts"
 import { TicketCodes } from "../../src/domain/orders/TicketCodes.ts"
 import { PaymentGateway } from "../../src/domain/payments/PaymentGateway.ts"
+import { KeyMarkSource } from "../../src/domain/reservations/InventoryCache.ts"
 import { ReservationRepository } from "../../src/domain/reservations/ReservationRepository.ts"
 import type { EventId, OrderId, TicketTypeId } from "../../src/domain/shared/Ids.ts"
 import { UserRepositoryMemory } from "../../src/services/accounts/UserRepositoryMemory.ts"
@@ -47,7 +48,10 @@ const InMemory = Layer.mergeAll(Orders.layer, PaymentWebhooks.layer, Reservation
       EventRepositoryMemory,
       AuditLogMemory,
       makePaymentGatewayMemory({ webhookSecret: "whsec_test" }),
-      makeInventoryCacheMemory({ soldOutMs: 2000, viewMs: 5000 }),
+      makeInventoryCacheMemory({ soldOutMs: 2000, viewMs: 5000 }).pipe(
+        Layer.provide(KeyMarkSource.fromRepository),
+        Layer.provide(ReservationRepositoryMemory)
+      ),
       Layer.succeed(TicketCodes, makeHmacTicketCodes(Redacted.make("a-test-secret-that-is-long-enough-for-hkdf")))
     )
   ),

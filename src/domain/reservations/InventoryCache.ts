@@ -1,4 +1,5 @@
-import { Context, type Effect, type Option } from "effect"
+import { Context, Effect, Layer, type Option } from "effect"
+import { type LiveKey, ReservationRepository } from "./ReservationRepository.ts"
 
 /** The public views of an event that may be served from the cache. */
 export type CachedView = "detail" | "seats"
@@ -16,10 +17,24 @@ export interface InventoryCacheShape {
   readonly clearSoldOut: (ticketTypeIds: ReadonlyArray<string>) => Effect.Effect<void>
   /**
    * Marks an Idempotency-Key as used by this customer, before its hold is placed, so that a retry of it is never
-   * refused by the sold-out flag. Reading answers `unknown` when the store cannot say (it is down).
+   * refused by the sold-out flag. Answers whether the mark was written: when it was not (the store is down or slow),
+   * the caller must call `distrustMarks` once the hold was placed or refused, whatever the outcome (once for each
+   * `false`).
    */
-  readonly markKey: (customerId: string, key: string, ttlMs: number) => Effect.Effect<void>
+  readonly markKey: (customerId: string, key: string, ttlMs: number) => Effect.Effect<boolean>
+  /**
+   * `absent` only while the marks are known complete: the store kept every mark since they were last rebuilt from
+   * the database, and no mark write failed since. Otherwise `unknown` (the store is down, restarted, flushed, or a
+   * mark could not be written), so that the database decides; the adapter then rebuilds the marks from
+   * `KeyMarkSource` (one rebuild across processes) and answers `absent` again once it is done.
+   */
   readonly keyMarked: (customerId: string, key: string) => Effect.Effect<"marked" | "absent" | "unknown">
+  /**
+   * After a hold whose mark could not be written was placed (or refused): its key may be in the database without a
+   * mark, so the marks are not trusted (for every process) until they are rebuilt from the database. Called after
+   * the hold's transaction, never before, so that the rebuild it triggers sees the key.
+   */
+  readonly distrustMarks: Effect.Effect<void>
   /** A cached, serialised public view of an event. */
   readonly getView: (eventId: string, view: CachedView) => Effect.Effect<Option.Option<string>>
   readonly putView: (eventId: string, view: CachedView, json: string) => Effect.Effect<void>
@@ -33,4 +48,19 @@ export class InventoryCache extends Context.Service<InventoryCache, InventoryCac
 export interface InventoryCacheTtl {
   readonly soldOutMs: number
   readonly viewMs: number
+}
+
+/**
+ * Port: where an InventoryCache rebuilds its key marks from when it lost them: the database's live hold keys, `limit`
+ * at a time after `after` (in `ReservationRepository.liveKeys` order).
+ */
+export class KeyMarkSource extends Context.Service<
+  KeyMarkSource,
+  { readonly liveKeys: (after: LiveKey | undefined, limit: number) => Effect.Effect<ReadonlyArray<LiveKey>> }
+>()("goticket/KeyMarkSource") {
+  /** The live keys as the ReservationRepository has them. */
+  static readonly fromRepository = Layer.effect(
+    this,
+    Effect.map(ReservationRepository, (repository) => ({ liveKeys: repository.liveKeys }))
+  )
 }

@@ -24,6 +24,13 @@ export type PlaceOutcome =
   | { readonly _tag: "KeyReused" }
   | { readonly _tag: "Refused"; readonly reason: HoldRefused }
 
+/** A live Idempotency-Key of a hold, as the source of truth records it: what a cache's key mark stands for. */
+export interface LiveKey {
+  readonly customerId: string
+  readonly key: string
+  readonly expiresAt: Date
+}
+
 /** A hold that just ended, with what a cache must forget. */
 export interface EndedHold {
   readonly id: ReservationId
@@ -52,6 +59,11 @@ export interface ReservationRepositoryShape {
   ) => Effect.Effect<{ readonly ended: ReadonlyArray<EndedHold>; readonly maxLagMs: number }>
   /** Whether this customer's Idempotency-Key is live (recorded and not expired): a retry must reach `place` to replay. */
   readonly hasLiveKey: (customerId: UserId, key: string) => Effect.Effect<boolean>
+  /**
+   * Up to `limit` live hold Idempotency-Keys (not expired), after `after` in a stable order (customer, then key):
+   * paging from `undefined` until a short page lists every live key once.
+   */
+  readonly liveKeys: (after: LiveKey | undefined, limit: number) => Effect.Effect<ReadonlyArray<LiveKey>>
   /** Forgets up to `limit` Idempotency-Keys that expired by `now`; returns how many. */
   readonly purgeExpiredKeys: (now: Date, limit: number) => Effect.Effect<number>
   /** Available seats of a seated ticket type (optionally one section), in venue order; the first `limit` if given. */

@@ -1,19 +1,58 @@
-import { Duration, Effect, Layer, Option } from "effect"
+import { Duration, Effect, Latch, Layer, Option } from "effect"
 import type { Redis } from "ioredis"
-import { type CachedView, InventoryCache, type InventoryCacheTtl } from "../../domain/reservations/InventoryCache.ts"
+import {
+  type CachedView,
+  InventoryCache,
+  type InventoryCacheTtl,
+  KeyMarkSource
+} from "../../domain/reservations/InventoryCache.ts"
+import type { LiveKey } from "../../domain/reservations/ReservationRepository.ts"
 import { RedisClient } from "../redis/RedisClient.ts"
 
 const LOCAL_FLAG_MS = 250
+/** Key marks written per pipelined batch (one page of live keys read from the database) while rebuilding. */
+const REBUILD_BATCH = 1_000
+/** How long a rebuild's lock lives unless extended; every batch extends it. */
+const REBUILD_LOCK_MS = 30_000
+/** Deadline of one rebuild round trip (a batch of marks is bigger than the hot path's commands). */
+const REBUILD_COMMAND_MS = 5_000
+/** Pause after a maintenance step that could not finish (Redis down, the lock held elsewhere) before trying again. */
+const RETRY_MS = 500
+
+/** Extends the rebuild lock if it is still ours: 0 when it was taken away (the marks were distrusted meanwhile). */
+const EXTEND_LOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0`
+/** Completes a rebuild whose lock is still ours: the sentinel names the server's run id, the lock is freed. */
+const FINISH_REBUILD = `if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('SET', KEYS[2], ARGV[2])
+  redis.call('DEL', KEYS[1])
+  return 1
+end
+return 0`
+
+/** Frees the rebuild lock if it is still ours (a rebuild that failed halfway: the next one need not wait for it). */
+const RELEASE_LOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`
+
+const RUN_ID = /run_id:(\w+)/
+const wasWritten = () => true
 
 /**
  * Redis behind the InventoryCache port. Every command has a short deadline; a failure or timeout reads as a miss
  * and skips a write, so a slow or absent Redis costs speed (PostgreSQL answers instead), never correctness.
+ *
+ * Key marks are trusted only while the sentinel `keys:epoch` (no TTL) holds the run id of the server this process
+ * talks to: a restart (empty, or from an older snapshot: a new run id), a flush, or a process whose mark write
+ * failed (it deletes the sentinel once its hold is recorded) makes `keyMarked` answer `unknown` instead of `absent`,
+ * until one process (lock `keys:rebuild`, SET NX) has written a mark for every live key from `KeyMarkSource` and set
+ * the sentinel again. The sentinel is read in the same MGET as the mark: no extra round trip.
  */
 export const makeInventoryCacheRedis = (ttl: InventoryCacheTtl, prefix = "goticket:") =>
   Layer.effect(
     InventoryCache,
     Effect.gen(function* () {
       const redis: Redis = yield* RedisClient
+      const source = yield* KeyMarkSource
       const attempt = <A>(name: string, run: () => Promise<A>, fallback: A) =>
         Effect.tryPromise(run).pipe(
           Effect.timeout(Duration.millis(250)),
@@ -40,6 +79,157 @@ export const makeInventoryCacheRedis = (ttl: InventoryCacheTtl, prefix = "gotick
         local.set(id, Date.now() + localMs)
       }
       const viewKey = (eventId: string, view: CachedView) => `${prefix}view:${view}:${eventId}`
+
+      // ---- Trust in the key marks -------------------------------------------------------------------------------
+      const markKeyOf = (customerId: string, key: string) => `${prefix}key:${customerId}:${key}`
+      const epochKey = `${prefix}keys:epoch`
+      const lockKey = `${prefix}keys:rebuild`
+      /** The run id of the server behind the connection; unknown from a disconnect until INFO answers again. */
+      let runId: string | undefined
+      /** Mark writes of this process that failed (each is followed by one `distrustMarks`, after its hold). */
+      let failures = 0
+      /** `distrustMarks` calls so far: each one's hold is recorded, so the sentinel may be deleted for it. */
+      let distrusts = 0
+      /**
+       * Distrusts covered by a sentinel deletion issued after them (a rebuild that follows lists their keys). While
+       * fewer than the failures, this process answers `unknown` for unmarked keys whatever the sentinel says.
+       */
+      let covered = 0
+      /** The marks were seen untrusted: rebuild them (or see that another process did). */
+      let rebuildWanted = true
+      const wake = Latch.makeUnsafe(false)
+      const want = () => {
+        if (!rebuildWanted) {
+          rebuildWanted = true
+          wake.openUnsafe()
+        }
+      }
+
+      /** One MGET answer (the mark, the sentinel) → the mark's state: the hot path, no allocation. */
+      const judge = (values: ReadonlyArray<string | null>): "marked" | "absent" | "unknown" => {
+        if (values[0] !== null) return "marked"
+        if (runId === undefined || values[1] !== runId) {
+          want()
+          return "unknown"
+        }
+        return covered < failures ? "unknown" : "absent"
+      }
+      /** Deletes the sentinel (and any rebuild under way) for every distrust so far. */
+      const invalidate = () => {
+        const upTo = distrusts
+        return redis.del(epochKey, lockKey).then(() => {
+          covered = Math.max(covered, upTo)
+          want()
+          return true
+        })
+      }
+
+      const onClose = () => {
+        runId = undefined
+      }
+      const onReady = () => {
+        wake.openUnsafe()
+      }
+      redis.on("close", onClose)
+      redis.on("ready", onReady)
+      yield* Effect.addFinalizer(() =>
+        Effect.sync(() => {
+          redis.off("close", onClose)
+          redis.off("ready", onReady)
+        })
+      )
+
+      const command = <A>(run: () => Promise<A>) =>
+        Effect.tryPromise(run).pipe(
+          Effect.timeoutOrElse({
+            duration: REBUILD_COMMAND_MS,
+            orElse: () => Effect.fail(new Error("redis command timed out"))
+          })
+        )
+
+      /**
+       * Writes a mark for every live key, one pipelined batch per page, each batch extending the lock: `distrusted`
+       * when the lock was taken away meanwhile (the marks were distrusted again: this rebuild may miss keys).
+       */
+      const writeMarks = (token: string, written: (n: number) => void) =>
+        Effect.gen(function* () {
+          let after: LiveKey | undefined
+          for (;;) {
+            const page = yield* source.liveKeys(after, REBUILD_BATCH)
+            const now = Date.now()
+            const batch = redis.pipeline()
+            for (const live of page) {
+              const ms = live.expiresAt.getTime() - now
+              if (ms > 0) batch.set(markKeyOf(live.customerId, live.key), "1", "PX", ms)
+            }
+            batch.eval(EXTEND_LOCK, 1, lockKey, token, REBUILD_LOCK_MS)
+            const results = (yield* command(() => batch.exec())) ?? []
+            const failed = results.find(([error]) => error !== null)
+            if (failed?.[0]) return yield* Effect.fail(failed[0])
+            if (results[results.length - 1]?.[1] !== 1) return "distrusted" as const
+            written(page.length)
+            if (page.length < REBUILD_BATCH) return "written" as const
+            after = page[page.length - 1]
+          }
+        })
+
+      /** Writes a mark for every live key, then sets the sentinel: `rebuilt`, or why not. */
+      const rebuild = (server: string) =>
+        Effect.gen(function* () {
+          if ((yield* command(() => redis.get(epochKey))) === server) return "trusted" as const
+          const token = crypto.randomUUID()
+          if ((yield* command(() => redis.set(lockKey, token, "PX", REBUILD_LOCK_MS, "NX"))) !== "OK")
+            return "elsewhere" as const
+          const started = Date.now()
+          let marks = 0
+          const written = yield* writeMarks(token, (n) => {
+            marks += n
+          }).pipe(Effect.onError(() => Effect.ignore(command(() => redis.eval(RELEASE_LOCK, 1, lockKey, token)))))
+          if (written === "distrusted") return written
+          if ((yield* command(() => redis.eval(FINISH_REBUILD, 2, lockKey, epochKey, token, server))) !== 1)
+            return "distrusted" as const
+          yield* Effect.logInfo("key marks rebuilt from the database").pipe(
+            Effect.annotateLogs({ marks, ms: Date.now() - started })
+          )
+          return "rebuilt" as const
+        })
+
+      /** One pass of upkeep; true when nothing is left to do until the next wake-up. */
+      const maintain = Effect.gen(function* () {
+        if (runId === undefined) {
+          if (redis.status !== "ready") return false
+          const info = yield* command(() => redis.info("server"))
+          runId = RUN_ID.exec(info)?.[1]
+          if (runId === undefined) return yield* Effect.fail(new Error("INFO server names no run_id"))
+        }
+        // Every hold distrusted so far is recorded already: a rebuild that starts after this DEL lists its key.
+        if (distrusts > covered) yield* command(invalidate)
+        if (!rebuildWanted) return true
+        rebuildWanted = false
+        const outcome = yield* rebuild(runId)
+        if (outcome === "trusted" || outcome === "rebuilt") return true
+        rebuildWanted = true
+        return false
+      })
+
+      yield* Effect.gen(function* () {
+        for (;;) {
+          yield* wake.await
+          wake.closeUnsafe()
+          const done = yield* maintain.pipe(
+            Effect.catchCause((cause) =>
+              Effect.logDebug("key mark upkeep failed; trying again", cause).pipe(Effect.as(false))
+            )
+          )
+          if (!done) {
+            yield* Effect.sleep(RETRY_MS)
+            wake.openUnsafe()
+          }
+        }
+      }).pipe(Effect.forkScoped)
+      // At start-up: learn the server's run id and check (or rebuild) the marks before the first sale needs them.
+      wake.openUnsafe()
+
       return InventoryCache.of({
         soldOut: (ids) => {
           if (ids.length === 0) return Effect.succeedNone
@@ -70,16 +260,29 @@ export const makeInventoryCacheRedis = (ttl: InventoryCacheTtl, prefix = "gotick
             : attempt("clearSoldOut", () => redis.del(...ids.map(soldOutKey)), 0).pipe(Effect.asVoid)
         },
         markKey: (customerId, key, ms) =>
-          attempt("markKey", () => redis.set(`${prefix}key:${customerId}:${key}`, "1", "PX", ms), "skipped").pipe(
-            Effect.asVoid
+          attempt("markKey", () => redis.set(markKeyOf(customerId, key), "1", "PX", ms).then(wasWritten), false).pipe(
+            Effect.tap((written) =>
+              written
+                ? Effect.void
+                : Effect.sync(() => {
+                    failures++
+                  })
+            )
           ),
         keyMarked: (customerId, key) =>
-          attempt(
-            "keyMarked",
-            async (): Promise<"marked" | "absent" | "unknown"> =>
-              (await redis.exists(`${prefix}key:${customerId}:${key}`)) > 0 ? "marked" : "absent",
-            "unknown" as const
-          ),
+          attempt("keyMarked", () => redis.mget(markKeyOf(customerId, key), epochKey).then(judge), "unknown" as const),
+        // Deletes the sentinel at once when Redis is connected (every process then reads `unknown`), else as soon
+        // as it is back (the upkeep fiber retries); this process reads `unknown` meanwhile (`covered < failures`).
+        distrustMarks: Effect.suspend(() => {
+          distrusts++
+          if (redis.status !== "ready") {
+            wake.openUnsafe()
+            return Effect.void
+          }
+          return Effect.map(attempt("distrustMarks", invalidate, false), (deleted) => {
+            if (!deleted) wake.openUnsafe()
+          })
+        }),
         getView: (eventId, view) =>
           attempt(
             "getView",

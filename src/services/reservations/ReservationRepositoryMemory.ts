@@ -7,6 +7,7 @@ import { customerLimitExceeded } from "../../domain/reservations/HoldRules.ts"
 import { Reservation } from "../../domain/reservations/Reservation.ts"
 import {
   type EndedHold,
+  type LiveKey,
   type PlaceHold,
   type PlaceOutcome,
   ReservationRepository
@@ -180,6 +181,10 @@ const endIn = (
   return [ended, { ...s, reservations, ticketTypes, seats, seatHolders, customerTickets }]
 }
 
+/** The order of `liveKeys`: by customer, then key. */
+const compareKeys = (a: LiveKey, b: LiveKey) =>
+  a.customerId < b.customerId ? -1 : a.customerId > b.customerId ? 1 : a.key < b.key ? -1 : a.key > b.key ? 1 : 0
+
 /** The in-memory twin of ReservationRepositoryPg, over the shared MemoryStore. */
 export const ReservationRepositoryMemory = Layer.effect(
   ReservationRepository,
@@ -210,6 +215,19 @@ export const ReservationRepositoryMemory = Layer.effect(
         Effect.zipWith(Ref.get(store), now, (s, at) => {
           const found = s.idempotencyKeys.get(`${customerId}:reservation:${key}`)
           return found !== undefined && found.expiresAt.getTime() > at.getTime()
+        }),
+      liveKeys: (after, limit) =>
+        Effect.zipWith(Ref.get(store), now, (s, at) => {
+          const live: Array<LiveKey> = []
+          for (const [id, found] of s.idempotencyKeys) {
+            // `${customerId}:${scope}:${key}`: the customer id is a UUID, the key may hold colons.
+            const first = id.indexOf(":")
+            const second = id.indexOf(":", first + 1)
+            if (id.slice(first + 1, second) !== "reservation" || found.expiresAt.getTime() <= at.getTime()) continue
+            const entry = { customerId: id.slice(0, first), key: id.slice(second + 1), expiresAt: found.expiresAt }
+            if (after === undefined || compareKeys(entry, after) > 0) live.push(entry)
+          }
+          return live.sort(compareKeys).slice(0, limit)
         }),
       purgeExpiredKeys: (at, limit) =>
         Ref.modify(store, (s) => {

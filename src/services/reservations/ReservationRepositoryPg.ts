@@ -179,6 +179,18 @@ export const ReservationRepositoryPg = Layer.effect(
           Effect.orDie,
           Effect.withSpan("ReservationRepository.hasLiveKey")
         ),
+      // Keyset pages in primary-key order: each page is one range scan of the key's index.
+      liveKeys: (after, limit) =>
+        sql<{ userId: string; key: string; expiresAt: Date }>`
+          SELECT user_id, key, expires_at FROM idempotency_keys
+          WHERE scope = 'reservation' AND expires_at > now()
+            ${after === undefined ? sql`` : sql`AND (user_id, scope, key) > (${after.customerId}::uuid, 'reservation', ${after.key})`}
+          ORDER BY user_id, scope, key
+          LIMIT ${limit}`.pipe(
+          Effect.map((rows) => rows.map((r) => ({ customerId: r.userId, key: r.key, expiresAt: r.expiresAt }))),
+          Effect.orDie,
+          Effect.withSpan("ReservationRepository.liveKeys")
+        ),
       purgeExpiredKeys: (now, limit) =>
         sql<{ n: number }>`WITH gone AS (
             DELETE FROM idempotency_keys WHERE ctid IN (

@@ -1,10 +1,10 @@
 import { describe, expect, layer } from "@effect/vitest"
-import { Cause, ConfigProvider, Effect, Exit, Layer, Option, Redacted } from "effect"
+import { Cause, ConfigProvider, Context, Effect, Exit, Layer, Option, Redacted, Scope } from "effect"
 import { TestClock } from "effect/testing"
 import { memorySale } from "../../../test/support/MemorySale.ts"
-import { InventoryCache } from "../../domain/reservations/InventoryCache.ts"
+import { InventoryCache, KeyMarkSource } from "../../domain/reservations/InventoryCache.ts"
 import { ReservationRepository } from "../../domain/reservations/ReservationRepository.ts"
-import type { EventId, TicketTypeId } from "../../domain/shared/Ids.ts"
+import type { EventId, TicketTypeId, UserId } from "../../domain/shared/Ids.ts"
 import { UserRepositoryMemory } from "../accounts/UserRepositoryMemory.ts"
 import { EventRepositoryMemory } from "../catalog/EventRepositoryMemory.ts"
 import { redisClientLayer } from "../redis/RedisClient.ts"
@@ -24,17 +24,103 @@ const config = ConfigProvider.fromEnv({
   }
 })
 
+/** Statements the repository was asked, by the hold path's only database question that a cache may save. */
+const asked = { hasLiveKey: 0 }
+
+/** The in-memory repository, counting `hasLiveKey`. */
+const CountingRepository = Layer.effect(
+  ReservationRepository,
+  Effect.map(ReservationRepository, (repository) =>
+    ReservationRepository.of({
+      ...repository,
+      hasLiveKey: (customerId, key) =>
+        Effect.suspend(() => {
+          asked.hasLiveKey++
+          return repository.hasLiveKey(customerId, key)
+        })
+    })
+  )
+).pipe(Layer.provide(ReservationRepositoryMemory))
+
 /** The hold saga over the in-memory twins of every port, on the TestClock. */
-const sagaOver = (cache: Layer.Layer<InventoryCache>) =>
+const sagaOver = <ROut>(cache: Layer.Layer<ROut, never, KeyMarkSource | ReservationRepository>) =>
   Layer.mergeAll(Reservations.layer, ExpiryWorkerLive).pipe(
     Layer.provideMerge(Reservations.layer),
     Layer.provideMerge(CatalogSnapshots.layer),
-    Layer.provideMerge(Layer.mergeAll(ReservationRepositoryMemory, EventRepositoryMemory, cache)),
+    Layer.provideMerge(cache),
+    Layer.provideMerge(KeyMarkSource.fromRepository),
+    Layer.provideMerge(Layer.mergeAll(CountingRepository, EventRepositoryMemory)),
     Layer.provideMerge(UserRepositoryMemory),
     Layer.provide(ConfigProvider.layer(config))
   )
 
-const InMemory = sagaOver(makeInventoryCacheMemory({ soldOutMs: 2000, viewMs: 5000 }))
+const ttl = { soldOutMs: 2000, viewMs: 5000 }
+const InMemory = sagaOver(makeInventoryCacheMemory(ttl))
+
+/** The test's hold on the cache of `Restartable`. */
+class CacheProcess extends Context.Service<
+  CacheProcess,
+  {
+    /** A fresh in-memory cache takes over, as after a restart of a process on the embedded cache: no marks. */
+    readonly restart: Effect.Effect<void>
+    /** Makes the cache's mark writes fail (answer false), as a Redis out of reach would. */
+    readonly failMarkWrites: (fail: boolean) => void
+    /** How often `distrustMarks` was called, and whether the hold's key was in the repository each time. */
+    readonly distrusted: ReadonlyArray<boolean>
+  }
+>()("test/CacheProcess") {}
+
+/** The in-memory cache behind a handle that can replace it by a fresh one, or fail its mark writes. */
+const Restartable = Layer.effectContext(
+  Effect.gen(function* () {
+    const scope = yield* Scope.Scope
+    const repository = yield* ReservationRepository
+    const source = Layer.succeed(KeyMarkSource, yield* KeyMarkSource)
+    const fresh = Effect.map(
+      Layer.buildWithScope(makeInventoryCacheMemory(ttl).pipe(Layer.provide(source)), scope),
+      (context) => Context.get(context, InventoryCache)
+    )
+    let current = yield* fresh
+    let failing = false
+    let lastMarked: { readonly customerId: string; readonly key: string } | undefined
+    const distrusted: Array<boolean> = []
+    const cache = InventoryCache.of({
+      soldOut: (ids) => Effect.suspend(() => current.soldOut(ids)),
+      markSoldOut: (id) => Effect.suspend(() => current.markSoldOut(id)),
+      clearSoldOut: (ids) => Effect.suspend(() => current.clearSoldOut(ids)),
+      markKey: (customerId, key, ms) =>
+        Effect.suspend(() => {
+          lastMarked = { customerId, key }
+          return failing ? Effect.succeed(false) : current.markKey(customerId, key, ms)
+        }),
+      keyMarked: (customerId, key) => Effect.suspend(() => current.keyMarked(customerId, key)),
+      distrustMarks: Effect.suspend(() =>
+        Effect.andThen(
+          lastMarked === undefined
+            ? Effect.succeed(false)
+            : repository.hasLiveKey(lastMarked.customerId as UserId, lastMarked.key),
+          (recorded) => {
+            distrusted.push(recorded)
+            return current.distrustMarks
+          }
+        )
+      ),
+      getView: (eventId, view) => Effect.suspend(() => current.getView(eventId, view)),
+      putView: (eventId, view, json) => Effect.suspend(() => current.putView(eventId, view, json)),
+      invalidate: (eventId) => Effect.suspend(() => current.invalidate(eventId))
+    })
+    const handle = CacheProcess.of({
+      restart: Effect.map(fresh, (next) => {
+        current = next
+      }),
+      failMarkWrites: (fail) => {
+        failing = fail
+      },
+      distrusted
+    })
+    return Context.add(Context.make(InventoryCache, cache), CacheProcess, handle)
+  })
+)
 
 /** A published event (starting ten days from the clock's now) with one GA type of `capacity`; `actor` buys. */
 const sale = (capacity: number) => Effect.map(memorySale(capacity), (s) => ({ ...s, actor: s.customer }))
@@ -150,6 +236,77 @@ describe("the hold saga", () => {
           Exit.fail(expect.objectContaining({ code: "customer_limit_exceeded", limit: 8 }))
         )
       })
+    )
+  })
+
+  layer(sagaOver(Restartable))("when the cache loses its key marks, or cannot write one", (it) => {
+    /** Lets the cache's background rebuild run until a fresh key reads `absent`: the marks are trusted again. */
+    const marksTrusted = Effect.gen(function* () {
+      const cache = yield* InventoryCache
+      for (let turn = 0; turn < 1_000; turn++) {
+        if ((yield* cache.keyMarked(crypto.randomUUID(), crypto.randomUUID())) === "absent") return
+        yield* Effect.yieldNow
+      }
+      throw new Error("the key marks were never trusted again")
+    })
+
+    it.effect("a restarted cache: every retry replays, new keys are refused, and once rebuilt it refuses alone", () =>
+      Effect.gen(function* () {
+        const reservations = yield* Reservations
+        const cache = yield* InventoryCache
+        const process = yield* CacheProcess
+        const { event, ga, actor } = yield* sale(4)
+        const keys = ["restart-1", "restart-2", "restart-3", "restart-4"]
+        const made = yield* Effect.forEach(keys, (k) => reservations.hold(actor, gaHold(event.id, ga.id, 1), k))
+
+        yield* process.restart
+        const refused = yield* Effect.exit(reservations.hold(actor, gaHold(event.id, ga.id, 1), "restart-new"))
+        expect(plain(refused)).toStrictEqual(Exit.fail(expect.objectContaining({ code: "sold_out" })))
+        expect(yield* cache.soldOut([ga.id])).toEqual(Option.some(ga.id))
+        for (const [i, k] of keys.entries()) {
+          const retry = yield* reservations.hold(actor, gaHold(event.id, ga.id, 1), k)
+          expect({ k, replayed: retry.replayed, id: retry.reservation.id }).toEqual({
+            k,
+            replayed: true,
+            id: made[i]?.reservation.id
+          })
+        }
+
+        // Rebuilt from the repository: refusals and retries are decided by the cache alone again.
+        yield* marksTrusted
+        const before = asked.hasLiveKey
+        for (let i = 0; i < 20; i++) {
+          const exit = yield* Effect.exit(reservations.hold(actor, gaHold(event.id, ga.id, 1), `restart-late-${i}`))
+          expect(plain(exit)).toStrictEqual(Exit.fail(expect.objectContaining({ code: "sold_out" })))
+        }
+        expect((yield* reservations.hold(actor, gaHold(event.id, ga.id, 1), "restart-2")).replayed).toBe(true)
+        expect(asked.hasLiveKey - before).toBe(0)
+      })
+    )
+
+    it.effect(
+      "a hold whose mark could not be written distrusts the marks once its key is recorded; a retry replays",
+      () =>
+        Effect.gen(function* () {
+          const reservations = yield* Reservations
+          const cache = yield* InventoryCache
+          const process = yield* CacheProcess
+          const { event, ga, actor } = yield* sale(2)
+          yield* marksTrusted
+          process.failMarkWrites(true)
+          const first = yield* reservations.hold(actor, gaHold(event.id, ga.id, 2), "unmarked")
+          process.failMarkWrites(false)
+          // Called after the transaction: the key was in the repository by then.
+          expect(process.distrusted).toEqual([true])
+          yield* cache.markSoldOut(ga.id)
+          const retry = yield* reservations.hold(actor, gaHold(event.id, ga.id, 2), "unmarked")
+          expect([retry.replayed, retry.reservation.id]).toEqual([true, first.reservation.id])
+          const other = yield* Effect.exit(reservations.hold(actor, gaHold(event.id, ga.id, 1), "unmarked-other"))
+          expect(plain(other)).toStrictEqual(Exit.fail(expect.objectContaining({ code: "sold_out" })))
+          // The rebuild after the distrust wrote the missing mark.
+          yield* marksTrusted
+          expect(yield* cache.keyMarked(actor.userId, "unmarked")).toBe("marked")
+        })
     )
   })
 

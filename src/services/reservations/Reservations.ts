@@ -18,6 +18,7 @@ import type { Reservation } from "../../domain/reservations/Reservation.ts"
 import {
   type EndedHold,
   type PlaceHold,
+  type PlaceOutcome,
   ReservationRepository
 } from "../../domain/reservations/ReservationRepository.ts"
 import type { ReservationId } from "../../domain/shared/Ids.ts"
@@ -179,7 +180,8 @@ export class Reservations extends Context.Service<Reservations>()("goticket/Rese
       if (gated.length > 0) {
         const gone = yield* cache.soldOut(gated)
         // A retry of a hold that went through (perhaps the one that sold it out) must replay, not be refused: its
-        // key was marked before it was placed. Only when the cache cannot say does the database decide.
+        // key was marked before it was placed. Only when the cache cannot say (Redis down, or its marks not known
+        // complete: lost in a restart or flush, or a mark write failed, until rebuilt) does the database decide.
         if (Option.isSome(gone)) {
           const marked = yield* cache.keyMarked(actor.userId, idempotencyKey)
           const retry =
@@ -203,14 +205,18 @@ export class Reservations extends Context.Service<Reservations>()("goticket/Rese
           expiresAt: new Date(at.getTime() + config.idempotencyKeyTtlHours * 3_600_000)
         }
       }
-      if (gated.length > 0)
-        yield* cache.markKey(actor.userId, idempotencyKey, config.idempotencyKeyTtlHours * 3_600_000)
-      const outcome =
+      const marked =
+        gated.length === 0 ||
+        (yield* cache.markKey(actor.userId, idempotencyKey, config.idempotencyKeyTtlHours * 3_600_000))
+      const placement: Effect.Effect<PlaceOutcome> =
         plan._tag === "GeneralAdmission"
-          ? yield* repository.place({ ...base, items: plan.items })
+          ? repository.place({ ...base, items: plan.items })
           : plan._tag === "ChosenSeats"
-            ? yield* placeChosen(base, plan.seatIds, ticketTypes)
-            : yield* placeSeats(base, plan)
+            ? placeChosen(base, plan.seatIds, ticketTypes)
+            : placeSeats(base, plan)
+      // A key recorded without its mark: once the transaction is over (whatever its outcome), the cache stops
+      // trusting its marks until they are rebuilt from the database, so that a retry of this hold still replays.
+      const outcome = marked ? yield* placement : yield* Effect.ensuring(placement, cache.distrustMarks)
 
       // 4. announce
       switch (outcome._tag) {
