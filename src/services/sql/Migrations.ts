@@ -3,6 +3,7 @@ import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { Effect, Layer } from "effect"
 import { Migrator, SqlClient } from "effect/sql"
+import { withSchemaLock } from "./SchemaLock.ts"
 import { splitStatements } from "./SqlScript.ts"
 
 /**
@@ -38,10 +39,14 @@ export const sqlFileLoader = (dir: string): Migrator.Loader =>
       .sort((a, b) => a[0] - b[0])
   )
 
-/** Runs the pending migrations (PostgreSQL: the migrations table is locked, so concurrent runs take turns). */
+/** Runs the pending migrations. */
 const runMigrations = Migrator.make({})
 
-/** Applies pending migrations once the SqlClient is up; several instances starting together take turns. */
-export const MigrationsLive = Layer.effectDiscard(runMigrations({ loader: sqlFileLoader(MIGRATIONS_DIR) })).pipe(
-  Layer.tap(() => Effect.logInfo("database migrations applied"))
-)
+/**
+ * Applies pending migrations once the SqlClient is up. Processes starting together take turns under the schema
+ * lock (SchemaLock.ts), from the migrator's own table on: the migrator locks that table only once it exists, and
+ * two processes on a fresh database both found it missing and both created it.
+ */
+export const MigrationsLive = Layer.effectDiscard(
+  withSchemaLock(runMigrations({ loader: sqlFileLoader(MIGRATIONS_DIR) }))
+).pipe(Layer.tap(() => Effect.logInfo("database migrations applied")))

@@ -1,0 +1,356 @@
+import { Cause, Clock, Context, Duration, Effect, Exit, Fiber, FiberMap, Layer, Option, Schema, Scope } from "effect"
+import { Workflow, WorkflowEngine } from "effect/workflow"
+import { type ClaimedExecution, type Woken, WorkflowStore } from "./WorkflowStore.ts"
+
+/** How the engine runs in this process. */
+export interface EngineSettingsShape {
+  /** This runner's name: stable across restarts, so a restarted process takes its executions back at once. */
+  readonly owner: string
+  /** How long an execution stays with its runner without a renewal (a dead runner's executions wait this long). */
+  readonly lease: Duration.Duration
+  /** How often due clocks and executions left without a runner are looked for. */
+  readonly pollInterval: Duration.Duration
+}
+
+export class EngineSettings extends Context.Service<EngineSettings, EngineSettingsShape>()(
+  "goticket/workflow/EngineSettings"
+) {}
+
+/** Exits as JSON: success and failure values are already in their encoded form; defects become plain objects. */
+const ExitJson = Schema.toCodecJson(Schema.Exit(Schema.Any, Schema.Any, Schema.Defect()))
+const exitToJson = (exit: Exit.Exit<unknown, unknown>): unknown =>
+  Schema.encodeSync(ExitJson)(Exit.map(exit, (value) => value ?? null))
+const exitFromJson = (json: unknown): Exit.Exit<unknown, unknown> => Schema.decodeUnknownSync(ExitJson)(json)
+
+const activityKey = (name: string, attempt: number) => `a/${attempt}/${name}`
+const deferredKey = (name: string) => `d/0/${name}`
+
+interface Registered {
+  readonly workflow: Workflow.Any
+  readonly execute: (
+    payload: object,
+    executionId: string
+  ) => Effect.Effect<unknown, unknown, WorkflowEngine.WorkflowInstance | WorkflowEngine.WorkflowEngine>
+  readonly scope: Scope.Scope
+  readonly payload: Schema.Codec<unknown, unknown>
+  readonly result: Schema.Codec<Workflow.Result<unknown, unknown>, unknown>
+}
+
+/** An execution this process is running (or about to run). */
+interface Running {
+  readonly executionId: string
+  readonly entry: Registered
+  payload: object
+  parentId: string | null
+  wakes: number
+  interrupted: boolean
+  interruptedUnsafe: boolean
+  journal: Map<string, unknown>
+  instance: WorkflowEngine.WorkflowInstance["Service"]
+  fiber: Fiber.Fiber<Workflow.Result<unknown, unknown>> | undefined
+}
+
+/**
+ * The WorkflowEngine of effect/workflow, durable in PostgreSQL, with the semantics of the library's in-memory engine
+ * (`WorkflowEngine.layerMemory`: runs replay over a journal, deferred completions preempt a parked run, each run has
+ * its own scope so compensations are rebuilt by the replay). What makes it durable:
+ * - a run is claimed (a lease) before it starts, and the lease is renewed while it runs; an activity's exit is
+ *   journaled only while the lease is held (a runner that lost it abandons its run without compensating);
+ * - a deferred completed anywhere wakes its execution: whoever sees it runnable and free runs it at once, in the
+ *   process that completed it (a payment webhook runs the rest of the checkout right there);
+ * - clocks are rows: this process fires its own on time, and a poll fires any that are due (a process that died);
+ * - executions whose runner died are taken over when the lease runs out, or at once by the runner restarted under
+ *   its name.
+ * Storage outages are waited out (WorkflowStore retries them): an infrastructure failure is never a saga failure.
+ */
+export const makePgWorkflowEngine = Effect.gen(function* () {
+  const store = yield* WorkflowStore
+  const { owner, lease, pollInterval } = yield* EngineSettings
+  const scope = yield* Effect.scope
+  // Runs are started by whoever notices an execution is due (a request, a webhook, a poll): each runs in the
+  // engine's own context, never in the request's that happened to wake it.
+  const engineContext = yield* Effect.context<never>()
+  const workflows = new Map<string, Registered>()
+  const running = new Map<string, Running>()
+  const claiming = new Set<string>()
+  const deferredState = WorkflowEngine.makeDeferredState()
+  const clocks = yield* FiberMap.make<string>()
+
+  const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
+  const leaseFrom = (at: Date) => new Date(at.getTime() + Duration.toMillis(lease))
+
+  /** Runs an execution here if it needs a run and nobody holds it; a no-op otherwise. Never waits for the run. */
+  const start = (executionId: string, force = false): Effect.Effect<void> =>
+    Effect.suspend(() => {
+      if (running.has(executionId) || claiming.has(executionId)) return Effect.void
+      claiming.add(executionId)
+      return Effect.gen(function* () {
+        const at = yield* now
+        const claimed = yield* store.claim(executionId, owner, leaseFrom(at), at, force)
+        if (Option.isNone(claimed)) return
+        const entry = workflows.get(claimed.value.workflow)
+        if (entry === undefined) {
+          // Not a workflow this process knows: its lease runs out and a runner that knows it takes it.
+          yield* Effect.logWarning("workflow execution of an unknown workflow left to another runner").pipe(
+            Effect.annotateLogs({ executionId, workflow: claimed.value.workflow })
+          )
+          return
+        }
+        const state = runningOf(entry, claimed.value)
+        running.set(executionId, state)
+        yield* Effect.forkIn(Effect.provideContext(runLoop(state), engineContext), scope)
+      }).pipe(Effect.ensuring(Effect.sync(() => claiming.delete(executionId))))
+    })
+
+  const runningOf = (entry: Registered, claimed: ClaimedExecution): Running => ({
+    executionId: claimed.executionId,
+    entry,
+    payload: Schema.decodeUnknownSync(entry.payload)(claimed.payload) as object,
+    parentId: claimed.parentId,
+    wakes: claimed.wakes,
+    interrupted: claimed.interrupted,
+    interruptedUnsafe: false,
+    journal: new Map(
+      claimed.journal.map((j) => [j.kind === "a" ? activityKey(j.name, j.attempt) : deferredKey(j.name), j.exit])
+    ),
+    instance: WorkflowEngine.WorkflowInstance.initial(entry.workflow, claimed.executionId),
+    fiber: undefined
+  })
+
+  /** Wakes what a store write made runnable: at once here when no other runner holds it. */
+  const wake = (woken: ReadonlyArray<Woken>) =>
+    Effect.forEach(woken, (w) => (w.status === "runnable" && !w.leased ? start(w.executionId) : Effect.void), {
+      discard: true
+    })
+
+  /** One run of the workflow over the journal. */
+  const runOnce = (state: Running) =>
+    Effect.suspend(() => {
+      const instance = WorkflowEngine.WorkflowInstance.initial(state.entry.workflow, state.executionId)
+      instance.interrupted = false
+      state.instance = instance
+      return state.entry.execute(state.payload, state.executionId).pipe(
+        Effect.onExit((exit) => {
+          // As the in-memory engine: an interrupt takes effect when the run would suspend; an unsafe one at once.
+          if (
+            !state.interrupted ||
+            (!state.interruptedUnsafe &&
+              !instance.suspended &&
+              !instance.abandoned &&
+              !(Context.get(instance.workflow.annotations, Workflow.SuspendOnFailure) && Exit.isFailure(exit)))
+          )
+            return Effect.void
+          instance.interrupted = true
+          instance.suspended = false
+          return Effect.withFiber((fiber) => Effect.interruptible(Fiber.interrupt(fiber)))
+        }),
+        (effect) => deferredState.trackRun(instance, effect),
+        Workflow.intoResult,
+        Effect.provideService(WorkflowEngine.WorkflowInstance, instance),
+        Effect.provideService(WorkflowEngine.WorkflowEngine, engine),
+        Effect.forkIn(state.entry.scope),
+        Effect.tap((fiber) => Effect.sync(() => (state.fiber = fiber))),
+        Effect.flatMap(Fiber.await)
+      )
+    })
+
+  /** Runs until the execution completes or waits; runs again at once when a completion arrived while it ran. */
+  const runLoop = (state: Running): Effect.Effect<void> =>
+    Effect.gen(function* () {
+      for (;;) {
+        const exit = yield* runOnce(state)
+        // Interrupted from outside (shutting down) or abandoned: nothing is recorded; the lease says who goes on.
+        if (Exit.isFailure(exit)) return
+        const result = exit.value
+        const at = yield* now
+        if (result._tag === "Complete") {
+          const encoded = Schema.encodeSync(state.entry.result)(result)
+          const done = yield* store.complete(state.executionId, owner, encoded, at)
+          if (Option.isSome(done) && done.value.parentId !== null)
+            yield* Effect.flatMap(store.wake(done.value.parentId, false, at), (w) => wake(Option.toArray(w)))
+          return
+        }
+        yield* Scope.close(state.instance.scope, Exit.void)
+        const outcome = yield* store.suspend(state.executionId, owner, state.wakes, leaseFrom(at), at)
+        if (outcome !== "rerun") return
+        const claimed = yield* store.claim(state.executionId, owner, leaseFrom(at), at, false)
+        if (Option.isNone(claimed)) return
+        const fresh = runningOf(state.entry, claimed.value)
+        state.wakes = fresh.wakes
+        state.journal = fresh.journal
+        state.interrupted = state.interrupted || fresh.interrupted
+      }
+    }).pipe(Effect.ensuring(Effect.sync(() => running.delete(state.executionId))))
+
+  const engine: WorkflowEngine.WorkflowEngine["Service"] = WorkflowEngine.makeUnsafe({
+    register: Effect.fnUntraced(function* (workflow, execute) {
+      workflows.set(workflow._tag, {
+        workflow,
+        execute,
+        scope: yield* Effect.scope,
+        payload: Schema.toCodecJson(workflow.payloadSchema) as unknown as Schema.Codec<unknown, unknown>,
+        result: Schema.toCodecJson(
+          Workflow.Result({ success: workflow.successSchema, error: workflow.errorSchema })
+        ) as unknown as Schema.Codec<Workflow.Result<unknown, unknown>, unknown>
+      })
+    }),
+
+    execute: Effect.fnUntraced(function* (workflow, options) {
+      const entry = workflows.get(workflow._tag)
+      if (entry === undefined) return yield* Effect.die(`Workflow ${workflow._tag} is not registered`)
+      const at = yield* now
+      yield* store.create({
+        executionId: options.executionId,
+        workflow: workflow._tag,
+        payload: Schema.encodeSync(entry.payload)(options.payload),
+        parentId: options.detached ? null : (options.parent?.executionId ?? null),
+        at
+      })
+      yield* start(options.executionId)
+      if (options.discard) return undefined as never
+      const status = yield* store.status(options.executionId)
+      return (
+        Option.isSome(status) && status.value.status === "complete"
+          ? Schema.decodeUnknownSync(entry.result)(status.value.result)
+          : new Workflow.Suspended({})
+      ) as never
+    }),
+
+    poll: (workflow, executionId) =>
+      Effect.map(store.status(executionId), (status) => {
+        const entry = workflows.get(workflow._tag)
+        if (Option.isNone(status) || entry === undefined) return Option.none()
+        if (status.value.status === "complete")
+          return Option.some(Schema.decodeUnknownSync(entry.result)(status.value.result))
+        return status.value.status === "suspended" ? Option.some(new Workflow.Suspended({})) : Option.none()
+      }),
+
+    interrupt: (_workflow, executionId) =>
+      Effect.gen(function* () {
+        const state = running.get(executionId)
+        if (state !== undefined) state.interrupted = true
+        yield* Effect.flatMap(store.wake(executionId, true, yield* now), (w) => wake(Option.toArray(w)))
+      }),
+
+    interruptUnsafe: (_workflow, executionId) =>
+      Effect.gen(function* () {
+        const state = running.get(executionId)
+        if (state !== undefined) {
+          state.interrupted = true
+          state.interruptedUnsafe = true
+          if (state.fiber !== undefined) yield* Fiber.interrupt(state.fiber)
+        }
+        yield* Effect.flatMap(store.wake(executionId, true, yield* now), (w) => wake(Option.toArray(w)))
+      }),
+
+    resume: (_workflow, executionId) => start(executionId, true),
+
+    activityExecute: Effect.fnUntraced(function* (activity, attempt) {
+      const instance = yield* WorkflowEngine.WorkflowInstance
+      const state = running.get(instance.executionId)
+      const key = activityKey(activity.name, attempt)
+      const recorded = state?.journal.get(key)
+      if (recorded !== undefined) return new Workflow.Complete({ exit: exitFromJson(recorded) })
+      // A pending interrupt replays only to rebuild compensations: it runs no new activity.
+      if (state?.interrupted === true && !instance.interrupted) return new Workflow.Suspended({})
+      const activityInstance = WorkflowEngine.WorkflowInstance.initial(instance.workflow, instance.executionId)
+      activityInstance.interrupted = instance.interrupted
+      const result = yield* activity.executeEncoded.pipe(
+        Workflow.intoResult,
+        Effect.provideService(WorkflowEngine.WorkflowInstance, activityInstance)
+      )
+      if (result._tag === "Suspended" || state === undefined) return result
+      const kept = yield* store.recordActivity(instance.executionId, owner, {
+        name: activity.name,
+        attempt,
+        exit: exitToJson(result.exit)
+      })
+      if (Option.isNone(kept)) {
+        // Another runner holds this execution now: stop here, without compensating anything.
+        instance.abandoned = true
+        return yield* Effect.interrupt
+      }
+      state.journal.set(key, kept.value)
+      return new Workflow.Complete({ exit: exitFromJson(kept.value) })
+    }),
+
+    deferredResult: Effect.fnUntraced(function* (deferred) {
+      const instance = yield* WorkflowEngine.WorkflowInstance
+      const exit = running.get(instance.executionId)?.journal.get(deferredKey(deferred.name))
+      return exit === undefined ? Option.none() : Option.some(exitFromJson(exit))
+    }),
+
+    deferredDone: (options) =>
+      Effect.gen(function* () {
+        const exit = exitToJson(options.exit)
+        const completed = yield* store.completeDeferred(options.executionId, options.deferredName, exit, yield* now)
+        const state = running.get(options.executionId)
+        const self = Option.getOrUndefined(yield* Effect.serviceOption(WorkflowEngine.WorkflowInstance))
+        if (state !== undefined && Option.isSome(completed)) {
+          state.journal.set(deferredKey(options.deferredName), exit)
+          // The run completed it itself: that completion needs no second run.
+          if (self?.executionId === options.executionId) state.wakes++
+        }
+        yield* deferredState.deferredDone(options.executionId, options.deferredName)
+        // Never wait for the run here: the caller may be that run's own finalizer, or a webhook.
+        yield* Effect.forkIn(wake(Option.toArray(completed)), scope)
+      }),
+
+    scheduleClock: (_workflow, { executionId, clock }) =>
+      Effect.gen(function* () {
+        const at = yield* now
+        yield* store.scheduleClock({
+          executionId,
+          name: clock.name,
+          deferredName: clock.deferred.name,
+          exit: exitToJson(Exit.void),
+          wakeAt: new Date(at.getTime() + Duration.toMillis(clock.duration))
+        })
+        // This process fires its own clock on time; the poll fires it otherwise (this process died meanwhile).
+        yield* Effect.sleep(clock.duration).pipe(
+          Effect.andThen(now),
+          Effect.flatMap((due) => store.fireClocks(due, { executionId, name: clock.name })),
+          Effect.flatMap(wake),
+          FiberMap.run(clocks, `${executionId}/${clock.name}`, { onlyIfMissing: true }),
+          Effect.asVoid
+        )
+      })
+  })
+
+  // A runner restarted under its name takes its executions back at once; then the background work: renewing the
+  // leases of what runs here, firing due clocks, taking over executions whose runner died.
+  yield* store.release(owner, yield* now)
+  yield* Effect.addFinalizer(() => Effect.flatMap(now, (at) => store.release(owner, at)))
+  const everyPoll = <A>(effect: Effect.Effect<A>) =>
+    effect.pipe(
+      Effect.catchCause((cause) =>
+        Cause.hasInterruptsOnly(cause)
+          ? Effect.failCause(cause)
+          : Effect.logWarning("workflow engine poll failed", cause)
+      ),
+      Effect.andThen(Effect.sleep(pollInterval)),
+      Effect.forever
+    )
+  yield* Effect.forkIn(
+    everyPoll(
+      Effect.gen(function* () {
+        const at = yield* now
+        yield* Effect.flatMap(store.fireClocks(at, { limit: 100 }), wake)
+        const orphans = yield* store.orphans(at, 100)
+        yield* Effect.forEach(orphans, (id) => start(id), { discard: true })
+      })
+    ),
+    scope
+  )
+  yield* Effect.forkIn(
+    Effect.gen(function* () {
+      const at = yield* now
+      yield* store.renew(owner, [...running.keys()], leaseFrom(at))
+    }).pipe(Effect.andThen(Effect.sleep(Duration.millis(Duration.toMillis(lease) / 3))), Effect.forever),
+    scope
+  )
+  return engine
+})
+
+/** The engine as a Layer, over the store (and its options). */
+export const PgWorkflowEngineLayer = Layer.effect(WorkflowEngine.WorkflowEngine, makePgWorkflowEngine)
