@@ -445,10 +445,18 @@ const runLoadPhase = async (env: Env) => {
       ok: clientConfirmed === viewConfirmed,
       detail: `customers saw ${clientConfirmed}, orders say ${viewConfirmed}`
     })
+    // The engine's durable writes: messages and replies on effect/cluster (WORKFLOW_ENGINE=cluster); journal
+    // entries and executions on the PostgreSQL engine.
+    const [engineTables] = (
+      await db.query<{ cluster: boolean }>("SELECT to_regclass('cluster_messages') IS NOT NULL AS cluster")
+    ).rows
     const [database] = (
       await db.query<{ messages: number; replies: number }>(
-        `SELECT (SELECT count(*)::int FROM cluster_messages) AS messages,
-                (SELECT count(*)::int FROM cluster_replies) AS replies`
+        engineTables?.cluster === true
+          ? `SELECT (SELECT count(*)::int FROM cluster_messages) AS messages,
+                    (SELECT count(*)::int FROM cluster_replies) AS replies`
+          : `SELECT (SELECT count(*)::int FROM workflow_journal) AS messages,
+                    (SELECT count(*)::int FROM workflow_executions) AS replies`
       )
     ).rows
     const rss = memoryMb(proc.pid, "VmRSS")

@@ -206,8 +206,18 @@ export const serviceEnv = (port: number, sandboxUrl: string): Record<string, str
   ACCESS_TOKEN_TTL_SECONDS: "86400",
   PAYMENT_PROVIDER_URL: sandboxUrl,
   PAYMENT_API_KEY: providerKey,
-  PAYMENT_WEBHOOK_SECRET: webhookSecret
+  PAYMENT_WEBHOOK_SECRET: webhookSecret,
+  ...extraServiceEnv()
 })
+
+/** BENCH_SERVICE_ENV: more settings for the service, `NAME=value` separated by spaces (e.g. WORKFLOW_ENGINE=cluster). */
+const extraServiceEnv = (): Record<string, string> =>
+  Object.fromEntries(
+    (process.env.BENCH_SERVICE_ENV ?? "")
+      .split(" ")
+      .filter((pair) => pair.includes("="))
+      .map((pair) => [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)])
+  )
 
 // ---------------------------------------------------------------------------------------------- HTTP
 

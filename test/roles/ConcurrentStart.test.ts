@@ -10,7 +10,7 @@ import { databaseTarget, serverUrl } from "../support/TestDatabase.ts"
 
 /*
  * Several processes starting at once on a fresh database (a deployment bringing up its API processes and workers
- * together): each applies our migrations and has the workflow engine create its `cluster_*` tables. They used to
+ * together): each applies our migrations (the workflow engine's tables among them) and starts the engine. They used to
  * race to create the same tables (a migrations history table both found missing: `duplicate key value violates
  * unique constraint "pg_type_typname_nsp_index"`); now they take turns under one advisory lock (SchemaLock.ts).
  *
@@ -57,7 +57,7 @@ const startupState = (database: { readonly name: string; readonly url: string })
     await db.connect()
     try {
       const schema = await db.query(`SELECT (SELECT max(migration_id) FROM effect_sql_migrations)::int AS migration,
-        to_regclass('cluster_messages') IS NOT NULL AS messages, to_regclass('cluster_runners') IS NOT NULL AS runners`)
+        to_regclass('workflow_executions') IS NOT NULL AS executions, to_regclass('workflow_journal') IS NOT NULL AS journal`)
       return { failedTransactions: Number(stats.rows[0]?.n), ...schema.rows[0] }
     } finally {
       await db.end()
@@ -127,8 +127,8 @@ it.skipIf(target !== "server")(
         failedStarts: [],
         failedTransactions: 0,
         migration: latestMigration,
-        messages: true,
-        runners: true
+        executions: true,
+        journal: true
       }))
     )
   },
@@ -172,8 +172,8 @@ it.skipIf(target !== "server")(
       expect(await startupState(database)).toEqual({
         failedTransactions: 0,
         migration: latestMigration,
-        messages: true,
-        runners: true
+        executions: true,
+        journal: true
       })
     } catch (error) {
       console.error(procs.logs(80))

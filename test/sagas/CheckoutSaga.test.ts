@@ -19,9 +19,9 @@ import { UserRepositoryMemory } from "../../src/services/accounts/UserRepository
 import { AuditLogMemory } from "../../src/services/audit/AuditLogMemory.ts"
 import { EventRepositoryMemory } from "../../src/services/catalog/EventRepositoryMemory.ts"
 import { makeHmacTicketCodes } from "../../src/services/orders/HmacTicketCodes.ts"
-import { adoptLegacySagas } from "../../src/services/orders/LegacySagaAdoption.ts"
 import { OrderRepositoryMemory } from "../../src/services/orders/OrderRepositoryMemory.ts"
 import { Orders } from "../../src/services/orders/Orders.ts"
+import { reconcilePendingOrder } from "../../src/services/orders/PaymentReconciliation.ts"
 import { PaymentWebhooks } from "../../src/services/orders/PaymentWebhooks.ts"
 import { MemoryPaymentProvider, makePaymentGatewayMemory } from "../../src/services/payments/PaymentGatewayMemory.ts"
 import { CatalogSnapshots } from "../../src/services/reservations/CatalogSnapshots.ts"
@@ -333,7 +333,7 @@ describe("the checkout saga", () => {
       })
     )
 
-    it.effect("a checkout the Effect 3 engine left unfinished, paid meanwhile, is confirmed once started again", () =>
+    it.effect("a paid checkout whose saga and webhook were lost is confirmed by the reconciliation", () =>
       Effect.gen(function* () {
         const { event, ga, customer, counts } = yield* sale(10)
         const orders = yield* OrderRepository
@@ -342,7 +342,7 @@ describe("the checkout saga", () => {
         const { reservation } = yield* Effect.flatMap(Reservations, (r) =>
           r.hold(customer, { eventId: event.id, items: [{ ticketTypeId: ga.id, quantity: 2 }] }, crypto.randomUUID())
         )
-        // What the old engine left: the order and its intent, paid, the webhook handled by the old saga (gone).
+        // What a lost saga leaves: the order and its intent, paid, the webhook gone (handled by nobody).
         const holdUntil = new Date((yield* Clock.currentTimeMillis) + 3_600_000)
         const opened = yield* orders.open({
           orderId: crypto.randomUUID() as OrderId,
@@ -361,7 +361,7 @@ describe("the checkout saga", () => {
         yield* provider.confirm(intent.id, PAID)
         yield* Queue.clear(provider.deliveries)
 
-        yield* adoptLegacySagas({ checkouts: [{ orderId: order.id }], refunds: [], eventRefunds: [] })
+        yield* reconcilePendingOrder(order.id)
         expect((yield* settled(order.id)).status).toBe("confirmed")
         expect((yield* provider.balance).captures).toBe(1)
         yield* sumCheck([order.id], counts)

@@ -6,8 +6,11 @@ export const OrdersConfig = Config.all({
   paymentWindow: bounded("CHECKOUT_PAYMENT_WINDOW_SECONDS", 300, 5, 86_400, "seconds").pipe(
     Config.map(Duration.seconds)
   ),
-  /** How often the workflow engine looks for new messages (start-up latency of the first saga). */
-  enginePollInterval: bounded("WORKFLOW_POLL_INTERVAL_MS", 200, 20, 60_000, "milliseconds").pipe(
+  /**
+   * How often the workflow engine looks for due clocks and for executions whose runner died (a saga woken in this
+   * process runs at once whatever this is).
+   */
+  enginePollInterval: bounded("WORKFLOW_POLL_INTERVAL_MS", 1_000, 20, 60_000, "milliseconds").pipe(
     Config.map(Duration.millis)
   ),
   /** Customers may refund their own tickets until this many hours before the event starts (organizers any time). */

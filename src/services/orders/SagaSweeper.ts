@@ -1,9 +1,7 @@
-import { Clock, Duration, Effect, Layer, Option, Schedule } from "effect"
+import { Clock, Duration, Effect, Layer, Schedule } from "effect"
 import { WorkflowEngine } from "effect/workflow"
 import { CheckoutWorkflow, RefundWorkflow } from "../../domain/orders/CheckoutWorkflow.ts"
 import { OrderRepository } from "../../domain/orders/OrderRepository.ts"
-import { LegacyExecutions } from "../workflow/LegacyExecutions.ts"
-import { adoptLegacySagas } from "./LegacySagaAdoption.ts"
 
 /** A saga younger than this is left to the request that started it. */
 const GRACE = Duration.seconds(30)
@@ -14,18 +12,11 @@ const STUCK_AFTER = Duration.hours(25)
  * Makes sure every pending order and refund has its saga running: the request that opens an order (or voids
  * tickets) starts the saga right after its own transaction, and a crash between the two would leave it without
  * one. Starting a saga that runs already is a no-op (its execution id is derived from the order or refund id).
- * At start-up, the sagas an Effect 3 engine left unfinished (retired by the engine, see LegacyExecutions.ts) start
- * again at once.
  */
 export const SagaSweeperLive = Layer.effectDiscard(
   Effect.gen(function* () {
     const orders = yield* OrderRepository
     const engine = yield* WorkflowEngine.WorkflowEngine
-    const legacy = yield* Effect.serviceOption(LegacyExecutions)
-    if (Option.isSome(legacy))
-      yield* Effect.forkScoped(
-        adoptLegacySagas(legacy.value).pipe(Effect.provideService(WorkflowEngine.WorkflowEngine, engine))
-      )
     const sweep = Effect.gen(function* () {
       const olderThan = new Date((yield* Clock.currentTimeMillis) - Duration.toMillis(GRACE))
       const pending = yield* orders.pendingOrders(olderThan, 500)

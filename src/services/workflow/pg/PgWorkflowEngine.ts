@@ -73,6 +73,8 @@ export const makePgWorkflowEngine = Effect.gen(function* () {
   const workflows = new Map<string, Registered>()
   const running = new Map<string, Running>()
   const claiming = new Set<string>()
+  /** Woken while a run or a claim was under way here: looked at again once that is over, so no wake is lost. */
+  const wanted = new Set<string>()
   const deferredState = WorkflowEngine.makeDeferredState()
   const clocks = yield* FiberMap.make<string>()
 
@@ -82,8 +84,12 @@ export const makePgWorkflowEngine = Effect.gen(function* () {
   /** Runs an execution here if it needs a run and nobody holds it; a no-op otherwise. Never waits for the run. */
   const start = (executionId: string, force = false): Effect.Effect<void> =>
     Effect.suspend(() => {
-      if (running.has(executionId) || claiming.has(executionId)) return Effect.void
+      if (running.has(executionId) || claiming.has(executionId)) {
+        wanted.add(executionId)
+        return Effect.void
+      }
       claiming.add(executionId)
+      wanted.delete(executionId)
       return Effect.gen(function* () {
         const at = yield* now
         const claimed = yield* store.claim(executionId, owner, leaseFrom(at), at, force)
@@ -99,8 +105,21 @@ export const makePgWorkflowEngine = Effect.gen(function* () {
         const state = runningOf(entry, claimed.value)
         running.set(executionId, state)
         yield* Effect.forkIn(Effect.provideContext(runLoop(state), engineContext), scope)
-      }).pipe(Effect.ensuring(Effect.sync(() => claiming.delete(executionId))))
+      }).pipe(
+        Effect.ensuring(
+          Effect.suspend(() => {
+            claiming.delete(executionId)
+            return again(executionId)
+          })
+        )
+      )
     })
+
+  /** A wake that came while this process was busy with the execution: try once more. */
+  const again = (executionId: string) =>
+    wanted.has(executionId) && !running.has(executionId) && !claiming.has(executionId)
+      ? start(executionId)
+      : Effect.void
 
   const runningOf = (entry: Registered, claimed: ClaimedExecution): Running => ({
     executionId: claimed.executionId,
@@ -180,7 +199,14 @@ export const makePgWorkflowEngine = Effect.gen(function* () {
         state.journal = fresh.journal
         state.interrupted = state.interrupted || fresh.interrupted
       }
-    }).pipe(Effect.ensuring(Effect.sync(() => running.delete(state.executionId))))
+    }).pipe(
+      Effect.ensuring(
+        Effect.suspend(() => {
+          running.delete(state.executionId)
+          return again(state.executionId)
+        })
+      )
+    )
 
   const engine: WorkflowEngine.WorkflowEngine["Service"] = WorkflowEngine.makeUnsafe({
     register: Effect.fnUntraced(function* (workflow, execute) {
@@ -284,16 +310,13 @@ export const makePgWorkflowEngine = Effect.gen(function* () {
       Effect.gen(function* () {
         const exit = exitToJson(options.exit)
         const completed = yield* store.completeDeferred(options.executionId, options.deferredName, exit, yield* now)
-        const state = running.get(options.executionId)
-        const self = Option.getOrUndefined(yield* Effect.serviceOption(WorkflowEngine.WorkflowInstance))
-        if (state !== undefined && Option.isSome(completed)) {
-          state.journal.set(deferredKey(options.deferredName), exit)
-          // The run completed it itself: that completion needs no second run.
-          if (self?.executionId === options.executionId) state.wakes++
-        }
+        // Completed before: the first completion stands, and this one wakes nobody.
+        if (!completed.recorded) return
+        running.get(options.executionId)?.journal.set(deferredKey(options.deferredName), exit)
+        // A run here parked on it replays at once (its suspension then sees the wake and runs again).
         yield* deferredState.deferredDone(options.executionId, options.deferredName)
         // Never wait for the run here: the caller may be that run's own finalizer, or a webhook.
-        yield* Effect.forkIn(wake(Option.toArray(completed)), scope)
+        yield* Effect.forkIn(wake(Option.toArray(completed.woken)), scope)
       }),
 
     scheduleClock: (_workflow, { executionId, clock }) =>

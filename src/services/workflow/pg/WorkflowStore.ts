@@ -67,13 +67,16 @@ export class WorkflowStore extends Context.Service<
       owner: string,
       entry: { readonly name: string; readonly attempt: number; readonly exit: unknown }
     ) => Effect.Effect<Option.Option<unknown>>
-    /** Records a deferred's completion (the first one wins) and wakes its execution: the execution, if it changed. */
+    /**
+     * Records a deferred's completion unless it was completed before (the first one wins) and wakes its execution:
+     * whether this call recorded it, and the execution if it changed (none when it does not exist yet, or is over).
+     */
     readonly completeDeferred: (
       executionId: string,
       name: string,
       exit: unknown,
       at: Date
-    ) => Effect.Effect<Option.Option<Woken>>
+    ) => Effect.Effect<{ readonly recorded: boolean; readonly woken: Option.Option<Woken> }>
     /** The run waits: suspended, or to run again at once when a completion arrived meanwhile. */
     readonly suspend: (
       executionId: string,
@@ -206,18 +209,32 @@ export const WorkflowStorePg = Layer.effect(
 
       completeDeferred: (executionId, name, exit, at) =>
         persist(
-          sql<{ executionId: string; status: string; leased: boolean }>`
+          sql<{ recorded: boolean; executionId: string | null; status: string | null; leased: boolean | null }>`
             WITH ins AS (
               INSERT INTO workflow_journal (execution_id, kind, name, attempt, exit)
               VALUES (${executionId}, 'd', ${name}, 0, ${json(exit)}::jsonb)
               ON CONFLICT DO NOTHING
-              RETURNING 1)
-            UPDATE workflow_executions e
-               SET wakes = e.wakes + 1, updated_at = ${at},
-                   status = CASE WHEN e.status = 'suspended' THEN 'runnable' ELSE e.status END
-             WHERE e.execution_id = ${executionId} AND e.status <> 'complete' AND EXISTS (SELECT 1 FROM ins)
-            RETURNING e.execution_id, e.status, (e.owner IS NOT NULL AND e.lease_until >= ${at}) AS leased`
-        ).pipe(Effect.map((rows) => Option.fromNullishOr(wokenOf(rows)[0]))),
+              RETURNING 1),
+            woken AS (
+              UPDATE workflow_executions e
+                 SET wakes = e.wakes + 1, updated_at = ${at},
+                     status = CASE WHEN e.status = 'suspended' THEN 'runnable' ELSE e.status END
+               WHERE e.execution_id = ${executionId} AND e.status <> 'complete' AND EXISTS (SELECT 1 FROM ins)
+              RETURNING e.execution_id, e.status, (e.owner IS NOT NULL AND e.lease_until >= ${at}) AS leased)
+            SELECT EXISTS (SELECT 1 FROM ins) AS recorded, w.execution_id, w.status, w.leased
+              FROM (SELECT 1) one LEFT JOIN woken w ON true`
+        ).pipe(
+          Effect.map((rows) => {
+            const row = rows[0]
+            return {
+              recorded: row?.recorded === true,
+              woken:
+                row?.executionId == null || row.status === null
+                  ? Option.none<Woken>()
+                  : Option.some({ executionId: row.executionId, status: row.status, leased: row.leased === true })
+            }
+          })
+        ),
 
       suspend: (executionId, owner, wakesSeen, leaseUntil, at) =>
         persist(
