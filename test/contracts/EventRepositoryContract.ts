@@ -52,10 +52,10 @@ export const aTicketType = (eventId: EventId, overrides: Partial<ConstructorPara
     ...overrides
   })
 
-const aSection = (eventId: EventId, name: string, position: number) =>
+export const aSection = (eventId: EventId, name: string, position: number) =>
   new Section({ id: crypto.randomUUID() as SectionId, eventId, name, position })
 
-const aSeat = (
+export const aSeat = (
   section: Section,
   row: string,
   rowPosition: number,
@@ -87,7 +87,7 @@ const byStartThenId = (a: Event, b: Event) =>
   a.startsAt.getTime() - b.startsAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
 
 /** Events reference their organizer: every test starts by storing one. */
-const anOrganizer = Effect.gen(function* () {
+export const anOrganizer = Effect.gen(function* () {
   const users = yield* UserRepository
   const organizer = aUser({ accountType: "organizer" })
   yield* users.insert(organizer, "hash")

@@ -111,7 +111,8 @@ export const ticketTypeFromRow = (r: TicketTypeRow): TicketType =>
     { disableChecks: true }
   )
 
-const SEAT_BATCH = 5000
+/** Seats per INSERT: 9 parameters a seat, and @effect/sql-pg binds at most 32,767 parameters a statement. */
+const SEAT_BATCH = 3_000
 
 export const EventRepositoryPg = Layer.effect(
   EventRepository,
