@@ -1,3 +1,4 @@
+import type { PgClient } from "@effect/sql-pg"
 import { Cause, Config, Effect, Exit, Layer, Logger, type LogLevel, Option, References, Runtime } from "effect"
 import type { SqlClient } from "effect/sql"
 import type { Email } from "./domain/accounts/User.ts"
@@ -25,8 +26,10 @@ import { MailerLive } from "./services/notifications/MailerLive.ts"
 import { notificationsConsumer } from "./services/notifications/NotificationsConsumer.ts"
 import { TracingLive } from "./services/observability/Tracing.ts"
 import { HmacTicketCodesLive } from "./services/orders/HmacTicketCodes.ts"
-import { OrderRepositoryPg } from "./services/orders/OrderRepositoryPg.ts"
 import { Orders } from "./services/orders/Orders.ts"
+import { OrderRepositoryWithUpdates } from "./services/orders/OrderUpdatesLive.ts"
+import { OrderWatch } from "./services/orders/OrderWatch.ts"
+import { PaymentReconciliationLive } from "./services/orders/PaymentReconciliation.ts"
 import { PaymentWebhooks } from "./services/orders/PaymentWebhooks.ts"
 import { SagaSweeperLive } from "./services/orders/SagaSweeper.ts"
 import { InProcessWebhookEndpoint, PaymentGatewayLive } from "./services/payments/PaymentGatewayLive.ts"
@@ -57,13 +60,13 @@ import {
   WorkflowEngineSql
 } from "./services/workflow/WorkflowEngineLive.ts"
 
-/** The PostgreSQL adapters of every repository port. */
+/** The PostgreSQL adapters of every repository port (and of OrderUpdates, which goes with the database kind). */
 export const RepositoriesPg = Layer.mergeAll(
   UserRepositoryPg,
   RefreshTokensPg,
   EventRepositoryPg,
   ReservationRepositoryPg,
-  OrderRepositoryPg,
+  OrderRepositoryWithUpdates,
   SalesStatsPg,
   OutboxPg,
   InboxPg,
@@ -80,7 +83,7 @@ export const SagasOnEngine = SagaSweeperLive.pipe(
 )
 
 /** Application services over their ports. */
-export const ServicesLive = SalesReports.layer.pipe(
+export const ServicesLive = Layer.mergeAll(SalesReports.layer, OrderWatch.layer).pipe(
   Layer.provideMerge(
     Layer.mergeAll(
       Accounts.layer,
@@ -148,10 +151,15 @@ export const EventPipelineLive = Layer.mergeAll(
 ).pipe(Layer.provide(MailerLive))
 
 /**
- * What runs in the background: hold expiry, the event pipeline and the purge of dead refresh tokens (the sagas run
- * wherever the engine is).
+ * What runs in the background: hold expiry, the event pipeline, the payment reconciliation and the purge of dead
+ * refresh tokens (the sagas run wherever the engine is).
  */
-export const BackgroundWorkLive = Layer.mergeAll(ExpiryWorkerLive, EventPipelineLive, RefreshTokenPurgeLive)
+export const BackgroundWorkLive = Layer.mergeAll(
+  ExpiryWorkerLive,
+  EventPipelineLive,
+  PaymentReconciliationLive,
+  RefreshTokenPurgeLive
+)
 
 /**
  * ROLE: `all` (the default: the API and the background work in one process) or `api` (the API only, while
@@ -167,7 +175,7 @@ const backgroundUnlessApiOnly = Layer.unwrap(
 )
 
 /** The whole service over a given database layer (the real one in production, a test database in tests). */
-export const applicationOver = <E>(database: Layer.Layer<SqlClient.SqlClient | DatabaseKind, E>) =>
+export const applicationOver = <E>(database: Layer.Layer<SqlClient.SqlClient | PgClient.PgClient | DatabaseKind, E>) =>
   Layer.mergeAll(HttpAppLive, AnnounceAddress, StartupTasks, InProcessWebhookEndpoint, backgroundUnlessApiOnly).pipe(
     Layer.provideMerge(NodeServerLive),
     Layer.provideMerge(ServicesLive),
@@ -176,7 +184,7 @@ export const applicationOver = <E>(database: Layer.Layer<SqlClient.SqlClient | D
   )
 
 /** The worker role: the background work without the HTTP API (`npm run worker`). */
-export const workerOver = <E>(database: Layer.Layer<SqlClient.SqlClient | DatabaseKind, E>) =>
+export const workerOver = <E>(database: Layer.Layer<SqlClient.SqlClient | PgClient.PgClient | DatabaseKind, E>) =>
   BackgroundWorkLive.pipe(
     Layer.provideMerge(ServicesLive),
     Layer.provideMerge(RepositoriesPg),

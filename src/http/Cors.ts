@@ -30,7 +30,7 @@ export const CorsLive = Layer.unwrap(
       : HttpRouter.cors({
           allowedOrigins: origins.includes("*") ? ["*"] : origins,
           allowedMethods: ["GET", "HEAD", "POST", "PATCH", "PUT", "DELETE"],
-          allowedHeaders: ["authorization", "content-type", "idempotency-key", "x-request-id"],
+          allowedHeaders: ["authorization", "content-type", "idempotency-key", "x-request-id", "last-event-id"],
           exposedHeaders: [
             "x-request-id",
             "retry-after",

@@ -4,6 +4,7 @@ import { type Config, Effect, Layer } from "effect"
 import { HttpRouter, HttpServer } from "effect/http"
 import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
 import { AppConfig } from "../services/config/AppConfig.ts"
+import { OrderWatch } from "../services/orders/OrderWatch.ts"
 import { GoTicketApi } from "./api/GoTicketApi.ts"
 import { answerClientError } from "./ClientErrors.ts"
 import { CorsLive } from "./Cors.ts"
@@ -61,6 +62,18 @@ export const ApiLive = HttpApiBuilder.layer(GoTicketApi, { openapiPath: "/openap
 )
 
 /**
+ * On shutdown, before the server waits (up to its grace period) for the requests in flight: order status streams
+ * end and long-polls answer, as they would otherwise hold the shutdown for the whole grace period. Built after the
+ * server, so released before it.
+ */
+const EndWaitsOnShutdown = Layer.effectDiscard(
+  Effect.gen(function* () {
+    const watch = yield* OrderWatch
+    yield* Effect.addFinalizer(() => watch.endAllWaits)
+  })
+)
+
+/**
  * The API with its OpenAPI document (/openapi.json), the docs page (/docs) and the request pipeline: the request
  * logging (with the traffic gate) around everything, the error translation around the router. The pipeline writes
  * its own log line per request, so the framework's request logger is off.
@@ -75,11 +88,15 @@ export const HttpAppLive = Layer.unwrap(
       CorsLive,
       HttpRouter.middleware(errorTranslation(config.maxBodyBytes), { global: true })
     )
-    return HttpRouter.serve(routes, {
-      disableLogger: true,
-      disableListenLog: true,
-      middleware: requestLogging(config.maxBodyBytes, gate)
-    })
+    return EndWaitsOnShutdown.pipe(
+      Layer.provideMerge(
+        HttpRouter.serve(routes, {
+          disableLogger: true,
+          disableListenLog: true,
+          middleware: requestLogging(config.maxBodyBytes, gate)
+        })
+      )
+    )
   })
 )
 

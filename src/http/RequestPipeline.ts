@@ -1,5 +1,12 @@
-import { ByteSize, Cause, Effect, Option, Result } from "effect"
-import { HttpEffect, HttpIncomingMessage, HttpServerError, HttpServerRequest, HttpServerResponse } from "effect/http"
+import { ByteSize, Cause, Effect, Option, Result, Stream } from "effect"
+import {
+  HttpBody,
+  HttpEffect,
+  HttpIncomingMessage,
+  HttpServerError,
+  HttpServerRequest,
+  HttpServerResponse
+} from "effect/http"
 import { HttpApiError } from "effect/http-api"
 import { AuditContext } from "../domain/audit/AuditContext.ts"
 import { clientAddress, rateLimitHeaders, retryAfterSeconds } from "../services/security/TrafficClasses.ts"
@@ -176,6 +183,23 @@ export const securityHeaders = (url: string): Record<string, string> => ({
     : "default-src 'none'; frame-ancestors 'none'"
 })
 
+/** An SSE comment (ignored by clients) that opens every event stream. */
+const STREAM_OPENING = new TextEncoder().encode(": stream open\n\n")
+
+/**
+ * An event stream's answer leaves at once: Node holds the status and headers until the first body byte, which for a
+ * stream with nothing to say yet (a client resuming with Last-Event-ID) would be its first keep-alive, seconds later.
+ * So event streams open with a comment; they are also marked not to be cached or buffered by proxies.
+ */
+export const openEventStream = (response: HttpServerResponse.HttpServerResponse) => {
+  const body = response.body
+  if (body._tag !== "Stream" || !body.contentType.startsWith("text/event-stream")) return response
+  return HttpServerResponse.setBody(
+    response,
+    HttpBody.stream(Stream.concat(Stream.succeed(STREAM_OPENING), body.stream), body.contentType)
+  ).pipe(HttpServerResponse.setHeaders({ "cache-control": "no-cache", "x-accel-buffering": "no" }))
+}
+
 /**
  * Around every request: assigns a request id (or keeps a sane incoming X-Request-Id); refuses, before any routing,
  * an overlong target (414), a rate-limited client (429, as the gate decided), an oversized body (413) and a body
@@ -209,7 +233,7 @@ export const requestLogging =
       const stamp = (response: HttpServerResponse.HttpServerResponse) => {
         status = response.status
         const rated = facts.rated === undefined ? headers : { ...headers, ...rateLimitHeaders(facts.rated) }
-        return HttpServerResponse.setHeaders(response, rated)
+        return HttpServerResponse.setHeaders(openEventStream(response), rated)
       }
       const refusal = admission.rated?.decision.allowed === false ? admission.rated : undefined
       // Every body the API takes is JSON: anything else (multipart, form data, text) is refused unread.

@@ -64,6 +64,8 @@ interface Row {
   readonly fresh?: boolean
   /** Names the variant when one route has several rows (e.g. "draft"). */
   readonly on?: string
+  /** A query string for the call (without `?`). */
+  readonly query?: string
 }
 
 const row = (
@@ -290,6 +292,16 @@ const TABLE: ReadonlyArray<Row> = [
   row("GET /v1/orders/{orderId}", "customer", [401, 404, 404, 404, 200], {
     also: { eventOrganizer: 200, eventStaff: 404, admin: 200 }
   }),
+  // A long-poll: the order is settled, so the owner's answer comes at once; strangers are refused before any wait.
+  row("GET /v1/orders/{orderId}", "customer", [401, 404, 404, 404, 200], {
+    on: "long-poll",
+    query: "waitFor=settled&timeoutMs=30000",
+    also: { eventOrganizer: 200, eventStaff: 404, admin: 200 }
+  }),
+  // The status stream of a settled order: its one event, then the end.
+  row("GET /v1/orders/{orderId}/events", "customer", [401, 404, 404, 404, 200], {
+    also: { eventOrganizer: 200, eventStaff: 404, admin: 200 }
+  }),
   row("POST /v1/orders/{orderId}/refund", "customer", [401, 404, 404, 404, 202], {
     request: ({ w }) => json({ ticketIds: [w.ids.ticketToRefund] }),
     also: { eventStaff: 404 }
@@ -344,7 +356,7 @@ const pathOf = (r: Row, w: SecurityWorld) =>
     const resource = r.params?.[name] ?? defaultParams[name]
     if (resource === undefined) throw new Error(`${r.route}: no resource for {${name}}`)
     return encodeURIComponent(w.ids[resource])
-  })
+  }) + (r.query === undefined ? "" : `?${r.query}`)
 
 /** The callers of a row: the world's, or new accounts of the same kinds for rows that spend them. */
 const callersOf = (api: Api, r: Row, w: SecurityWorld) =>

@@ -780,7 +780,42 @@ const TARGETS: ReadonlyArray<Target> = [
     views: ["holds", "orders"]
   },
   { route: "GET /v1/orders", as: "customer", query: PAGE },
-  { route: "GET /v1/orders/{orderId}", as: "customer", params: (w) => ({ orderId: [w.ids.order] }) },
+  {
+    route: "GET /v1/orders/{orderId}",
+    as: "customer",
+    params: (w) => ({ orderId: [w.ids.order] }),
+    // Long-polls whose wait is over at once for the world's paid order (one that could still come true would hold
+    // each run for its timeout), and bounds around the timeout's.
+    query: {
+      waitFor: ["settled", "confirmed", "pending_payment", "cancelled"],
+      timeoutMs: ["0", "1000", "30000", "30001", "-1", "1.5", "1e3"]
+    }
+  },
+  {
+    route: "GET /v1/orders/{orderId}/events",
+    as: "customer",
+    params: (w) => ({ orderId: [w.ids.order] }),
+    // The world's order is settled: its stream is one event and the end, or 204 for a client that saw it.
+    headers: (r) =>
+      r.chance(0.6)
+        ? {
+            "last-event-id": r.pick([
+              "1",
+              "2",
+              "4",
+              "0",
+              "99",
+              "",
+              " ",
+              "x",
+              "-1",
+              "1e1",
+              "' OR 1=1 --",
+              "x".repeat(5000)
+            ])
+          }
+        : {}
+  },
   {
     route: "POST /v1/orders/{orderId}/refund",
     as: "customer",

@@ -47,3 +47,9 @@ export class CheckoutFailed extends Schema.TaggedError<CheckoutFailed>()("Checko
 export class PaymentDeclined extends Schema.TaggedError<PaymentDeclined>()("PaymentDeclined", {
   declineCode: Schema.String
 }) {}
+
+/** A customer asked for one more order status stream than they may keep open at once. */
+export class TooManyOrderStreams extends Schema.TaggedError<TooManyOrderStreams>()("TooManyOrderStreams", {
+  limit: Schema.Int,
+  message: Schema.String
+}) {}

@@ -1,4 +1,4 @@
-import { Schema } from "effect"
+import { Duration, Schema } from "effect"
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/http-api"
 import {
   AlreadyCheckedIn,
@@ -6,9 +6,11 @@ import {
   HoldNotCheckoutable,
   OrderNotFound,
   RefundRefused,
-  TicketNotFound
+  TicketNotFound,
+  TooManyOrderStreams
 } from "../../domain/orders/errors.ts"
 import { CancelReason, OrderStatus, TicketStatus } from "../../domain/orders/Order.ts"
+import { WaitTarget } from "../../domain/orders/OrderProgress.ts"
 import { PaymentProviderUnavailable, WebhookRejected } from "../../domain/payments/PaymentGateway.ts"
 import { EventId, OrderId, ReservationId, SeatId, TicketId, TicketTypeId } from "../../domain/shared/Ids.ts"
 import { Currency } from "../../domain/shared/Money.ts"
@@ -116,6 +118,48 @@ const CheckInRequest = Schema.Struct({
   })
 })
 
+/** Longest long-poll (GET /v1/orders/{orderId}?waitFor=…). */
+export const MAX_WAIT_MS = 30_000
+/** A long-poll's timeout when `timeoutMs` is absent: under the 30 s many proxies and load balancers allow. */
+export const DEFAULT_WAIT_MS = 25_000
+
+const OrderWaitQuery = {
+  waitFor: Schema.optional(WaitTarget).annotate({
+    description:
+      "Long-poll: answer once the order is in this status, or settled for `settled` (any status but pending_payment), or can no longer get there (e.g. cancelled while waiting for confirmed); else at `timeoutMs` with the order as it is. 200 with the order either way"
+  }),
+  timeoutMs: Schema.optional(
+    Schema.NumberFromString.check(Schema.isInt(), Schema.isBetween({ minimum: 0, maximum: MAX_WAIT_MS }))
+  ).annotate({
+    description: `With waitFor: the longest wait, 0 to ${MAX_WAIT_MS} milliseconds (default ${DEFAULT_WAIT_MS}; 0 answers at once). Ignored without waitFor`
+  })
+}
+
+/** The data of an order status event: the order as read when its status was news. */
+export const OrderStatusChange = Schema.Struct({
+  status: OrderStatus,
+  settled: Schema.Boolean.annotate({ description: "True on the last event: the stream ends after it" }),
+  order: OrderView
+}).annotate({ identifier: "OrderStatusChange" })
+
+/** One Server-Sent Event of an order's status stream. */
+export const OrderStatusEvent = Schema.Struct({
+  id: Schema.String.annotate({
+    description:
+      "The status's place in the order's life: 1 pending_payment, 2 confirmed or cancelled, 3 partially_refunded, 4 refunded. Send the last one received as Last-Event-ID to resume"
+  }),
+  event: Schema.Literal("status"),
+  data: Schema.fromJsonString(Schema.toCodecJson(OrderStatusChange))
+}).annotate({ identifier: "OrderStatusEvent" })
+
+/** Idle streams carry an SSE comment this often, so that proxies do not close them as silent. */
+export const ORDER_STREAM_KEEP_ALIVE = Duration.seconds(15)
+
+const OrderStatusStream = HttpApiSchema.StreamSse({ events: OrderStatusEvent, keepAlive: ORDER_STREAM_KEEP_ALIVE })
+const NothingLeftToSee = HttpApiSchema.NoContent.annotate({
+  description: "Last-Event-ID names a settled status and nothing came after it: the stream is over for this client"
+})
+
 const reservationIdParam = { reservationId: ReservationId }
 const orderIdParam = { orderId: OrderId }
 const ticketIdParam = { ticketId: TicketId }
@@ -137,7 +181,7 @@ export class OrdersApi extends HttpApiGroup.make("orders")
       .annotate(OpenApi.Summary, "Check out a hold: opens its order and a payment to confirm")
       .annotate(
         OpenApi.Description,
-        "Opens the order of a live hold (once per hold: a retry answers the same order) and keeps the hold for the payment window. The client then pays by POSTing `{ card }` to `payment.confirmUrl`. The order becomes `confirmed` with tickets once the payment is authorised and captured, or `cancelled` (nothing charged) if it is declined or not paid in time. Poll GET /v1/orders/{orderId}."
+        "Opens the order of a live hold (once per hold: a retry answers the same order) and keeps the hold for the payment window. The client then pays by POSTing `{ card }` to `payment.confirmUrl`. The order becomes `confirmed` with tickets once the payment is authorised and captured, or `cancelled` (nothing charged) if it is declined or not paid in time. Follow it with GET /v1/orders/{orderId}/events (a stream of its statuses) or GET /v1/orders/{orderId}?waitFor=settled (a long-poll) rather than polling."
       )
   )
   .add(
@@ -152,9 +196,33 @@ export class OrdersApi extends HttpApiGroup.make("orders")
   .add(
     HttpApiEndpoint.get("get", "/v1/orders/:orderId", {
       params: orderIdParam,
+      query: OrderWaitQuery,
       success: OrderView,
       error: OrderNotFound404
-    }).annotate(OpenApi.Summary, "One order with its lines and tickets (its customer, or the event's organizer)")
+    })
+      .annotate(OpenApi.Summary, "One order with its lines and tickets (its customer, or the event's organizer)")
+      .annotate(
+        OpenApi.Description,
+        `With \`waitFor\`, a long-poll: the answer comes as soon as the order is in that status (\`settled\`: any status but pending_payment, i.e. the checkout's outcome is decided: confirmed, cancelled, partially_refunded or refunded), or can no longer get there (a cancelled order never becomes confirmed), and at the latest after \`timeoutMs\` (0 to ${MAX_WAIT_MS}, default ${DEFAULT_WAIT_MS}) with the order as it then is: 200 and the same body either way, so look at its \`status\`. The wait is woken by the order's own change, not by polling.`
+      )
+  )
+  .add(
+    HttpApiEndpoint.get("events", "/v1/orders/:orderId/events", {
+      params: orderIdParam,
+      headers: {
+        "last-event-id": Schema.optional(Schema.String).annotate({
+          description:
+            "The id of the last event received (EventSource sends it when it reconnects): only newer statuses are sent. An id this stream never sends is ignored"
+        })
+      },
+      success: [OrderStatusStream, NothingLeftToSee],
+      error: [OrderNotFound404, TooManyOrderStreams.pipe(HttpApiSchema.status(429))]
+    })
+      .annotate(OpenApi.Summary, "The order's status as it changes, until it settles (Server-Sent Events)")
+      .annotate(
+        OpenApi.Description,
+        "A `text/event-stream` of `status` events (`event: status`, `id: <n>`, `data: {status, settled, order}` where `order` is the body of GET /v1/orders/{orderId}; listen with `addEventListener(\"status\", …)`). The first event is the current status; then each newer status as the order changes (pushed by the change itself, not by polling); the stream ends after the first settled status. Settled: the checkout's outcome is decided, i.e. any status but pending_payment (confirmed, cancelled, and partially_refunded or refunded, which follow a confirmation); later refunds are not waited for. Ids are the status's place in the order's life (1 pending_payment, 2 confirmed or cancelled, 3 partially_refunded, 4 refunded), which only grows: a client reconnecting with `Last-Event-ID` gets only statuses newer than that id, and 204 No Content (which stops an EventSource from reconnecting) when none is left because it already saw a settled status. Each event is the order as read, so a status that lasted less than the time between two reads may be skipped (confirmed, then at once refunded). Idle streams carry a `: keepalive` comment every 15 s. Visibility as GET /v1/orders/{orderId}: someone else's order is 404. A caller may keep ORDER_STREAMS_PER_CUSTOMER streams open at once (default 5, per server process); one more is refused with 429 TooManyOrderStreams, and the open ones are left alone."
+      )
   )
   .add(
     HttpApiEndpoint.post("refund", "/v1/orders/:orderId/refund", {

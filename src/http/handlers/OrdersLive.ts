@@ -1,13 +1,20 @@
-import { Effect, Option } from "effect"
+import { Cause, Duration, Effect, Option, Stream } from "effect"
 import { HttpApiBuilder } from "effect/http-api"
 import QRCode from "qrcode"
 import { CurrentActor } from "../../domain/accounts/Actor.ts"
 import type { Order, RefundRecord, Ticket } from "../../domain/orders/Order.ts"
 import { decodeCursor, encodeCursor } from "../../domain/shared/Cursor.ts"
 import { Orders } from "../../services/orders/Orders.ts"
+import { type OrderStatusEvent, OrderWatch } from "../../services/orders/OrderWatch.ts"
 import { PaymentWebhooks } from "../../services/orders/PaymentWebhooks.ts"
 import { GoTicketApi } from "../api/GoTicketApi.ts"
-import type { OrderView, RefundView, TicketView } from "../api/OrdersApi.ts"
+import {
+  DEFAULT_WAIT_MS,
+  type OrderStatusEvent as OrderStatusEventSchema,
+  type OrderView,
+  type RefundView,
+  type TicketView
+} from "../api/OrdersApi.ts"
 
 const DEFAULT_PAGE_SIZE = 20
 
@@ -51,9 +58,27 @@ export const orderView = (o: Order): typeof OrderView.Type => ({
 
 const refundView = (r: RefundRecord): typeof RefundView.Type => ({ ...r })
 
+const statusEvent = (e: OrderStatusEvent): typeof OrderStatusEventSchema.Type => ({
+  id: String(e.sequence),
+  event: "status",
+  data: { status: e.order.status, settled: e.settled, order: orderView(e.order) }
+})
+
+/**
+ * A stream that fails ends quietly for the client (who reconnects with its Last-Event-ID), its cause logged here:
+ * the framework would otherwise send the cause itself to the client as a failure event.
+ */
+const endOnFailure = <A, E>(stream: Stream.Stream<A, E>): Stream.Stream<A> =>
+  Stream.catchCause(stream, (cause) =>
+    Cause.hasInterruptsOnly(cause)
+      ? Stream.failCause(cause as Cause.Cause<never>)
+      : Stream.fromEffectDrain(Effect.logError("order status stream failed", cause))
+  )
+
 export const OrdersLive = HttpApiBuilder.group(GoTicketApi, "orders", (handlers) =>
   Effect.gen(function* () {
     const orders = yield* Orders
+    const watch = yield* OrderWatch
     return handlers
       .handle("checkout", ({ params }) =>
         Effect.flatMap(CurrentActor, (actor) => orders.checkout(actor, params.reservationId)).pipe(
@@ -83,8 +108,24 @@ export const OrdersLive = HttpApiBuilder.group(GoTicketApi, "orders", (handlers)
           }
         })
       )
-      .handle("get", ({ params }) =>
-        Effect.flatMap(CurrentActor, (actor) => orders.get(actor, params.orderId)).pipe(Effect.map(orderView))
+      .handle("get", ({ params, query }) =>
+        Effect.flatMap(CurrentActor, (actor) =>
+          query.waitFor === undefined
+            ? orders.get(actor, params.orderId)
+            : watch.waitFor(actor, params.orderId, query.waitFor, Duration.millis(query.timeoutMs ?? DEFAULT_WAIT_MS))
+        ).pipe(Effect.map(orderView))
+      )
+      .handle("events", ({ params, headers }) =>
+        Effect.gen(function* () {
+          // The feed's subscription lives in the request's scope, which closes once the stream is written out or
+          // the client has gone away (the request is interrupted); its stream slot goes back when the stream ends.
+          const actor = yield* CurrentActor
+          const feed = yield* watch.feed(actor, params.orderId, headers["last-event-id"])
+          return Option.match(feed, {
+            onNone: () => undefined,
+            onSome: (events) => endOnFailure(Stream.map(events, statusEvent))
+          })
+        })
       )
       .handle("refund", ({ params, payload, headers }) =>
         Effect.flatMap(CurrentActor, (actor) =>
