@@ -9,7 +9,9 @@
  * Exits non-zero when a check fails (oversell, a 5xx, units lost or doubled, a seat in two holds).
  *
  * Env: BENCH_ATTEMPTS (100000), BENCH_SEED, BENCH_RUN_DEADLINE_S (1800: stop sending after this long),
- * BENCH_KEEP_DB=1 (keep the database for inspection), BENCH_WORKERS (2: the service's WORKERS, one per core).
+ * BENCH_KEEP_DB=1 (keep the database for inspection), BENCH_WORKERS (2: the service's WORKERS, one per core),
+ * BENCH_SERVICE_NODE_ARGS (extra node arguments for the service, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"),
+ * BENCH_SERVICE_ENV (more settings for the service, `NAME=value` separated by spaces).
  */
 import { spawn } from "node:child_process"
 import { createSecretKey, randomUUID } from "node:crypto"
@@ -632,16 +634,21 @@ const main = async () => {
     const sandboxPort = await freePort()
     sandbox = startSandbox(sandboxPort, base, "flash-sale-")
     await waitReady(sandbox, `http://127.0.0.1:${sandboxPort}/health`)
-    service = startNode("service", "src/main.ts", {
-      ...serviceEnv(port, `http://127.0.0.1:${sandboxPort}`),
-      DATABASE_URL: databaseUrl,
-      DATABASE_POOL_MAX: String(POOL_MAX),
-      REDIS_URL,
-      CUSTOMER_TICKET_LIMIT: "1000000",
-      HOLD_TTL_SECONDS: "3600",
-      // The deployment shape: one worker per core (the peer is a single process, as a team would first run it).
-      WORKERS: String(WORKERS)
-    })
+    service = startNode(
+      "service",
+      "src/main.ts",
+      {
+        ...serviceEnv(port, `http://127.0.0.1:${sandboxPort}`),
+        DATABASE_URL: databaseUrl,
+        DATABASE_POOL_MAX: String(POOL_MAX),
+        REDIS_URL,
+        CUSTOMER_TICKET_LIMIT: "1000000",
+        HOLD_TTL_SECONDS: "3600",
+        // The deployment shape: one worker per core (the peer is a single process, as a team would first run it).
+        WORKERS: String(WORKERS)
+      },
+      { nodeArgs: (process.env.BENCH_SERVICE_NODE_ARGS ?? "").split(" ").filter((a) => a.length > 0) }
+    )
     let t = performance.now()
     await waitReady(service, `${base}/health/ready`, { intervalMs: 200 })
     console.log(`service ready in ${fmt((performance.now() - t) / 1000, 1)} s (pid ${service.pid}, ${base})`)

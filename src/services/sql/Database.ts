@@ -20,7 +20,10 @@ export class DatabaseKind extends Context.Service<DatabaseKind, "server" | "embe
 
 /** A PgClient on the server at `url`. */
 export const pgClientFromUrl = (url: Redacted.Redacted, maxConnections: number) =>
-  Layer.merge(PgClient.layer({ ...common, url, maxConnections }), Layer.succeed(DatabaseKind, "server"))
+  Layer.merge(
+    PgClient.layer({ ...common, url, maxConnections, multiplex: process.env.DATABASE_MULTIPLEX !== "false" }),
+    Layer.succeed(DatabaseKind, "server")
+  )
 
 /** A PgClient on an embedded PGlite (in `dataDir`, or in memory when undefined). */
 export const pgClientEmbedded = (dataDir: string | undefined) =>
