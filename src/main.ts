@@ -8,7 +8,7 @@ import { validate } from "./services/config/validate.ts"
  * WORKERS > 1 (with DATABASE_URL, REDIS_URL and PAYMENT_PROVIDER_URL): the primary forks that many workers sharing the port, one per core is the
  * usual choice, and forwards SIGTERM to them. Every worker is a whole service: correctness lives in PostgreSQL
  * (holds, idempotency) and the expiry job skips what another worker has locked, so nothing is shared in memory.
- * Each worker is a workflow runner of its own; they share the sagas' shards through PostgreSQL locks.
+ * Each worker is a saga runner of its own (named by the cluster worker id); executions are shared through leases in PostgreSQL.
  */
 const supervise = (workers: number) =>
   Effect.gen(function* () {

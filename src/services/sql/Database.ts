@@ -13,7 +13,7 @@ const common = {
 
 /**
  * Which PostgreSQL the service runs on. The embedded PGlite is one session behind a socket, so it is used through
- * one connection, by one process: whatever holds a connection for long (the workflow engine's shard locks) must
+ * one connection, by one process: whatever would hold a connection for long (a LISTEN) must
  * not, there.
  */
 export class DatabaseKind extends Context.Service<DatabaseKind, "server" | "embedded">()("goticket/DatabaseKind") {}
