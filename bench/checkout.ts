@@ -72,6 +72,7 @@ const args = commandLine([
   "customers",
   "mode",
   "poll-ms",
+  "watch",
   "intervals",
   "repeats",
   "warm",
@@ -84,6 +85,9 @@ const CUSTOMERS = args.integer("customers", "BENCH_CUSTOMERS", "200", 1, 100_000
 const MODE = args.text("mode", "BENCH_MODE", "all")
 if (MODE !== "all" && MODE !== "load" && MODE !== "first") throw new Error("mode must be all, load or first")
 const POLL_MS = args.integer("poll-ms", "BENCH_POLL_MS", "250", 1, 10_000)
+/** How buyers follow their order: push (a long-poll answered when it settles) or poll (every POLL_MS). */
+const WATCH = args.text("watch", "BENCH_WATCH", "push")
+if (WATCH !== "push" && WATCH !== "poll") throw new Error("watch must be push or poll")
 /** BENCH_ENGINE_POLL_MS: WORKFLOW_POLL_INTERVAL_MS of the service in the load part (unset: its default). */
 const LOAD_ENGINE_POLL_MS = process.env.BENCH_ENGINE_POLL_MS ? Number(process.env.BENCH_ENGINE_POLL_MS) : null
 /** "default": WORKFLOW_POLL_INTERVAL_MS unset, so the service's own default. */
@@ -198,18 +202,26 @@ const newRecord = (customer: number, quantity: number): OrderRecord => ({
   finalStatus: null
 })
 
-/** Hold → checkout → pay with the success card → poll the order every `pollMs` until it is no longer pending. */
+/**
+ * Hold → checkout → pay with the success card → follow the order until it is no longer pending: with the push
+ * (WATCH=push, the default: `GET /v1/orders/{id}?waitFor=settled`, a long-poll answered when the order settles), or
+ * by polling `GET /v1/orders/{id}` every `pollMs` (WATCH=poll).
+ */
 const placeOrder = async (base: string, sale: Sale, rec: OrderRecord, pollMs: number): Promise<OrderRecord> => {
   const token = sale.tokens[rec.customer] as string
   const item = { eventId: sale.eventId, ticketTypeId: sale.ticketTypeId, quantity: rec.quantity }
   await purchase(base, token, item, rec, () => performance.now())
-  // A payment that failed is still polled below: the order must end cancelled (nothing charged).
+  // A payment that failed is still followed below: the order must end cancelled (nothing charged).
   if (rec.payEnd === null || rec.checkoutStart === null) return rec
 
   const deadline = rec.checkoutStart + ORDER_TIMEOUT_MS
+  const url =
+    WATCH === "push"
+      ? `${base}/v1/orders/${rec.orderId}?waitFor=settled&timeoutMs=${Math.min(25_000, ORDER_TIMEOUT_MS)}`
+      : `${base}/v1/orders/${rec.orderId}`
   for (;;) {
     const polled = performance.now()
-    const answer = await http("GET", `${base}/v1/orders/${rec.orderId}`, { token })
+    const answer = await http("GET", url, { token, timeoutMs: 60_000 })
     rec.pollMs.push(performance.now() - polled)
     rec.polls++
     if (answer.status === 200) {
@@ -229,7 +241,7 @@ const placeOrder = async (base: string, sale: Sale, rec: OrderRecord, pollMs: nu
       rec.failure ??= `still ${rec.finalStatus ?? "unknown"} after ${ORDER_TIMEOUT_MS / 1000} s`
       return rec
     }
-    await sleep(pollMs)
+    if (WATCH === "poll" || answer.status !== 200) await sleep(pollMs)
   }
 }
 
@@ -396,7 +408,10 @@ const runLoadPhase = async (env: Env) => {
       sandboxWarnings: env.procs[0]?.logLevels.WARN ?? 0,
       pg: await backendsCpu(env.admin, name)
     }
-    console.log(`load: ${CUSTOMERS} customers hold, check out, pay and poll every ${POLL_MS} ms…`)
+    console.log(
+      `load: ${CUSTOMERS} customers hold, check out, pay and ` +
+        (WATCH === "push" ? "wait for their order (long-poll)…" : `poll every ${POLL_MS} ms…`)
+    )
     const t0 = performance.now()
     const progress = setInterval(() => {
       const done = records.filter((r) => r.confirmedSeen !== null).length
@@ -459,6 +474,20 @@ const runLoadPhase = async (env: Env) => {
                     (SELECT count(*)::int FROM workflow_executions) AS replies`
       )
     ).rows
+    // What one status read costs the service (an order already settled: answered at once), so that the CPU per
+    // order can be told without the buyers' reads.
+    const readTargets = confirmed.slice(0, 200)
+    const readsCpu0 = treeCpuMs(proc.pid)
+    const readCount = 2_000
+    await pool(
+      Array.from({ length: readCount }, (_, i) => readTargets[i % readTargets.length]),
+      64,
+      async (r) => {
+        if (r !== undefined)
+          await http("GET", `${env.base}/v1/orders/${r.orderId}`, { token: sale.tokens[r.customer] as string })
+      }
+    )
+    const cpuPerStatusReadMs = readTargets.length === 0 ? Number.NaN : (treeCpuMs(proc.pid) - readsCpu0) / readCount
     const rss = memoryMb(proc.pid, "VmRSS")
     await stop(proc)
 
@@ -470,6 +499,7 @@ const runLoadPhase = async (env: Env) => {
       warmUpCheckoutToConfirmedMs: warmUpMs,
       customers: CUSTOMERS,
       ticketsRequested: records.reduce((n, r) => n + r.quantity, 0),
+      watch: WATCH,
       pollMs: POLL_MS,
       confirmed: confirmed.length,
       failed: CUSTOMERS - confirmed.length,
@@ -487,9 +517,12 @@ const runLoadPhase = async (env: Env) => {
        * 5 s), i.e. the service did not acknowledge the payment in time and the saga waited for the retries.
        */
       sandboxWarnings: cpu.sandboxWarnings,
-      /** The workflow engine's persisted messages and replies (every order of the database, warm-up included). */
-      clusterMessagesPerOrder: (database?.messages ?? Number.NaN) / all.length,
-      clusterRepliesPerOrder: (database?.replies ?? Number.NaN) / all.length,
+      /**
+       * The saga engine's durable writes per order (every order of the database, warm-up included): journal entries
+       * (activity exits, deferred completions) and executions.
+       */
+      engineJournalEntriesPerOrder: (database?.messages ?? Number.NaN) / all.length,
+      engineExecutionsPerOrder: (database?.replies ?? Number.NaN) / all.length,
       pollRequestMs: stats(records.flatMap((r) => r.pollMs)),
       polls: {
         total: totalPolls,
@@ -505,6 +538,10 @@ const runLoadPhase = async (env: Env) => {
       stuckPending: stuck,
       cpu: {
         serviceMsPerOrder: cpu.serviceMs / CUSTOMERS,
+        /** One status read (GET /v1/orders/{id} of a settled order), measured after the run. */
+        serviceMsPerStatusRead: cpuPerStatusReadMs,
+        /** The service's CPU per order less the buyers' status reads at that cost. */
+        serviceMsPerOrderWithoutReads: (cpu.serviceMs - totalPolls * cpuPerStatusReadMs) / CUSTOMERS,
         sandboxMsPerOrder: cpu.sandboxMs / CUSTOMERS,
         postgresMsPerOrder: cpu.postgresMs / CUSTOMERS,
         serviceCores: cpu.serviceMs / (t1 - t0),
@@ -725,14 +762,20 @@ const main = async () => {
     printStats("paid → confirmed seen", r.latency.paidToConfirmedMs)
     printStats("hold request", r.latency.holdRequestMs)
     printStats("server createdAt → confirmedAt", r.serverCreatedToConfirmedMs)
-    printStats("poll request (GET /v1/orders/{id})", r.pollRequestMs)
-    console.log(
-      `  polls ${fmt(r.polls.total)} (${fmt(r.polls.perOrder, 1)} per order, ${r.polls.errors} errors); CPU per order: service ` +
-        `${fmt(r.cpu.serviceMsPerOrder, 1)} ms, PostgreSQL ${fmt(r.cpu.postgresMsPerOrder, 1)} ms, sandbox ${fmt(r.cpu.sandboxMsPerOrder, 1)} ms`
+    printStats(
+      r.watch === "push" ? "status request (long-poll)" : "poll request (GET /v1/orders/{id})",
+      r.pollRequestMs
     )
     console.log(
-      `  per order: ${fmt(r.postgresTransactionsPerOrder, 1)} PostgreSQL transactions (polls included), ${fmt(r.clusterMessagesPerOrder, 1)} ` +
-        `workflow messages, ${fmt(r.clusterRepliesPerOrder, 1)} replies; service CPU ${fmt(r.cpu.serviceCores * 100, 0)} % of a core`
+      `  status requests ${fmt(r.polls.total)} (${fmt(r.polls.perOrder, 1)} per order, ${r.polls.errors} errors); CPU per order: ` +
+        `service ${fmt(r.cpu.serviceMsPerOrder, 1)} ms (${fmt(r.cpu.serviceMsPerOrderWithoutReads, 1)} ms without the status ` +
+        `requests at ${fmt(r.cpu.serviceMsPerStatusRead, 2)} ms each), PostgreSQL ${fmt(r.cpu.postgresMsPerOrder, 1)} ms, ` +
+        `sandbox ${fmt(r.cpu.sandboxMsPerOrder, 1)} ms`
+    )
+    console.log(
+      `  per order: ${fmt(r.postgresTransactionsPerOrder, 1)} PostgreSQL transactions (status requests included); saga ` +
+        `engine: ${fmt(r.engineJournalEntriesPerOrder, 1)} journal entries, ${fmt(r.engineExecutionsPerOrder, 1)} executions; ` +
+        `service CPU ${fmt(r.cpu.serviceCores * 100, 0)} % of a core`
     )
     console.log(
       `  sandbox warnings (a webhook that failed 6 attempts): ${r.sandboxWarnings}; poll errors: ${JSON.stringify(r.polls.errorKinds)}`

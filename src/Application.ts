@@ -45,7 +45,7 @@ import { MailThrottle } from "./services/security/MailThrottle.ts"
 import { RateLimiterLive } from "./services/security/RateLimiterLive.ts"
 import { TrafficControl } from "./services/security/TrafficControl.ts"
 import { seedDemo } from "./services/seed/DemoSeed.ts"
-import { type DatabaseKind, DatabaseLive } from "./services/sql/Database.ts"
+import { BackgroundDatabaseLive, type DatabaseKind, DatabaseLive } from "./services/sql/Database.ts"
 import { SalesReports } from "./services/stats/SalesReports.ts"
 import { salesStatsConsumer } from "./services/stats/SalesStatsConsumer.ts"
 import { SalesStatsPg } from "./services/stats/SalesStatsPg.ts"
@@ -156,7 +156,8 @@ export const EventPipelineLive = Layer.mergeAll(
  */
 export const BackgroundWorkLive = Layer.mergeAll(
   ExpiryWorkerLive,
-  EventPipelineLive,
+  // Its repositories over a pool of their own (BackgroundDatabaseLive): a backlog never takes the API's connections.
+  EventPipelineLive.pipe(Layer.provide(Layer.fresh(RepositoriesPg)), Layer.provide(BackgroundDatabaseLive)),
   PaymentReconciliationLive,
   RefreshTokenPurgeLive
 )

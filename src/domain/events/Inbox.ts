@@ -14,6 +14,17 @@ export interface InboxShape {
     eventId: string,
     effect: Effect.Effect<A, E, R>
   ) => Effect.Effect<Option.Option<A>, E, R>
+  /**
+   * For an effect outside the database (a mail): runs `effect` unless `consumer` has handled `eventId` before, then
+   * records it, holding no transaction (nor a connection) while it runs. At least once: a crash between the effect
+   * and the record repeats the effect on redelivery; deliveries of one event at the same moment in one process run
+   * it once. If `effect` fails nothing is recorded.
+   */
+  readonly onceAfter: <A, E, R>(
+    consumer: string,
+    eventId: string,
+    effect: Effect.Effect<A, E, R>
+  ) => Effect.Effect<Option.Option<A>, E, R>
 }
 
 export class Inbox extends Context.Service<Inbox, InboxShape>()("goticket/Inbox") {}

@@ -8,6 +8,7 @@ export interface AppConfigShape {
   readonly port: number
   readonly databaseUrl: Option.Option<Redacted.Redacted>
   readonly databasePoolMax: number
+  readonly databaseBackgroundPoolMax: number
   readonly dataDir: string
   readonly jwtSecret: Option.Option<Redacted.Redacted>
   /** Secrets that signed earlier access tokens: still accepted for verification, never used to sign. */
@@ -42,6 +43,13 @@ export const AppConfig = Config.all({
   databasePoolMax: Config.Int("DATABASE_POOL_MAX").pipe(
     validate({ message: "DATABASE_POOL_MAX must be between 1 and 200", validation: (n) => n >= 1 && n <= 200 }),
     Config.withDefault(10)
+  ),
+  databaseBackgroundPoolMax: Config.Int("DATABASE_BACKGROUND_POOL_MAX").pipe(
+    validate({
+      message: "DATABASE_BACKGROUND_POOL_MAX must be between 1 and 50",
+      validation: (n) => n >= 1 && n <= 50
+    }),
+    Config.withDefault(3)
   ),
   dataDir: Config.String("GOTICKET_DATA_DIR").pipe(Config.withDefault("./.goticket")),
   jwtSecret: Config.Redacted("JWT_SECRET").pipe(Config.option),

@@ -25,6 +25,11 @@ export interface Consumer<R> {
   readonly name: string
   readonly eventTypes: ReadonlyArray<EventType>
   readonly handle: (event: DomainEvent, envelope: EventEnvelope) => Effect.Effect<void, unknown, R>
+  /**
+   * Where the handler's effect lands: `database` (the default) commits it together with the inbox record, in one
+   * transaction; `outside` (a mail) runs it with no transaction open, then records it (at least once).
+   */
+  readonly effects?: "database" | "outside"
 }
 
 /**
@@ -46,49 +51,44 @@ export const consumerLayer = <R>(consumer: Consumer<R>) =>
 
       const handleOne = (envelope: EventEnvelope, attempt: number) => {
         const cause = spanOfTraceparent(envelope.traceparent)
-        return inbox
-          .once(
-            consumer.name,
-            envelope.id,
-            Effect.flatMap(payloadOf(envelope), (event) => consumer.handle(event, envelope))
-          )
-          .pipe(
-            Effect.tap(
-              Option.match({
-                onNone: () =>
-                  Effect.andThen(
-                    Metric.update(labelled(eventsDuplicate), 1),
-                    Effect.logDebug("duplicate event dropped")
-                  ),
-                onSome: () => Metric.update(labelled(eventsHandled), 1)
-              })
-            ),
-            Effect.tapCause((failure) =>
-              Effect.andThen(
-                Metric.update(labelled(eventsFailed), 1),
-                Effect.logWarning("event handler failed; it will be retried", failure)
-              )
-            ),
-            Effect.asVoid,
-            Effect.provide(context),
-            Effect.annotateLogs({ consumer: consumer.name, eventId: envelope.id, eventType: envelope.type, attempt }),
-            Effect.withSpan(`${consumer.name} process ${envelope.type}`, {
-              kind: "consumer",
-              // Nested in the bus's delivery span, which continues the trace of the request that caused the event.
-              links: Option.match(cause, {
-                onNone: () => [],
-                onSome: (span) => [{ span, attributes: { "goticket.link": "caused-by" } }]
-              }),
-              attributes: {
-                "messaging.system": "goticket",
-                "messaging.operation": "process",
-                "messaging.destination.name": consumer.name,
-                "messaging.message.id": envelope.id,
-                "goticket.event.type": envelope.type,
-                "goticket.delivery.attempt": attempt
-              }
+        return (consumer.effects === "outside" ? inbox.onceAfter : inbox.once)(
+          consumer.name,
+          envelope.id,
+          Effect.flatMap(payloadOf(envelope), (event) => consumer.handle(event, envelope))
+        ).pipe(
+          Effect.tap(
+            Option.match({
+              onNone: () =>
+                Effect.andThen(Metric.update(labelled(eventsDuplicate), 1), Effect.logDebug("duplicate event dropped")),
+              onSome: () => Metric.update(labelled(eventsHandled), 1)
             })
-          )
+          ),
+          Effect.tapCause((failure) =>
+            Effect.andThen(
+              Metric.update(labelled(eventsFailed), 1),
+              Effect.logWarning("event handler failed; it will be retried", failure)
+            )
+          ),
+          Effect.asVoid,
+          Effect.provide(context),
+          Effect.annotateLogs({ consumer: consumer.name, eventId: envelope.id, eventType: envelope.type, attempt }),
+          Effect.withSpan(`${consumer.name} process ${envelope.type}`, {
+            kind: "consumer",
+            // Nested in the bus's delivery span, which continues the trace of the request that caused the event.
+            links: Option.match(cause, {
+              onNone: () => [],
+              onSome: (span) => [{ span, attributes: { "goticket.link": "caused-by" } }]
+            }),
+            attributes: {
+              "messaging.system": "goticket",
+              "messaging.operation": "process",
+              "messaging.destination.name": consumer.name,
+              "messaging.message.id": envelope.id,
+              "goticket.event.type": envelope.type,
+              "goticket.delivery.attempt": attempt
+            }
+          })
+        )
       }
 
       // Awaited, not forked: the queue must exist before the relay (built after the consumers) publishes, or the

@@ -7,11 +7,14 @@ import { type NotificationMailRequirements, notificationMailFor } from "./Notifi
 /**
  * Mails the customer: the order confirmation with the tickets (codes and QR images), refund and cancellation
  * notices. A mail that cannot be handed over fails the delivery, which is retried; its Message-ID comes from the
- * event, so a resend after a crash is recognisable as the same mail. Erased accounts get nothing.
+ * event, so a resend after a crash is recognisable as the same mail. Erased accounts get nothing. The mail is made
+ * and handed over with no database transaction open (`effects: "outside"`): rendering QR images and talking to
+ * the mail server must not hold one of the API's connections.
  */
 export const notificationsConsumer: Consumer<NotificationMailRequirements | Mailer> = {
   name: "notifications",
   eventTypes: ["OrderConfirmed", "OrderRefunded", "OrderCancelled"],
+  effects: "outside",
   handle: (event, envelope) =>
     Effect.gen(function* () {
       const mail = yield* notificationMailFor(event, envelope.id)

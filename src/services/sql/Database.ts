@@ -1,5 +1,6 @@
 import { PgClient } from "@effect/sql-pg"
 import { Context, Duration, Effect, Layer, Option, type Redacted, String as Str } from "effect"
+import type { SqlClient } from "effect/sql"
 import { AppConfig } from "../config/AppConfig.ts"
 import { startEmbeddedPostgres } from "./EmbeddedPostgres.ts"
 import { MigrationsLive } from "./Migrations.ts"
@@ -61,5 +62,25 @@ export const DatabaseLive = Layer.unwrap(
       onNone: () => pgClientEmbedded(config.dataDir)
     })
     return MigrationsLive.pipe(Layer.provideMerge(client))
+  })
+)
+
+/**
+ * The database of the background work (the event pipeline: relay, consumers, webhook deliveries) on a server: a
+ * pool of its own to the same database (DATABASE_BACKGROUND_POOL_MAX, 3), so that consumers working through a
+ * backlog during a sale never take the connections the API answers with. On the embedded database (one
+ * connection) it is the service's own client.
+ */
+export const BackgroundDatabaseLive = Layer.unwrap(
+  Effect.gen(function* () {
+    const kind = yield* DatabaseKind
+    const main = yield* PgClient.PgClient
+    if (kind === "embedded")
+      return Layer.effectContext(Effect.context<PgClient.PgClient | SqlClient.SqlClient | DatabaseKind>())
+    const config = yield* AppConfig
+    return Layer.merge(
+      PgClient.layer({ ...main.config, maxConnections: config.databaseBackgroundPoolMax }),
+      Layer.succeed(DatabaseKind, "server")
+    )
   })
 )
