@@ -63,7 +63,7 @@ import {
   waitReady,
   writeResults
 } from "./harness.ts"
-import { percentile, seededRandom } from "./load.ts"
+import { percentile, runLoad, seededRandom } from "./load.ts"
 import { cpuMs, freePort, memoryMb, stop, treeCpuMs } from "./system.ts"
 
 // ---------------------------------------------------------------------------------------------- options
@@ -73,6 +73,7 @@ const args = commandLine([
   "mode",
   "poll-ms",
   "watch",
+  "flash",
   "intervals",
   "repeats",
   "warm",
@@ -103,10 +104,18 @@ const ORDER_TIMEOUT_MS = args.integer("order-timeout-s", "BENCH_ORDER_TIMEOUT_S"
 const SEED = args.integer("seed", "BENCH_SEED", "20261201", 0, 2 ** 31)
 /** The service's WORKERS; more than one needs Redis (REDIS_URL, or redis://127.0.0.1:6379). */
 const WORKERS = args.integer("workers", "BENCH_WORKERS", "1", 1, 64)
+/**
+ * --flash / BENCH_FLASH_ATTEMPTS: a flash sale's holds at the same time as the checkouts (a mixed run): that many
+ * attempts of 1–4 units on another event's 10,000 GA units, 64 connections, as bench:flash-sale (0: none).
+ */
+const FLASH_ATTEMPTS = args.integer("flash", "BENCH_FLASH_ATTEMPTS", "0", 0, 1_000_000)
+const FLASH_CAPACITY = 10_000
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379"
 /** Extra node arguments for the service, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" (split on spaces). */
 const SERVICE_NODE_ARGS = (process.env.BENCH_SERVICE_NODE_ARGS ?? "").split(" ").filter((a) => a.length > 0)
 const KEEP_DB = args.keepDb
+/** BENCH_PROFILE_DIR: where the service writes a CPU profile of the load phase (none unless set). */
+const PROFILE_DIR = process.env.BENCH_PROFILE_DIR || undefined
 
 const FIRST_POLL_MS = 10 // finer than POLL_MS: the first-checkout numbers are a few hundred ms
 const IDLE_WINDOW_MS = 4_000
@@ -145,7 +154,13 @@ interface Sale {
 }
 
 /** Through the REST API: an organizer, a published event with one GA ticket type, `customers` logged-in customers. */
-const setUpSale = async (base: string, label: string, customers: number, capacity: number): Promise<Sale> => {
+const setUpSale = async (
+  base: string,
+  label: string,
+  customers: number,
+  capacity: number,
+  maxPerOrder = MAX_PER_ORDER
+): Promise<Sale> => {
   const organizerEmail = `organizer-${label}@bench.goticket.dev`
   await register(base, organizerEmail, "organizer")
   const organizer = await login(base, organizerEmail)
@@ -161,7 +176,7 @@ const setUpSale = async (base: string, label: string, customers: number, capacit
       priceMinor: PRICE_MINOR,
       currency: CURRENCY,
       capacity,
-      maxPerOrder: MAX_PER_ORDER
+      maxPerOrder
     }
   })
   await must("POST", `${base}/v1/events/${event.id}/publish`, { token: organizer })
@@ -373,7 +388,10 @@ const startService = async (env: Env, database: string, enginePollMs: number | n
       ...serviceEnv(env.servicePort, env.sandboxUrl),
       DATABASE_URL: databaseUrl(database),
       ...(enginePollMs === null ? {} : { WORKFLOW_POLL_INTERVAL_MS: String(enginePollMs) }),
-      ...(WORKERS > 1 ? { WORKERS: String(WORKERS), REDIS_URL } : {})
+      ...(WORKERS > 1 ? { WORKERS: String(WORKERS), REDIS_URL } : {}),
+      ...(PROFILE_DIR === undefined ? {} : { CPU_PROFILE_DIR: PROFILE_DIR }),
+      // The flash sale's 64 buyers hold far more than any customer limit would let them.
+      ...(FLASH_ATTEMPTS > 0 ? { CUSTOMER_TICKET_LIMIT: "1000000", HOLD_TTL_SECONDS: "3600" } : {})
     },
     { logPrefix: "checkout-", nodeArgs: SERVICE_NODE_ARGS }
   )
@@ -390,8 +408,13 @@ const runLoadPhase = async (env: Env) => {
     console.log(`load: service ready in ${fmt(readyMs / 1000, 1)} s (pid ${proc.pid}, default poll interval)`)
     let t = performance.now()
     const sale = await setUpSale(env.base, "load", CUSTOMERS + 1, 2 * CUSTOMERS + 10)
+    const flashSale = FLASH_ATTEMPTS > 0 ? await setUpSale(env.base, "flash", 64, FLASH_CAPACITY, 4) : undefined
     const setUpS = (performance.now() - t) / 1000
-    console.log(`load: organizer, event and ${CUSTOMERS + 1} customers in ${fmt(setUpS, 1)} s`)
+    console.log(
+      `load: organizer, event and ${CUSTOMERS + 1} customers` +
+        (flashSale === undefined ? "" : ", and a flash sale's event with 64 buyers") +
+        ` in ${fmt(setUpS, 1)} s`
+    )
 
     // One order before the clock starts: the first saga of a service pays its own start-up costs (see `first`).
     const warmUp = await placeOrder(env.base, sale, newRecord(CUSTOMERS, 1), POLL_MS)
@@ -412,15 +435,36 @@ const runLoadPhase = async (env: Env) => {
       `load: ${CUSTOMERS} customers hold, check out, pay and ` +
         (WATCH === "push" ? "wait for their order (long-poll)…" : `poll every ${POLL_MS} ms…`)
     )
+    // BENCH_PROFILE_DIR: a CPU profile of the service over the load alone (its ProfileOnSignal, SIGUSR2 on and off).
+    if (PROFILE_DIR !== undefined) process.kill(proc.pid, "SIGUSR2")
     const t0 = performance.now()
     const progress = setInterval(() => {
       const done = records.filter((r) => r.confirmedSeen !== null).length
       const failed = records.filter((r) => r.failure !== null).length
       console.log(`  ${fmt((performance.now() - t0) / 1000, 0)} s: ${done} confirmed, ${failed} failed`)
     }, 10_000)
-    await Promise.all(records.map((r) => placeOrder(env.base, sale, r, POLL_MS)))
+    const flashQuantities = Array.from({ length: FLASH_ATTEMPTS }, () => 1 + Math.floor(random() * 4))
+    const [, flash] = await Promise.all([
+      Promise.all(records.map((r) => placeOrder(env.base, sale, r, POLL_MS))),
+      flashSale === undefined
+        ? Promise.resolve(undefined)
+        : runLoad({
+            url: `${env.base}/v1/reservations`,
+            tokens: flashSale.tokens,
+            attempts: FLASH_ATTEMPTS,
+            concurrency: 64,
+            capacity: FLASH_CAPACITY,
+            keyPrefix: `flash-${stamp}`,
+            body: (i) =>
+              JSON.stringify({
+                eventId: flashSale.eventId,
+                items: [{ ticketTypeId: flashSale.ticketTypeId, quantity: flashQuantities[i] }]
+              })
+          })
+    ])
     clearInterval(progress)
     const t1 = performance.now()
+    if (PROFILE_DIR !== undefined) process.kill(proc.pid, "SIGUSR2")
     await sleep(1_100) // PostgreSQL flushes its statistics at most every second
     const xacts = (await transactions(db)) - xacts0
     const cpu = {
@@ -501,6 +545,19 @@ const runLoadPhase = async (env: Env) => {
       ticketsRequested: records.reduce((n, r) => n + r.quantity, 0),
       watch: WATCH,
       pollMs: POLL_MS,
+      /** The flash sale's holds during the checkouts (a mixed run), if any. */
+      flash:
+        flash === undefined
+          ? null
+          : {
+              attempts: flash.attempts,
+              requestsPerSecond: flash.requestsPerSecond,
+              p50Ms: flash.p50Ms,
+              p99Ms: flash.p99Ms,
+              unitsGranted: flash.unitsGranted,
+              sellOutSeconds: flash.sellOutMs === null ? null : flash.sellOutMs / 1000,
+              statuses: flash.statuses
+            },
       confirmed: confirmed.length,
       failed: CUSTOMERS - confirmed.length,
       failures,
@@ -767,7 +824,8 @@ const main = async () => {
       r.pollRequestMs
     )
     console.log(
-      `  status requests ${fmt(r.polls.total)} (${fmt(r.polls.perOrder, 1)} per order, ${r.polls.errors} errors); CPU per order: ` +
+      `  status requests ${fmt(r.polls.total)} (${fmt(r.polls.perOrder, 1)} per order, ${r.polls.errors} errors); CPU per order` +
+        (r.flash === null ? ": " : " (the flash sale's holds included): ") +
         `service ${fmt(r.cpu.serviceMsPerOrder, 1)} ms (${fmt(r.cpu.serviceMsPerOrderWithoutReads, 1)} ms without the status ` +
         `requests at ${fmt(r.cpu.serviceMsPerStatusRead, 2)} ms each), PostgreSQL ${fmt(r.cpu.postgresMsPerOrder, 1)} ms, ` +
         `sandbox ${fmt(r.cpu.sandboxMsPerOrder, 1)} ms`
@@ -781,6 +839,12 @@ const main = async () => {
       `  sandbox warnings (a webhook that failed 6 attempts): ${r.sandboxWarnings}; poll errors: ${JSON.stringify(r.polls.errorKinds)}`
     )
     console.log(`  failures: ${Object.keys(r.failures).length === 0 ? "none" : JSON.stringify(r.failures)}`)
+    if (r.flash !== null)
+      console.log(
+        `  meanwhile the flash sale: ${fmt(r.flash.attempts)} hold attempts, ${fmt(r.flash.requestsPerSecond)} req/s, ` +
+          `p50 ${fmt(r.flash.p50Ms, 1)} p99 ${fmt(r.flash.p99Ms, 1)} ms, ${fmt(r.flash.unitsGranted)} units granted, sold out ` +
+          `after ${fmt(r.flash.sellOutSeconds, 1)} s; answers ${JSON.stringify(r.flash.statuses)}`
+      )
     console.log(`  service log: ${JSON.stringify(r.serviceLog.levels)}`)
   }
   if (first) {

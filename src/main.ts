@@ -3,6 +3,7 @@ import { NodeRuntime } from "@effect/platform-node"
 import { Config, Effect, Layer, Option } from "effect"
 import { ApplicationLive, gracefulTeardown, JsonLoggerLive } from "./Application.ts"
 import { validate } from "./services/config/validate.ts"
+import { profileOnSignal } from "./services/diagnostics/ProfileOnSignal.ts"
 
 /**
  * WORKERS > 1 (with DATABASE_URL, REDIS_URL and PAYMENT_PROVIDER_URL): the primary forks that many workers sharing the port, one per core is the
@@ -60,4 +61,5 @@ const main = Effect.gen(function* () {
   return yield* Layer.launch(ApplicationLive)
 })
 
+profileOnSignal(process.env.CPU_PROFILE_DIR)
 main.pipe(Effect.provide(JsonLoggerLive), NodeRuntime.runMain({ teardown: gracefulTeardown }))

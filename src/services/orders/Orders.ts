@@ -82,8 +82,13 @@ export class Orders extends Context.Service<Orders>()("goticket/Orders", {
           message: "this hold is not yours, or has ended: hold the tickets again"
         })
       const order = opened.order
-      yield* run(CheckoutWorkflow.execute({ orderId: order.id }, { discard: true }))
-      if (order.status !== "pending_payment") return order
+      // A retry of a checkout that went on already: its saga runs (a no-op if it does), its answer is the order.
+      if (order.status !== "pending_payment" || order.payment !== null) {
+        yield* run(CheckoutWorkflow.execute({ orderId: order.id }, { discard: true }))
+        return order
+      }
+      // The intent first, then the saga: the saga finds it attached and does not ask the provider again. Should
+      // this request die before the saga starts, the sweeper starts it (it opens the intent itself if need be).
       const intent = yield* openIntent(gateway, order.id, order.totalMinor, order.currency).pipe(
         Effect.retry({ times: 2, while: (e) => e._tag === "PaymentProviderUnavailable" }),
         Effect.catchTag("PaymentOperationRefused", (e) => Effect.die(e)),
@@ -96,6 +101,7 @@ export class Orders extends Context.Service<Orders>()("goticket/Orders", {
       )
       const payment = { provider: gateway.provider, intentId: intent.id, confirmUrl: intent.confirmUrl }
       yield* orders.attachPayment(order.id, payment)
+      yield* run(CheckoutWorkflow.execute({ orderId: order.id }, { discard: true }))
       return { ...order, payment } as Order
     })
 
