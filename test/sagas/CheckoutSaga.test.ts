@@ -1,137 +1,32 @@
-import { describe, expect, it as vitest } from "@effect/vitest"
-import { Clock, ConfigProvider, Effect, Exit, Layer, Option, Queue, Redacted } from "effect"
+import { describe, expect } from "@effect/vitest"
+import { Clock, Effect, Exit, Queue } from "effect"
 import { TestClock } from "effect/testing"
-import { WorkflowEngine } from "effect/workflow"
-import type { Actor } from "../../src/domain/accounts/Actor.ts"
 import { Event } from "../../src/domain/catalog/Event.ts"
 import { EventRepository } from "../../src/domain/catalog/EventRepository.ts"
-import { CheckoutSagaLive, openIntent } from "../../src/domain/orders/CheckoutSaga.ts"
+import { openIntent } from "../../src/domain/orders/CheckoutSaga.ts"
 import { CheckoutSettings } from "../../src/domain/orders/CheckoutSettings.ts"
-import type { Order } from "../../src/domain/orders/Order.ts"
 import { OrderRepository } from "../../src/domain/orders/OrderRepository.ts"
-import { EventRefundsSagaLive, RefundSagaLive } from "../../src/domain/orders/RefundSaga.ts"
-import { TicketCodes } from "../../src/domain/orders/TicketCodes.ts"
 import { PaymentGateway } from "../../src/domain/payments/PaymentGateway.ts"
-import { KeyMarkSource } from "../../src/domain/reservations/InventoryCache.ts"
 import { ReservationRepository } from "../../src/domain/reservations/ReservationRepository.ts"
-import type { EventId, OrderId, TicketTypeId } from "../../src/domain/shared/Ids.ts"
-import { UserRepositoryMemory } from "../../src/services/accounts/UserRepositoryMemory.ts"
-import { AuditLogMemory } from "../../src/services/audit/AuditLogMemory.ts"
-import { EventRepositoryMemory } from "../../src/services/catalog/EventRepositoryMemory.ts"
-import { makeHmacTicketCodes } from "../../src/services/orders/HmacTicketCodes.ts"
-import { OrderRepositoryMemory } from "../../src/services/orders/OrderRepositoryMemory.ts"
+import type { OrderId } from "../../src/domain/shared/Ids.ts"
 import { Orders } from "../../src/services/orders/Orders.ts"
 import { reconcilePendingOrder } from "../../src/services/orders/PaymentReconciliation.ts"
-import { PaymentWebhooks } from "../../src/services/orders/PaymentWebhooks.ts"
-import { MemoryPaymentProvider, makePaymentGatewayMemory } from "../../src/services/payments/PaymentGatewayMemory.ts"
-import { CatalogSnapshots } from "../../src/services/reservations/CatalogSnapshots.ts"
-import { makeInventoryCacheMemory } from "../../src/services/reservations/InventoryCacheMemory.ts"
-import { ReservationRepositoryMemory } from "../../src/services/reservations/ReservationRepositoryMemory.ts"
+import { MemoryPaymentProvider } from "../../src/services/payments/PaymentGatewayMemory.ts"
 import { Reservations } from "../../src/services/reservations/Reservations.ts"
 import { memorySale } from "../support/MemorySale.ts"
+import { checkout, deliverWebhooks, eventually, orderNow, pay, settled, sumCheck, worldTest } from "./SagaWorld.ts"
 
 const DAY = 86_400_000
 const PAID = "4242424242424242"
 const DECLINED = "4000000000000002"
 const DELAYED = "4000000000003220"
 
-/** Every saga on the in-memory workflow engine, over the in-memory twin of every port, on the TestClock. */
-const Sagas = Layer.mergeAll(CheckoutSagaLive, RefundSagaLive, EventRefundsSagaLive)
-const InMemory = Layer.mergeAll(Orders.layer, PaymentWebhooks.layer, Reservations.layer).pipe(
-  Layer.provideMerge(Sagas),
-  Layer.provideMerge(CatalogSnapshots.layer),
-  Layer.provideMerge(WorkflowEngine.layerMemory),
-  Layer.provideMerge(
-    Layer.mergeAll(
-      OrderRepositoryMemory,
-      ReservationRepositoryMemory,
-      EventRepositoryMemory,
-      AuditLogMemory,
-      makePaymentGatewayMemory({ webhookSecret: "whsec_test" }),
-      makeInventoryCacheMemory({ soldOutMs: 2000, viewMs: 5000 }).pipe(
-        Layer.provide(KeyMarkSource.fromRepository),
-        Layer.provide(ReservationRepositoryMemory)
-      ),
-      Layer.succeed(TicketCodes, makeHmacTicketCodes(Redacted.make("a-test-secret-that-is-long-enough-for-hkdf")))
-    )
-  ),
-  Layer.provideMerge(UserRepositoryMemory),
-  Layer.provide(
-    ConfigProvider.layer(
-      ConfigProvider.fromEnv({ env: { HOLD_TTL_SECONDS: "600", CUSTOMER_REFUND_CUTOFF_HOURS: "24" } })
-    )
-  )
-)
-
-/** Lets forked saga fibers run until `check` holds (the engine resumes sagas on forked fibers). */
-const eventually = <A, R>(read: Effect.Effect<A, never, R>, check: (a: A) => boolean) =>
-  Effect.gen(function* () {
-    for (let i = 0; i < 200; i++) {
-      const value = yield* read
-      if (check(value)) return value
-      yield* TestClock.adjust("1 millis")
-      yield* Effect.yieldNow
-    }
-    return yield* Effect.die(new Error("the saga did not get there"))
-  })
-
 /** A published event ten days ahead with a GA type of `capacity` at 1000 minor units, and two customers. */
 const sale = memorySale
 
-/** A hold of `quantity` and its checkout: the order, pending payment, with its intent. */
-const checkout = (actor: Actor, eventId: EventId, ticketTypeId: TicketTypeId, quantity: number) =>
-  Effect.gen(function* () {
-    const reservations = yield* Reservations
-    const orders = yield* Orders
-    const { reservation } = yield* reservations.hold(
-      actor,
-      { eventId, items: [{ ticketTypeId, quantity }] },
-      crypto.randomUUID()
-    )
-    const order = yield* orders.checkout(actor, reservation.id)
-    return { reservation, order, intentId: order.payment?.intentId ?? "" }
-  })
-
-/** The customer pays with `card`; every webhook the provider sends is delivered (`times` times each). */
-const pay = (intentId: string, card: string, times = 1) =>
-  Effect.gen(function* () {
-    const provider = yield* MemoryPaymentProvider
-    yield* provider.confirm(intentId, card)
-    yield* deliverWebhooks(times)
-  })
-
-const deliverWebhooks = (times = 1) =>
-  Effect.gen(function* () {
-    const provider = yield* MemoryPaymentProvider
-    const webhooks = yield* PaymentWebhooks
-    const outcomes: Array<string> = []
-    for (const delivery of yield* Queue.clear(provider.deliveries))
-      for (let i = 0; i < times; i++) outcomes.push(yield* webhooks.receive(delivery.payload, delivery.signature))
-    return outcomes
-  })
-
-const orderNow = (orderId: OrderId) =>
-  Effect.flatMap(OrderRepository, (orders) => Effect.map(orders.findById(orderId), Option.getOrThrow))
-
-const settled = (orderId: OrderId) => eventually(orderNow(orderId), (o: Order) => o.status !== "pending_payment")
-
-/** The sum check: money kept by the provider is exactly the price of the valid tickets; sold units = valid tickets. */
-const sumCheck = (orderIds: ReadonlyArray<OrderId>, counts: Effect.Effect<{ held: number; sold: number }>) =>
-  Effect.gen(function* () {
-    const provider = yield* MemoryPaymentProvider
-    const balance = yield* provider.balance
-    const orders = yield* Effect.forEach(orderIds, orderNow)
-    const valid = orders.flatMap((o) => o.tickets.filter((t) => t.status === "valid"))
-    expect(balance.capturedMinor - balance.refundedMinor).toBe(valid.reduce((sum, t) => sum + t.priceMinor, 0))
-    expect((yield* counts).sold).toBe(valid.length)
-  })
-
 describe("the checkout saga", () => {
   describe("over in-memory ports, a fresh world per test", () => {
-    const it = {
-      effect: <A, E>(name: string, body: () => Effect.Effect<A, E, Layer.Success<typeof InMemory>>) =>
-        vitest.effect(name, () => Effect.provide(body(), InMemory))
-    }
+    const it = { effect: worldTest() }
     it.effect("confirms a paid order: units sold, one ticket per admission, payment captured once", () =>
       Effect.gen(function* () {
         const { event, ga, customer, counts } = yield* sale(10)

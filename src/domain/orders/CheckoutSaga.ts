@@ -2,7 +2,7 @@ import { Cause, Clock, Duration, Effect, Metric, Option, Schema } from "effect"
 import { Activity, DurableClock, DurableDeferred } from "effect/workflow"
 import { type PaymentCallError, PaymentGateway, type PaymentIntent } from "../payments/PaymentGateway.ts"
 import type { OrderId } from "../shared/Ids.ts"
-import { CheckoutSettings } from "./CheckoutSettings.ts"
+import { CheckoutSettings, persistently } from "./CheckoutSettings.ts"
 import { CheckoutWorkflow, PaymentAuthorization } from "./CheckoutWorkflow.ts"
 import { CheckoutFailed } from "./errors.ts"
 import type { CancelReason } from "./Order.ts"
@@ -27,25 +27,28 @@ const countOutcome = (outcome: string) => Metric.update(Metric.withAttributes(ch
 const failed = (reason: CheckoutFailed["reason"], message: string) => new CheckoutFailed({ reason, message })
 
 /** Why the saga failed, as the order's cancel reason. */
-const cancelReasonOf = (cause: Cause.Cause<unknown>): CancelReason =>
+export const cancelReasonOf = (cause: Cause.Cause<unknown>): CancelReason =>
   Option.match(Cause.findErrorOption(cause), {
     onNone: () => "payment_failed",
     onSome: (error) => (error instanceof CheckoutFailed ? error.reason : "payment_failed")
   })
 
 const IntentRef = Schema.Struct({ intentId: Schema.String, amountMinor: Schema.Int })
+type IntentRef = typeof IntentRef.Type
 
 /**
  * The checkout saga, step by step:
- *   1. open the payment intent   (compensation: void it, or refund it had it been captured; cancel the order
- *                                  and give its hold back)
+ *   1. open the payment intent   (compensation: cancel the order and give its hold back, then, if it is cancelled
+ *                                  now, void the intent, or refund it had it been captured)
  *   2. wait for the card's authorisation, at most the payment window (then void it, unless it was just paid)
  *   3. claim the units: the hold becomes sold, or the same units again if the hold was lost
  *                                (compensation: give the units back)
  *   4. capture the payment
  *   5. confirm the order and issue its tickets
  * A failure at any step runs the compensations of the steps done, newest first: nobody pays for tickets they do
- * not get. Every step is idempotent, because after a crash the step that was running runs again.
+ * not get. Every step is idempotent, because after a crash the step that was running runs again. An outage of the
+ * database is not a failure: a step waits for it (`persistently`), so only the business (a declined card, a
+ * closed window, units gone, a provider that refuses) ever cancels an order.
  */
 export const CheckoutSagaLive = CheckoutWorkflow.toLayer(
   Effect.fn("CheckoutSaga")(function* ({ orderId }) {
@@ -58,29 +61,55 @@ export const CheckoutSagaLive = CheckoutWorkflow.toLayer(
         schedule: settings.providerRetry,
         while: (error) => (error as { _tag?: string })._tag === "PaymentProviderUnavailable"
       })
-    /** A database step that dies (connection lost, a failover) is retried: a paying customer is not refunded for it. */
-    const persistently = <A, R>(effect: Effect.Effect<A, never, R>) =>
-      effect.pipe(
-        Effect.sandbox,
-        Effect.retry({ schedule: settings.databaseRetry }),
-        Effect.catch((cause) => Effect.failCause(cause))
-      )
+    const step = <A, R>(name: string, effect: Effect.Effect<A, never, R>) =>
+      persistently(name, effect).pipe(Effect.annotateLogs({ orderId }))
+
+    /**
+     * The saga gives up on the order. The order is cancelled first (only a pending one: any other status is left
+     * alone), and money moves only if it is cancelled now: the intent is voided, or refunded in full had it been
+     * captured. An order confirmed meanwhile keeps its payment and its tickets: a contradiction for a person to
+     * look at, never a refund.
+     */
+    const giveUp = (reason: CancelReason, payment: IntentRef | undefined, cause: Cause.Cause<unknown>) =>
+      Effect.gen(function* () {
+        const order = yield* step(
+          "CancelOrder",
+          Effect.flatMap(now, (at) => orders.cancel(orderId, reason, at))
+        )
+        if (order.status !== "cancelled") {
+          yield* Effect.logError(
+            `checkout failed (${reason}) but the order is ${order.status}: its payment is left as it is, for a person to look at`,
+            cause
+          ).pipe(Effect.annotateLogs({ orderId, status: order.status }))
+          return
+        }
+        if (reason === "payment_failed") yield* Effect.logWarning("checkout failed; the order is cancelled", cause)
+        if (payment !== undefined)
+          yield* abandonPayment(payment.intentId, payment.amountMinor, keys).pipe(
+            withProviderRetry,
+            Effect.catch((error) =>
+              Effect.logError("checkout: could not void or refund the payment; the reconciliation will", error)
+            )
+          )
+        yield* countOutcome(reason)
+      }).pipe(Effect.annotateLogs({ orderId }))
 
     // 1. The order and its payment intent (the checkout request created the intent already with the same key;
-    //    this records it). If the saga fails from here on: the intent is voided (refunded, had it been captured),
-    //    the order cancelled and its hold or units given back.
+    //    this records it). If the saga fails from here on: the order is cancelled and its hold or units given back,
+    //    the intent voided (refunded, had it been captured).
     const intent = yield* Activity.make({
       name: "OpenPayment",
       success: IntentRef,
       error: CheckoutFailed,
       execute: Effect.gen(function* () {
-        const order = yield* persistently(orders.findById(orderId))
+        const order = yield* step("OpenPayment", orders.findById(orderId))
         if (Option.isNone(order)) return yield* Effect.die(`order ${orderId} does not exist`)
         const opened = yield* openIntent(gateway, orderId, order.value.totalMinor, order.value.currency).pipe(
           withProviderRetry,
           Effect.mapError((error) => failed("payment_failed", error.message))
         )
-        yield* persistently(
+        yield* step(
+          "OpenPayment",
           orders.attachPayment(orderId, {
             provider: gateway.provider,
             intentId: opened.id,
@@ -90,30 +119,22 @@ export const CheckoutSagaLive = CheckoutWorkflow.toLayer(
         return { intentId: opened.id, amountMinor: opened.amountMinor }
       })
     }).pipe(
-      CheckoutWorkflow.withCompensation((opened, cause) =>
-        Effect.gen(function* () {
-          const reason = cancelReasonOf(cause)
-          if (reason === "payment_failed") yield* Effect.logWarning("checkout failed; cancelling the order", cause)
-          yield* abandonPayment(opened.intentId, opened.amountMinor, keys).pipe(
-            withProviderRetry,
-            Effect.catch((error) => Effect.logError("checkout: could not void or refund the payment", error))
-          )
-          yield* persistently(Effect.flatMap(now, (at) => orders.cancel(orderId, reason, at)))
-          yield* countOutcome(reason)
-        }).pipe(Effect.annotateLogs({ orderId }))
-      ),
+      CheckoutWorkflow.withCompensation((opened, cause) => giveUp(cancelReasonOf(cause), opened, cause)),
       // Failing before the intent is recorded (the provider refused it): nothing was authorised by this saga,
       // but the checkout request may have opened the intent, so the order is cancelled and any intent voided.
       Effect.tapError((error) =>
         Activity.make({
           name: "AbandonCheckout",
           execute: Effect.gen(function* () {
-            const order = yield* persistently(orders.findById(orderId))
-            const payment = Option.flatMap(order, (o) => Option.fromNullishOr(o.payment))
-            if (Option.isSome(payment))
-              yield* gateway.cancel(payment.value.intentId, keys.void).pipe(withProviderRetry, Effect.ignore)
-            yield* persistently(Effect.flatMap(now, (at) => orders.cancel(orderId, error.reason, at)))
-            yield* countOutcome(error.reason)
+            const order = yield* step("AbandonCheckout", orders.findById(orderId))
+            const payment = Option.getOrUndefined(
+              Option.flatMap(order, (o) =>
+                o.payment === null
+                  ? Option.none()
+                  : Option.some({ intentId: o.payment.intentId, amountMinor: o.totalMinor })
+              )
+            )
+            yield* giveUp(error.reason, payment, Cause.fail(error))
           })
         })
       )
@@ -157,14 +178,14 @@ export const CheckoutSagaLive = CheckoutWorkflow.toLayer(
       name: "ClaimUnits",
       success: Schema.Literals(["Claimed", "Reclaimed"]),
       error: CheckoutFailed,
-      execute: persistently(orders.claimUnits(orderId)).pipe(
+      execute: step("ClaimUnits", orders.claimUnits(orderId)).pipe(
         Effect.flatMap((claim) =>
           claim._tag === "Unavailable"
             ? Effect.fail(failed("units_unavailable", "the hold ended and its tickets were sold to someone else"))
             : Effect.succeed(claim._tag)
         )
       )
-    }).pipe(CheckoutWorkflow.withCompensation(() => persistently(orders.releaseUnits(orderId))))
+    }).pipe(CheckoutWorkflow.withCompensation(() => step("ReleaseUnits", orders.releaseUnits(orderId))))
 
     // 4. Take the money.
     yield* Activity.make({
@@ -180,8 +201,17 @@ export const CheckoutSagaLive = CheckoutWorkflow.toLayer(
     // 5. Tickets.
     yield* Activity.make({
       name: "IssueTickets",
-      execute: persistently(Effect.flatMap(now, (at) => orders.confirm(orderId, at))).pipe(
-        Effect.andThen(countOutcome("confirmed"))
+      execute: step(
+        "IssueTickets",
+        Effect.flatMap(now, (at) => orders.confirm(orderId, at))
+      ).pipe(
+        Effect.flatMap((order) =>
+          order.status === "confirmed"
+            ? countOutcome("confirmed")
+            : Effect.logError(
+                `the order was ${order.status} when its tickets were to be issued; its captured payment is left to the reconciliation`
+              ).pipe(Effect.annotateLogs({ orderId }))
+        )
       )
     })
     return { units }
@@ -203,7 +233,10 @@ export const openIntent = (
     description: `GoTicket order ${orderId}`
   })
 
-/** Nothing is owed: void the intent, or, if it was captured after all, give the whole amount back. */
+/**
+ * Nothing is owed: void the intent, or, if it was captured after all, give the whole amount back. The keys are the
+ * order's, so whoever does it (the saga, its replay, the reconciliation) does it once.
+ */
 const abandonPayment = (intentId: string, amountMinor: number, keys: ReturnType<typeof paymentKeys>) =>
   Effect.gen(function* () {
     const gateway = yield* PaymentGateway

@@ -2,7 +2,7 @@ import { Clock, Effect, Option, Schema } from "effect"
 import { Activity } from "effect/workflow"
 import { PaymentGateway } from "../payments/PaymentGateway.ts"
 import type { OrderId, UserId } from "../shared/Ids.ts"
-import { CheckoutSettings } from "./CheckoutSettings.ts"
+import { CheckoutSettings, persistently } from "./CheckoutSettings.ts"
 import { EventRefundsWorkflow, RefundWorkflow } from "./CheckoutWorkflow.ts"
 import { OrderRepository } from "./OrderRepository.ts"
 
@@ -12,20 +12,16 @@ const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
  * The refund saga: the tickets were voided and their units given back in the request's transaction (so a second
  * refund of the same ticket is refused at once); this saga hands the money back through the provider, with the
  * refund's id as idempotency key, and records that it did. A provider that is down is retried; a refund the
- * provider refuses for good stays `pending` and is logged for a person to look at.
+ * provider refuses for good stays `pending` and is logged for a person to look at. An outage of the database is
+ * waited out (`persistently`).
  */
 export const RefundSagaLive = RefundWorkflow.toLayer(
   Effect.fn("RefundSaga")(function* ({ refundId, orderId }) {
     const orders = yield* OrderRepository
     const gateway = yield* PaymentGateway
     const settings = yield* CheckoutSettings
-
-    const persistently = <A, R>(effect: Effect.Effect<A, never, R>) =>
-      effect.pipe(
-        Effect.sandbox,
-        Effect.retry({ schedule: settings.databaseRetry }),
-        Effect.catch((cause) => Effect.failCause(cause))
-      )
+    const step = <A, R>(name: string, effect: Effect.Effect<A, never, R>) =>
+      persistently(name, effect).pipe(Effect.annotateLogs({ refundId, orderId }))
 
     const providerRefundId = yield* Activity.make({
       name: "ReturnMoney",
@@ -50,12 +46,13 @@ export const RefundSagaLive = RefundWorkflow.toLayer(
             Effect.orDie
           )
         return returned.id
-      }).pipe(persistently)
+      }).pipe((effect) => step("ReturnMoney", effect))
     })
 
     yield* Activity.make({
       name: "CompleteRefund",
-      execute: persistently(
+      execute: step(
+        "CompleteRefund",
         Effect.flatMap(now, (at) => orders.completeRefund(refundId, providerRefundId ?? "none", at))
       )
     })
@@ -79,21 +76,24 @@ export const EventRefundsSagaLive = EventRefundsWorkflow.toLayer(
       const batch = yield* Activity.make({
         name: `RefundOrders/${page}`,
         success: Schema.Array(Schema.String),
-        execute: Effect.gen(function* () {
-          const ids = yield* orders.paidOrdersOfEvent(eventId as never, after, 100)
-          for (const orderId of ids) {
-            const refundId = eventCancellationRefundId(orderId)
-            yield* orders.requestRefund({
-              refundId,
-              orderId,
-              requestedBy: requestedBy as UserId,
-              includeCheckedIn: true,
-              at: yield* now
-            })
-            yield* RefundWorkflow.execute({ refundId, orderId }, { discard: true })
-          }
-          return ids
-        })
+        execute: persistently(
+          `RefundOrders/${page}`,
+          Effect.gen(function* () {
+            const ids = yield* orders.paidOrdersOfEvent(eventId as never, after, 100)
+            for (const orderId of ids) {
+              const refundId = eventCancellationRefundId(orderId)
+              yield* orders.requestRefund({
+                refundId,
+                orderId,
+                requestedBy: requestedBy as UserId,
+                includeCheckedIn: true,
+                at: yield* now
+              })
+              yield* RefundWorkflow.execute({ refundId, orderId }, { discard: true })
+            }
+            return ids
+          })
+        ).pipe(Effect.annotateLogs({ eventId }))
       })
       refunded += batch.length
       if (batch.length < 100) break

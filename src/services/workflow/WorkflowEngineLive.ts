@@ -6,6 +6,7 @@ import { CheckoutSettings } from "../../domain/orders/CheckoutSettings.ts"
 import { EventRefundsSagaLive, RefundSagaLive } from "../../domain/orders/RefundSaga.ts"
 import { bounded } from "../config/bounded.ts"
 import { OrdersConfig } from "../orders/OrdersConfig.ts"
+import { isTransient } from "../sql/Transient.ts"
 import { EngineSettings, PgWorkflowEngineLayer } from "./pg/PgWorkflowEngine.ts"
 import { WorkflowStorePg } from "./pg/WorkflowStore.ts"
 
@@ -48,13 +49,16 @@ export const WorkflowEngineSql = Layer.unwrap(
   })
 )
 
-/** The saga settings from configuration. */
+/**
+ * The saga settings from configuration. A saga step's database call that died of a transient SQL failure (the
+ * database restarting or unreachable, a lost connection: sql/Transient.ts) is an outage, waited out.
+ */
 export const CheckoutSettingsLive = Layer.effect(
   CheckoutSettings,
   Effect.gen(function* () {
     const config = yield* OrdersConfig
     const defaults = yield* CheckoutSettings
-    return { ...defaults, paymentWindow: config.paymentWindow }
+    return { ...defaults, paymentWindow: config.paymentWindow, isOutage: isTransient }
   })
 )
 
