@@ -82,6 +82,19 @@ export const settled = (id: string) =>
     return yield* Effect.die(`execution of ${id} did not settle`)
   })
 
+/** Polls until the execution waits (for its payment or its clock): its timers are set from then on. */
+export const waiting = (id: string) =>
+  Effect.gen(function* () {
+    const executionId = yield* Purchase.executionId({ id })
+    for (let i = 0; i < 400; i++) {
+      const result = yield* Purchase.poll(executionId)
+      if (Option.isSome(result) && result.value._tag === "Suspended") return
+      yield* Effect.yieldNow
+      yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 5)))
+    }
+    return yield* Effect.die(`execution of ${id} did not wait`)
+  })
+
 /**
  * One contract for every WorkflowEngine the sagas may run on: the library's in-memory engine (unit tests) and
  * the durable PostgreSQL one (production). `engine` must provide WorkflowEngine (and whatever it needs).
@@ -124,6 +137,8 @@ export const workflowEngineContract = (name: string, engine: Layer.Layer<Workflo
       run(
         Effect.gen(function* () {
           yield* Purchase.execute({ id: "late" }, { discard: true })
+          // The window's clock is set when the run gets to it, which may be after `execute` answered.
+          yield* waiting("late")
           yield* TestClock.adjust(Duration.minutes(11))
           const exit = yield* settled("late")
           expect(Exit.isFailure(exit)).toBe(true)

@@ -1,6 +1,7 @@
 import { Cause, Clock, Context, Duration, Effect, Exit, Fiber, FiberMap, Layer, Option, Schema, Scope } from "effect"
 import { Workflow, WorkflowEngine } from "effect/workflow"
-import { type ClaimedExecution, type Woken, WorkflowStore } from "./WorkflowStore.ts"
+import { activityKey, deferredKey, exitFromJson, exitToJson } from "./JournalCodec.ts"
+import { type ClaimedExecution, type PromptStatements, type Woken, WorkflowStore } from "./WorkflowStore.ts"
 
 /** How the engine runs in this process. */
 export interface EngineSettingsShape {
@@ -16,14 +17,8 @@ export class EngineSettings extends Context.Service<EngineSettings, EngineSettin
   "goticket/workflow/EngineSettings"
 ) {}
 
-/** Exits as JSON: success and failure values are already in their encoded form; defects become plain objects. */
-const ExitJson = Schema.toCodecJson(Schema.Exit(Schema.Any, Schema.Any, Schema.Defect()))
-const exitToJson = (exit: Exit.Exit<unknown, unknown>): unknown =>
-  Schema.encodeSync(ExitJson)(Exit.map(exit, (value) => value ?? null))
-const exitFromJson = (json: unknown): Exit.Exit<unknown, unknown> => Schema.decodeUnknownSync(ExitJson)(json)
-
-const activityKey = (name: string, attempt: number) => `a/${attempt}/${name}`
-const deferredKey = (name: string) => `d/0/${name}`
+/** How long a request that starts a saga waits for its run to be claimed (it goes on in the background after that). */
+const STARTING_AT_MOST = Duration.seconds(2)
 
 interface Registered {
   readonly workflow: Workflow.Any
@@ -80,6 +75,16 @@ export const makePgWorkflowEngine = Effect.gen(function* () {
 
   const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
   const leaseFrom = (at: Date) => new Date(at.getTime() + Duration.toMillis(lease))
+
+  /**
+   * The statements for whoever calls the engine: a workflow run (its steps, a deferred it completes, a saga it
+   * starts) waits out an outage of the database like the rest of its run; anyone else (a request, a webhook, the
+   * reconciliation) is answered promptly, with the database's error if it is down.
+   */
+  const statementsForCaller = Effect.map(
+    Effect.serviceOption(WorkflowEngine.WorkflowInstance),
+    (instance): PromptStatements => (Option.isSome(instance) ? store : store.promptly)
+  )
 
   /** Runs an execution here if it needs a run and nobody holds it; a no-op otherwise. Never waits for the run. */
   const start = (executionId: string, force = false): Effect.Effect<void> =>
@@ -221,20 +226,26 @@ export const makePgWorkflowEngine = Effect.gen(function* () {
       })
     }),
 
+    // Called by requests (a checkout, a refund): the row is written promptly or the call fails at once (the
+    // request answers an error, its client retries); the run is started here, but waited for only briefly: a run
+    // that cannot claim its execution now (the database went away) claims it later, or the poll does. Called by a
+    // workflow (a saga starting another), it waits out an outage as every other step of a run does.
     execute: Effect.fnUntraced(function* (workflow, options) {
       const entry = workflows.get(workflow._tag)
       if (entry === undefined) return yield* Effect.die(`Workflow ${workflow._tag} is not registered`)
       const at = yield* now
-      yield* store.create({
+      const statements = yield* statementsForCaller
+      yield* statements.create({
         executionId: options.executionId,
         workflow: workflow._tag,
         payload: Schema.encodeSync(entry.payload)(options.payload),
         parentId: options.detached ? null : (options.parent?.executionId ?? null),
         at
       })
-      yield* start(options.executionId)
+      const starting = yield* Effect.forkIn(start(options.executionId), scope)
+      yield* Fiber.join(starting).pipe(Effect.timeoutOption(STARTING_AT_MOST))
       if (options.discard) return undefined as never
-      const status = yield* store.status(options.executionId)
+      const status = yield* statements.status(options.executionId)
       return (
         Option.isSome(status) && status.value.status === "complete"
           ? Schema.decodeUnknownSync(entry.result)(status.value.result)
@@ -309,7 +320,15 @@ export const makePgWorkflowEngine = Effect.gen(function* () {
     deferredDone: (options) =>
       Effect.gen(function* () {
         const exit = exitToJson(options.exit)
-        const completed = yield* store.completeDeferred(options.executionId, options.deferredName, exit, yield* now)
+        // A webhook (or the reconciliation) completes it: promptly, or the caller fails and tries again later. A
+        // run completes one too (DurableDeferred.raceAll records the winner): it waits out an outage.
+        const statements = yield* statementsForCaller
+        const completed = yield* statements.completeDeferred(
+          options.executionId,
+          options.deferredName,
+          exit,
+          yield* now
+        )
         // Completed before: the first completion stands, and this one wakes nobody.
         if (!completed.recorded) return
         running.get(options.executionId)?.journal.set(deferredKey(options.deferredName), exit)
@@ -344,33 +363,33 @@ export const makePgWorkflowEngine = Effect.gen(function* () {
   // leases of what runs here, firing due clocks, taking over executions whose runner died.
   yield* store.release(owner, yield* now)
   yield* Effect.addFinalizer(() => Effect.flatMap(now, (at) => store.release(owner, at)))
-  const everyPoll = <A>(effect: Effect.Effect<A>) =>
-    effect.pipe(
-      Effect.catchCause((cause) =>
-        Cause.hasInterruptsOnly(cause)
-          ? Effect.failCause(cause)
-          : Effect.logWarning("workflow engine poll failed", cause)
+  // Neither loop stops for good: a failure is logged and the next round comes (a dead renewal loop would let every
+  // lease of this runner run out while its runs go on).
+  const every = (interval: Duration.Duration, failed: string, effect: Effect.Effect<void>) =>
+    Effect.forkIn(
+      effect.pipe(
+        Effect.catchCause((cause) =>
+          Cause.hasInterruptsOnly(cause) ? Effect.failCause(cause) : Effect.logWarning(failed, cause)
+        ),
+        Effect.andThen(Effect.sleep(interval)),
+        Effect.forever
       ),
-      Effect.andThen(Effect.sleep(pollInterval)),
-      Effect.forever
+      scope
     )
-  yield* Effect.forkIn(
-    everyPoll(
-      Effect.gen(function* () {
-        const at = yield* now
-        yield* Effect.flatMap(store.fireClocks(at, { limit: 100 }), wake)
-        const orphans = yield* store.orphans(at, 100)
-        yield* Effect.forEach(orphans, (id) => start(id), { discard: true })
-      })
-    ),
-    scope
-  )
-  yield* Effect.forkIn(
+  yield* every(
+    pollInterval,
+    "workflow engine poll failed",
     Effect.gen(function* () {
       const at = yield* now
-      yield* store.renew(owner, [...running.keys()], leaseFrom(at))
-    }).pipe(Effect.andThen(Effect.sleep(Duration.millis(Duration.toMillis(lease) / 3))), Effect.forever),
-    scope
+      yield* Effect.flatMap(store.fireClocks(at, { limit: 100 }), wake)
+      const orphans = yield* store.orphans(at, 100)
+      yield* Effect.forEach(orphans, (id) => start(id), { discard: true })
+    })
+  )
+  yield* every(
+    Duration.millis(Duration.toMillis(lease) / 3),
+    "workflow engine could not renew its leases",
+    Effect.flatMap(now, (at) => store.renew(owner, [...running.keys()], leaseFrom(at)))
   )
   return engine
 })
