@@ -1007,6 +1007,40 @@ export const orderRepositoryContract = (
       })
     )
 
+    it.effect("the reconciliation's list: settled orders not checked yet, longest settled first; marked once", () =>
+      Effect.gen(function* () {
+        const repo = yield* OrderRepository
+        const alice = yield* aStoredUser()
+        const sale = yield* aSale()
+        const open = () =>
+          Effect.flatMap(holdOf(alice.id, sale.event, { type: sale.standing, quantity: 1 }), (hold) =>
+            openOrder(hold.id, alice.id)
+          )
+        const [o1, o2, o3] = [yield* open(), yield* open(), yield* open()]
+        const beforeSettling = yield* now
+        yield* Effect.sleep("3 millis")
+        yield* repo.claimUnits(o1.id)
+        yield* repo.confirm(o1.id, yield* now)
+        yield* Effect.sleep("3 millis")
+        yield* repo.cancel(o2.id, "payment_declined", yield* now)
+        const mine = (orders: ReadonlyArray<Order>) =>
+          orders.map((o) => o.id).filter((id) => [o1.id, o2.id, o3.id].includes(id))
+
+        // Settled before the bound only; pending ones never.
+        expect(mine(yield* repo.unreconciledOrders(beforeSettling, 10_000))).toEqual([])
+        expect(mine(yield* repo.unreconciledOrders(after(yield* now, 1_000), 10_000))).toEqual([o1.id, o2.id])
+
+        // Marked once, a settled order only; then it is no longer listed.
+        const at = yield* now
+        expect(yield* repo.markReconciled(o3.id, "consistent", at)).toBe(false)
+        expect(yield* repo.markReconciled(o1.id, "consistent", at)).toBe(true)
+        expect(yield* repo.markReconciled(o1.id, "needs_attention", at)).toBe(false)
+        expect(yield* repo.reconciliationOf(o1.id)).toEqual(Option.some({ at, outcome: "consistent" }))
+        expect(yield* repo.reconciliationOf(o2.id)).toEqual(Option.none())
+        expect(mine(yield* repo.unreconciledOrders(after(yield* now, 1_000), 10_000))).toEqual([o2.id])
+      })
+    )
+
     it.effect("attachPayment records the intent on the order; payment events are recorded once", () =>
       Effect.gen(function* () {
         const repo = yield* OrderRepository

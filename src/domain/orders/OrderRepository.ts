@@ -1,6 +1,7 @@
 import { Context, type Effect, type Option } from "effect"
 import type { EventId, OrderId, ReservationId, TicketId, UserId } from "../shared/Ids.ts"
 import type { CancelReason, Order, PaymentRef, RefundRecord, Ticket } from "./Order.ts"
+import type { ReconciliationOutcome } from "./Reconciliation.ts"
 
 export type OpenOutcome =
   | { readonly _tag: "Opened"; readonly order: Order }
@@ -92,6 +93,20 @@ export interface OrderRepositoryShape {
   readonly findTicket: (id: TicketId) => Effect.Effect<Option.Option<Ticket>>
   /** Admits a valid ticket of this event exactly once, whatever the number of concurrent scans. */
   readonly checkIn: (ticketId: TicketId, eventId: EventId, by: UserId, at: Date) => Effect.Effect<CheckInOutcome>
+  /**
+   * Settled orders (not pending) whose payment the reconciliation has not checked yet, settled before
+   * `settledBefore` (Reconciliation.isDueForReconciliation), the longest settled first, at most `limit`.
+   */
+  readonly unreconciledOrders: (settledBefore: Date, limit: number) => Effect.Effect<ReadonlyArray<Order>>
+  /**
+   * Records, once, that the reconciliation checked a settled order's payment and what came of it: false when it was
+   * recorded before, or the order is still pending (or unknown).
+   */
+  readonly markReconciled: (orderId: OrderId, outcome: ReconciliationOutcome, at: Date) => Effect.Effect<boolean>
+  /** What the reconciliation recorded about an order, if it did. */
+  readonly reconciliationOf: (
+    orderId: OrderId
+  ) => Effect.Effect<Option.Option<{ readonly at: Date; readonly outcome: ReconciliationOutcome }>>
   /** Records a provider webhook's event id; false when it was recorded before (a redelivery). */
   readonly recordPaymentEvent: (eventId: string, type: string, at: Date) => Effect.Effect<boolean>
   readonly paymentEventSeen: (eventId: string) => Effect.Effect<boolean>

@@ -10,6 +10,12 @@ import {
   type OrderRepositoryShape,
   type RefundRequestOutcome
 } from "../../domain/orders/OrderRepository.ts"
+import {
+  canBeMarkedReconciled,
+  isDueForReconciliation,
+  type ReconciliationOutcome,
+  settledAt
+} from "../../domain/orders/Reconciliation.ts"
 import { Reservation } from "../../domain/reservations/Reservation.ts"
 import type { OrderId, TicketId } from "../../domain/shared/Ids.ts"
 import { MemoryStore, MemoryStoreLive, type MemoryTables } from "../memory/MemoryStore.ts"
@@ -351,6 +357,11 @@ export const OrderRepositoryMemory = Layer.effect(
         "defect" in outcome ? Effect.die(new Error(outcome.defect)) : Effect.succeed(outcome.ok)
       )
 
+    // What the reconciliation recorded, by order id: kept beside the shared tables (no other adapter reads it).
+    const reconciled = yield* Ref.make(
+      new Map<string, { readonly at: Date; readonly outcome: ReconciliationOutcome }>()
+    )
+
     return OrderRepository.of({
       open: (input) => Effect.flatMap(now, (at) => stepOrDie((s) => openIn(s, input, at))),
       attachPayment: (orderId, payment) =>
@@ -496,6 +507,32 @@ export const OrderRepositoryMemory = Layer.effect(
         ),
       findTicket: (id) => read((s) => Option.map(Option.fromNullishOr(s.tickets.get(id)), (row) => row.ticket)),
       checkIn: (ticketId, eventId, by, at) => Ref.modify(store, (s) => checkInIn(s, ticketId, eventId, by, at)),
+      unreconciledOrders: (settledBefore, limit) =>
+        Effect.flatMap(Ref.get(reconciled), (marks) =>
+          read((s) =>
+            [...s.orders.keys()]
+              .map((id) => documentOf(s, id) as Order)
+              .filter((o) => isDueForReconciliation(o, marks.get(o.id)?.at ?? null, settledBefore))
+              .sort(
+                (a, b) =>
+                  (settledAt(a)?.getTime() ?? 0) - (settledAt(b)?.getTime() ?? 0) ||
+                  (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+              )
+              .slice(0, limit)
+          )
+        ),
+      markReconciled: (orderId, outcome, at) =>
+        Effect.flatMap(
+          read((s) => documentOf(s, orderId)),
+          (order) =>
+            Ref.modify(reconciled, (marks) => {
+              if (order === undefined || !canBeMarkedReconciled(order, marks.get(orderId)?.at ?? null))
+                return [false, marks] as const
+              return [true, new Map(marks).set(orderId, { at, outcome })] as const
+            })
+        ),
+      reconciliationOf: (orderId) =>
+        Effect.map(Ref.get(reconciled), (marks) => Option.fromNullishOr(marks.get(orderId))),
       recordPaymentEvent: (eventId, type, at) =>
         Ref.modify(store, (s) => {
           if (s.paymentEvents.has(eventId)) return [false, s] as const

@@ -8,6 +8,7 @@ import {
   OrderRepository,
   type RefundRequestOutcome
 } from "../../domain/orders/OrderRepository.ts"
+import type { ReconciliationOutcome } from "../../domain/orders/Reconciliation.ts"
 import type { OrderId } from "../../domain/shared/Ids.ts"
 import { tracedCall } from "../sql/TraceContext.ts"
 
@@ -207,6 +208,36 @@ export const OrderRepositoryPg = Layer.effect(
           }),
           Effect.orDie,
           Effect.withSpan("OrderRepository.checkIn")
+        ),
+      // Reconciliation.isDueForReconciliation, in SQL: settled, not reconciled, settled before the bound.
+      unreconciledOrders: (settledBefore, limit) =>
+        sql<{ doc: unknown }>`SELECT order_json(id) AS doc FROM orders
+            WHERE payment_reconciled_at IS NULL AND status <> 'pending_payment'
+              AND coalesce(confirmed_at, cancelled_at) < ${settledBefore}
+            ORDER BY coalesce(confirmed_at, cancelled_at), id LIMIT ${limit}`.pipe(
+          Effect.map((rows) => rows.map((r) => decodeOrder(r.doc))),
+          Effect.orDie,
+          Effect.withSpan("OrderRepository.unreconciledOrders")
+        ),
+      // Reconciliation.canBeMarkedReconciled, in SQL.
+      markReconciled: (orderId, outcome, at) =>
+        sql`UPDATE orders SET payment_reconciled_at = ${at}, payment_reconciliation = ${outcome}
+            WHERE id = ${orderId} AND payment_reconciled_at IS NULL AND status <> 'pending_payment'
+            RETURNING id`.pipe(
+          Effect.map((rows) => rows.length > 0),
+          retryConflicts,
+          Effect.orDie,
+          Effect.withSpan("OrderRepository.markReconciled")
+        ),
+      reconciliationOf: (orderId) =>
+        sql<{ at: Date; outcome: ReconciliationOutcome }>`
+          SELECT payment_reconciled_at AS at, payment_reconciliation AS outcome FROM orders
+           WHERE id = ${orderId} AND payment_reconciled_at IS NOT NULL`.pipe(
+          Effect.map((rows) =>
+            Option.map(Option.fromNullishOr(rows[0]), (row) => ({ at: row.at, outcome: row.outcome }))
+          ),
+          Effect.orDie,
+          Effect.withSpan("OrderRepository.reconciliationOf")
         ),
       recordPaymentEvent: (eventId, type, at) =>
         sql`INSERT INTO payment_events (id, type, received_at) VALUES (${eventId}, ${type}, ${at})
