@@ -125,7 +125,7 @@ export class WorkflowStore extends Context.Service<
   WorkflowStatements & {
     /**
      * The same statements for a caller that answers someone (a request starting a saga, a webhook completing a
-     * deferred): a passing failure is retried for about 2.5 s only, then it is the answer (a defect: the database's
+     * deferred): a passing failure is retried for 2 s only, then it is the answer (a defect: the database's
      * own error), so the request fails at once with an error instead of hanging through an outage, and its client
      * tries again. What such a call leaves half done is finished by the engine's own polling (a completion recorded
      * wakes its execution in the same statement; an execution created is run by the orphan poll).
@@ -139,8 +139,8 @@ const untilItGoesThrough = Schedule.min([
   Schedule.exponential(Duration.millis(50), 1.5),
   Schedule.spaced(Duration.seconds(2))
 ])
-/** The same delays, 8 retries at most (about 2.5 s in all). */
-const briefly = Schedule.max([untilItGoesThrough, Schedule.recurs(8)])
+/** The same delays, for 2 s at most (then the failure is the answer). */
+const briefly = Schedule.max([untilItGoesThrough, Schedule.during(Duration.seconds(2))])
 
 const json = (value: unknown) => JSON.stringify(value)
 
