@@ -1,40 +1,20 @@
-import { execFile, execFileSync } from "node:child_process"
-import { afterAll, expect, layer } from "@effect/vitest"
+import { expect, layer } from "@effect/vitest"
 import { Duration, Effect, HashSet, Logger, Queue, Ref, References, Schedule } from "effect"
 import { type Delivery, EventBus } from "../../src/domain/events/EventBus.ts"
 import { anEnvelope } from "../contracts/EventBusContract.ts"
-import { describeWithRabbitMq, isolatedRabbitMqBus } from "../support/RabbitMq.ts"
+import { isolatedRabbitMqBus } from "../support/RabbitMq.ts"
+import { describeWithOwnRabbitMq } from "../support/RabbitMqServer.ts"
 
-/*
- * Stops and starts the local broker (`rabbitmqctl`, or RABBITMQCTL): this file runs in the `broker` project, after
- * every other test file has finished (vitest.config.ts).
- */
-const rabbitmqctl = process.env.RABBITMQCTL ?? "rabbitmqctl"
-
-const brokerApp = (command: "stop_app" | "start_app") =>
-  Effect.callback<void, Error>((resume) => {
-    const child = execFile(rabbitmqctl, [command], { timeout: 60_000 }, (error, _stdout, stderr) =>
-      resume(
-        error === null
-          ? Effect.void
-          : Effect.fail(new Error(`${rabbitmqctl} ${command} failed: ${error.message} ${stderr}`.trim()))
-      )
-    )
-    return Effect.sync(() => child.kill())
-  }).pipe(Effect.withSpan(`rabbitmqctl ${command}`))
-
-await describeWithRabbitMq("EventBus on RabbitMQ across a broker restart", (url) => {
-  // However the test ends (a timeout included), the broker is started again.
-  afterAll(() => {
-    try {
-      execFileSync(rabbitmqctl, ["start_app"], { timeout: 60_000, stdio: "ignore" })
-    } catch {
-      // Reported by the test itself.
-    }
-  })
+/* Stops and starts a RabbitMQ node of the test's own (never the machine's shared broker). */
+await describeWithOwnRabbitMq("EventBus on RabbitMQ across a broker restart", (broker) => {
+  const brokerApp = (command: "stop_app" | "start_app") =>
+    Effect.tryPromise({
+      try: () => (command === "stop_app" ? broker.stopApp() : broker.startApp()),
+      catch: (error) => (error instanceof Error ? error : new Error(String(error)))
+    }).pipe(Effect.asVoid, Effect.withSpan(`rabbitmqctl ${command}`))
 
   layer(
-    isolatedRabbitMqBus(url, {
+    isolatedRabbitMqBus(broker.url, {
       connectTimeout: "1 second",
       publishTimeout: "3 seconds",
       reconnectInitialDelay: "100 millis",
