@@ -29,13 +29,33 @@
  * Writes bench/results/event-pipeline.json and prints a summary; exits non-zero when an order was not confirmed or
  * its mail or stats never came.
  *
+ * Servers only, `sale`: a flash sale's backlog (see runSale below): SALE customers buy at once, then the report gives
+ * how long the pipeline's backlog lasts after the last confirmation and the service's CPU per order and per event
+ * (over the drain, and over the sale and its drain), its transactions per order, and its idle CPU.
+ *
  * Options (argument or environment): --orders / BENCH_ORDERS (40), --concurrency / BENCH_CONCURRENCY (4),
- * --poll-ms / BENCH_POLL_MS (10), --configs / BENCH_CONFIGS ("embedded,servers"), --burst / BENCH_OUTBOX_BURST
- * (2000; 0 skips it), --seed / BENCH_SEED, --keep-db / BENCH_KEEP_DB=1.
+ * --poll-ms / BENCH_POLL_MS (10), --configs / BENCH_CONFIGS ("embedded,servers,sale"), --burst / BENCH_OUTBOX_BURST
+ * (2000; 0 skips it), --sale / BENCH_SALE_ORDERS (100; 0 skips it), --sale-buses / BENCH_SALE_BUSES ("in-process";
+ * also "rabbitmq"), --sale-modes / BENCH_SALE_MODES ("together"; "split" see below), --statement-log /
+ * BENCH_STATEMENT_LOG, --seed / BENCH_SEED, --keep-db / BENCH_KEEP_DB=1.
  */
 import { execFileSync } from "node:child_process"
-import { type FSWatcher, mkdirSync, mkdtempSync, readdirSync, rmSync, watch } from "node:fs"
+import {
+  closeSync,
+  type FSWatcher,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  readSync,
+  rmSync,
+  statSync,
+  watch
+} from "node:fs"
 import { readFile } from "node:fs/promises"
+import { createServer as createHttpServer } from "node:http"
 import type { AddressInfo } from "node:net"
 import { cpus, tmpdir } from "node:os"
 import { join } from "node:path"
@@ -76,24 +96,70 @@ import { cpuMs, freePort, stop } from "./system.ts"
 
 // ---------------------------------------------------------------------------------------------- options
 
-const args = commandLine(["orders", "concurrency", "poll-ms", "configs", "burst", "seed"])
+const args = commandLine([
+  "orders",
+  "concurrency",
+  "poll-ms",
+  "configs",
+  "burst",
+  "seed",
+  "sale",
+  "sale-buses",
+  "sale-modes",
+  "statement-log"
+])
 
-type ConfigName = "embedded" | "servers"
+type ConfigName = "embedded" | "servers" | "sale"
+/** The sale's bus: the in-process one (no AMQP_URL, as bench:checkout runs) or RabbitMQ. */
+type SaleBus = "in-process" | "rabbitmq"
+/**
+ * split: an API process (ROLE=api) takes the sale while a worker process (src/worker.ts) waits stopped (SIGSTOP),
+ * then drains the backlog alone: what the pipeline costs, measured apart. together: one process (ROLE=all, the
+ * default) takes the sale and runs the pipeline meanwhile: how long the backlog lasts after the sale.
+ * Caution, split: the saga engine runs in every process, the stopped worker's included, and orders it would drive
+ * wait for it (measured: 18 of 200 confirmed during the sale, the rest once it went on), so the sale itself is not
+ * representative; its drain figures still are the pipeline's alone.
+ */
+type SaleMode = "split" | "together"
 const ORDERS = args.integer("orders", "BENCH_ORDERS", "40", 1, 10_000)
 const CONCURRENCY = args.integer("concurrency", "BENCH_CONCURRENCY", "4", 1, 256)
 const POLL_MS = args.integer("poll-ms", "BENCH_POLL_MS", "10", 1, 10_000)
 const CONFIGS = args
-  .text("configs", "BENCH_CONFIGS", "embedded,servers")
+  .text("configs", "BENCH_CONFIGS", "embedded,servers,sale")
   .split(",")
   .map((s) => s.trim())
   .filter((s) => s.length > 0)
   .map((s): ConfigName => {
-    if (s !== "embedded" && s !== "servers") throw new Error(`configs: unknown configuration ${s}`)
+    if (s !== "embedded" && s !== "servers" && s !== "sale") throw new Error(`configs: unknown configuration ${s}`)
     return s
   })
 const BURST = args.integer("burst", "BENCH_OUTBOX_BURST", "2000", 0, 1_000_000)
 const SEED = args.integer("seed", "BENCH_SEED", "20261126", 0, 2 ** 31)
 const KEEP_DB = args.keepDb
+/** The sale: this many customers at once (0 skips it). */
+const SALE = args.integer("sale", "BENCH_SALE_ORDERS", "100", 0, 10_000)
+const SALE_BUSES = args
+  .text("sale-buses", "BENCH_SALE_BUSES", "in-process")
+  .split(",")
+  .map((s) => s.trim())
+  .filter((s) => s.length > 0)
+  .map((s): SaleBus => {
+    if (s !== "in-process" && s !== "rabbitmq") throw new Error(`sale-buses: unknown bus ${s}`)
+    return s
+  })
+const SALE_MODES = args
+  .text("sale-modes", "BENCH_SALE_MODES", "together")
+  .split(",")
+  .map((s) => s.trim())
+  .filter((s) => s.length > 0)
+  .map((s): SaleMode => {
+    if (s !== "split" && s !== "together") throw new Error(`sale-modes: unknown mode ${s}`)
+    return s
+  })
+/** PostgreSQL's log file (readable here): the sale's database logs every statement and the bench counts them. */
+const STATEMENT_LOG = args.text("statement-log", "BENCH_STATEMENT_LOG", "") || null
+/** BENCH_WORKER_NODE_ARGS: node arguments of the sale's worker process (e.g. --cpu-prof --cpu-prof-dir=/tmp/x). */
+const WORKER_NODE_ARGS = (process.env.BENCH_WORKER_NODE_ARGS ?? "").split(" ").filter((a) => a !== "")
 
 const TARGET_MS = 1_000 // "a purchase produces the confirmation mail and updates the stats within a second"
 const ORDER_TIMEOUT_MS = 60_000
@@ -711,6 +777,407 @@ const runConfiguration = async (name: ConfigName, shared: Shared) => {
   }
 }
 
+// ---------------------------------------------------------------------------------------------- the sale
+
+/**
+ * A flash sale's backlog. SALE customers (200) buy 1–2 tickets of one GA ticket type all at once (hold, checkout,
+ * pay, then wait with the long-poll until settled); the organizer has one webhook endpoint (a sink in the bench)
+ * for OrderConfirmed. "Drained" is: the outbox has no unsent event, every order's confirmation mail arrived (SMTP sink),
+ * the projection counts every ticket (event_sales), and every OrderConfirmed has its webhook delivery queued.
+ *
+ * split: the worker is started before the sale, stopped with SIGSTOP once idle, and continued after the last
+ * confirmation; its CPU from SIGCONT to drained is the pipeline's cost for the sale's events (relay, consumers,
+ * webhook deliveries, plus the worker's idle timers over those seconds, reported apart). With BENCH_STATEMENT_LOG
+ * (the PostgreSQL server's log file, readable by the bench) the sale's database logs its statements
+ * (`log_statement = all`, that database only) and the worker's are counted: statements per event.
+ * together: the sale and the pipeline share the one process; the report gives the drain after the last
+ * confirmation and the CPU per order over the sale and its drain.
+ */
+
+interface SaleSetUp {
+  readonly eventId: string
+  readonly ticketTypeId: string
+  readonly organizerToken: string
+  readonly customers: ReadonlyArray<Customer>
+}
+
+const setUpFlashSale = async (base: string, label: string, customers: number, webhookUrl: string) => {
+  const organizerEmail = `organizer-${label}-${stamp}@bench.goticket.dev`
+  await register(base, organizerEmail, "organizer")
+  const organizerToken = await login(base, organizerEmail)
+  const event = await must<{ id: string }>("POST", `${base}/v1/events`, {
+    token: organizerToken,
+    body: {
+      title: `Event pipeline sale (${label})`,
+      venue: { name: "Bench Hall", timezone: "Europe/Paris" },
+      startsAt: new Date(Date.now() + 30 * 86_400_000).toISOString()
+    }
+  })
+  const type = await must<{ id: string }>("POST", `${base}/v1/events/${event.id}/ticket-types`, {
+    token: organizerToken,
+    body: {
+      name: "GA",
+      priceMinor: PRICE_MINOR,
+      currency: CURRENCY,
+      capacity: customers * MAX_PER_ORDER + 10,
+      maxPerOrder: MAX_PER_ORDER
+    }
+  })
+  await must("POST", `${base}/v1/events/${event.id}/publish`, { token: organizerToken })
+  await must("POST", `${base}/v1/organizer/webhooks`, {
+    token: organizerToken,
+    body: { url: webhookUrl, eventTypes: ["OrderConfirmed"] }
+  })
+  const list = await pool(
+    Array.from({ length: customers }, (_, i) => `customer-${label}-${stamp}-${i}@bench.goticket.dev`),
+    4,
+    async (email): Promise<Customer> => {
+      const { id } = await register(base, email, "customer")
+      return { id, email, token: await login(base, email) }
+    }
+  )
+  return { eventId: event.id, ticketTypeId: type.id, organizerToken, customers: list } satisfies SaleSetUp
+}
+
+/** An HTTP server that answers every POST 204 and counts them: the organizer's webhook endpoint. */
+const startWebhookSink = async () => {
+  let received = 0
+  const server = createHttpServer((request, response) => {
+    request.resume()
+    request.on("end", () => {
+      received++
+      response.writeHead(204).end()
+    })
+  })
+  const port = await new Promise<number>((resolve, reject) => {
+    server.once("error", reject)
+    server.listen(0, "127.0.0.1", () => resolve((server.address() as AddressInfo).port))
+  })
+  return {
+    url: `http://127.0.0.1:${port}/hook`,
+    received: () => received,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve()))
+  }
+}
+
+/** Hold, checkout, pay, then the long-poll until the order settles; the time it was seen confirmed (or null). */
+const buyAndWait = async (base: string, sale: SaleSetUp, customer: Customer, quantity: number) => {
+  const rec = newPurchase()
+  await purchase(base, customer.token, { eventId: sale.eventId, ticketTypeId: sale.ticketTypeId, quantity }, rec, now)
+  if (rec.failure !== null || rec.orderId === null) return { confirmedAt: null, failure: rec.failure, quantity }
+  const deadline = now() + ORDER_TIMEOUT_MS
+  while (now() < deadline) {
+    const answer = await http("GET", `${base}/v1/orders/${rec.orderId}?waitFor=settled&timeoutMs=25000`, {
+      token: customer.token,
+      timeoutMs: 60_000
+    })
+    if (answer.status === 200) {
+      const order = answer.body as { status: string; cancelReason: string | null }
+      if (order.status === "confirmed") return { confirmedAt: now(), failure: null, quantity }
+      if (order.status !== "pending_payment")
+        return { confirmedAt: null, failure: `order ${order.status}: ${order.cancelReason ?? "?"}`, quantity }
+    } else await sleep(100)
+  }
+  return { confirmedAt: null, failure: "not settled in time", quantity }
+}
+
+/** What the pipeline has done so far for the sale, read from its database. */
+const pipelineState = async (db: pg.Client, eventId: string) => {
+  const [row] = (
+    await db.query<{ unsent: number; sold: number; hooks: number; mailed: number }>(
+      `SELECT (SELECT count(*)::int FROM outbox WHERE sent_at IS NULL) AS unsent,
+              (SELECT coalesce(sum(sold), 0)::int FROM event_sales WHERE event_id = $1) AS sold,
+              (SELECT count(*)::int FROM webhook_deliveries WHERE event_type = 'OrderConfirmed') AS hooks,
+              (SELECT count(*)::int FROM inbox WHERE consumer = 'notifications') AS mailed`,
+      [eventId]
+    )
+  ).rows
+  return row ?? { unsent: -1, sold: -1, hooks: -1, mailed: -1 }
+}
+
+/** The local TCP ports of a process's sockets (its fds' socket inodes, looked up in /proc/net/tcp and tcp6). */
+const localPortsOf = (pid: number): Array<number> => {
+  const inodes = new Set<string>()
+  try {
+    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+      try {
+        const link = readlinkSync(`/proc/${pid}/fd/${fd}`)
+        if (link.startsWith("socket:[")) inodes.add(link.slice(8, -1))
+      } catch {
+        // closed meanwhile
+      }
+    }
+  } catch {
+    return []
+  }
+  const ports: Array<number> = []
+  for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+    let text = ""
+    try {
+      text = readFileSync(table, "utf8")
+    } catch {
+      continue
+    }
+    for (const line of text.split("\n").slice(1)) {
+      const fields = line.trim().split(/\s+/)
+      if (fields.length > 9 && inodes.has(fields[9] ?? ""))
+        ports.push(Number.parseInt(fields[1]?.split(":")[1] ?? "", 16))
+    }
+  }
+  return ports
+}
+
+/** The database's backends serving the process `pid` (matched by its sockets' ports), by backend pid. */
+const backendsOf = async (db: pg.Client, pid: number) =>
+  (
+    await db.query<{ pid: number }>(
+      "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND client_port = ANY ($1::int[])",
+      [localPortsOf(pid)]
+    )
+  ).rows.map((r) => r.pid)
+
+/** Statements PostgreSQL logged (log_statement = all) from `offset` on, by the backends in `pids`. */
+const loggedStatements = (file: string, offset: number, database: string, pids: ReadonlySet<number>) => {
+  const size = statSync(file).size
+  const handle = openSync(file, "r")
+  try {
+    const buffer = Buffer.alloc(Math.max(0, size - offset))
+    readSync(handle, buffer, 0, buffer.length, offset)
+    let n = 0
+    const kinds: Record<string, number> = {}
+    for (const match of buffer
+      .toString("utf8")
+      .matchAll(/^\S+ \S+ \S+ \[(\d+)\] \S*@(\S+) LOG: {2}(?:statement|execute [^:]*): (\S+)/gm)) {
+      if (match[2] !== database || !pids.has(Number(match[1]))) continue
+      n++
+      bump(kinds, (match[3] ?? "?").toUpperCase())
+    }
+    return { n, kinds }
+  } finally {
+    closeSync(handle)
+  }
+}
+
+const logSize = (file: string | null) => (file === null ? 0 : statSync(file).size)
+
+/** Waits until the process has used no CPU for `quietMs` (its start-up is over). */
+const untilIdle = async (pid: number, quietMs = 1_500, timeoutMs = 60_000) => {
+  const deadline = Date.now() + timeoutMs
+  let last = cpuMs(pid)
+  let since = Date.now()
+  while (Date.now() < deadline) {
+    await sleep(250)
+    const cpu = cpuMs(pid)
+    if (cpu - last > 20) {
+      last = cpu
+      since = Date.now()
+    } else if (Date.now() - since >= quietMs) return
+  }
+}
+
+const runSale = async (bus: SaleBus, mode: SaleMode, shared: Shared) => {
+  const label = `sale-${bus}-${mode}`
+  const database = `goticket_bench_sale_${stamp}_${bus.replace("-", "_")}_${mode}`
+  const topology: Topology = {
+    exchange: `goticket-bench.${stamp.toString(36)}.${bus}.${mode}.events`,
+    queuePrefix: `goticket-bench.${stamp.toString(36)}.${bus}.${mode}`
+  }
+  const dataDir = mkdtempSync(join(tmpdir(), `goticket-bench-${label}-`))
+  const procs: Array<Proc> = []
+  let db: pg.Client | undefined
+  const mail = await startSmtpSink()
+  const hooks = await startWebhookSink()
+  try {
+    if (shared.admin === null) throw new Error("the sale needs PostgreSQL")
+    await shared.admin.query(`CREATE DATABASE ${database}`)
+    if (STATEMENT_LOG !== null) await shared.admin.query(`ALTER DATABASE ${database} SET log_statement = 'all'`)
+    const url = databaseUrl(database)
+    const env: Record<string, string> = {
+      ...serviceEnv(shared.servicePort, shared.sandboxUrl),
+      GOTICKET_DATA_DIR: dataDir,
+      SMTP_URL: mail.url ?? "",
+      ...(bus === "rabbitmq"
+        ? { AMQP_URL, AMQP_EXCHANGE: topology.exchange, AMQP_QUEUE_PREFIX: topology.queuePrefix }
+        : {})
+    }
+    const service = startNode(
+      `${label}-service`,
+      "src/main.ts",
+      {
+        ...env,
+        DATABASE_URL: url,
+        ...(mode === "split" ? { ROLE: "api" } : {})
+      },
+      { logPrefix: "event-pipeline-" }
+    )
+    procs.push(service)
+    await waitReady(service, `${shared.base}/health/ready`, { timeoutMs: READY_TIMEOUT_MS })
+    db = new pg.Client({ connectionString: url })
+    await db.connect()
+
+    let worker: Proc | undefined
+    if (mode === "split") {
+      // A long heartbeat: the broker must not drop the connections of a worker stopped for the whole sale.
+      const workerBus = bus === "rabbitmq" ? { AMQP_URL: `${AMQP_URL}?heartbeat=600` } : {}
+      worker = startNode(
+        `${label}-worker`,
+        "src/worker.ts",
+        { ...env, ...workerBus, DATABASE_URL: url },
+        { logPrefix: "event-pipeline-", nodeArgs: WORKER_NODE_ARGS }
+      )
+      procs.push(worker)
+      await untilIdle(worker.pid)
+      process.kill(worker.pid, "SIGSTOP")
+    }
+
+    const sale = await setUpFlashSale(shared.base, label, SALE, hooks.url)
+    const random = seededRandom(SEED)
+    const quantities = sale.customers.map(() => 1 + Math.floor(random() * MAX_PER_ORDER))
+    const tickets = quantities.reduce((a, b) => a + b, 0)
+    console.log(`${label}: ${SALE} customers buy ${tickets} tickets at once…`)
+    const serviceCpu0 = cpuMs(service.pid)
+    const t0 = now()
+    const results = await Promise.all(
+      sale.customers.map((customer, i) => buyAndWait(shared.base, sale, customer, quantities[i] ?? 1))
+    )
+    const confirmed = results.filter((r) => r.confirmedAt !== null)
+    const lastConfirmed = Math.max(...confirmed.map((r) => r.confirmedAt as number))
+    const saleSeconds = (lastConfirmed - t0) / 1000
+    const failures: Record<string, number> = {}
+    for (const r of results) if (r.failure !== null) bump(failures, r.failure)
+    const soldTickets = confirmed.reduce((n, r) => n + r.quantity, 0)
+    const [counted] = (
+      await db.query<{ events: number; unsent: number }>(
+        "SELECT count(*)::int AS events, count(*) FILTER (WHERE sent_at IS NULL)::int AS unsent FROM outbox"
+      )
+    ).rows
+    const atLastConfirmation = await pipelineState(db, sale.eventId)
+
+    // The drain: from the last confirmation (together) or from SIGCONT (split).
+    const pids = new Set<number>()
+    const logOffset = logSize(STATEMENT_LOG)
+    const xacts = async () =>
+      Number(
+        (
+          await db?.query<{ n: string }>(
+            "SELECT xact_commit + xact_rollback AS n FROM pg_stat_database WHERE datname = current_database()"
+          )
+        )?.rows[0]?.n ?? Number.NaN
+      )
+    const xacts0 = await xacts()
+    const drainer = worker ?? service
+    const cpu0 = cpuMs(drainer.pid)
+    const drainStart = now()
+    if (worker !== undefined) process.kill(worker.pid, "SIGCONT")
+    let state = atLastConfirmation
+    let drainedAt: number | null = null
+    let samples = 0
+    while (now() - drainStart < BURST_TIMEOUT_MS) {
+      state = await pipelineState(db, sale.eventId)
+      if (samples++ % 10 === 0) for (const pid of await backendsOf(db, drainer.pid)) pids.add(pid)
+      if (
+        state.unsent === 0 &&
+        state.sold >= soldTickets &&
+        state.hooks >= confirmed.length &&
+        mail.received() >= confirmed.length
+      ) {
+        drainedAt = now()
+        break
+      }
+      await sleep(20)
+    }
+    for (const pid of await backendsOf(db, drainer.pid)) pids.add(pid)
+    const drainCpuMs = cpuMs(drainer.pid) - cpu0
+    const drainMs = drainedAt === null ? null : drainedAt - drainStart
+    const serviceCpuMs = cpuMs(service.pid) - serviceCpu0
+    await sleep(1_100) // PostgreSQL's statistics
+    const drainXacts = (await xacts()) - xacts0
+    const statements =
+      STATEMENT_LOG === null || mode !== "split" ? null : loggedStatements(STATEMENT_LOG, logOffset, database, pids)
+    // The drainer idle: what its timers (relay polling, expiry, saga engine, webhook worker) cost per second.
+    const idleMs = 5_000
+    const idleCpu0 = cpuMs(drainer.pid)
+    const idleLog = logSize(STATEMENT_LOG)
+    await sleep(idleMs)
+    const idleCpuMs = cpuMs(drainer.pid) - idleCpu0
+    const idleStatements =
+      STATEMENT_LOG === null || mode !== "split" ? null : loggedStatements(STATEMENT_LOG, idleLog, database, pids)
+    const events = counted?.events ?? 0
+    const report = {
+      bus,
+      mode,
+      customers: SALE,
+      confirmed: confirmed.length,
+      failures,
+      tickets: soldTickets,
+      outboxEvents: events,
+      saleSeconds,
+      unsentAtLastConfirmation: atLastConfirmation.unsent,
+      atLastConfirmation,
+      drained: drainedAt !== null,
+      /** split: SIGCONT → drained; together: last confirmation → drained. */
+      drainMs,
+      finalState: state,
+      mailsReceived: mail.received(),
+      webhookPostsReceived: hooks.received(),
+      drainerCpuMs: drainCpuMs,
+      drainerCpuMsPerOrder: drainCpuMs / Math.max(1, confirmed.length),
+      drainerCpuMsPerEvent: drainCpuMs / Math.max(1, events),
+      /** together: the service's CPU from the first hold to drained, per order. */
+      serviceCpuMsPerOrder: mode === "together" ? serviceCpuMs / Math.max(1, confirmed.length) : null,
+      drainTransactions: drainXacts,
+      drainTransactionsPerOrder: drainXacts / Math.max(1, confirmed.length),
+      statements:
+        statements === null
+          ? null
+          : {
+              total: statements.n,
+              perOrder: statements.n / Math.max(1, confirmed.length),
+              perEvent: statements.n / Math.max(1, events),
+              kinds: statements.kinds
+            },
+      idle: {
+        cpuPercentOfCore: (idleCpuMs / idleMs) * 100,
+        statementsPerSecond: idleStatements === null ? null : idleStatements.n / (idleMs / 1000)
+      },
+      serviceLog: logSummary(service),
+      workerLog: worker === undefined ? null : logSummary(worker)
+    }
+    console.log(
+      `${label}: ${confirmed.length}/${SALE} confirmed in ${fmt(saleSeconds, 1)} s; ${events} events, ` +
+        `${atLastConfirmation.unsent} unsent at the last confirmation; drained ${drainedAt === null ? "NOT" : `in ${fmt(drainMs, 0)} ms`}; ` +
+        `${mode === "split" ? "worker" : "service"} CPU over the drain ${fmt(report.drainerCpuMsPerOrder, 2)} ms per order ` +
+        `(${fmt(report.drainerCpuMsPerEvent, 2)} per event)` +
+        (report.serviceCpuMsPerOrder === null
+          ? ""
+          : `; service CPU ${fmt(report.serviceCpuMsPerOrder, 1)} ms per order, sale and drain`) +
+        `; ${fmt(report.drainTransactionsPerOrder, 2)} transactions per order` +
+        (report.statements === null
+          ? ""
+          : `, ${fmt(report.statements.perOrder, 2)} statements per order (${fmt(report.statements.perEvent, 2)} per event)`) +
+        `; idle ${fmt(report.idle.cpuPercentOfCore, 1)} % of a core` +
+        (report.idle.statementsPerSecond === null ? "" : `, ${fmt(report.idle.statementsPerSecond, 1)} statements/s`)
+    )
+    return report
+  } finally {
+    for (const proc of procs.reverse()) {
+      try {
+        process.kill(proc.pid, "SIGCONT")
+      } catch {
+        // gone already
+      }
+      await stop(proc)
+    }
+    await db?.end().catch(() => {})
+    await mail.close().catch(() => {})
+    await hooks.close().catch(() => {})
+    if (KEEP_DB) console.log(`kept database ${database}`)
+    else await shared.admin?.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch(() => {})
+    if (bus === "rabbitmq") await deleteTopology(topology).catch(() => {})
+    rmSync(dataDir, { recursive: true, force: true })
+  }
+}
+
 // ---------------------------------------------------------------------------------------------- report
 
 const printStats = (label: string, s: Stats) =>
@@ -724,12 +1191,13 @@ const main = async () => {
   mkdirSync(tmpDir, { recursive: true })
   const startedAt = new Date()
   const t0 = now()
-  const admin = CONFIGS.includes("servers") ? new pg.Client({ connectionString: adminUrl.toString() }) : null
+  const needsServers = CONFIGS.includes("servers") || (CONFIGS.includes("sale") && SALE > 0)
+  const admin = needsServers ? new pg.Client({ connectionString: adminUrl.toString() }) : null
   await admin?.connect()
   const pgVersion = admin
     ? (await admin.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0]?.v
     : null
-  const rabbitmq = CONFIGS.includes("servers") ? await rabbitMqVersion() : null
+  const rabbitmq = needsServers ? await rabbitMqVersion() : null
   const servicePort = await freePort()
   const sandboxPort = await freePort()
   const shared: Shared = {
@@ -739,6 +1207,7 @@ const main = async () => {
     base: `http://127.0.0.1:${servicePort}`
   }
   const reports: Array<Awaited<ReturnType<typeof runConfiguration>>> = []
+  const sales: Array<Awaited<ReturnType<typeof runSale>>> = []
   let sandbox: Proc | undefined
   try {
     sandbox = startSandbox(sandboxPort, shared.base, "event-pipeline-")
@@ -746,7 +1215,10 @@ const main = async () => {
     console.log(
       `sandbox at ${shared.sandboxUrl}; service at ${shared.base}; ${ORDERS} orders, ${CONCURRENCY} at a time, poll ${POLL_MS} ms; configurations ${CONFIGS.join(", ")}`
     )
-    for (const name of CONFIGS) reports.push(await runConfiguration(name, shared))
+    for (const name of CONFIGS)
+      if (name !== "sale") reports.push(await runConfiguration(name, shared))
+      else if (SALE > 0)
+        for (const bus of SALE_BUSES) for (const mode of SALE_MODES) sales.push(await runSale(bus, mode, shared))
   } finally {
     if (sandbox) await stop(sandbox)
     await admin?.end().catch(() => {})
@@ -793,6 +1265,16 @@ const main = async () => {
       `target (mail and stats within ${TARGET_MS} ms of the confirmation, every order): ${v.configuration} ${v.meetsTarget ? "MET" : "NOT MET"} ` +
         `(worst: mail ${fmt(v.maxConfirmedToMailMs, 0)} ms, stats ${fmt(v.maxConfirmedToStatsMs, 0)} ms)`
     )
+  for (const r of sales)
+    console.log(
+      `SALE ${r.bus} ${r.mode}: ${r.confirmed}/${r.customers} orders, ${r.tickets} tickets, ${r.outboxEvents} events in ` +
+        `${fmt(r.saleSeconds, 1)} s; backlog drained ${r.drained ? `in ${fmt(r.drainMs, 0)} ms` : "NOT"} ` +
+        `(${r.mode === "split" ? "worker continued" : "after the last confirmation"}); pipeline CPU ` +
+        `${fmt(r.drainerCpuMsPerOrder, 2)} ms per order` +
+        (r.serviceCpuMsPerOrder === null ? "" : `, service ${fmt(r.serviceCpuMsPerOrder, 1)} ms per order in all`) +
+        (r.statements === null ? "" : `; ${fmt(r.statements.perOrder, 2)} statements per order`) +
+        `; idle ${fmt(r.idle.cpuPercentOfCore, 1)} % of a core`
+    )
   console.log(`total run ${fmt(totalSeconds, 0)} s`)
 
   writeResults("event-pipeline.json", {
@@ -805,6 +1287,7 @@ const main = async () => {
       pollMs: POLL_MS,
       configurations: CONFIGS,
       outboxBurst: BURST,
+      sale: { customers: SALE, buses: SALE_BUSES, modes: SALE_MODES, statementLog: STATEMENT_LOG },
       seed: SEED,
       maxPerOrder: MAX_PER_ORDER,
       targetMs: TARGET_MS,
@@ -815,12 +1298,13 @@ const main = async () => {
         "confirmedSeen: the customer's poll (every pollMs) that first answered `confirmed`; mail: SMTP DATA end (servers) or the .eml file seen (embedded); stats: the organizer's poll (every pollMs) that first showed all the order's tickets sold"
     },
     configurations: reports,
+    sales,
     verdicts,
-    ok: reports.every((r) => r.ok)
+    ok: reports.every((r) => r.ok) && sales.every((r) => r.drained && r.confirmed === r.customers)
   })
   console.log("wrote bench/results/event-pipeline.json")
-  if (!reports.every((r) => r.ok)) {
-    console.error("FAILED: an order was not confirmed, or its mail or stats never came (see the report)")
+  if (!reports.every((r) => r.ok) || !sales.every((r) => r.drained && r.confirmed === r.customers)) {
+    console.error("FAILED: an order was not confirmed, or its mail or stats never came, or a backlog did not drain")
     process.exitCode = 1
   }
 }

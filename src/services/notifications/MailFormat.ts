@@ -14,41 +14,53 @@ export const oneLine = (text: string): string =>
     .replace(/\s{2,}/g, " ")
     .trim()
 
-const moneyFormats = new Map<string, Intl.NumberFormat>()
+const moneyFormats = new Map<string, { readonly format: Intl.NumberFormat; readonly decimals: number }>()
 
 /** An amount in minor units with its currency, the currency's own number of decimals: 2500 EUR → "€25.00". */
 export const formatMoney = (minor: number, currency: string): string => {
-  let format = moneyFormats.get(currency)
-  if (format === undefined) {
+  let known = moneyFormats.get(currency)
+  if (known === undefined) {
+    let format: Intl.NumberFormat
     try {
       format = new Intl.NumberFormat("en-GB", { style: "currency", currency })
     } catch {
       return `${(minor / 100).toFixed(2)} ${currency}`
     }
-    moneyFormats.set(currency, format)
+    known = { format, decimals: format.resolvedOptions().maximumFractionDigits ?? 2 }
+    moneyFormats.set(currency, known)
   }
-  const decimals = format.resolvedOptions().maximumFractionDigits ?? 2
-  return format.format(minor / 10 ** decimals)
+  return known.format.format(minor / 10 ** known.decimals)
+}
+
+const timeOptions: Intl.DateTimeFormatOptions = {
+  weekday: "long",
+  day: "numeric",
+  month: "long",
+  year: "numeric",
+  hour: "2-digit",
+  minute: "2-digit",
+  hourCycle: "h23",
+  timeZoneName: "short"
+}
+/** A formatter per time zone (making one costs far more than using it); an unknown zone gets UTC's. */
+const timeFormats = new Map<string, Intl.DateTimeFormat>()
+const timeFormatOf = (timeZone: string): Intl.DateTimeFormat => {
+  let format = timeFormats.get(timeZone)
+  if (format === undefined) {
+    try {
+      format = new Intl.DateTimeFormat("en-GB", { ...timeOptions, timeZone })
+    } catch {
+      format = new Intl.DateTimeFormat("en-GB", { ...timeOptions, timeZone: "UTC" })
+    }
+    // Zones are few (an event's venue's); the bound only guards against a flood of odd names.
+    if (timeFormats.size >= 1_000) timeFormats.clear()
+    timeFormats.set(timeZone, format)
+  }
+  return format
 }
 
 /** A moment as the venue's clock shows it, with the zone's abbreviation: "Saturday 12 June 2027, 19:30 CEST". */
-export const formatEventTime = (at: Date, timeZone: string): string => {
-  const options: Intl.DateTimeFormatOptions = {
-    weekday: "long",
-    day: "numeric",
-    month: "long",
-    year: "numeric",
-    hour: "2-digit",
-    minute: "2-digit",
-    hourCycle: "h23",
-    timeZoneName: "short"
-  }
-  try {
-    return new Intl.DateTimeFormat("en-GB", { ...options, timeZone }).format(at)
-  } catch {
-    return new Intl.DateTimeFormat("en-GB", { ...options, timeZone: "UTC" }).format(at)
-  }
-}
+export const formatEventTime = (at: Date, timeZone: string): string => timeFormatOf(timeZone).format(at)
 
 /** A whole HTML mail: a title, then `body` (already HTML, its text escaped by the caller). */
 export const htmlDocument = (title: string, body: string): string =>

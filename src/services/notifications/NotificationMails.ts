@@ -1,5 +1,4 @@
 import { Context, Effect, Layer, Option } from "effect"
-import QRCode from "qrcode"
 import type { User } from "../../domain/accounts/User.ts"
 import { UserRepository } from "../../domain/accounts/UserRepository.ts"
 import type { Event } from "../../domain/catalog/Event.ts"
@@ -11,6 +10,7 @@ import { OrderRepository } from "../../domain/orders/OrderRepository.ts"
 import { TicketCodes } from "../../domain/orders/TicketCodes.ts"
 import type { OrderId } from "../../domain/shared/Ids.ts"
 import { escapeHtml, formatEventTime, formatMoney, htmlDocument, oneLine, paragraph } from "./MailFormat.ts"
+import { qrPng } from "./QrPng.ts"
 
 /** What composing a notification reads, through the ports. */
 export type NotificationMailRequirements = OrderRepository | UserRepository | EventRepository | TicketCodes
@@ -106,9 +106,9 @@ const mailOf = (
 // OrderConfirmed: the tickets.
 // ---------------------------------------------------------------------------------------------------------------
 
-const qrPng = (code: string) =>
-  Effect.tryPromise({
-    try: () => QRCode.toBuffer(code, { type: "png", errorCorrectionLevel: "M", margin: 2, width: 240 }),
+const qrImage = (code: string) =>
+  Effect.try({
+    try: () => qrPng(code),
     catch: (error) => new Error(`could not draw the QR code of a ticket: ${String(error)}`)
   }).pipe(Effect.orDie)
 
@@ -125,15 +125,12 @@ const confirmationMail = (event: OrderConfirmed, envelopeId: string) =>
       return Option.none<Mail>()
     }
     const codes = yield* TicketCodes
-    const tickets = yield* Effect.forEach(
-      valid,
-      (ticket, index) =>
-        Effect.gen(function* () {
-          const code = yield* codes.sign(ticket.id, ticket.eventId)
-          const png = yield* qrPng(code)
-          return { ticket, code, png, number: index + 1 }
-        }),
-      { concurrency: 4 }
+    const tickets = yield* Effect.forEach(valid, (ticket, index) =>
+      Effect.gen(function* () {
+        const code = yield* codes.sign(ticket.id, ticket.eventId)
+        const png = yield* qrImage(code)
+        return { ticket, code, png, number: index + 1 }
+      })
     )
     const count = tickets.length
     const heading = (number: number) => `Ticket ${number} of ${count}`
