@@ -147,6 +147,28 @@ export const webhookRepositoryContract = (name: string, adapters: Layer.Layer<We
       })
     )
 
+    it.effect("answers who listens to what: each organizer's active endpoints' event types, read at one moment", () =>
+      Effect.gen(function* () {
+        const repo = yield* WebhookRepository
+        const alice = yield* anOrganizer
+        const bob = yield* anOrganizer
+        const before = yield* repo.subscriptions
+        expect(before.byOrganizer.has(alice)).toBe(false)
+        yield* aStoredEndpoint(alice, { eventTypes: ["OrderConfirmed", "OrderRefunded"] })
+        const second = yield* aStoredEndpoint(alice, { eventTypes: ["TicketIssued", "OrderConfirmed"] })
+        const bobs = yield* aStoredEndpoint(bob, { eventTypes: ["TicketVoided"] })
+        expect(yield* repo.deactivate(bobs.id, after(T0, 1))).toBe(true)
+
+        const now = yield* repo.subscriptions
+        expect(now.byOrganizer.get(alice)).toEqual(new Set(["OrderConfirmed", "OrderRefunded", "TicketIssued"]))
+        expect(now.byOrganizer.has(bob)).toBe(false)
+        expect(now.asOf.getTime()).toBeGreaterThanOrEqual(before.asOf.getTime())
+        yield* repo.deactivate(second.id, after(T0, 2))
+        expect((yield* repo.subscriptions).byOrganizer.get(alice)).toEqual(new Set(["OrderConfirmed", "OrderRefunded"]))
+        for (const endpoint of yield* repo.listByOrganizer(alice)) yield* repo.deactivate(endpoint.id, after(T0, 3))
+      })
+    )
+
     it.effect("enqueues an event once per subscribed active endpoint of the organizer, with the envelope as JSON", () =>
       Effect.gen(function* () {
         const repo = yield* WebhookRepository

@@ -1,4 +1,5 @@
 import { Context, type Effect, type Option, type Redacted } from "effect"
+import type { EventType } from "../events/DomainEvents.ts"
 import type { EventEnvelope } from "../events/EventEnvelope.ts"
 import type { UserId } from "../shared/Ids.ts"
 import type { DeliveryId, WebhookDelivery, WebhookEndpoint, WebhookId } from "./Webhook.ts"
@@ -23,6 +24,13 @@ export interface AttemptRecord {
 export interface DeliveryPosition {
   readonly createdAt: Date
   readonly id: string
+}
+
+/** Who listens to what: each organizer with an active endpoint, and the event types its endpoints subscribed to. */
+export interface WebhookSubscriptions {
+  /** The store's clock when it was read: every endpoint registered or deactivated before then is accounted for. */
+  readonly asOf: Date
+  readonly byOrganizer: ReadonlyMap<UserId, ReadonlySet<EventType>>
 }
 
 /**
@@ -50,6 +58,8 @@ export interface WebhookRepositoryShape {
    * per (endpoint, event): answers how many deliveries were new. Runs in the caller's transaction, if any.
    */
   readonly enqueue: (envelope: EventEnvelope, organizerId: UserId, at: Date) => Effect.Effect<number>
+  /** The active endpoints' subscriptions, read at once (one statement): what a consumer may cache. */
+  readonly subscriptions: Effect.Effect<WebhookSubscriptions>
   /**
    * Claims up to `limit` pending deliveries due at `now` (of active endpoints), oldest due first, that no other
    * claimer holds, and leases them until `leaseUntil`.

@@ -14,6 +14,10 @@ export const eventsFailed = Metric.counter("goticket_event_handler_failures_tota
   description: "Failed deliveries of a domain event to a consumer (each is retried, then dead-lettered)",
   incremental: true
 })
+export const eventsSkipped = Metric.counter("goticket_events_skipped_total", {
+  description: "Domain events a consumer had nothing to do for (its `wanted` said no): no inbox record, no transaction",
+  incremental: true
+})
 export const eventsDuplicate = Metric.counter("goticket_events_duplicate_total", {
   description: "Redelivered domain events dropped by a consumer's inbox",
   incremental: true
@@ -25,6 +29,11 @@ export interface Consumer<R> {
   readonly name: string
   readonly eventTypes: ReadonlyArray<EventType>
   readonly handle: (event: DomainEvent, envelope: EventEnvelope) => Effect.Effect<void, unknown, R>
+  /**
+   * Whether the event can have any effect at all; false skips it with no inbox record and no transaction. Only for a
+   * handler that, given this answer, would do nothing whenever (and however often) the event arrived.
+   */
+  readonly wanted?: (event: DomainEvent, envelope: EventEnvelope) => Effect.Effect<boolean, unknown, R>
   /**
    * Where the handler's effect lands: `database` (the default) commits it together with the inbox record, in one
    * transaction; `outside` (a mail) runs it with no transaction open, then records it (at least once).
@@ -51,18 +60,24 @@ export const consumerLayer = <R>(consumer: Consumer<R>) =>
 
       const handleOne = (envelope: EventEnvelope, attempt: number) => {
         const cause = spanOfTraceparent(envelope.traceparent)
-        return (consumer.effects === "outside" ? inbox.onceAfter : inbox.once)(
-          consumer.name,
-          envelope.id,
-          Effect.flatMap(payloadOf(envelope), (event) => consumer.handle(event, envelope))
+        const once = consumer.effects === "outside" ? inbox.onceAfter : inbox.once
+        const wanted = consumer.wanted
+        const handled = (run: Effect.Effect<void, unknown, R>) =>
+          Effect.flatMap(once(consumer.name, envelope.id, run), (ran) =>
+            Option.isSome(ran)
+              ? Metric.update(labelled(eventsHandled), 1)
+              : Effect.andThen(Metric.update(labelled(eventsDuplicate), 1), Effect.logDebug("duplicate event dropped"))
+          )
+        // Without `wanted`, the event is decoded inside the inbox's transaction, as it is handled.
+        return (
+          wanted === undefined
+            ? handled(Effect.flatMap(payloadOf(envelope), (event) => consumer.handle(event, envelope)))
+            : Effect.flatMap(payloadOf(envelope), (event) =>
+                Effect.flatMap(wanted(event, envelope), (yes) =>
+                  yes ? handled(consumer.handle(event, envelope)) : Metric.update(labelled(eventsSkipped), 1)
+                )
+              )
         ).pipe(
-          Effect.tap(
-            Option.match({
-              onNone: () =>
-                Effect.andThen(Metric.update(labelled(eventsDuplicate), 1), Effect.logDebug("duplicate event dropped")),
-              onSome: () => Metric.update(labelled(eventsHandled), 1)
-            })
-          ),
           Effect.tapCause((failure) =>
             Effect.andThen(
               Metric.update(labelled(eventsFailed), 1),

@@ -5,7 +5,8 @@ import { anEvent } from "../../../test/contracts/EventRepositoryContract.ts"
 import { anEnvelope } from "../../../test/contracts/WebhookRepositoryContract.ts"
 import { Actor } from "../../domain/accounts/Actor.ts"
 import { EventRepository } from "../../domain/catalog/EventRepository.ts"
-import { EventPublished, OrderConfirmed } from "../../domain/events/DomainEvents.ts"
+import { EventPublished, type EventType, OrderConfirmed } from "../../domain/events/DomainEvents.ts"
+import { EventEnvelope } from "../../domain/events/EventEnvelope.ts"
 import type { EventId, OrderId, UserId } from "../../domain/shared/Ids.ts"
 import type { Currency } from "../../domain/shared/Money.ts"
 import { EVENT_TYPES, type WebhookId } from "../../domain/webhooks/Webhook.ts"
@@ -199,6 +200,72 @@ layer(withConfig({}))("OrganizerWebhooks (development defaults)", (it) => {
         cursor = page.nextCursor
       }
       expect(seen).toEqual(envelopes.map((e) => e.id).reverse())
+    })
+  )
+})
+
+/** The memory repository, counting how often the subscriptions are read. */
+let subscriptionReads = 0
+const countingRepository = Layer.effect(
+  WebhookRepository,
+  Effect.map(Effect.service(WebhookRepository), (repo) =>
+    WebhookRepository.of({
+      ...repo,
+      subscriptions: Effect.suspend(() => {
+        subscriptionReads++
+        return repo.subscriptions
+      })
+    })
+  )
+).pipe(Layer.provide(WebhookRepositoryMemory))
+
+layer(
+  OrganizerWebhooks.layer.pipe(
+    Layer.provideMerge(Layer.mergeAll(countingRepository, EventRepositoryMemory)),
+    Layer.provide(UserRepositoryMemory),
+    Layer.provide(ConfigProvider.layer(ConfigProvider.fromUnknown({})))
+  )
+)("OrganizerWebhooks.mightQueue", (it) => {
+  it.effect("skips events no endpoint listens to, reads once for a backlog, never misses an earlier endpoint", () =>
+    Effect.gen(function* () {
+      const webhooks = yield* OrganizerWebhooks
+      const alice = anActor()
+      const concert = anEvent(alice.userId)
+      yield* (yield* EventRepository).insert(concert)
+      const envelopeAt = (type: EventType, ms: number) =>
+        new EventEnvelope({ ...anEnvelope(type, concert.id), occurredAt: new Date(ms) })
+      const confirmed = anOrderConfirmed(concert.id)
+      yield* TestClock.adjust("1 second")
+      const reads = subscriptionReads
+
+      // Nobody listens: skipped. A backlog of events older than that read is answered without reading again.
+      expect(yield* webhooks.mightQueue(envelopeAt("OrderConfirmed", 500), confirmed)).toBe(false)
+      for (let ms = 501; ms < 600; ms += 10)
+        expect(yield* webhooks.mightQueue(envelopeAt("OrderConfirmed", ms), confirmed)).toBe(false)
+      expect(subscriptionReads - reads).toBe(1)
+
+      // An endpoint registered before an event occurred is seen, though the last read was older than the event.
+      yield* webhooks.register(alice, { url: "https://a.example/", eventTypes: ["OrderConfirmed"] })
+      yield* TestClock.adjust("10 millis")
+      expect(yield* webhooks.mightQueue(envelopeAt("OrderConfirmed", 1_010), confirmed)).toBe(true)
+      expect(subscriptionReads - reads).toBe(2)
+      // Other types stay skipped; so do events that name another organizer.
+      expect(yield* webhooks.mightQueue(envelopeAt("OrderRefunded", 1_000), confirmed)).toBe(false)
+      const bobs = new EventPublished({
+        eventId: concert.id,
+        organizerId: crypto.randomUUID() as UserId,
+        title: concert.title,
+        startsAt: concert.startsAt
+      })
+      yield* webhooks.register(alice, { url: "https://b.example/", eventTypes: ["EventPublished"] })
+      yield* TestClock.adjust("10 millis")
+      expect(yield* webhooks.mightQueue(envelopeAt("EventPublished", 1_020), bobs)).toBe(false)
+      expect(
+        yield* webhooks.mightQueue(
+          envelopeAt("EventPublished", 1_020),
+          new EventPublished({ ...bobs, organizerId: alice.userId })
+        )
+      ).toBe(true)
     })
   )
 })

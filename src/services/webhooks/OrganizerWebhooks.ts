@@ -1,16 +1,16 @@
 import { randomBytes } from "node:crypto"
-import { Clock, Context, Effect, Layer, Option, Redacted, Result } from "effect"
+import { Clock, Context, Effect, Layer, Option, Redacted, Ref, Result, Semaphore } from "effect"
 import type { Actor } from "../../domain/accounts/Actor.ts"
 import { Forbidden } from "../../domain/accounts/errors.ts"
 import { EventRepository } from "../../domain/catalog/EventRepository.ts"
-import type { DomainEvent } from "../../domain/events/DomainEvents.ts"
+import type { DomainEvent, EventType } from "../../domain/events/DomainEvents.ts"
 import type { EventEnvelope } from "../../domain/events/EventEnvelope.ts"
 import { decodeCursor, encodeCursor } from "../../domain/shared/Cursor.ts"
 import type { UserId } from "../../domain/shared/Ids.ts"
 import type { PageOf } from "../../domain/shared/Page.ts"
 import { WebhookNotFound } from "../../domain/webhooks/errors.ts"
 import { type WebhookDelivery, WebhookEndpoint, type WebhookId } from "../../domain/webhooks/Webhook.ts"
-import { WebhookRepository } from "../../domain/webhooks/WebhookRepository.ts"
+import { WebhookRepository, type WebhookSubscriptions } from "../../domain/webhooks/WebhookRepository.ts"
 import { checkEventTypes, checkWebhookUrl } from "../../domain/webhooks/WebhookRules.ts"
 import { AllowHttpLoopback, AllowPrivateNetworks } from "./WebhooksConfig.ts"
 
@@ -138,7 +138,51 @@ export class OrganizerWebhooks extends Context.Service<OrganizerWebhooks>()("got
       return yield* webhooks.enqueue(envelope, organizer.value, yield* now)
     })
 
-    return { register, list, remove, deliveries, enqueueFor } as const
+    /**
+     * The subscriptions last read, with every event type some organizer listens to. Read again (once for every
+     * caller waiting meanwhile) when a caller's event is not strictly older than the read, so that an endpoint
+     * registered before an event occurred is never missed; a backlog of older events is answered from memory.
+     */
+    const known = yield* Ref.make<Option.Option<WebhookSubscriptions & { readonly types: ReadonlySet<EventType> }>>(
+      Option.none()
+    )
+    const reading = yield* Semaphore.make(1)
+    const fresh = (c: Option.Option<WebhookSubscriptions>, occurredAt: Date) =>
+      Option.isSome(c) && c.value.asOf.getTime() > occurredAt.getTime()
+    const subscriptionsAt = (occurredAt: Date) =>
+      Effect.flatMap(Ref.get(known), (current) =>
+        fresh(current, occurredAt) && Option.isSome(current)
+          ? Effect.succeed(current.value)
+          : Semaphore.withPermits(
+              reading,
+              1
+            )(
+              Effect.gen(function* () {
+                const again = yield* Ref.get(known)
+                if (fresh(again, occurredAt) && Option.isSome(again)) return again.value
+                const read = yield* webhooks.subscriptions
+                const types = new Set<EventType>()
+                for (const subscribed of read.byOrganizer.values()) for (const type of subscribed) types.add(type)
+                const next = { ...read, types }
+                yield* Ref.set(known, Option.some(next))
+                return next
+              })
+            )
+      )
+
+    /**
+     * Whether `enqueueFor` could queue anything for the event: false when, as of a read after the event occurred,
+     * no active endpoint (of its organizer, when the event names it) is subscribed to its type. Cheap: no
+     * transaction, and most often no database work at all.
+     */
+    const mightQueue = (envelope: EventEnvelope, event: DomainEvent) =>
+      Effect.map(subscriptionsAt(envelope.occurredAt), (subscriptions) =>
+        "organizerId" in event
+          ? (subscriptions.byOrganizer.get(event.organizerId)?.has(envelope.type) ?? false)
+          : subscriptions.types.has(envelope.type)
+      )
+
+    return { register, list, remove, deliveries, enqueueFor, mightQueue } as const
   })
 }) {
   static readonly layer = Layer.effect(this, this.make)

@@ -1,7 +1,14 @@
-import { Effect, Layer, Option, Ref, Schema } from "effect"
+import { Clock, Effect, Layer, Option, Ref, Schema } from "effect"
+import type { EventType } from "../../domain/events/DomainEvents.ts"
 import { EnvelopeJson } from "../../domain/events/EventEnvelope.ts"
+import type { UserId } from "../../domain/shared/Ids.ts"
 import { type DeliveryId, WebhookDelivery, WebhookEndpoint } from "../../domain/webhooks/Webhook.ts"
-import { type AttemptRecord, type ClaimedDelivery, WebhookRepository } from "../../domain/webhooks/WebhookRepository.ts"
+import {
+  type AttemptRecord,
+  type ClaimedDelivery,
+  WebhookRepository,
+  type WebhookSubscriptions
+} from "../../domain/webhooks/WebhookRepository.ts"
 
 interface Tables {
   readonly endpoints: ReadonlyMap<string, WebhookEndpoint>
@@ -108,6 +115,19 @@ export const WebhookRepositoryMemory = Layer.effect(
           return [created, created === 0 ? tables : { ...tables, deliveries }] as const
         })
       },
+      subscriptions: Effect.gen(function* () {
+        // The clock first: whatever was registered before it is in the tables read after it.
+        const asOf = new Date(yield* Clock.currentTimeMillis)
+        const tables = yield* Ref.get(ref)
+        const byOrganizer = new Map<UserId, Set<EventType>>()
+        for (const endpoint of tables.endpoints.values()) {
+          if (!endpoint.active) continue
+          const types = byOrganizer.get(endpoint.organizerId) ?? new Set<EventType>()
+          for (const type of endpoint.eventTypes) types.add(type)
+          byOrganizer.set(endpoint.organizerId, types)
+        }
+        return { asOf, byOrganizer } satisfies WebhookSubscriptions
+      }),
       claimDue: ({ now, leaseUntil, limit }) =>
         Ref.modify(ref, (tables): readonly [ReadonlyArray<ClaimedDelivery>, Tables] => {
           const due = [...tables.deliveries.values()]

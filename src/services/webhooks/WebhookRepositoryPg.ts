@@ -10,7 +10,11 @@ import {
   WebhookEndpoint,
   type WebhookId
 } from "../../domain/webhooks/Webhook.ts"
-import { type ClaimedDelivery, WebhookRepository } from "../../domain/webhooks/WebhookRepository.ts"
+import {
+  type ClaimedDelivery,
+  WebhookRepository,
+  type WebhookSubscriptions
+} from "../../domain/webhooks/WebhookRepository.ts"
 
 interface EndpointRow {
   readonly id: string
@@ -131,6 +135,26 @@ export const WebhookRepositoryPg = Layer.effect(
             attributes: { "event.id": envelope.id, "event.type": envelope.type }
           })
         ),
+      subscriptions: sql<{
+        readonly asOf: Date
+        readonly organizerId: string | null
+        readonly eventTypes: ReadonlyArray<string> | null
+      }>`
+          SELECT statement_timestamp() AS as_of, e.organizer_id, e.event_types
+          FROM (SELECT 1) AS one LEFT JOIN webhook_endpoints e ON e.active`.pipe(
+        Effect.map((rows): WebhookSubscriptions => {
+          const byOrganizer = new Map<UserId, Set<EventType>>()
+          for (const row of rows) {
+            if (row.organizerId === null || row.eventTypes === null) continue
+            const types = byOrganizer.get(row.organizerId as UserId) ?? new Set<EventType>()
+            for (const type of row.eventTypes) types.add(type as EventType)
+            byOrganizer.set(row.organizerId as UserId, types)
+          }
+          return { asOf: rows[0]?.asOf ?? new Date(0), byOrganizer }
+        }),
+        Effect.orDie,
+        Effect.withSpan("WebhookRepository.subscriptions")
+      ),
       claimDue: ({ now, leaseUntil, limit }) =>
         // One statement, one short transaction: lock due rows no one else holds (SKIP LOCKED), lease them, answer.
         // A row another claimer leased meanwhile is re-checked against `next_attempt_at <= now` and left out.
