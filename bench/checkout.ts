@@ -302,6 +302,40 @@ const transactions = async (db: pg.Client) =>
     ).rows[0]?.n ?? Number.NaN
   )
 
+/**
+ * The statements of this database by pg_stat_statements, when the server preloads it (shared_preload_libraries):
+ * the extension is created in the bench database only and its counters reset for that database alone.
+ * None (undefined) on a server without it.
+ */
+const statementStats = {
+  start: async (db: pg.Client) => {
+    try {
+      await db.query("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+      await db.query(
+        "SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database WHERE datname = current_database()), 0)"
+      )
+      return true
+    } catch {
+      return false
+    }
+  },
+  read: async (db: pg.Client, enabled: boolean) => {
+    if (!enabled) return undefined
+    const { rows } = await db.query<{ query: string; calls: string; ms: number; rows: string; toplevel: boolean }>(
+      `SELECT query, calls, total_exec_time AS ms, rows, toplevel FROM pg_stat_statements
+        WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+          AND query NOT ILIKE '%pg_stat_statements%' ORDER BY calls DESC`
+    )
+    return rows.map((r) => ({
+      query: r.query.replace(/\s+/g, " ").slice(0, 160),
+      calls: Number(r.calls),
+      ms: r.ms,
+      rows: Number(r.rows),
+      toplevel: r.toplevel
+    }))
+  }
+}
+
 /** Waits until the database has no order pending payment (or SETTLE_TIMEOUT_MS); returns the ids still pending. */
 const settle = async (db: pg.Client) => {
   const deadline = Date.now() + SETTLE_TIMEOUT_MS
@@ -424,6 +458,7 @@ const runLoadPhase = async (env: Env) => {
     const random = seededRandom(SEED)
     const records = Array.from({ length: CUSTOMERS }, (_, i) => newRecord(i, 1 + Math.floor(random() * MAX_PER_ORDER)))
     await sleep(1_100)
+    const statementsOn = await statementStats.start(db)
     const xacts0 = await transactions(db)
     const cpu0 = {
       service: treeCpuMs(proc.pid),
@@ -467,6 +502,7 @@ const runLoadPhase = async (env: Env) => {
     if (PROFILE_DIR !== undefined) process.kill(proc.pid, "SIGUSR2")
     await sleep(1_100) // PostgreSQL flushes its statistics at most every second
     const xacts = (await transactions(db)) - xacts0
+    const statementRows = await statementStats.read(db, statementsOn)
     const cpu = {
       serviceMs: treeCpuMs(proc.pid) - cpu0.service,
       sandboxMs: cpuMs(env.procs[0]?.pid) - cpu0.sandbox,
@@ -569,6 +605,23 @@ const runLoadPhase = async (env: Env) => {
       serverCreatedToConfirmedMs: serverSagaMs,
       /** Everything a customer's order costs: hold, checkout, webhooks, the saga, the polls. */
       postgresTransactionsPerOrder: xacts / CUSTOMERS,
+      /** pg_stat_statements, when the server has it: statements per order (status requests included), the top ones. */
+      statements:
+        statementRows === undefined
+          ? null
+          : {
+              /** Sent by the service (round trips), and run inside SQL functions and triggers. */
+              perOrder: statementRows.filter((r) => r.toplevel).reduce((n, r) => n + r.calls, 0) / CUSTOMERS,
+              nestedPerOrder: statementRows.filter((r) => !r.toplevel).reduce((n, r) => n + r.calls, 0) / CUSTOMERS,
+              top: statementRows
+                .filter((r) => r.toplevel)
+                .slice(0, 30)
+                .map((r) => ({
+                  perOrder: r.calls / CUSTOMERS,
+                  msPerCall: r.ms / Math.max(1, r.calls),
+                  query: r.query
+                }))
+            },
       /**
        * The sandbox's warnings during the run: a webhook delivery logs one once it failed 6 attempts (each may take
        * 5 s), i.e. the service did not acknowledge the payment in time and the saga waited for the retries.
@@ -835,6 +888,14 @@ const main = async () => {
         `engine: ${fmt(r.engineJournalEntriesPerOrder, 1)} journal entries, ${fmt(r.engineExecutionsPerOrder, 1)} executions; ` +
         `service CPU ${fmt(r.cpu.serviceCores * 100, 0)} % of a core`
     )
+    if (r.statements !== null) {
+      console.log(
+        `  per order: ${fmt(r.statements.perOrder, 1)} SQL statements sent, ${fmt(r.statements.nestedPerOrder, 1)} more ` +
+          "inside SQL functions (pg_stat_statements); the most frequent sent:"
+      )
+      for (const t of r.statements.top.slice(0, 20))
+        console.log(`    ${fmt(t.perOrder, 2)} × ${fmt(t.msPerCall, 2)} ms  ${t.query}`)
+    }
     console.log(
       `  sandbox warnings (a webhook that failed 6 attempts): ${r.sandboxWarnings}; poll errors: ${JSON.stringify(r.polls.errorKinds)}`
     )
