@@ -94,8 +94,8 @@ export const CheckoutSagaLive = CheckoutWorkflow.toLayer(
         yield* countOutcome(reason)
       }).pipe(Effect.annotateLogs({ orderId }))
 
-    // 1. The order and its payment intent (the checkout request created the intent already with the same key;
-    //    this records it). If the saga fails from here on: the order is cancelled and its hold or units given back,
+    // 1. The order and its payment intent (the checkout request created and attached it already, with the same key:
+    //    this records it; a saga started without one, by the sweeper, opens it). If the saga fails from here on: the order is cancelled and its hold or units given back,
     //    the intent voided (refunded, had it been captured).
     const intent = yield* Activity.make({
       name: "OpenPayment",
@@ -104,6 +104,10 @@ export const CheckoutSagaLive = CheckoutWorkflow.toLayer(
       execute: Effect.gen(function* () {
         const order = yield* step("OpenPayment", orders.findById(orderId))
         if (Option.isNone(order)) return yield* Effect.die(`order ${orderId} does not exist`)
+        // The checkout request opened and attached it already (the usual case): nothing to ask the provider.
+        const attached = order.value.payment
+        if (attached !== null && attached.provider === gateway.provider)
+          return { intentId: attached.intentId, amountMinor: order.value.totalMinor }
         const opened = yield* openIntent(gateway, orderId, order.value.totalMinor, order.value.currency).pipe(
           withProviderRetry,
           Effect.mapError((error) => failed("payment_failed", error.message))

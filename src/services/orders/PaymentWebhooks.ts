@@ -9,6 +9,9 @@ import { OrderId } from "../../domain/shared/Ids.ts"
 
 const decodeOrderId = Schema.decodeUnknownOption(OrderId)
 
+/** The provider's events the checkout acts on; the others (processing, succeeded, canceled, refunds) it learns from its own calls. */
+const actedOn: ReadonlySet<string> = new Set(["payment_intent.authorized", "payment_intent.payment_failed"])
+
 /**
  * The provider's webhooks: verified (signature, replay window), then handled once per event id. A handled event is
  * recorded only after its effect, so a crash in between makes the provider's redelivery do it again; every effect
@@ -56,6 +59,8 @@ export class PaymentWebhooks extends Context.Service<PaymentWebhooks>()("goticke
       const at = new Date(yield* Clock.currentTimeMillis)
       const event = yield* gateway.verifyWebhook({ payload, signature, now: at })
       yield* Effect.annotateCurrentSpan({ "payment.event": event.type, "payment.event_id": event.id })
+      // Nothing to do, so nothing to remember: acknowledged without a database round trip.
+      if (!actedOn.has(event.type)) return "processed" as const
       if (yield* orders.paymentEventSeen(event.id)) return "duplicate" as const
       yield* apply(event)
       const first = yield* orders.recordPaymentEvent(event.id, event.type, at)

@@ -1,5 +1,6 @@
 import { Cause, Clock, Context, Duration, Effect, Exit, Fiber, FiberMap, Layer, Option, Schema, Scope } from "effect"
 import { Workflow, WorkflowEngine } from "effect/workflow"
+import { type Registered, type Running, runningOf } from "./Executions.ts"
 import { activityKey, deferredKey, exitFromJson, exitToJson } from "./JournalCodec.ts"
 import { type ClaimedExecution, type PromptStatements, type Woken, WorkflowStore } from "./WorkflowStore.ts"
 
@@ -19,31 +20,6 @@ export class EngineSettings extends Context.Service<EngineSettings, EngineSettin
 
 /** How long a request that starts a saga waits for its run to be claimed (it goes on in the background after that). */
 const STARTING_AT_MOST = Duration.seconds(2)
-
-interface Registered {
-  readonly workflow: Workflow.Any
-  readonly execute: (
-    payload: object,
-    executionId: string
-  ) => Effect.Effect<unknown, unknown, WorkflowEngine.WorkflowInstance | WorkflowEngine.WorkflowEngine>
-  readonly scope: Scope.Scope
-  readonly payload: Schema.Codec<unknown, unknown>
-  readonly result: Schema.Codec<Workflow.Result<unknown, unknown>, unknown>
-}
-
-/** An execution this process is running (or about to run). */
-interface Running {
-  readonly executionId: string
-  readonly entry: Registered
-  payload: object
-  parentId: string | null
-  wakes: number
-  interrupted: boolean
-  interruptedUnsafe: boolean
-  journal: Map<string, unknown>
-  instance: WorkflowEngine.WorkflowInstance["Service"]
-  fiber: Fiber.Fiber<Workflow.Result<unknown, unknown>> | undefined
-}
 
 /**
  * The WorkflowEngine of effect/workflow, durable in PostgreSQL, with the semantics of the library's in-memory engine
@@ -93,24 +69,20 @@ export const makePgWorkflowEngine = Effect.gen(function* () {
         wanted.add(executionId)
         return Effect.void
       }
+      return claimingHere(
+        executionId,
+        Effect.flatMap(now, (at) => store.claim(executionId, owner, leaseFrom(at), at, force)).pipe(
+          Effect.flatMap((claimed) => (Option.isSome(claimed) ? launch(claimed.value) : Effect.void))
+        )
+      )
+    })
+
+  /** `claim` (a statement that may take the lease of `executionId`) with no other claim of it under way here. */
+  const claimingHere = (executionId: string, claim: Effect.Effect<void>): Effect.Effect<void> =>
+    Effect.suspend(() => {
       claiming.add(executionId)
       wanted.delete(executionId)
-      return Effect.gen(function* () {
-        const at = yield* now
-        const claimed = yield* store.claim(executionId, owner, leaseFrom(at), at, force)
-        if (Option.isNone(claimed)) return
-        const entry = workflows.get(claimed.value.workflow)
-        if (entry === undefined) {
-          // Not a workflow this process knows: its lease runs out and a runner that knows it takes it.
-          yield* Effect.logWarning("workflow execution of an unknown workflow left to another runner").pipe(
-            Effect.annotateLogs({ executionId, workflow: claimed.value.workflow })
-          )
-          return
-        }
-        const state = runningOf(entry, claimed.value)
-        running.set(executionId, state)
-        yield* Effect.forkIn(Effect.provideContext(runLoop(state), engineContext), scope)
-      }).pipe(
+      return claim.pipe(
         Effect.ensuring(
           Effect.suspend(() => {
             claiming.delete(executionId)
@@ -120,26 +92,27 @@ export const makePgWorkflowEngine = Effect.gen(function* () {
       )
     })
 
+  /** Runs here an execution whose lease this runner has just taken. */
+  const launch = (claimed: ClaimedExecution) =>
+    Effect.gen(function* () {
+      const entry = workflows.get(claimed.workflow)
+      if (entry === undefined) {
+        // Not a workflow this process knows: its lease runs out and a runner that knows it takes it.
+        yield* Effect.logWarning("workflow execution of an unknown workflow left to another runner").pipe(
+          Effect.annotateLogs({ executionId: claimed.executionId, workflow: claimed.workflow })
+        )
+        return
+      }
+      const state = runningOf(entry, claimed)
+      running.set(claimed.executionId, state)
+      yield* Effect.forkIn(Effect.provideContext(runLoop(state), engineContext), scope)
+    })
+
   /** A wake that came while this process was busy with the execution: try once more. */
   const again = (executionId: string) =>
     wanted.has(executionId) && !running.has(executionId) && !claiming.has(executionId)
       ? start(executionId)
       : Effect.void
-
-  const runningOf = (entry: Registered, claimed: ClaimedExecution): Running => ({
-    executionId: claimed.executionId,
-    entry,
-    payload: Schema.decodeUnknownSync(entry.payload)(claimed.payload) as object,
-    parentId: claimed.parentId,
-    wakes: claimed.wakes,
-    interrupted: claimed.interrupted,
-    interruptedUnsafe: false,
-    journal: new Map(
-      claimed.journal.map((j) => [j.kind === "a" ? activityKey(j.name, j.attempt) : deferredKey(j.name), j.exit])
-    ),
-    instance: WorkflowEngine.WorkflowInstance.initial(entry.workflow, claimed.executionId),
-    fiber: undefined
-  })
 
   /** Wakes what a store write made runnable: at once here when no other runner holds it. */
   const wake = (woken: ReadonlyArray<Woken>) =>
@@ -190,6 +163,8 @@ export const makePgWorkflowEngine = Effect.gen(function* () {
         if (result._tag === "Complete") {
           const encoded = Schema.encodeSync(state.entry.result)(result)
           const done = yield* store.complete(state.executionId, owner, encoded, at)
+          // Its clocks went with it (the same statement): so do their timers here.
+          for (const name of state.clocks) yield* FiberMap.remove(clocks, `${state.executionId}/${name}`)
           if (Option.isSome(done) && done.value.parentId !== null)
             yield* Effect.flatMap(store.wake(done.value.parentId, false, at), (w) => wake(Option.toArray(w)))
           return
@@ -202,6 +177,7 @@ export const makePgWorkflowEngine = Effect.gen(function* () {
         const fresh = runningOf(state.entry, claimed.value)
         state.wakes = fresh.wakes
         state.journal = fresh.journal
+        for (const name of fresh.clocks) state.clocks.add(name)
         state.interrupted = state.interrupted || fresh.interrupted
       }
     }).pipe(
@@ -319,27 +295,45 @@ export const makePgWorkflowEngine = Effect.gen(function* () {
 
     deferredDone: (options) =>
       Effect.gen(function* () {
+        const { executionId, deferredName } = options
         const exit = exitToJson(options.exit)
         // A webhook (or the reconciliation) completes it: promptly, or the caller fails and tries again later. A
         // run completes one too (DurableDeferred.raceAll records the winner): it waits out an outage.
         const statements = yield* statementsForCaller
-        const completed = yield* statements.completeDeferred(
-          options.executionId,
-          options.deferredName,
-          exit,
-          yield* now
-        )
+        const at = yield* now
+        if (!running.has(executionId) && !claiming.has(executionId))
+          // Nobody runs it here: the statement that records the completion also claims the execution it wakes,
+          // when no live runner holds it, and it runs here at once. Not recorded (completed before: the first
+          // completion stands), it wakes nobody; the execution is run only if it needs a run and nobody has it
+          // (a retried statement whose first attempt did claim it).
+          return yield* claimingHere(
+            executionId,
+            Effect.gen(function* () {
+              const completed = yield* statements.completeDeferred(executionId, deferredName, exit, at, {
+                owner,
+                leaseUntil: leaseFrom(at)
+              })
+              if (Option.isSome(completed.claimed)) yield* launch(completed.claimed.value)
+              else if (!completed.recorded) wanted.add(executionId)
+              else yield* Effect.forkIn(wake(Option.toArray(completed.woken)), scope)
+            })
+          )
+        const completed = yield* statements.completeDeferred(executionId, deferredName, exit, at)
         // Completed before: the first completion stands, and this one wakes nobody.
         if (!completed.recorded) return
-        running.get(options.executionId)?.journal.set(deferredKey(options.deferredName), exit)
+        running.get(executionId)?.journal.set(deferredKey(deferredName), exit)
         // A run here parked on it replays at once (its suspension then sees the wake and runs again).
-        yield* deferredState.deferredDone(options.executionId, options.deferredName)
+        yield* deferredState.deferredDone(executionId, deferredName)
         // Never wait for the run here: the caller may be that run's own finalizer, or a webhook.
         yield* Effect.forkIn(wake(Option.toArray(completed.woken)), scope)
       }),
 
     scheduleClock: (_workflow, { executionId, clock }) =>
       Effect.gen(function* () {
+        // A replay does not schedule again a clock that an earlier run scheduled (or that has fired).
+        const state = running.get(executionId)
+        if (state?.clocks.has(clock.name) || state?.journal.has(deferredKey(clock.deferred.name))) return
+        state?.clocks.add(clock.name)
         const at = yield* now
         yield* store.scheduleClock({
           executionId,
