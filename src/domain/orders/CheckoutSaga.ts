@@ -43,8 +43,7 @@ type IntentRef = typeof IntentRef.Type
  *   2. wait for the card's authorisation, at most the payment window (then void it, unless it was just paid)
  *   3. claim the units: the hold becomes sold, or the same units again if the hold was lost
  *                                (compensation: give the units back)
- *   4. capture the payment
- *   5. confirm the order and issue its tickets
+ *   4. capture the payment and 5. confirm the order and issue its tickets (one journaled step: both are idempotent)
  * A failure at any step runs the compensations of the steps done, newest first: nobody pays for tickets they do
  * not get. Every step is idempotent, because after a crash the step that was running runs again. An outage of the
  * database is not a failure: a step waits for it (`persistently`), so only the business (a declined card, a
@@ -191,24 +190,20 @@ export const CheckoutSagaLive = CheckoutWorkflow.toLayer(
       )
     }).pipe(CheckoutWorkflow.withCompensation(() => step("ReleaseUnits", orders.releaseUnits(orderId))))
 
-    // 4. Take the money.
+    // 4. Take the money, 5. issue the tickets: one journaled step, as both are idempotent by the order (the capture
+    //    by its key, the confirmation by the order's status): a re-run captures nothing twice and issues nothing twice.
     yield* Activity.make({
-      name: "CapturePayment",
+      name: "CaptureAndIssueTickets",
       error: CheckoutFailed,
       execute: gateway.capture(intent.intentId, keys.capture).pipe(
         withProviderRetry,
         Effect.mapError((error) => failed("payment_failed", error.message)),
-        Effect.asVoid
-      )
-    })
-
-    // 5. Tickets.
-    yield* Activity.make({
-      name: "IssueTickets",
-      execute: step(
-        "IssueTickets",
-        Effect.flatMap(now, (at) => orders.confirm(orderId, at))
-      ).pipe(
+        Effect.andThen(
+          step(
+            "IssueTickets",
+            Effect.flatMap(now, (at) => orders.confirm(orderId, at))
+          )
+        ),
         Effect.flatMap((order) =>
           order.status === "confirmed"
             ? countOutcome("confirmed")

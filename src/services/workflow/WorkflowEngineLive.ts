@@ -7,7 +7,8 @@ import { EventRefundsSagaLive, RefundSagaLive } from "../../domain/orders/Refund
 import { bounded } from "../config/bounded.ts"
 import { OrdersConfig } from "../orders/OrdersConfig.ts"
 import { isTransient } from "../sql/Transient.ts"
-import { EngineSettings, PgWorkflowEngineLayer } from "./pg/PgWorkflowEngine.ts"
+import { EngineSettings } from "./pg/EngineSettings.ts"
+import { PgWorkflowEngineLayer } from "./pg/PgWorkflowEngine.ts"
 import { WorkflowStorePg } from "./pg/WorkflowStore.ts"
 
 /** Added to the runner's number by the role that runs it (the worker role: 1000). */

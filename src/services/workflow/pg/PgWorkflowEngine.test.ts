@@ -12,7 +12,8 @@ import {
   workflowEngineContract
 } from "../../../../test/contracts/WorkflowEngineContract.ts"
 import { TestDatabaseLive } from "../../../../test/support/TestDatabase.ts"
-import { EngineSettings, PgWorkflowEngineLayer } from "./PgWorkflowEngine.ts"
+import { EngineSettings } from "./EngineSettings.ts"
+import { PgWorkflowEngineLayer } from "./PgWorkflowEngine.ts"
 import { WorkflowStorePg } from "./WorkflowStore.ts"
 
 const settings = Layer.succeed(EngineSettings, {

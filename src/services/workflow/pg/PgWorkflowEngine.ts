@@ -1,22 +1,9 @@
 import { Cause, Clock, Context, Duration, Effect, Exit, Fiber, FiberMap, Layer, Option, Schema, Scope } from "effect"
 import { Workflow, WorkflowEngine } from "effect/workflow"
+import { EngineSettings } from "./EngineSettings.ts"
 import { type Registered, type Running, runningOf } from "./Executions.ts"
 import { activityKey, deferredKey, exitFromJson, exitToJson } from "./JournalCodec.ts"
 import { type ClaimedExecution, type PromptStatements, type Woken, WorkflowStore } from "./WorkflowStore.ts"
-
-/** How the engine runs in this process. */
-export interface EngineSettingsShape {
-  /** This runner's name: stable across restarts, so a restarted process takes its executions back at once. */
-  readonly owner: string
-  /** How long an execution stays with its runner without a renewal (a dead runner's executions wait this long). */
-  readonly lease: Duration.Duration
-  /** How often due clocks and executions left without a runner are looked for. */
-  readonly pollInterval: Duration.Duration
-}
-
-export class EngineSettings extends Context.Service<EngineSettings, EngineSettingsShape>()(
-  "goticket/workflow/EngineSettings"
-) {}
 
 /** How long a request that starts a saga waits for its run to be claimed (it goes on in the background after that). */
 const STARTING_AT_MOST = Duration.seconds(2)
@@ -86,7 +73,8 @@ export const makePgWorkflowEngine = Effect.gen(function* () {
         Effect.ensuring(
           Effect.suspend(() => {
             claiming.delete(executionId)
-            return again(executionId)
+            // A wake that came meanwhile is looked at in the background: the caller may be a request.
+            return wanted.has(executionId) ? Effect.asVoid(Effect.forkIn(again(executionId), scope)) : Effect.void
           })
         )
       )
@@ -211,15 +199,34 @@ export const makePgWorkflowEngine = Effect.gen(function* () {
       if (entry === undefined) return yield* Effect.die(`Workflow ${workflow._tag} is not registered`)
       const at = yield* now
       const statements = yield* statementsForCaller
-      yield* statements.create({
-        executionId: options.executionId,
-        workflow: workflow._tag,
-        payload: Schema.encodeSync(entry.payload)(options.payload),
-        parentId: options.detached ? null : (options.parent?.executionId ?? null),
-        at
-      })
-      const starting = yield* Effect.forkIn(start(options.executionId), scope)
-      yield* Fiber.join(starting).pipe(Effect.timeoutOption(STARTING_AT_MOST))
+      const executionId = options.executionId
+      const create = (claimFor?: { readonly owner: string; readonly leaseUntil: Date }) =>
+        statements.create({
+          executionId,
+          workflow: workflow._tag,
+          payload: Schema.encodeSync(entry.payload)(options.payload),
+          parentId: options.detached ? null : (options.parent?.executionId ?? null),
+          at,
+          ...(claimFor === undefined ? {} : { claimFor })
+        })
+      // A new execution is created with this runner's lease (one statement) and runs here at once.
+      let launched = false
+      if (running.has(executionId) || claiming.has(executionId)) yield* create()
+      else
+        yield* claimingHere(
+          executionId,
+          Effect.gen(function* () {
+            const created = yield* create({ owner, leaseUntil: leaseFrom(at) })
+            if (Option.isNone(created.claimed)) return
+            launched = true
+            yield* launch(created.claimed.value)
+          })
+        )
+      if (!launched) {
+        // It existed already: it runs here if it needs a run and nobody has it.
+        const starting = yield* Effect.forkIn(start(executionId), scope)
+        yield* Fiber.join(starting).pipe(Effect.timeoutOption(STARTING_AT_MOST))
+      }
       if (options.discard) return undefined as never
       const status = yield* statements.status(options.executionId)
       return (

@@ -32,14 +32,27 @@ const claimedOf = (row: ClaimedRow): ClaimedExecution => ({
 
 /** The statements, each made to outlive passing failures by `persist`. */
 export const statements = (sql: SqlClient.SqlClient, persist: Persist): WorkflowStatements => ({
-  create: ({ executionId, workflow, payload, parentId, at }) =>
+  create: ({ executionId, workflow, payload, parentId, at, claimFor }) =>
     persist(
-      sql<{ created: boolean }>`
-            INSERT INTO workflow_executions (execution_id, workflow, payload, parent_id, created_at, updated_at)
-            VALUES (${executionId}, ${workflow}, ${json(payload)}::jsonb, ${parentId}, ${at}, ${at})
-            ON CONFLICT (execution_id) DO NOTHING
-            RETURNING true AS created`
-    ).pipe(Effect.map((rows) => rows.length > 0)),
+      sql<ClaimedRow>`
+            WITH c AS (
+              INSERT INTO workflow_executions
+                (execution_id, workflow, payload, parent_id, created_at, updated_at, status, owner, lease_until)
+              VALUES (${executionId}, ${workflow}, ${json(payload)}::jsonb, ${parentId}, ${at}, ${at},
+                      ${claimFor === undefined ? "runnable" : "running"}, ${claimFor?.owner ?? null},
+                      ${claimFor?.leaseUntil ?? null}::timestamptz)
+              ON CONFLICT (execution_id) DO NOTHING
+              RETURNING execution_id, workflow, payload, parent_id, wakes, interrupted)
+            SELECT c.*, coalesce((SELECT jsonb_agg(jsonb_build_array(j.kind, j.name, j.attempt, j.exit))
+                                    FROM workflow_journal j WHERE j.execution_id = c.execution_id), '[]') AS journal,
+                   '{}'::text[] AS clocks
+              FROM c`
+    ).pipe(
+      Effect.map((rows) => ({
+        created: rows.length > 0,
+        claimed: claimFor === undefined ? Option.none() : Option.map(Option.fromNullishOr(rows[0]), claimedOf)
+      }))
+    ),
 
   claim: (executionId, owner, leaseUntil, at, force) =>
     persist(

@@ -43,14 +43,18 @@ export type SuspendOutcome = "suspended" | "rerun" | "lost"
  * failing a saga over it.
  */
 export interface WorkflowStatements {
-  /** Creates the execution if it does not exist yet; true when this call created it. */
+  /**
+   * Creates the execution if it does not exist yet; with `claimFor`, created with that runner's lease (`claimed`,
+   * with the journal of deferreds completed before it existed), to be run by the caller at once.
+   */
   readonly create: (input: {
     readonly executionId: string
     readonly workflow: string
     readonly payload: unknown
     readonly parentId: string | null
     readonly at: Date
-  }) => Effect.Effect<boolean>
+    readonly claimFor?: { readonly owner: string; readonly leaseUntil: Date }
+  }) => Effect.Effect<{ readonly created: boolean; readonly claimed: Option.Option<ClaimedExecution> }>
   /**
    * Takes the lease of an execution that needs a run (or, with `force`, of a suspended one) and reads its journal,
    * in one round trip. None when it is complete, suspended (without force) or leased by another runner.
