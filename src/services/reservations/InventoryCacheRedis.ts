@@ -10,6 +10,8 @@ import type { LiveKey } from "../../domain/reservations/ReservationRepository.ts
 import { RedisClient } from "../redis/RedisClient.ts"
 
 const LOCAL_FLAG_MS = 250
+/** A command that has not answered by then reads as a miss (the hot path goes on without the cache). */
+const COMMAND_DEADLINE_MS = 250
 /** Key marks written per pipelined batch (one page of live keys read from the database) while rebuilding. */
 const REBUILD_BATCH = 1_000
 /** How long a rebuild's lock lives unless extended; every batch extends it. */
@@ -53,13 +55,18 @@ export const makeInventoryCacheRedis = (ttl: InventoryCacheTtl, prefix = "gotick
     Effect.gen(function* () {
       const redis: Redis = yield* RedisClient
       const source = yield* KeyMarkSource
+      // A client that gives up on a command by itself within the deadline (RedisClient does) needs no timer per call.
+      const clientTimeout = redis.options.commandTimeout
+      const clientBounded = clientTimeout !== undefined && clientTimeout > 0 && clientTimeout <= COMMAND_DEADLINE_MS
       const attempt = <A>(name: string, run: () => Promise<A>, fallback: A) =>
         Effect.tryPromise(run).pipe(
-          Effect.timeout(Duration.millis(250)),
+          (effect): Effect.Effect<A, unknown> =>
+            clientBounded ? effect : Effect.timeout(effect, Duration.millis(COMMAND_DEADLINE_MS)),
           Effect.catch((error) =>
             Effect.logDebug(`redis ${name} failed; falling back`, error).pipe(Effect.as(fallback))
           ),
-          Effect.withSpan(`InventoryCache.${name}`)
+          // On every hold's path: no stack trace capture for this span (it cost about as much as the call).
+          Effect.withSpan(`InventoryCache.${name}`, {}, { captureStackTrace: false })
         )
       const soldOutKey = (id: string) => `${prefix}soldout:${id}`
       // A process that just saw a ticket type sold out remembers it briefly, so a flash sale's flood of refusals
