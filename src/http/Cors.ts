@@ -7,7 +7,7 @@ import { validate } from "../services/config/validate.ts"
  * for any. Unset (the default): no CORS headers, so browsers keep other sites' scripts out. Tokens travel in the
  * Authorization header, never in cookies, so credentials are never allowed.
  */
-const CorsOrigins = Config.String("CORS_ORIGINS").pipe(
+export const CorsOrigins = Config.String("CORS_ORIGINS").pipe(
   Config.withDefault(""),
   Config.map((value) =>
     value

@@ -1,4 +1,4 @@
-import { createServer } from "node:http"
+import { createServer, type Server } from "node:http"
 import { NodeHttpServer } from "@effect/platform-node"
 import { type Config, Effect, Layer } from "effect"
 import { HttpRouter, HttpServer } from "effect/http"
@@ -7,7 +7,9 @@ import { AppConfig } from "../services/config/AppConfig.ts"
 import { OrderWatch } from "../services/orders/OrderWatch.ts"
 import { GoTicketApi } from "./api/GoTicketApi.ts"
 import { answerClientError } from "./ClientErrors.ts"
-import { CorsLive } from "./Cors.ts"
+import { CorsLive, CorsOrigins } from "./Cors.ts"
+import { FrontDoor, makeFrontDoor } from "./FrontDoor.ts"
+import { LeanHoldRouteConfig, makeHoldRoute } from "./HoldRoute.ts"
 import { AdminLive } from "./handlers/AdminLive.ts"
 import { AuditLive } from "./handlers/AuditLive.ts"
 import {
@@ -74,6 +76,25 @@ const EndWaitsOnShutdown = Layer.effectDiscard(
 )
 
 /**
+ * The lean route of `POST /v1/reservations` in the server's front door (HoldRoute.ts), unless LEAN_HOLD_ROUTE=off.
+ * Built after the generic stack serves (it hands that stack what it does not take), removed before it stops.
+ */
+const HoldRouteLive = Layer.effectDiscard(
+  Effect.gen(function* () {
+    if (!(yield* LeanHoldRouteConfig)) return
+    const door = yield* FrontDoor
+    const route = yield* makeHoldRoute({
+      corsEnabled: (yield* CorsOrigins).length > 0,
+      maxBodyBytes: (yield* AppConfig).maxBodyBytes
+    })
+    yield* Effect.acquireRelease(
+      Effect.sync(() => door.install(route)),
+      (uninstall) => Effect.sync(uninstall)
+    )
+  })
+)
+
+/**
  * The API with its OpenAPI document (/openapi.json), the docs page (/docs) and the request pipeline: the request
  * logging (with the traffic gate) around everything, the error translation around the router. The pipeline writes
  * its own log line per request, so the framework's request logger is off.
@@ -88,7 +109,7 @@ export const HttpAppLive = Layer.unwrap(
       CorsLive,
       HttpRouter.middleware(errorTranslation(config.maxBodyBytes), { global: true })
     )
-    return EndWaitsOnShutdown.pipe(
+    return Layer.mergeAll(EndWaitsOnShutdown, HoldRouteLive).pipe(
       Layer.provideMerge(
         HttpRouter.serve(routes, {
           disableLogger: true,
@@ -100,7 +121,7 @@ export const HttpAppLive = Layer.unwrap(
   })
 )
 
-const makeNodeServer = (limits: Config.Success<typeof ServerLimits>) => () => {
+const makeNodeServer = (limits: Config.Success<typeof ServerLimits>, attach: (server: Server) => Server) => () => {
   const server = createServer({
     keepAliveTimeout: limits.keepAliveTimeoutMs,
     requestTimeout: Math.max(limits.requestTimeoutMs, limits.headersTimeoutMs),
@@ -113,18 +134,23 @@ const makeNodeServer = (limits: Config.Success<typeof ServerLimits>) => () => {
   // server.close() (run when the layer is released) stops accepting and waits for in-flight requests;
   // past the grace period the remaining connections are cut so shutdown always ends.
   process.once("SIGTERM", () => setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS).unref())
-  return server
+  return attach(server)
 }
 
+/** The Node HTTP server, with its front door (FrontDoor.ts) for the routes served ahead of the Effect stack. */
 export const NodeServerLive = Layer.unwrap(
   Effect.gen(function* () {
     const config = yield* AppConfig
     const limits = yield* ServerLimits
-    return NodeHttpServer.layer(makeNodeServer(limits), {
-      port: config.port,
-      host: config.host,
-      gracefulShutdownTimeout: SHUTDOWN_GRACE_MS
-    })
+    const { attach, door } = makeFrontDoor()
+    return Layer.merge(
+      NodeHttpServer.layer(makeNodeServer(limits, attach), {
+        port: config.port,
+        host: config.host,
+        gracefulShutdownTimeout: SHUTDOWN_GRACE_MS
+      }),
+      Layer.succeed(FrontDoor, door)
+    )
   })
 )
 

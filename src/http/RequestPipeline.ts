@@ -16,6 +16,10 @@ import type { Admission, TrafficGate } from "./TrafficGate.ts"
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/
 
+/** The request's id: a sane incoming X-Request-Id is kept, anything else is replaced by a fresh UUID. */
+export const requestIdOf = (incoming: string | undefined): string =>
+  incoming !== undefined && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID()
+
 const json = (status: number, body: Record<string, unknown>) => HttpServerResponse.jsonUnsafe(body, { status })
 
 const tooLarge = (limit: number) =>
@@ -50,15 +54,17 @@ const bodyIsNotJson = (request: HttpServerRequest.HttpServerRequest): string | u
   return type === "application/json" || /^application\/[\w.+-]+\+json$/.test(type) ? undefined : type
 }
 
-const rateLimited = (retryAfterSeconds: number) =>
-  json(429, {
-    _tag: "RateLimited",
-    message: `too many requests; retry in ${retryAfterSeconds} s`,
-    retryAfterSeconds
-  })
+/** The 429 body of a rate-limited request (the same as the API's RateLimited error). */
+export const rateLimitedBody = (retryAfterSeconds: number) => ({
+  _tag: "RateLimited",
+  message: `too many requests; retry in ${retryAfterSeconds} s`,
+  retryAfterSeconds
+})
+
+const rateLimited = (retryAfterSeconds: number) => json(429, rateLimitedBody(retryAfterSeconds))
 
 /** User agents are kept this long at most (audit records, logs). */
-const MAX_USER_AGENT = 256
+export const MAX_USER_AGENT = 256
 
 /** Without a gate (unit tests of the pipeline): the socket's peer, nothing rated. */
 const ungated = (request: HttpServerRequest.HttpServerRequest): Effect.Effect<Admission> =>
@@ -88,16 +94,18 @@ const isRouteNotFound = (u: unknown): boolean =>
 const requestParseError = (u: unknown): HttpServerError.RequestParseError | undefined =>
   HttpServerError.isHttpServerError(u) && u.reason._tag === "RequestParseError" ? u.reason : undefined
 
+/** The log message of a defect met while serving a request. */
+export const UNHANDLED = "unhandled failure while serving a request"
+
+/** The 500 body of a defect: the request id to quote, nothing about the failure itself. */
+export const internalErrorBody = (requestId: string) => ({
+  _tag: "InternalServerError",
+  message: "something went wrong on our side; quote the requestId if you report it",
+  requestId
+})
+
 const unhandled = (cause: Cause.Cause<unknown>, facts: RequestFacts) =>
-  Effect.logError("unhandled failure while serving a request", cause).pipe(
-    Effect.as(
-      json(500, {
-        _tag: "InternalServerError",
-        message: "something went wrong on our side; quote the requestId if you report it",
-        requestId: facts.requestId
-      })
-    )
-  )
+  Effect.logError(UNHANDLED, cause).pipe(Effect.as(json(500, internalErrorBody(facts.requestId))))
 
 /**
  * Turns what escaped the API into a JSON answer:
@@ -200,6 +208,34 @@ export const openEventStream = (response: HttpServerResponse.HttpServerResponse)
   ).pipe(HttpServerResponse.setHeaders({ "cache-control": "no-cache", "x-accel-buffering": "no" }))
 }
 
+/** What the request log line says about a request that ended. */
+export interface RequestLine {
+  readonly method: string
+  readonly route: string
+  readonly status: number
+  readonly ip: string
+  /** performance.now() when the request arrived. */
+  readonly started: number
+  readonly requestId: string
+  readonly userId: string | undefined
+  readonly traceId: string | null
+}
+
+/** The one log line per request (INFO, "http request"). */
+export const logRequest = (line: RequestLine) =>
+  Effect.logInfo("http request").pipe(
+    Effect.annotateLogs({
+      "http.method": line.method,
+      "http.route": line.route,
+      "http.status": line.status,
+      "client.address": line.ip,
+      "http.duration_ms": Math.round((performance.now() - line.started) * 100) / 100,
+      requestId: line.requestId,
+      userId: line.userId ?? null,
+      traceId: line.traceId
+    })
+  )
+
 /**
  * Around every request: assigns a request id (or keeps a sane incoming X-Request-Id); refuses, before any routing,
  * an overlong target (414), a rate-limited client (429, as the gate decided), an oversized body (413) and a body
@@ -223,7 +259,7 @@ export const requestLogging =
       const tooLong = request.url.length > MAX_URL_LENGTH
       const admission = tooLong ? yield* ungated(request) : yield* (gate?.admit ?? ungated)(request)
       const facts: RequestFacts = {
-        requestId: incoming !== undefined && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID(),
+        requestId: requestIdOf(incoming),
         route: undefined,
         userId: undefined,
         rated: admission.rated
@@ -262,17 +298,15 @@ export const requestLogging =
       )
       if (exit._tag === "Failure" && Cause.hasInterruptsOnly(exit.cause)) status = 499
       const span = yield* Effect.option(Effect.currentSpan)
-      yield* Effect.logInfo("http request").pipe(
-        Effect.annotateLogs({
-          "http.method": request.method,
-          "http.route": facts.route ?? request.url.split("?")[0],
-          "http.status": status,
-          "client.address": admission.ip,
-          "http.duration_ms": Math.round((performance.now() - started) * 100) / 100,
-          requestId: facts.requestId,
-          userId: facts.userId ?? null,
-          traceId: Option.match(span, { onNone: () => null, onSome: (s) => s.traceId })
-        })
-      )
+      yield* logRequest({
+        method: request.method,
+        route: facts.route ?? request.url.split("?")[0] ?? "",
+        status,
+        ip: admission.ip,
+        started,
+        requestId: facts.requestId,
+        userId: facts.userId,
+        traceId: Option.match(span, { onNone: () => null, onSome: (s) => s.traceId })
+      })
       return yield* exit
     })

@@ -1,6 +1,7 @@
 import { Effect } from "effect"
 import { HttpApiBuilder } from "effect/http-api"
-import { CurrentActor } from "../../domain/accounts/Actor.ts"
+import { type Actor, CurrentActor } from "../../domain/accounts/Actor.ts"
+import type { HoldRequest } from "../../domain/reservations/HoldRequest.ts"
 import type { Reservation } from "../../domain/reservations/Reservation.ts"
 import { Reservations } from "../../services/reservations/Reservations.ts"
 import { TrafficControl } from "../../services/security/TrafficControl.ts"
@@ -21,18 +22,28 @@ export const reservationView = (r: Reservation): typeof ReservationView.Type => 
   currency: r.currency
 })
 
+/**
+ * `POST /v1/reservations` once the request is decoded and its caller known: the per-event rate, the hold, its view.
+ * The one implementation, served by the HttpApi handler below and by the lean route (HoldRoute.ts) alike.
+ */
+export const makeHoldHandler = Effect.gen(function* () {
+  const reservations = yield* Reservations
+  const traffic = yield* TrafficControl
+  return (actor: Actor, payload: HoldRequest, idempotencyKey: string) =>
+    Effect.gen(function* () {
+      yield* enforceRate(yield* traffic.admitHold(actor.userId, payload.eventId))
+      const { reservation } = yield* reservations.hold(actor, payload, idempotencyKey)
+      return reservationView(reservation)
+    })
+})
+
 export const ReservationsLive = HttpApiBuilder.group(GoTicketApi, "reservations", (handlers) =>
   Effect.gen(function* () {
     const reservations = yield* Reservations
-    const traffic = yield* TrafficControl
+    const hold = yield* makeHoldHandler
     return handlers
       .handle("hold", ({ headers, payload }) =>
-        Effect.gen(function* () {
-          const actor = yield* CurrentActor
-          yield* enforceRate(yield* traffic.admitHold(actor.userId, payload.eventId))
-          const { reservation } = yield* reservations.hold(actor, payload, headers["idempotency-key"])
-          return reservationView(reservation)
-        })
+        Effect.flatMap(CurrentActor, (actor) => hold(actor, payload, headers["idempotency-key"]))
       )
       .handle("get", ({ params }) =>
         Effect.flatMap(CurrentActor, (actor) => reservations.get(actor, params.reservationId)).pipe(

@@ -1,0 +1,335 @@
+import type { IncomingMessage, ServerResponse } from "node:http"
+import { Cause, Config, Effect, Exit, Option, Schema, type Tracer } from "effect"
+import { HttpTraceContext } from "effect/http"
+import { HttpApi } from "effect/http-api"
+import { AccessTokens } from "../domain/accounts/AccessTokens.ts"
+import type { Actor } from "../domain/accounts/Actor.ts"
+import { AuditContext } from "../domain/audit/AuditContext.ts"
+import type { HoldRequest } from "../domain/reservations/HoldRequest.ts"
+import { ActiveAccounts } from "../services/accounts/ActiveAccounts.ts"
+import {
+  clientAddress,
+  rateLimitHeaders,
+  retryAfterSeconds,
+  trafficClassOf
+} from "../services/security/TrafficClasses.ts"
+import { TrafficConfig } from "../services/security/TrafficConfig.ts"
+import { TrafficControl } from "../services/security/TrafficControl.ts"
+import { GoTicketApi } from "./api/GoTicketApi.ts"
+import { payloadParseOptions } from "./api/payload.ts"
+import { type FrontRoute, replayRequest } from "./FrontDoor.ts"
+import { makeHoldHandler } from "./handlers/ReservationsLive.ts"
+import { RequestContext, type RequestFacts } from "./RequestContext.ts"
+import {
+  internalErrorBody,
+  logRequest,
+  MAX_USER_AGENT,
+  rateLimitedBody,
+  requestIdOf,
+  securityHeaders,
+  UNHANDLED
+} from "./RequestPipeline.ts"
+
+const PATH = "/v1/reservations"
+/** `Authorization: Bearer <token>` as both the traffic gate and the API's bearer scheme read it alike. */
+const BEARER = /^Bearer\s+(\S+)$/i
+/** Hold bodies are small (100 chosen seats ≈ 4 KB); a larger one takes the generic path. */
+const MAX_BODY = 64 * 1024
+
+/**
+ * LEAN_HOLD_ROUTE: `on` (the default) serves `POST /v1/reservations` through the lean route below; `off` leaves it
+ * to the generic pipeline (for comparison, or as an escape hatch).
+ */
+export const LeanHoldRouteConfig = Config.Literals(["on", "off"], "LEAN_HOLD_ROUTE").pipe(
+  Config.withDefault("on"),
+  Config.map((v) => v === "on")
+)
+
+const textDecoder = new TextDecoder()
+
+/** A response of the route: status and JSON body. */
+interface Answer {
+  readonly status: number
+  readonly body: string
+}
+
+/**
+ * The endpoint as HttpApi serves it, read from the API definition itself (HttpApi.reflect): its header and payload
+ * schemas with the API's parse options, and for the success and each declared error its status and JSON codec. So
+ * the route decodes and answers exactly what the OpenAPI document says, and cannot drift from it.
+ */
+const holdContract = () => {
+  const endpoint = GoTicketApi.groups.reservations.endpoints.hold
+  const payloads = endpoint.payload.get("application/json")
+  if (payloads === undefined || payloads.encoding._tag !== "Json" || endpoint.headers === undefined)
+    throw new Error("POST /v1/reservations no longer takes a JSON body and headers")
+  const answers: Array<{
+    readonly status: number
+    readonly is: (u: unknown) => boolean
+    readonly encode: (u: unknown) => unknown
+  }> = []
+  let success: { readonly status: number; readonly encode: (u: unknown) => unknown } | undefined
+  HttpApi.reflect(GoTicketApi, {
+    predicate: (candidate) => candidate.endpoint === endpoint,
+    onGroup: () => {},
+    onEndpoint: ({ successes, errors }) => {
+      const [status, schemas] = [...successes][0] ?? []
+      if (status === undefined || schemas === undefined || schemas.length !== 1 || successes.size !== 1)
+        throw new Error("POST /v1/reservations no longer has one success")
+      success = { status, encode: Schema.encodeUnknownSync(schemas[0] as Schema.Codec<unknown, unknown>) }
+      for (const [status, schemas] of errors)
+        for (const schema of schemas)
+          answers.push({
+            status,
+            is: Schema.is(schema as Schema.Codec<unknown, unknown>),
+            encode: Schema.encodeUnknownSync(schema as Schema.Codec<unknown, unknown>)
+          })
+    }
+  })
+  if (success === undefined) throw new Error("POST /v1/reservations is not in the API")
+  return {
+    decodeHeaders: Schema.decodeUnknownExit(
+      endpoint.headers as unknown as Schema.Codec<{ readonly "idempotency-key": string }, unknown>
+    ),
+    decodePayload: Schema.decodeUnknownExit(
+      Schema.Union(payloads.schemas) as unknown as Schema.Codec<HoldRequest, unknown>,
+      payloadParseOptions
+    ),
+    success,
+    /** The answer of a failure the endpoint declares, or undefined for anything else (a defect, then). */
+    refusal: (error: unknown): Answer | undefined => {
+      const found = answers.find((a) => a.is(error))
+      return found === undefined ? undefined : { status: found.status, body: JSON.stringify(found.encode(error)) }
+    }
+  }
+}
+
+/**
+ * `POST /v1/reservations` served from the front door: the same contract, errors, statuses, headers, rate limits,
+ * audit origin and log line as the generic pipeline (RequestPipeline, the HttpApi middleware, ReservationsLive), at
+ * a fraction of its cost per request: no router, no middleware chain, no response pipeline, one fiber per request.
+ * What is served is not implemented twice: the schemas and statuses come from the API definition (holdContract),
+ * the hold from the same handler as the HttpApi one (makeHoldHandler).
+ *
+ * It only takes requests it can answer exactly as the generic path would, and it decides that before anything
+ * happens that the generic path would do again (rating, holding): a request that is not well-formed JSON of the
+ * contract with a valid token of an existing account, or that any header makes special (no Content-Length, a
+ * chunked or large body, another media type, a CORS origin while CORS is on), goes to the generic path, with its
+ * body replayed when it was read: that path refuses it with its usual 4xx. From rating on, the route answers
+ * everything itself, defects included.
+ */
+export const makeHoldRoute = (options: { readonly corsEnabled: boolean; readonly maxBodyBytes: number }) =>
+  Effect.gen(function* () {
+    const tokens = yield* AccessTokens
+    const accounts = yield* ActiveAccounts
+    const traffic = yield* TrafficControl
+    const hold = yield* makeHoldHandler
+    const { trustedProxies } = yield* TrafficConfig
+    const context = yield* Effect.context<never>()
+    const contract = holdContract()
+    const trafficClass = trafficClassOf("POST", PATH)
+    const maxBody = Math.min(MAX_BODY, options.maxBodyBytes)
+
+    // The sold-out refusal is one reused error per ticket type (Reservations): so is its body.
+    const bodies = new WeakMap<object, Answer | undefined>()
+    const refusalOf = (error: unknown): Answer | undefined => {
+      if (typeof error !== "object" || error === null) return contract.refusal(error)
+      if (bodies.has(error)) return bodies.get(error)
+      const answer = contract.refusal(error)
+      bodies.set(error, answer)
+      return answer
+    }
+    const security = securityHeaders(PATH)
+
+    /** What the request asks for, or undefined when the generic path must answer it (it refuses it, most likely). */
+    const parse = (request: IncomingMessage, body: Buffer) => {
+      const bearer = BEARER.exec(request.headers.authorization ?? "")?.[1]
+      if (bearer === undefined) return undefined
+      const headers = contract.decodeHeaders(request.headers)
+      if (Exit.isFailure(headers)) return undefined
+      let json: unknown
+      try {
+        json = JSON.parse(textDecoder.decode(body))
+      } catch {
+        return undefined
+      }
+      const payload = contract.decodePayload(json)
+      if (Exit.isFailure(payload)) return undefined
+      return { bearer, key: headers.value["idempotency-key"], payload: payload.value }
+    }
+
+    const write = (response: ServerResponse, facts: RequestFacts, answer: Answer) => {
+      if (response.writableEnded || response.destroyed) return
+      const headers: Record<string, string | number> = {
+        "content-type": "application/json",
+        "content-length": Buffer.byteLength(answer.body),
+        ...security,
+        "x-request-id": facts.requestId
+      }
+      if (facts.rated !== undefined) Object.assign(headers, rateLimitHeaders(facts.rated))
+      response.writeHead(answer.status, headers)
+      response.end(answer.body)
+    }
+
+    /** The hold itself, once the request is known good: rated, held, answered (a defect fails the effect). */
+    const serve = (
+      request: { readonly actor: Actor; readonly payload: HoldRequest; readonly key: string },
+      facts: RequestFacts,
+      origin: typeof AuditContext.Service
+    ): Effect.Effect<Answer> =>
+      Effect.gen(function* () {
+        const admitted = yield* traffic.admit({ trafficClass, ip: origin.ip ?? "", userId: request.actor.userId })
+        facts.rated = admitted
+        // Refused at the gate, as the request pipeline refuses: before authentication (no user in the log line).
+        if (admitted?.decision.allowed === false)
+          return { status: 429, body: JSON.stringify(rateLimitedBody(retryAfterSeconds(admitted.decision))) }
+        facts.userId = request.actor.userId
+        const outcome = yield* Effect.exit(
+          hold(request.actor, request.payload, request.key).pipe(
+            Effect.provideService(RequestContext, facts),
+            Effect.provideService(AuditContext, origin)
+          )
+        )
+        if (Exit.isSuccess(outcome))
+          return { status: contract.success.status, body: JSON.stringify(contract.success.encode(outcome.value)) }
+        const error = Cause.findErrorOption(outcome.cause)
+        const refusal = Option.isSome(error) ? refusalOf(error.value) : undefined
+        // Not a failure the endpoint declares: a defect (or an interruption), answered 500 by the caller.
+        return refusal ?? (yield* Effect.failCause(outcome.cause as Cause.Cause<never>))
+      })
+
+    const program = (
+      request: IncomingMessage,
+      response: ServerResponse,
+      body: Buffer,
+      started: number,
+      pass: (request: IncomingMessage) => void
+    ) =>
+      Effect.gen(function* () {
+        // 1. Anything the generic path would answer otherwise goes there, before anything is rated or held.
+        const input = parse(request, body)
+        const verified = input === undefined ? undefined : yield* Effect.exit(tokens.verify(input.bearer))
+        const active =
+          verified === undefined || Exit.isFailure(verified)
+            ? undefined
+            : yield* Effect.exit(accounts.ensure(verified.value))
+        if (input === undefined || active === undefined || Exit.isFailure(active))
+          return pass(replayRequest(request, body))
+
+        // 2. From here on, this route answers, whatever happens.
+        const facts: RequestFacts = {
+          requestId: requestIdOf(header(request, "x-request-id")),
+          route: PATH,
+          userId: undefined,
+          rated: undefined
+        }
+        const userAgent = header(request, "user-agent")
+        const origin = {
+          ip: clientAddress(request.socket.remoteAddress, header(request, "x-forwarded-for"), trustedProxies),
+          userAgent: userAgent === undefined ? null : userAgent.slice(0, MAX_USER_AGENT),
+          requestId: facts.requestId
+        }
+        const span = yield* Effect.currentSpan.pipe(Effect.orElseSucceed(() => undefined))
+        const exit = yield* Effect.exit(serve({ ...input, actor: active.value }, facts, origin))
+        let status: number
+        if (Exit.isSuccess(exit)) {
+          status = exit.value.status
+          write(response, facts, exit.value)
+        } else if (Cause.hasInterruptsOnly(exit.cause)) status = 499
+        else {
+          status = 500
+          yield* Effect.logError(UNHANDLED, exit.cause)
+          write(response, facts, { status, body: JSON.stringify(internalErrorBody(facts.requestId)) })
+        }
+        if (span !== undefined) annotateServerSpan(span, request, status)
+        yield* logRequest({
+          method: "POST",
+          route: PATH,
+          status,
+          ip: origin.ip,
+          started,
+          requestId: facts.requestId,
+          userId: facts.userId,
+          traceId: span?.traceId ?? null
+        })
+        // A defect fails the server span, as HttpMiddleware.tracer fails it for a 5xx.
+        if (status === 500 && Exit.isFailure(exit)) return yield* Effect.failCause(exit.cause)
+      }).pipe(
+        Effect.withSpan(
+          "POST",
+          { kind: "server", parent: Option.getOrUndefined(HttpTraceContext.fromHeaders(request.headers as never)) },
+          { captureStackTrace: false }
+        )
+      )
+
+    const run = (
+      request: IncomingMessage,
+      response: ServerResponse,
+      body: Buffer,
+      started: number,
+      pass: (request: IncomingMessage) => void
+    ) => {
+      // A failure was answered and logged by the program; it only fails the server span.
+      const fiber = Effect.runForkWith(context)(Effect.ignore(program(request, response, body, started, pass)))
+      response.once("close", () => {
+        if (!response.writableEnded) fiber.interruptUnsafe()
+      })
+    }
+
+    const route: FrontRoute = (request, response, pass) => {
+      if (request.method !== "POST" || request.url !== PATH) return false
+      const headers = request.headers
+      if (headers["transfer-encoding"] !== undefined || (options.corsEnabled && headers.origin !== undefined))
+        return false
+      const declared = headers["content-length"]
+      const length = declared === undefined ? 0 : Number(declared)
+      if (!(length > 0 && length <= maxBody) || !isJson(headers["content-type"])) return false
+      const started = performance.now()
+      const chunks: Array<Buffer> = []
+      let done = false
+      request.on("data", (chunk: Buffer) => {
+        chunks.push(chunk)
+      })
+      request.once("end", () => {
+        if (done) return
+        done = true
+        run(request, response, chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks), started, pass)
+      })
+      request.once("error", (error) => {
+        if (done) return
+        done = true
+        pass(replayRequest(request, Buffer.concat(chunks), error))
+      })
+      return true
+    }
+    return route
+  })
+
+const header = (request: IncomingMessage, name: string): string | undefined => {
+  const value = request.headers[name]
+  return Array.isArray(value) ? value.join(", ") : value
+}
+
+/** The one media type the endpoint decodes (HttpApi normalizes it the same way: no parameters, any case). */
+const isJson = (contentType: string | undefined) =>
+  contentType !== undefined && (contentType.split(";")[0] ?? "").trim().toLowerCase() === "application/json"
+
+/** The attributes HttpMiddleware.tracer and HttpRouter give a sampled server span of an exporting tracer. */
+const annotateServerSpan = (span: Tracer.AnySpan, request: IncomingMessage, status: number) => {
+  if (span._tag !== "Span" || !span.sampled) return
+  const host = request.headers.host ?? "localhost"
+  const url = new URL(`http://${host}${PATH}`)
+  span.attribute("http.request.method", "POST")
+  span.attribute("url.full", url.href)
+  span.attribute("url.path", url.pathname)
+  span.attribute("url.scheme", "http")
+  if (url.hostname !== "") {
+    span.attribute("server.address", url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname)
+    span.attribute("server.port", url.port === "" ? 80 : Number(url.port))
+  }
+  const agent = request.headers["user-agent"]
+  if (agent !== undefined) span.attribute("user_agent.original", agent)
+  if (request.socket.remoteAddress !== undefined) span.attribute("client.address", request.socket.remoteAddress)
+  span.attribute("http.route", PATH)
+  span.attribute("http.response.status_code", status)
+}
