@@ -270,7 +270,7 @@ export const makeHoldRoute = (options: { readonly corsEnabled: boolean; readonly
       pass: (request: IncomingMessage) => void
     ) => {
       // A failure was answered and logged by the program; it only fails the server span.
-      const fiber = Effect.runForkWith(context)(Effect.ignore(program(request, response, body, started, pass)))
+      const fiber = Effect.runForkWith(context)(Effect.ignoreCause(program(request, response, body, started, pass)))
       response.once("close", () => {
         if (!response.writableEnded) fiber.interruptUnsafe()
       })
