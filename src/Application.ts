@@ -24,6 +24,7 @@ import { OutboxPg } from "./services/events/OutboxPg.ts"
 import { OutboxRelayLive } from "./services/events/OutboxRelay.ts"
 import { MailerLive } from "./services/notifications/MailerLive.ts"
 import { notificationsConsumer } from "./services/notifications/NotificationsConsumer.ts"
+import { MetricsStartupLive } from "./services/observability/MetricsStartup.ts"
 import { TracingLive } from "./services/observability/Tracing.ts"
 import { HmacTicketCodesLive } from "./services/orders/HmacTicketCodes.ts"
 import { Orders } from "./services/orders/Orders.ts"
@@ -177,7 +178,14 @@ const backgroundUnlessApiOnly = Layer.unwrap(
 
 /** The whole service over a given database layer (the real one in production, a test database in tests). */
 export const applicationOver = <E>(database: Layer.Layer<SqlClient.SqlClient | PgClient.PgClient | DatabaseKind, E>) =>
-  Layer.mergeAll(HttpAppLive, AnnounceAddress, StartupTasks, InProcessWebhookEndpoint, backgroundUnlessApiOnly).pipe(
+  Layer.mergeAll(
+    HttpAppLive,
+    AnnounceAddress,
+    StartupTasks,
+    InProcessWebhookEndpoint,
+    backgroundUnlessApiOnly,
+    MetricsStartupLive
+  ).pipe(
     Layer.provideMerge(NodeServerLive),
     Layer.provideMerge(ServicesLive),
     Layer.provideMerge(RepositoriesPg),
@@ -186,7 +194,7 @@ export const applicationOver = <E>(database: Layer.Layer<SqlClient.SqlClient | P
 
 /** The worker role: the background work without the HTTP API (`npm run worker`). */
 export const workerOver = <E>(database: Layer.Layer<SqlClient.SqlClient | PgClient.PgClient | DatabaseKind, E>) =>
-  BackgroundWorkLive.pipe(
+  Layer.merge(BackgroundWorkLive, MetricsStartupLive).pipe(
     Layer.provideMerge(ServicesLive),
     Layer.provideMerge(RepositoriesPg),
     Layer.provideMerge(database),

@@ -12,6 +12,7 @@ import { AuditContext } from "../domain/audit/AuditContext.ts"
 import { clientAddress, rateLimitHeaders, retryAfterSeconds } from "../services/security/TrafficClasses.ts"
 import { decodeFailureAnswer } from "./DecodeFailures.ts"
 import { RequestContext, type RequestFacts } from "./RequestContext.ts"
+import { recordRequest } from "./RouteMetrics.ts"
 import type { Admission, TrafficGate } from "./TrafficGate.ts"
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/
@@ -297,6 +298,7 @@ export const requestLogging =
                   )
       )
       if (exit._tag === "Failure" && Cause.hasInterruptsOnly(exit.cause)) status = 499
+      recordRequest(request.method, facts.route, status, (performance.now() - started) / 1000)
       const span = yield* Effect.option(Effect.currentSpan)
       yield* logRequest({
         method: request.method,

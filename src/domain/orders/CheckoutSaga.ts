@@ -5,7 +5,7 @@ import type { OrderId } from "../shared/Ids.ts"
 import { CheckoutSettings, persistently } from "./CheckoutSettings.ts"
 import { CheckoutWorkflow, PaymentAuthorization } from "./CheckoutWorkflow.ts"
 import { CheckoutFailed } from "./errors.ts"
-import type { CancelReason } from "./Order.ts"
+import type { CancelReason, Order } from "./Order.ts"
 import { OrderRepository } from "./OrderRepository.ts"
 
 /** Idempotency keys of the provider calls: one per order and step, so a re-run activity repeats nothing. */
@@ -22,7 +22,21 @@ const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
 export const checkoutsEnded = Metric.counter("goticket_checkouts_total", {
   description: "Checkout sagas ended, by outcome (confirmed or the reason the order was cancelled)"
 })
-const countOutcome = (outcome: string) => Metric.update(Metric.withAttributes(checkoutsEnded, { outcome }), 1)
+/** From the checkout request to the saga's end, by outcome. */
+export const checkoutDuration = Metric.histogram("goticket_checkout_duration_seconds", {
+  description: "Time from the checkout (the order's creation) to the saga's end, by outcome",
+  boundaries: [0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 900, 1800]
+})
+const countOutcome = (outcome: string, order: Order) =>
+  Effect.all([
+    Metric.update(Metric.withAttributes(checkoutsEnded, { outcome }), 1),
+    Effect.flatMap(Clock.currentTimeMillis, (ms) =>
+      Metric.update(
+        Metric.withAttributes(checkoutDuration, { outcome }),
+        Math.max(0, ms - order.createdAt.getTime()) / 1000
+      )
+    )
+  ])
 
 const failed = (reason: CheckoutFailed["reason"], message: string) => new CheckoutFailed({ reason, message })
 
@@ -90,7 +104,7 @@ export const CheckoutSagaLive = CheckoutWorkflow.toLayer(
               Effect.logError("checkout: could not void or refund the payment; the reconciliation will", error)
             )
           )
-        yield* countOutcome(reason)
+        yield* countOutcome(reason, order)
       }).pipe(Effect.annotateLogs({ orderId }))
 
     // 1. The order and its payment intent (the checkout request created and attached it already, with the same key:
@@ -206,7 +220,7 @@ export const CheckoutSagaLive = CheckoutWorkflow.toLayer(
         ),
         Effect.flatMap((order) =>
           order.status === "confirmed"
-            ? countOutcome("confirmed")
+            ? countOutcome("confirmed", order)
             : Effect.logError(
                 `the order was ${order.status} when its tickets were to be issued; its captured payment is left to the reconciliation`
               ).pipe(Effect.annotateLogs({ orderId }))

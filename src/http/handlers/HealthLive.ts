@@ -4,9 +4,11 @@ import { HttpServerRequest } from "effect/http"
 import { HttpApiBuilder } from "effect/http-api"
 import { SqlClient } from "effect/sql"
 import { Unauthenticated } from "../../domain/accounts/errors.ts"
+import { EventBus } from "../../domain/events/EventBus.ts"
 import { Outbox } from "../../domain/events/Outbox.ts"
-import { refreshOutboxGauges } from "../../services/events/OutboxMetrics.ts"
-import { prometheusText } from "../../services/observability/PrometheusText.ts"
+import { metricsText } from "../../services/observability/Metrics.ts"
+import { refreshScrapeGauges } from "../../services/observability/ScrapeGauges.ts"
+import { DatabaseKind } from "../../services/sql/Database.ts"
 import { GoTicketApi } from "../api/GoTicketApi.ts"
 import { NotReady } from "../api/HealthApi.ts"
 
@@ -14,6 +16,8 @@ export const HealthLive = HttpApiBuilder.group(GoTicketApi, "health", (handlers)
   Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
     const outbox = yield* Outbox
+    const bus = yield* EventBus
+    const kind = yield* DatabaseKind
     // METRICS_TOKEN: when set, scrapers must send it as a bearer token (the numbers tell a competitor how sales go).
     const token = yield* Config.option(Config.Redacted("METRICS_TOKEN"))
     const digest = (text: string) => createHash("sha256").update(text).digest()
@@ -27,8 +31,15 @@ export const HealthLive = HttpApiBuilder.group(GoTicketApi, "health", (handlers)
     return handlers
       .handle("metrics", () =>
         scraperAllowed.pipe(
-          Effect.andThen(Effect.provideService(refreshOutboxGauges, Outbox, outbox)),
-          Effect.andThen(prometheusText)
+          Effect.andThen(
+            refreshScrapeGauges.pipe(
+              Effect.provideService(Outbox, outbox),
+              Effect.provideService(EventBus, bus),
+              Effect.provideService(SqlClient.SqlClient, sql),
+              Effect.provideService(DatabaseKind, kind)
+            )
+          ),
+          Effect.andThen(metricsText)
         )
       )
       .handle("live", () => Effect.succeed({ status: "ok" as const, checks: {} }))

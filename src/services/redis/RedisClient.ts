@@ -1,5 +1,6 @@
 import { Context, Effect, Layer, Redacted } from "effect"
 import { Redis } from "ioredis"
+import { dependencyUp } from "../observability/Dependencies.ts"
 
 /**
  * One ioredis connection per process, closed with the layer. Commands fail fast instead of queueing while down, give up
@@ -23,7 +24,10 @@ export const redisClientLayer = (url: Redacted.Redacted) =>
           retryStrategy: (times) => Math.min(times * 200, 2_000)
         })
         // Connection errors are expected while Redis is down; callers fall back to PostgreSQL.
-        client.on("error", () => {})
+        dependencyUp.set({ dependency: "redis" }, 0)
+        client.on("error", () => dependencyUp.set({ dependency: "redis" }, 0))
+        client.on("close", () => dependencyUp.set({ dependency: "redis" }, 0))
+        client.on("ready", () => dependencyUp.set({ dependency: "redis" }, 1))
         return client
       }),
       (client) => Effect.promise(() => client.quit().catch(() => client.disconnect()))

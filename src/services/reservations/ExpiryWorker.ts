@@ -7,8 +7,8 @@ export const holdsExpired = Metric.counter("goticket_holds_expired_total", {
   incremental: true
 })
 /** How late a hold was given back after its expiry: the job's lag, bounded by its interval plus one pass. */
-export const expiryLagMs = Metric.histogram("goticket_hold_expiry_lag_ms", {
-  boundaries: Metric.exponentialBoundaries({ start: 10, factor: 2, count: 12 }),
+export const expiryLagSeconds = Metric.histogram("goticket_hold_expiry_lag_seconds", {
+  boundaries: Metric.exponentialBoundaries({ start: 0.01, factor: 2, count: 12 }),
   description: "Delay between a hold's expiry and the moment its seats came back on sale"
 })
 
@@ -26,7 +26,7 @@ export const ExpiryWorkerLive = Layer.effectDiscard(
           ? Effect.void
           : Effect.all([
               Metric.update(holdsExpired, expired),
-              Metric.update(expiryLagMs, maxLagMs),
+              Metric.update(expiryLagSeconds, maxLagMs / 1000),
               Effect.logInfo("holds expired").pipe(Effect.annotateLogs({ expired, maxLagMs }))
             ])
       ),

@@ -24,6 +24,7 @@ import {
 import type { ReservationId } from "../../domain/shared/Ids.ts"
 import { ReservationConfig } from "../config/ReservationConfig.ts"
 import { type CatalogSnapshot, CatalogSnapshots } from "./CatalogSnapshots.ts"
+import { countedHold } from "./HoldMetrics.ts"
 
 const BEST_AVAILABLE_ATTEMPTS = 4
 /** Seats read from the front of the venue for a best-available choice. */
@@ -266,7 +267,7 @@ export class Reservations extends Context.Service<Reservations>()("goticket/Rese
       return { expired: total, maxLagMs, keysForgotten }
     })
 
-    return { hold, get, release, expireDue } as const
+    return { hold: countedHold(hold), get, release, expireDue } as const
   })
 }) {
   static readonly layer = Layer.effect(this, this.make)

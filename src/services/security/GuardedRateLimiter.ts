@@ -9,7 +9,7 @@ import { makeRateLimiterMemory } from "./RateLimiterMemory.ts"
  */
 export type WhenUnavailable = "open" | "local"
 
-const fallbacks = Metric.counter("goticket_rate_limit_fallbacks_total", {
+export const fallbacks = Metric.counter("goticket_rate_limit_fallbacks_total", {
   description: "Requests rated without the shared limiter (Redis unreachable), by fallback",
   incremental: true
 })

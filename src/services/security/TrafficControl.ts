@@ -13,7 +13,7 @@ export interface TrafficRequest {
   readonly userId: string | undefined
 }
 
-const refusals = Metric.counter("goticket_rate_limited_total", {
+export const refusals = Metric.counter("goticket_rate_limited_total", {
   description: "Requests refused with 429, by rate class",
   incremental: true
 })
