@@ -24,6 +24,7 @@ import { OutboxPg } from "./services/events/OutboxPg.ts"
 import { OutboxRelayLive } from "./services/events/OutboxRelay.ts"
 import { MailerLive } from "./services/notifications/MailerLive.ts"
 import { notificationsConsumer } from "./services/notifications/NotificationsConsumer.ts"
+import { LoggerLive } from "./services/observability/Logging.ts"
 import { MetricsStartupLive } from "./services/observability/MetricsStartup.ts"
 import { TracingLive } from "./services/observability/Tracing.ts"
 import { HmacTicketCodesLive } from "./services/orders/HmacTicketCodes.ts"
@@ -243,10 +244,10 @@ export const JsonLoggerLive = Logger.layer([Logger.consoleJson])
 
 export const ApplicationLive = applicationOver(DatabaseLive).pipe(
   Layer.provide(TracingLive),
-  Layer.provide(Layer.mergeAll(JsonLoggerLive, LogLevelLive))
+  Layer.provide(Layer.mergeAll(LoggerLive, LogLevelLive))
 )
 
 export const WorkerLive = workerOver(DatabaseLive).pipe(
   Layer.provide(TracingLive),
-  Layer.provide(Layer.mergeAll(JsonLoggerLive, LogLevelLive))
+  Layer.provide(Layer.mergeAll(LoggerLive, LogLevelLive))
 )

@@ -1,9 +1,10 @@
 import cluster from "node:cluster"
 import { NodeRuntime } from "@effect/platform-node"
 import { Config, Effect, Layer, Option } from "effect"
-import { ApplicationLive, gracefulTeardown, JsonLoggerLive } from "./Application.ts"
+import { ApplicationLive, gracefulTeardown } from "./Application.ts"
 import { validate } from "./services/config/validate.ts"
 import { profileOnSignal } from "./services/diagnostics/ProfileOnSignal.ts"
+import { LoggerLive } from "./services/observability/Logging.ts"
 
 /**
  * WORKERS > 1 (with DATABASE_URL, REDIS_URL and PAYMENT_PROVIDER_URL): the primary forks that many workers sharing the port, one per core is the
@@ -62,4 +63,4 @@ const main = Effect.gen(function* () {
 })
 
 profileOnSignal(process.env.CPU_PROFILE_DIR)
-main.pipe(Effect.provide(JsonLoggerLive), NodeRuntime.runMain({ teardown: gracefulTeardown }))
+main.pipe(Effect.provide(LoggerLive), NodeRuntime.runMain({ teardown: gracefulTeardown }))

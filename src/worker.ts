@@ -1,6 +1,7 @@
 import { NodeRuntime } from "@effect/platform-node"
 import { Config, Effect, Layer, Option } from "effect"
-import { gracefulTeardown, JsonLoggerLive, WorkerLive } from "./Application.ts"
+import { gracefulTeardown, WorkerLive } from "./Application.ts"
+import { LoggerLive } from "./services/observability/Logging.ts"
 
 /**
  * `npm run worker`: the background work without the HTTP API — the outbox relay, the event consumers
@@ -22,4 +23,4 @@ const main = Effect.gen(function* () {
   return yield* Layer.launch(WorkerLive)
 })
 
-main.pipe(Effect.provide(JsonLoggerLive), NodeRuntime.runMain({ teardown: gracefulTeardown }))
+main.pipe(Effect.provide(LoggerLive), NodeRuntime.runMain({ teardown: gracefulTeardown }))

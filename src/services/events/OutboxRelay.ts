@@ -2,6 +2,7 @@ import { Duration, Effect, Layer, Metric, Ref, Schedule } from "effect"
 import { EventBus } from "../../domain/events/EventBus.ts"
 import { Outbox } from "../../domain/events/Outbox.ts"
 import { EventsConfig } from "./EventsConfig.ts"
+import { linksToWriters } from "./TraceLink.ts"
 
 export const eventsPublished = Metric.counter("goticket_events_published_total", {
   description: "Domain events confirmed by the broker",
@@ -23,7 +24,21 @@ export const OutboxRelayLive = Layer.effectDiscard(
 
     const backoff = (n: number) => Duration.millis(Math.min(5_000, 100 * 2 ** Math.min(n, 6)))
 
-    const batch = outbox.relay(config.relayBatchSize, bus.publish).pipe(
+    // The publish span links to each request that wrote an event of the batch (their traces continue in the
+    // consumers, which take the event's traceparent as their parent).
+    const publish: typeof bus.publish = (events) =>
+      bus.publish(events).pipe(
+        Effect.withSpan("OutboxRelay.publish", {
+          kind: "producer",
+          links: linksToWriters(events),
+          attributes: {
+            "messaging.operation.type": "send",
+            "messaging.batch.message_count": events.length,
+            "goticket.event_ids": events.map((event) => event.id)
+          }
+        })
+      )
+    const batch = outbox.relay(config.relayBatchSize, publish).pipe(
       Effect.tap((sent) => Metric.update(eventsPublished, sent)),
       Effect.tap(() =>
         Ref.getAndSet(failures, 0).pipe(

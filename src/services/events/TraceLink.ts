@@ -9,3 +9,19 @@ export const spanOfTraceparent = (traceparent: string | null): Option.Option<Tra
   const [, traceId, spanId, flags] = match as unknown as [string, string, string, string]
   return Option.some(Tracer.externalSpan({ traceId, spanId, sampled: (Number.parseInt(flags, 16) & 1) === 1 }))
 }
+
+/** Links to the requests that wrote these events (one per distinct traceparent), for a span that handles them all. */
+export const linksToWriters = (
+  envelopes: ReadonlyArray<{ readonly traceparent: string | null; readonly id: string; readonly type: string }>
+): Array<Tracer.SpanLink> => {
+  const seen = new Set<string>()
+  const links: Array<Tracer.SpanLink> = []
+  for (const envelope of envelopes) {
+    if (envelope.traceparent === null || seen.has(envelope.traceparent)) continue
+    seen.add(envelope.traceparent)
+    const span = spanOfTraceparent(envelope.traceparent)
+    if (Option.isSome(span))
+      links.push({ span: span.value, attributes: { "messaging.message.id": envelope.id, "event.type": envelope.type } })
+  }
+  return links
+}

@@ -1,0 +1,58 @@
+import * as NodeSdk from "@effect/opentelemetry/NodeSdk"
+import { describe, expect, layer } from "@effect/vitest"
+import { SpanKind, SpanStatusCode } from "@opentelemetry/api"
+import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base"
+import { Effect, Layer } from "effect"
+import { serviceSpanProcessors } from "../../src/services/observability/Tracing.ts"
+import { hold, holdBody, publishedSale } from "../support/Sale.ts"
+import { client, TestServerLive } from "../support/TestServer.ts"
+
+const exporter = new InMemorySpanExporter()
+const InMemoryTracing = NodeSdk.layer(() => ({
+  resource: { serviceName: "goticket-test" },
+  spanProcessor: serviceSpanProcessors(new SimpleSpanProcessor(exporter))
+}))
+
+const wait = (ms: number) => Effect.promise(() => new Promise((resolve) => setTimeout(resolve, ms)))
+
+describe("traces, as an SRE reads them", () => {
+  layer(TestServerLive().pipe(Layer.provide(InMemoryTracing)), { timeout: "120 seconds", excludeTestServices: true })(
+    "with an exporter",
+    (it) => {
+      it.effect(
+        "an idle service exports no span over 10 s (the polling loops' empty ticks are dropped)",
+        () =>
+          Effect.gen(function* () {
+            yield* wait(1_000)
+            exporter.reset()
+            yield* wait(10_000)
+            expect(exporter.getFinishedSpans().map((span) => span.name)).toEqual([])
+          }),
+        30_000
+      )
+
+      it.effect("server spans are named by route; a 4xx is not an error; no credential header is recorded", () =>
+        Effect.gen(function* () {
+          const api = yield* client
+          const sale = yield* publishedSale(api, { capacity: 1, maxPerOrder: 1 })
+          const customer = yield* api.account("customer")
+          exporter.reset()
+          const refused = yield* hold(api, customer.token, holdBody(sale.eventId, sale.gaId, 2))
+          expect(refused.status).toBe(409)
+          const missing = yield* api.call("GET", `/v1/orders/${crypto.randomUUID()}`, { token: customer.token })
+          expect(missing.status).toBe(404)
+          yield* wait(200)
+          const servers = exporter.getFinishedSpans().filter((span) => span.kind === SpanKind.SERVER)
+          expect(servers.map((span) => span.name)).toEqual(["POST /v1/reservations", "GET /v1/orders/{orderId}"])
+          for (const span of servers) {
+            expect(span.status.code).not.toBe(SpanStatusCode.ERROR)
+            const recorded = JSON.stringify(span.attributes).toLowerCase()
+            expect(recorded).not.toContain("authorization")
+            expect(recorded).not.toContain(customer.token.toLowerCase())
+          }
+          expect(servers[0]?.attributes["http.response.status_code"]).toBe(409)
+        })
+      )
+    }
+  )
+})
