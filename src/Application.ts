@@ -1,5 +1,5 @@
 import type { PgClient } from "@effect/sql-pg"
-import { Cause, Config, Effect, Exit, Layer, Logger, type LogLevel, Option, References, Runtime } from "effect"
+import { Cause, Config, Effect, Exit, Layer, type LogLevel, Option, References, Runtime } from "effect"
 import type { SqlClient } from "effect/sql"
 import type { Email } from "./domain/accounts/User.ts"
 import { maskEmail } from "./domain/shared/Redaction.ts"
@@ -238,9 +238,6 @@ const LogLevelLive = Layer.unwrap(
  */
 export const gracefulTeardown: Runtime.Teardown = (exit, onExit) =>
   Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause) ? onExit(0) : Runtime.defaultTeardown(exit, onExit)
-
-/** One JSON object per log line, on stdout. */
-export const JsonLoggerLive = Logger.layer([Logger.consoleJson])
 
 export const ApplicationLive = applicationOver(DatabaseLive).pipe(
   Layer.provide(TracingLive),
