@@ -4,6 +4,7 @@ import type { SqlClient } from "effect/sql"
 import type { Email } from "./domain/accounts/User.ts"
 import { maskEmail } from "./domain/shared/Redaction.ts"
 import { AnnounceAddress, HttpAppLive, NodeServerLive } from "./http/HttpServerLive.ts"
+import { RpcHandlersLive, RpcServerLive } from "./rpc/server/RpcServerLive.ts"
 import { Accounts } from "./services/accounts/Accounts.ts"
 import { ActiveAccounts } from "./services/accounts/ActiveAccounts.ts"
 import { JwtAccessTokensLive, JwtSecretLive } from "./services/accounts/JwtAccessTokens.ts"
@@ -16,6 +17,7 @@ import { Catalog } from "./services/catalog/Catalog.ts"
 import { EventRepositoryPg } from "./services/catalog/EventRepositoryPg.ts"
 import { AppConfig } from "./services/config/AppConfig.ts"
 import { validate } from "./services/config/validate.ts"
+import { VoidedTicketsPg } from "./services/door/VoidedTicketsPg.ts"
 import { EventBusLive } from "./services/events/EventBusLive.ts"
 import { consumerLayer } from "./services/events/EventConsumers.ts"
 import { InboxPg } from "./services/events/InboxPg.ts"
@@ -47,6 +49,8 @@ import { MailThrottle } from "./services/security/MailThrottle.ts"
 import { RateLimiterLive } from "./services/security/RateLimiterLive.ts"
 import { TrafficControl } from "./services/security/TrafficControl.ts"
 import { seedDemo } from "./services/seed/DemoSeed.ts"
+import { ServiceKeyRepositoryPg } from "./services/servicekeys/ServiceKeyRepositoryPg.ts"
+import { ServiceKeys } from "./services/servicekeys/ServiceKeys.ts"
 import { BackgroundDatabaseLive, type DatabaseKind, DatabaseLive } from "./services/sql/Database.ts"
 import { SalesReports } from "./services/stats/SalesReports.ts"
 import { salesStatsConsumer } from "./services/stats/SalesStatsConsumer.ts"
@@ -74,7 +78,9 @@ export const RepositoriesPg = Layer.mergeAll(
   InboxPg,
   WebhookRepositoryPg,
   AuditLogPg,
-  PersonalDataPg
+  PersonalDataPg,
+  ServiceKeyRepositoryPg,
+  VoidedTicketsPg
 )
 
 /** The durable sagas on the PostgreSQL-backed workflow engine, with the sweeper that keeps them all running. */
@@ -85,7 +91,7 @@ export const SagasOnEngine = SagaSweeperLive.pipe(
 )
 
 /** Application services over their ports. */
-export const ServicesLive = Layer.mergeAll(SalesReports.layer, OrderWatch.layer).pipe(
+export const ServicesLive = Layer.mergeAll(SalesReports.layer, OrderWatch.layer, ServiceKeys.layer).pipe(
   Layer.provideMerge(
     Layer.mergeAll(
       Accounts.layer,
@@ -182,6 +188,7 @@ export const applicationOver = <E>(database: Layer.Layer<SqlClient.SqlClient | P
   Layer.mergeAll(
     HttpAppLive,
     AnnounceAddress,
+    RpcServerLive.pipe(Layer.provide(RpcHandlersLive)),
     StartupTasks,
     InProcessWebhookEndpoint,
     backgroundUnlessApiOnly,

@@ -18,7 +18,7 @@ import {
   RefundRefused,
   TicketNotFound
 } from "../../domain/orders/errors.ts"
-import type { Order } from "../../domain/orders/Order.ts"
+import { Order } from "../../domain/orders/Order.ts"
 import { OrderRepository } from "../../domain/orders/OrderRepository.ts"
 import { canViewOrder, refundPermission } from "../../domain/orders/OrderRules.ts"
 import { TicketCodes } from "../../domain/orders/TicketCodes.ts"
@@ -102,7 +102,7 @@ export class Orders extends Context.Service<Orders>()("goticket/Orders", {
       const payment = { provider: gateway.provider, intentId: intent.id, confirmUrl: intent.confirmUrl }
       yield* orders.attachPayment(order.id, payment)
       yield* run(CheckoutWorkflow.execute({ orderId: order.id }, { discard: true }))
-      return { ...order, payment } as Order
+      return new Order({ ...order, payment }, { disableChecks: true })
     })
 
     const get = Effect.fn("Orders.get")(function* (actor: Actor, orderId: OrderId) {
