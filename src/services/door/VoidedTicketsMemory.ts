@@ -1,7 +1,7 @@
 import { Effect, Layer, Ref } from "effect"
 import { VoidedTickets } from "../../domain/door/VoidedTickets.ts"
 import type { TicketId } from "../../domain/shared/Ids.ts"
-import { MemoryStore } from "../memory/MemoryStore.ts"
+import { MemoryStore, MemoryStoreLive } from "../memory/MemoryStore.ts"
 
 /** The in-memory twin of VoidedTicketsPg, over the in-memory adapters' shared tables. */
 export const VoidedTicketsMemory = Layer.effect(
@@ -18,4 +18,4 @@ export const VoidedTicketsMemory = Layer.effect(
         )
     })
   })
-)
+).pipe(Layer.provide(MemoryStoreLive))
