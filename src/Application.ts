@@ -3,7 +3,7 @@ import { Cause, Config, Effect, Exit, Layer, type LogLevel, Option, References, 
 import type { SqlClient } from "effect/sql"
 import type { Email } from "./domain/accounts/User.ts"
 import { maskEmail } from "./domain/shared/Redaction.ts"
-import { AnnounceAddress, HttpAppLive, NodeServerLive } from "./http/HttpServerLive.ts"
+import { announceReady, HttpAppLive, NodeServerLive } from "./http/HttpServerLive.ts"
 import { RpcHandlersLive, RpcServerLive } from "./rpc/server/RpcServerLive.ts"
 import { Accounts } from "./services/accounts/Accounts.ts"
 import { ActiveAccounts } from "./services/accounts/ActiveAccounts.ts"
@@ -52,6 +52,7 @@ import { seedDemo } from "./services/seed/DemoSeed.ts"
 import { ServiceKeyRepositoryPg } from "./services/servicekeys/ServiceKeyRepositoryPg.ts"
 import { ServiceKeys } from "./services/servicekeys/ServiceKeys.ts"
 import { BackgroundDatabaseLive, type DatabaseKind, DatabaseLive } from "./services/sql/Database.ts"
+import { Readiness } from "./services/startup/Readiness.ts"
 import { SalesReports } from "./services/stats/SalesReports.ts"
 import { salesStatsConsumer } from "./services/stats/SalesStatsConsumer.ts"
 import { SalesStatsPg } from "./services/stats/SalesStatsPg.ts"
@@ -123,11 +124,15 @@ export const ServicesLive = Layer.mergeAll(SalesReports.layer, OrderWatch.layer,
   )
 )
 
-/** Start-up tasks: the configured admin account, and the demo event (default on the embedded database). */
+/**
+ * Start-up tasks: the configured admin account, and the demo event (default on the embedded database). The server
+ * already listens; once they are done the service is ready (`/health/ready` answers 200) and says where it serves.
+ */
 export const StartupTasks = Layer.effectDiscard(
   Effect.gen(function* () {
     const config = yield* AppConfig
     const accounts = yield* Accounts
+    const readiness = yield* Readiness
     if (Option.isSome(config.adminEmail) && Option.isSome(config.adminPassword)) {
       yield* accounts.ensureAdmin(config.adminEmail.value.trim().toLowerCase() as Email, config.adminPassword.value)
       yield* Effect.logInfo("admin account ensured").pipe(
@@ -136,6 +141,8 @@ export const StartupTasks = Layer.effectDiscard(
     }
     const seed = Option.getOrElse(config.seedDemo, () => Option.isNone(config.databaseUrl))
     if (seed) yield* seedDemo
+    yield* readiness.markReady
+    yield* announceReady
   })
 )
 
@@ -187,14 +194,13 @@ const backgroundUnlessApiOnly = Layer.unwrap(
 export const applicationOver = <E>(database: Layer.Layer<SqlClient.SqlClient | PgClient.PgClient | DatabaseKind, E>) =>
   Layer.mergeAll(
     HttpAppLive,
-    AnnounceAddress,
     RpcServerLive.pipe(Layer.provide(RpcHandlersLive)),
     StartupTasks,
     InProcessWebhookEndpoint,
     backgroundUnlessApiOnly,
     MetricsStartupLive
   ).pipe(
-    Layer.provideMerge(NodeServerLive),
+    Layer.provideMerge(Layer.merge(NodeServerLive, Readiness.layer)),
     Layer.provideMerge(ServicesLive),
     Layer.provideMerge(RepositoriesPg),
     Layer.provideMerge(database)

@@ -154,9 +154,9 @@ export const NodeServerLive = Layer.unwrap(
   })
 )
 
-/** Logs where the API and its docs are, once the server listens. */
-export const AnnounceAddress = Layer.effectDiscard(
-  HttpServer.addressFormattedWith((address) =>
-    Effect.logInfo(`GoTicket is serving on ${address}; API docs at ${address}/docs`)
+/** Logs where the API and its docs are, and how long the process took to get there: said once it is ready. */
+export const announceReady = HttpServer.addressFormattedWith((address) =>
+  Effect.logInfo(
+    `GoTicket is ready on ${address}; API docs at ${address}/docs (started in ${process.uptime().toFixed(1)} s)`
   )
 )

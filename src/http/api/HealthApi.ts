@@ -15,7 +15,12 @@ export const HealthStatus = Schema.Struct({
 
 export class HealthApi extends HttpApiGroup.make("health")
   .add(HttpApiEndpoint.get("live", "/health/live", { success: HealthStatus }))
-  .add(HttpApiEndpoint.get("ready", "/health/ready", { success: HealthStatus, error: NotReady }))
+  .add(
+    HttpApiEndpoint.get("ready", "/health/ready", { success: HealthStatus, error: NotReady }).annotate(
+      OpenApi.Description,
+      "200 once the service is ready: its start-up tasks (the configured admin account, the demo data when SEED_DEMO is on) are done and the database answers. 503 NotReady before, or when the database does not answer within 2 s."
+    )
+  )
   .add(
     HttpApiEndpoint.get("metrics", "/metrics", {
       success: Schema.String.pipe(HttpApiSchema.asText({ contentType: "text/plain; version=0.0.4; charset=utf-8" })),

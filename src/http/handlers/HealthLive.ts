@@ -9,6 +9,7 @@ import { Outbox } from "../../domain/events/Outbox.ts"
 import { metricsText } from "../../services/observability/Metrics.ts"
 import { refreshScrapeGauges } from "../../services/observability/ScrapeGauges.ts"
 import { DatabaseKind } from "../../services/sql/Database.ts"
+import { Readiness } from "../../services/startup/Readiness.ts"
 import { GoTicketApi } from "../api/GoTicketApi.ts"
 import { NotReady } from "../api/HealthApi.ts"
 
@@ -18,6 +19,7 @@ export const HealthLive = HttpApiBuilder.group(GoTicketApi, "health", (handlers)
     const outbox = yield* Outbox
     const bus = yield* EventBus
     const kind = yield* DatabaseKind
+    const readiness = yield* Readiness
     // METRICS_TOKEN: when set, scrapers must send it as a bearer token (the numbers tell a competitor how sales go).
     const token = yield* Config.option(Config.Redacted("METRICS_TOKEN"))
     const digest = (text: string) => createHash("sha256").update(text).digest()
@@ -44,7 +46,13 @@ export const HealthLive = HttpApiBuilder.group(GoTicketApi, "health", (handlers)
       )
       .handle("live", () => Effect.succeed({ status: "ok" as const, checks: {} }))
       .handle("ready", () =>
-        sql`SELECT 1`.pipe(
+        Effect.gen(function* () {
+          if (!(yield* readiness.isReady))
+            return yield* new NotReady({
+              message: "starting: the start-up tasks (admin account, demo data) are running"
+            })
+        }).pipe(
+          Effect.andThen(sql`SELECT 1`),
           Effect.timeoutOrElse({
             duration: Duration.seconds(2),
             orElse: () => Effect.fail(new NotReady({ message: "the database did not answer within 2 s" }))
