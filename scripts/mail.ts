@@ -3,6 +3,8 @@
  * service out without a mail server:
  *   npm run -s mail              the newest mail, decoded (headers Subject/To and its text)
  *   npm run -s mail -- token     the verification token of the newest mail that carries one
+ *   npm run -s mail -- link ADDR the verification link of the newest mail to ADDR, waiting up to 10 s for it (the
+ *                                mail goes out a moment after register answers)
  */
 import { readdirSync, readFileSync, statSync } from "node:fs"
 import { join } from "node:path"
@@ -18,13 +20,47 @@ const decodeQuotedPrintable = (text: string) =>
     "latin1"
   ).toString("utf8")
 
-let files: Array<string> = []
-try {
-  files = readdirSync(dir)
-    .filter((name) => name.endsWith(".eml"))
-    .map((name) => join(dir, name))
-    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)
-} catch {}
+const newestFirst = (): Array<string> => {
+  try {
+    return readdirSync(dir)
+      .filter((name) => name.endsWith(".eml"))
+      .map((name) => join(dir, name))
+      .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)
+  } catch {
+    return []
+  }
+}
+
+const LINK = /(https?:\/\/\S+?\/verify-email\?token=[\w.%-]+)/
+
+if (process.argv[2] === "link") {
+  const address = (process.argv[3] ?? "").toLowerCase()
+  if (address === "") {
+    console.error("usage: npm run -s mail -- link <address>")
+    process.exit(2)
+  }
+  const deadline = Date.now() + 10_000
+  for (;;) {
+    const link = newestFirst()
+      .map((file) => decodeQuotedPrintable(readFileSync(file, "utf8")))
+      .filter((mail) => new RegExp(`^To: .*${address.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`, "mi").test(mail))
+      .map((mail) => LINK.exec(mail)?.[1])
+      .find((l) => l !== undefined)
+    if (link !== undefined) {
+      console.log(link)
+      process.exit(0)
+    }
+    if (Date.now() > deadline) {
+      console.error(
+        `no mail with a verification link to ${address} in ${dir} (is SMTP_URL set? then look in your mail server)`
+      )
+      process.exit(1)
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+}
+
+const files = newestFirst()
 if (files.length === 0) {
   console.error(`no mail in ${dir} (is SMTP_URL set? then look in your mail server)`)
   process.exit(1)

@@ -3,11 +3,12 @@ import { Cause, Config, Effect, Exit, Layer, type LogLevel, Option, References, 
 import type { SqlClient } from "effect/sql"
 import type { Email } from "./domain/accounts/User.ts"
 import { maskEmail } from "./domain/shared/Redaction.ts"
-import { announceReady, HttpAppLive, NodeServerLive } from "./http/HttpServerLive.ts"
+import { announceReady, HttpAppLive, NodeServerLive, PublishOwnAddress } from "./http/HttpServerLive.ts"
 import { RpcHandlersLive, RpcServerLive } from "./rpc/server/RpcServerLive.ts"
 import { Accounts } from "./services/accounts/Accounts.ts"
 import { ActiveAccounts } from "./services/accounts/ActiveAccounts.ts"
 import { JwtAccessTokensLive, JwtSecretLive } from "./services/accounts/JwtAccessTokens.ts"
+import { PublicBaseUrl } from "./services/accounts/PublicBaseUrl.ts"
 import { RefreshTokenPurgeLive } from "./services/accounts/RefreshTokenPurge.ts"
 import { RefreshTokensPg } from "./services/accounts/RefreshTokensPg.ts"
 import { ScryptPasswordHasher } from "./services/accounts/ScryptPasswordHasher.ts"
@@ -194,6 +195,7 @@ const backgroundUnlessApiOnly = Layer.unwrap(
 export const applicationOver = <E>(database: Layer.Layer<SqlClient.SqlClient | PgClient.PgClient | DatabaseKind, E>) =>
   Layer.mergeAll(
     HttpAppLive,
+    PublishOwnAddress,
     RpcServerLive.pipe(Layer.provide(RpcHandlersLive)),
     StartupTasks,
     InProcessWebhookEndpoint,
@@ -202,6 +204,7 @@ export const applicationOver = <E>(database: Layer.Layer<SqlClient.SqlClient | P
   ).pipe(
     Layer.provideMerge(Layer.merge(NodeServerLive, Readiness.layer)),
     Layer.provideMerge(ServicesLive),
+    Layer.provideMerge(PublicBaseUrl.layer),
     Layer.provideMerge(RepositoriesPg),
     Layer.provideMerge(database)
   )
@@ -210,6 +213,7 @@ export const applicationOver = <E>(database: Layer.Layer<SqlClient.SqlClient | P
 export const workerOver = <E>(database: Layer.Layer<SqlClient.SqlClient | PgClient.PgClient | DatabaseKind, E>) =>
   Layer.merge(BackgroundWorkLive, MetricsStartupLive).pipe(
     Layer.provideMerge(ServicesLive),
+    Layer.provideMerge(PublicBaseUrl.withoutServer),
     Layer.provideMerge(RepositoriesPg),
     Layer.provideMerge(database),
     // A runner name of its own, so that an API process and a worker on one host never share one.

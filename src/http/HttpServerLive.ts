@@ -3,6 +3,7 @@ import { NodeHttpServer } from "@effect/platform-node"
 import { type Config, Effect, Layer } from "effect"
 import { HttpRouter, HttpServer } from "effect/http"
 import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
+import { PublicBaseUrl } from "../services/accounts/PublicBaseUrl.ts"
 import { AppConfig } from "../services/config/AppConfig.ts"
 import { OrderWatch } from "../services/orders/OrderWatch.ts"
 import { GoTicketApi } from "./api/GoTicketApi.ts"
@@ -152,6 +153,15 @@ export const NodeServerLive = Layer.unwrap(
       Layer.succeed(FrontDoor, door)
     )
   })
+)
+
+/** Once the server listens, mail links (without PUBLIC_BASE_URL) point at its address. */
+export const PublishOwnAddress = Layer.effectDiscard(
+  HttpServer.addressFormattedWith((address) =>
+    Effect.gen(function* () {
+      yield* (yield* PublicBaseUrl).listening(address)
+    })
+  )
 )
 
 /** Logs where the API and its docs are, and how long the process took to get there: said once it is ready. */

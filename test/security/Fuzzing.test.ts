@@ -658,6 +658,14 @@ const TARGETS: ReadonlyArray<Target> = [
   },
   { route: "POST /v1/auth/verify-email", as: "anonymous", body: wellFormed(VerifyEmailRequest), views: ["accounts"] },
   {
+    // The mailed link, as an API client opens it (a browser gets an HTML page instead of the JSON refusal).
+    route: "GET /verify-email",
+    as: "anonymous",
+    query: { token: ["ev1.AAAAAAAAAAAAAAAAAAAAAAAAAAA.BBBB", "", "ev1..", "x".repeat(300)] },
+    headers: () => ({ accept: "application/json" }),
+    views: ["accounts"]
+  },
+  {
     route: "POST /v1/auth/resend-verification",
     as: "anonymous",
     body: wellFormedWithEmail(ResendVerificationRequest.fields),

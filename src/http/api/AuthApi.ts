@@ -75,6 +75,21 @@ export class AuthApi extends HttpApiGroup.make("auth")
       )
   )
   .add(
+    HttpApiEndpoint.get("followVerificationLink", "/verify-email", {
+      query: { token: VerificationTokenString },
+      success: AccessTokenView,
+      error: InvalidVerificationToken.pipe(HttpApiSchema.status(400))
+    })
+      .annotate(
+        OpenApi.Summary,
+        "The mailed confirmation link itself: confirm the address (a page, or JSON with tokens)"
+      )
+      .annotate(
+        OpenApi.Description,
+        "What the link in the confirmation mail opens when PUBLIC_BASE_URL is not set (the link then points at this service). Confirms the address as POST /v1/auth/verify-email does. A caller that asks for JSON (`Accept: application/json` without `text/html`) gets the same JSON: the login's tokens, or 400 InvalidVerificationToken. Anyone else (a browser, `curl` without an Accept header) gets a small `text/html` page saying the address is confirmed and that they can log in (200), or why the link did not work (400); the page carries no token."
+      )
+  )
+  .add(
     HttpApiEndpoint.post("resendVerification", "/v1/auth/resend-verification", {
       payload: ResendVerificationRequest,
       success: VerificationSentView.pipe(HttpApiSchema.status(202))

@@ -1,9 +1,11 @@
 import { Effect, Redacted } from "effect"
+import { HttpServerRequest, HttpServerResponse } from "effect/http"
 import { HttpApiBuilder } from "effect/http-api"
 import { CurrentActor } from "../../domain/accounts/Actor.ts"
 import { AuditEntry, AuditLog, byAnonymous } from "../../domain/audit/AuditLog.ts"
 import { maskEmail } from "../../domain/shared/Redaction.ts"
 import { Accounts, type IssuedTokens } from "../../services/accounts/Accounts.ts"
+import { escapeHtml } from "../../services/notifications/MailFormat.ts"
 import { LoginThrottle } from "../../services/security/LoginThrottle.ts"
 import { GoTicketApi } from "../api/GoTicketApi.ts"
 import { enforceRate } from "./rateLimits.ts"
@@ -24,6 +26,19 @@ const verificationSentView = {
     "Check your inbox: we have sent a mail to this address saying what to do next. To confirm a new account, follow the link in it; you can log in once the address is confirmed."
 }
 
+const confirmedText = "Your GoTicket account is ready: you can now log in with your email address and password."
+
+/** JSON for a caller that asks for it and not for HTML; a browser (or a bare `curl`) gets the page. */
+const wantsJson = (accept: string | undefined) =>
+  accept?.includes("application/json") === true && !accept.includes("text/html")
+
+/** The small page a person sees after following the mailed link (no token in it: a page has nowhere to keep one). */
+const confirmationPage = (status: number, title: string, text: string) =>
+  HttpServerResponse.text(
+    `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head>\n<body><h1>${escapeHtml(title)}</h1>\n<p>${escapeHtml(text)}</p></body></html>\n`,
+    { status, contentType: "text/html; charset=utf-8", headers: { "cache-control": "no-store" } }
+  )
+
 export const AuthLive = HttpApiBuilder.group(GoTicketApi, "auth", (handlers) =>
   Effect.gen(function* () {
     const accounts = yield* Accounts
@@ -37,6 +52,19 @@ export const AuthLive = HttpApiBuilder.group(GoTicketApi, "auth", (handlers) =>
       )
       .handle("verifyEmail", ({ payload }) =>
         accounts.verifyEmail(Redacted.make(payload.token)).pipe(Effect.map(accessTokenView))
+      )
+      .handle("followVerificationLink", ({ query }) =>
+        Effect.gen(function* () {
+          const request = yield* HttpServerRequest.HttpServerRequest
+          const confirmed = accounts.verifyEmail(Redacted.make(query.token))
+          if (wantsJson(request.headers.accept)) return accessTokenView(yield* confirmed)
+          return yield* confirmed.pipe(
+            Effect.as(confirmationPage(200, "Your email address is confirmed", confirmedText)),
+            Effect.catchTag("InvalidVerificationToken", (e) =>
+              Effect.succeed(confirmationPage(400, "This link did not work", e.message))
+            )
+          )
+        })
       )
       .handle("resendVerification", ({ payload }) =>
         accounts.resendVerification(payload.email).pipe(Effect.as(verificationSentView))

@@ -21,6 +21,7 @@ import { MailThrottle } from "../security/MailThrottle.ts"
 import { alreadyRegisteredMail, verificationLink, verificationMail } from "./AccountMails.ts"
 import { AccountsConfig } from "./AccountsConfig.ts"
 import { loadEmailVerificationTokens } from "./EmailVerificationTokens.ts"
+import { PublicBaseUrl } from "./PublicBaseUrl.ts"
 
 export interface Registration {
   readonly email: Email
@@ -72,7 +73,8 @@ export class Accounts extends Context.Service<Accounts>()("goticket/Accounts", {
     const refreshTokens = yield* RefreshTokens
     const mailer = yield* Mailer
     const { refreshTokenTtlSeconds } = yield* AppConfig
-    const { emailVerification, emailVerificationTtlHours, publicBaseUrl } = yield* AccountsConfig
+    const { emailVerification, emailVerificationTtlHours } = yield* AccountsConfig
+    const publicBaseUrl = yield* PublicBaseUrl
     const verificationTokens = yield* loadEmailVerificationTokens
     if (emailVerification === "off")
       yield* Effect.logInfo(
@@ -141,11 +143,12 @@ export class Accounts extends Context.Service<Accounts>()("goticket/Accounts", {
       )
 
     const sendVerification = (user: User) =>
-      Effect.flatMap(now, (at) => {
-        const { token } = verificationTokens.issue(user.id, user.email, at)
-        return sendInBackground(
+      Effect.gen(function* () {
+        const { token } = verificationTokens.issue(user.id, user.email, yield* now)
+        const base = yield* publicBaseUrl.get
+        yield* sendInBackground(
           "verification",
-          verificationMail(user.email, verificationLink(publicBaseUrl, token), emailVerificationTtlHours)
+          verificationMail(user.email, verificationLink(base, token), emailVerificationTtlHours)
         )
       })
 

@@ -20,13 +20,16 @@ export const AccountsConfig = Config.all({
   emailVerification: EmailVerificationMode,
   /** How long a mailed confirmation link stays valid. */
   emailVerificationTtlHours: bounded("EMAIL_VERIFICATION_TTL_HOURS", 48, 1, 720, "hours"),
-  /** Where people open the links in mails (the shop's web front), without a trailing slash. */
+  /**
+   * Where people open the links in mails (the shop's web front), without a trailing slash. Unset: the service's own
+   * address, which answers the links itself (PublicBaseUrl).
+   */
   publicBaseUrl: Config.String("PUBLIC_BASE_URL").pipe(
     validate({
       message: "PUBLIC_BASE_URL must be an http(s) URL such as https://tickets.example.com",
       validation: (value) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol)
     }),
     Config.map((value) => value.replace(/\/+$/, "")),
-    Config.withDefault("http://localhost:3000")
+    Config.option
   )
 })

@@ -6,6 +6,7 @@ describe("traffic classes", () => {
   it("rates each endpoint under the class its abuse calls for", () => {
     expect(trafficClassOf("POST", "/v1/auth/login")).toBe("auth")
     expect(trafficClassOf("POST", "/v1/auth/register")).toBe("auth")
+    expect(trafficClassOf("GET", "/verify-email")).toBe("auth")
     expect(trafficClassOf("POST", "/v1/reservations")).toBe("holds")
     expect(trafficClassOf("POST", "/v1/reservations/3f2b/checkout")).toBe("holds")
     expect(trafficClassOf("DELETE", "/v1/reservations/3f2b")).toBe("holds")

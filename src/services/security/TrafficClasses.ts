@@ -4,7 +4,8 @@ import type { RateDecision, RatePolicy } from "../../domain/security/RateLimiter
 
 /**
  * How a request is rated:
- * - `auth`: register, login, refresh, logout (strict, per address: credential stuffing);
+ * - `auth`: register, login, refresh, logout, the verification endpoints and the mailed link (strict, per address:
+ *   credential stuffing);
  * - `holds`: holding, releasing and checking out (per customer, and per address as a write);
  * - `writes`: every other state-changing request (per address);
  * - `reads`: GET and HEAD (generous, per address);
@@ -17,6 +18,7 @@ const HOLD_PATHS = /^\/v1\/reservations(\/[^/]+(\/checkout)?)?$/
 
 export const trafficClassOf = (method: string, path: string): TrafficClass => {
   if (method === "OPTIONS" || EXEMPT.test(path)) return "exempt"
+  if (path === "/verify-email") return "auth"
   if (method === "GET" || method === "HEAD") return "reads"
   if (path.startsWith("/v1/auth/")) return "auth"
   if (HOLD_PATHS.test(path)) return "holds"
