@@ -47,7 +47,8 @@ export const PaymentView = Schema.Struct({
   provider: Schema.String,
   intentId: Schema.String,
   confirmUrl: Schema.String.annotate({
-    description: "POST { card } here from the customer's client to pay (the provider's client-side confirmation)"
+    description:
+      "POST { card } here from the customer's client to pay (the provider's client-side confirmation). This is the payment provider's API, not GoTicket's: its refusals come in the provider's shape (the sandbox's: 4xx `{ error: { code, message } }`), not as `{ _tag, message }`"
   })
 }).annotate({ identifier: "Payment" })
 
