@@ -104,6 +104,36 @@ describe("checkout over REST, on PostgreSQL with the sandbox provider over HTTP"
       60_000
     )
 
+    it.effect("the buyer's order carries its tickets' codes, ready to scan; the organizer's view of it does not", () =>
+      Effect.gen(function* () {
+        const api = yield* client
+        const sale = yield* publishedSale(api, { capacity: 10 })
+        const buyer = yield* api.account("customer")
+        const order = yield* purchase(api, buyer.token, sale.eventId, sale.gaId, 2, PAID)
+        expect(order.status).toBe("confirmed")
+        const mine = yield* api.call("GET", `/v1/orders/${order.id}`, { token: buyer.token })
+        const codes = mine.body.tickets.map((t: { code: string | null }) => t.code)
+        expect(codes).toHaveLength(2)
+        for (const code of codes) expect(code).toMatch(/^GT1\./)
+        // The same codes as each ticket's own page, and in the order list too.
+        const first = yield* api.call("GET", `/v1/tickets/${mine.body.tickets[0].id}`, { token: buyer.token })
+        expect(first.body.code).toBe(codes[0])
+        const listed = yield* api.call("GET", "/v1/orders", { token: buyer.token })
+        const inList = listed.body.items.find((o: { id: string }) => o.id === order.id)
+        expect(inList.tickets.map((t: { code: string | null }) => t.code)).toEqual(codes)
+        // The door admits the code straight from the order.
+        const scan = yield* api.call("POST", "/v1/check-ins", {
+          token: sale.organizer.token,
+          body: { eventId: sale.eventId, code: codes[1] }
+        })
+        expect(scan.status).toBe(200)
+        expect(scan.body.id).toBe(mine.body.tickets[1].id)
+        const organizers = yield* api.call("GET", `/v1/orders/${order.id}`, { token: sale.organizer.token })
+        expect(organizers.status).toBe(200)
+        expect(organizers.body.tickets.map((t: { code: string | null }) => t.code)).toEqual([null, null])
+      })
+    )
+
     it.effect("a declined card cancels the order and gives the tickets back", () =>
       Effect.gen(function* () {
         const api = yield* client

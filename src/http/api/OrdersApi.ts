@@ -70,7 +70,10 @@ export const OrderView = Schema.Struct({
       unitPriceMinor: Schema.Int
     })
   ),
-  tickets: Schema.Array(TicketView),
+  tickets: Schema.Array(OwnedTicketView).annotate({
+    description:
+      "The order's tickets once it is confirmed; to the buyer with their codes (what the QR images carry, what a scanner checks), to organizers and staff with `code: null`"
+  }),
   createdAt: Schema.Date,
   confirmedAt: Schema.NullOr(Schema.Date),
   cancelledAt: Schema.NullOr(Schema.Date)

@@ -1,7 +1,7 @@
 import { Cause, Duration, Effect, Option, Stream } from "effect"
 import { HttpApiBuilder } from "effect/http-api"
 import QRCode from "qrcode"
-import { CurrentActor } from "../../domain/accounts/Actor.ts"
+import { type Actor, CurrentActor } from "../../domain/accounts/Actor.ts"
 import type { Order, RefundRecord, Ticket } from "../../domain/orders/Order.ts"
 import { decodeCursor, encodeCursor } from "../../domain/shared/Cursor.ts"
 import { Orders } from "../../services/orders/Orders.ts"
@@ -34,7 +34,8 @@ export const ticketView = (t: Ticket): typeof TicketView.Type => ({
   qrUrl: `/v1/tickets/${t.id}/qr.svg`
 })
 
-export const orderView = (o: Order): typeof OrderView.Type => ({
+/** An order as the API shows it; `codes` are the tickets' codes for their owner (Orders.ownerCodes), else empty. */
+export const orderView = (o: Order, codes: ReadonlyMap<string, string> = new Map()): typeof OrderView.Type => ({
   id: o.id,
   eventId: o.eventId,
   reservationId: o.reservationId,
@@ -50,7 +51,7 @@ export const orderView = (o: Order): typeof OrderView.Type => ({
     seatLabel,
     unitPriceMinor
   })),
-  tickets: o.tickets.map(ticketView),
+  tickets: o.tickets.map((t) => ({ ...ticketView(t), code: codes.get(t.id) ?? null })),
   createdAt: o.createdAt,
   confirmedAt: o.confirmedAt,
   cancelledAt: o.cancelledAt
@@ -58,10 +59,10 @@ export const orderView = (o: Order): typeof OrderView.Type => ({
 
 const refundView = (r: RefundRecord): typeof RefundView.Type => ({ ...r })
 
-const statusEvent = (e: OrderStatusEvent): typeof OrderStatusEventSchema.Type => ({
+const statusEvent = (e: OrderStatusEvent, codes: ReadonlyMap<string, string>): typeof OrderStatusEventSchema.Type => ({
   id: String(e.sequence),
   event: "status",
-  data: { status: e.order.status, settled: e.settled, order: orderView(e.order) }
+  data: { status: e.order.status, settled: e.settled, order: orderView(e.order, codes) }
 })
 
 /**
@@ -79,6 +80,9 @@ export const OrdersLive = HttpApiBuilder.group(GoTicketApi, "orders", (handlers)
   Effect.gen(function* () {
     const orders = yield* Orders
     const watch = yield* OrderWatch
+    /** The order as `actor` sees it: its owner gets the tickets' codes. */
+    const viewFor = (actor: Actor, order: Order) =>
+      Effect.map(orders.ownerCodes(actor, order), (codes) => orderView(order, codes))
     return handlers
       .handle("checkout", ({ params }) =>
         Effect.flatMap(CurrentActor, (actor) => orders.checkout(actor, params.reservationId)).pipe(
@@ -103,17 +107,18 @@ export const OrdersLive = HttpApiBuilder.group(GoTicketApi, "orders", (handlers)
           const items = page.slice(0, limit)
           const last = items[items.length - 1]
           return {
-            items: items.map(orderView),
+            items: yield* Effect.forEach(items, (order) => viewFor(actor, order)),
             nextCursor: page.length > limit && last ? encodeCursor({ at: last.createdAt, id: last.id }) : null
           }
         })
       )
       .handle("get", ({ params, query }) =>
         Effect.flatMap(CurrentActor, (actor) =>
-          query.waitFor === undefined
+          (query.waitFor === undefined
             ? orders.get(actor, params.orderId)
             : watch.waitFor(actor, params.orderId, query.waitFor, Duration.millis(query.timeoutMs ?? DEFAULT_WAIT_MS))
-        ).pipe(Effect.map(orderView))
+          ).pipe(Effect.flatMap((order) => viewFor(actor, order)))
+        )
       )
       .handle("events", ({ params, headers }) =>
         Effect.gen(function* () {
@@ -123,7 +128,12 @@ export const OrdersLive = HttpApiBuilder.group(GoTicketApi, "orders", (handlers)
           const feed = yield* watch.feed(actor, params.orderId, headers["last-event-id"])
           return Option.match(feed, {
             onNone: () => undefined,
-            onSome: (events) => endOnFailure(Stream.map(events, statusEvent))
+            onSome: (events) =>
+              endOnFailure(
+                Stream.mapEffect(events, (e) =>
+                  Effect.map(orders.ownerCodes(actor, e.order), (codes) => statusEvent(e, codes))
+                )
+              )
           })
         })
       )

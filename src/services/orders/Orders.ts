@@ -125,6 +125,20 @@ export class Orders extends Context.Service<Orders>()("goticket/Orders", {
       return yield* ticketNotFound()
     })
 
+    /**
+     * The codes of an order's tickets for the caller who owns it (by ticket id), so that the order itself hands the
+     * buyer their tickets; nothing for anyone else (organizers and staff see tickets, never their codes).
+     */
+    const ownerCodes = (actor: Actor, order: Order): Effect.Effect<ReadonlyMap<TicketId, string>> =>
+      order.customerId !== actor.userId || order.tickets.length === 0
+        ? Effect.succeed(new Map())
+        : Effect.map(
+            Effect.forEach(order.tickets, (t) =>
+              Effect.map(codes.sign(t.id, t.eventId), (code) => [t.id, code] as const)
+            ),
+            (entries) => new Map(entries)
+          )
+
     /** The code of the caller's own valid ticket, for its QR image. */
     const ticketCode = Effect.fn("Orders.ticketCode")(function* (actor: Actor, ticketId: TicketId) {
       const found = yield* orders.findTicket(ticketId).pipe(Effect.flatMap(Effect.fromOption(ticketNotFound)))
@@ -285,7 +299,7 @@ export class Orders extends Context.Service<Orders>()("goticket/Orders", {
       }
     })
 
-    return { checkout, get, list, ticket, ticketCode, refund, refundCancelledEvent, checkIn }
+    return { checkout, get, list, ticket, ticketCode, ownerCodes, refund, refundCancelledEvent, checkIn }
   })
 }) {
   static readonly layer = Layer.effect(this, this.make)
