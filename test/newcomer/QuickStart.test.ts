@@ -1,9 +1,10 @@
-import { mkdtempSync } from "node:fs"
+import { spawn } from "node:child_process"
+import { mkdtempSync, readFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { DEMO_EVENT_TITLE, DEMO_ORGANIZER_EMAIL, DEMO_ORGANIZER_PASSWORD } from "../../src/services/seed/DemoSeed.ts"
-import { freePort, Processes, type Spawned, sleep } from "../support/Processes.ts"
+import { freePort, Processes, repoRoot, type Spawned, sleep } from "../support/Processes.ts"
 
 /*
  * A newcomer's first start, as the README's Quick start has it: no DATABASE_URL (the embedded PGlite on a fresh data
@@ -67,4 +68,45 @@ describe("npm start on a fresh data directory", () => {
     const lines = procs.grep("service", /demo event created|GoTicket is ready on/)
     expect(lines[0]).toContain("demo event created")
   })
+})
+
+/** The README's "Try it" block, exactly as written there, pointed at this test's port. */
+const tryItCommands = () => {
+  const readme = readFileSync(join(repoRoot, "README.md"), "utf8")
+  const section = readme.slice(readme.indexOf("## Try it"))
+  const block = /```sh\n([\s\S]*?)```/.exec(section)?.[1]
+  if (block === undefined) throw new Error("the README has no sh block under ## Try it")
+  return block.replaceAll("localhost:3000", `localhost:${port}`)
+}
+
+describe("the README's Try it, verbatim, against that fresh start", () => {
+  it("publishes an event, sells two tickets and hands them over with their codes, first time", async () => {
+    const script = tryItCommands()
+    const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>(
+      (resolve) => {
+        const child = spawn("bash", ["-c", `set -eo pipefail\n${script}`], {
+          cwd: repoRoot,
+          env: { ...process.env, GOTICKET_DATA_DIR: dataDir }
+        })
+        let out = ""
+        let err = ""
+        child.stdout.setEncoding("utf8").on("data", (c: string) => {
+          out += c
+        })
+        child.stderr.setEncoding("utf8").on("data", (c: string) => {
+          err += c
+        })
+        child.on("close", (exit) => resolve({ code: exit, stdout: out, stderr: err }))
+      }
+    )
+    const shown = `exit ${code}\n--- stdout\n${stdout}\n--- stderr\n${stderr}`
+    expect(code, shown).toBe(0)
+    expect(stdout, shown).toContain(DEMO_EVENT_TITLE)
+    expect(stdout, shown).toMatch(/confirmed/i) // the page the mailed link opened
+    expect(stdout, shown).not.toMatch(/"_tag"|error/i)
+    // The long-poll's answer: confirmed, two tickets with their codes; and the stream saw it happen.
+    expect(stdout, shown).toMatch(/"status": "confirmed",\s*"tickets": \[\s*\{\s*"id": "[^"]+",\s*"code": "GT1\./)
+    expect(stdout.match(/"code": "GT1\./g)?.length, shown).toBe(2)
+    expect(stdout, shown).toMatch(/event: status[\s\S]*"status":"pending_payment"[\s\S]*"status":"confirmed"/)
+  }, 120_000)
 })
