@@ -1,5 +1,5 @@
 import { randomBytes, scrypt, timingSafeEqual } from "node:crypto"
-import { Config, Effect, Layer, Redacted } from "effect"
+import { Config, Effect, Layer, Redacted, Semaphore } from "effect"
 import { PasswordHasher } from "../../domain/accounts/PasswordHasher.ts"
 import { validate } from "../config/validate.ts"
 
@@ -23,13 +23,22 @@ const derive = (password: string, salt: Buffer, params: ScryptParams) =>
     )
   })
 
+/**
+ * scrypt runs on libuv's thread pool (UV_THREADPOOL_SIZE, 4 by default), which file writes and DNS lookups share. A
+ * burst of registrations or logins would queue hundreds of hashes there, and every mail written or sent behind them
+ * (a registration's confirmation link) waited for the whole burst. At most this many hashes run at once, so a thread
+ * is always left for the rest; with two cores or so, more at once would not hash faster anyway.
+ */
+export const concurrentHashes = (threadPoolSize = Number(process.env.UV_THREADPOOL_SIZE ?? 4) || 4) =>
+  Math.max(1, threadPoolSize - 1)
+
 /** Format: scrypt$N$r$p$salt(base64)$key(base64). */
-export const makeScryptHasher = (params: ScryptParams) =>
+export const makeScryptHasher = (params: ScryptParams, permits = Semaphore.makeUnsafe(concurrentHashes())) =>
   PasswordHasher.of({
     hash: (password) =>
       Effect.gen(function* () {
         const salt = randomBytes(16)
-        const key = yield* derive(Redacted.value(password), salt, params)
+        const key = yield* permits.withPermits(1)(derive(Redacted.value(password), salt, params))
         return `scrypt$${params.n}$${params.r}$${params.p}$${salt.toString("base64")}$${key.toString("base64")}`
       }).pipe(Effect.withSpan("PasswordHasher.hash")),
     verify: (password, stored) =>
@@ -37,11 +46,9 @@ export const makeScryptHasher = (params: ScryptParams) =>
         const [scheme, n, r, p, salt, key] = stored.split("$")
         if (scheme !== "scrypt" || !n || !r || !p || !salt || !key) return false
         const expected = Buffer.from(key, "base64")
-        const actual = yield* derive(Redacted.value(password), Buffer.from(salt, "base64"), {
-          n: Number(n),
-          r: Number(r),
-          p: Number(p)
-        })
+        const actual = yield* permits.withPermits(1)(
+          derive(Redacted.value(password), Buffer.from(salt, "base64"), { n: Number(n), r: Number(r), p: Number(p) })
+        )
         return actual.length === expected.length && timingSafeEqual(actual, expected)
       }).pipe(Effect.withSpan("PasswordHasher.verify"))
   })
