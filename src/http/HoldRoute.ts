@@ -29,6 +29,7 @@ import {
   securityHeaders,
   UNHANDLED
 } from "./RequestPipeline.ts"
+import { recordRequest } from "./RouteMetrics.ts"
 
 const PATH = "/v1/reservations"
 /** `Authorization: Bearer <token>` as both the traffic gate and the API's bearer scheme read it alike. */
@@ -242,6 +243,7 @@ export const makeHoldRoute = (options: { readonly corsEnabled: boolean; readonly
           write(response, facts, { status, body: JSON.stringify(internalErrorBody(facts.requestId)) })
         }
         if (span !== undefined) annotateServerSpan(span, request, status)
+        recordRequest("POST", PATH, status, (performance.now() - started) / 1000)
         yield* logRequest({
           method: "POST",
           route: PATH,
