@@ -110,17 +110,24 @@ describe("idempotent retries survive Redis losing its key marks (real PostgreSQL
         yield* Effect.sleep("300 millis")
       })
 
-    /** Waits until the key marks are trusted again: the sentinel names the running server (its run id). */
+    /**
+     * Waits until the key marks are trusted again: the sentinel names the running server (its run id) and no rebuild
+     * holds the lock, for half a second in a row (a sentinel about to be deleted for a failed write reads as trusted
+     * for a moment; the rebuild that follows reads PostgreSQL's live keys).
+     */
     const marksRebuilt = (redis: RedisServer) =>
       Effect.gen(function* () {
-        for (let attempt = 0; attempt < 100; attempt++) {
+        let steady = 0
+        for (let attempt = 0; attempt < 150; attempt++) {
           const trusted = yield* Effect.promise(() =>
             redis.with(async (r) => {
               const runId = /run_id:(\w+)/.exec(await r.info("server"))?.[1]
-              return runId !== undefined && (await r.get(`${PREFIX}keys:epoch`)) === runId
+              const [epoch, lock] = await r.mget(`${PREFIX}keys:epoch`, `${PREFIX}keys:rebuild`)
+              return runId !== undefined && epoch === runId && lock === null
             })
           )
-          if (trusted) return
+          steady = trusted ? steady + 1 : 0
+          if (steady >= 5) return
           yield* Effect.sleep("100 millis")
         }
         throw new Error("the key marks were never rebuilt")

@@ -7,8 +7,18 @@ import { checkSignature, DEFAULT_TOLERANCE_SECONDS } from "./Signature.ts"
  * `{ id: "evt_…", type, createdAt: ISO-8601, data: { intentId, reference, amountMinor, declineCode } }`.
  * For `refund.succeeded`, `amountMinor` is the refunded amount; otherwise the intent's amount.
  */
+/** Half of a UTF-16 surrogate pair without its other half. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+
+/** An event id: 1–255 characters, no NUL, well-formed Unicode (it is stored: PostgreSQL refuses the others). */
+const EventId = Schema.String.check(
+  Schema.makeFilter(
+    (id) => (id.length >= 1 && id.length <= 255 && !id.includes("\u0000") && !LONE_SURROGATE.test(id)) || "an event id"
+  )
+)
+
 export const WebhookEvent = Schema.Struct({
-  id: Schema.String,
+  id: EventId,
   type: PaymentEventType,
   createdAt: Schema.Date,
   data: Schema.Struct({
