@@ -1210,15 +1210,17 @@ describe("fuzzing every endpoint with hostile input", () => {
         })
       )
 
-      it.effect("an overlong request target is a JSON refusal: 414 past 8 KiB, also where Node's parser refuses it", () =>
-        Effect.gen(function* () {
-          const api = yield* client
-          expectJsonRefusal(yield* api.call("GET", `/v1/events?q=${"a".repeat(9_000)}`), [414])
-          for (const length of [17_000, 40_000]) {
-            const reply = yield* api.call("GET", `/v1/events?q=${"a".repeat(length)}`)
-            expectJsonRefusal(reply, [414])
-          }
-        })
+      it.effect(
+        "an overlong request target is a JSON refusal: 414 past 8 KiB, also where Node's parser refuses it",
+        () =>
+          Effect.gen(function* () {
+            const api = yield* client
+            expectJsonRefusal(yield* api.call("GET", `/v1/events?q=${"a".repeat(9_000)}`), [414])
+            for (const length of [17_000, 40_000]) {
+              const reply = yield* api.call("GET", `/v1/events?q=${"a".repeat(length)}`)
+              expectJsonRefusal(reply, [414])
+            }
+          })
       )
     })
 
