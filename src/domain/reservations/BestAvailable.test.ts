@@ -189,8 +189,9 @@ describe("chooseSeats", () => {
       ).toBe(true)
     })
 
-    it("spreads buyers over the best blocks by salt, in score order", () => {
-      // Blocks of 2 in an empty row of 10, best first: 4-5 (distance 0), 3-4 and 5-6 (distance 1), ...
+    it("spreads buyers over the best blocks that share no seat, by salt, in score order", () => {
+      // Blocks of 2 in an empty row of 10, best first: 4-5 (distance 0), 3-4 and 5-6 (distance 1, but each shares
+      // a seat with 4-5), 2-3 and 6-7 (distance 2), ...
       const candidates = candidatesOf(venueOf([".........."]))
       const pick = (salt: number, spread?: number) =>
         ids(
@@ -201,8 +202,8 @@ describe("chooseSeats", () => {
           )
         )
       expect(pick(0, 3)).toEqual([seatId(0, 0, 4), seatId(0, 0, 5)])
-      expect(pick(1, 3)).toEqual([seatId(0, 0, 3), seatId(0, 0, 4)])
-      expect(pick(2, 3)).toEqual([seatId(0, 0, 5), seatId(0, 0, 6)])
+      expect(pick(1, 3)).toEqual([seatId(0, 0, 2), seatId(0, 0, 3)])
+      expect(pick(2, 3)).toEqual([seatId(0, 0, 6), seatId(0, 0, 7)])
       expect(pick(3, 3)).toEqual(pick(0, 3))
       expect(pick(-1, 3)).toEqual(pick(1, 3))
       // Spread 1 ignores the salt.
@@ -309,6 +310,23 @@ describe("chooseSeats", () => {
       )
     })
 
+    it("gives concurrent buyers (salts within the spread) the same block or blocks that share no seat", () => {
+      fc.assert(
+        fc.property(scenarioArb, ({ candidates, quantity, options }) => {
+          const spread = options.spread ?? 8
+          const picks = Array.from({ length: spread }, (_, salt) =>
+            chooseSeats(candidates, quantity, { ...options, salt })
+          ).flatMap((pick) => (Option.isSome(pick) ? [pick.value] : []))
+          for (const a of picks)
+            for (const b of picks) {
+              const shared = a.filter((id) => b.includes(id))
+              expect(shared.length === 0 || (shared.length === a.length && a.length === b.length)).toBe(true)
+            }
+        }),
+        RUNS
+      )
+    })
+
     it("is deterministic: the same input and salt give the same seats", () => {
       fc.assert(
         fc.property(scenarioArb, ({ candidates, quantity, options }) => {
@@ -375,8 +393,9 @@ describe("chooseSeats", () => {
       )
     })
 
-    it("with any spread, picks one of the `spread` best blocks", () => {
-      // The pick is among the `spread` best blocks: there are fewer than `spread` blocks strictly better than it.
+    it("with any spread, picks one of the `spread` best blocks that share no seat", () => {
+      // Blocks in score order (ties in venue order), each kept unless it shares a seat with a better kept one: the
+      // pick is one of the first `spread` kept.
       fc.assert(
         fc.property(scenarioArb, ({ venue, candidates, quantity, options }) => {
           fc.pre(rowRuns(venue).some((r) => r.longest >= quantity))
@@ -399,11 +418,16 @@ describe("chooseSeats", () => {
           )
           expect(mine).toBeDefined()
           if (mine === undefined) return
-          const better = (a: ReadonlyArray<number>, b: ReadonlyArray<number>) => {
-            for (let i = 0; i < a.length; i++) if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) < (b[i] ?? 0)
-            return false
+          const order = (a: ReadonlyArray<number>, b: ReadonlyArray<number>) => {
+            for (let i = 0; i < a.length; i++) if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) - (b[i] ?? 0)
+            return 0
           }
-          expect(all.filter((b) => better(b.key, mine.key)).length).toBeLessThan(spread)
+          const overlaps = (a: (typeof all)[number], b: (typeof all)[number]) =>
+            a.key[0] === b.key[0] && a.key[1] === b.key[1] && Math.abs(a.start - b.start) < quantity
+          const kept: Array<(typeof all)[number]> = []
+          for (const block of [...all].sort((a, b) => order(a.key, b.key)))
+            if (!kept.some((k) => overlaps(k, block))) kept.push(block)
+          expect(kept.slice(0, spread)).toContain(mine)
         }),
         RUNS
       )

@@ -52,7 +52,8 @@ const rowsOf = (candidates: ReadonlyArray<SeatCandidate>) => {
 /**
  * Picks `quantity` seats: the best block of adjacent seats in one row (front sections and rows first, then the
  * block that leaves no lone seat behind, then the one nearest the row's centre); if there is none and the buyer
- * allows it, the best seats one by one. Deterministic: the same candidates, quantity and salt give the same seats.
+ * allows it, the best seats one by one. Concurrent buyers (different salts) are spread over the `spread` best blocks
+ * that share no seat. Deterministic: the same candidates, quantity and salt give the same seats.
  */
 export const chooseSeats = (
   candidates: ReadonlyArray<SeatCandidate>,
@@ -82,8 +83,18 @@ export const chooseSeats = (
   }
   if (blocks.length > 0) {
     blocks.sort((a, b) => compareScores(a.score, b.score))
-    const spread = Math.max(1, Math.min(options.spread ?? 8, blocks.length))
-    const chosen = blocks[Math.abs(options.salt) % spread] as Block
+    // The best blocks that share no seat, best first: blocks of one run overlap (4-5, 3-4, 5-6, …), and buyers
+    // spread over overlapping blocks would still race for the same seats.
+    const wanted = Math.max(1, options.spread ?? 8)
+    const distinct: Array<Block> = []
+    const taken = new Set<string>()
+    for (const block of blocks) {
+      if (block.seats.some((s) => taken.has(s.id))) continue
+      distinct.push(block)
+      if (distinct.length === wanted) break
+      for (const s of block.seats) taken.add(s.id)
+    }
+    const chosen = distinct[Math.abs(options.salt) % distinct.length] as Block
     return Option.some(chosen.seats.map((s) => s.id))
   }
   if (!options.allowSeparated) return Option.none()

@@ -239,12 +239,16 @@ export const EventRepositoryPg = Layer.effect(
             yield* sql`INSERT INTO sections ${sql.insert(
               Arr.map(sections, (s) => ({ id: s.id, eventId: s.eventId, name: s.name, position: s.position }))
             )}`
+          // Each seat carries its section's place in the venue: best available reads seats in venue order from one
+          // index (migrations/0016_best_available_index.sql).
+          const sectionPositions = new Map(sections.map((s) => [s.id, s.position]))
           for (const batch of Arr.chunksOf(seats, SEAT_BATCH))
             yield* sql`INSERT INTO seats ${sql.insert(
               Arr.map(batch, (s) => ({
                 id: s.id,
                 eventId: s.eventId,
                 sectionId: s.sectionId,
+                sectionPosition: sectionPositions.get(s.sectionId) ?? 0,
                 rowLabel: s.row,
                 rowPosition: s.rowPosition,
                 label: s.label,

@@ -29,6 +29,8 @@ import { countedHold } from "./HoldMetrics.ts"
 const BEST_AVAILABLE_ATTEMPTS = 4
 /** Seats read from the front of the venue for a best-available choice. */
 const CANDIDATE_WINDOW = 400
+/** Concurrent buyers of best-available seats are spread over this many of the best blocks that share no seat. */
+const BEST_AVAILABLE_SPREAD = 16
 
 /** Same request, same hash: keys order-independent, so `{a, b}` and `{b, a}` are one request. */
 export const requestHash = (request: unknown): string => {
@@ -108,7 +110,7 @@ export class Reservations extends Context.Service<Reservations>()("goticket/Rese
           chooseSeats(candidates, plan.quantity, {
             allowSeparated: plan.allowSeparated,
             salt: saltOf(base.reservationId) + attempt * 7919,
-            spread: 6
+            spread: BEST_AVAILABLE_SPREAD
           })
         let candidates = yield* repository.availableSeats(base.eventId, plan.ticketType.id, plan.sectionId, window)
         if (candidates.length === 0) return { _tag: "Refused" as const, reason: soldOut(plan.ticketType.id) }
