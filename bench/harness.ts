@@ -1,7 +1,7 @@
 // What the benchmarks share: paths, options, secrets, the child processes, the REST API client, statistics, results.
 import { type ChildProcess, spawn } from "node:child_process"
 import { randomBytes, randomUUID } from "node:crypto"
-import { createWriteStream, existsSync, writeFileSync } from "node:fs"
+import { createWriteStream, existsSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { performance } from "node:perf_hooks"
 import { setTimeout as sleep } from "node:timers/promises"
@@ -103,7 +103,18 @@ export const compiled = (script: string) => {
 }
 
 /**
- * `node [nodeArgs] dist/<script>.js` (the compiled entry point, as in production) from the repository root, with
+ * The Node options production starts the service with: those of package.json's `start` script (`node <options>
+ * dist/src/main.js`), so the benchmarks measure the same process (its heap cap included).
+ */
+export const productionNodeArgs: ReadonlyArray<string> = (() => {
+  const start: string = JSON.parse(readFileSync(join(root, "package.json"), "utf8")).scripts.start
+  const words = start.split(/\s+/)
+  return words.slice(1, words.indexOf("dist/src/main.js")).filter((w) => w.startsWith("--"))
+})()
+
+/**
+ * `node [production options] [nodeArgs] dist/<script>.js` (the compiled entry point, as in production) from the
+ * repository root, with
  * PATH, HOME and `env` only; its stdout and stderr go to `tmpDir`/<logPrefix><name>.stdout.log and .stderr.log.
  */
 export const startNode = (
@@ -113,7 +124,7 @@ export const startNode = (
   options: { readonly logPrefix?: string; readonly nodeArgs?: ReadonlyArray<string> } = {}
 ): Proc => {
   const spawnedAt = performance.now()
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), compiled(script)], {
+  const child = spawn(process.execPath, [...productionNodeArgs, ...(options.nodeArgs ?? []), compiled(script)], {
     cwd: root,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
     stdio: ["ignore", "pipe", "pipe"]
