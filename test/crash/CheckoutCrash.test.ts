@@ -1,12 +1,18 @@
-import { mkdtempSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
 import { Effect } from "effect"
 import pg from "pg"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { freePort, Processes, type Spawned, sleep } from "../support/Processes.ts"
+import { sleep } from "../support/Processes.ts"
+import {
+  call,
+  counts,
+  DECLINED,
+  DELAYED,
+  expectStatus,
+  PAID,
+  type Reply,
+  ServiceUnderFire
+} from "../support/ServiceUnderFire.ts"
 import { databaseTarget, serverUrl } from "../support/TestDatabase.ts"
-import { eventBody } from "../support/TestServer.ts"
 
 /**
  * Crash recovery of the checkout saga, end to end and out of process: the sandbox PSP runs as its own process (so
@@ -16,97 +22,18 @@ import { eventBody } from "../support/TestServer.ts"
  * and the money at the provider matches the tickets exactly (nothing charged twice, nothing charged for nothing).
  */
 
-const PAID = "4242424242424242"
-const DECLINED = "4000000000000002"
-const DELAYED = "4000000000003220"
 const PRICE = 2500
 const CAPACITY = 30
 const PER_ORDER = 2
 /** One card per customer: most pay at once, two after the sandbox's delay, two are declined. */
 const CARDS = [PAID, PAID, DELAYED, PAID, DECLINED, PAID, PAID, DELAYED, PAID, DECLINED]
-const SANDBOX_KEY = "sk_test_goticket"
 const SETTLE_MS = 60_000
 /** How many times the service is SIGKILLed (2; CRASH_KILLS=0 is a control run without any crash). */
 const KILLS = Number(process.env.CRASH_KILLS ?? 2)
 
-const procs = new Processes()
-let sandboxBase = ""
-let serviceBase = ""
-let serviceEnv: Record<string, string> = {}
-let service: Spawned | undefined
+const world = new ServiceUnderFire()
 let database: { readonly admin: string; readonly name: string } | undefined
-let dataDir: string | undefined
 let failed = false
-
-interface Reply {
-  readonly status: number
-  // biome-ignore lint/suspicious/noExplicitAny: assertions read arbitrary JSON
-  readonly body: any
-}
-
-const call = async (
-  url: string,
-  method: string,
-  options: { token?: string; body?: unknown; headers?: Record<string, string>; timeoutMs?: number } = {}
-): Promise<Reply> => {
-  const headers: Record<string, string> = { ...options.headers }
-  if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`
-  if (options.body !== undefined) headers["content-type"] = "application/json"
-  const response = await fetch(url, {
-    method,
-    headers,
-    signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
-    ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) })
-  })
-  const text = await response.text()
-  let body: unknown = text
-  try {
-    body = text === "" ? null : JSON.parse(text)
-  } catch {}
-  return { status: response.status, body }
-}
-
-const api = (method: string, path: string, options: Parameters<typeof call>[2] = {}) =>
-  call(`${serviceBase}${path}`, method, options)
-
-/** The sandbox's money counters: {capturedMinor, refundedMinor, intents, captures, refunds}. */
-const balance = async () =>
-  expectStatus(
-    await call(`${sandboxBase}/v1/balance`, "GET", { headers: { authorization: `Bearer ${SANDBOX_KEY}` } }),
-    200,
-    "balance"
-  )
-
-const expectStatus = (reply: Reply, status: number, what: string) => {
-  if (reply.status !== status)
-    throw new Error(`${what}: expected ${status}, got ${reply.status} ${JSON.stringify(reply.body)}`)
-  return reply.body
-}
-
-let accounts = 0
-const account = async (accountType: "customer" | "organizer") => {
-  const email = `${accountType}-${++accounts}-${crypto.randomUUID().slice(0, 8)}@example.com`
-  const password = "correct-horse-battery"
-  expectStatus(
-    await api("POST", "/v1/auth/register", { body: { email, password, name: accountType, accountType } }),
-    201,
-    "register"
-  )
-  const login = expectStatus(await api("POST", "/v1/auth/login", { body: { email, password } }), 200, "login")
-  return login.accessToken as string
-}
-
-const startService = async () => {
-  service = procs.spawn("service", "src/main.ts", serviceEnv)
-  return procs.waitReady(service, `${serviceBase}/health/ready`, 45_000)
-}
-
-/** SIGKILLs the service; answers how long it took to be gone. */
-const killService = async () => {
-  const start = Date.now()
-  if (service !== undefined) await procs.kill(service, "SIGKILL")
-  return Date.now() - start
-}
 
 const withDatabase = (url: string, name: string) => {
   const u = new URL(url)
@@ -133,23 +60,7 @@ const probe = async (statement: string) => {
 
 beforeAll(async () => {
   const target = await Effect.runPromise(databaseTarget)
-  const sandboxPort = await freePort()
-  let servicePort = await freePort()
-  while (servicePort === sandboxPort) servicePort = await freePort()
-  sandboxBase = `http://127.0.0.1:${sandboxPort}`
-  serviceBase = `http://127.0.0.1:${servicePort}`
-
-  const sandbox = procs.spawn("sandbox", "src/payment-sandbox.ts", {
-    SANDBOX_HOST: "127.0.0.1",
-    SANDBOX_PORT: String(sandboxPort),
-    SANDBOX_WEBHOOK_URL: `${serviceBase}/v1/payments/webhook`,
-    SANDBOX_DELAY_MS: "1500",
-    SANDBOX_DUPLICATE_RATE: "0.3",
-    SANDBOX_REORDER: "true",
-    LOG_LEVEL: "Info"
-  })
-
-  let databaseEnv: Record<string, string>
+  let databaseEnv: Record<string, string> = {}
   if (target === "server") {
     const name = `goticket_crash_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`
     database = { admin: serverUrl(), name }
@@ -157,38 +68,17 @@ beforeAll(async () => {
     databaseEnv = { DATABASE_URL: withDatabase(database.admin, name) }
     probeClient = new pg.Client({ connectionString: databaseEnv.DATABASE_URL, connectionTimeoutMillis: 3_000 })
     await probeClient.connect()
-  } else {
-    dataDir = mkdtempSync(join(tmpdir(), "goticket-crash-"))
-    databaseEnv = { GOTICKET_DATA_DIR: dataDir }
   }
-  serviceEnv = {
-    ...databaseEnv,
-    HOST: "127.0.0.1",
-    PORT: String(servicePort),
-    JWT_SECRET: "crash-test-secret-crash-test-secret-0123456789",
-    SEED_DEMO: "false",
-    SCRYPT_LOG2_N: "10",
-    // Every customer calls from 127.0.0.1: the per-address limits would stop the test, not the crash.
-    RATE_LIMITS: "off",
-    EMAIL_VERIFICATION: "off",
-    LOG_LEVEL: process.env.CRASH_LOG_LEVEL ?? "Info",
-    WORKFLOW_POLL_INTERVAL_MS: "200",
-    CHECKOUT_PAYMENT_WINDOW_SECONDS: "300",
-    PAYMENT_PROVIDER_URL: sandboxBase,
-    PAYMENT_API_KEY: SANDBOX_KEY,
-    PAYMENT_WEBHOOK_SECRET: "whsec_goticket_sandbox"
-  }
-  console.log(`crash test: database ${target}, sandbox ${sandboxBase}, service ${serviceBase}`)
-  await procs.waitReady(sandbox, `${sandboxBase}/health`, 30_000)
-  await startService()
+  await world.start(databaseEnv, { delayMs: 1500, duplicateRate: 0.3, reorder: true })
+  console.log(`crash test: database ${target}, sandbox ${world.sandboxBase}, service ${world.serviceBase}`)
 }, 90_000)
 
 afterAll(async () => {
-  await procs.killAll()
-  if (failed || process.env.CRASH_PRINT_LOGS === "true") console.error(procs.logs(5_000))
-  await probeClient?.end().catch(() => undefined)
   // CRASH_KEEP_DATA=true keeps a failed run's database for a post-mortem (its name or directory is printed).
   const keep = failed && process.env.CRASH_KEEP_DATA === "true"
+  if (failed || process.env.CRASH_PRINT_LOGS === "true") console.error(world.procs.logs(5_000))
+  await world.stop(keep)
+  await probeClient?.end().catch(() => undefined)
   if (database !== undefined) {
     const { admin, name } = database
     if (keep) console.error(`kept the database: ${withDatabase(admin, name)}`)
@@ -196,11 +86,7 @@ afterAll(async () => {
       await onServer(admin, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch((error) =>
         console.error(`could not drop ${name}: ${error}`)
       )
-  }
-  if (dataDir !== undefined) {
-    if (keep) console.error(`kept the embedded database: ${dataDir}/pgdata`)
-    else rmSync(dataDir, { recursive: true, force: true })
-  }
+  } else if (keep) console.error(`kept the embedded database: ${world.dataDir}/pgdata`)
 }, 30_000)
 
 /** Left pending_payment (an order not read yet is not settled). */
@@ -221,24 +107,17 @@ describe("checkout survives SIGKILL of the service", () => {
     const mark = (what: string) => timings.push(`${what} at ${((Date.now() - t0) / 1000).toFixed(2)}s`)
     try {
       // The sale.
-      const organizer = await account("organizer")
-      const event = expectStatus(await api("POST", "/v1/events", { token: organizer, body: eventBody() }), 201, "event")
-      const ga = expectStatus(
-        await api("POST", `/v1/events/${event.id}/ticket-types`, {
-          token: organizer,
-          body: { name: "GA", priceMinor: PRICE, currency: "EUR", capacity: CAPACITY, maxPerOrder: 10 }
-        }),
-        201,
-        "ticket type"
-      )
-      expectStatus(await api("POST", `/v1/events/${event.id}/publish`, { token: organizer }), 200, "publish")
+      const organizer = await world.account("organizer")
+      const sale = await world.sale(organizer, { priceMinor: PRICE, capacity: CAPACITY })
+      const event = { id: sale.eventId }
+      const ga = { id: sale.ticketTypeId }
 
       // Every customer holds two and checks out.
       const checkouts: Array<Checkout> = await Promise.all(
         CARDS.map(async (card) => {
-          const customer = await account("customer")
+          const customer = await world.account("customer")
           const hold = expectStatus(
-            await api("POST", "/v1/reservations", {
+            await world.api("POST", "/v1/reservations", {
               token: customer,
               headers: { "idempotency-key": crypto.randomUUID() },
               body: { eventId: event.id, items: [{ ticketTypeId: ga.id, quantity: PER_ORDER }] }
@@ -247,7 +126,7 @@ describe("checkout survives SIGKILL of the service", () => {
             "hold"
           )
           const checkout = expectStatus(
-            await api("POST", `/v1/reservations/${hold.id}/checkout`, { token: customer }),
+            await world.api("POST", `/v1/reservations/${hold.id}/checkout`, { token: customer }),
             202,
             "checkout"
           )
@@ -273,16 +152,16 @@ describe("checkout survives SIGKILL of the service", () => {
       let atFirstCrash = "no crash (CRASH_KILLS=0)"
       let atSecondCrash = "no second crash"
       if (KILLS >= 1) {
-        mark(`service SIGKILLed (gone after ${await killService()} ms)`)
+        mark(`service SIGKILLed (gone after ${await world.killService()} ms)`)
         atFirstCrash = await crashState(checkouts)
-        const capturesBefore = (await balance()).captures as number
-        mark(`restarted (ready after ${await startService()} ms)`)
+        const capturesBefore = (await world.balance()).captures as number
+        mark(`restarted (ready after ${await world.startService()} ms)`)
         if (KILLS >= 2) {
           // The second crash comes in the middle of the recovery, once redelivered webhooks woke the sagas: as soon
           // as an order's units are claimed but its tickets not issued yet (read from the database when we can), or
           // the provider performed a capture, plus a random moment, so as to land before, during or after the capture.
           const trigger = async (): Promise<string | undefined> => {
-            if ((await balance()).captures > capturesBefore) return "the first capture"
+            if ((await world.balance()).captures > capturesBefore) return "the first capture"
             if (database === undefined) return undefined
             const claimed = await probe(
               `SELECT count(*)::int AS n FROM orders WHERE status = 'pending_payment' AND units_claimed`
@@ -297,13 +176,13 @@ describe("checkout survives SIGKILL of the service", () => {
           }
           const delay = Math.floor(Math.random() * 150)
           await sleep(delay)
-          const gone = await killService()
+          const gone = await world.killService()
           mark(
             `SIGKILLed again ${triggered === undefined ? "(neither a claim nor a capture within 20 s)" : `${delay} ms after ${triggered}`} ` +
               `(gone after ${gone} ms)`
           )
           atSecondCrash = await crashState(checkouts)
-          mark(`restarted (ready after ${await startService()} ms)`)
+          mark(`restarted (ready after ${await world.startService()} ms)`)
         }
       }
 
@@ -316,9 +195,9 @@ describe("checkout survives SIGKILL of the service", () => {
       for (;;) {
         await Promise.all(
           checkouts.map(async (c) => {
-            const reply = await api("GET", `/v1/orders/${c.orderId}`, { token: c.customer }).catch(
-              (error): Reply => ({ status: 0, body: String(error) })
-            )
+            const reply = await world
+              .api("GET", `/v1/orders/${c.orderId}`, { token: c.customer })
+              .catch((error): Reply => ({ status: 0, body: String(error) }))
             if (reply.status === 200) orders.set(c.orderId, reply.body)
             else oddAnswers.push(`GET /v1/orders/${c.orderId}: ${reply.status} ${JSON.stringify(reply.body)}`)
           })
@@ -359,7 +238,7 @@ describe("checkout survives SIGKILL of the service", () => {
       }
 
       // The money at the provider matches the tickets: captured once per confirmed order, never twice.
-      const money = await balance()
+      const money = await world.balance()
       if (money.capturedMinor - money.refundedMinor !== validTicketMinor)
         problems.push(
           `provider holds ${money.capturedMinor} - ${money.refundedMinor} = ${money.capturedMinor - money.refundedMinor}, ` +
@@ -373,7 +252,7 @@ describe("checkout survives SIGKILL of the service", () => {
       // Inventory: what is no longer available is exactly what was sold (no hold left behind).
       let inventory = ""
       for (let attempt = 0; ; attempt++) {
-        const detail = expectStatus(await api("GET", `/v1/events/${event.id}`), 200, "event detail")
+        const detail = expectStatus(await world.api("GET", `/v1/events/${event.id}`), 200, "event detail")
         const type = (detail.ticketTypes as Array<{ id: string; capacity: number; available: number }>).find(
           (t) => t.id === ga.id
         )
@@ -401,10 +280,10 @@ describe("checkout survives SIGKILL of the service", () => {
         `final: ${confirmed} confirmed, ${checkouts.length - confirmed} not; ${validTickets} valid tickets worth ${validTicketMinor}`,
         `provider balance: ${JSON.stringify(money)}`,
         `inventory: ${inventory}`,
-        `service log lines at warning level or above: ${procs.grep("service", /"level":"(WARN|ERROR|FATAL)"/).length}`
+        `service log lines at warning level or above: ${world.procs.grep("service", /"level":"(WARN|ERROR|FATAL)"/).length}`
       ].join("\n")
       console.log(`crash test summary:\n${summary}`)
-      const detail = problems.length === 0 ? "" : await diagnostics(checkouts, orders)
+      const detail = problems.length === 0 ? "" : await world.diagnostics(checkouts, orders)
       expect(problems, `${summary}\n${detail}`).toEqual([])
     } catch (error) {
       failed = true
@@ -419,23 +298,7 @@ describe("checkout survives SIGKILL of the service", () => {
  * `succeeded` on a pending order: captured, tickets not issued yet).
  */
 const crashState = async (checkouts: ReadonlyArray<Checkout>) => {
-  const counts = (values: ReadonlyArray<string>) =>
-    Object.entries(
-      values.reduce<Record<string, number>>((acc, v) => {
-        acc[v] = (acc[v] ?? 0) + 1
-        return acc
-      }, {})
-    )
-      .map(([k, n]) => `${k} ${n}`)
-      .join(", ")
-  const intents = await Promise.all(
-    checkouts.map(async (c) => {
-      const reply = await call(`${sandboxBase}/v1/payment_intents/${c.intentId}`, "GET", {
-        headers: { authorization: `Bearer ${SANDBOX_KEY}` }
-      })
-      return String(reply.body?.status)
-    })
-  )
+  const intents = await Promise.all(checkouts.map(async (c) => String((await world.intent(c.intentId))?.status)))
   let orders = "not readable (embedded database)"
   if (database !== undefined) {
     const ids = checkouts.map((c) => `'${c.orderId}'`).join(",")
@@ -443,22 +306,4 @@ const crashState = async (checkouts: ReadonlyArray<Checkout>) => {
     orders = counts(rows.rows.map((r) => `${r.status}${r.units_claimed ? "+claimed" : ""}`))
   }
   return `orders: ${orders}; intents: ${counts(intents)}`
-}
-
-/** Per order: its card, status and tickets, and the provider's intent. */
-const diagnostics = async (checkouts: ReadonlyArray<Checkout>, orders: Map<string, Reply["body"]>) => {
-  const lines = await Promise.all(
-    checkouts.map(async (c) => {
-      const order = orders.get(c.orderId)
-      const intent = await call(`${sandboxBase}/v1/payment_intents/${c.intentId}`, "GET", {
-        headers: { authorization: `Bearer ${SANDBOX_KEY}` }
-      }).catch((error) => ({ status: 0, body: String(error) }))
-      return (
-        `order ${c.orderId} card ${c.card}: ${order?.status} (${order?.cancelReason ?? "-"}), ` +
-        `${order?.tickets?.length ?? "?"} tickets; intent ${c.intentId}: ${intent.body?.status} ` +
-        `captured ${intent.body?.capturedMinor} refunded ${intent.body?.refundedMinor}`
-      )
-    })
-  )
-  return lines.join("\n")
 }
