@@ -14,24 +14,24 @@
  * BENCH_SERVICE_ENV (more settings for the service, `NAME=value` separated by spaces).
  */
 import { spawn } from "node:child_process"
-import { createSecretKey, randomUUID } from "node:crypto"
+import { randomUUID } from "node:crypto"
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { cpus } from "node:os"
 import { join } from "node:path"
 import { performance } from "node:perf_hooks"
-import { SignJWT } from "jose"
 import pg from "pg"
 import {
   type Check,
   fmt,
-  jwtSecret,
   login,
   must,
   type Proc,
+  customerTokens as peerTokens,
   register,
   root,
   serviceEnv,
   startNode,
+  startPeer,
   startSandbox,
   tmpDir,
   waitReady,
@@ -404,30 +404,11 @@ const runBaseline = async (
       created_at timestamptz NOT NULL DEFAULT clock_timestamp())`)
   await db.query("INSERT INTO baseline_ticket_types (id, capacity) VALUES ($1, $2)", [ticketTypeId, CAPACITY])
 
-  // The same claims, issuer, audience and secret as the service's tokens.
-  const key = createSecretKey(Buffer.from(jwtSecret, "utf8"))
-  const tokens = await Promise.all(
-    customerIds.map((id) =>
-      new SignJWT({ typ: "customer", adm: false })
-        .setProtectedHeader({ alg: "HS256" })
-        .setSubject(id)
-        .setIssuer("goticket")
-        .setAudience("goticket-api")
-        .setIssuedAt()
-        .setExpirationTime("2h")
-        .sign(key)
-    )
-  )
-
-  const port = await freePort()
-  const base = `http://127.0.0.1:${port}`
-  const proc = startNode("baseline", "bench/baseline/server.ts", {
-    PORT: String(port),
-    DATABASE_URL: databaseUrl,
-    REDIS_URL,
-    JWT_SECRET: jwtSecret,
-    POOL_MAX: String(POOL_MAX),
-    REDIS_PREFIX: `${database}:`
+  const tokens = await peerTokens(customerIds)
+  const { base, proc } = await startPeer("baseline", {
+    databaseUrl,
+    poolMax: POOL_MAX,
+    redisPrefix: `${database}:`
   })
   try {
     await waitReady(proc, `${base}/health/ready`, { intervalMs: 200 })

@@ -1,13 +1,15 @@
 // What the benchmarks share: paths, options, secrets, the child processes, the REST API client, statistics, results.
 import { type ChildProcess, spawn } from "node:child_process"
-import { randomBytes, randomUUID } from "node:crypto"
+import { createSecretKey, randomBytes, randomUUID } from "node:crypto"
 import { createWriteStream, existsSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { performance } from "node:perf_hooks"
 import { setTimeout as sleep } from "node:timers/promises"
 import { fileURLToPath } from "node:url"
 import { parseArgs } from "node:util"
+import { SignJWT } from "jose"
 import { percentile } from "./load.ts"
+import { freePort } from "./system.ts"
 
 // ---------------------------------------------------------------------------------------------- paths
 
@@ -67,6 +69,44 @@ export const databaseUrl = (name: string) => {
 
 /** Fresh for every run: the service's JWT_SECRET and the sandbox PSP's API key and webhook secret. */
 export const jwtSecret = randomBytes(48).toString("base64url")
+
+/** The peer's tokens: the claims, issuer, audience and secret of the service's own access tokens, one per customer. */
+export const customerTokens = (customerIds: ReadonlyArray<string>) => {
+  const key = createSecretKey(Buffer.from(jwtSecret, "utf8"))
+  return Promise.all(
+    customerIds.map((id) =>
+      new SignJWT({ typ: "customer", adm: false })
+        .setProtectedHeader({ alg: "HS256" })
+        .setSubject(id)
+        .setIssuer("goticket")
+        .setAudience("goticket-api")
+        .setIssuedAt()
+        .setExpirationTime("2h")
+        .sign(key)
+    )
+  )
+}
+
+/**
+ * The Fastify peer (bench/baseline/server.ts) on a free port, over `databaseUrl` (its tables created by the caller)
+ * and the local Redis under its own key prefix; not yet ready (await `waitReady(proc, \`${base}/health/ready\`)`).
+ */
+export const startPeer = async (
+  name: string,
+  options: { readonly databaseUrl: string; readonly poolMax: number; readonly redisPrefix: string }
+) => {
+  const port = await freePort()
+  const base = `http://127.0.0.1:${port}`
+  const proc = startNode(name, "bench/baseline/server.ts", {
+    PORT: String(port),
+    DATABASE_URL: options.databaseUrl,
+    REDIS_URL: "redis://127.0.0.1:6379",
+    JWT_SECRET: jwtSecret,
+    POOL_MAX: String(options.poolMax),
+    REDIS_PREFIX: options.redisPrefix
+  })
+  return { base, proc }
+}
 export const providerKey = `sk_test_bench_${randomBytes(12).toString("hex")}`
 export const webhookSecret = `whsec_bench_${randomBytes(12).toString("hex")}`
 

@@ -25,23 +25,23 @@
  *
  * Prints a table per run and the medians per variant; writes bench/results/hold-refusals.json.
  */
-import { createSecretKey, randomUUID } from "node:crypto"
+import { randomUUID } from "node:crypto"
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { cpus } from "node:os"
-import { SignJWT } from "jose"
 import pg from "pg"
 import {
   adminUrl,
   commandLine,
+  customerTokens,
   databaseUrl,
   fmt,
-  jwtSecret,
   login,
   must,
   type Proc,
   register,
   serviceEnv,
   startNode,
+  startPeer,
   startSandbox,
   tmpDir,
   waitReady,
@@ -254,30 +254,14 @@ const runPeer = async (round: number): Promise<Run> => {
         created_at timestamptz NOT NULL DEFAULT clock_timestamp())`)
     const ticketTypeId = randomUUID()
     await client.query("INSERT INTO baseline_ticket_types (id, capacity) VALUES ($1, 1)", [ticketTypeId])
-    const key = createSecretKey(Buffer.from(jwtSecret, "utf8"))
-    const tokens = await Promise.all(
-      Array.from({ length: CONCURRENCY }, () =>
-        new SignJWT({ typ: "customer", adm: false })
-          .setProtectedHeader({ alg: "HS256" })
-          .setSubject(randomUUID())
-          .setIssuer("goticket")
-          .setAudience("goticket-api")
-          .setIssuedAt()
-          .setExpirationTime("2h")
-          .sign(key)
-      )
-    )
-    const port = await freePort()
-    const base = `http://127.0.0.1:${port}`
-    peer = startNode("holds-peer", "bench/baseline/server.ts", {
-      PORT: String(port),
-      DATABASE_URL: db.url,
-      REDIS_URL,
-      JWT_SECRET: jwtSecret,
-      POOL_MAX: "16",
-      REDIS_PREFIX: `${db.name}:`
+    const tokens = await customerTokens(Array.from({ length: CONCURRENCY }, () => randomUUID()))
+    const { base, proc } = await startPeer("holds-peer", {
+      databaseUrl: db.url,
+      poolMax: 16,
+      redisPrefix: `${db.name}:`
     })
-    await waitReady(peer, `${base}/health/ready`, { intervalMs: 200 })
+    peer = proc
+    await waitReady(proc, `${base}/health/ready`, { intervalMs: 200 })
     const body = JSON.stringify({ eventId: randomUUID(), items: [{ ticketTypeId, quantity: 1 }] })
     return await measure(round, "peer (Fastify)", peer.pid, `${base}/v1/reservations`, tokens, body, null)
   } finally {
