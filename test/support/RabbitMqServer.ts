@@ -1,11 +1,11 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process"
 import { randomBytes } from "node:crypto"
 import { accessSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
-import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { delimiter, join } from "node:path"
 import { afterAll, beforeAll, describe, it } from "@effect/vitest"
 import * as amqp from "amqplib"
+import { freePort } from "./Processes.ts"
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
@@ -31,19 +31,6 @@ export const rabbitMqScriptsDir = (): string | null => {
   ].filter((dir): dir is string => dir !== undefined && dir !== "")
   return candidates.find((dir) => executable(join(dir, "rabbitmq-server"))) ?? null
 }
-
-/** A free TCP port of 127.0.0.1, as the system hands it out. */
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = createServer()
-    server.unref()
-    server.once("error", reject)
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address()
-      const port = typeof address === "object" && address !== null ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
 
 /**
  * A RabbitMQ node of the test's own, never the machine's shared broker: its own node name, AMQP and distribution

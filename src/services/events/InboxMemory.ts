@@ -9,28 +9,18 @@ export const InboxMemory = Layer.effect(
     const handled = yield* Ref.make(new Set<string>())
     const lock = yield* Semaphore.make(1)
     const inFlight = inFlightOnce()
+    /** Runs `effect` unless `key` was handled, then records it: none when it had been handled already. */
+    const unlessHandled = <A, E, R>(key: string, effect: Effect.Effect<A, E, R>) =>
+      Effect.gen(function* () {
+        if ((yield* Ref.get(handled)).has(key)) return Option.none<A>()
+        const result = yield* effect
+        yield* Ref.update(handled, (set) => new Set(set).add(key))
+        return Option.some(result)
+      })
     return Inbox.of({
       onceAfter: (consumer, eventId, effect) =>
-        inFlight(
-          `${consumer}/${eventId}`,
-          Effect.gen(function* () {
-            const key = `${consumer}/${eventId}`
-            if ((yield* Ref.get(handled)).has(key)) return Option.none()
-            const result = yield* effect
-            yield* Ref.update(handled, (set) => new Set(set).add(key))
-            return Option.some(result)
-          })
-        ),
-      once: (consumer, eventId, effect) =>
-        lock.withPermits(1)(
-          Effect.gen(function* () {
-            const key = `${consumer}/${eventId}`
-            if ((yield* Ref.get(handled)).has(key)) return Option.none()
-            const result = yield* effect
-            yield* Ref.update(handled, (set) => new Set(set).add(key))
-            return Option.some(result)
-          })
-        )
+        inFlight(`${consumer}/${eventId}`, unlessHandled(`${consumer}/${eventId}`, effect)),
+      once: (consumer, eventId, effect) => lock.withPermits(1)(unlessHandled(`${consumer}/${eventId}`, effect))
     })
   })
 )
