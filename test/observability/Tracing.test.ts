@@ -53,6 +53,34 @@ describe("traces, as an SRE reads them", () => {
           expect(servers[0]?.attributes["http.response.status_code"]).toBe(409)
         })
       )
+
+      it.effect("a hold is one trace (its cached look-ups included) whose hold span names the event and the hold", () =>
+        Effect.gen(function* () {
+          const api = yield* client
+          const sale = yield* publishedSale(api, { capacity: 10, maxPerOrder: 2 })
+          const customer = yield* api.account("customer")
+          yield* wait(1_500) // the catalog snapshot and the account check are no longer cached: the hold reads them
+          exporter.reset()
+          const placed = yield* hold(api, customer.token, holdBody(sale.eventId, sale.gaId, 2))
+          expect(placed.status).toBe(201)
+          yield* wait(300)
+          const spans = exporter.getFinishedSpans()
+          const server = spans.find((span) => span.kind === SpanKind.SERVER)
+          expect(server?.name).toBe("POST /v1/reservations")
+          const traceOf = (span: (typeof spans)[number]) => span.spanContext().traceId
+          // The relay's loop is a trace of its own; its publish links to the request that wrote the event.
+          const relayTraces = new Set(spans.filter((span) => span.name === "Outbox.relay").map(traceOf))
+          const others = spans.filter((span) => !relayTraces.has(traceOf(span)))
+          const listed = spans.map((span) => `${span.name} ${traceOf(span)}`)
+          expect(new Set(others.map(traceOf)), listed.join("\n")).toEqual(new Set([server && traceOf(server)]))
+          const publish = spans.find((span) => span.name === "OutboxRelay.publish")
+          if (publish !== undefined)
+            expect(publish.links.map((link) => link.context.traceId)).toContain(server && traceOf(server))
+          const holdSpan = spans.find((span) => span.name === "Reservations.hold")
+          expect(holdSpan?.attributes["goticket.event.id"]).toBe(sale.eventId)
+          expect(holdSpan?.attributes["goticket.reservation.id"]).toBe(placed.body.id)
+        })
+      )
     }
   )
 })

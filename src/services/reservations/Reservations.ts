@@ -159,6 +159,7 @@ export class Reservations extends Context.Service<Reservations>()("goticket/Rese
     })
 
     const hold = Effect.fn("Reservations.hold")(function* (actor: Actor, request: HoldRequest, idempotencyKey: string) {
+      yield* Effect.annotateCurrentSpan("goticket.event.id", request.eventId)
       // 1. plan (a refusal is checked again on a fresh snapshot: the cached one may be a second old)
       const at = yield* now
       const planOn = (snapshot: Option.Option<CatalogSnapshot>) =>
@@ -224,9 +225,11 @@ export class Reservations extends Context.Service<Reservations>()("goticket/Rese
       // 4. announce
       switch (outcome._tag) {
         case "Held":
+          yield* Effect.annotateCurrentSpan("goticket.reservation.id", outcome.reservation.id)
           yield* cache.invalidate(request.eventId)
           return { reservation: outcome.reservation, replayed: false }
         case "Replayed":
+          yield* Effect.annotateCurrentSpan("goticket.reservation.id", outcome.reservation.id)
           return { reservation: outcome.reservation, replayed: true }
         case "KeyReused":
           return yield* new IdempotencyKeyReused({
@@ -248,6 +251,7 @@ export class Reservations extends Context.Service<Reservations>()("goticket/Rese
 
     /** Gives the seats back at once. Releasing an ended hold again is harmless and answers the same. */
     const release = Effect.fn("Reservations.release")(function* (actor: Actor, id: ReservationId) {
+      yield* Effect.annotateCurrentSpan("goticket.reservation.id", id)
       const reservation = yield* get(actor, id)
       const ended = yield* repository.end([id], "released", reservation.customerId)
       yield* forget(ended)
