@@ -4,6 +4,7 @@ import { SpanKind, SpanStatusCode } from "@opentelemetry/api"
 import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base"
 import { Effect, Layer } from "effect"
 import { serviceSpanProcessors } from "../../src/services/observability/Tracing.ts"
+import { PAID, purchase } from "../support/Purchase.ts"
 import { hold, holdBody, publishedSale } from "../support/Sale.ts"
 import { client, TestServerLive } from "../support/TestServer.ts"
 
@@ -80,6 +81,38 @@ describe("traces, as an SRE reads them", () => {
           expect(holdSpan?.attributes["goticket.event.id"]).toBe(sale.eventId)
           expect(holdSpan?.attributes["goticket.reservation.id"]).toBe(placed.body.id)
         })
+      )
+
+      it.effect(
+        "a purchase: the checkout's trace opens the payment, a saga run that suspends names what it waits for, no span is an error",
+        () =>
+          Effect.gen(function* () {
+            const api = yield* client
+            const sale = yield* publishedSale(api, { capacity: 10, maxPerOrder: 2 })
+            const customer = yield* api.account("customer")
+            exporter.reset()
+            const order = yield* purchase(api, customer.token, sale.eventId, sale.gaId, 2, PAID)
+            expect(order.status).toBe("confirmed")
+            yield* wait(1_000)
+            const spans = exporter.getFinishedSpans()
+            const traceOf = (span: (typeof spans)[number]) => span.spanContext().traceId
+            const checkout = spans.find((span) => span.name === "POST /v1/reservations/{reservationId}/checkout")
+            const runs = spans.filter((span) => span.name === "CheckoutSaga")
+            // The first run opens the payment in the checkout's trace and waits; the payment's webhook resumes it.
+            expect(
+              spans.find((span) => span.name === "OpenPayment" && traceOf(span) === (checkout && traceOf(checkout)))
+            ).toBeDefined()
+            expect(runs.length).toBeGreaterThanOrEqual(2)
+            for (const run of runs) {
+              expect(run.status.code).not.toBe(SpanStatusCode.ERROR)
+              if (run.attributes["effect.fiber.interrupted"] === true)
+                expect(run.attributes["goticket.workflow.waiting_for"]).toBeDefined()
+            }
+            expect(spans.some((span) => span.name === "CaptureAndIssueTickets")).toBe(true)
+            expect(spans.filter((span) => span.status.code === SpanStatusCode.ERROR).map((span) => span.name)).toEqual(
+              []
+            )
+          })
       )
     }
   )

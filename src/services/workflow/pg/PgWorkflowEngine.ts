@@ -297,7 +297,14 @@ export const makePgWorkflowEngine = Effect.gen(function* () {
     deferredResult: Effect.fnUntraced(function* (deferred) {
       const instance = yield* WorkflowEngine.WorkflowInstance
       const exit = running.get(instance.executionId)?.journal.get(deferredKey(deferred.name))
-      return exit === undefined ? Option.none() : Option.some(exitFromJson(exit))
+      if (exit !== undefined) return Option.some(exitFromJson(exit))
+      // The run is about to suspend until this completes: the workflow library ends the run's span as interrupted,
+      // so the span says what it waits for (a reader can tell a run waiting for a payment from one that was cut off).
+      const current = yield* Effect.option(Effect.currentSpan)
+      const run = Option.isSome(current) ? current.value.parent : Option.none()
+      if (Option.isSome(run) && run.value._tag === "Span")
+        run.value.attribute("goticket.workflow.waiting_for", deferred.name)
+      return Option.none()
     }),
 
     deferredDone: (options) =>
