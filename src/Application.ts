@@ -30,6 +30,7 @@ import { notificationsConsumer } from "./services/notifications/NotificationsCon
 import { LoggerLive } from "./services/observability/Logging.ts"
 import { MetricsStartupLive } from "./services/observability/MetricsStartup.ts"
 import { TracingLive } from "./services/observability/Tracing.ts"
+import { WorkerMetricsServerLive } from "./services/observability/WorkerMetricsServer.ts"
 import { HmacTicketCodesLive } from "./services/orders/HmacTicketCodes.ts"
 import { Orders } from "./services/orders/Orders.ts"
 import { OrderRepositoryWithUpdates } from "./services/orders/OrderUpdatesLive.ts"
@@ -211,7 +212,7 @@ export const applicationOver = <E>(database: Layer.Layer<SqlClient.SqlClient | P
 
 /** The worker role: the background work without the HTTP API (`npm run worker`). */
 export const workerOver = <E>(database: Layer.Layer<SqlClient.SqlClient | PgClient.PgClient | DatabaseKind, E>) =>
-  Layer.merge(BackgroundWorkLive, MetricsStartupLive).pipe(
+  Layer.mergeAll(BackgroundWorkLive, MetricsStartupLive, WorkerMetricsServerLive).pipe(
     Layer.provideMerge(ServicesLive),
     Layer.provideMerge(PublicBaseUrl.withoutServer),
     Layer.provideMerge(RepositoriesPg),

@@ -2,6 +2,7 @@ import { Effect, Exit, Scope } from "effect"
 import pg from "pg"
 import { afterAll, beforeAll, expect, it } from "vitest"
 import { freePort, Processes, sleep } from "../support/Processes.ts"
+import { promtool, promtoolFound } from "../support/Promtool.ts"
 import { describeWithRabbitMq, isolatedTopology } from "../support/RabbitMq.ts"
 import { dropQueuesWithPrefix } from "../support/RabbitMqCleanup.ts"
 import { type SmtpSinkShape, startSmtpSink } from "../support/SmtpSink.ts"
@@ -159,7 +160,8 @@ await describeWithRabbitMq("split roles: ROLE=api and npm run worker as separate
         expect(before.body.totals.sold).toBe(0)
 
         // The worker takes over: the outbox drains, the mail goes out, the sale is counted.
-        procs.spawn("worker", "src/worker.ts", env)
+        const metricsPort = await freePort()
+        procs.spawn("worker", "src/worker.ts", { ...env, WORKER_METRICS_PORT: String(metricsPort) })
         const mails = await Effect.runPromise(sink.awaitMessages(1, "30 seconds"))
         expect(mails[0]?.rcptTo).toEqual([buyer.email])
         let stats = before
@@ -170,6 +172,13 @@ await describeWithRabbitMq("split roles: ROLE=api and npm run worker as separate
         expect(stats.body.totals).toMatchObject({ sold: 2, grossMinor: 5000 })
         for (let i = 0; i < 100 && (await unsent()) > 0; i++) await sleep(50)
         expect(await unsent()).toBe(0)
+
+        // The worker has no API, but Prometheus can scrape it: its consumers counted the sale's events.
+        const scraped = await fetch(`http://127.0.0.1:${metricsPort}/metrics`)
+        expect(scraped.status).toBe(200)
+        const text = await scraped.text()
+        expect(text).toMatch(/goticket_events_handled_total\{[^}]*consumer="notifications"[^}]*\} [1-9]/)
+        if (promtoolFound) promtool(["check", "metrics"], text)
       } catch (error) {
         console.error(procs.logs(300))
         throw error

@@ -1,5 +1,4 @@
-import { createHash, timingSafeEqual } from "node:crypto"
-import { Config, Duration, Effect, Option, Redacted } from "effect"
+import { Duration, Effect } from "effect"
 import { HttpServerRequest } from "effect/http"
 import { HttpApiBuilder } from "effect/http-api"
 import { SqlClient } from "effect/sql"
@@ -8,6 +7,7 @@ import { EventBus } from "../../domain/events/EventBus.ts"
 import { Outbox } from "../../domain/events/Outbox.ts"
 import { metricsText } from "../../services/observability/Metrics.ts"
 import { refreshScrapeGauges } from "../../services/observability/ScrapeGauges.ts"
+import { MetricsTokenConfig, scraperAllowed } from "../../services/observability/ScraperToken.ts"
 import { DatabaseKind } from "../../services/sql/Database.ts"
 import { Readiness } from "../../services/startup/Readiness.ts"
 import { GoTicketApi } from "../api/GoTicketApi.ts"
@@ -20,19 +20,15 @@ export const HealthLive = HttpApiBuilder.group(GoTicketApi, "health", (handlers)
     const bus = yield* EventBus
     const kind = yield* DatabaseKind
     const readiness = yield* Readiness
-    // METRICS_TOKEN: when set, scrapers must send it as a bearer token (the numbers tell a competitor how sales go).
-    const token = yield* Config.option(Config.Redacted("METRICS_TOKEN"))
-    const digest = (text: string) => createHash("sha256").update(text).digest()
-    const scraperAllowed = Effect.gen(function* () {
-      if (Option.isNone(token)) return
-      const header = (yield* HttpServerRequest.HttpServerRequest).headers.authorization ?? ""
-      // Compared as digests, in constant time, whatever the lengths.
-      if (!timingSafeEqual(digest(header), digest(`Bearer ${Redacted.value(token.value)}`)))
+    const token = yield* MetricsTokenConfig
+    const scraperAllowedHere = Effect.gen(function* () {
+      const header = (yield* HttpServerRequest.HttpServerRequest).headers.authorization
+      if (!scraperAllowed(token, header))
         return yield* new Unauthenticated({ message: "send the metrics token: Authorization: Bearer <METRICS_TOKEN>" })
     })
     return handlers
       .handle("metrics", () =>
-        scraperAllowed.pipe(
+        scraperAllowedHere.pipe(
           Effect.andThen(
             refreshScrapeGauges.pipe(
               Effect.provideService(Outbox, outbox),
