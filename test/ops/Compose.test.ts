@@ -64,20 +64,21 @@ describe("docker-compose.yml", () => {
     }
   })
 
-  it("has Prometheus scrape the API's /metrics and load ops/prometheus/alerts.yml", () => {
+  it("has Prometheus scrape the API's and the workers' /metrics and load ops/prometheus/alerts.yml", () => {
     const mounts = Object.fromEntries(binds("prometheus"))
     const configPath = mounts["./ops/prometheus/prometheus.yml"]
     expect(configPath).toBe("/etc/prometheus/prometheus.yml")
     const config = parse(readFileSync("ops/prometheus/prometheus.yml", "utf8")) as {
       rule_files: string[]
-      scrape_configs: Array<{ metrics_path: string; static_configs: Array<{ targets: string[] }> }>
+      scrape_configs: Array<{ metrics_path: string; dns_sd_configs: Array<{ names: string[]; port: number }> }>
     }
     // Rule files are relative to the config file: mounted beside it.
     for (const rules of config.rule_files) expect(mounts[`./ops/prometheus/${rules}`]).toBe(`/etc/prometheus/${rules}`)
     expect(config.rule_files).toContain("alerts.yml")
-    const targets = config.scrape_configs.flatMap((job) => job.static_configs.flatMap((c) => c.targets))
-    expect(targets).toContain("api:3000")
-    expect(config.scrape_configs[0]?.metrics_path).toBe("/metrics")
+    const targets = config.scrape_configs.flatMap((job) =>
+      job.dns_sd_configs.flatMap((sd) => sd.names.map((name) => `${name}:${sd.port}${job.metrics_path}`))
+    )
+    expect(targets.sort()).toEqual(["api:3000/metrics", "worker:9464/metrics"])
   })
 
   it.skipIf(!promtoolFound)("gives Prometheus a config that promtool check config accepts", () => {
