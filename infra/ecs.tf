@@ -36,11 +36,13 @@ locals {
       command = ["node", "--max-old-space-size=192", "dist/src/main.js"]
       env     = [{ name = "ROLE", value = "api" }, { name = "OTEL_SERVICE_NAME", value = "goticket-api" }]
       count   = var.api_desired_count
+      health  = "3000/health/ready"
     }
     worker = {
       command = ["node", "--max-old-space-size=192", "dist/src/worker.js"]
       env     = [{ name = "OTEL_SERVICE_NAME", value = "goticket-worker" }]
       count   = var.worker_desired_count
+      health  = "9464/health/live"
     }
   }
 }
@@ -71,13 +73,14 @@ resource "aws_ecs_task_definition" "role" {
     environment            = concat(local.environment, each.value.env)
     secrets                = local.secrets
     stopTimeout            = 30
-    healthCheck = each.key == "api" ? {
-      command     = ["CMD", "node", "-e", "fetch('http://127.0.0.1:3000/health/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+    # The API's readiness; the worker's liveness on WORKER_METRICS_PORT (it also serves /metrics there).
+    healthCheck = {
+      command     = ["CMD", "node", "-e", "fetch('http://127.0.0.1:${each.value.health}').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
       interval    = 15
       timeout     = 5
       retries     = 3
       startPeriod = 30
-    } : null
+    }
     logConfiguration = {
       logDriver = "awslogs"
       options = {
