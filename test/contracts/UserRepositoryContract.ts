@@ -110,6 +110,40 @@ export const userRepositoryContract = (name: string, layer: Layer.Layer<UserRepo
       })
     )
 
+    it.effect("replaces a password hash, and answers false for an unknown account", () =>
+      Effect.gen(function* () {
+        const repo = yield* UserRepository
+        const user = aUser()
+        yield* repo.insert(user, "old-hash")
+        expect(yield* repo.setPasswordHash(user.id, "new-hash")).toBe(true)
+        expect(Option.getOrThrow(yield* repo.findByEmail(user.email)).passwordHash).toBe("new-hash")
+        expect(yield* repo.setPasswordHash(crypto.randomUUID() as UserId, "h")).toBe(false)
+      })
+    )
+
+    it.effect("moves an account to a new address, verified; the old one is free, a taken one is refused", () =>
+      Effect.gen(function* () {
+        const repo = yield* UserRepository
+        const user = aUser()
+        const other = aUser()
+        yield* repo.insert(user, "h")
+        yield* repo.insert(other, "h")
+        const newEmail = `moved-${crypto.randomUUID().slice(0, 8)}@example.com` as Email
+        const at = new Date("2026-03-01T00:00:00.000Z")
+        expect(yield* repo.changeEmail(user.id, newEmail, at)).toBe(true)
+        const moved = Option.getOrThrow(yield* repo.findById(user.id))
+        expect(moved).toMatchObject({ email: newEmail, emailVerifiedAt: Option.some(at) })
+        expect(Option.isNone(yield* repo.findByEmail(user.email))).toBe(true)
+        expect(Option.getOrThrow(yield* repo.findByEmail(newEmail)).user.id).toBe(user.id)
+
+        const exit = yield* Effect.exit(repo.changeEmail(user.id, other.email, at))
+        const reasons = Exit.isFailure(exit) ? exit.cause.reasons : []
+        expect(reasons[0]?._tag === "Fail" && reasons[0].error._tag).toBe("EmailAlreadyRegistered")
+        expect(Option.getOrThrow(yield* repo.findById(user.id)).email).toBe(newEmail)
+        expect(yield* repo.changeEmail(crypto.randomUUID() as UserId, `x-${newEmail}` as Email, at)).toBe(false)
+      })
+    )
+
     it.effect("grants admin to an existing account only", () =>
       Effect.gen(function* () {
         const repo = yield* UserRepository

@@ -22,6 +22,13 @@ export interface UserRepositoryShape {
     passwordHash: string,
     details: { readonly name: string; readonly accountType: AccountType }
   ) => Effect.Effect<Option.Option<User>>
+  /** Replaces the account's password hash; false: no such account. */
+  readonly setPasswordHash: (id: UserId, passwordHash: string) => Effect.Effect<boolean>
+  /**
+   * Moves the account to a new address, verified as of `verifiedAt` (its owner followed the link mailed there);
+   * false: no such account. Fails when another account has the address.
+   */
+  readonly changeEmail: (id: UserId, email: Email, verifiedAt: Date) => Effect.Effect<boolean, EmailAlreadyRegistered>
 }
 
 export class UserRepository extends Context.Service<UserRepository, UserRepositoryShape>()("goticket/UserRepository") {}

@@ -48,7 +48,29 @@ export const UserRepositoryMemory = Layer.effect(
             { disableChecks: true }
           )
           return [Option.some(user), new Map(users).set(user.id, { user, passwordHash })] as const
-        })
+        }),
+      setPasswordHash: (id, passwordHash) =>
+        Ref.modify(store, (users) => {
+          const found = users.get(id)
+          if (!found) return [false, users] as const
+          return [true, new Map(users).set(id, { ...found, passwordHash })] as const
+        }),
+      changeEmail: (id, email, verifiedAt) =>
+        Ref.modify(store, (users) => {
+          const found = users.get(id)
+          if (!found) return [false as boolean | "taken", users] as const
+          for (const u of users.values())
+            if (u.user.email === email && u.user.id !== id) return ["taken", users] as const
+          const user = new User(
+            { ...found.user, email, emailVerifiedAt: Option.some(verifiedAt) },
+            { disableChecks: true }
+          )
+          return [true, new Map(users).set(id, { ...found, user })] as const
+        }).pipe(
+          Effect.flatMap((outcome) =>
+            outcome === "taken" ? Effect.fail(new EmailAlreadyRegistered({})) : Effect.succeed(outcome)
+          )
+        )
     }
   })
 )

@@ -94,6 +94,22 @@ export const UserRepositoryPg = Layer.effect(
           Effect.map((rows) => Option.map(Option.fromNullishOr(rows[0]), userFromRow)),
           Effect.orDie,
           Effect.withSpan("UserRepository.takeOverUnverified")
+        ),
+      setPasswordHash: (id, passwordHash) =>
+        sql`UPDATE users SET password_hash = ${passwordHash} WHERE id = ${id} RETURNING id`.pipe(
+          Effect.map((rows) => rows.length > 0),
+          Effect.orDie,
+          Effect.withSpan("UserRepository.setPasswordHash")
+        ),
+      changeEmail: (id, email, verifiedAt) =>
+        sql`UPDATE users SET email = ${email}, email_verified_at = ${verifiedAt} WHERE id = ${id} RETURNING id`.pipe(
+          Effect.map((rows) => rows.length > 0),
+          Effect.catchIf(
+            (e: SqlError.SqlError) => isUniqueViolation(e, "users_email_key"),
+            () => Effect.fail(new EmailAlreadyRegistered({}))
+          ),
+          Effect.catchTag("SqlError", Effect.die),
+          Effect.withSpan("UserRepository.changeEmail")
         )
     }
   })
