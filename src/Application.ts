@@ -5,13 +5,19 @@ import type { Email } from "./domain/accounts/User.ts"
 import { maskEmail } from "./domain/shared/Redaction.ts"
 import { announceReady, HttpAppLive, NodeServerLive, PublishOwnAddress } from "./http/HttpServerLive.ts"
 import { RpcHandlersLive, RpcServerLive } from "./rpc/server/RpcServerLive.ts"
+import { AccountSettings } from "./services/accounts/AccountSettings.ts"
 import { Accounts } from "./services/accounts/Accounts.ts"
 import { ActiveAccounts } from "./services/accounts/ActiveAccounts.ts"
 import { JwtAccessTokensLive, JwtSecretLive } from "./services/accounts/JwtAccessTokens.ts"
+import { PasswordCheck } from "./services/accounts/PasswordCheck.ts"
+import { PasswordRecovery } from "./services/accounts/PasswordRecovery.ts"
 import { PublicBaseUrl } from "./services/accounts/PublicBaseUrl.ts"
 import { RefreshTokenPurgeLive } from "./services/accounts/RefreshTokenPurge.ts"
 import { RefreshTokensPg } from "./services/accounts/RefreshTokensPg.ts"
 import { ScryptPasswordHasher } from "./services/accounts/ScryptPasswordHasher.ts"
+import { SecurityTokensPg } from "./services/accounts/SecurityTokensPg.ts"
+import { TwoFactorAuth } from "./services/accounts/TwoFactorAuth.ts"
+import { TwoFactorRepositoryPg } from "./services/accounts/TwoFactorRepositoryPg.ts"
 import { UserRepositoryPg } from "./services/accounts/UserRepositoryPg.ts"
 import { AuditLogPg } from "./services/audit/AuditLogPg.ts"
 import { Catalog } from "./services/catalog/Catalog.ts"
@@ -73,6 +79,8 @@ import {
 export const RepositoriesPg = Layer.mergeAll(
   UserRepositoryPg,
   RefreshTokensPg,
+  SecurityTokensPg,
+  TwoFactorRepositoryPg,
   EventRepositoryPg,
   ReservationRepositoryPg,
   OrderRepositoryWithUpdates,
@@ -94,7 +102,13 @@ export const SagasOnEngine = SagaSweeperLive.pipe(
 )
 
 /** Application services over their ports. */
-export const ServicesLive = Layer.mergeAll(SalesReports.layer, OrderWatch.layer, ServiceKeys.layer).pipe(
+export const ServicesLive = Layer.mergeAll(
+  SalesReports.layer,
+  OrderWatch.layer,
+  ServiceKeys.layer,
+  AccountSettings.layer,
+  TwoFactorAuth.layer
+).pipe(
   Layer.provideMerge(
     Layer.mergeAll(
       Accounts.layer,
@@ -103,7 +117,9 @@ export const ServicesLive = Layer.mergeAll(SalesReports.layer, OrderWatch.layer,
       Orders.layer,
       PaymentWebhooks.layer,
       OrganizerWebhooks.layer,
-      Privacy.layer
+      Privacy.layer,
+      PasswordRecovery.layer,
+      PasswordCheck.layer
     ).pipe(
       Layer.provideMerge(
         Layer.mergeAll(TrafficControl.layer, LoginThrottle.layer, MailThrottle.layer, ActiveAccounts.layer)

@@ -11,6 +11,7 @@ import { answerClientError } from "./ClientErrors.ts"
 import { CorsLive, CorsOrigins } from "./Cors.ts"
 import { FrontDoor, makeFrontDoor } from "./FrontDoor.ts"
 import { LeanHoldRouteConfig, makeHoldRoute } from "./HoldRoute.ts"
+import { AccountRecoveryLive, AccountSecurityLive } from "./handlers/AccountSecurityLive.ts"
 import { AdminLive } from "./handlers/AdminLive.ts"
 import { AuditLive } from "./handlers/AuditLive.ts"
 import {
@@ -51,6 +52,8 @@ export const ApiLive = HttpApiBuilder.layer(GoTicketApi, { openapiPath: "/openap
       AuditLive,
       AuthLive,
       MeLive,
+      AccountRecoveryLive,
+      AccountSecurityLive,
       PrivacyLive,
       EventsLive,
       OrganizerLive,

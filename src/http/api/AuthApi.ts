@@ -8,6 +8,7 @@ import {
   RefreshTokenRejected
 } from "../../domain/accounts/errors.ts"
 import { AccountType, Email, Password, PersonName } from "../../domain/accounts/User.ts"
+import { TwoFactorChallengeView } from "./AccountSecurityApi.ts"
 import { Authentication } from "./Authentication.ts"
 import { RateLimited } from "./errors.ts"
 import { payload } from "./payload.ts"
@@ -103,7 +104,7 @@ export class AuthApi extends HttpApiGroup.make("auth")
   .add(
     HttpApiEndpoint.post("login", "/v1/auth/login", {
       payload: LoginRequest,
-      success: AccessTokenView,
+      success: [AccessTokenView, TwoFactorChallengeView.pipe(HttpApiSchema.status(202))],
       error: [
         InvalidCredentials.pipe(HttpApiSchema.status(401)),
         EmailNotVerified.pipe(HttpApiSchema.status(403)),
@@ -113,7 +114,7 @@ export class AuthApi extends HttpApiGroup.make("auth")
       .annotate(OpenApi.Summary, "Exchange email and password for an access token and a refresh token")
       .annotate(
         OpenApi.Description,
-        "After LOGIN_MAX_FAILURES (5) failed logins for one email within LOGIN_LOCKOUT_MINUTES (15), that email gets one attempt per LOGIN_LOCKOUT_MINUTES / LOGIN_MAX_FAILURES (3 min): until then the answer is 429 with Retry-After, whatever the password. Unknown and known emails are treated alike. A successful login clears the count. With EMAIL_VERIFICATION=required, the right password of an account whose address is not confirmed yet gets 403 EmailNotVerified (a wrong one the usual 401)."
+        "After LOGIN_MAX_FAILURES (5) failed logins for one email within LOGIN_LOCKOUT_MINUTES (15), that email gets one attempt per LOGIN_LOCKOUT_MINUTES / LOGIN_MAX_FAILURES (3 min): until then the answer is 429 with Retry-After, whatever the password. Unknown and known emails are treated alike. A successful login clears the count. With two-factor authentication on, the right password answers 202 TwoFactorChallenge instead of the tokens: send its `challengeToken` and the code to POST /v1/auth/login/two-factor. With EMAIL_VERIFICATION=required, the right password of an account whose address is not confirmed yet gets 403 EmailNotVerified (a wrong one the usual 401)."
       )
   )
   .add(

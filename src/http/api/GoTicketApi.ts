@@ -1,4 +1,5 @@
 import { HttpApi, OpenApi } from "effect/http-api"
+import { AccountRecoveryApi, AccountSecurityApi } from "./AccountSecurityApi.ts"
 import { AdminApi } from "./AdminApi.ts"
 import { AuditApi } from "./AuditApi.ts"
 import { AuthApi, MeApi } from "./AuthApi.ts"
@@ -20,7 +21,9 @@ import { WebhooksApi } from "./WebhooksApi.ts"
 export class GoTicketApi extends HttpApi.make("goticket")
   .add(HealthApi)
   .add(AuthApi)
+  .add(AccountRecoveryApi)
   .add(MeApi)
+  .add(AccountSecurityApi)
   .add(PrivacyApi)
   .add(EventsApi)
   .add(OrganizerApi)

@@ -4,20 +4,25 @@ import { HttpApiBuilder } from "effect/http-api"
 import { CurrentActor } from "../../domain/accounts/Actor.ts"
 import { AuditEntry, AuditLog, byAnonymous } from "../../domain/audit/AuditLog.ts"
 import { maskEmail } from "../../domain/shared/Redaction.ts"
-import { Accounts, type IssuedTokens } from "../../services/accounts/Accounts.ts"
+import { Accounts } from "../../services/accounts/Accounts.ts"
 import { escapeHtml } from "../../services/notifications/MailFormat.ts"
 import { LoginThrottle } from "../../services/security/LoginThrottle.ts"
 import { GoTicketApi } from "../api/GoTicketApi.ts"
+import { accessTokenView } from "./AccountSecurityLive.ts"
 import { enforceRate } from "./rateLimits.ts"
 import { userView } from "./views.ts"
 
-const accessTokenView = (tokens: IssuedTokens) => ({
-  accessToken: tokens.accessToken,
-  tokenType: "Bearer" as const,
-  expiresIn: tokens.expiresIn,
-  refreshToken: Redacted.value(tokens.refreshToken),
-  refreshExpiresIn: tokens.refreshExpiresIn
-})
+const twoFactorChallengeView = (challenge: { challengeToken: Redacted.Redacted<string>; expiresIn: number }) =>
+  HttpServerResponse.jsonUnsafe(
+    {
+      status: "two_factor_required" as const,
+      challengeToken: Redacted.value(challenge.challengeToken),
+      expiresIn: challenge.expiresIn,
+      message:
+        "Enter the code of your authenticator app (or a recovery code): POST it with this challengeToken to /v1/auth/login/two-factor"
+    },
+    { status: 202 }
+  )
 
 /** What registration (EMAIL_VERIFICATION=required) and resend answer, whatever the address: it tells nothing. */
 const verificationSentView = {
@@ -85,11 +90,14 @@ export const AuthLive = HttpApiBuilder.group(GoTicketApi, "auth", (handlers) =>
               })
             )
           yield* enforceRate(allowed)
-          const tokens = yield* accounts
+          const outcome = yield* accounts
             .login(payload.email, Redacted.make(payload.password))
             .pipe(Effect.tapErrorTag("InvalidCredentials", () => throttle.failed(payload.email)))
+          // With two-factor on, the count is cleared only once the code is right too: a known password must not
+          // buy a guesser of codes a fresh allowance.
+          if (outcome._tag === "TwoFactorRequired") return twoFactorChallengeView(outcome)
           yield* throttle.succeeded(payload.email)
-          return accessTokenView(tokens)
+          return accessTokenView(outcome.tokens)
         })
       )
       .handle("refresh", ({ payload }) =>

@@ -1,4 +1,4 @@
-import { Cause, Clock, Context, Effect, Layer, Option, Redacted, Result } from "effect"
+import { Clock, Context, Effect, Layer, Option, Redacted, Result } from "effect"
 import { AccessTokens, type IssuedToken } from "../../domain/accounts/AccessTokens.ts"
 import { Actor } from "../../domain/accounts/Actor.ts"
 import {
@@ -10,15 +10,19 @@ import {
 } from "../../domain/accounts/errors.ts"
 import { PasswordHasher } from "../../domain/accounts/PasswordHasher.ts"
 import { type IssuedRefreshToken, RefreshTokens } from "../../domain/accounts/RefreshTokens.ts"
+import { expiryOf } from "../../domain/accounts/SecurityTokenRules.ts"
+import { SecurityTokens } from "../../domain/accounts/SecurityTokens.ts"
+import { TwoFactorRepository } from "../../domain/accounts/TwoFactorRepository.ts"
 import { type AccountType, type Email, User } from "../../domain/accounts/User.ts"
 import { UserRepository } from "../../domain/accounts/UserRepository.ts"
 import { AuditEntry, AuditLog, actedBy, byAnonymous, bySystem } from "../../domain/audit/AuditLog.ts"
-import { type Mail, Mailer } from "../../domain/notifications/Mailer.ts"
+import type { Mail } from "../../domain/notifications/Mailer.ts"
 import type { UserId } from "../../domain/shared/Ids.ts"
 import { maskEmail } from "../../domain/shared/Redaction.ts"
 import { AppConfig } from "../config/AppConfig.ts"
-import { MailThrottle } from "../security/MailThrottle.ts"
+import { makeAccountMailSender } from "./AccountMailSender.ts"
 import { alreadyRegisteredMail, verificationLink, verificationMail } from "./AccountMails.ts"
+import { AccountSecurityConfig } from "./AccountSecurityConfig.ts"
 import { AccountsConfig } from "./AccountsConfig.ts"
 import { loadEmailVerificationTokens } from "./EmailVerificationTokens.ts"
 import { PublicBaseUrl } from "./PublicBaseUrl.ts"
@@ -46,13 +50,19 @@ export type RegistrationOutcome =
   | { readonly _tag: "Created"; readonly user: User }
   | { readonly _tag: "VerificationSent" }
 
-const verificationSent: RegistrationOutcome = { _tag: "VerificationSent" }
+/**
+ * What a right password gets: the tokens, or (two-factor authentication on) a challenge token for the second step,
+ * valid TWO_FACTOR_CHALLENGE_TTL_SECONDS.
+ */
+export type LoginOutcome =
+  | { readonly _tag: "SignedIn"; readonly tokens: IssuedTokens }
+  | {
+      readonly _tag: "TwoFactorRequired"
+      readonly challengeToken: Redacted.Redacted<string>
+      readonly expiresIn: number
+    }
 
-/** A mail-sending failure as the log may show it: the address masked, anything like a token cut out. */
-const scrubbed = (text: string, address: string): string =>
-  text
-    .replace(new RegExp(address.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"), "gi"), maskEmail(address))
-    .replace(/ev1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/g, "ev1.***")
+const verificationSent: RegistrationOutcome = { _tag: "VerificationSent" }
 
 export const actorOf = (user: User): Actor =>
   new Actor({ userId: user.id, accountType: user.accountType, isAdmin: user.isAdmin }, { disableChecks: true })
@@ -67,13 +77,14 @@ export class Accounts extends Context.Service<Accounts>()("goticket/Accounts", {
   make: Effect.gen(function* () {
     const users = yield* UserRepository
     const audit = yield* AuditLog
-    const mailThrottle = yield* MailThrottle
     const hasher = yield* PasswordHasher
     const tokens = yield* AccessTokens
     const refreshTokens = yield* RefreshTokens
-    const mailer = yield* Mailer
     const { refreshTokenTtlSeconds } = yield* AppConfig
     const { emailVerification, emailVerificationTtlHours } = yield* AccountsConfig
+    const { twoFactorChallengeTtlSeconds } = yield* AccountSecurityConfig
+    const twoFactorSettings = yield* TwoFactorRepository
+    const securityTokens = yield* SecurityTokens
     const publicBaseUrl = yield* PublicBaseUrl
     const verificationTokens = yield* loadEmailVerificationTokens
     if (emailVerification === "off")
@@ -116,31 +127,8 @@ export class Accounts extends Context.Service<Accounts>()("goticket/Accounts", {
         return user
       })
 
-    /**
-     * Hands the mail to the Mailer without making the caller wait for it (nor fail with it). A failure is logged with
-     * the address masked and never with the mail's content (it may carry a token).
-     */
-    const sendInBackground = (kind: string, mail: Mail) =>
-      Effect.flatMap(mailThrottle.allow(mail.to), (allowed) =>
-        allowed
-          ? sendNow(kind, mail)
-          : Effect.logWarning("account mail not sent: this address had its hourly share").pipe(
-              Effect.annotateLogs({ mail: kind, to: maskEmail(mail.to) })
-            )
-      )
-
-    const sendNow = (kind: string, mail: Mail) =>
-      mailer.send(mail).pipe(
-        Effect.catchCause((cause) => {
-          const failure = Cause.findErrorOption(cause)
-          const reason = Option.isSome(failure) ? failure.value.message : Cause.pretty(cause)
-          return Effect.logWarning(`account mail not sent: ${scrubbed(reason, mail.to)}`)
-        }),
-        Effect.annotateLogs({ mail: kind, to: maskEmail(mail.to) }),
-        Effect.withSpan("Accounts.sendMail", { attributes: { "mail.kind": kind } }),
-        Effect.forkDetach(),
-        Effect.asVoid
-      )
+    const mails = yield* makeAccountMailSender
+    const sendInBackground = (kind: string, mail: Mail) => Effect.asVoid(mails.throttled(kind, mail))
 
     const sendVerification = (user: User) =>
       Effect.gen(function* () {
@@ -234,7 +222,30 @@ export class Accounts extends Context.Service<Accounts>()("goticket/Accounts", {
       // Only someone who knows the password learns that this account exists.
       if (emailVerification === "required" && Option.isNone(user.emailVerifiedAt))
         return yield* new EmailNotVerified({})
-      const issued = yield* withAccessToken(user, yield* refreshTokens.issue(user.id, yield* refreshTimes))
+      // Two-factor authentication on: the password is right, and the code comes next (TwoFactorAuth.completeLogin).
+      const twoFactor = yield* twoFactorSettings.find(user.id)
+      if (Option.isSome(twoFactor) && Option.isSome(twoFactor.value.enabledAt)) {
+        const at = yield* now
+        const challenge = yield* securityTokens.issue("login_challenge", user.id, {
+          now: at,
+          expiresAt: expiryOf(at, twoFactorChallengeTtlSeconds)
+        })
+        yield* audit.record(
+          new AuditEntry({
+            ...actedBy(actorOf(user)),
+            action: "auth.login_challenged",
+            outcome: "success",
+            resourceType: "user",
+            resourceId: user.id
+          })
+        )
+        return {
+          _tag: "TwoFactorRequired",
+          challengeToken: challenge.token,
+          expiresIn: twoFactorChallengeTtlSeconds
+        } as LoginOutcome
+      }
+      const issued = yield* sessionFor(user)
       yield* audit.record(
         new AuditEntry({
           ...actedBy(actorOf(user)),
@@ -244,8 +255,14 @@ export class Accounts extends Context.Service<Accounts>()("goticket/Accounts", {
           resourceId: user.id
         })
       )
-      return issued
+      return { _tag: "SignedIn", tokens: issued } as LoginOutcome
     })
+
+    /** A new login of the account (a refresh-token family and its first access token), for a caller proven so. */
+    const sessionFor = (user: User) =>
+      Effect.flatMap(refreshTimes, (times) =>
+        Effect.flatMap(refreshTokens.issue(user.id, times), (refresh) => withAccessToken(user, refresh))
+      )
 
     /** Exchanges a refresh token for a new access token and the next refresh token, as of the account today. */
     const refresh = Effect.fn("Accounts.refresh")(
@@ -322,6 +339,7 @@ export class Accounts extends Context.Service<Accounts>()("goticket/Accounts", {
       verifyEmail,
       createVerifiedAccount,
       login,
+      sessionFor,
       refresh,
       logout,
       profile,

@@ -4,8 +4,8 @@ import type { RateDecision, RatePolicy } from "../../domain/security/RateLimiter
 
 /**
  * How a request is rated:
- * - `auth`: register, login, refresh, logout, the verification endpoints and the mailed link (strict, per address:
- *   credential stuffing);
+ * - `auth`: register, login, refresh, logout, the verification endpoints and the mailed link, password reset, and
+ *   the caller's password, email and two-factor changes (strict, per address: credential stuffing);
  * - `holds`: holding, releasing and checking out (per customer, and per address as a write);
  * - `writes`: every other state-changing request (per address);
  * - `reads`: GET and HEAD (generous, per address);
@@ -14,13 +14,15 @@ import type { RateDecision, RatePolicy } from "../../domain/security/RateLimiter
 export type TrafficClass = "auth" | "holds" | "writes" | "reads" | "exempt"
 
 const EXEMPT = /^\/(health\/|metrics$|docs|openapi\.json$|v1\/payments\/webhook$)/
+/** The signed-in caller's password, email and two-factor changes: password and code checks, rated as auth. */
+const ACCOUNT_SECURITY_PATHS = /^\/v1\/me\/(password|email|two-factor(\/enrolment(\/confirm)?)?)$/
 const HOLD_PATHS = /^\/v1\/reservations(\/[^/]+(\/checkout)?)?$/
 
 export const trafficClassOf = (method: string, path: string): TrafficClass => {
   if (method === "OPTIONS" || EXEMPT.test(path)) return "exempt"
   if (path === "/verify-email") return "auth"
   if (method === "GET" || method === "HEAD") return "reads"
-  if (path.startsWith("/v1/auth/")) return "auth"
+  if (path.startsWith("/v1/auth/") || ACCOUNT_SECURITY_PATHS.test(path)) return "auth"
   if (HOLD_PATHS.test(path)) return "holds"
   return "writes"
 }
