@@ -1,8 +1,12 @@
 import { describe, expect, layer } from "@effect/vitest"
 import { Context, Effect, Layer, Option, Redacted } from "effect"
-import type { Email } from "../../src/domain/accounts/User.ts"
+import { SecurityTokens } from "../../src/domain/accounts/SecurityTokens.ts"
+import { TwoFactorRepository } from "../../src/domain/accounts/TwoFactorRepository.ts"
+import { type Email, User } from "../../src/domain/accounts/User.ts"
+import { UserRepository } from "../../src/domain/accounts/UserRepository.ts"
 import type { UserId } from "../../src/domain/shared/Ids.ts"
 import { makeEmailVerificationTokens } from "../../src/services/accounts/EmailVerificationTokens.ts"
+import { totpCodeAt } from "../../src/services/accounts/Totp.ts"
 import { InProcessSandbox } from "../../src/services/payments/PaymentGatewayLive.ts"
 import { signatureHeader } from "../../src/services/payments/sandbox/Signature.ts"
 import { type Api, PAID, purchase } from "../support/Purchase.ts"
@@ -114,6 +118,17 @@ const verificationToken = ({ role, w }: CallContext): Request => {
   })
 }
 
+/**
+ * One-time tokens of throwaway accounts, issued when the world is built (ACCOUNT_TOKENS): the owner presents a live
+ * one, strangers a made-up one of the right shape.
+ */
+const ACCOUNT_TOKENS = { reset: [] as Array<string>, emailChange: [] as Array<string>, challenge: [] as Array<string> }
+const TOTP_SECRET = Redacted.make("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
+const madeUpToken = () => `gts_${Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url")}`
+const ownToken = (pool: Array<string>, role: Role | Extra) => (role === "owner" ? (pool.shift() ?? "") : madeUpToken())
+/** The code of the world's 2FA account: the app's next one (the enrolment used step 0 only). */
+const currentCode = () => totpCodeAt(TOTP_SECRET, new Date())
+
 /** A provider webhook about nothing we know: signed for the provider, unsigned for everyone else. */
 const paymentWebhook = ({ role, webhookSecret }: CallContext): Request => {
   const payload = JSON.stringify({
@@ -176,6 +191,44 @@ const TABLE: ReadonlyArray<Row> = [
   }),
   row("POST /v1/auth/refresh", "anyone", [401, 401, 401, 401, 200], { fresh: true, request: ownRefreshToken }),
   row("POST /v1/auth/logout", "anyone", [204, 204, 204, 204, 204], { fresh: true, request: ownRefreshToken }),
+  row("POST /v1/auth/password-reset", "anyone", [202, 202, 202, 202, 202], {
+    request: ({ w, caller }) => json({ email: (caller ?? w.customer).email })
+  }),
+  row("POST /v1/auth/password-reset/confirm", "anyone", [400, 400, 400, 400, 204], {
+    request: ({ role }) => json({ token: ownToken(ACCOUNT_TOKENS.reset, role), newPassword: "a-new-long-password" })
+  }),
+  row("POST /v1/auth/email-change/confirm", "anyone", [400, 400, 400, 400, 200], {
+    request: ({ role }) => json({ token: ownToken(ACCOUNT_TOKENS.emailChange, role) })
+  }),
+  row("POST /v1/auth/login/two-factor", "anyone", [400, 400, 400, 400, 200], {
+    request: ({ role }) => json({ challengeToken: ownToken(ACCOUNT_TOKENS.challenge, role), code: currentCode() })
+  }),
+  // Each signed-in caller acts on their own account (there is no id to aim elsewhere).
+  row("POST /v1/me/password", "anyone", [401, 200, 200, 200, 200], {
+    fresh: true,
+    request: ({ caller }) =>
+      json({ currentPassword: caller?.password ?? "correct-horse-battery", newPassword: "another-long-password" })
+  }),
+  row("POST /v1/me/email", "anyone", [401, 202, 202, 202, 202], {
+    request: ({ caller }) => json({ newEmail: freshEmail(), password: caller?.password ?? "correct-horse-battery" })
+  }),
+  row("GET /v1/me/two-factor", "anyone", [401, 200, 200, 200, 200]),
+  // Organizers and admins only; fresh callers, so that the world's organizer keeps the enrolment made for it.
+  row("POST /v1/me/two-factor/enrolment", "organizer", [401, 403, 201, 403, 201], {
+    fresh: true,
+    request: ({ caller }) => json({ password: caller?.password ?? "correct-horse-battery" })
+  }),
+  // The world's organizer has an enrolment waiting (TOTP_SECRET); nobody else has one.
+  row("POST /v1/me/two-factor/enrolment/confirm", "organizer", [401, 409, 409, 409, 200], {
+    request: () => json({ code: currentCode() })
+  }),
+  row("DELETE /v1/me/two-factor", "organizer", [401, 409, 409, 409, 204], {
+    request: ({ caller }) =>
+      json({
+        password: caller?.password ?? "correct-horse-battery",
+        code: totpCodeAt(TOTP_SECRET, new Date(Date.now() + 30_000))
+      })
+  }),
   row("GET /v1/me", "anyone", [401, 200, 200, 200, 200]),
   row("GET /v1/me/export", "anyone", [401, 200, 200, 200, 200]),
   // Each caller erases their own account (there is no id to aim elsewhere), proving it with their password.
@@ -350,7 +403,45 @@ const TABLE: ReadonlyArray<Row> = [
 
 class World extends Context.Service<World, SecurityWorld>()("security/World") {}
 
-const WorldLive = Layer.effect(World, Effect.flatMap(client, buildWorld))
+/** A throwaway account straight in the repository (its password never used). */
+const throwaway = (accountType: "customer" | "organizer") =>
+  Effect.gen(function* () {
+    const user = new User({
+      id: crypto.randomUUID() as UserId,
+      email: freshEmail() as Email,
+      name: "Throwaway",
+      accountType,
+      isAdmin: false,
+      createdAt: new Date()
+    })
+    yield* (yield* UserRepository).insert(user, "unused")
+    return user.id
+  })
+
+/**
+ * The world, and what the account-security rows need: live one-time tokens of throwaway accounts, a throwaway
+ * account with two-factor on, and an enrolment of the world's organizer waiting for its code.
+ */
+const WorldLive = Layer.effect(
+  World,
+  Effect.gen(function* () {
+    const w = yield* Effect.flatMap(client, buildWorld)
+    const tokens = yield* SecurityTokens
+    const twoFactor = yield* TwoFactorRepository
+    const now = new Date()
+    const times = { now, expiresAt: new Date(now.getTime() + 3_600_000) }
+    const issue = (purpose: "password_reset" | "email_change" | "login_challenge", userId: UserId, email?: Email) =>
+      Effect.map(tokens.issue(purpose, userId, times, email), (issued) => Redacted.value(issued.token))
+    ACCOUNT_TOKENS.reset.push(yield* issue("password_reset", yield* throwaway("customer")))
+    ACCOUNT_TOKENS.emailChange.push(yield* issue("email_change", yield* throwaway("customer"), freshEmail() as Email))
+    const secured = yield* throwaway("organizer")
+    yield* twoFactor.begin(secured, TOTP_SECRET, now)
+    yield* twoFactor.enable(secured, 0, [], now)
+    ACCOUNT_TOKENS.challenge.push(yield* issue("login_challenge", secured))
+    yield* twoFactor.begin(w.organizer.id as UserId, TOTP_SECRET, now)
+    return w
+  })
+)
 
 const Server = WorldLive.pipe(
   Layer.provideMerge(TestServerLive({ ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password }))
