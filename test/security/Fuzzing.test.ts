@@ -5,6 +5,17 @@ import fc from "fast-check"
 import { HoldRequest } from "../../src/domain/reservations/HoldRequest.ts"
 import { encodeCursor } from "../../src/domain/shared/Cursor.ts"
 import { EVENT_TYPES } from "../../src/domain/webhooks/Webhook.ts"
+import {
+  ChangeEmailRequest,
+  ChangePasswordRequest,
+  EmailChangeConfirmRequest,
+  PasswordResetConfirmRequest,
+  PasswordResetRequest,
+  TwoFactorConfirmRequest,
+  TwoFactorDisableRequest,
+  TwoFactorEnrolRequest,
+  TwoFactorLoginRequest
+} from "../../src/http/api/AccountSecurityApi.ts"
 import { ReplayRequest } from "../../src/http/api/AdminApi.ts"
 import {
   LoginRequest,
@@ -676,6 +687,51 @@ const TARGETS: ReadonlyArray<Target> = [
   { route: "GET /v1/me", as: "customer" },
   { route: "GET /v1/me/export", as: "customer" },
   { route: "DELETE /v1/me", as: "leaver", body: wellFormed(EraseAccountRequest), views: ["accounts"] },
+  {
+    route: "POST /v1/auth/password-reset",
+    as: "anonymous",
+    body: wellFormedWithEmail(PasswordResetRequest.fields),
+    views: ["accounts"]
+  },
+  {
+    route: "POST /v1/auth/password-reset/confirm",
+    as: "anonymous",
+    body: wellFormed(PasswordResetConfirmRequest),
+    views: ["accounts"]
+  },
+  {
+    route: "POST /v1/auth/email-change/confirm",
+    as: "anonymous",
+    body: wellFormed(EmailChangeConfirmRequest),
+    views: ["accounts"]
+  },
+  {
+    route: "POST /v1/auth/login/two-factor",
+    as: "anonymous",
+    body: wellFormed(TwoFactorLoginRequest),
+    views: ["accounts"]
+  },
+  { route: "POST /v1/me/password", as: "leaver", body: wellFormed(ChangePasswordRequest), views: ["accounts"] },
+  { route: "POST /v1/me/email", as: "leaver", body: wellFormed(ChangeEmailRequest), views: ["accounts"] },
+  { route: "GET /v1/me/two-factor", as: "organizer" },
+  {
+    route: "POST /v1/me/two-factor/enrolment",
+    as: "organizer",
+    body: wellFormed(TwoFactorEnrolRequest),
+    views: ["accounts"]
+  },
+  {
+    route: "POST /v1/me/two-factor/enrolment/confirm",
+    as: "organizer",
+    body: wellFormed(TwoFactorConfirmRequest),
+    views: ["accounts"]
+  },
+  {
+    route: "DELETE /v1/me/two-factor",
+    as: "organizer",
+    body: wellFormed(TwoFactorDisableRequest),
+    views: ["accounts"]
+  },
   {
     route: "GET /v1/events",
     as: "anonymous",
