@@ -33,3 +33,18 @@ CREATE TABLE two_factor_recovery_codes (
   used_at   timestamptz,
   PRIMARY KEY (user_id, code_hash)
 );
+
+-- An erased account (erase_account, 0009) keeps no way back in: its pending links, challenges and two-factor secret
+-- go with the erasure, in its transaction.
+CREATE FUNCTION forget_account_security() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  DELETE FROM account_tokens WHERE user_id = NEW.id;
+  DELETE FROM two_factor WHERE user_id = NEW.id;
+  RETURN NEW;
+END
+$$;
+
+CREATE TRIGGER users_forget_account_security
+  AFTER UPDATE OF erased_at ON users
+  FOR EACH ROW WHEN (OLD.erased_at IS NULL AND NEW.erased_at IS NOT NULL)
+  EXECUTE FUNCTION forget_account_security();

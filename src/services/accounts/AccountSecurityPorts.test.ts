@@ -1,12 +1,13 @@
 import { createHash } from "node:crypto"
 import { expect, layer } from "@effect/vitest"
-import { Effect, Layer, Redacted } from "effect"
+import { Effect, Layer, Option, Redacted } from "effect"
 import { SqlClient } from "effect/sql"
 import { aStoredUser, times } from "../../../test/contracts/RefreshTokensContract.ts"
 import { securityTokensContract } from "../../../test/contracts/SecurityTokensContract.ts"
 import { twoFactorRepositoryContract } from "../../../test/contracts/TwoFactorRepositoryContract.ts"
 import { TestDatabaseLive } from "../../../test/support/TestDatabase.ts"
 import { SecurityTokens } from "../../domain/accounts/SecurityTokens.ts"
+import { TwoFactorRepository } from "../../domain/accounts/TwoFactorRepository.ts"
 import { SecurityTokensMemory } from "./SecurityTokensMemory.ts"
 import { SecurityTokensPg } from "./SecurityTokensPg.ts"
 import { TwoFactorRepositoryMemory } from "./TwoFactorRepositoryMemory.ts"
@@ -37,6 +38,21 @@ layer(OnPostgres, { timeout: "60 seconds", excludeTestServices: true })(
           createHash("sha256").update(Redacted.value(issued.token)).digest("hex")
         ])
         expect(JSON.stringify(rows)).not.toContain(Redacted.value(issued.token).slice(4))
+      }).pipe(Effect.orDie)
+    )
+
+    it.effect("an erased account keeps no reset link, challenge or two-factor secret", () =>
+      Effect.gen(function* () {
+        const tokens = yield* SecurityTokens
+        const twoFactor = yield* TwoFactorRepository
+        const sql = yield* SqlClient.SqlClient
+        const userId = yield* aStoredUser
+        const issued = yield* tokens.issue("password_reset", userId, times())
+        yield* twoFactor.begin(userId, Redacted.make("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"), new Date())
+        yield* sql`UPDATE users SET erased_at = now() WHERE id = ${userId}`
+        expect(Option.isNone(yield* twoFactor.find(userId))).toBe(true)
+        const refused = yield* Effect.flip(tokens.consume("password_reset", issued.token, new Date()))
+        expect(refused.reason).toBe("invalid")
       }).pipe(Effect.orDie)
     )
   }
