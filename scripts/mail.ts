@@ -2,8 +2,9 @@
  * The mail the embedded default has written (no SMTP_URL: `.eml` files under GOTICKET_DATA_DIR/mail), for trying the
  * service out without a mail server:
  *   npm run -s mail              the newest mail, decoded (headers Subject/To and its text)
- *   npm run -s mail -- token     the verification token of the newest mail that carries one
- *   npm run -s mail -- link ADDR the verification link of the newest mail to ADDR, waiting up to 10 s for it (the
+ *   npm run -s mail -- token     the token of the newest mail that carries one (verification, password reset, email
+ *                                change)
+ *   npm run -s mail -- link ADDR the link (any of those) of the newest mail to ADDR, waiting up to 10 s for it (the
  *                                mail goes out a moment after register answers)
  */
 import { readdirSync, readFileSync, statSync } from "node:fs"
@@ -31,7 +32,7 @@ const newestFirst = (): Array<string> => {
   }
 }
 
-const LINK = /(https?:\/\/\S+?\/verify-email\?token=[\w.%-]+)/
+const LINK = /(https?:\/\/\S+?\/(?:verify-email|reset-password|confirm-email)\?token=[\w.%-]+)/
 
 if (process.argv[2] === "link") {
   const address = (process.argv[3] ?? "").toLowerCase()
@@ -68,7 +69,9 @@ if (files.length === 0) {
 
 const decoded = files.map((file) => decodeQuotedPrintable(readFileSync(file, "utf8")))
 if (process.argv[2] === "token") {
-  const token = decoded.map((mail) => /verify-email\?token=([\w.-]+)/.exec(mail)?.[1]).find((t) => t !== undefined)
+  const token = decoded
+    .map((mail) => /(?:verify-email|reset-password|confirm-email)\?token=([\w.-]+)/.exec(mail)?.[1])
+    .find((t) => t !== undefined)
   if (token === undefined) {
     console.error("no mail carries a verification token")
     process.exit(1)
