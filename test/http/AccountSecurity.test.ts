@@ -272,5 +272,43 @@ describe("account recovery and security settings over HTTP", () => {
         )
       })
     )
+
+    it.effect("wrong two-factor codes count as failed logins: after five the account is paused, password or not", () =>
+      Effect.gen(function* () {
+        const api = yield* client
+        const org = yield* api.account("organizer", "guessed")
+        const enrolment = yield* api.call("POST", "/v1/me/two-factor/enrolment", {
+          token: org.token,
+          body: { password: org.password }
+        })
+        const secret = Redacted.make(enrolment.body.secret as string)
+        yield* api.call("POST", "/v1/me/two-factor/enrolment/confirm", {
+          token: org.token,
+          body: { code: totpCodeAt(secret, new Date()) }
+        })
+        const challenged = yield* api.call("POST", "/v1/auth/login", {
+          body: { email: org.email, password: org.password }
+        })
+        expect(challenged.status).toBe(202)
+        const right = () => totpCodeAt(secret, new Date(Date.now() + 30_000))
+        const wrongCode = () => (right() === "123456" ? "654321" : "123456")
+        const statuses = [] as Array<number>
+        for (let i = 0; i < 5; i++)
+          statuses.push(
+            (yield* api.call("POST", "/v1/auth/login/two-factor", {
+              body: { challengeToken: challenged.body.challengeToken, code: wrongCode() }
+            })).status
+          )
+        expect(statuses).toEqual([401, 401, 401, 401, 401])
+        const paused = yield* api.call("POST", "/v1/auth/login/two-factor", {
+          body: { challengeToken: challenged.body.challengeToken, code: right() }
+        })
+        expect(paused.status).toBe(429)
+        expect(Number(paused.headers.get("retry-after"))).toBeGreaterThan(0)
+        // The right password does not buy a fresh allowance of guesses.
+        const again = yield* api.call("POST", "/v1/auth/login", { body: { email: org.email, password: org.password } })
+        expect(again.status).toBe(429)
+      })
+    )
   })
 })
