@@ -12,7 +12,8 @@ import { DatabaseLive } from "../src/services/sql/Database.ts"
  * `npm run service-keys -- create <name> <scope>... [--expires <ISO date>]`: a new key, printed once.
  * `npm run service-keys -- list`: every key (id, name, prefix, scopes, expiry, last use, revocation).
  * `npm run service-keys -- revoke <id>`: the key stops working (within 5 s on every running instance).
- * Acts on DATABASE_URL (or the embedded database), recorded on the audit trail as the system.
+ * Acts on DATABASE_URL (or the embedded database), recorded on the audit trail as the system. This is the bootstrap
+ * path: the first key with the `admin` scope is made here; with it, `npm run goticket -- keys …` manages keys over RPC.
  * Exit codes: 0 done, 1 refused (bad grant, unknown key), 2 bad arguments.
  */
 
@@ -21,7 +22,7 @@ const usage = `usage:
   npm run service-keys -- list
   npm run service-keys -- revoke <id>
 
-scopes: inventory:read, booking:write, support, ops, door:scan:<eventId> (one per event)`
+scopes: inventory:read, booking:write, support, ops, admin (manages keys), door:scan:<eventId> (one per event)`
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 

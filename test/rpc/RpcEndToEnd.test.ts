@@ -1,66 +1,41 @@
 import { describe, expect, layer } from "@effect/vitest"
-import { Effect, Fiber, Layer, Redacted, Stream } from "effect"
-import type { ServiceKeyGrant } from "../../src/domain/servicekeys/ServiceKey.ts"
+import { Effect, Fiber, Redacted, Stream } from "effect"
+import type { ServiceKeyGrant, ServiceKeyId } from "../../src/domain/servicekeys/ServiceKey.ts"
 import type { EventId, OrderId, UserId } from "../../src/domain/shared/Ids.ts"
 import {
   BookingClient,
   DoorClient,
   InventoryClient,
   OperationsClient,
-  type RpcConnection,
-  rpcConnection,
   SupportClient
 } from "../../src/rpc/client/index.ts"
-import { RpcAddress } from "../../src/rpc/server/RpcServerLive.ts"
 import { ServiceKeys } from "../../src/services/servicekeys/ServiceKeys.ts"
 import { PAID, payAt } from "../support/Purchase.ts"
+import { ALL_TRANSPORTS, transportName, withClients, withRpcHandlers } from "../support/RpcTransports.ts"
 import { publishedSale } from "../support/Sale.ts"
 import { client, TestServerLive } from "../support/TestServer.ts"
 
 /*
- * The internal RPC end to end: the service with its RPC listener (RPC_PORT=0), called through the typed client of
- * src/rpc/client over each protocol and serialisation, with service keys made as an operator would.
+ * The internal RPC contract suite, run three ways over one service (real PostgreSQL, RPC_PORT=0): the in-memory test
+ * client (RpcTest: the client wired to the handlers and the ServiceAuth middleware, no transport), HTTP and
+ * WebSocket (each with NDJSON and MessagePack), through the typed clients of src/rpc/client, with service keys made
+ * as an operator would.
  */
-
-const transports: ReadonlyArray<Pick<RpcConnection, "protocol" | "serialization">> = [
-  { protocol: "http", serialization: "ndjson" },
-  { protocol: "http", serialization: "msgpack" },
-  { protocol: "websocket", serialization: "ndjson" },
-  { protocol: "websocket", serialization: "msgpack" }
-]
 
 const newKey = (grant: Partial<ServiceKeyGrant> & Pick<ServiceKeyGrant, "scopes">) =>
   Effect.flatMap(ServiceKeys, (keys) =>
     keys.create("operator", { name: "test", doorEvents: [], expiresAt: null, ...grant })
   ).pipe(Effect.map((created) => ({ id: created.key.id, secret: Redacted.value(created.secret) })))
 
-/** Runs `effect` with every group's client over one connection. */
-const withClients = <A, E>(
-  connection: Omit<RpcConnection, "url">,
-  effect: Effect.Effect<A, E, BookingClient | InventoryClient | DoorClient | SupportClient | OperationsClient>
-) =>
-  Effect.gen(function* () {
-    const { url } = yield* RpcAddress
-    if (url === undefined) return yield* Effect.die("the RPC listener is off")
-    const clients = Layer.mergeAll(
-      BookingClient.layer,
-      InventoryClient.layer,
-      DoorClient.layer,
-      SupportClient.layer,
-      OperationsClient.layer
-    ).pipe(Layer.provide(rpcConnection({ ...connection, url })))
-    return yield* Effect.scoped(Effect.provide(effect, clients))
-  })
-
 const tagOf = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
   Effect.flip(effect).pipe(Effect.map((e) => (e as { readonly _tag: string })._tag))
 
-layer(TestServerLive({ RPC_PORT: "0", RPC_AVAILABILITY_INTERVAL_MS: "200" }), {
+layer(withRpcHandlers(TestServerLive({ RPC_PORT: "0", RPC_AVAILABILITY_INTERVAL_MS: "200" })), {
   timeout: "120 seconds",
   excludeTestServices: true
 })("internal RPC", (it) => {
-  for (const transport of transports) {
-    describe(`${transport.protocol} + ${transport.serialization}`, () => {
+  for (const transport of ALL_TRANSPORTS) {
+    describe(transportName(transport), () => {
       it.effect("books, streams the order until it settles, checks in once, finds and reports", () =>
         Effect.gen(function* () {
           const api = yield* client
@@ -73,7 +48,8 @@ layer(TestServerLive({ RPC_PORT: "0", RPC_AVAILABILITY_INTERVAL_MS: "200" }), {
           const backOffice = yield* newKey({ scopes: ["support", "ops"] })
 
           const booked = yield* withClients(
-            { ...transport, key: boxOffice.secret },
+            transport,
+            boxOffice.secret,
             Effect.gen(function* () {
               const inventory = yield* InventoryClient
               const booking = yield* BookingClient
@@ -132,7 +108,8 @@ layer(TestServerLive({ RPC_PORT: "0", RPC_AVAILABILITY_INTERVAL_MS: "200" }), {
           const code = (yield* api.call("GET", `/v1/tickets/${ticket?.id}`, { token: buyer.token })).body.code
 
           yield* withClients(
-            { ...transport, key: gate.secret },
+            transport,
+            gate.secret,
             Effect.gen(function* () {
               const door = yield* DoorClient
               expect((yield* door.CheckIn({ eventId, code })).id).toBe(ticket?.id)
@@ -157,7 +134,8 @@ layer(TestServerLive({ RPC_PORT: "0", RPC_AVAILABILITY_INTERVAL_MS: "200" }), {
           )
 
           yield* withClients(
-            { ...transport, key: backOffice.secret },
+            transport,
+            backOffice.secret,
             Effect.gen(function* () {
               const support = yield* SupportClient
               const operations = yield* OperationsClient
@@ -178,17 +156,58 @@ layer(TestServerLive({ RPC_PORT: "0", RPC_AVAILABILITY_INTERVAL_MS: "200" }), {
         })
       )
 
+      it.effect("an admin key lists, creates (the key shown once) and revokes keys; an ops key may not", () =>
+        Effect.gen(function* () {
+          const admin = yield* newKey({ scopes: ["admin"] })
+          const ops = yield* newKey({ scopes: ["ops", "support"] })
+          const made = yield* withClients(
+            transport,
+            admin.secret,
+            Effect.gen(function* () {
+              const operations = yield* OperationsClient
+              const created = yield* operations.CreateServiceKey({ name: "gate 4", scopes: ["inventory:read"] })
+              expect(created.secret).toMatch(/^gtk_/)
+              expect(created.key).toMatchObject({ name: "gate 4", scopes: ["inventory:read"], createdBy: admin.id })
+              expect(created.secret.startsWith(created.key.prefix)).toBe(true)
+              const listed = yield* operations.ServiceKeys()
+              expect(listed.find((k) => k.id === created.key.id)).toMatchObject({ name: "gate 4", revokedAt: null })
+              expect(JSON.stringify(listed)).not.toContain(created.secret)
+              // The grant rules are the script's: door:scan names its events.
+              expect(yield* tagOf(operations.CreateServiceKey({ name: "gate", scopes: ["door:scan"] }))).toBe(
+                "InvalidServiceKeyGrant"
+              )
+              expect(yield* tagOf(operations.RevokeServiceKey({ id: crypto.randomUUID() as ServiceKeyId }))).toBe(
+                "ServiceKeyNotFound"
+              )
+              const revoked = yield* operations.RevokeServiceKey({ id: created.key.id })
+              expect(revoked.revokedAt).not.toBeNull()
+              return created
+            })
+          )
+          const availability = Effect.flatMap(InventoryClient, (c) =>
+            c.Availability({ eventId: crypto.randomUUID() as EventId })
+          )
+          expect(yield* withClients(transport, made.secret, Effect.flip(availability))).toMatchObject({
+            _tag: "ServiceKeyRejected",
+            reason: "revoked"
+          })
+          const listKeys = Effect.flatMap(OperationsClient, (c) => c.ServiceKeys())
+          expect(yield* withClients(transport, ops.secret, Effect.flip(listKeys))).toMatchObject({
+            _tag: "ScopeRefused",
+            scope: "admin"
+          })
+        })
+      )
+
       it.effect("refuses unknown and revoked keys", () =>
         Effect.gen(function* () {
           const key = yield* newKey({ scopes: ["inventory:read"] })
           const eventId = crypto.randomUUID() as EventId
           const availability = Effect.flatMap(InventoryClient, (c) => c.Availability({ eventId }))
-          expect(yield* withClients({ ...transport, key: key.secret }, tagOf(availability))).toBe("EventNotFound")
-          expect(yield* withClients({ ...transport, key: `gtk_${"x".repeat(43)}` }, tagOf(availability))).toBe(
-            "ServiceKeyRejected"
-          )
+          expect(yield* withClients(transport, key.secret, tagOf(availability))).toBe("EventNotFound")
+          expect(yield* withClients(transport, `gtk_${"x".repeat(43)}`, tagOf(availability))).toBe("ServiceKeyRejected")
           yield* Effect.flatMap(ServiceKeys, (keys) => keys.revoke("operator", key.id))
-          const refused = yield* withClients({ ...transport, key: key.secret }, Effect.flip(availability))
+          const refused = yield* withClients(transport, key.secret, Effect.flip(availability))
           expect(refused).toMatchObject({ _tag: "ServiceKeyRejected", reason: "revoked" })
         })
       )
@@ -203,7 +222,8 @@ layer(TestServerLive({ RPC_PORT: "0", RPC_AVAILABILITY_INTERVAL_MS: "200" }), {
       const key = yield* newKey({ scopes: ["booking:write", "inventory:read"] })
       const buyers = yield* Effect.forEach([1, 2, 3, 4, 5], () => api.account("customer"))
       const messages = yield* withClients(
-        { protocol: "websocket", serialization: "msgpack", key: key.secret },
+        { protocol: "websocket", serialization: "msgpack" },
+        key.secret,
         Effect.gen(function* () {
           const inventory = yield* InventoryClient
           const booking = yield* BookingClient

@@ -11,9 +11,11 @@ export type ServiceKeyId = typeof ServiceKeyId.Type
  * - `booking:write`: holds, checkout, orders and their status streams, on behalf of a customer;
  * - `door:scan`: check-ins, offline scan uploads and void lists, only for the events the key names;
  * - `support`: order lookup, refunds, confirmation mails;
- * - `ops`: dead letters, outbox and saga backlog figures.
+ * - `ops`: dead letters, outbox and saga backlog figures;
+ * - `admin`: the service keys themselves (list, create, revoke). A key with it can mint a key with any scope, so it
+ *   is granted on its own and only to whoever would otherwise hold the database's credentials.
  */
-export const ServiceScope = Schema.Literals(["inventory:read", "booking:write", "door:scan", "support", "ops"])
+export const ServiceScope = Schema.Literals(["inventory:read", "booking:write", "door:scan", "support", "ops", "admin"])
 export type ServiceScope = typeof ServiceScope.Type
 export const SERVICE_SCOPES: ReadonlyArray<ServiceScope> = ServiceScope.literals
 

@@ -97,7 +97,7 @@ export const dueForTouch = (lastUsedAt: Date | null, now: Date): boolean =>
   lastUsedAt === null || now.getTime() - lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS
 
 /**
- * A scope as the operator writes it: `inventory:read`, `booking:write`, `support`, `ops`, or `door:scan:<eventId>`
+ * A scope as the operator writes it: `inventory:read`, `booking:write`, `support`, `ops`, `admin`, or `door:scan:<eventId>`
  * (one per event). Gives the grant's scopes and door events.
  */
 export const parseScopeSpecs = (

@@ -2,6 +2,15 @@ import { Schema } from "effect"
 import { Rpc, RpcGroup } from "effect/rpc"
 import { EventType } from "../../domain/events/DomainEvents.ts"
 import { EventBusUnavailable } from "../../domain/events/EventBus.ts"
+import { InvalidServiceKeyGrant, ServiceKeyNotFound } from "../../domain/servicekeys/errors.ts"
+import {
+  MAX_DOOR_EVENTS,
+  ServiceKey,
+  ServiceKeyId,
+  ServiceKeyName,
+  ServiceScope
+} from "../../domain/servicekeys/ServiceKey.ts"
+import { EventId } from "../../domain/shared/Ids.ts"
 import { RequiredScope, ServiceAuth } from "./Common.ts"
 
 /** The service's consumers of domain events, each with its queue and dead letters. */
@@ -28,7 +37,19 @@ export const Backlog = Schema.Struct({
 })
 export type Backlog = typeof Backlog.Type
 
-/** `ops`: what operators look at and act on (replaces direct access to the broker). */
+export { InvalidServiceKeyGrant, ServiceKey, ServiceKeyNotFound }
+
+/** A key just created: `secret` is the key itself, in this answer only (the service keeps its hash). */
+export const CreatedServiceKey = Schema.Struct({ key: ServiceKey, secret: Schema.String })
+export type CreatedServiceKey = typeof CreatedServiceKey.Type
+
+/** Only the `admin` scope manages keys: a key that can mint keys can mint itself any scope. */
+const adminOnly = { scope: "admin" } as const
+
+/**
+ * `ops`: what operators look at and act on (replaces direct access to the broker); `admin`: the service keys
+ * (list, create, revoke), as `npm run service-keys` does with database access.
+ */
 export const OperationsRpcs = RpcGroup.make(
   Rpc.make("DeadLetters", {
     payload: { consumer: ConsumerName },
@@ -43,7 +64,27 @@ export const OperationsRpcs = RpcGroup.make(
     success: Schema.Struct({ replayed: Schema.Int }),
     error: EventBusUnavailable
   }),
-  Rpc.make("Backlog", { success: Backlog })
+  Rpc.make("Backlog", { success: Backlog }),
+  /** Every key, revoked ones included, newest first (never a key itself: its prefix only). */
+  Rpc.make("ServiceKeys", { success: Schema.Array(ServiceKey) }).annotate(RequiredScope, adminOnly),
+  /** A new key under the same rules as the script's (ServiceKeyRules.checkGrant); its creator is the calling key. */
+  Rpc.make("CreateServiceKey", {
+    payload: {
+      name: ServiceKeyName,
+      scopes: Schema.Array(ServiceScope).check(Schema.isMinLength(1), Schema.isMaxLength(10)),
+      /** The events of a `door:scan` key (exactly when it has that scope). */
+      doorEvents: Schema.optionalKey(Schema.Array(EventId).check(Schema.isMaxLength(MAX_DOOR_EVENTS))),
+      expiresAt: Schema.optionalKey(Schema.DateFromString)
+    },
+    success: CreatedServiceKey,
+    error: InvalidServiceKeyGrant
+  }).annotate(RequiredScope, adminOnly),
+  /** The key stops working: at once on the instance that revoked it, within 5 s on the others. Idempotent. */
+  Rpc.make("RevokeServiceKey", {
+    payload: { id: ServiceKeyId },
+    success: ServiceKey,
+    error: ServiceKeyNotFound
+  }).annotate(RequiredScope, adminOnly)
 )
   .middleware(ServiceAuth)
   .annotateRpcs(RequiredScope, { scope: "ops" })
