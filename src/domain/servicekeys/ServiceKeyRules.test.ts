@@ -79,7 +79,7 @@ describe("service key rules", () => {
     })
     expect(failure(parseScopeSpecs(["door:scan"]))).toMatch(/door:scan:<eventId>/)
     expect(failure(parseScopeSpecs(["door:scan:nope"]))).toMatch(/not an event id/)
-    expect(failure(parseScopeSpecs(["admin"]))).toMatch(/unknown scope/)
+    expect(failure(parseScopeSpecs(["root"]))).toMatch(/unknown scope/)
   })
 
   it("writes a use down at most once a minute", () => {

@@ -26,7 +26,7 @@ layer(ServiceKeyRepositoryPg.pipe(Layer.provideMerge(TestDatabaseLive)), {
           Effect.catch(() => Effect.succeed("refused"))
         )
       expect(yield* insert("{door:scan}", "{}")).toBe("refused")
-      expect(yield* insert("{admin}", "{}")).toBe("refused")
+      expect(yield* insert("{root}", "{}")).toBe("refused")
       expect(yield* insert("{}", "{}")).toBe("refused")
     })
   )
