@@ -1,7 +1,8 @@
 /**
  * `npm run build`: the service's entry points compiled to JavaScript in `dist/` (esbuild: one bundle each), so that
- * production and the benchmarks start `node dist/src/main.js` with no TypeScript at run time. `--bench` adds the
- * benchmarks' Fastify peer; `--force` builds even when `dist/` is newer than every source.
+ * production, the benchmarks and the operator CLI start `node dist/src/main.js` (`dist/src/cli/main.js`) with no
+ * TypeScript at run time. `--bench` adds the benchmarks' Fastify peer; `--force` builds even when `dist/` is newer
+ * than every source. It reports on stderr: stdout stays the built command's own (`npm run -s goticket -- … --json`).
  *
  * The packages are bundled too (only what each entry point uses of them, one copy of `effect` for all): a process
  * that imports `effect`, `@effect/sql-pg`, `ioredis`, OpenTelemetry and the rest from node_modules loads every module
@@ -22,6 +23,7 @@ const entryPoints = [
   "src/main.ts",
   "src/worker.ts",
   "src/payment-sandbox.ts",
+  "src/cli/main.ts",
   ...(bench ? ["bench/baseline/server.ts"] : [])
 ]
 
@@ -42,7 +44,7 @@ const sourcesAt = Math.max(
   bench ? newest("bench/baseline") : 0
 )
 if (!process.argv.includes("--force") && builtAt > sourcesAt) {
-  console.log(`dist/ is up to date (${entryPoints.length} entry points)`)
+  console.error(`dist/ is up to date (${entryPoints.length} entry points)`)
   process.exit(0)
 }
 
@@ -68,4 +70,4 @@ await build({
   sourcesContent: false,
   logLevel: "warning"
 })
-console.log(`built ${entryPoints.length} entry points into dist/ in ${Math.round(performance.now() - started)} ms`)
+console.error(`built ${entryPoints.length} entry points into dist/ in ${Math.round(performance.now() - started)} ms`)
