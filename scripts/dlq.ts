@@ -8,6 +8,9 @@ import { EventBusRabbitMq } from "../src/services/events/EventBusRabbitMq.ts"
  * `npm run dlq -- list <consumer>`: a consumer's dead letters, oldest first (nothing is removed).
  * `npm run dlq -- replay <consumer> [eventId...]`: sends them (all, or those events) back to the consumer.
  * Exit codes: 0 done, 1 the broker cannot be reached, 2 bad arguments or no AMQP_URL.
+ *
+ * The fallback, for when the service is down: the way is `npm run goticket -- dead-letters list|replay`, through the
+ * service (an `ops` key, audited, no broker credentials, the in-process bus too). This one reads RabbitMQ directly.
  */
 
 const KNOWN_CONSUMERS = ["notifications", "sales-stats", "organizer-webhooks"]
