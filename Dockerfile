@@ -28,7 +28,8 @@ COPY --from=prod-deps --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/dist ./dist
 COPY --chown=node:node package.json ./
 COPY --chown=node:node migrations ./migrations
-# The operator commands (npm run migrate, seed, dlq, mail) run their TypeScript with Node's own type stripping.
+# The operator commands (npm run migrate, seed, dlq, mail) run their TypeScript with Node's own type stripping; the
+# operator CLI is compiled: node dist/src/cli/main.js (npm run goticket would rebuild, and esbuild is not here).
 COPY --chown=node:node scripts ./scripts
 COPY --chown=node:node src ./src
 USER node
