@@ -6,7 +6,7 @@
 // Subpaths: the package's index loads every Node module it has (half a second more per start of the CLI).
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as NodeServices from "@effect/platform-node/NodeServices"
-import { Console, Effect, Exit, References } from "effect"
+import { Cause, Console, Effect, Exit, References } from "effect"
 import { Command } from "effect/cli"
 import { backlog } from "./BacklogCommand.ts"
 import { EXIT, goticket } from "./Connection.ts"
@@ -32,6 +32,16 @@ main.pipe(
   Effect.provideService(References.MinimumLogLevel, "Warn"),
   NodeRuntime.runMain({
     disableErrorReporting: true,
-    teardown: (exit, onExit) => onExit(Exit.isSuccess(exit) && typeof exit.value === "number" ? exit.value : 1)
+    // Ctrl-C (following an order, say) ends with 130, as shells expect of an interrupted command.
+    teardown: (exit, onExit) =>
+      onExit(
+        Exit.isSuccess(exit)
+          ? typeof exit.value === "number"
+            ? exit.value
+            : 0
+          : Cause.hasInterruptsOnly(exit.cause)
+            ? 130
+            : 1
+      )
   })
 )
