@@ -21,7 +21,7 @@ const CLI = join(repoRoot, "dist/src/cli/main.js")
 
 beforeAll(async () => {
   await promisify(execFile)(process.execPath, ["scripts/build.ts"], { cwd: repoRoot })
-}, 60_000)
+}, 180_000)
 
 interface Run {
   readonly code: number | null
