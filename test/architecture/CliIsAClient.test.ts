@@ -5,9 +5,11 @@ import { describe, expect, it } from "@effect/vitest"
 const CLI = join(import.meta.dirname, "../../src/cli")
 
 const importsOf = (source: string) =>
-  [...source.matchAll(/(?:import|export)\s[^'"]*?from\s*["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g)].map(
-    (m) => m[1] ?? m[2] ?? ""
-  )
+  [
+    ...source.matchAll(
+      /(?:import|export)\s[^'"]*?from\s*["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)|import\s+["']([^"']+)["']/g
+    )
+  ].map((m) => m[1] ?? m[2] ?? m[3] ?? "")
 
 describe("the operator CLI is an RPC client", () => {
   it("imports the RPC client, the domain and libraries, never the server, an application service or an adapter", () => {
