@@ -6,7 +6,7 @@ import type { PageOf } from "../shared/Page.ts"
 
 /** What was done, dotted: `<resource>.<past-tense verb>`, e.g. `event.published`, `auth.login_failed`. */
 export const AuditAction = Schema.String.check(
-  Schema.isPattern(/^[a-z][a-z_]*(\.[a-z][a-z_]*)+$/, {
+  Schema.isPattern(/^[a-z][a-z_]*(\.[a-z][a-z_]*)+$/u, {
     message: "must be dotted lower case, e.g. event.published"
   }),
   Schema.isMaxLength(100)

@@ -4,7 +4,7 @@ import { EventId, SeatId, SectionId, TicketTypeId } from "../shared/Ids.ts"
 export const MAX_ITEMS_PER_HOLD = 20
 
 const Quantity = Schema.Int.check(
-  Schema.isBetween({ minimum: 1, maximum: 100 }, { message: "quantity must be an integer between 1 and 100" })
+  Schema.isBetween({ minimum: 1, maximum: 100 }, { message: "must be a whole number from 1 to 100" })
 )
 
 /** General admission: quantities of one or more ticket types. */

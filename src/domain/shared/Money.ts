@@ -2,7 +2,7 @@ import { Schema } from "effect"
 
 /** ISO 4217 alphabetic code, upper case (EUR, USD, JPY...). */
 export const Currency = Schema.String.check(
-  Schema.isPattern(/^[A-Z]{3}$/, {
+  Schema.isPattern(/^[A-Z]{3}$/u, {
     message: "must be an ISO 4217 currency code of three upper-case letters, e.g. EUR"
   })
 )

@@ -3,6 +3,7 @@ import { HttpApi, HttpApiEndpoint, HttpApiGroup, OpenApi } from "effect/http-api
 import { ActorRole, AuditAction, AuditOutcome, AuditSummary } from "../../domain/audit/AuditLog.ts"
 import { decodeCursor } from "../../domain/shared/Cursor.ts"
 import { EventId, UserId } from "../../domain/shared/Ids.ts"
+import { IntegerText } from "../../domain/shared/Page.ts"
 import { Instant } from "../../domain/shared/Text.ts"
 import { Authentication } from "./Authentication.ts"
 import { EventNotFound404, eventIdParam } from "./EventsApi.ts"
@@ -32,13 +33,10 @@ export const AuditPage = Schema.Struct({
   nextCursor: Schema.NullOr(Schema.String)
 }).annotate({ identifier: "AuditPage" })
 
-const AuditLimit = Schema.NumberFromString.check(
-  Schema.isInt({ message: "must be a whole number" }),
-  Schema.isBetween({ minimum: 1, maximum: 200 }, { message: "must be between 1 and 200" })
-)
+const AuditLimit = IntegerText(1, 200)
 
 const AuditCursor = Schema.String.check(
-  Schema.isMaxLength(200),
+  Schema.isMaxCodePoints(200, { message: "must be at most 200 characters" }),
   Schema.makeFilter((cursor: string) => Option.isSome(decodeCursor(cursor)), {
     message: "must be the nextCursor of a previous page"
   })
@@ -47,8 +45,15 @@ const AuditCursor = Schema.String.check(
 const filters = {
   actorId: Schema.optional(UserId).annotate({ description: "Only what this account did" }),
   action: Schema.optional(AuditAction).annotate({ description: "e.g. event.published" }),
-  resourceType: Schema.optional(Schema.String.check(Schema.isPattern(/^[a-z][a-z_]*$/), Schema.isMaxLength(50))),
-  resourceId: Schema.optional(Schema.String.check(Schema.isMaxLength(200))),
+  resourceType: Schema.optional(
+    Schema.String.check(
+      Schema.isPattern(/^[a-z][a-z_]*$/u),
+      Schema.isMaxCodePoints(50, { message: "must be at most 50 characters" })
+    )
+  ),
+  resourceId: Schema.optional(
+    Schema.String.check(Schema.isMaxCodePoints(200, { message: "must be at most 200 characters" }))
+  ),
   from: Schema.optional(Instant).annotate({ description: "Records at or after" }),
   to: Schema.optional(Instant).annotate({ description: "Records at or before" }),
   cursor: Schema.optional(AuditCursor).annotate({ description: "nextCursor of the previous page" }),

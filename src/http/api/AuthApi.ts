@@ -27,8 +27,8 @@ export const VerificationSentView = Schema.Struct({
 
 /** A token from the link of a confirmation mail (`ev1.` and 71 characters); anything far longer is refused. */
 export const VerificationTokenString = Schema.String.check(
-  Schema.isMinLength(1, { message: "must not be empty" }),
-  Schema.isMaxLength(200, { message: "must be at most 200 characters" })
+  Schema.isMinCodePoints(1, { message: "must not be empty" }),
+  Schema.isMaxCodePoints(200, { message: "must be at most 200 characters" })
 ).annotate({ description: "The token from the link in the confirmation mail" })
 
 export const VerifyEmailRequest = payload(Schema.Struct({ token: VerificationTokenString }), "VerifyEmailRequest")
@@ -36,14 +36,17 @@ export const VerifyEmailRequest = payload(Schema.Struct({ token: VerificationTok
 export const ResendVerificationRequest = payload(Schema.Struct({ email: Email }), "ResendVerificationRequest")
 
 export const LoginRequest = payload(
-  Schema.Struct({ email: Email, password: Schema.String.check(Schema.isMaxLength(256)) }),
+  Schema.Struct({
+    email: Email,
+    password: Schema.String.check(Schema.isMaxCodePoints(256, { message: "must be at most 256 characters" }))
+  }),
   "LoginRequest"
 )
 
 /** A refresh token as handed out by login or refresh (`gtr_` and 43 characters); anything far longer is refused. */
 export const RefreshTokenString = Schema.String.check(
-  Schema.isMinLength(1, { message: "must not be empty" }),
-  Schema.isMaxLength(128, { message: "must be at most 128 characters" })
+  Schema.isMinCodePoints(1, { message: "must not be empty" }),
+  Schema.isMaxCodePoints(128, { message: "must be at most 128 characters" })
 ).annotate({ description: "A refresh token from login or refresh" })
 
 export const RefreshRequest = payload(Schema.Struct({ refreshToken: RefreshTokenString }), "RefreshRequest")

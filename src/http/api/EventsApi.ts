@@ -13,12 +13,16 @@ export const eventIdParam = { eventId: EventId } as const
 export const EventNotFound404 = EventNotFound.pipe(HttpApiSchema.status(404))
 
 export const BrowseParams = Schema.Struct({
-  q: Schema.optional(Schema.String.check(Schema.isMaxLength(200))).annotate({
+  q: Schema.optional(
+    Schema.String.check(Schema.isMaxCodePoints(200, { message: "must be at most 200 characters" }))
+  ).annotate({
     description: "Text to find in title, description or venue"
   }),
   from: Schema.optional(Instant).annotate({ description: "Events starting at or after (default: now)" }),
   to: Schema.optional(Instant).annotate({ description: "Events starting at or before" }),
-  cursor: Schema.optional(Schema.String.check(Schema.isMaxLength(200))),
+  cursor: Schema.optional(
+    Schema.String.check(Schema.isMaxCodePoints(200, { message: "must be at most 200 characters" }))
+  ),
   limit: Schema.optional(PageLimit).annotate({ description: "Page size, 1 to 100 (default 20)" })
 })
 

@@ -6,6 +6,7 @@ import { AuthApi, MeApi } from "./AuthApi.ts"
 import { GatewayErrors, RouteTagger } from "./Authentication.ts"
 import { EventsApi } from "./EventsApi.ts"
 import { HealthApi } from "./HealthApi.ts"
+import { finishDocument } from "./OpenApiDocument.ts"
 import { CheckInsApi, OrdersApi, PaymentsApi, TicketsApi } from "./OrdersApi.ts"
 import { OrganizerApi } from "./OrganizerApi.ts"
 import { PrivacyApi } from "./PrivacyApi.ts"
@@ -40,7 +41,20 @@ export class GoTicketApi extends HttpApi.make("goticket")
   .annotate(HttpApi.PayloadParseOptions, payloadParseOptions)
   .annotate(OpenApi.Title, "GoTicket API")
   .annotate(OpenApi.Version, "0.1.0")
+  .annotate(OpenApi.Servers, [
+    { url: "/", description: "The server that serves this document" },
+    { url: "http://localhost:3000", description: "A local development server (npm run dev)" }
+  ])
   .annotate(
     OpenApi.Description,
-    "Event ticketing: organizers publish events with ticket types and seat maps; customers hold seats, check out and pay, and receive tickets that door staff check in. Errors are JSON with a stable `_tag` and a human-readable `message`."
-  ) {}
+    [
+      "Event ticketing: organizers publish events with ticket types and seat maps; customers hold seats, check out and pay, and receive tickets that door staff check in.",
+      "",
+      "Errors are JSON with a stable `_tag` and a `message` sentence. A request that does not match this document is answered 400 `HttpApiDecodeError`: `message` names the first field and the rule it breaks, and `issues` lists every problem with its `path`, a `code` (missing, unexpected, invalid_type, invalid_value, too_long, too_short, pattern, out_of_range, not_integer, ambiguous) and a `message`.",
+      "",
+      "Text anywhere in a request must not contain NUL characters (U+0000) or half of a UTF-16 surrogate pair (unpaired U+D800–U+DFFF): such a request is refused with 400. Bodies are JSON (`Content-Type: application/json`), nested at most 32 levels; fields this document does not list are refused.",
+      "",
+      "Every answer carries `x-request-id`; rate-limited routes carry `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset` and `RateLimit-Policy`, and a 429 carries `Retry-After`. A method a path does not document is answered 405 with `Allow`."
+    ].join("\n")
+  )
+  .annotate(OpenApi.Transform, finishDocument) {}

@@ -14,12 +14,18 @@ export const HealthStatus = Schema.Struct({
 })
 
 export class HealthApi extends HttpApiGroup.make("health")
-  .add(HttpApiEndpoint.get("live", "/health/live", { success: HealthStatus }))
   .add(
-    HttpApiEndpoint.get("ready", "/health/ready", { success: HealthStatus, error: NotReady }).annotate(
-      OpenApi.Description,
-      "200 once the service is ready: its start-up tasks (the configured admin account, the demo data when SEED_DEMO is on) are done and the database answers. 503 NotReady before, or when the database does not answer within 2 s."
-    )
+    HttpApiEndpoint.get("live", "/health/live", { success: HealthStatus })
+      .annotate(OpenApi.Summary, "Liveness: the process answers")
+      .annotate(OpenApi.Description, "Always 200 while the process runs; it checks nothing else.")
+  )
+  .add(
+    HttpApiEndpoint.get("ready", "/health/ready", { success: HealthStatus, error: NotReady })
+      .annotate(OpenApi.Summary, "Readiness: the service can take traffic")
+      .annotate(
+        OpenApi.Description,
+        "200 once the service is ready: its start-up tasks (the configured admin account, the demo data when SEED_DEMO is on) are done and the database answers. 503 NotReady before, or when the database does not answer within 2 s."
+      )
   )
   .add(
     HttpApiEndpoint.get("metrics", "/metrics", {
@@ -33,4 +39,5 @@ export class HealthApi extends HttpApiGroup.make("health")
           "(age of the oldest domain event not yet confirmed by the broker) and goticket_outbox_pending."
       )
   )
-  .annotate(OpenApi.Description, "Liveness and readiness probes, and metrics") {}
+  .annotate(OpenApi.Title, "Health")
+  .annotate(OpenApi.Description, "Liveness and readiness probes for orchestrators, and Prometheus metrics") {}

@@ -14,7 +14,7 @@ import { WaitTarget } from "../../domain/orders/OrderProgress.ts"
 import { PaymentProviderUnavailable, WebhookRejected } from "../../domain/payments/PaymentGateway.ts"
 import { EventId, OrderId, ReservationId, SeatId, TicketId, TicketTypeId } from "../../domain/shared/Ids.ts"
 import { Currency } from "../../domain/shared/Money.ts"
-import { PageLimit } from "../../domain/shared/Page.ts"
+import { IntegerText, PageLimit } from "../../domain/shared/Page.ts"
 import { Authentication } from "./Authentication.ts"
 import { EventNotFound404 } from "./EventsApi.ts"
 import { Forbidden403 } from "./errors.ts"
@@ -103,7 +103,10 @@ export const OrderPage = Schema.Struct({
 
 const OptionalIdempotencyHeaders = Schema.Struct({
   "idempotency-key": Schema.optional(
-    Schema.String.check(Schema.isMinLength(1), Schema.isMaxLength(200)).annotate({
+    Schema.String.check(
+      Schema.isMinCodePoints(1, { message: "must not be empty" }),
+      Schema.isMaxCodePoints(200, { message: "must be at most 200 characters" })
+    ).annotate({
       description: "Retrying with the same key answers the first request's result"
     })
   )
@@ -117,7 +120,10 @@ const RefundRequest = Schema.Struct({
 
 const CheckInRequest = Schema.Struct({
   eventId: EventId,
-  code: Schema.String.check(Schema.isMinLength(1), Schema.isMaxLength(200)).annotate({
+  code: Schema.String.check(
+    Schema.isMinCodePoints(1, { message: "must not be empty" }),
+    Schema.isMaxCodePoints(200, { message: "must be at most 200 characters" })
+  ).annotate({
     description: "The code scanned from the ticket's QR image"
   })
 })
@@ -132,9 +138,7 @@ const OrderWaitQuery = {
     description:
       "Long-poll: answer once the order is in this status, or settled for `settled` (any status but pending_payment), or can no longer get there (e.g. cancelled while waiting for confirmed); else at `timeoutMs` with the order as it is. 200 with the order either way"
   }),
-  timeoutMs: Schema.optional(
-    Schema.NumberFromString.check(Schema.isInt(), Schema.isBetween({ minimum: 0, maximum: MAX_WAIT_MS }))
-  ).annotate({
+  timeoutMs: Schema.optional(IntegerText(0, MAX_WAIT_MS)).annotate({
     description: `With waitFor: the longest wait, 0 to ${MAX_WAIT_MS} milliseconds (default ${DEFAULT_WAIT_MS}; 0 answers at once). Ignored without waitFor`
   })
 }
@@ -191,7 +195,9 @@ export class OrdersApi extends HttpApiGroup.make("orders")
   .add(
     HttpApiEndpoint.get("list", "/v1/orders", {
       query: {
-        cursor: Schema.optional(Schema.String.check(Schema.isMaxLength(200))),
+        cursor: Schema.optional(
+          Schema.String.check(Schema.isMaxCodePoints(200, { message: "must be at most 200 characters" }))
+        ),
         limit: Schema.optional(PageLimit).annotate({ description: "Page size, 1 to 100 (default 20)" })
       },
       success: OrderPage

@@ -20,7 +20,9 @@ import { Forbidden403 } from "./errors.ts"
 import { payload } from "./payload.ts"
 import { EventPage, EventSalesView, EventView, StaffView, TicketTypeView } from "./views.ts"
 
-const Description = Schema.String.check(Schema.isMaxLength(10_000))
+const Description = Schema.String.check(
+  Schema.isMaxCodePoints(10_000, { message: "must be at most 10_000 characters" })
+)
 
 export const VenueInput = Schema.Struct({
   name: BoundedText(200),
@@ -192,7 +194,9 @@ export class OrganizerApi extends HttpApiGroup.make("organizer")
   .add(
     HttpApiEndpoint.get("myEvents", "/v1/organizer/events", {
       query: {
-        cursor: Schema.optional(Schema.String.check(Schema.isMaxLength(200))),
+        cursor: Schema.optional(
+          Schema.String.check(Schema.isMaxCodePoints(200, { message: "must be at most 200 characters" }))
+        ),
         limit: Schema.optional(PageLimit)
       },
       success: EventPage,

@@ -9,7 +9,9 @@ import { payload } from "./payload.ts"
 
 /** The caller's current password, proven again: an access token alone must not erase an account. */
 export const EraseAccountRequest = payload(
-  Schema.Struct({ password: Schema.String.check(Schema.isMaxLength(256)) }),
+  Schema.Struct({
+    password: Schema.String.check(Schema.isMaxCodePoints(256, { message: "must be at most 256 characters" }))
+  }),
   "EraseAccountRequest"
 )
 

@@ -42,10 +42,16 @@ export const ReservationView = Schema.Struct({
 }).annotate({ identifier: "Reservation" })
 
 export const IdempotencyHeaders = Schema.Struct({
-  "idempotency-key": Schema.String.check(Schema.isMinLength(1), Schema.isMaxLength(200)).annotate({
+  "idempotency-key": Schema.String.check(
+    Schema.isMinCodePoints(1, { message: "must not be empty" }),
+    Schema.isMaxCodePoints(200, { message: "must be at most 200 characters" })
+  ).annotate({
     description: "A unique key per intended hold; retrying with it replays the first answer"
   })
 })
+
+/** The body of POST /v1/reservations (also decoded by the lean hold route, HoldRoute.ts). */
+export const HoldRequestPayload = payload(HoldRequest, "HoldRequest")
 
 const reservationIdParam = { reservationId: ReservationId }
 const ReservationNotFound404 = ReservationNotFound.pipe(HttpApiSchema.status(404))
@@ -54,7 +60,7 @@ export class ReservationsApi extends HttpApiGroup.make("reservations")
   .add(
     HttpApiEndpoint.post("hold", "/v1/reservations", {
       headers: IdempotencyHeaders,
-      payload: payload(HoldRequest, "HoldRequest"),
+      payload: HoldRequestPayload,
       success: ReservationView.pipe(HttpApiSchema.status(201)),
       error: [
         EventNotFound404,

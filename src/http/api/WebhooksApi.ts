@@ -6,22 +6,25 @@ import { InvalidWebhookUrl, UnknownEventType, WebhookNotFound } from "../../doma
 import { DeliveryId, DeliveryStatus, EVENT_TYPES, MAX_URL_LENGTH, WebhookId } from "../../domain/webhooks/Webhook.ts"
 import { Authentication } from "./Authentication.ts"
 import { Forbidden403 } from "./errors.ts"
-import { payload } from "./payload.ts"
+import { payload, statedAs } from "./payload.ts"
 
 export const RegisterWebhookRequest = payload(
   Schema.Struct({
     url: Schema.String.check(
-      Schema.isMaxLength(MAX_URL_LENGTH, { message: `must be at most ${MAX_URL_LENGTH} characters` })
+      Schema.isMaxCodePoints(MAX_URL_LENGTH, { message: `must be at most ${MAX_URL_LENGTH} characters` })
     ).annotate({
       description: "Where to POST the events: https (plain http only for loopback hosts, outside production)",
       examples: ["https://example.com/goticket/webhooks"]
     }),
-    eventTypes: Schema.Array(Schema.String)
+    eventTypes: Schema.Array(Schema.String.check(statedAs({ enum: [...EVENT_TYPES] })))
       .check(
         Schema.isMinLength(1, { message: "subscribe to at least one event type" }),
         Schema.isMaxLength(EVENT_TYPES.length * 2)
       )
-      .annotate({ description: `Event types to receive, among: ${EVENT_TYPES.join(", ")}` })
+      .annotate({
+        description:
+          "The domain event types to receive (at least one). A name outside the list is refused with 422 UnknownEventType"
+      })
   }),
   "RegisterWebhookRequest"
 )
@@ -113,7 +116,9 @@ export class WebhooksApi extends HttpApiGroup.make("webhooks")
     HttpApiEndpoint.get("deliveries", "/v1/organizer/webhooks/:webhookId/deliveries", {
       params: webhookIdParam,
       query: {
-        cursor: Schema.optional(Schema.String.check(Schema.isMaxLength(200))).annotate({
+        cursor: Schema.optional(
+          Schema.String.check(Schema.isMaxCodePoints(200, { message: "must be at most 200 characters" }))
+        ).annotate({
           description: "nextCursor of the previous page"
         }),
         limit: Schema.optional(PageLimit).annotate({ description: "Page size, 1 to 100 (default 20)" })

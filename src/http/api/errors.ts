@@ -39,16 +39,47 @@ export class UnsupportedMediaType extends Schema.TaggedError<UnsupportedMediaTyp
   { httpApiStatus: 415, description: "A request body that is not labelled JSON" }
 ) {}
 
-/** One problem found in a request: where (`path`) and what (`message`). */
+/** The kinds of problem a request can have, as the `code` of each issue. */
+export const IssueCode = Schema.Literals([
+  "missing",
+  "unexpected",
+  "invalid_type",
+  "invalid_value",
+  "too_long",
+  "too_short",
+  "pattern",
+  "out_of_range",
+  "not_integer",
+  "ambiguous"
+]).annotate({
+  description:
+    "missing: a required field is absent; unexpected: a field the request does not accept; invalid_type: a value of the wrong type; too_long / too_short: a string or list outside its length bounds; pattern: a string not of the stated form; out_of_range: a number outside its bounds; not_integer: a fraction where a whole number is wanted; invalid_value: any other rule (NUL characters, half a character, a date that does not exist …); ambiguous: a body that fits more than one shape"
+})
+export type IssueCode = typeof IssueCode.Type
+
+/** One problem found in a request: where (`path`), what kind (`code`) and a sentence (`message`). */
 export const DecodeIssue = Schema.Struct({
-  _tag: Schema.String,
-  path: Schema.Array(Schema.Union([Schema.String, Schema.Number])),
-  message: Schema.String
+  code: IssueCode,
+  path: Schema.Array(Schema.Union([Schema.String, Schema.Number])).annotate({
+    description: "Where the problem is: field names and list positions from the top of the body, query, path or headers"
+  }),
+  message: Schema.String.annotate({ description: "The rule that was broken, e.g. `must be at most 254 characters`" }),
+  _tag: Schema.String.annotate({ description: "The older name of the kind: Missing, Unexpected, Type, Refinement" })
 }).annotate({ identifier: "Issue", description: "A problem found in the request, with the path to it" })
 
-/** A request that does not match the contract: every problem at once (the shape of Effect 3's HttpApiDecodeError). */
+/** A request that does not match the contract: every problem at once, and a sentence about the first. */
 export class HttpApiDecodeError extends Schema.TaggedError<HttpApiDecodeError>()(
   "HttpApiDecodeError",
-  { issues: Schema.Array(DecodeIssue), message: Schema.String },
-  { httpApiStatus: 400, description: "The request did not match the expected schema" }
+  {
+    issues: Schema.Array(DecodeIssue),
+    message: Schema.String.annotate({
+      description:
+        "The first problem in a sentence naming the field and the rule, e.g. `body field email must be an email address (and 2 more problems)`"
+    })
+  },
+  {
+    httpApiStatus: 400,
+    description:
+      "The request does not match the contract: a missing or unknown field, a value of the wrong type or outside its rules"
+  }
 ) {}

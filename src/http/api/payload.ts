@@ -54,3 +54,10 @@ export const payload = <S extends Schema.Top>(schema: S, identifier: string): S[
       })
     )
     .annotate({ identifier }) as S["Rebuild"]
+
+/**
+ * A rule the OpenAPI document states that the schema leaves to the domain, which refuses a breach with its own
+ * error (e.g. 422 UnknownEventType): the value is not refused here, so that error still reaches the client.
+ */
+export const statedAs = <T>(jsonSchema: Record<string, unknown>) =>
+  Schema.makeFilter<T>(() => true, { toJsonSchema: () => jsonSchema })
