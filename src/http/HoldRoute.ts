@@ -48,10 +48,11 @@ export const LeanHoldRouteConfig = Config.Literals(["on", "off"], "LEAN_HOLD_ROU
 
 const textDecoder = new TextDecoder()
 
-/** A response of the route: status and JSON body. */
+/** A response of the route: status and JSON body, and where a new hold is read (201). */
 interface Answer {
   readonly status: number
   readonly body: string
+  readonly location?: string
 }
 
 /**
@@ -168,6 +169,7 @@ export const makeHoldRoute = (options: { readonly corsEnabled: boolean; readonly
         "x-request-id": facts.requestId
       }
       if (facts.rated !== undefined) Object.assign(headers, rateLimitHeaders(facts.rated))
+      if (answer.location !== undefined) headers.location = answer.location
       response.writeHead(answer.status, headers)
       response.end(answer.body)
     }
@@ -192,7 +194,11 @@ export const makeHoldRoute = (options: { readonly corsEnabled: boolean; readonly
           )
         )
         if (Exit.isSuccess(outcome))
-          return { status: contract.success.status, body: JSON.stringify(contract.success.encode(outcome.value)) }
+          return {
+            status: contract.success.status,
+            body: JSON.stringify(contract.success.encode(outcome.value)),
+            location: `${PATH}/${outcome.value.id}`
+          }
         const error = Cause.findErrorOption(outcome.cause)
         const refusal = Option.isSome(error) ? refusalOf(error.value) : undefined
         // Not a failure the endpoint declares: a defect (or an interruption), answered 500 by the caller.

@@ -6,6 +6,7 @@ import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
 import { PublicBaseUrl } from "../services/accounts/PublicBaseUrl.ts"
 import { AppConfig } from "../services/config/AppConfig.ts"
 import { OrderWatch } from "../services/orders/OrderWatch.ts"
+import { allowedMethods } from "./AllowedMethods.ts"
 import { GoTicketApi } from "./api/GoTicketApi.ts"
 import { answerClientError } from "./ClientErrors.ts"
 import { CorsLive, CorsOrigins } from "./Cors.ts"
@@ -111,7 +112,7 @@ export const HttpAppLive = Layer.unwrap(
       ApiLive,
       HttpApiScalar.layer(GoTicketApi, { path: "/docs" }),
       CorsLive,
-      HttpRouter.middleware(errorTranslation(config.maxBodyBytes), { global: true })
+      HttpRouter.middleware(errorTranslation(config.maxBodyBytes, allowedMethods), { global: true })
     )
     return Layer.mergeAll(EndWaitsOnShutdown, HoldRouteLive).pipe(
       Layer.provideMerge(

@@ -157,17 +157,39 @@ const errorResponse = (cause: Cause.Cause<unknown>, facts: RequestFacts, limit: 
   return unhandled(cause, facts)
 }
 
+/** A method the path does not answer: 405 with the methods it does answer in `Allow`. */
+const methodNotAllowed = (method: string, allow: ReadonlyArray<string>) =>
+  HttpServerResponse.setHeader(
+    json(405, {
+      _tag: "MethodNotAllowed",
+      message: `${method} is not a method of this path; it answers ${allow.join(", ")}`,
+      allow
+    }),
+    "allow",
+    allow.join(", ")
+  )
+
 /**
  * Around the router (before the API's answer is sent): whatever the API's own error schemas cannot express
- * becomes a JSON answer here; typed failures go on untouched.
+ * becomes a JSON answer here; typed failures go on untouched. With `allowedMethods`, a known path asked with a
+ * method it does not answer is a 405 with `Allow` rather than a 404.
  */
 export const errorTranslation =
-  (maxBodyBytes: number) =>
+  (maxBodyBytes: number, allowedMethods?: (path: string) => ReadonlyArray<string>) =>
   <E, R>(app: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>) =>
     Effect.catchCause(app, (cause) => {
       if (Cause.hasInterruptsOnly(cause)) return Effect.failCause(cause)
       const failure = Cause.findErrorOption(cause)
       if (Option.isSome(failure) && !isRouteNotFound(failure.value)) return Effect.failCause(cause)
+      if (Option.isSome(failure) && allowedMethods !== undefined)
+        return HttpServerRequest.HttpServerRequest.pipe(
+          Effect.map((request) => {
+            const allow = allowedMethods(request.url.split("?")[0] ?? "")
+            return allow.length > 0 && !allow.includes(request.method)
+              ? methodNotAllowed(request.method, allow)
+              : json(404, { _tag: "RouteNotFound", message: "no such route" })
+          })
+        )
       return Effect.flatMap(Effect.serviceOption(RequestContext), (facts) =>
         errorResponse(
           cause,
@@ -207,6 +229,48 @@ export const openEventStream = (response: HttpServerResponse.HttpServerResponse)
     response,
     HttpBody.stream(Stream.concat(Stream.succeed(STREAM_OPENING), body.stream), body.contentType)
   ).pipe(HttpServerResponse.setHeaders({ "cache-control": "no-cache", "x-accel-buffering": "no" }))
+}
+
+const bodyDecoder = new TextDecoder()
+
+/** Where a resource created by a POST to `path` is read, given its id (the 201's `Location`). */
+const createdResources: Record<string, (id: string) => string> = {
+  "/v1/events": (id) => `/v1/events/${id}`,
+  "/v1/reservations": (id) => `/v1/reservations/${id}`
+}
+
+/** The id in a JSON answer's body, when there is one. */
+const idInBody = (response: HttpServerResponse.HttpServerResponse): string | undefined => {
+  if (response.body._tag !== "Uint8Array") return undefined
+  try {
+    const id = (JSON.parse(bodyDecoder.decode(response.body.body)) as { id?: unknown }).id
+    return typeof id === "string" ? id : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Headers that follow from the answer itself: a 401 says how to authenticate (`WWW-Authenticate: Bearer`, with
+ * `error="invalid_token"` when a token was sent), a 201 of a collection says where the new resource is (`Location`).
+ */
+export const answerHeaders = (
+  request: { readonly method: string; readonly url: string; readonly headers: Record<string, string | undefined> },
+  response: HttpServerResponse.HttpServerResponse
+): Record<string, string> => {
+  if (response.status === 401 && response.headers["www-authenticate"] === undefined)
+    return {
+      "www-authenticate":
+        request.headers.authorization === undefined
+          ? 'Bearer realm="goticket"'
+          : 'Bearer realm="goticket", error="invalid_token"'
+    }
+  if (response.status === 201 && request.method === "POST") {
+    const located = createdResources[request.url.split("?")[0] ?? ""]
+    const id = located === undefined ? undefined : idInBody(response)
+    if (located !== undefined && id !== undefined) return { location: located(id) }
+  }
+  return {}
 }
 
 /** What the request log line says about a request that ended. */
@@ -270,7 +334,10 @@ export const requestLogging =
       const stamp = (response: HttpServerResponse.HttpServerResponse) => {
         status = response.status
         const rated = facts.rated === undefined ? headers : { ...headers, ...rateLimitHeaders(facts.rated) }
-        return HttpServerResponse.setHeaders(openEventStream(response), rated)
+        return HttpServerResponse.setHeaders(openEventStream(response), {
+          ...rated,
+          ...answerHeaders(request, response)
+        })
       }
       const refusal = admission.rated?.decision.allowed === false ? admission.rated : undefined
       // Every body the API takes is JSON: anything else (multipart, form data, text) is refused unread.
