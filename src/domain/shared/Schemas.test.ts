@@ -84,6 +84,10 @@ describe("shared schemas", () => {
 
     it("rejects a well-formed string that is not a real date", () => {
       expect(rejects(Instant, "2027-13-45T25:61:00Z")).toBe(true)
+      for (const input of ["6555-60-62T21:34-49:20", "2027-02-29T10:00:00Z", "2027-04-31T10:00:00Z"])
+        expect(rejects(Instant, input), input).toBe(true)
+      expect(messageOf(Instant, "2027-04-31T10:00:00Z")).toContain("a date that exists")
+      expect(decoded(Instant, "2028-02-29T10:00:00Z")).toEqual(new Date("2028-02-29T10:00:00Z"))
     })
   })
 

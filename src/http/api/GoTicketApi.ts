@@ -41,10 +41,7 @@ export class GoTicketApi extends HttpApi.make("goticket")
   .annotate(HttpApi.PayloadParseOptions, payloadParseOptions)
   .annotate(OpenApi.Title, "GoTicket API")
   .annotate(OpenApi.Version, "0.1.0")
-  .annotate(OpenApi.Servers, [
-    { url: "/", description: "The server that serves this document" },
-    { url: "http://localhost:3000", description: "A local development server (npm run dev)" }
-  ])
+  .annotate(OpenApi.Servers, [{ url: "/", description: "The server that serves this document" }])
   .annotate(
     OpenApi.Description,
     [

@@ -111,20 +111,21 @@ const tidySchema = (schema: Json): Json => {
     const { allOf: _, ...rest } = out
     out = kept.length === 0 ? rest : { ...rest, allOf: kept }
   }
-  if (Array.isArray(out.anyOf) && out.anyOf.length === 1 && mergeable(out, out.anyOf[0])) {
+  // One alternative is that alternative; the wrapper's own words (an optional parameter's description) win.
+  if (Array.isArray(out.anyOf) && out.anyOf.length === 1 && isObject(out.anyOf[0]) && out.anyOf[0].$ref === undefined) {
     const { anyOf, ...rest } = out
-    out = { ...rest, ...anyOf[0] }
+    out = { ...anyOf[0], ...rest }
   }
   return out
 }
 
-/** Renames components `XEncoded` to `X` (when free) and every reference to them. */
+/** Renames components `XEncoded` to `X` (`XJson` when `X` is taken) and every reference to them. */
 const withoutEncodedSuffix = (spec: Json): Json => {
   const schemas: Record<string, Json> = spec.components?.schemas ?? {}
   const renames = new Map<string, string>()
   for (const name of Object.keys(schemas)) {
     const plain = name.replace(/Encoded$/, "")
-    if (plain !== name && !(plain in schemas)) renames.set(`#/components/schemas/${name}`, plain)
+    if (plain !== name) renames.set(`#/components/schemas/${name}`, plain in schemas ? `${plain}Json` : plain)
   }
   const rewrite = (value: Json): Json => {
     if (Array.isArray(value)) return value.map(rewrite)
