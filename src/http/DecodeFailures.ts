@@ -60,7 +60,9 @@ const filterCode = (issue: SchemaIssue.Filter): IssueCode => {
   return "invalid_value"
 }
 
-const messageOf = (issue: SchemaIssue.Issue): string => formatLeaf(issue).issues[0]?.message ?? "is not valid"
+/** A rule's own message, or the library's default worded as the others are ("Expected a UUID" → "must be a UUID"). */
+const messageOf = (issue: SchemaIssue.Issue): string =>
+  (formatLeaf(issue).issues[0]?.message ?? "is not valid").replace(/^Expected /, "must be ")
 
 /** How far an alternative of a union is from what was sent: a missing or unknown field, or another type, weighs most. */
 const distance = (found: ReadonlyArray<Found>): number =>
