@@ -6,10 +6,12 @@ import { BoundedText } from "../shared/Text.ts"
 export const MAX_PER_ORDER_LIMIT = 100
 export const DEFAULT_MAX_PER_ORDER = 10
 
-export const Capacity = Schema.Int.check(
-  Schema.isBetween({ minimum: 0, maximum: 1_000_000 }, { message: "must be an integer between 0 and 1000000" })
-)
-export const MaxPerOrder = Schema.Int.check(
+export const Capacity = Schema.Int.annotate({
+  description: "How many tickets of this type are for sale in all, 0 to 1000000 (a seated type: set by its seats)"
+}).check(Schema.isBetween({ minimum: 0, maximum: 1_000_000 }, { message: "must be an integer between 0 and 1000000" }))
+export const MaxPerOrder = Schema.Int.annotate({
+  description: `The most tickets of this type one order may hold, 1 to ${MAX_PER_ORDER_LIMIT} (default ${DEFAULT_MAX_PER_ORDER})`
+}).check(
   Schema.isBetween(
     { minimum: 1, maximum: MAX_PER_ORDER_LIMIT },
     { message: `must be an integer between 1 and ${MAX_PER_ORDER_LIMIT}` }

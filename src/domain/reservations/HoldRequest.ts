@@ -3,7 +3,7 @@ import { EventId, SeatId, SectionId, TicketTypeId } from "../shared/Ids.ts"
 
 export const MAX_ITEMS_PER_HOLD = 20
 
-const Quantity = Schema.Int.check(
+const Quantity = Schema.Int.annotate({ description: "How many tickets, 1 to 100" }).check(
   Schema.isBetween({ minimum: 1, maximum: 100 }, { message: "must be a whole number from 1 to 100" })
 )
 
