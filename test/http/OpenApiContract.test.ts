@@ -120,7 +120,7 @@ describe("the OpenAPI document (/openapi.json) tells clients the truth", () => {
           expect(put.status).toBe(405)
           expect(put.headers.get("allow")).toBe("GET, POST, HEAD")
           expect((yield* api.call("GET", "/v1/nothing-here")).status).toBe(404)
-        expect((yield* api.call("HEAD", "/v1/events")).status).toBe(200)
+          expect((yield* api.call("HEAD", "/v1/events")).status).toBe(200)
           const anonymous = yield* api.call("GET", "/v1/me")
           expect(anonymous.status).toBe(401)
           expect(anonymous.headers.get("www-authenticate")).toBe('Bearer realm="goticket"')
