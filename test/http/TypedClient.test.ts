@@ -23,6 +23,7 @@ const signUp = (accountType: "customer" | "organizer") =>
     const password = "correct-horse-battery"
     yield* anonymous.auth.register({ payload: { email, password, name: `A ${accountType}`, accountType } })
     const login = yield* anonymous.auth.login({ payload: { email, password } })
+    if (!("accessToken" in login)) throw new Error("no two-factor authentication was enrolled, yet it was asked")
     return login.accessToken
   })
 

@@ -72,6 +72,9 @@ export const tagDescriptions: Record<string, string> = {
   Health: "Liveness and readiness probes for orchestrators, and Prometheus metrics",
   Accounts: "Registration, email confirmation, login, token refresh and logout",
   Me: "The caller's own account",
+  "Account recovery":
+    "Password reset by mail, confirming a new email address, and the second step of a two-factor login",
+  "Account security": "The caller's password, email address and two-factor authentication (organizers and admins)",
   Privacy: "The caller's personal data: export it, or erase the account",
   Events: "Published events, their ticket types, availability and seat maps: readable by anyone",
   Organizer: "An organizer's own events: create, price, seat, publish, cancel, staff and sales figures",
