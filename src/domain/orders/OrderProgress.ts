@@ -31,7 +31,8 @@ export const statusSequence: Readonly<Record<OrderStatus, number>> = {
   refunded: 4
 }
 
-const next: Readonly<Record<OrderStatus, ReadonlyArray<OrderStatus>>> = {
+/** The arrows of the state machine: where an order in each status may go next (OrderTransitions.ts moves it). */
+export const nextStatuses: Readonly<Record<OrderStatus, ReadonlyArray<OrderStatus>>> = {
   pending_payment: ["confirmed", "cancelled"],
   confirmed: ["partially_refunded", "refunded"],
   partially_refunded: ["refunded"],
@@ -41,7 +42,7 @@ const next: Readonly<Record<OrderStatus, ReadonlyArray<OrderStatus>>> = {
 
 /** Whether an order now in `from` is, or may still come to be, in `to`. */
 export const canBecome = (from: OrderStatus, to: OrderStatus): boolean =>
-  from === to || (next[from] ?? []).some((s) => canBecome(s, to))
+  from === to || (nextStatuses[from] ?? []).some((s) => canBecome(s, to))
 
 /** What a long-poll waits for: one status, or `settled` (any status but pending_payment). */
 export const WaitTarget = Schema.Literals([...OrderStatus.literals, "settled"])

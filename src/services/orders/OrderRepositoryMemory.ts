@@ -1,5 +1,5 @@
-import { Clock, Effect, Layer, Option, Ref } from "effect"
-import { type Order, RefundRecord, Ticket } from "../../domain/orders/Order.ts"
+import { Effect, Layer, Option, Ref } from "effect"
+import { Order, RefundRecord } from "../../domain/orders/Order.ts"
 import { OrderRepository } from "../../domain/orders/OrderRepository.ts"
 import {
   canBeMarkedReconciled,
@@ -7,22 +7,22 @@ import {
   type ReconciliationOutcome,
   settledAt
 } from "../../domain/orders/Reconciliation.ts"
-import type { OrderId, TicketId } from "../../domain/shared/Ids.ts"
+import type { OrderId } from "../../domain/shared/Ids.ts"
+import { now } from "../../domain/shared/Now.ts"
 import { MemoryStore, MemoryStoreLive, type MemoryTables } from "../memory/MemoryStore.ts"
 import {
   byCreatedThenId,
+  cancelIn,
   checkInIn,
   claimIn,
+  confirmIn,
   documentOf,
-  draftOf,
-  endHold,
   type Outcome,
   openIn,
+  put,
   refundIn,
   releaseIn,
-  type StoredOrder,
-  trusted,
-  updateOrder
+  trusted
 } from "./OrderTransitionsMemory.ts"
 
 /** The in-memory twin of OrderRepositoryPg, over the shared MemoryStore. */
@@ -30,7 +30,6 @@ export const OrderRepositoryMemory = Layer.effect(
   OrderRepository,
   Effect.gen(function* () {
     const store = yield* MemoryStore
-    const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
     const read = <A>(f: (s: MemoryTables) => A) => Effect.map(Ref.get(store), f)
     /** A step that may meet what the SQL function raises on (a missing order, say): that is a defect here too. */
     const stepOrDie = <A>(step: (s: MemoryTables) => readonly [Outcome<A>, MemoryTables]) =>
@@ -49,9 +48,7 @@ export const OrderRepositoryMemory = Layer.effect(
         Ref.update(store, (s) => {
           const stored = s.orders.get(orderId)
           if (!stored) return s
-          const d = draftOf(s)
-          updateOrder(d, stored, {}, { payment })
-          return d.commit()
+          return put(s, "orders", orderId, { ...stored, order: new Order({ ...stored.order, payment }, trusted) })
         }),
       findById: (id) => read((s) => Option.fromNullishOr(documentOf(s, id))),
       findByReservation: (id) =>
@@ -75,65 +72,9 @@ export const OrderRepositoryMemory = Layer.effect(
             .map((o) => documentOf(s, o.id) as Order)
         }),
       claimUnits: (orderId) => Effect.flatMap(now, (at) => Ref.modify(store, (s) => claimIn(s, orderId, at))),
-      releaseUnits: (orderId) =>
-        Ref.update(store, (s) => {
-          const d = draftOf(s)
-          releaseIn(d, orderId)
-          return d.commit()
-        }),
-      confirm: (orderId, at) =>
-        stepOrDie((s): readonly [Outcome<Order>, MemoryTables] => {
-          const stored = s.orders.get(orderId)
-          if (!stored) return [{ defect: `order ${orderId} does not exist` }, s]
-          if (stored.order.status !== "pending_payment") return [{ ok: documentOf(s, orderId) as Order }, s]
-          if (!stored.unitsClaimed) return [{ defect: `order ${orderId} has no claimed units` }, s]
-          const d = draftOf(s)
-          const order = stored.order
-          const tickets = order.lines.map(
-            (line) =>
-              new Ticket(
-                {
-                  id: crypto.randomUUID() as TicketId,
-                  orderId: order.id,
-                  eventId: order.eventId,
-                  customerId: order.customerId,
-                  ticketTypeId: line.ticketTypeId,
-                  seatId: line.seatId,
-                  seatLabel: line.seatLabel,
-                  priceMinor: line.unitPriceMinor,
-                  currency: order.currency,
-                  status: "valid",
-                  issuedAt: at,
-                  voidedAt: null,
-                  checkedInAt: null
-                },
-                trusted
-              )
-          )
-          for (const ticket of tickets) d.write("tickets").set(ticket.id, { ticket, refundId: null, checkedInBy: null })
-          updateOrder(d, stored, { ticketIds: tickets.map((t) => t.id) }, { status: "confirmed", confirmedAt: at })
-          const next = d.commit()
-          return [{ ok: documentOf(next, orderId) as Order }, next]
-        }),
-      cancel: (orderId, reason, at) =>
-        Effect.flatMap(now, (moment) =>
-          stepOrDie((s): readonly [Outcome<Order>, MemoryTables] => {
-            const stored = s.orders.get(orderId)
-            if (!stored) return [{ defect: `order ${orderId} does not exist` }, s]
-            if (stored.order.status !== "pending_payment") return [{ ok: documentOf(s, orderId) as Order }, s]
-            const d = draftOf(s)
-            releaseIn(d, orderId)
-            endHold(d, stored.order.reservationId, moment)
-            updateOrder(
-              d,
-              d.read("orders").get(orderId) as StoredOrder,
-              {},
-              { status: "cancelled", cancelReason: reason, cancelledAt: at }
-            )
-            const next = d.commit()
-            return [{ ok: documentOf(next, orderId) as Order }, next]
-          })
-        ),
+      releaseUnits: (orderId) => Ref.update(store, (s) => releaseIn(s, orderId)),
+      confirm: (orderId, at) => stepOrDie((s) => confirmIn(s, orderId, at)),
+      cancel: (orderId, reason, at) => stepOrDie((s) => cancelIn(s, orderId, reason, at)),
       requestRefund: (input) => Ref.modify(store, (s) => refundIn(s, input)),
       pendingRefundOf: (refundId) =>
         read((s) =>
@@ -146,14 +87,12 @@ export const OrderRepositoryMemory = Layer.effect(
         Ref.update(store, (s) => {
           const row = s.refunds.get(refundId)
           if (row?.refund.status !== "pending") return s
-          const d = draftOf(s)
-          d.write("refunds").set(refundId, {
+          return put(s, "refunds", refundId, {
             ...row,
             refund: new RefundRecord({ ...row.refund, status: "completed" }, trusted),
             providerRefundId,
             completedAt: at
           })
-          return d.commit()
         }),
       pendingRefunds: (olderThan, limit) =>
         read((s) =>
@@ -217,9 +156,7 @@ export const OrderRepositoryMemory = Layer.effect(
       recordPaymentEvent: (eventId, type, at) =>
         Ref.modify(store, (s) => {
           if (s.paymentEvents.has(eventId)) return [false, s] as const
-          const d = draftOf(s)
-          d.write("paymentEvents").set(eventId, { type, receivedAt: at })
-          return [true, d.commit()] as const
+          return [true, put(s, "paymentEvents", eventId, { type, receivedAt: at })] as const
         }),
       paymentEventSeen: (eventId) => read((s) => s.paymentEvents.has(eventId))
     })

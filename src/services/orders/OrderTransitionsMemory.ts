@@ -1,6 +1,8 @@
 import { Seat } from "../../domain/catalog/Seating.ts"
 import { TicketType } from "../../domain/catalog/TicketType.ts"
+import type { CancelReason } from "../../domain/orders/Order.ts"
 import { Order, type OrderLine, RefundRecord, Ticket } from "../../domain/orders/Order.ts"
+import { linesOfHold, seatsOfLines, unitsPerType } from "../../domain/orders/OrderLines.ts"
 import type {
   CheckInOutcome,
   ClaimOutcome,
@@ -8,112 +10,89 @@ import type {
   OrderRepositoryShape,
   RefundRequestOutcome
 } from "../../domain/orders/OrderRepository.ts"
+import * as Transitions from "../../domain/orders/OrderTransitions.ts"
 import { Reservation } from "../../domain/reservations/Reservation.ts"
+import type { TicketId } from "../../domain/shared/Ids.ts"
 import type { MemoryTables } from "../memory/MemoryStore.ts"
 
 /*
- * The in-memory twin of OrderRepositoryPg: each operation is the same steps as its SQL function in
- * migrations/0004_orders.sql, run as one Ref.modify over the shared MemoryStore (a transaction: every table it
- * changes changes together, or none does).
+ * The in-memory twin's transitions: each reads the tables, asks the domain (OrderTransitions.ts, OrderLines.ts)
+ * what to do, and answers the next tables, built by immutable updates. The repository runs each as one Ref.modify
+ * over the shared MemoryStore: every table it changes changes together, or none does (a transaction).
  */
 
 export type Row<K extends keyof MemoryTables> = MemoryTables[K] extends ReadonlyMap<string, infer V> ? V : never
 export type StoredOrder = Row<"orders">
 /** What a step answers, or the error its SQL function would raise. */
 export type Outcome<A> = { readonly ok: A } | { readonly defect: string }
+type Step<A> = readonly [A, MemoryTables]
 /** Rows rebuilt from rows that were valid already: their checks need not run again. */
 export const trusted = { disableChecks: true } as const
 
-/** Copy-on-write over the tables: a step writes into its draft; the store takes the draft whole, or not at all. */
-export const draftOf = (base: MemoryTables) => {
-  const written = new Map<keyof MemoryTables, Map<string, unknown>>()
-  const write = <K extends keyof MemoryTables>(table: K): Map<string, Row<K>> => {
-    let copy = written.get(table)
-    if (!copy) {
-      copy = new Map(base[table] as ReadonlyMap<string, unknown>)
-      written.set(table, copy)
-    }
-    return copy as Map<string, Row<K>>
-  }
-  const read = <K extends keyof MemoryTables>(table: K): ReadonlyMap<string, Row<K>> =>
-    (written.get(table) ?? base[table]) as ReadonlyMap<string, Row<K>>
-  const commit = (): MemoryTables => ({ ...base, ...Object.fromEntries(written) })
-  return { read, write, commit }
-}
-export type Draft = ReturnType<typeof draftOf>
+/** The tables with one row written. */
+export const put = <K extends keyof MemoryTables>(s: MemoryTables, table: K, key: string, row: Row<K>): MemoryTables =>
+  ({ ...s, [table]: new Map(s[table] as ReadonlyMap<string, Row<K>>).set(key, row) }) as MemoryTables
 
-export const customerKey = (customerId: string, eventId: string) => `${customerId}:${eventId}`
+/** The tables with some rows deleted. */
+const drop = <K extends keyof MemoryTables>(s: MemoryTables, table: K, keys: Iterable<string>): MemoryTables => {
+  const next = new Map(s[table] as ReadonlyMap<string, Row<K>>)
+  for (const key of keys) next.delete(key)
+  return { ...s, [table]: next } as MemoryTables
+}
+
+const customerKey = (customerId: string, eventId: string) => `${customerId}:${eventId}`
 
 /** held/sold of a ticket type move by these amounts. */
-export const moveUnits = (d: Draft, ticketTypeId: string, held: number, sold: number) => {
-  const type = d.read("ticketTypes").get(ticketTypeId)
-  if (!type) return
-  d.write("ticketTypes").set(
+const moveUnits = (s: MemoryTables, ticketTypeId: string, held: number, sold: number): MemoryTables => {
+  const type = s.ticketTypes.get(ticketTypeId)
+  if (!type) return s
+  return put(
+    s,
+    "ticketTypes",
     ticketTypeId,
     new TicketType({ ...type, held: type.held + held, sold: type.sold + sold }, trusted)
   )
 }
 
-export const setSeats = (d: Draft, eventId: string, seatIds: ReadonlySet<string>, status: Seat["status"]) => {
-  if (seatIds.size === 0) return
-  const seats = d.read("seats").get(eventId) ?? []
-  d.write("seats").set(
+const moveAll = (s: MemoryTables, perType: ReadonlyArray<readonly [string, number]>, held: number, sold: number) =>
+  perType.reduce((t, [typeId, n]) => moveUnits(t, typeId, held * n, sold * n), s)
+
+const setSeats = (s: MemoryTables, eventId: string, seatIds: ReadonlySet<string>, status: Seat["status"]) => {
+  if (seatIds.size === 0) return s
+  const seats = s.seats.get(eventId) ?? []
+  return put(
+    s,
+    "seats",
     eventId,
     seats.map((seat) => (seatIds.has(seat.id) ? new Seat({ ...seat, status }, trusted) : seat))
   )
 }
 
-/** customer_event_tickets: an UPDATE touches only an existing row. */
-export const addCustomerTickets = (d: Draft, customerId: string, eventId: string, n: number) => {
+/** The customer's count for the event moves by `n` (customer_event_tickets: an UPDATE touches only an existing row). */
+const countTickets = (s: MemoryTables, customerId: string, eventId: string, n: number, upsert = false) => {
   const key = customerKey(customerId, eventId)
-  const counted = d.read("customerTickets").get(key)
-  if (counted !== undefined) d.write("customerTickets").set(key, counted + n)
+  const counted = s.customerTickets.get(key)
+  if (counted === undefined && !upsert) return s
+  return put(s, "customerTickets", key, (counted ?? 0) + n)
 }
 
-/** Lines counted per ticket type, in ticket-type id order. */
-export const perType = (lines: ReadonlyArray<OrderLine>) => {
-  const counts = new Map<string, number>()
-  for (const line of lines) counts.set(line.ticketTypeId, (counts.get(line.ticketTypeId) ?? 0) + 1)
-  return [...counts].sort(([a], [b]) => (a < b ? -1 : 1))
-}
-
-export const seatLinesOf = (order: Order) =>
-  new Set(order.lines.flatMap((l) => (l.seatId === null ? [] : [l.seatId as string])))
-
-/** end_holds(ids, 'released'): ends the hold if it is active and gives its units, seats and count back. */
-export const endHold = (d: Draft, reservationId: string, at: Date) => {
-  const r = d.read("reservations").get(reservationId)
-  if (r?.status !== "active") return
-  d.write("reservations").set(r.id, new Reservation({ ...r, status: "released", endedAt: at }, trusted))
-  for (const item of r.items) moveUnits(d, item.ticketTypeId, -item.quantity, 0)
-  for (const seat of r.seats) moveUnits(d, seat.ticketTypeId, -1, 0)
-  const freed = new Set(r.seats.map((x) => x.seatId as string))
-  for (const id of freed) d.write("seatHolders").delete(id)
-  setSeats(d, r.eventId, freed, "available")
-  addCustomerTickets(d, r.customerId, r.eventId, -r.tickets)
-}
-
-export const updateOrder = (d: Draft, stored: StoredOrder, change: Partial<StoredOrder>, order?: Partial<Order>) => {
-  const next: StoredOrder = {
+const withOrder = (s: MemoryTables, stored: StoredOrder, change: Partial<StoredOrder>, order?: Partial<Order>) =>
+  put(s, "orders", stored.order.id, {
     ...stored,
     ...change,
     order: order ? new Order({ ...stored.order, ...order }, trusted) : stored.order
-  }
-  d.write("orders").set(stored.order.id, next)
-  return next
-}
+  })
 
-/** release_units: gives a pending order's claimed units back to sale. */
-export const releaseIn = (d: Draft, orderId: string) => {
-  const stored = d.read("orders").get(orderId)
-  if (!stored?.unitsClaimed || stored.order.status !== "pending_payment") return
-  const order = stored.order
-  for (const [typeId, n] of perType(order.lines)) moveUnits(d, typeId, 0, -n)
-  const freed = new Set([...d.read("seatBuyers")].filter(([, buyer]) => buyer === orderId).map(([seatId]) => seatId))
-  for (const id of freed) d.write("seatBuyers").delete(id)
-  setSeats(d, order.eventId, freed, "available")
-  addCustomerTickets(d, order.customerId, order.eventId, -order.lines.length)
-  updateOrder(d, stored, { unitsClaimed: false })
+/** end_holds(ids, 'released'): ends the hold if it is active and gives its units, seats and count back. */
+const endHold = (s: MemoryTables, reservationId: string, at: Date): MemoryTables => {
+  const r = s.reservations.get(reservationId)
+  if (r?.status !== "active") return s
+  let next = put(s, "reservations", r.id, new Reservation({ ...r, status: "released", endedAt: at }, trusted))
+  for (const item of r.items) next = moveUnits(next, item.ticketTypeId, -item.quantity, 0)
+  for (const seat of r.seats) next = moveUnits(next, seat.ticketTypeId, -1, 0)
+  const freed = new Set(r.seats.map((x) => x.seatId as string))
+  next = setSeats(drop(next, "seatHolders", freed), r.eventId, freed, "available")
+  return countTickets(next, r.customerId, r.eventId, -r.tickets)
 }
 
 /** order_json: the order with its tickets, in position order. */
@@ -127,190 +106,206 @@ export const documentOf = (s: Pick<MemoryTables, "orders" | "tickets">, id: stri
   return new Order({ ...stored.order, tickets }, trusted)
 }
 
-export const openIn = (
-  s: MemoryTables,
-  input: Parameters<OrderRepositoryShape["open"]>[0],
-  now: Date
-): readonly [Outcome<OpenOutcome>, MemoryTables] => {
-  const r = s.reservations.get(input.reservationId)
-  if (!r || r.customerId !== input.customerId) return [{ ok: { _tag: "HoldNotActive" } }, s]
-  const existing = s.ordersByReservation.get(r.id)
-  if (existing !== undefined) return [{ ok: { _tag: "Existing", order: documentOf(s, existing) as Order } }, s]
-  if (r.status !== "active" || r.expiresAt.getTime() <= now.getTime()) return [{ ok: { _tag: "HoldNotActive" } }, s]
-  if (s.orders.has(input.orderId)) return [{ defect: `order ${input.orderId} exists already` }, s]
+const ticketsOfOrder = (s: MemoryTables, stored: StoredOrder) =>
+  stored.ticketIds.map((id) => (s.tickets.get(id) as Row<"tickets">).ticket)
 
-  // One line per admission: units of general admission in ticket-type id order, seats in venue order.
+/** The hold's lines, in venue order (OrderLines.linesOfHold). */
+const linesOf = (s: MemoryTables, r: Reservation): Array<OrderLine> => {
   const sections = new Map((s.sections.get(r.eventId) ?? []).map((c) => [c.id as string, c]))
   const seats = new Map((s.seats.get(r.eventId) ?? []).map((seat) => [seat.id as string, seat]))
-  const venueKey = (seatId: string) => {
-    const seat = seats.get(seatId)
-    return [sections.get(seat?.sectionId ?? "")?.position ?? 0, seat?.rowPosition ?? 0, seat?.position ?? 0] as const
-  }
-  const gaLines = [...r.items]
-    .sort((a, b) => (a.ticketTypeId < b.ticketTypeId ? -1 : 1))
-    .flatMap((item) =>
-      Array.from({ length: item.quantity }, () => ({
-        ticketTypeId: item.ticketTypeId,
-        seatId: null,
-        seatLabel: null,
-        unitPriceMinor: item.unitPriceMinor
-      }))
-    )
-  const seatLines = [...r.seats]
-    .sort((a, b) => {
-      const [x, y] = [venueKey(a.seatId), venueKey(b.seatId)]
-      return x[0] - y[0] || x[1] - y[1] || x[2] - y[2]
-    })
-    .map((reserved) => {
+  return linesOfHold(
+    r.items,
+    r.seats.map((reserved) => {
       const seat = seats.get(reserved.seatId)
       const section = sections.get(seat?.sectionId ?? "")
       return {
         ticketTypeId: reserved.ticketTypeId,
         seatId: reserved.seatId,
         seatLabel: seat && section ? `${section.name} ${seat.row}-${seat.label}` : null,
-        unitPriceMinor: reserved.unitPriceMinor
+        unitPriceMinor: reserved.unitPriceMinor,
+        venue: { section: section?.position ?? 0, row: seat?.rowPosition ?? 0, seat: seat?.position ?? 0 }
       }
     })
-  const lines: Array<OrderLine> = [...gaLines, ...seatLines].map((line, i) => ({ position: i + 1, ...line }))
-
-  const order = new Order(
-    {
-      id: input.orderId,
-      customerId: input.customerId,
-      eventId: r.eventId,
-      reservationId: r.id,
-      status: "pending_payment",
-      totalMinor: r.totalMinor,
-      refundedMinor: 0,
-      currency: r.currency,
-      payment: null,
-      cancelReason: null,
-      lines,
-      tickets: [],
-      createdAt: now,
-      confirmedAt: null,
-      cancelledAt: null
-    },
-    trusted
   )
-  const d = draftOf(s)
-  d.write("orders").set(order.id, { order, unitsClaimed: false, ticketIds: [] })
-  d.write("ordersByReservation").set(r.id, order.id)
-  if (input.holdUntil.getTime() > r.expiresAt.getTime())
-    d.write("reservations").set(r.id, new Reservation({ ...r, expiresAt: input.holdUntil }, trusted))
-  return [{ ok: { _tag: "Opened", order } }, d.commit()]
 }
 
-export const claimIn = (s: MemoryTables, orderId: string, now: Date): readonly [ClaimOutcome, MemoryTables] => {
-  const unavailable = [{ _tag: "Unavailable" } as const, s] as const
+export const openIn = (
+  s: MemoryTables,
+  input: Parameters<OrderRepositoryShape["open"]>[0],
+  now: Date
+): Step<Outcome<OpenOutcome>> => {
+  const r = s.reservations.get(input.reservationId)
+  const existing = s.ordersByReservation.get(input.reservationId)
+  switch (Transitions.decideOpen({ hold: r, customerId: input.customerId, hasOrder: existing !== undefined, now })) {
+    case "hold_not_active":
+      return [{ ok: { _tag: "HoldNotActive" } }, s]
+    case "existing":
+      return [{ ok: { _tag: "Existing", order: documentOf(s, existing as string) as Order } }, s]
+  }
+  const hold = r as Reservation
+  if (s.orders.has(input.orderId)) return [{ defect: `order ${input.orderId} exists already` }, s]
+  const order = Transitions.openedOrder({
+    orderId: input.orderId,
+    customerId: input.customerId,
+    hold,
+    lines: linesOf(s, hold),
+    now
+  })
+  let next = put(s, "orders", order.id, { order, unitsClaimed: false, ticketIds: [] })
+  next = put(next, "ordersByReservation", hold.id, order.id)
+  const expiresAt = Transitions.holdKeptUntil(hold.expiresAt, input.holdUntil)
+  if (expiresAt !== hold.expiresAt)
+    next = put(next, "reservations", hold.id, new Reservation({ ...hold, expiresAt }, trusted))
+  return [{ ok: { _tag: "Opened", order } }, next]
+}
+
+export const claimIn = (s: MemoryTables, orderId: string, now: Date): Step<ClaimOutcome> => {
   const stored = s.orders.get(orderId)
-  if (stored?.order.status !== "pending_payment") return unavailable
-  if (stored.unitsClaimed) return [{ _tag: "Claimed" }, s]
+  if (stored === undefined) return [{ _tag: "Unavailable" }, s]
   const order = stored.order
-  const event = s.events.get(order.eventId)
-  if (event && event.status !== "published") return unavailable
-
-  const d = draftOf(s)
   const r = s.reservations.get(order.reservationId) as Reservation
-  if (r.status === "active") {
-    // The hold becomes sold: its units move from held to sold, its seats to this order.
-    d.write("reservations").set(r.id, new Reservation({ ...r, status: "converted", endedAt: now }, trusted))
-    for (const [typeId, n] of perType(order.lines)) moveUnits(d, typeId, -n, n)
-    const heldSeats = new Set([...s.seatHolders].filter(([, holder]) => holder === r.id).map(([seatId]) => seatId))
-    for (const id of heldSeats) {
-      d.write("seatHolders").delete(id)
-      d.write("seatBuyers").set(id, orderId)
+  const decision = Transitions.decideClaim({
+    status: order.status,
+    unitsClaimed: stored.unitsClaimed,
+    eventStatus: s.events.get(order.eventId)?.status,
+    holdStatus: r.status
+  })
+  const perType = unitsPerType(order.lines)
+  switch (decision) {
+    case "not_pending":
+    case "unavailable":
+      return [{ _tag: "Unavailable" }, s]
+    case "claimed":
+      return [{ _tag: "Claimed" }, s]
+    case "convert_hold": {
+      // The hold becomes sold: its units move from held to sold, its seats to this order.
+      let next = put(s, "reservations", r.id, new Reservation({ ...r, status: "converted", endedAt: now }, trusted))
+      next = moveAll(next, perType, -1, 1)
+      const heldSeats = new Set([...s.seatHolders].filter(([, holder]) => holder === r.id).map(([seatId]) => seatId))
+      next = drop(next, "seatHolders", heldSeats)
+      for (const id of heldSeats) next = put(next, "seatBuyers", id, orderId)
+      next = setSeats(next, r.eventId, heldSeats, "sold")
+      next = countTickets(next, order.customerId, order.eventId, Transitions.countedTicketsChange("hold_converted", 0))
+      return [{ _tag: "Claimed" }, withOrder(next, stored, { unitsClaimed: true })]
     }
-    setSeats(d, r.eventId, heldSeats, "sold")
-    updateOrder(d, stored, { unitsClaimed: true })
-    return [{ _tag: "Claimed" }, d.commit()]
+    case "reclaim": {
+      // The hold ended: the same units again, all or nothing.
+      const seats = new Map((s.seats.get(order.eventId) ?? []).map((seat) => [seat.id as string, seat]))
+      const free = Transitions.canReclaim({
+        lines: order.lines,
+        seatIsAvailable: (id) => seats.get(id)?.status === "available",
+        typeOf: (id) => s.ticketTypes.get(id),
+        unitsPerType: perType
+      })
+      if (!free) return [{ _tag: "Unavailable" }, s]
+      const wanted = new Set(seatsOfLines(order.lines))
+      let next = moveAll(s, perType, 0, 1)
+      for (const id of wanted) next = put(next, "seatBuyers", id, orderId)
+      next = setSeats(next, order.eventId, wanted, "sold")
+      const n = Transitions.countedTicketsChange("reclaimed", order.lines.length)
+      next = countTickets(next, order.customerId, order.eventId, n, true)
+      return [{ _tag: "Reclaimed" }, withOrder(next, stored, { unitsClaimed: true })]
+    }
   }
+}
 
-  // The hold ended: the same units again, all or nothing.
-  const wanted = seatLinesOf(order)
-  const free = (s.seats.get(order.eventId) ?? []).filter((seat) => wanted.has(seat.id) && seat.status === "available")
-  if (free.length < wanted.size) return unavailable
-  for (const [typeId, n] of perType(order.lines)) {
-    const type = s.ticketTypes.get(typeId)
-    if (!type || (!type.seated && type.capacity - type.held - type.sold < n)) return unavailable
-    moveUnits(d, typeId, 0, n)
+/** release_units: gives a pending order's claimed units back to sale. */
+export const releaseIn = (s: MemoryTables, orderId: string): MemoryTables => {
+  const stored = s.orders.get(orderId)
+  if (!stored || !Transitions.mayRelease({ status: stored.order.status, unitsClaimed: stored.unitsClaimed })) return s
+  const order = stored.order
+  const freed = new Set([...s.seatBuyers].filter(([, buyer]) => buyer === orderId).map(([seatId]) => seatId))
+  let next = setSeats(drop(s, "seatBuyers", freed), order.eventId, freed, "available")
+  const n = Transitions.countedTicketsChange("released", order.lines.length)
+  next = countTickets(next, order.customerId, order.eventId, n)
+  next = moveAll(next, unitsPerType(order.lines), 0, -1)
+  return withOrder(next, stored, { unitsClaimed: false })
+}
+
+export const confirmIn = (s: MemoryTables, orderId: string, at: Date): Step<Outcome<Order>> => {
+  const stored = s.orders.get(orderId)
+  if (!stored) return [{ defect: `order ${orderId} does not exist` }, s]
+  switch (Transitions.decideConfirm({ status: stored.order.status, unitsClaimed: stored.unitsClaimed })) {
+    case "as_is":
+      return [{ ok: documentOf(s, orderId) as Order }, s]
+    case "no_claimed_units":
+      return [{ defect: `order ${orderId} has no claimed units` }, s]
   }
-  for (const id of wanted) d.write("seatBuyers").set(id, orderId)
-  setSeats(d, order.eventId, wanted, "sold")
-  const key = customerKey(order.customerId, order.eventId)
-  d.write("customerTickets").set(key, (s.customerTickets.get(key) ?? 0) + order.lines.length)
-  updateOrder(d, stored, { unitsClaimed: true })
-  return [{ _tag: "Reclaimed" }, d.commit()]
+  const ids = stored.order.lines.map(() => crypto.randomUUID() as TicketId)
+  const tickets = Transitions.ticketsOf(stored.order, at, ids)
+  let next = s
+  for (const ticket of tickets) next = put(next, "tickets", ticket.id, { ticket, refundId: null, checkedInBy: null })
+  const confirmed = Transitions.confirmedOrder(stored.order, [], at)
+  next = put(next, "orders", orderId, { ...stored, order: confirmed, ticketIds: ids })
+  return [{ ok: documentOf(next, orderId) as Order }, next]
+}
+
+export const cancelIn = (s: MemoryTables, orderId: string, reason: CancelReason, at: Date): Step<Outcome<Order>> => {
+  const stored = s.orders.get(orderId)
+  if (!stored) return [{ defect: `order ${orderId} does not exist` }, s]
+  if (Transitions.decideCancel(stored.order.status) === "as_is") return [{ ok: documentOf(s, orderId) as Order }, s]
+  let next = endHold(releaseIn(s, orderId), stored.order.reservationId, at)
+  const released = next.orders.get(orderId) as StoredOrder
+  next = put(next, "orders", orderId, { ...released, order: Transitions.cancelledOrder(released.order, reason, at) })
+  return [{ ok: documentOf(next, orderId) as Order }, next]
 }
 
 export const refundIn = (
   s: MemoryTables,
   input: Parameters<OrderRepositoryShape["requestRefund"]>[0]
-): readonly [RefundRequestOutcome, MemoryTables] => {
+): Step<RefundRequestOutcome> => {
   const existing = s.refunds.get(input.refundId)
   if (existing) return [{ _tag: "Existing", refund: existing.refund }, s]
   const stored = s.orders.get(input.orderId)
-  if (!stored || (stored.order.status !== "confirmed" && stored.order.status !== "partially_refunded"))
-    return [{ _tag: "NotRefundable", code: "order_not_refundable" }, s]
-  const refusable = (ticket: Ticket) =>
-    ticket.status !== "valid" || (ticket.checkedInAt !== null && !input.includeCheckedIn)
-  if (
-    input.ticketIds?.some((id) => {
-      const row = s.tickets.get(id)
-      return !row || row.ticket.orderId !== input.orderId || refusable(row.ticket)
-    })
-  )
-    return [{ _tag: "NotRefundable", code: "ticket_not_refundable" }, s]
-  const asked = input.ticketIds ? new Set<string>(input.ticketIds) : undefined
-  const voiding = stored.ticketIds
-    .map((id) => (s.tickets.get(id) as Row<"tickets">).ticket)
-    .filter((t) => !refusable(t) && (asked === undefined || asked.has(t.id)))
-  if (voiding.length === 0) return [{ _tag: "NotRefundable", code: "nothing_to_refund" }, s]
-
-  const d = draftOf(s)
-  const order = stored.order
-  for (const ticket of voiding) {
+  const decision = Transitions.decideRefund({
+    status: stored?.order.status,
+    tickets: stored ? ticketsOfOrder(s, stored) : [],
+    ticketIds: input.ticketIds,
+    includeCheckedIn: input.includeCheckedIn
+  })
+  if (decision._tag === "NotRefundable") return [decision, s]
+  const order = (stored as StoredOrder).order
+  let next = s
+  for (const ticket of decision.voiding) {
     const row = s.tickets.get(ticket.id) as Row<"tickets">
-    d.write("tickets").set(ticket.id, {
+    next = put(next, "tickets", ticket.id, {
       ...row,
       ticket: new Ticket({ ...ticket, status: "voided", voidedAt: input.at }, trusted),
       refundId: input.refundId
     })
-    moveUnits(d, ticket.ticketTypeId, 0, -1)
   }
-  const freed = new Set(voiding.flatMap((t) => (t.seatId === null ? [] : [t.seatId as string])))
-  for (const id of freed) d.write("seatBuyers").delete(id)
-  setSeats(d, order.eventId, freed, "available")
-  addCustomerTickets(d, order.customerId, order.eventId, -voiding.length)
-  const left = stored.ticketIds.filter((id) => d.read("tickets").get(id)?.ticket.status === "valid").length
-  const amountMinor = voiding.reduce((n, t) => n + t.priceMinor, 0)
-  updateOrder(
-    d,
-    stored,
+  const freed = new Set(seatsOfLines(decision.voiding))
+  next = setSeats(drop(next, "seatBuyers", freed), order.eventId, freed, "available")
+  const n = Transitions.countedTicketsChange("refunded", decision.voiding.length)
+  next = countTickets(next, order.customerId, order.eventId, n)
+  next = moveAll(next, unitsPerType(decision.voiding), 0, -1)
+  next = withOrder(
+    next,
+    stored as StoredOrder,
     {},
     {
-      refundedMinor: order.refundedMinor + amountMinor,
-      status: left === 0 ? "refunded" : "partially_refunded"
+      refundedMinor: order.refundedMinor + decision.amountMinor,
+      status: decision.statusAfter
     }
   )
   const refund = new RefundRecord(
     {
       id: input.refundId,
       orderId: input.orderId,
-      amountMinor,
-      ticketIds: voiding.map((t) => t.id),
+      amountMinor: decision.amountMinor,
+      ticketIds: decision.voiding.map((t) => t.id),
       status: "pending",
       createdAt: input.at
     },
     trusted
   )
-  d.write("refunds").set(refund.id, {
+  next = put(next, "refunds", refund.id, {
     refund,
     requestedBy: input.requestedBy,
     providerRefundId: null,
     completedAt: null
   })
-  return [{ _tag: "Requested", refund }, d.commit()]
+  return [{ _tag: "Requested", refund }, next]
 }
 
 export const checkInIn = (
@@ -319,17 +314,26 @@ export const checkInIn = (
   eventId: string,
   by: string,
   at: Date
-): readonly [CheckInOutcome, MemoryTables] => {
+): Step<CheckInOutcome> => {
   const row = s.tickets.get(ticketId)
-  if (!row) return [{ _tag: "NotFound" }, s]
-  const ticket = row.ticket
-  if (ticket.eventId !== eventId) return [{ _tag: "OtherEvent" }, s]
-  if (ticket.status === "voided") return [{ _tag: "Voided", ticket }, s]
-  if (ticket.checkedInAt !== null) return [{ _tag: "AlreadyAdmitted", ticket, at: ticket.checkedInAt }, s]
-  const admitted = new Ticket({ ...ticket, checkedInAt: at }, trusted)
-  const d = draftOf(s)
-  d.write("tickets").set(ticketId, { ...row, ticket: admitted, checkedInBy: by })
-  return [{ _tag: "Admitted", ticket: admitted }, d.commit()]
+  const ticket = row?.ticket as Ticket
+  switch (Transitions.decideCheckIn(row?.ticket, eventId)) {
+    case "not_found":
+      return [{ _tag: "NotFound" }, s]
+    case "other_event":
+      return [{ _tag: "OtherEvent" }, s]
+    case "voided":
+      return [{ _tag: "Voided", ticket }, s]
+    case "already_admitted":
+      return [{ _tag: "AlreadyAdmitted", ticket, at: ticket.checkedInAt as Date }, s]
+    case "admit": {
+      const admitted = new Ticket({ ...ticket, checkedInAt: at }, trusted)
+      return [
+        { _tag: "Admitted", ticket: admitted },
+        put(s, "tickets", ticketId, { ...(row as Row<"tickets">), ticket: admitted, checkedInBy: by })
+      ]
+    }
+  }
 }
 
 export const byCreatedThenId = (a: Order, b: Order) =>
