@@ -1,5 +1,6 @@
 import { expect, layer } from "@effect/vitest"
 import { Cause, Effect, Exit, type Layer, Option } from "effect"
+import { TestClock } from "effect/testing"
 import { UserRepository } from "../../src/domain/accounts/UserRepository.ts"
 import { Event } from "../../src/domain/catalog/Event.ts"
 import { EventRepository } from "../../src/domain/catalog/EventRepository.ts"
@@ -9,20 +10,22 @@ import type { Order, Ticket } from "../../src/domain/orders/Order.ts"
 import { OrderRepository } from "../../src/domain/orders/OrderRepository.ts"
 import { type PlaceHold, ReservationRepository } from "../../src/domain/reservations/ReservationRepository.ts"
 import type { OrderId, ReservationId, SeatId, SectionId, TicketId, UserId } from "../../src/domain/shared/Ids.ts"
+import { now } from "../../src/domain/shared/Now.ts"
 import { anEvent, aTicketType } from "./EventRepositoryContract.ts"
 import { aUser } from "./UserRepositoryContract.ts"
 
 /*
- * Time: the SQL functions compare with the database's now(), the in-memory adapter with the Effect Clock. The suite
- * runs without the test services (excludeTestServices), so both see the real time, and every fixture is placed
- * relative to the real current time.
+ * Time: every adapter takes it from the Effect Clock (the PostgreSQL one passes it to its SQL functions), so the
+ * contract runs on a TestClock, set to the real time when each test starts (the holds it places through the
+ * reservation adapter are still judged on sale by the database's clock), and moved by hand. The helpers below read
+ * the Clock too, so suites that run on the real clock can use them.
  */
 
 export const MINUTE = 60_000
 const HOUR = 60 * MINUTE
 const DAY = 24 * HOUR
 
-export const now = Effect.sync(() => new Date())
+export { now }
 export const after = (date: Date, ms: number) => new Date(date.getTime() + ms)
 export const newOrderId = () => crypto.randomUUID() as OrderId
 const newReservationId = () => crypto.randomUUID() as ReservationId
@@ -217,12 +220,8 @@ export const countedTickets = (customerId: UserId, event: Event, probe: TicketTy
     throw new Error("more than 100 counted")
   })
 
-const expectRecent = (date: Date | null, from: Date) => {
-  expect(date).toBeInstanceOf(Date)
-  const t = (date as Date).getTime()
-  expect(t).toBeGreaterThanOrEqual(from.getTime() - 1_000)
-  expect(t).toBeLessThanOrEqual(Date.now() + 1_000)
-}
+/** On the TestClock, a time the adapter took from the clock is exactly the clock's time. */
+const expectClockTime = (date: Date | null, at: Date) => expect(date).toEqual(at)
 
 const ids = (tickets: ReadonlyArray<Ticket>) => tickets.map((t) => t.id)
 
@@ -238,8 +237,22 @@ export const orderRepositoryContract = (
   name: string,
   adapters: Layer.Layer<OrderRepository | ReservationRepository | EventRepository | UserRepository>
 ) =>
+  // The adapters are built on the real clock (the database client's own timers must run); each test on a TestClock.
   layer(adapters, { timeout: "120 seconds", excludeTestServices: true })(`OrderRepository contract: ${name}`, (it) => {
-    it.effect("open: one line per admission, the hold's total, and the hold kept alive until holdUntil", () =>
+    /** A test on its own TestClock, which starts at the real time. */
+    const test = (
+      title: string,
+      body: () => Effect.Effect<
+        void,
+        unknown,
+        OrderRepository | ReservationRepository | EventRepository | UserRepository
+      >
+    ) =>
+      it.effect(title, () =>
+        Effect.andThen(TestClock.setTime(Date.now()), body()).pipe(Effect.provide(TestClock.layer()))
+      )
+
+    test("open: one line per admission, the hold's total, and the hold kept alive until holdUntil", () =>
       Effect.gen(function* () {
         const repo = yield* OrderRepository
         const alice = yield* aStoredUser()
@@ -263,7 +276,7 @@ export const orderRepositoryContract = (
         expect(order.confirmedAt).toBeNull()
         expect(order.cancelledAt).toBeNull()
         expect(order.tickets).toEqual([])
-        expectRecent(order.createdAt, before)
+        expectClockTime(order.createdAt, before)
         expect(order.lines).toEqual(
           [1, 2, 3].map((position) => ({
             position,
@@ -292,10 +305,9 @@ export const orderRepositoryContract = (
         )
         yield* openOrder(longHold.id, alice.id, { holdUntil: after(before, 5 * MINUTE) })
         expect((yield* reservation(longHold.id)).expiresAt).toEqual(after(before, 2 * HOUR))
-      })
-    )
+      }))
 
-    it.effect("open: seats become one line each, in venue order, with their labels and prices", () =>
+    test("open: seats become one line each, in venue order, with their labels and prices", () =>
       Effect.gen(function* () {
         const alice = yield* aStoredUser()
         const sale = yield* aSale()
@@ -332,10 +344,9 @@ export const orderRepositoryContract = (
             unitPriceMinor: 6000
           }
         ])
-      })
-    )
+      }))
 
-    it.effect("open is idempotent per hold: a second open answers the same order, whatever its order id", () =>
+    test("open is idempotent per hold: a second open answers the same order, whatever its order id", () =>
       Effect.gen(function* () {
         const repo = yield* OrderRepository
         const alice = yield* aStoredUser()
@@ -365,10 +376,9 @@ export const orderRepositoryContract = (
         })
         expect(converted._tag).toBe("Existing")
         expect(converted._tag === "Existing" && converted.order.id).toBe(order.id)
-      })
-    )
+      }))
 
-    it.effect("open refuses a hold that ended, expired, is someone else's or does not exist (HoldNotActive)", () =>
+    test("open refuses a hold that ended, expired, is someone else's or does not exist (HoldNotActive)", () =>
       Effect.gen(function* () {
         const repo = yield* OrderRepository
         const holds = yield* ReservationRepository
@@ -397,10 +407,14 @@ export const orderRepositoryContract = (
 
         // Bob's attempt changed nothing: Alice opens her hold.
         expect((yield* tryOpen(alices.id, alice.id))._tag).toBe("Opened")
-      })
-    )
 
-    it.effect("claimUnits converts the hold: held units become sold, seats sold, once", () =>
+        // The clock passes a hold's expiry (10 minutes): from that instant on it can no longer be opened.
+        const late = yield* holdOf(alice.id, sale.event, ga)
+        yield* TestClock.adjust("10 minutes")
+        expect(yield* tryOpen(late.id, alice.id)).toEqual({ _tag: "HoldNotActive" })
+      }))
+
+    test("claimUnits converts the hold: held units become sold, seats sold, once", () =>
       Effect.gen(function* () {
         const repo = yield* OrderRepository
         const alice = yield* aStoredUser()
@@ -429,7 +443,7 @@ export const orderRepositoryContract = (
         for (const id of [gaHold.id, seatHold.id]) {
           const converted = yield* reservation(id)
           expect(converted.status).toBe("converted")
-          expectRecent(converted.endedAt, before)
+          expectClockTime(converted.endedAt, before)
         }
         // The order stays pending until it is confirmed; the customer's count is unchanged (4 tickets).
         expect((yield* orderOf(gaOrder.id)).status).toBe("pending_payment")
@@ -440,10 +454,9 @@ export const orderRepositoryContract = (
         expect(yield* repo.claimUnits(seatOrder.id)).toEqual({ _tag: "Claimed" })
         expect(yield* unitsOf(sale.event)).toMatchObject(expected)
         expect(yield* countedTickets(alice.id, sale.event, probe)).toBe(4)
-      })
-    )
+      }))
 
-    it.effect("claimUnits after the hold ended takes the same units again while they are free (Reclaimed)", () =>
+    test("claimUnits after the hold ended takes the same units again while they are free (Reclaimed)", () =>
       Effect.gen(function* () {
         const repo = yield* OrderRepository
         const holds = yield* ReservationRepository
@@ -478,10 +491,9 @@ export const orderRepositoryContract = (
         expect(yield* repo.claimUnits(seatOrder.id)).toEqual({ _tag: "Claimed" })
         expect(yield* unitsOf(sale.event)).toMatchObject(expected)
         expect(yield* countedTickets(alice.id, sale.event, probe)).toBe(4)
-      })
-    )
+      }))
 
-    it.effect("claimUnits after the hold ended and its units were taken: Unavailable, nothing moved", () =>
+    test("claimUnits after the hold ended and its units were taken: Unavailable, nothing moved", () =>
       Effect.gen(function* () {
         const repo = yield* OrderRepository
         const holds = yield* ReservationRepository
@@ -530,10 +542,9 @@ export const orderRepositoryContract = (
         expect(yield* repo.claimUnits(daveOrder.id)).toEqual({ _tag: "Claimed" })
         expect(yield* repo.claimUnits(carolOrder.id)).toEqual({ _tag: "Unavailable" })
         expect(yield* unitsOf(sale.event)).toMatchObject({ Standing: { held: 0, sold: 3 } })
-      })
-    )
+      }))
 
-    it.effect("claimUnits: Unavailable once the event is cancelled, or for an order that is not pending", () =>
+    test("claimUnits: Unavailable once the event is cancelled, or for an order that is not pending", () =>
       Effect.gen(function* () {
         const repo = yield* OrderRepository
         const alice = yield* aStoredUser()
@@ -550,10 +561,9 @@ export const orderRepositoryContract = (
         expect(yield* unitsOf(sale.event)).toMatchObject({ Standing: { held: 2, sold: 0 } })
         expect((yield* reservation(hold.id)).status).toBe("active")
         expect((yield* orderOf(order.id)).status).toBe("pending_payment")
-      })
-    )
+      }))
 
-    it.effect("releaseUnits gives claimed units back to sale; twice is harmless; a confirmed order keeps them", () =>
+    test("releaseUnits gives claimed units back to sale; twice is harmless; a confirmed order keeps them", () =>
       Effect.gen(function* () {
         const repo = yield* OrderRepository
         const alice = yield* aStoredUser()
@@ -590,63 +600,59 @@ export const orderRepositoryContract = (
         yield* repo.releaseUnits(gaOrder.id)
         expect(yield* unitsOf(sale.event)).toMatchObject({ Standing: { held: 0, sold: 3 } })
         expect(yield* countedTickets(alice.id, sale.event, probe)).toBe(3)
-      })
-    )
+      }))
 
-    it.effect(
-      "cancel of a pending order gives back its hold or its claimed units; a confirmed order is left alone",
-      () =>
-        Effect.gen(function* () {
-          const repo = yield* OrderRepository
-          const alice = yield* aStoredUser()
-          const sale = yield* aSale()
-          const probe = yield* aStoredTicketType(sale.event, { name: "Probe", capacity: 1000 })
-          const at = yield* now
+    test("cancel of a pending order gives back its hold or its claimed units; a confirmed order is left alone", () =>
+      Effect.gen(function* () {
+        const repo = yield* OrderRepository
+        const alice = yield* aStoredUser()
+        const sale = yield* aSale()
+        const probe = yield* aStoredTicketType(sale.event, { name: "Probe", capacity: 1000 })
+        const at = yield* now
 
-          const hold = yield* holdOf(alice.id, sale.event, [sale.a1, sale.a2])
-          const holding = yield* openOrder(hold.id, alice.id)
-          const claimedOrder = yield* openOrder(
-            (yield* holdOf(alice.id, sale.event, { type: sale.standing, quantity: 2 })).id,
-            alice.id
-          )
-          yield* repo.claimUnits(claimedOrder.id)
-          const paid = yield* aPaidOrder(alice.id, sale.event, [sale.boxA1])
-          expect(yield* unitsOf(sale.event)).toMatchObject({
-            Standing: { held: 0, sold: 2 },
-            Seated: { held: 2, sold: 0 },
-            Box: { held: 0, sold: 1 }
-          })
-
-          const cancelled = yield* repo.cancel(holding.id, "payment_declined", at)
-          expect(cancelled.status).toBe("cancelled")
-          expect(cancelled.cancelReason).toBe("payment_declined")
-          expect(cancelled.cancelledAt).toEqual(at)
-          expect(cancelled.lines).toEqual(holding.lines)
-          expect((yield* reservation(hold.id)).status).toBe("released")
-          yield* repo.cancel(claimedOrder.id, "payment_timed_out", at)
-          const expected = {
-            Standing: { held: 0, sold: 0 },
-            Seated: { held: 0, sold: 0 },
-            Box: { held: 0, sold: 1 }
-          }
-          expect(yield* unitsOf(sale.event)).toMatchObject(expected)
-          expect(yield* seatsOf(sale)).toEqual(allSeats("available", { Box: "sold" }))
-          expect(yield* countedTickets(alice.id, sale.event, probe)).toBe(1)
-
-          // Again, with another reason: nothing changes, the first reason stays.
-          const again = yield* repo.cancel(holding.id, "units_unavailable", after(at, MINUTE))
-          expect(again).toEqual(cancelled)
-          expect(yield* repo.findById(holding.id)).toEqual(Option.some(cancelled))
-
-          const stillPaid = yield* repo.cancel(paid.id, "payment_failed", at)
-          expect(stillPaid).toEqual(paid)
-          expect(yield* unitsOf(sale.event)).toMatchObject(expected)
-          expect(yield* countedTickets(alice.id, sale.event, probe)).toBe(1)
-          expect(Exit.isFailure(yield* Effect.exit(repo.cancel(newOrderId(), "payment_failed", at)))).toBe(true)
+        const hold = yield* holdOf(alice.id, sale.event, [sale.a1, sale.a2])
+        const holding = yield* openOrder(hold.id, alice.id)
+        const claimedOrder = yield* openOrder(
+          (yield* holdOf(alice.id, sale.event, { type: sale.standing, quantity: 2 })).id,
+          alice.id
+        )
+        yield* repo.claimUnits(claimedOrder.id)
+        const paid = yield* aPaidOrder(alice.id, sale.event, [sale.boxA1])
+        expect(yield* unitsOf(sale.event)).toMatchObject({
+          Standing: { held: 0, sold: 2 },
+          Seated: { held: 2, sold: 0 },
+          Box: { held: 0, sold: 1 }
         })
-    )
 
-    it.effect("confirm issues one ticket per line, once", () =>
+        const cancelled = yield* repo.cancel(holding.id, "payment_declined", at)
+        expect(cancelled.status).toBe("cancelled")
+        expect(cancelled.cancelReason).toBe("payment_declined")
+        expect(cancelled.cancelledAt).toEqual(at)
+        expect(cancelled.lines).toEqual(holding.lines)
+        expect((yield* reservation(hold.id)).status).toBe("released")
+        yield* repo.cancel(claimedOrder.id, "payment_timed_out", at)
+        const expected = {
+          Standing: { held: 0, sold: 0 },
+          Seated: { held: 0, sold: 0 },
+          Box: { held: 0, sold: 1 }
+        }
+        expect(yield* unitsOf(sale.event)).toMatchObject(expected)
+        expect(yield* seatsOf(sale)).toEqual(allSeats("available", { Box: "sold" }))
+        expect(yield* countedTickets(alice.id, sale.event, probe)).toBe(1)
+
+        // Again, with another reason: nothing changes, the first reason stays.
+        const again = yield* repo.cancel(holding.id, "units_unavailable", after(at, MINUTE))
+        expect(again).toEqual(cancelled)
+        expect(yield* repo.findById(holding.id)).toEqual(Option.some(cancelled))
+
+        const stillPaid = yield* repo.cancel(paid.id, "payment_failed", at)
+        expect(stillPaid).toEqual(paid)
+        expect(yield* unitsOf(sale.event)).toMatchObject(expected)
+        expect(yield* countedTickets(alice.id, sale.event, probe)).toBe(1)
+        expect(Exit.isFailure(yield* Effect.exit(repo.cancel(newOrderId(), "payment_failed", at)))).toBe(true)
+      }))
+
+    test("confirm issues one ticket per line, once", () =>
       Effect.gen(function* () {
         const repo = yield* OrderRepository
         const alice = yield* aStoredUser()
@@ -704,10 +710,9 @@ export const orderRepositoryContract = (
           Seated: { held: 0, sold: 2 }
         })
         expect(Exit.isFailure(yield* Effect.exit(repo.confirm(newOrderId(), at)))).toBe(true)
-      })
-    )
+      }))
 
-    it.effect("requestRefund: part of the order, then the rest; a repeated refund id answers the first refund", () =>
+    test("requestRefund: part of the order, then the rest; a repeated refund id answers the first refund", () =>
       Effect.gen(function* () {
         const repo = yield* OrderRepository
         const alice = yield* aStoredUser()
@@ -787,67 +792,63 @@ export const orderRepositoryContract = (
           at
         })
         expect(more).toEqual({ _tag: "NotRefundable", code: "order_not_refundable" })
-      })
-    )
+      }))
 
-    it.effect(
-      "requestRefund refuses tickets that are voided, unknown, another order's or used; and unpaid orders",
-      () =>
-        Effect.gen(function* () {
-          const repo = yield* OrderRepository
-          const alice = yield* aStoredUser()
-          const staff = yield* aStoredUser()
-          const sale = yield* aSale()
-          const order = yield* aPaidOrder(alice.id, sale.event, { type: sale.standing, quantity: 3 })
-          const other = yield* aPaidOrder(alice.id, sale.event, { type: sale.standing, quantity: 1 })
-          const pending = yield* openOrder((yield* holdOf(alice.id, sale.event, [sale.a1])).id, alice.id)
-          const [t1, t2, t3] = order.tickets as [Ticket, Ticket, Ticket]
-          const at = yield* now
-          const refund = (orderId: OrderId, ticketIds?: ReadonlyArray<TicketId>, includeCheckedIn = false) =>
-            repo.requestRefund({
-              refundId: `refund-${crypto.randomUUID()}`,
-              orderId,
-              ticketIds,
-              requestedBy: alice.id,
-              includeCheckedIn,
-              at
-            })
-          const refused = (code: string) => ({ _tag: "NotRefundable", code })
+    test("requestRefund refuses tickets that are voided, unknown, another order's or used; and unpaid orders", () =>
+      Effect.gen(function* () {
+        const repo = yield* OrderRepository
+        const alice = yield* aStoredUser()
+        const staff = yield* aStoredUser()
+        const sale = yield* aSale()
+        const order = yield* aPaidOrder(alice.id, sale.event, { type: sale.standing, quantity: 3 })
+        const other = yield* aPaidOrder(alice.id, sale.event, { type: sale.standing, quantity: 1 })
+        const pending = yield* openOrder((yield* holdOf(alice.id, sale.event, [sale.a1])).id, alice.id)
+        const [t1, t2, t3] = order.tickets as [Ticket, Ticket, Ticket]
+        const at = yield* now
+        const refund = (orderId: OrderId, ticketIds?: ReadonlyArray<TicketId>, includeCheckedIn = false) =>
+          repo.requestRefund({
+            refundId: `refund-${crypto.randomUUID()}`,
+            orderId,
+            ticketIds,
+            requestedBy: alice.id,
+            includeCheckedIn,
+            at
+          })
+        const refused = (code: string) => ({ _tag: "NotRefundable", code })
 
-          expect((yield* refund(order.id, [t1.id]))._tag).toBe("Requested")
-          const before = yield* orderOf(order.id)
-          const units = yield* unitsOf(sale.event)
-          expect(yield* refund(order.id, [t1.id])).toEqual(refused("ticket_not_refundable"))
-          expect(yield* refund(order.id, [t2.id, crypto.randomUUID() as TicketId])).toEqual(
-            refused("ticket_not_refundable")
-          )
-          expect(yield* refund(order.id, [t2.id, (other.tickets[0] as Ticket).id])).toEqual(
-            refused("ticket_not_refundable")
-          )
-          expect(yield* refund(pending.id)).toEqual(refused("order_not_refundable"))
-          expect(yield* refund(newOrderId())).toEqual(refused("order_not_refundable"))
-          expect(yield* refund(order.id, [])).toEqual(refused("nothing_to_refund"))
+        expect((yield* refund(order.id, [t1.id]))._tag).toBe("Requested")
+        const before = yield* orderOf(order.id)
+        const units = yield* unitsOf(sale.event)
+        expect(yield* refund(order.id, [t1.id])).toEqual(refused("ticket_not_refundable"))
+        expect(yield* refund(order.id, [t2.id, crypto.randomUUID() as TicketId])).toEqual(
+          refused("ticket_not_refundable")
+        )
+        expect(yield* refund(order.id, [t2.id, (other.tickets[0] as Ticket).id])).toEqual(
+          refused("ticket_not_refundable")
+        )
+        expect(yield* refund(pending.id)).toEqual(refused("order_not_refundable"))
+        expect(yield* refund(newOrderId())).toEqual(refused("order_not_refundable"))
+        expect(yield* refund(order.id, [])).toEqual(refused("nothing_to_refund"))
 
-          // A ticket that was used is refundable only when the caller says so (the event was called off).
-          expect((yield* repo.checkIn(t2.id, sale.event.id, staff.id, at))._tag).toBe("Admitted")
-          expect(yield* refund(order.id, [t2.id])).toEqual(refused("ticket_not_refundable"))
-          // None of the refusals changed anything.
-          expect((yield* orderOf(order.id)).tickets.map((t) => t.status)).toEqual(before.tickets.map((t) => t.status))
-          expect(yield* unitsOf(sale.event)).toEqual(units)
+        // A ticket that was used is refundable only when the caller says so (the event was called off).
+        expect((yield* repo.checkIn(t2.id, sale.event.id, staff.id, at))._tag).toBe("Admitted")
+        expect(yield* refund(order.id, [t2.id])).toEqual(refused("ticket_not_refundable"))
+        // None of the refusals changed anything.
+        expect((yield* orderOf(order.id)).tickets.map((t) => t.status)).toEqual(before.tickets.map((t) => t.status))
+        expect(yield* unitsOf(sale.event)).toEqual(units)
 
-          // Without naming tickets, the used one is left out: only t3 is refunded.
-          const rest = yield* refund(order.id)
-          expect(rest._tag === "Requested" && rest.refund.ticketIds).toEqual([t3.id])
-          expect((yield* orderOf(order.id)).status).toBe("partially_refunded")
-          expect(yield* refund(order.id)).toEqual(refused("nothing_to_refund"))
-          const used = yield* refund(order.id, [t2.id], true)
-          expect(used._tag === "Requested" && used.refund.ticketIds).toEqual([t2.id])
-          expect((yield* orderOf(order.id)).status).toBe("refunded")
-          expect(yield* unitsOf(sale.event)).toMatchObject({ Standing: { held: 0, sold: 1 } })
-        })
-    )
+        // Without naming tickets, the used one is left out: only t3 is refunded.
+        const rest = yield* refund(order.id)
+        expect(rest._tag === "Requested" && rest.refund.ticketIds).toEqual([t3.id])
+        expect((yield* orderOf(order.id)).status).toBe("partially_refunded")
+        expect(yield* refund(order.id)).toEqual(refused("nothing_to_refund"))
+        const used = yield* refund(order.id, [t2.id], true)
+        expect(used._tag === "Requested" && used.refund.ticketIds).toEqual([t2.id])
+        expect((yield* orderOf(order.id)).status).toBe("refunded")
+        expect(yield* unitsOf(sale.event)).toMatchObject({ Standing: { held: 0, sold: 1 } })
+      }))
 
-    it.effect("a pending refund is listed until completed; completing is idempotent", () =>
+    test("a pending refund is listed until completed; completing is idempotent", () =>
       Effect.gen(function* () {
         const repo = yield* OrderRepository
         const alice = yield* aStoredUser()
@@ -889,10 +890,9 @@ export const orderRepositoryContract = (
           refundId,
           "completed"
         ])
-      })
-    )
+      }))
 
-    it.effect("checkIn admits a valid ticket once, and says why it does not", () =>
+    test("checkIn admits a valid ticket once, and says why it does not", () =>
       Effect.gen(function* () {
         const repo = yield* OrderRepository
         const alice = yield* aStoredUser()
@@ -929,10 +929,9 @@ export const orderRepositoryContract = (
           _tag: "NotFound"
         })
         expect(Option.getOrThrow(yield* repo.findTicket(t2.id)).checkedInAt).toBeNull()
-      })
-    )
+      }))
 
-    it.effect("20 concurrent scans of one ticket: exactly one is admitted, the others see its time", () =>
+    test("20 concurrent scans of one ticket: exactly one is admitted, the others see its time", () =>
       Effect.gen(function* () {
         const repo = yield* OrderRepository
         const alice = yield* aStoredUser()
@@ -953,10 +952,9 @@ export const orderRepositoryContract = (
           19
         )
         expect(Option.getOrThrow(yield* repo.findTicket(ticket.id)).checkedInAt).toEqual(at)
-      })
-    )
+      }))
 
-    it.effect("lists: a customer's orders newest first by pages, pending orders, paid orders of an event", () =>
+    test("lists: a customer's orders newest first by pages, pending orders, paid orders of an event", () =>
       Effect.gen(function* () {
         const repo = yield* OrderRepository
         const alice = yield* aStoredUser()
@@ -967,7 +965,7 @@ export const orderRepositoryContract = (
           opened.push(
             yield* openOrder((yield* holdOf(alice.id, sale.event, { type: sale.standing, quantity: 1 })).id, alice.id)
           )
-          yield* Effect.sleep("3 millis")
+          yield* TestClock.adjust("3 millis")
         }
         yield* openOrder((yield* holdOf(bob.id, sale.event, { type: sale.standing, quantity: 1 })).id, bob.id)
         const newestFirst = [...opened].reverse().map((o) => o.id)
@@ -1004,10 +1002,9 @@ export const orderRepositoryContract = (
         expect(yield* repo.paidOrdersOfEvent(sale.event.id, undefined, 1)).toEqual(paid.slice(0, 1))
         expect(yield* repo.paidOrdersOfEvent(sale.event.id, paid[0], 100)).toEqual(paid.slice(1))
         expect(yield* repo.paidOrdersOfEvent((yield* aSale()).event.id, undefined, 100)).toEqual([])
-      })
-    )
+      }))
 
-    it.effect("the reconciliation's list: settled orders not checked yet, longest settled first; marked once", () =>
+    test("the reconciliation's list: settled orders not checked yet, longest settled first; marked once", () =>
       Effect.gen(function* () {
         const repo = yield* OrderRepository
         const alice = yield* aStoredUser()
@@ -1018,10 +1015,10 @@ export const orderRepositoryContract = (
           )
         const [o1, o2, o3] = [yield* open(), yield* open(), yield* open()]
         const beforeSettling = yield* now
-        yield* Effect.sleep("3 millis")
+        yield* TestClock.adjust("3 millis")
         yield* repo.claimUnits(o1.id)
         yield* repo.confirm(o1.id, yield* now)
-        yield* Effect.sleep("3 millis")
+        yield* TestClock.adjust("3 millis")
         yield* repo.cancel(o2.id, "payment_declined", yield* now)
         const mine = (orders: ReadonlyArray<Order>) =>
           orders.map((o) => o.id).filter((id) => [o1.id, o2.id, o3.id].includes(id))
@@ -1038,10 +1035,9 @@ export const orderRepositoryContract = (
         expect(yield* repo.reconciliationOf(o1.id)).toEqual(Option.some({ at, outcome: "consistent" }))
         expect(yield* repo.reconciliationOf(o2.id)).toEqual(Option.none())
         expect(mine(yield* repo.unreconciledOrders(after(yield* now, 1_000), 10_000))).toEqual([o2.id])
-      })
-    )
+      }))
 
-    it.effect("attachPayment records the intent on the order; payment events are recorded once", () =>
+    test("attachPayment records the intent on the order; payment events are recorded once", () =>
       Effect.gen(function* () {
         const repo = yield* OrderRepository
         const alice = yield* aStoredUser()
@@ -1064,6 +1060,5 @@ export const orderRepositoryContract = (
         expect(yield* repo.recordPaymentEvent(eventId, "payment_intent.succeeded", at)).toBe(true)
         expect(yield* repo.recordPaymentEvent(eventId, "payment_intent.succeeded", at)).toBe(false)
         expect(yield* repo.paymentEventSeen(eventId)).toBe(true)
-      })
-    )
+      }))
   })

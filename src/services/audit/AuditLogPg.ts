@@ -1,5 +1,5 @@
 import { type Cause, Effect, Layer, Option } from "effect"
-import { SqlClient, SqlError } from "effect/sql"
+import { SqlClient } from "effect/sql"
 import {
   type ActorRole,
   AuditLog,
@@ -9,7 +9,7 @@ import {
 } from "../../domain/audit/AuditLog.ts"
 import { decodeCursor, encodeCursor } from "../../domain/shared/Cursor.ts"
 import type { EventId, UserId } from "../../domain/shared/Ids.ts"
-import { pgErrorOf } from "../sql/errors.ts"
+import { isConflict } from "../sql/Transient.ts"
 import { logRecord, stamp } from "./AuditStamp.ts"
 
 interface AuditRow {
@@ -50,13 +50,11 @@ const recordFromRow = (r: AuditRow) =>
     { disableChecks: true }
   )
 
-/** Deadlock, serialization failure, cancelled statement, or a statement refused because one of those came first. */
-const RETRYABLE = new Set(["40P01", "40001", "57014", "25P02"])
+/** A conflict (Transient.isConflict) anywhere in the transaction's failure, a defect included. */
 const isRetryable = (cause: Cause.Cause<unknown>) =>
-  cause.reasons.some((reason) => {
-    const error = reason._tag === "Fail" ? reason.error : reason._tag === "Die" ? reason.defect : undefined
-    return SqlError.isSqlError(error) && RETRYABLE.has(pgErrorOf(error).code ?? "")
-  })
+  cause.reasons.some((reason) =>
+    isConflict(reason._tag === "Fail" ? reason.error : reason._tag === "Die" ? reason.defect : undefined)
+  )
 
 /** The change's own failure, carried through the transaction so it can be told apart from the database's. */
 class ChangeFailed<E> {

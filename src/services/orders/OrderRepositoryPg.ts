@@ -1,6 +1,6 @@
-import { Effect, Layer, Option, Schedule, Schema } from "effect"
-import { SqlClient, type SqlError } from "effect/sql"
-import { Order, RefundRecord, Ticket } from "../../domain/orders/Order.ts"
+import { Array as Arr, Effect, Layer, Option, Schema } from "effect"
+import { SqlClient } from "effect/sql"
+import { Order, OrderStatus, RefundRecord, Ticket } from "../../domain/orders/Order.ts"
 import {
   type CheckInOutcome,
   type ClaimOutcome,
@@ -8,9 +8,12 @@ import {
   OrderRepository,
   type RefundRequestOutcome
 } from "../../domain/orders/OrderRepository.ts"
+import { decideConfirm, ticketsOf } from "../../domain/orders/OrderTransitions.ts"
 import type { ReconciliationOutcome } from "../../domain/orders/Reconciliation.ts"
-import type { OrderId } from "../../domain/shared/Ids.ts"
+import type { OrderId, TicketId } from "../../domain/shared/Ids.ts"
+import { now } from "../../domain/shared/Now.ts"
 import { tracedCall } from "../sql/TraceContext.ts"
+import { retryConflicts } from "../sql/Transient.ts"
 
 // The functions of migrations/0004_orders.sql build the documents; JSON timestamps arrive as ISO strings, which the
 // schemas' JSON codecs decode.
@@ -18,23 +21,43 @@ const decodeOrder = Schema.decodeUnknownSync(Schema.toCodecJson(Order))
 const decodeTicket = Schema.decodeUnknownSync(Schema.toCodecJson(Ticket))
 const decodeRefund = Schema.decodeUnknownSync(Schema.toCodecJson(RefundRecord))
 
-const uuidArray = (ids: ReadonlyArray<string>) => `{${ids.join(",")}}`
-
-/**
- * Serialisation failures, deadlocks and cancelled statements are retried: every function is one idempotent
- * transaction that can simply run again. (A statement can be cancelled that nobody meant to cancel: when a fiber
- * running a query is interrupted, the driver sends `pg_cancel_backend` for its connection, best effort and late under
- * load, by which time the connection may be running someone else's statement.)
+/*
+ * What the SQL functions answer, decoded: an outcome outside these literals is a defect (a function and its adapter
+ * out of step), never read as some business answer.
  */
-const retryConflicts = <A, R>(effect: Effect.Effect<A, SqlError.SqlError, R>) =>
-  Effect.retry(effect, {
-    schedule: Schedule.recurs(3),
-    while: (e) =>
-      // 40P01, 40001 and 57014
-      e.reason._tag === "DeadlockError" ||
-      e.reason._tag === "SerializationError" ||
-      e.reason._tag === "StatementTimeoutError"
+const decodeRow = <A, I>(schema: Schema.Codec<A, I>) => {
+  const decode = Schema.decodeUnknownEffect(schema)
+  return (rows: ReadonlyArray<unknown>) => Effect.orDie(decode(rows[0]))
+}
+const OpenRow = decodeRow(
+  Schema.Struct({ outcome: Schema.Literals(["opened", "existing", "hold_not_active"]), orderDoc: Schema.Unknown })
+)
+const ClaimRow = decodeRow(
+  Schema.Struct({ value: Schema.Literals(["claimed", "reclaimed", "unavailable", "not_pending"]) })
+)
+const RefundRow = decodeRow(
+  Schema.Struct({
+    outcome: Schema.Literals([
+      "requested",
+      "existing",
+      "order_not_refundable",
+      "ticket_not_refundable",
+      "nothing_to_refund"
+    ]),
+    refund: Schema.Unknown
   })
+)
+const CheckInRow = decodeRow(
+  Schema.Struct({
+    outcome: Schema.Literals(["admitted", "already_admitted", "voided", "other_event", "not_found"]),
+    ticket: Schema.Unknown
+  })
+)
+const ConfirmingRow = decodeRow(
+  Schema.UndefinedOr(Schema.Struct({ status: OrderStatus, unitsClaimed: Schema.Boolean, doc: Schema.Unknown }))
+)
+
+const uuidArray = (ids: ReadonlyArray<string>) => `{${ids.join(",")}}`
 
 export const OrderRepositoryPg = Layer.effect(
   OrderRepository,
@@ -54,20 +77,24 @@ export const OrderRepositoryPg = Layer.effect(
 
     return OrderRepository.of({
       open: ({ orderId, reservationId, customerId, holdUntil }) =>
-        traced
-          .rowsOf<{ outcome: string; orderDoc: unknown }>(
-            sql`open_order(${orderId}, ${reservationId}, ${customerId}, ${holdUntil})`
-          )
-          .pipe(
-            retryConflicts,
-            Effect.map(([row]): OpenOutcome => {
-              if (row?.outcome === "opened") return { _tag: "Opened", order: decodeOrder(row.orderDoc) }
-              if (row?.outcome === "existing") return { _tag: "Existing", order: decodeOrder(row.orderDoc) }
-              return { _tag: "HoldNotActive" }
-            }),
-            Effect.orDie,
-            Effect.withSpan("OrderRepository.open")
-          ),
+        Effect.flatMap(now, (at) =>
+          traced.rowsOf(sql`open_order(${orderId}, ${reservationId}, ${customerId}, ${holdUntil}, ${at})`)
+        ).pipe(
+          retryConflicts,
+          Effect.orDie,
+          Effect.flatMap(OpenRow),
+          Effect.map((row): OpenOutcome => {
+            switch (row.outcome) {
+              case "opened":
+                return { _tag: "Opened", order: decodeOrder(row.orderDoc) }
+              case "existing":
+                return { _tag: "Existing", order: decodeOrder(row.orderDoc) }
+              case "hold_not_active":
+                return { _tag: "HoldNotActive" }
+            }
+          }),
+          Effect.withSpan("OrderRepository.open")
+        ),
       attachPayment: (orderId, payment) =>
         sql`UPDATE orders SET payment_provider = ${payment.provider}, payment_intent_id = ${payment.intentId},
               payment_confirm_url = ${payment.confirmUrl}
@@ -90,27 +117,68 @@ export const OrderRepositoryPg = Layer.effect(
           Effect.withSpan("OrderRepository.listByCustomer")
         ),
       claimUnits: (orderId) =>
-        traced.valueOf<string>(sql`claim_units(${orderId})`).pipe(
+        Effect.flatMap(now, (at) => traced.valueOf(sql`claim_units(${orderId}, ${at})`)).pipe(
           retryConflicts,
-          Effect.map(([row]): ClaimOutcome => {
-            if (row?.value === "claimed") return { _tag: "Claimed" }
-            if (row?.value === "reclaimed") return { _tag: "Reclaimed" }
-            return { _tag: "Unavailable" }
-          }),
           Effect.orDie,
+          Effect.flatMap(ClaimRow),
+          Effect.map((row): ClaimOutcome => {
+            switch (row.value) {
+              case "claimed":
+                return { _tag: "Claimed" }
+              case "reclaimed":
+                return { _tag: "Reclaimed" }
+              case "unavailable":
+              case "not_pending":
+                return { _tag: "Unavailable" }
+            }
+          }),
           Effect.withSpan("OrderRepository.claimUnits")
         ),
       releaseUnits: (orderId) =>
         traced
           .valueOf<void>(sql`release_units(${orderId})`)
           .pipe(retryConflicts, Effect.asVoid, Effect.orDie, Effect.withSpan("OrderRepository.releaseUnits")),
+      // In TypeScript (ARCHITECTURE.md, "Where the order rules run"): lock the order, decide, write.
       confirm: (orderId, at) =>
-        traced.valueOf<unknown>(sql`confirm_order(${orderId}, ${at})`).pipe(
-          retryConflicts,
-          Effect.map(([row]) => decodeOrder(row?.value)),
-          Effect.orDie,
-          Effect.withSpan("OrderRepository.confirm")
-        ),
+        Effect.gen(function* () {
+          const trace = yield* traced.fromItem
+          const row = yield* Effect.flatMap(
+            sql`SELECT o.status, o.units_claimed, order_json(o.id) AS doc FROM orders o, ${trace}
+                WHERE o.id = ${orderId} FOR UPDATE OF o`,
+            ConfirmingRow
+          )
+          if (row === undefined) return yield* Effect.die(new Error(`order ${orderId} does not exist`))
+          switch (decideConfirm({ status: row.status, unitsClaimed: row.unitsClaimed })) {
+            case "as_is":
+              return decodeOrder(row.doc)
+            case "no_claimed_units":
+              return yield* Effect.die(new Error(`order ${orderId} has no claimed units`))
+            case "confirm":
+              break
+          }
+          const order = decodeOrder(row.doc)
+          const tickets = ticketsOf(
+            order,
+            at,
+            order.lines.map(() => crypto.randomUUID() as TicketId)
+          )
+          yield* sql`UPDATE orders SET status = 'confirmed', confirmed_at = ${at} WHERE id = ${orderId}`
+          const rows = tickets.map((t, i) => ({
+            id: t.id,
+            orderId: t.orderId,
+            position: order.lines[i]?.position ?? i + 1,
+            eventId: t.eventId,
+            customerId: t.customerId,
+            ticketTypeId: t.ticketTypeId,
+            seatId: t.seatId,
+            priceMinor: t.priceMinor,
+            currency: t.currency,
+            issuedAt: t.issuedAt
+          }))
+          if (Arr.isArrayNonEmpty(rows))
+            yield* sql`INSERT INTO tickets ${sql.insert(rows)} ON CONFLICT (order_id, position) DO NOTHING`
+          return yield* mustFind(orderId)
+        }).pipe(sql.withTransaction, retryConflicts, Effect.orDie, Effect.withSpan("OrderRepository.confirm")),
       cancel: (orderId, reason, at) =>
         traced
           .valueOf<unknown>(sql`cancel_order(${orderId}, ${reason}, ${at})`)
@@ -122,26 +190,24 @@ export const OrderRepositoryPg = Layer.effect(
           ),
       requestRefund: ({ refundId, orderId, ticketIds, requestedBy, includeCheckedIn, at }) =>
         traced
-          .rowsOf<{ outcome: string; refund: unknown }>(
+          .rowsOf(
             sql`request_refund(${refundId}, ${orderId},
             ${ticketIds ? uuidArray(ticketIds) : null}::uuid[], ${requestedBy}, ${includeCheckedIn}, ${at})`
           )
           .pipe(
             retryConflicts,
-            Effect.map(([row]): RefundRequestOutcome => {
-              switch (row?.outcome) {
+            Effect.orDie,
+            Effect.flatMap(RefundRow),
+            Effect.map((row): RefundRequestOutcome => {
+              switch (row.outcome) {
                 case "requested":
                   return { _tag: "Requested", refund: decodeRefund(row.refund) }
                 case "existing":
                   return { _tag: "Existing", refund: decodeRefund(row.refund) }
-                case "ticket_not_refundable":
-                case "nothing_to_refund":
-                  return { _tag: "NotRefundable", code: row.outcome }
                 default:
-                  return { _tag: "NotRefundable", code: "order_not_refundable" }
+                  return { _tag: "NotRefundable", code: row.outcome }
               }
             }),
-            Effect.orDie,
             Effect.withSpan("OrderRepository.requestRefund")
           ),
       pendingRefundOf: (refundId) =>
@@ -189,9 +255,11 @@ export const OrderRepositoryPg = Layer.effect(
           Effect.withSpan("OrderRepository.findTicket")
         ),
       checkIn: (ticketId, eventId, by, at) =>
-        traced.rowsOf<{ outcome: string; ticket: unknown }>(sql`check_in(${ticketId}, ${eventId}, ${by}, ${at})`).pipe(
-          Effect.map(([row]): CheckInOutcome => {
-            switch (row?.outcome) {
+        traced.rowsOf(sql`check_in(${ticketId}, ${eventId}, ${by}, ${at})`).pipe(
+          Effect.orDie,
+          Effect.flatMap(CheckInRow),
+          Effect.map((row): CheckInOutcome => {
+            switch (row.outcome) {
               case "admitted":
                 return { _tag: "Admitted", ticket: decodeTicket(row.ticket) }
               case "already_admitted": {
@@ -202,11 +270,10 @@ export const OrderRepositoryPg = Layer.effect(
                 return { _tag: "Voided", ticket: decodeTicket(row.ticket) }
               case "other_event":
                 return { _tag: "OtherEvent" }
-              default:
+              case "not_found":
                 return { _tag: "NotFound" }
             }
           }),
-          Effect.orDie,
           Effect.withSpan("OrderRepository.checkIn")
         ),
       // Reconciliation.isDueForReconciliation, in SQL: settled, not reconciled, settled before the bound.
