@@ -2,6 +2,7 @@ import { Cause, Clock, Duration, Effect, Metric, Option, Schema } from "effect"
 import { Activity, DurableClock, DurableDeferred } from "effect/workflow"
 import { type PaymentCallError, PaymentGateway, type PaymentIntent } from "../payments/PaymentGateway.ts"
 import type { OrderId } from "../shared/Ids.ts"
+import { now } from "../shared/Now.ts"
 import { CheckoutSettings, persistently } from "./CheckoutSettings.ts"
 import { CheckoutWorkflow, PaymentAuthorization } from "./CheckoutWorkflow.ts"
 import { CheckoutFailed } from "./errors.ts"
@@ -15,8 +16,6 @@ export const paymentKeys = (orderId: OrderId) => ({
   void: `order-${orderId}-void`,
   refundAll: `order-${orderId}-refund-all`
 })
-
-const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
 
 /** Checkouts by outcome: `confirmed`, or the cancel reason. */
 export const checkoutsEnded = Metric.counter("goticket_checkouts_total", {

@@ -1,12 +1,11 @@
-import { Clock, Effect, Option, Schema } from "effect"
+import { Effect, Option, Schema } from "effect"
 import { Activity } from "effect/workflow"
 import { PaymentGateway } from "../payments/PaymentGateway.ts"
 import type { OrderId, UserId } from "../shared/Ids.ts"
+import { now } from "../shared/Now.ts"
 import { CheckoutSettings, persistently } from "./CheckoutSettings.ts"
 import { EventRefundsWorkflow, RefundWorkflow } from "./CheckoutWorkflow.ts"
 import { OrderRepository } from "./OrderRepository.ts"
-
-const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
 
 /**
  * The refund saga: the tickets were voided and their units given back in the request's transaction (so a second

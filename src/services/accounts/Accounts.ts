@@ -18,6 +18,7 @@ import { UserRepository } from "../../domain/accounts/UserRepository.ts"
 import { AuditEntry, AuditLog, actedBy, byAnonymous, bySystem } from "../../domain/audit/AuditLog.ts"
 import type { Mail } from "../../domain/notifications/Mailer.ts"
 import type { UserId } from "../../domain/shared/Ids.ts"
+import { now } from "../../domain/shared/Now.ts"
 import { maskEmail } from "../../domain/shared/Redaction.ts"
 import { AppConfig } from "../config/AppConfig.ts"
 import { makeAccountMailSender } from "./AccountMailSender.ts"
@@ -108,8 +109,6 @@ export class Accounts extends Context.Service<Accounts>()("goticket/Accounts", {
           refreshExpiresIn: refreshTokenTtlSeconds
         })
       )
-
-    const now = Effect.map(Clock.currentTimeMillis, (millis) => new Date(millis))
 
     /** Creates the account with this password hash; fails when the email is taken. */
     const createAccount = (input: Registration, passwordHash: string, emailVerifiedAt: Option.Option<Date>) =>

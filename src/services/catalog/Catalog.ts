@@ -1,4 +1,4 @@
-import { Clock, Context, Effect, Layer, Option } from "effect"
+import { Context, Effect, Layer, Option } from "effect"
 import type { Actor } from "../../domain/accounts/Actor.ts"
 import { Forbidden, UserNotFound } from "../../domain/accounts/errors.ts"
 import type { Email } from "../../domain/accounts/User.ts"
@@ -15,6 +15,7 @@ import { DEFAULT_MAX_PER_ORDER, TicketType } from "../../domain/catalog/TicketTy
 import { InventoryCache } from "../../domain/reservations/InventoryCache.ts"
 import type { EventId, SeatId, SectionId, TicketTypeId } from "../../domain/shared/Ids.ts"
 import type { Currency } from "../../domain/shared/Money.ts"
+import { now } from "../../domain/shared/Now.ts"
 
 export interface NewTicketType {
   readonly name: string
@@ -24,7 +25,6 @@ export interface NewTicketType {
   readonly maxPerOrder?: number | undefined
 }
 
-const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
 const orFail = Effect.fromResult
 
 /** The catalog: organizers build and publish events, everyone browses what is published. */

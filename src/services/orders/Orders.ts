@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto"
-import { Clock, Context, Duration, Effect, Layer, Option } from "effect"
+import { Context, Duration, Effect, Layer, Option } from "effect"
 import { WorkflowEngine } from "effect/workflow"
 import type { Actor } from "../../domain/accounts/Actor.ts"
 import { Forbidden } from "../../domain/accounts/errors.ts"
@@ -25,9 +25,9 @@ import { TicketCodes } from "../../domain/orders/TicketCodes.ts"
 import { PaymentGateway, PaymentProviderUnavailable } from "../../domain/payments/PaymentGateway.ts"
 import { InventoryCache } from "../../domain/reservations/InventoryCache.ts"
 import type { EventId, OrderId, ReservationId, TicketId } from "../../domain/shared/Ids.ts"
+import { now } from "../../domain/shared/Now.ts"
 import { OrdersConfig } from "./OrdersConfig.ts"
 
-const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
 /** The hold outlives the payment window by this much, so the saga always decides before the hold would expire. */
 const HOLD_GRACE = Duration.seconds(60)
 

@@ -12,13 +12,12 @@ import { OrderRepository } from "../../domain/orders/OrderRepository.ts"
 import { type ReconciliationOutcome, repairOf } from "../../domain/orders/Reconciliation.ts"
 import { PaymentGateway } from "../../domain/payments/PaymentGateway.ts"
 import type { OrderId } from "../../domain/shared/Ids.ts"
+import { now } from "../../domain/shared/Now.ts"
 import { OrdersConfig } from "./OrdersConfig.ts"
 
 /** A pass looks at this many pending orders and this many settled ones at most: the rest waits for the next pass. */
 const PENDING_PER_PASS = 500
 const SETTLED_PER_PASS = 100
-
-const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
 
 /**
  * Checks a settled order's payment at the provider once, repairs what the saga left (Reconciliation.repairOf) and

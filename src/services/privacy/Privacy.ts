@@ -1,4 +1,4 @@
-import { Clock, Context, Data, Effect, Layer, Option, type Redacted } from "effect"
+import { Context, Data, Effect, Layer, Option, type Redacted } from "effect"
 import type { Actor } from "../../domain/accounts/Actor.ts"
 import { InvalidCredentials, Unauthenticated } from "../../domain/accounts/errors.ts"
 import { PasswordHasher } from "../../domain/accounts/PasswordHasher.ts"
@@ -8,6 +8,7 @@ import { AuditEntry, AuditLog, actedBy } from "../../domain/audit/AuditLog.ts"
 import { isErasedEmail } from "../../domain/privacy/Erasure.ts"
 import { PersonalData } from "../../domain/privacy/PersonalData.ts"
 import { InventoryCache } from "../../domain/reservations/InventoryCache.ts"
+import { now } from "../../domain/shared/Now.ts"
 import { ActiveAccounts } from "../accounts/ActiveAccounts.ts"
 import { LoginThrottle } from "../security/LoginThrottle.ts"
 import type { Rated } from "../security/TrafficClasses.ts"
@@ -29,7 +30,6 @@ export class Privacy extends Context.Service<Privacy>()("goticket/Privacy", {
     const audit = yield* AuditLog
     const throttle = yield* LoginThrottle
     const activeAccounts = yield* ActiveAccounts
-    const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
 
     /** Everything held about the caller (no credentials: see PersonalDataExport). */
     const exportData = Effect.fn("Privacy.export")(function* (actor: Actor) {

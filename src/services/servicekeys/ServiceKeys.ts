@@ -11,6 +11,7 @@ import {
 } from "../../domain/servicekeys/ServiceKey.ts"
 import { ServiceKeyRepository } from "../../domain/servicekeys/ServiceKeyRepository.ts"
 import { callerOf, checkGrant, dueForTouch, unusable } from "../../domain/servicekeys/ServiceKeyRules.ts"
+import { now } from "../../domain/shared/Now.ts"
 import { displayPrefix, newServiceKey, serviceKeyHash } from "./ServiceKeyFormat.ts"
 
 /**
@@ -49,7 +50,6 @@ export class ServiceKeys extends Context.Service<ServiceKeys>()("goticket/Servic
     const repository = yield* ServiceKeyRepository
     const audit = yield* AuditLog
     const scope = yield* Effect.scope
-    const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
     /** Presented key → the stored key and when it was read (whatever it said: unknown keys are remembered too). */
     const cache = new Map<string, { readonly key: Option.Option<ServiceKey>; readonly readAt: number }>()
     /** Key id → the last use written down by this instance. */

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto"
-import { Clock, Context, Effect, Layer, Option, Redacted, Ref, Result, Semaphore } from "effect"
+import { Context, Effect, Layer, Option, Redacted, Ref, Result, Semaphore } from "effect"
 import type { Actor } from "../../domain/accounts/Actor.ts"
 import { Forbidden } from "../../domain/accounts/errors.ts"
 import { EventRepository } from "../../domain/catalog/EventRepository.ts"
@@ -7,6 +7,7 @@ import type { DomainEvent, EventType } from "../../domain/events/DomainEvents.ts
 import type { EventEnvelope } from "../../domain/events/EventEnvelope.ts"
 import { decodeCursor, encodeCursor } from "../../domain/shared/Cursor.ts"
 import type { UserId } from "../../domain/shared/Ids.ts"
+import { now } from "../../domain/shared/Now.ts"
 import type { PageOf } from "../../domain/shared/Page.ts"
 import { WebhookNotFound } from "../../domain/webhooks/errors.ts"
 import { type WebhookDelivery, WebhookEndpoint, type WebhookId } from "../../domain/webhooks/Webhook.ts"
@@ -14,7 +15,6 @@ import { WebhookRepository, type WebhookSubscriptions } from "../../domain/webho
 import { checkEventTypes, checkWebhookUrl } from "../../domain/webhooks/WebhookRules.ts"
 import { AllowHttpLoopback, AllowPrivateNetworks } from "./WebhooksConfig.ts"
 
-const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
 const orFail = <A, E>(result: Result.Result<A, E>): Effect.Effect<A, E> =>
   Result.match(result, { onFailure: Effect.fail, onSuccess: Effect.succeed })
 

@@ -1,5 +1,6 @@
-import { Cause, Clock, Context, Duration, Effect, Exit, Fiber, FiberMap, Layer, Option, Schema, Scope } from "effect"
+import { Cause, Context, Duration, Effect, Exit, Fiber, FiberMap, Layer, Option, Schema, Scope } from "effect"
 import { Workflow, WorkflowEngine } from "effect/workflow"
+import { now } from "../../../domain/shared/Now.ts"
 import { EngineSettings } from "./EngineSettings.ts"
 import { type Registered, type Running, runningOf } from "./Executions.ts"
 import { activityKey, deferredKey, exitFromJson, exitToJson } from "./JournalCodec.ts"
@@ -36,7 +37,6 @@ export const makePgWorkflowEngine = Effect.gen(function* () {
   const deferredState = WorkflowEngine.makeDeferredState()
   const clocks = yield* FiberMap.make<string>()
 
-  const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
   const leaseFrom = (at: Date) => new Date(at.getTime() + Duration.toMillis(lease))
 
   /**
