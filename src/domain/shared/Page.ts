@@ -1,4 +1,5 @@
 import { Schema, SchemaTransformation } from "effect"
+import { encodeCursor, type KeysetPosition } from "./Cursor.ts"
 
 /** Keyset pagination: an opaque cursor for the next page, null on the last one. */
 export interface PageOf<A> {
@@ -27,3 +28,17 @@ export const IntegerText = (minimum: number, maximum: number) => {
 
 /** A page size in a query string: 1 to 100. */
 export const PageLimit = IntegerText(1, 100)
+
+/**
+ * A page from the rows of a keyset query that asked for one row more than `limit`: the first `limit` rows, and the
+ * cursor after the last of them when that extra row shows there is more.
+ */
+export const pageOf = <A>(
+  rows: ReadonlyArray<A>,
+  limit: number,
+  positionOf: (row: A) => KeysetPosition
+): { readonly items: Array<A>; readonly nextCursor: string | null } => {
+  const items = rows.slice(0, limit)
+  const last = items[items.length - 1]
+  return { items, nextCursor: rows.length > limit && last !== undefined ? encodeCursor(positionOf(last)) : null }
+}

@@ -3,7 +3,8 @@ import { HttpApiBuilder } from "effect/http-api"
 import QRCode from "qrcode"
 import { type Actor, CurrentActor } from "../../domain/accounts/Actor.ts"
 import type { Order, RefundRecord, Ticket } from "../../domain/orders/Order.ts"
-import { decodeCursor, encodeCursor } from "../../domain/shared/Cursor.ts"
+import { decodeCursor } from "../../domain/shared/Cursor.ts"
+import { pageOf } from "../../domain/shared/Page.ts"
 import { Orders } from "../../services/orders/Orders.ts"
 import { type OrderStatusEvent, OrderWatch } from "../../services/orders/OrderWatch.ts"
 import { PaymentWebhooks } from "../../services/orders/PaymentWebhooks.ts"
@@ -18,43 +19,23 @@ import {
 
 const DEFAULT_PAGE_SIZE = 20
 
-export const ticketView = (t: Ticket): typeof TicketView.Type => ({
-  id: t.id,
-  orderId: t.orderId,
-  eventId: t.eventId,
-  ticketTypeId: t.ticketTypeId,
-  seatId: t.seatId,
-  seatLabel: t.seatLabel,
-  priceMinor: t.priceMinor,
-  currency: t.currency,
-  status: t.status,
-  issuedAt: t.issuedAt,
-  voidedAt: t.voidedAt,
-  checkedInAt: t.checkedInAt,
+/** A ticket as the API shows it: the domain's ticket without its customer, with where its QR image is. */
+export const ticketView = ({ customerId: _, ...t }: Ticket): typeof TicketView.Type => ({
+  ...t,
   qrUrl: `/v1/tickets/${t.id}/qr.svg`
 })
 
-/** An order as the API shows it; `codes` are the tickets' codes for their owner (Orders.ownerCodes), else empty. */
-export const orderView = (o: Order, codes: ReadonlyMap<string, string> = new Map()): typeof OrderView.Type => ({
-  id: o.id,
-  eventId: o.eventId,
-  reservationId: o.reservationId,
-  status: o.status,
-  totalMinor: o.totalMinor,
-  refundedMinor: o.refundedMinor,
-  currency: o.currency,
-  payment: o.payment,
-  cancelReason: o.cancelReason,
-  lines: o.lines.map(({ ticketTypeId, seatId, seatLabel, unitPriceMinor }) => ({
-    ticketTypeId,
-    seatId,
-    seatLabel,
-    unitPriceMinor
-  })),
-  tickets: o.tickets.map((t) => ({ ...ticketView(t), code: codes.get(t.id) ?? null })),
-  createdAt: o.createdAt,
-  confirmedAt: o.confirmedAt,
-  cancelledAt: o.cancelledAt
+/**
+ * An order as the API shows it: the domain's order without its customer, lines without their position; `codes` are
+ * the tickets' codes for their owner (Orders.ownerCodes), else empty.
+ */
+export const orderView = (
+  { customerId: _, lines, tickets, ...o }: Order,
+  codes: ReadonlyMap<string, string> = new Map()
+): typeof OrderView.Type => ({
+  ...o,
+  lines: lines.map(({ position: _position, ...line }) => line),
+  tickets: tickets.map((t) => ({ ...ticketView(t), code: codes.get(t.id) ?? null }))
 })
 
 const refundView = (r: RefundRecord): typeof RefundView.Type => ({ ...r })
@@ -104,12 +85,8 @@ export const OrdersLive = HttpApiBuilder.group(GoTicketApi, "orders", (handlers)
             limit: limit + 1,
             before: Option.getOrUndefined(Option.map(before, (p) => ({ createdAt: p.at, id: p.id })))
           })
-          const items = page.slice(0, limit)
-          const last = items[items.length - 1]
-          return {
-            items: yield* Effect.forEach(items, (order) => viewFor(actor, order)),
-            nextCursor: page.length > limit && last ? encodeCursor({ at: last.createdAt, id: last.id }) : null
-          }
+          const { items, nextCursor } = pageOf(page, limit, (o) => ({ at: o.createdAt, id: o.id }))
+          return { items: yield* Effect.forEach(items, (order) => viewFor(actor, order)), nextCursor }
         })
       )
       .handle("get", ({ params, query }) =>

@@ -1,6 +1,7 @@
 import { Effect, Layer, Option, Ref } from "effect"
 import { type AuditFilter, AuditLog, type AuditRecord } from "../../domain/audit/AuditLog.ts"
-import { decodeCursor, encodeCursor, type KeysetPosition } from "../../domain/shared/Cursor.ts"
+import { decodeCursor, type KeysetPosition } from "../../domain/shared/Cursor.ts"
+import { pageOf } from "../../domain/shared/Page.ts"
 import { logRecord, stamp } from "./AuditStamp.ts"
 
 const newestFirst = (a: AuditRecord, b: AuditRecord) =>
@@ -43,12 +44,7 @@ export const AuditLogMemory = Layer.effect(
             .filter(matches(filter))
             .filter((r) => Option.match(position, { onNone: () => true, onSome: (c) => isBefore(r, c) }))
             .sort(newestFirst)
-          const items = found.slice(0, limit)
-          const last = items[items.length - 1]
-          return {
-            items,
-            nextCursor: found.length > limit && last ? encodeCursor({ at: last.at, id: last.id }) : null
-          }
+          return pageOf(found, limit, (r) => ({ at: r.at, id: r.id }))
         })
     })
   })

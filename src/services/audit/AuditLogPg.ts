@@ -7,8 +7,9 @@ import {
   AuditRecord,
   type AuditSummary
 } from "../../domain/audit/AuditLog.ts"
-import { decodeCursor, encodeCursor } from "../../domain/shared/Cursor.ts"
+import { decodeCursor } from "../../domain/shared/Cursor.ts"
 import type { EventId, UserId } from "../../domain/shared/Ids.ts"
+import { pageOf } from "../../domain/shared/Page.ts"
 import { isConflict } from "../sql/Transient.ts"
 import { logRecord, stamp } from "./AuditStamp.ts"
 
@@ -118,14 +119,7 @@ export const AuditLogPg = Layer.effect(
             onSome: (c) => sql`(at, id) < (${c.at}::timestamptz, ${c.id}::uuid)`
           })
         ])} ORDER BY at DESC, id DESC LIMIT ${limit + 1}`.pipe(
-          Effect.map((rows) => {
-            const items = rows.slice(0, limit).map(recordFromRow)
-            const last = items[items.length - 1]
-            return {
-              items,
-              nextCursor: rows.length > limit && last ? encodeCursor({ at: last.at, id: last.id }) : null
-            }
-          }),
+          Effect.map((rows) => pageOf(rows.map(recordFromRow), limit, (r) => ({ at: r.at, id: r.id }))),
           Effect.orDie,
           Effect.withSpan("AuditLog.search")
         )

@@ -5,8 +5,8 @@ import { Event } from "../../domain/catalog/Event.ts"
 import { EventRepository, type EventRepositoryShape } from "../../domain/catalog/EventRepository.ts"
 import { CapacityBelowCommitted, EventChangedConcurrently } from "../../domain/catalog/errors.ts"
 import { TicketType } from "../../domain/catalog/TicketType.ts"
-import { decodeCursor, encodeCursor, isAfter } from "../../domain/shared/Cursor.ts"
-import type { PageOf } from "../../domain/shared/Page.ts"
+import { decodeCursor, isAfter } from "../../domain/shared/Cursor.ts"
+import { type PageOf, pageOf } from "../../domain/shared/Page.ts"
 import { MemoryStore, MemoryStoreLive, type MemoryTables } from "../memory/MemoryStore.ts"
 
 type State = MemoryTables
@@ -21,9 +21,7 @@ const paginate = (events: ReadonlyArray<Event>, cursor: string | undefined, limi
     .filter((e) =>
       Option.match(position, { onNone: () => true, onSome: (c) => isAfter({ at: e.startsAt, id: e.id }, c) })
     )
-  const items = sorted.slice(0, limit)
-  const last = items[items.length - 1]
-  return { items, nextCursor: sorted.length > limit && last ? encodeCursor({ at: last.startsAt, id: last.id }) : null }
+  return pageOf(sorted, limit, (e) => ({ at: e.startsAt, id: e.id }))
 }
 
 /** The in-memory twin of EventRepositoryPg: same contract, over the shared MemoryStore. Needs a UserRepository for staff. */

@@ -5,9 +5,10 @@ import { EventRepository, type EventRepositoryShape } from "../../domain/catalog
 import { CapacityBelowCommitted, EventChangedConcurrently } from "../../domain/catalog/errors.ts"
 import { Seat, Section } from "../../domain/catalog/Seating.ts"
 import { TicketType } from "../../domain/catalog/TicketType.ts"
-import { decodeCursor, encodeCursor } from "../../domain/shared/Cursor.ts"
+import { decodeCursor } from "../../domain/shared/Cursor.ts"
 import type { EventId, SeatId, SectionId, TicketTypeId, UserId } from "../../domain/shared/Ids.ts"
 import type { Currency } from "../../domain/shared/Money.ts"
+import { pageOf } from "../../domain/shared/Page.ts"
 import { userFromRow } from "../accounts/UserRepositoryPg.ts"
 import { tracedCall } from "../sql/TraceContext.ts"
 
@@ -120,14 +121,8 @@ export const EventRepositoryPg = Layer.effect(
     const sql = yield* SqlClient.SqlClient
     const traced = tracedCall(sql)
 
-    const page = (rows: ReadonlyArray<EventRow>, limit: number) => {
-      const items = rows.slice(0, limit).map(eventFromRow)
-      const last = items[items.length - 1]
-      return {
-        items,
-        nextCursor: rows.length > limit && last ? encodeCursor({ at: last.startsAt, id: last.id }) : null
-      }
-    }
+    const page = (rows: ReadonlyArray<EventRow>, limit: number) =>
+      pageOf(rows.map(eventFromRow), limit, (e) => ({ at: e.startsAt, id: e.id }))
     const after = (cursor: string | undefined) =>
       Option.match(Option.flatMap(Option.fromNullishOr(cursor), decodeCursor), {
         onNone: () => sql`true`,

@@ -5,10 +5,10 @@ import { Forbidden } from "../../domain/accounts/errors.ts"
 import { EventRepository } from "../../domain/catalog/EventRepository.ts"
 import type { DomainEvent, EventType } from "../../domain/events/DomainEvents.ts"
 import type { EventEnvelope } from "../../domain/events/EventEnvelope.ts"
-import { decodeCursor, encodeCursor } from "../../domain/shared/Cursor.ts"
+import { decodeCursor } from "../../domain/shared/Cursor.ts"
 import type { UserId } from "../../domain/shared/Ids.ts"
 import { now } from "../../domain/shared/Now.ts"
-import type { PageOf } from "../../domain/shared/Page.ts"
+import { type PageOf, pageOf } from "../../domain/shared/Page.ts"
 import { WebhookNotFound } from "../../domain/webhooks/errors.ts"
 import { type WebhookDelivery, WebhookEndpoint, type WebhookId } from "../../domain/webhooks/Webhook.ts"
 import { WebhookRepository, type WebhookSubscriptions } from "../../domain/webhooks/WebhookRepository.ts"
@@ -101,12 +101,7 @@ export class OrganizerWebhooks extends Context.Service<OrganizerWebhooks>()("got
         }))
       )
       const items = yield* webhooks.listDeliveries(webhookId, { limit: page.limit + 1, before })
-      const shown = items.slice(0, page.limit)
-      const last = shown[shown.length - 1]
-      return {
-        items: shown,
-        nextCursor: items.length > page.limit && last ? encodeCursor({ at: last.createdAt, id: last.id }) : null
-      } satisfies PageOf<WebhookDelivery>
+      return pageOf(items, page.limit, (d) => ({ at: d.createdAt, id: d.id })) satisfies PageOf<WebhookDelivery>
     })
 
     /** The organizer of the event the domain event is about, if it still exists. */
