@@ -1,15 +1,5 @@
+import { byVenuePosition, type VenuePosition } from "../catalog/VenueOrder.ts"
 import type { OrderLine } from "./Order.ts"
-
-/** Where a seat is in the venue: its section's place, its row's place in the section, its place in the row. */
-export interface VenuePosition {
-  readonly section: number
-  readonly row: number
-  readonly seat: number
-}
-
-/** Venue order: by section, then row, then seat (front to back, left to right as the organizer numbered them). */
-export const byVenuePosition = (a: VenuePosition, b: VenuePosition): number =>
-  a.section - b.section || a.row - b.row || a.seat - b.seat
 
 const byId = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
 

@@ -1,16 +1,10 @@
 import { describe, expect, it } from "@effect/vitest"
 import fc from "fast-check"
+import { byVenuePosition } from "../catalog/VenueOrder.ts"
 import type { EventId, OrderId, ReservationId, SeatId, TicketId, TicketTypeId, UserId } from "../shared/Ids.ts"
 import type { Currency } from "../shared/Money.ts"
 import { type OrderStatus, Ticket } from "./Order.ts"
-import {
-  byVenuePosition,
-  type HeldSeat,
-  type HeldUnits,
-  linesOfHold,
-  seatsOfLines,
-  unitsPerType
-} from "./OrderLines.ts"
+import { type HeldSeat, type HeldUnits, linesOfHold, seatsOfLines, unitsPerType } from "./OrderLines.ts"
 import { canBecome, nextStatuses } from "./OrderProgress.ts"
 import {
   cancelledOrder,
