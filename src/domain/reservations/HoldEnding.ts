@@ -5,17 +5,18 @@ import type { Reservation, ReservationStatus } from "./Reservation.ts"
  * repositories call, and that end_holds states in SQL (migrations/0011_lock_order.sql).
  */
 
-/**
- * Whether a hold ends now: only an active one, only its own customer's when one is named, and an expiry only once
- * the hold is past its expiry (a checkout may just have extended it).
- */
+/** Whether a hold is ended by a release or an expiry asked for it: only an active one, of the named customer if any. */
 export const endsNow = (
-  hold: { readonly status: ReservationStatus; readonly customerId: string; readonly expiresAt: Date },
-  how: { readonly status: "released" | "expired"; readonly now: Date; readonly customerId?: string | undefined }
-): boolean =>
-  hold.status === "active" &&
-  (how.customerId === undefined || hold.customerId === how.customerId) &&
-  (how.status !== "expired" || hold.expiresAt.getTime() <= how.now.getTime())
+  hold: { readonly status: ReservationStatus; readonly customerId: string },
+  customerId?: string | undefined
+): boolean => hold.status === "active" && (customerId === undefined || hold.customerId === customerId)
+
+/**
+ * Whether the expiry job ends a hold: active and past its expiry, checked again when it ends it (a checkout may just
+ * have extended it).
+ */
+export const isDue = (hold: { readonly status: ReservationStatus; readonly expiresAt: Date }, now: Date): boolean =>
+  hold.status === "active" && hold.expiresAt.getTime() <= now.getTime()
 
 /**
  * What an ended hold gives back to sale: units per ticket type (its general admission items, one per seat), in ticket

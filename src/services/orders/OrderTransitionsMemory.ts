@@ -14,6 +14,7 @@ import * as Transitions from "../../domain/orders/OrderTransitions.ts"
 import { Reservation } from "../../domain/reservations/Reservation.ts"
 import type { TicketId } from "../../domain/shared/Ids.ts"
 import type { MemoryTables } from "../memory/MemoryStore.ts"
+import { endIn } from "../reservations/ReservationRepositoryMemory.ts"
 
 /*
  * The in-memory twin's transitions: each reads the tables, asks the domain (OrderTransitions.ts, OrderLines.ts)
@@ -83,17 +84,9 @@ const withOrder = (s: MemoryTables, stored: StoredOrder, change: Partial<StoredO
     order: order ? new Order({ ...stored.order, ...order }, trusted) : stored.order
   })
 
-/** end_holds(ids, 'released'): ends the hold if it is active and gives its units, seats and count back. */
-const endHold = (s: MemoryTables, reservationId: string, at: Date): MemoryTables => {
-  const r = s.reservations.get(reservationId)
-  if (r?.status !== "active") return s
-  let next = put(s, "reservations", r.id, new Reservation({ ...r, status: "released", endedAt: at }, trusted))
-  for (const item of r.items) next = moveUnits(next, item.ticketTypeId, -item.quantity, 0)
-  for (const seat of r.seats) next = moveUnits(next, seat.ticketTypeId, -1, 0)
-  const freed = new Set(r.seats.map((x) => x.seatId as string))
-  next = setSeats(drop(next, "seatHolders", freed), r.eventId, freed, "available")
-  return countTickets(next, r.customerId, r.eventId, -r.tickets)
-}
+/** end_holds(ids, 'released'): the hold path's own step (ReservationRepositoryMemory), ending it if it is active. */
+const endHold = (s: MemoryTables, reservationId: string, at: Date): MemoryTables =>
+  endIn(s, [reservationId], "released", at)[1]
 
 /** order_json: the order with its tickets, in position order. */
 export const documentOf = (s: Pick<MemoryTables, "orders" | "tickets">, id: string): Order | undefined => {

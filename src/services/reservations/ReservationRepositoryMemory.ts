@@ -1,9 +1,11 @@
-import { Clock, Effect, Layer, Option, Ref } from "effect"
+import { Effect, Layer, Option, Ref, Result } from "effect"
 import { Seat } from "../../domain/catalog/Seating.ts"
 import { TicketType } from "../../domain/catalog/TicketType.ts"
+import { byVenuePosition } from "../../domain/catalog/VenueOrder.ts"
 import type { SeatCandidate } from "../../domain/reservations/BestAvailable.ts"
 import { notOnSale, salesClosed, seatUnavailable, soldOut } from "../../domain/reservations/errors.ts"
-import { customerLimitExceeded } from "../../domain/reservations/HoldRules.ts"
+import { endsNow, givenBack, isDue } from "../../domain/reservations/HoldEnding.ts"
+import { checkOnSale, customerLimitExceeded } from "../../domain/reservations/HoldRules.ts"
 import { Reservation } from "../../domain/reservations/Reservation.ts"
 import {
   type EndedHold,
@@ -13,6 +15,7 @@ import {
   ReservationRepository
 } from "../../domain/reservations/ReservationRepository.ts"
 import type { TicketTypeId } from "../../domain/shared/Ids.ts"
+import { now } from "../../domain/shared/Now.ts"
 import { MemoryStore, MemoryStoreLive, type MemoryTables } from "../memory/MemoryStore.ts"
 
 type Step = readonly [PlaceOutcome, MemoryTables]
@@ -33,14 +36,11 @@ const placeIn = (s: MemoryTables, hold: PlaceHold, now: Date): Step => {
       ? [{ _tag: "Replayed", reservation: s.reservations.get(existingKey.resourceId) as Reservation }, s]
       : [{ _tag: "KeyReused" }, s]
 
+  // HoldRules.checkOnSale, refused with the reasons place_hold gives (ReservationRepositoryPg).
   const event = s.events.get(hold.eventId)
-  const end = event ? (event.endsAt ?? event.startsAt) : undefined
-  if (!event || !end || event.status !== "published" || end.getTime() <= now.getTime()) return refuse(notOnSale())
-  if (
-    (event.salesStartAt && now.getTime() < event.salesStartAt.getTime()) ||
-    now.getTime() >= (event.salesEndAt ?? end).getTime()
-  )
-    return refuse(salesClosed())
+  if (!event) return refuse(notOnSale())
+  const onSale = checkOnSale(event, now)
+  if (Result.isFailure(onSale)) return refuse(onSale.failure._tag === "SalesClosed" ? salesClosed() : notOnSale())
 
   const counterKey = `${hold.customerId}:${hold.eventId}`
   const counted = s.customerTickets.get(counterKey) ?? 0
@@ -68,11 +68,11 @@ const placeIn = (s: MemoryTables, hold: PlaceHold, now: Date): Step => {
     // In venue order (section, row, seat), as PostgreSQL lists a reservation's seats; the store keeps them as given.
     const taking = eventSeats
       .filter((seat) => wanted.has(seat.id) && seat.status === "available")
-      .sort(
-        (a, b) =>
-          (sections.get(a.sectionId)?.position ?? 0) - (sections.get(b.sectionId)?.position ?? 0) ||
-          a.rowPosition - b.rowPosition ||
-          a.position - b.position
+      .sort((a, b) =>
+        byVenuePosition(
+          { section: sections.get(a.sectionId)?.position ?? 0, row: a.rowPosition, seat: a.position },
+          { section: sections.get(b.sectionId)?.position ?? 0, row: b.rowPosition, seat: b.position }
+        )
       )
     if (taking.length < wanted.size) return refuse(seatUnavailable())
     for (const seat of taking) {
@@ -135,8 +135,8 @@ const placeIn = (s: MemoryTables, hold: PlaceHold, now: Date): Step => {
   ]
 }
 
-/** What end_holds does: ends the active ones among `ids` and gives back their units and seats. */
-const endIn = (
+/** What end_holds does: ends the active ones among `ids` (HoldEnding.endsNow) and gives back what they held. */
+export const endIn = (
   s: MemoryTables,
   ids: ReadonlyArray<string>,
   status: "released" | "expired",
@@ -145,8 +145,7 @@ const endIn = (
 ): readonly [ReadonlyArray<EndedHold>, MemoryTables] => {
   const ending = ids
     .map((id) => s.reservations.get(id))
-    .filter((r): r is Reservation => r !== undefined && r.status === "active")
-    .filter((r) => customerId === undefined || r.customerId === customerId)
+    .filter((r): r is Reservation => r !== undefined && endsNow(r, customerId))
   if (ending.length === 0) return [[], s]
   const reservations = new Map(s.reservations)
   const ticketTypes = new Map(s.ticketTypes)
@@ -156,16 +155,13 @@ const endIn = (
   const ended: Array<EndedHold> = []
   for (const r of ending) {
     reservations.set(r.id, new Reservation({ ...r, status, endedAt: now }, trusted))
-    const giveBack = [
-      ...r.items.map((i) => [i.ticketTypeId, i.quantity] as const),
-      ...r.seats.map((x) => [x.ticketTypeId, 1] as const)
-    ]
-    for (const [typeId, n] of giveBack) {
+    const back = givenBack(r)
+    for (const [typeId, n] of back.units) {
       const type = ticketTypes.get(typeId) as TicketType
       ticketTypes.set(typeId, new TicketType({ ...type, held: type.held - n }, trusted))
     }
-    if (r.seats.length > 0) {
-      const freed = new Set(r.seats.map((x) => x.seatId as string))
+    if (back.seatIds.length > 0) {
+      const freed = new Set(back.seatIds)
       for (const id of freed) seatHolders.delete(id)
       seats.set(
         r.eventId,
@@ -175,8 +171,8 @@ const endIn = (
       )
     }
     const key = `${r.customerId}:${r.eventId}`
-    customerTickets.set(key, (customerTickets.get(key) ?? 0) - r.tickets)
-    ended.push({ id: r.id, eventId: r.eventId, ticketTypeIds: [...new Set(giveBack.map(([t]) => t as string))] })
+    customerTickets.set(key, (customerTickets.get(key) ?? 0) - back.tickets)
+    ended.push({ id: r.id, eventId: r.eventId, ticketTypeIds: back.units.map(([t]) => t) })
   }
   return [ended, { ...s, reservations, ticketTypes, seats, seatHolders, customerTickets }]
 }
@@ -190,7 +186,6 @@ export const ReservationRepositoryMemory = Layer.effect(
   ReservationRepository,
   Effect.gen(function* () {
     const store = yield* MemoryStore
-    const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
     return ReservationRepository.of({
       place: (hold) => Effect.flatMap(now, (at) => Ref.modify(store, (s) => placeIn(s, hold, at))),
       findById: (id) => Effect.map(Ref.get(store), (s) => Option.fromNullishOr(s.reservations.get(id))),
@@ -199,7 +194,7 @@ export const ReservationRepositoryMemory = Layer.effect(
       expireDue: (at, limit) =>
         Ref.modify(store, (s) => {
           const due = [...s.reservations.values()]
-            .filter((r) => r.status === "active" && r.expiresAt.getTime() <= at.getTime())
+            .filter((r) => isDue(r, at))
             .sort((a, b) => a.expiresAt.getTime() - b.expiresAt.getTime())
             .slice(0, limit)
           const [ended, next] = endIn(
@@ -264,9 +259,11 @@ export const ReservationRepositoryMemory = Layer.effect(
                 rowSize: rowSizes.get(`${seat.sectionId}:${seat.rowPosition}`) ?? 0
               })
             )
-            .sort(
-              (a, b) =>
-                a.sectionPosition - b.sectionPosition || a.rowPosition - b.rowPosition || a.position - b.position
+            .sort((a, b) =>
+              byVenuePosition(
+                { section: a.sectionPosition, row: a.rowPosition, seat: a.position },
+                { section: b.sectionPosition, row: b.rowPosition, seat: b.position }
+              )
             )
             .slice(0, limit)
         }),
