@@ -1,4 +1,4 @@
-import { Clock, Context, Effect, Layer, Option, Redacted } from "effect"
+import { Context, Effect, Layer, Option, Redacted } from "effect"
 import type { Actor } from "../../domain/accounts/Actor.ts"
 import { PasswordHasher } from "../../domain/accounts/PasswordHasher.ts"
 import { RefreshTokens } from "../../domain/accounts/RefreshTokens.ts"
@@ -9,6 +9,7 @@ import type { Email } from "../../domain/accounts/User.ts"
 import { UserRepository } from "../../domain/accounts/UserRepository.ts"
 import { AuditEntry, AuditLog, actedBy, byAnonymous } from "../../domain/audit/AuditLog.ts"
 import { isErasedEmail } from "../../domain/privacy/Erasure.ts"
+import { now } from "../../domain/shared/Now.ts"
 import { makeAccountMailSender } from "./AccountMailSender.ts"
 import { AccountSecurityConfig } from "./AccountSecurityConfig.ts"
 import {
@@ -39,7 +40,6 @@ export class AccountSettings extends Context.Service<AccountSettings>()("goticke
     const publicBaseUrl = yield* PublicBaseUrl
     const { emailChangeTtlHours } = yield* AccountSecurityConfig
     const mails = yield* makeAccountMailSender
-    const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
 
     /**
      * Replaces the password once the current one is proven. Every refresh token of the account is revoked (every

@@ -1,4 +1,4 @@
-import { Clock, Context, Effect, Layer, Option, Redacted } from "effect"
+import { Context, Effect, Layer, Option, Redacted } from "effect"
 import { PasswordHasher } from "../../domain/accounts/PasswordHasher.ts"
 import { RefreshTokens } from "../../domain/accounts/RefreshTokens.ts"
 import { expiryOf } from "../../domain/accounts/SecurityTokenRules.ts"
@@ -8,6 +8,7 @@ import type { Email } from "../../domain/accounts/User.ts"
 import { UserRepository } from "../../domain/accounts/UserRepository.ts"
 import { AuditEntry, AuditLog, actedBy, byAnonymous } from "../../domain/audit/AuditLog.ts"
 import { isErasedEmail } from "../../domain/privacy/Erasure.ts"
+import { now } from "../../domain/shared/Now.ts"
 import { maskEmail } from "../../domain/shared/Redaction.ts"
 import { LoginThrottle } from "../security/LoginThrottle.ts"
 import { makeAccountMailSender } from "./AccountMailSender.ts"
@@ -34,7 +35,6 @@ export class PasswordRecovery extends Context.Service<PasswordRecovery>()("gotic
     const publicBaseUrl = yield* PublicBaseUrl
     const { passwordResetTtlMinutes } = yield* AccountSecurityConfig
     const mails = yield* makeAccountMailSender
-    const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
 
     /** The work behind a request, after its answer. */
     const mailResetLink = Effect.fn("PasswordRecovery.mailResetLink")(function* (email: Email) {

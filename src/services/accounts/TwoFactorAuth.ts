@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto"
-import { Clock, Context, Effect, Layer, Option, Redacted, Result } from "effect"
+import { Context, Effect, Layer, Option, Redacted, Result } from "effect"
 import type { Actor } from "../../domain/accounts/Actor.ts"
 import { SecurityTokens } from "../../domain/accounts/SecurityTokens.ts"
 import {
@@ -21,6 +21,7 @@ import {
 import type { User } from "../../domain/accounts/User.ts"
 import { UserRepository } from "../../domain/accounts/UserRepository.ts"
 import { AuditEntry, AuditLog, actedBy } from "../../domain/audit/AuditLog.ts"
+import { now } from "../../domain/shared/Now.ts"
 import { Accounts, actorOf } from "./Accounts.ts"
 import { PasswordCheck } from "./PasswordCheck.ts"
 import { newTotpSecret, otpauthUri, qrCodeDataUrl, totpDelta } from "./Totp.ts"
@@ -60,7 +61,6 @@ export class TwoFactorAuth extends Context.Service<TwoFactorAuth>()("goticket/Tw
     const accounts = yield* Accounts
     const passwords = yield* PasswordCheck
     const audit = yield* AuditLog
-    const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
 
     const record = (user: User, action: string, summary: Record<string, string | number | boolean> = {}) =>
       audit.record(

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto"
-import { Clock, Context, Effect, Layer, Option, Result } from "effect"
+import { Context, Effect, Layer, Option, Result } from "effect"
 import type { Actor } from "../../domain/accounts/Actor.ts"
 import { canView } from "../../domain/catalog/EventAccess.ts"
 import { EventNotFound } from "../../domain/catalog/errors.ts"
@@ -22,6 +22,7 @@ import {
   ReservationRepository
 } from "../../domain/reservations/ReservationRepository.ts"
 import type { ReservationId } from "../../domain/shared/Ids.ts"
+import { now } from "../../domain/shared/Now.ts"
 import { ReservationConfig } from "../config/ReservationConfig.ts"
 import { type CatalogSnapshot, CatalogSnapshots } from "./CatalogSnapshots.ts"
 import { countedHold } from "./HoldMetrics.ts"
@@ -65,8 +66,6 @@ export class Reservations extends Context.Service<Reservations>()("goticket/Rese
     const cache = yield* InventoryCache
     const snapshots = yield* CatalogSnapshots
     const config = yield* ReservationConfig
-
-    const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
 
     // The refusal most often sent in a flash sale: one immutable error per ticket type instead of a new Error
     // (and its stack trace) per attempt.
