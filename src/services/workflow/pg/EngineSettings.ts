@@ -1,4 +1,4 @@
-import { Context, type Duration } from "effect"
+import { Context, Duration } from "effect"
 
 /** How the engine runs in this process. */
 export interface EngineSettingsShape {
@@ -13,3 +13,6 @@ export interface EngineSettingsShape {
 export class EngineSettings extends Context.Service<EngineSettings, EngineSettingsShape>()(
   "goticket/workflow/EngineSettings"
 ) {}
+
+/** How long a request that starts a saga waits for its run to be claimed (it goes on in the background after that). */
+export const STARTING_AT_MOST = Duration.seconds(2)

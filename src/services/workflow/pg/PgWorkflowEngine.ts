@@ -1,13 +1,11 @@
 import { Cause, Context, Duration, Effect, Exit, Fiber, FiberMap, Layer, Option, Schema, Scope } from "effect"
 import { Workflow, WorkflowEngine } from "effect/workflow"
 import { now } from "../../../domain/shared/Now.ts"
-import { EngineSettings } from "./EngineSettings.ts"
+import { EngineSettings, STARTING_AT_MOST } from "./EngineSettings.ts"
 import { type Registered, type Running, runningOf } from "./Executions.ts"
 import { activityKey, deferredKey, exitFromJson, exitToJson } from "./JournalCodec.ts"
+import { markRunWaiting } from "./WaitingSpan.ts"
 import { type ClaimedExecution, type PromptStatements, type Woken, WorkflowStore } from "./WorkflowStore.ts"
-
-/** How long a request that starts a saga waits for its run to be claimed (it goes on in the background after that). */
-const STARTING_AT_MOST = Duration.seconds(2)
 
 /**
  * The WorkflowEngine of effect/workflow, durable in PostgreSQL, with the semantics of the library's in-memory engine
@@ -298,12 +296,7 @@ export const makePgWorkflowEngine = Effect.gen(function* () {
       const instance = yield* WorkflowEngine.WorkflowInstance
       const exit = running.get(instance.executionId)?.journal.get(deferredKey(deferred.name))
       if (exit !== undefined) return Option.some(exitFromJson(exit))
-      // The run is about to suspend until this completes: the workflow library ends the run's span as interrupted,
-      // so the span says what it waits for (a reader can tell a run waiting for a payment from one that was cut off).
-      const current = yield* Effect.option(Effect.currentSpan)
-      const run = Option.isSome(current) ? current.value.parent : Option.none()
-      if (Option.isSome(run) && run.value._tag === "Span")
-        run.value.attribute("goticket.workflow.waiting_for", deferred.name)
+      yield* markRunWaiting(deferred.name)
       return Option.none()
     }),
 
