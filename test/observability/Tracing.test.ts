@@ -109,6 +109,9 @@ describe("traces, as an SRE reads them", () => {
                 expect(run.attributes["goticket.workflow.waiting_for"]).toBeDefined()
             }
             expect(spans.some((span) => span.name === "CaptureAndIssueTickets")).toBe(true)
+            const checkoutSpan = spans.find((span) => span.name === "Orders.checkout")
+            expect(checkoutSpan?.attributes["goticket.order.id"]).toBe(order.id)
+            expect(checkoutSpan?.attributes["goticket.event.id"]).toBe(sale.eventId)
             expect(spans.filter((span) => span.status.code === SpanStatusCode.ERROR).map((span) => span.name)).toEqual(
               []
             )

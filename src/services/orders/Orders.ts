@@ -67,6 +67,7 @@ export class Orders extends Context.Service<Orders>()("goticket/Orders", {
      * saga's own step, so whichever runs first creates it and the other gets the same one.
      */
     const checkout = Effect.fn("Orders.checkout")(function* (actor: Actor, reservationId: ReservationId) {
+      yield* Effect.annotateCurrentSpan("goticket.reservation.id", reservationId)
       const holdUntil = new Date(
         (yield* now).getTime() + Duration.toMillis(Duration.sum(settings.paymentWindow, HOLD_GRACE))
       )
@@ -82,6 +83,7 @@ export class Orders extends Context.Service<Orders>()("goticket/Orders", {
           message: "this hold is not yours, or has ended: hold the tickets again"
         })
       const order = opened.order
+      yield* Effect.annotateCurrentSpan({ "goticket.order.id": order.id, "goticket.event.id": order.eventId })
       // A retry of a checkout that went on already: its saga runs (a no-op if it does), its answer is the order.
       if (order.status !== "pending_payment" || order.payment !== null) {
         yield* run(CheckoutWorkflow.execute({ orderId: order.id }, { discard: true }))
@@ -106,6 +108,7 @@ export class Orders extends Context.Service<Orders>()("goticket/Orders", {
     })
 
     const get = Effect.fn("Orders.get")(function* (actor: Actor, orderId: OrderId) {
+      yield* Effect.annotateCurrentSpan("goticket.order.id", orderId)
       return yield* visibleOrder(actor, orderId)
     })
 
@@ -156,6 +159,7 @@ export class Orders extends Context.Service<Orders>()("goticket/Orders", {
       ticketIds: ReadonlyArray<TicketId> | undefined,
       idempotencyKey: string | undefined
     ) {
+      yield* Effect.annotateCurrentSpan("goticket.order.id", orderId)
       const order = yield* visibleOrder(actor, orderId)
       const event = yield* events.findById(order.eventId).pipe(
         Effect.flatMap((found) => Effect.fromOption(found)),
@@ -246,6 +250,7 @@ export class Orders extends Context.Service<Orders>()("goticket/Orders", {
 
     /** Admits a ticket once; door staff and the organizer may scan. Every scan is audited, admitted or refused. */
     const checkIn = Effect.fn("Orders.checkIn")(function* (actor: Actor, eventId: EventId, code: string) {
+      yield* Effect.annotateCurrentSpan("goticket.event.id", eventId)
       const event = yield* events
         .findById(eventId)
         .pipe(Effect.flatMap(Effect.fromOption(() => new EventNotFound({ message: "no such event" }))))
