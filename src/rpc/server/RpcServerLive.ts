@@ -12,6 +12,7 @@ import { GoTicketRpcs } from "../contract/index.ts"
 import { makeMsgpack } from "../Msgpack.ts"
 import { BookingHandlersLive } from "./BookingHandlers.ts"
 import { DoorHandlersLive } from "./DoorHandlers.ts"
+import { GatewayHandlersLive } from "./GatewayHandlers.ts"
 import { InventoryHandlersLive } from "./InventoryHandlers.ts"
 import { OperationsHandlersLive } from "./OperationsHandlers.ts"
 import { ServiceAuthLive } from "./ServiceAuthLive.ts"
@@ -58,6 +59,7 @@ export const RpcHandlersLive = Layer.mergeAll(
   DoorHandlersLive,
   SupportHandlersLive,
   OperationsHandlersLive,
+  GatewayHandlersLive,
   ServiceAuthLive
 ).pipe(Layer.provide(Layer.mergeAll(Availability.layer, Door.layer, Support.layer, Backlog.layer)))
 
