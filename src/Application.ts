@@ -197,14 +197,16 @@ export const BackgroundWorkLive = Layer.mergeAll(
 
 /**
  * ROLE: `all` (the default: the API and the background work in one process) or `api` (the API only, while
- * processes started with `npm run worker` do the background work).
+ * processes started with `npm run worker` do the background work); for a split deployment `gateway` (REST, the
+ * booking services over RPC: src/roles/Gateway.ts) and `booking` (the RPC server over the domain and the
+ * database: src/roles/Booking.ts), chosen in src/main.ts.
  */
-export const RoleConfig = Config.Literals(["all", "api"], "ROLE").pipe(Config.withDefault("all"))
+export const RoleConfig = Config.Literals(["all", "api", "gateway", "booking"], "ROLE").pipe(Config.withDefault("all"))
 
 const backgroundUnlessApiOnly = Layer.unwrap(
   Effect.gen(function* () {
     const role = yield* RoleConfig
-    return role === "api" ? Layer.empty : BackgroundWorkLive
+    return role === "all" ? BackgroundWorkLive : Layer.empty
   })
 )
 
@@ -260,7 +262,7 @@ export const LogLevelConfig = Config.String("LOG_LEVEL").pipe(
   Config.map((level): LogLevel.LogLevel => logLevels[level] ?? "Info")
 )
 
-const LogLevelLive = Layer.unwrap(
+export const LogLevelLive = Layer.unwrap(
   Effect.gen(function* () {
     return Layer.succeed(References.MinimumLogLevel, yield* LogLevelConfig)
   })

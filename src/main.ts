@@ -1,7 +1,9 @@
 import cluster from "node:cluster"
 import { NodeRuntime } from "@effect/platform-node"
 import { Config, Effect, Layer, Option } from "effect"
-import { ApplicationLive, gracefulTeardown } from "./Application.ts"
+import { ApplicationLive, gracefulTeardown, RoleConfig } from "./Application.ts"
+import { BookingLive } from "./roles/Booking.ts"
+import { GatewayLive } from "./roles/Gateway.ts"
 import { validate } from "./services/config/validate.ts"
 import { profileOnSignal } from "./services/diagnostics/ProfileOnSignal.ts"
 import { LoggerLive } from "./services/observability/Logging.ts"
@@ -59,6 +61,25 @@ const main = Effect.gen(function* () {
     )
   }
   // SIGTERM/SIGINT interrupt this fiber: the HTTP server stops accepting and drains, then pools close.
+  const role = yield* RoleConfig
+  if (role === "gateway" || role === "booking") {
+    const rpcPort = yield* Config.option(Config.String("RPC_PORT"))
+    const missing = [
+      ...(Option.isNone(database) ? ["DATABASE_URL"] : []),
+      ...(role === "booking" && Option.isNone(payments) ? ["PAYMENT_PROVIDER_URL"] : []),
+      ...(role === "booking" && Option.isNone(rpcPort) ? ["RPC_PORT"] : [])
+    ]
+    if (missing.length > 0) {
+      yield* Effect.logError(`ROLE=${role} needs ${missing.join(", ")} (a split deployment shares one PostgreSQL)`)
+      return yield* Effect.sync(() => process.exit(2))
+    }
+    yield* Effect.logInfo(
+      role === "gateway"
+        ? "starting the gateway role: REST, the booking services over RPC (BOOKING_RPC_URL)"
+        : "starting the booking role: internal RPC over the domain and the database"
+    )
+    return yield* Layer.launch(role === "gateway" ? GatewayLive : BookingLive)
+  }
   return yield* Layer.launch(ApplicationLive)
 })
 
