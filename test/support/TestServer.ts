@@ -48,8 +48,10 @@ export interface CallOptions {
 }
 
 /** A plain HTTP client for the running server, the way any API user would call it. */
-export const client = Effect.map(HttpServer.HttpServer, (server) => {
-  const base = HttpServer.formatAddress(server.address)
+export const client = Effect.map(HttpServer.HttpServer, (server) => clientAt(HttpServer.formatAddress(server.address)))
+
+/** The same client for a server at `base` (`http://host:port`), e.g. one running as another process. */
+export const clientAt = (base: string) => {
   const call = (method: string, path: string, options: CallOptions = {}) =>
     Effect.promise(async (): Promise<Reply> => {
       const headers: Record<string, string> = { ...options.headers }
@@ -93,7 +95,7 @@ export const client = Effect.map(HttpServer.HttpServer, (server) => {
     })
 
   return { base, call, account }
-})
+}
 
 const DAY = 24 * 3600 * 1000
 export const inDays = (days: number, hour = 19) =>

@@ -1,0 +1,278 @@
+import { execFile } from "node:child_process"
+import { mkdtempSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { Effect } from "effect"
+import pg from "pg"
+import { afterAll, beforeAll, expect, it } from "vitest"
+import { freePort, Processes, repoRoot } from "../support/Processes.ts"
+import { type Api, DECLINED, PAID, purchase, settledOrder } from "../support/Purchase.ts"
+import { describeWithRedis } from "../support/Redis.ts"
+import { hold, holdBody, publishedSale } from "../support/Sale.ts"
+import { openSse } from "../support/SseClient.ts"
+import { databaseTarget, serverUrl } from "../support/TestDatabase.ts"
+import { clientAt } from "../support/TestServer.ts"
+
+/*
+ * The split deployment as three processes on the real PostgreSQL and Redis: ROLE=gateway (REST; holds, checkout,
+ * orders, refunds, check-in and the payment webhook over RPC), ROLE=booking (the RPC server over the domain and the
+ * database) and the worker (`src/worker.ts`), beside the sandbox payment provider, whose webhooks go to the gateway.
+ * The REST flows that matter run over the gateway exactly as the single-process suites run them.
+ */
+
+const procs = new Processes()
+let api: Api
+let database: { admin: string; name: string; url: string } | undefined
+
+const onServer = async (url: string, statement: string) => {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3_000 })
+  await client.connect()
+  try {
+    await client.query(statement)
+  } finally {
+    await client.end()
+  }
+}
+
+/** `npm run service-keys -- create …` as an operator runs it; the key it prints once. */
+const createServiceKey = (env: Record<string, string>) =>
+  new Promise<string>((resolve, reject) =>
+    execFile(
+      process.execPath,
+      ["scripts/service-keys.ts", "create", "gateway", "booking:write"],
+      { cwd: repoRoot, env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...env }, timeout: 60_000 },
+      (error, stdout, stderr) => {
+        const key = stdout.split("\n").find((line) => line.startsWith("gtk_"))
+        if (error || key === undefined) reject(new Error(`service-keys failed: ${error ?? ""} ${stdout} ${stderr}`))
+        else resolve(key.trim())
+      }
+    )
+  )
+
+const run = <A>(effect: Effect.Effect<A>) => Effect.runPromise(effect)
+
+const target = await Effect.runPromise(databaseTarget)
+const skipReason = " [skipped: three processes need a PostgreSQL server; the embedded database is one process's]"
+
+await describeWithRedis("split deployment: gateway + booking + worker as three processes", (redisUrl) => {
+  beforeAll(async () => {
+    if (target !== "server") return
+    const [sandboxPort, gatewayPort, bookingPort, rpcPort] = await Promise.all([
+      freePort(),
+      freePort(),
+      freePort(),
+      freePort()
+    ])
+    const gatewayBase = `http://127.0.0.1:${gatewayPort}`
+    const sandboxBase = `http://127.0.0.1:${sandboxPort}`
+    const admin = serverUrl()
+    const name = `goticket_split_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`
+    const url = new URL(admin)
+    url.pathname = `/${name}`
+    database = { admin, name, url: url.toString() }
+    await onServer(admin, `CREATE DATABASE ${name}`)
+    const sandbox = procs.spawn("sandbox", "src/payment-sandbox.ts", {
+      SANDBOX_HOST: "127.0.0.1",
+      SANDBOX_PORT: String(sandboxPort),
+      // The provider calls the public edge, the gateway, which hands the webhook to the booking role.
+      SANDBOX_WEBHOOK_URL: `${gatewayBase}/v1/payments/webhook`
+    })
+    const shared = {
+      DATABASE_URL: database.url,
+      REDIS_URL: redisUrl,
+      HOST: "127.0.0.1",
+      JWT_SECRET: "split-test-secret-split-test-secret-0123456789",
+      SEED_DEMO: "false",
+      SCRYPT_LOG2_N: "10",
+      RATE_LIMITS: "off",
+      EMAIL_VERIFICATION: "off",
+      LOG_LEVEL: "Warn",
+      PAYMENT_PROVIDER_URL: sandboxBase,
+      PAYMENT_API_KEY: "sk_test_goticket",
+      PAYMENT_WEBHOOK_SECRET: "whsec_goticket_sandbox"
+    }
+    const dataDir = () => mkdtempSync(join(tmpdir(), "goticket-split-"))
+    await procs.waitReady(sandbox, `${sandboxBase}/health`, 30_000)
+    const booking = procs.spawn("booking", "src/main.ts", {
+      ...shared,
+      ROLE: "booking",
+      PORT: String(bookingPort),
+      RPC_PORT: String(rpcPort),
+      RPC_HOST: "127.0.0.1",
+      GOTICKET_DATA_DIR: dataDir()
+    })
+    await procs.waitReady(booking, `http://127.0.0.1:${bookingPort}/health/ready`, 60_000)
+    const key = await createServiceKey({ DATABASE_URL: database.url, LOG_LEVEL: "Warn" })
+    const gateway = procs.spawn("gateway", "src/main.ts", {
+      ...shared,
+      ROLE: "gateway",
+      PORT: String(gatewayPort),
+      BOOKING_RPC_URL: `http://127.0.0.1:${rpcPort}`,
+      BOOKING_SERVICE_KEY: key,
+      GOTICKET_DATA_DIR: dataDir()
+    })
+    procs.spawn("worker", "src/worker.ts", { ...shared, PORT: String(gatewayPort), GOTICKET_DATA_DIR: dataDir() })
+    await procs.waitReady(gateway, `${gatewayBase}/health/ready`, 60_000)
+    api = clientAt(gatewayBase)
+  }, 180_000)
+
+  afterAll(async () => {
+    await procs.killAll()
+    if (database)
+      await onServer(database.admin, `DROP DATABASE IF EXISTS ${database.name} WITH (FORCE)`).catch(() => {})
+  }, 60_000)
+
+  const split = (name: string, body: () => Promise<void>, timeout = 90_000) =>
+    it.skipIf(target !== "server")(
+      `${name}${target === "server" ? "" : skipReason}`,
+      async () => {
+        try {
+          await body()
+        } catch (error) {
+          console.error(procs.logs(200))
+          throw error
+        }
+      },
+      timeout
+    )
+
+  split("a purchase over the gateway: hold, checkout, payment, confirmed with tickets and their codes", async () => {
+    const sale = await run(publishedSale(api, { capacity: 10 }))
+    const buyer = await run(api.account("customer", "buyer"))
+    const order = await run(purchase(api, buyer.token, sale.eventId, sale.gaId, 2, PAID))
+    expect(order.status).toBe("confirmed")
+    expect(order.tickets).toHaveLength(2)
+    for (const ticket of order.tickets) expect(ticket.code).toMatch(/^GT1\./)
+    const listed = await run(api.call("GET", "/v1/orders", { token: buyer.token }))
+    expect(listed.body.items.map((o: { id: string }) => o.id)).toEqual([order.id])
+    const ticket = await run(api.call("GET", `/v1/tickets/${order.tickets[0].id}`, { token: buyer.token }))
+    expect(ticket.body.code).toBe(order.tickets[0].code)
+    // The organizer sees the order and its tickets, never their codes.
+    const seen = await run(api.call("GET", `/v1/orders/${order.id}`, { token: sale.organizer.token }))
+    expect(seen.status).toBe(200)
+    expect(seen.body.tickets.map((t: { code: string | null }) => t.code)).toEqual([null, null])
+
+    // The status stream and the long-poll, relayed from the booking role: a settled order says so and ends.
+    const stream = await run(
+      openSse(`${api.base}/v1/orders/${order.id}/events`, { authorization: `Bearer ${buyer.token}` })
+    )
+    expect(stream.status).toBe(200)
+    const events = await run(stream.rest("10 seconds"))
+    expect(events.map((e) => [e.id, e.data.status])).toEqual([["2", "confirmed"]])
+    const resumed = await run(
+      openSse(`${api.base}/v1/orders/${order.id}/events`, {
+        authorization: `Bearer ${buyer.token}`,
+        "last-event-id": "2"
+      })
+    )
+    expect(resumed.status).toBe(204)
+    const waited = await run(
+      api.call("GET", `/v1/orders/${order.id}?waitFor=settled&timeoutMs=1000`, { token: buyer.token })
+    )
+    expect(waited.body.status).toBe("confirmed")
+  })
+
+  split("a declined card cancels the order; a sold-out hold is the same 409 as in one process", async () => {
+    const sale = await run(publishedSale(api, { capacity: 2 }))
+    const buyer = await run(api.account("customer", "declined"))
+    const declined = await run(purchase(api, buyer.token, sale.eventId, sale.gaId, 2, DECLINED))
+    expect(declined).toMatchObject({ status: "cancelled", cancelReason: "payment_declined", tickets: [] })
+    const first = await run(hold(api, buyer.token, holdBody(sale.eventId, sale.gaId, 2)))
+    expect(first.status).toBe(201)
+    const other = await run(api.account("customer", "late"))
+    const soldOut = await run(hold(api, other.token, holdBody(sale.eventId, sale.gaId, 1)))
+    expect(soldOut.status).toBe(409)
+    expect(soldOut.body).toEqual({
+      _tag: "SoldOut",
+      code: "sold_out",
+      ticketTypeId: sale.gaId,
+      message: expect.any(String)
+    })
+    // Released at once: the units come back and the late customer gets them.
+    const released = await run(api.call("DELETE", `/v1/reservations/${first.body.id}`, { token: buyer.token }))
+    expect(released.body.status).toBe("released")
+    expect((await run(hold(api, other.token, holdBody(sale.eventId, sale.gaId, 2)))).status).toBe(201)
+  })
+
+  split("refund and check-in over the gateway", async () => {
+    const sale = await run(publishedSale(api, { capacity: 10 }))
+    const buyer = await run(api.account("customer", "door"))
+    const order = await run(purchase(api, buyer.token, sale.eventId, sale.gaId, 3, PAID))
+    const scan = (code: string) =>
+      run(api.call("POST", "/v1/check-ins", { token: sale.organizer.token, body: { eventId: sale.eventId, code } }))
+    const admitted = await scan(order.tickets[0].code)
+    expect(admitted.status).toBe(200)
+    expect(admitted.body.checkedInAt).not.toBeNull()
+    const again = await scan(order.tickets[0].code)
+    expect(again.status).toBe(409)
+    expect(again.body).toMatchObject({ code: "already_checked_in", firstCheckedInAt: admitted.body.checkedInAt })
+    expect((await scan(`${order.tickets[1].code.slice(0, -3)}abc`)).body.code).toBe("forged_code")
+    const byCustomer = await run(
+      api.call("POST", "/v1/check-ins", {
+        token: buyer.token,
+        body: { eventId: sale.eventId, code: order.tickets[1].code }
+      })
+    )
+    expect(byCustomer.status).toBe(403)
+
+    const usedRefund = await run(
+      api.call("POST", `/v1/orders/${order.id}/refund`, {
+        token: buyer.token,
+        body: { ticketIds: [order.tickets[0].id] }
+      })
+    )
+    expect(usedRefund.status).toBe(409)
+    expect(usedRefund.body.code).toBe("ticket_not_refundable")
+    const refund = await run(
+      api.call("POST", `/v1/orders/${order.id}/refund`, {
+        token: buyer.token,
+        headers: { "idempotency-key": "split-refund" },
+        body: { ticketIds: [order.tickets[1].id] }
+      })
+    )
+    expect(refund.status).toBe(202)
+    expect(refund.body).toMatchObject({ amountMinor: 2500, status: "pending" })
+    const replay = await run(
+      api.call("POST", `/v1/orders/${order.id}/refund`, {
+        token: buyer.token,
+        headers: { "idempotency-key": "split-refund" },
+        body: { ticketIds: [order.tickets[1].id] }
+      })
+    )
+    expect(replay.body.id).toBe(refund.body.id)
+    const after = await run(api.call("GET", `/v1/orders/${order.id}`, { token: buyer.token }))
+    expect(after.body).toMatchObject({ status: "partially_refunded", refundedMinor: 2500 })
+    const voided = await scan(order.tickets[1].code)
+    expect(voided.status).toBe(422)
+    expect(voided.body.code).toBe("ticket_voided")
+  })
+
+  split("access control over the gateway: strangers get 404, the anonymous 401", async () => {
+    const sale = await run(publishedSale(api, { capacity: 10 }))
+    const buyer = await run(api.account("customer", "owner"))
+    const stranger = await run(api.account("customer", "stranger"))
+    const order = await run(purchase(api, buyer.token, sale.eventId, sale.gaId, 1, PAID))
+    const held = await run(hold(api, buyer.token, holdBody(sale.eventId, sale.gaId, 1)))
+    const as = (token: string | undefined) => (method: string, path: string, body?: unknown) =>
+      run(api.call(method, path, { token, ...(body === undefined ? {} : { body }) }))
+    for (const [method, path, body] of [
+      ["GET", `/v1/orders/${order.id}`],
+      ["GET", `/v1/orders/${order.id}/events`],
+      ["POST", `/v1/orders/${order.id}/refund`, {}],
+      ["GET", `/v1/tickets/${order.tickets[0].id}`],
+      ["GET", `/v1/reservations/${held.body.id}`],
+      ["DELETE", `/v1/reservations/${held.body.id}`],
+      ["POST", `/v1/reservations/${held.body.id}/checkout`]
+    ] as const) {
+      const refused = await as(stranger.token)(method, path, body)
+      expect([`${method} ${path}`, refused.status]).toEqual([
+        `${method} ${path}`,
+        path.endsWith("/checkout") ? 409 : 404
+      ])
+      expect((await as(undefined)(method, path, body)).status).toBe(401)
+    }
+    // Nothing a stranger did changed anything.
+    expect((await run(settledOrder(api, buyer.token, order.id))).status).toBe("confirmed")
+    expect((await as(buyer.token)("GET", `/v1/reservations/${held.body.id}`)).body.status).toBe("active")
+  })
+})
