@@ -2,9 +2,12 @@ import { execFile } from "node:child_process"
 import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { Effect } from "effect"
+import { Effect, Layer } from "effect"
+import { SignJWT } from "jose"
 import pg from "pg"
 import { afterAll, beforeAll, expect, it } from "vitest"
+import { rpcConnection } from "../../src/rpc/client/index.ts"
+import { BookingGatewayClient } from "../../src/rpc/gateway/RemoteBooking.ts"
 import { freePort, Processes, repoRoot } from "../support/Processes.ts"
 import { type Api, DECLINED, PAID, purchase, settledOrder } from "../support/Purchase.ts"
 import { describeWithRedis } from "../support/Redis.ts"
@@ -22,6 +25,7 @@ import { clientAt } from "../support/TestServer.ts"
 
 const procs = new Processes()
 let api: Api
+let bookingRpc: { url: string; key: string } | undefined
 let database: { admin: string; name: string; url: string } | undefined
 
 const onServer = async (url: string, statement: string) => {
@@ -103,6 +107,7 @@ await describeWithRedis("split deployment: gateway + booking + worker as three p
     })
     await procs.waitReady(booking, `http://127.0.0.1:${bookingPort}/health/ready`, 60_000)
     const key = await createServiceKey({ DATABASE_URL: database.url, LOG_LEVEL: "Warn" })
+    bookingRpc = { url: `http://127.0.0.1:${rpcPort}`, key }
     const gateway = procs.spawn("gateway", "src/main.ts", {
       ...shared,
       ROLE: "gateway",
@@ -275,4 +280,36 @@ await describeWithRedis("split deployment: gateway + booking + worker as three p
     expect((await run(settledOrder(api, buyer.token, order.id))).status).toBe("confirmed")
     expect((await as(buyer.token)("GET", `/v1/reservations/${held.body.id}`)).body.status).toBe("active")
   })
+
+  split(
+    "the gateway's key alone cannot act for anyone: a forged actor proof is refused as Unauthenticated",
+    async () => {
+      const sale = await run(publishedSale(api, { capacity: 10 }))
+      const buyer = await run(api.account("customer", "victim"))
+      const order = await run(purchase(api, buyer.token, sale.eventId, sale.gaId, 1, PAID))
+      const connection = bookingRpc ?? { url: "", key: "" }
+      const forgedAdmin = await new SignJWT({ typ: "organizer", adm: true })
+        .setProtectedHeader({ alg: "HS256", kid: "forged" })
+        .setSubject(crypto.randomUUID())
+        .setIssuedAt()
+        .setExpirationTime("5m")
+        .sign(new TextEncoder().encode("not-the-deployment-secret-not-the-deployment-secret"))
+      const refusal = (proof: string) =>
+        run(
+          Effect.flatMap(BookingGatewayClient, (client) =>
+            Effect.flip(client.GatewayGetOrder({ actor: proof, orderId: order.id }))
+          ).pipe(
+            Effect.provide(
+              BookingGatewayClient.layer.pipe(
+                Layer.provide(rpcConnection({ url: connection.url, key: connection.key, protocol: "http" }))
+              )
+            ),
+            Effect.scoped,
+            Effect.orDie
+          )
+        )
+      expect((await refusal(forgedAdmin))._tag).toBe("Unauthenticated")
+      expect((await refusal("not-a-token"))._tag).toBe("Unauthenticated")
+    }
+  )
 })

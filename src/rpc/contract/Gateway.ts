@@ -1,7 +1,6 @@
 import { Schema } from "effect"
 import { Rpc, RpcGroup } from "effect/rpc"
-import { Actor } from "../../domain/accounts/Actor.ts"
-import { Forbidden } from "../../domain/accounts/errors.ts"
+import { Forbidden, Unauthenticated } from "../../domain/accounts/errors.ts"
 import { EventNotFound } from "../../domain/catalog/errors.ts"
 import {
   AlreadyCheckedIn,
@@ -34,11 +33,19 @@ import { RequiredScope, ServiceAuth } from "./Common.ts"
  * The REST gateway's remote application services (ROLE=gateway → ROLE=booking): one procedure per operation of
  * `Reservations`, `Orders`, `OrderWatch` and `PaymentWebhooks` that a REST handler calls, with the same arguments,
  * successes and typed errors, so that the gateway provides those services as Layers over this group and its REST
- * handlers do not change. Every call carries the `actor` the gateway authenticated (its bearer token): the booking
- * side trusts it, so this group is for the gateway's own key only (scope `booking:write`, see README "Split
- * deployment"). Payload fields are as loose as REST's own (no tighter checks than the REST contract makes).
+ * handlers do not change. Payload fields are as loose as REST's own (no tighter checks than the REST contract makes).
+ *
+ * Who acts: `actor` is an access token for the user the gateway authenticated, minted by the gateway with the
+ * deployment's JWT_SECRET (AccessTokens.issue) and verified by the booking role (Unauthenticated otherwise). The
+ * service key (scope `booking:write`) says the caller is a gateway; the token says for whom it acts, so a key alone
+ * cannot act as an organizer or an admin: it would need the token secret too.
  */
-const as = { actor: Actor }
+export const ActorProof = Schema.String.annotate({
+  description: "An access token (JWT) for the acting user, signed with the deployment's JWT_SECRET"
+})
+const as = { actor: ActorProof }
+/** Every procedure that acts for a user may also refuse an actor proof the booking role cannot verify. */
+const refusals = <const E extends ReadonlyArray<Schema.Top>>(...errors: E) => Schema.Union([...errors, Unauthenticated])
 
 /** The first element of an order feed: the feed is open (the caller may see the order and got a stream slot). */
 export const FeedOpened = Schema.TaggedStruct("FeedOpened", {})
@@ -55,7 +62,7 @@ export const GatewayRpcs = RpcGroup.make(
   Rpc.make("GatewayHold", {
     payload: { ...as, request: HoldRequest, idempotencyKey: Schema.String },
     success: Schema.Struct({ reservation: Reservation, replayed: Schema.Boolean }),
-    error: Schema.Union([
+    error: refusals(
       EventNotFound,
       IdempotencyKeyReused,
       SoldOut,
@@ -64,46 +71,48 @@ export const GatewayRpcs = RpcGroup.make(
       SalesClosed,
       EventNotOnSale,
       InvalidHold
-    ])
+    )
   }),
   Rpc.make("GatewayGetHold", {
     payload: { ...as, reservationId: ReservationId },
     success: Reservation,
-    error: ReservationNotFound
+    error: refusals(ReservationNotFound)
   }),
   Rpc.make("GatewayReleaseHold", {
     payload: { ...as, reservationId: ReservationId },
     success: Reservation,
-    error: ReservationNotFound
+    error: refusals(ReservationNotFound)
   }),
   Rpc.make("GatewayCheckout", {
     payload: { ...as, reservationId: ReservationId },
     success: Order,
-    error: Schema.Union([HoldNotCheckoutable, PaymentProviderUnavailable])
+    error: refusals(HoldNotCheckoutable, PaymentProviderUnavailable)
   }),
-  Rpc.make("GatewayGetOrder", { payload: { ...as, orderId: OrderId }, success: Order, error: OrderNotFound }),
+  Rpc.make("GatewayGetOrder", { payload: { ...as, orderId: OrderId }, success: Order, error: refusals(OrderNotFound) }),
   Rpc.make("GatewayListOrders", {
     payload: {
       ...as,
       limit: Schema.Int,
       before: Schema.optionalKey(Schema.Struct({ createdAt: Schema.DateFromString, id: Schema.String }))
     },
-    success: Schema.Array(Order)
+    success: Schema.Array(Order),
+    error: refusals()
   }),
   Rpc.make("GatewayTicket", {
     payload: { ...as, ticketId: TicketId },
     success: Schema.Struct({ ticket: Ticket, code: Schema.NullOr(Schema.String) }),
-    error: TicketNotFound
+    error: refusals(TicketNotFound)
   }),
   Rpc.make("GatewayTicketCode", {
     payload: { ...as, ticketId: TicketId },
     success: Schema.String,
-    error: TicketNotFound
+    error: refusals(TicketNotFound)
   }),
   /** The codes of the order's tickets for its owner (by ticket id), none for anyone else: Orders.ownerCodes. */
   Rpc.make("GatewayOwnerCodes", {
     payload: { ...as, order: Order },
-    success: Schema.Array(Schema.Tuple([TicketId, Schema.String]))
+    success: Schema.Array(Schema.Tuple([TicketId, Schema.String])),
+    error: refusals()
   }),
   Rpc.make("GatewayRefund", {
     payload: {
@@ -113,18 +122,18 @@ export const GatewayRpcs = RpcGroup.make(
       idempotencyKey: Schema.optionalKey(Schema.String)
     },
     success: RefundRecord,
-    error: Schema.Union([OrderNotFound, RefundRefused])
+    error: refusals(OrderNotFound, RefundRefused)
   }),
-  Rpc.make("GatewayRefundCancelledEvent", { payload: { ...as, eventId: EventId } }),
+  Rpc.make("GatewayRefundCancelledEvent", { payload: { ...as, eventId: EventId }, error: refusals() }),
   Rpc.make("GatewayCheckIn", {
     payload: { ...as, eventId: EventId, code: Schema.String },
     success: Ticket,
-    error: Schema.Union([Forbidden, EventNotFound, CheckInRefused, AlreadyCheckedIn])
+    error: refusals(Forbidden, EventNotFound, CheckInRefused, AlreadyCheckedIn)
   }),
   Rpc.make("GatewayWaitForOrder", {
     payload: { ...as, orderId: OrderId, target: WaitTarget, timeoutMs: Schema.Int },
     success: Order,
-    error: OrderNotFound
+    error: refusals(OrderNotFound)
   }),
   /**
    * OrderWatch.feed: nothing at all when there is nothing left to tell, else `FeedOpened` first (the caller may see
@@ -134,7 +143,7 @@ export const GatewayRpcs = RpcGroup.make(
   Rpc.make("GatewayOrderFeed", {
     payload: { ...as, orderId: OrderId, lastEventId: Schema.optionalKey(Schema.String) },
     success: FeedItem,
-    error: Schema.Union([OrderNotFound, TooManyOrderStreams]),
+    error: refusals(OrderNotFound, TooManyOrderStreams),
     stream: true
   }),
   /** The payment provider's webhook as the gateway received it: the exact body and its signature header. */

@@ -1,7 +1,9 @@
 import { Config, Context, Deferred, Duration, Effect, Layer, Option, Schedule, Sink, Stream } from "effect"
 import { RpcClient } from "effect/rpc"
 import type { RpcClientError } from "effect/rpc/RpcClientError"
+import { AccessTokens } from "../../domain/accounts/AccessTokens.ts"
 import type { Actor } from "../../domain/accounts/Actor.ts"
+import type { Unauthenticated } from "../../domain/accounts/errors.ts"
 import type { UserId } from "../../domain/shared/Ids.ts"
 import { Orders } from "../../services/orders/Orders.ts"
 import { type OrderStatusEvent, OrderWatch } from "../../services/orders/OrderWatch.ts"
@@ -40,15 +42,19 @@ export const BookingGatewayClientLive = Layer.unwrap(
   })
 )
 
-type Infrastructure = RpcClientError | CallRefused
-const INFRASTRUCTURE = new Set(["RpcClientError", "ServiceKeyRejected", "ScopeRefused"])
+/**
+ * Failures that are the deployment's, not the request's: the transport, the gateway's key refused, or an actor proof
+ * the booking role could not verify (the roles do not share JWT_SECRET).
+ */
+type Infrastructure = RpcClientError | CallRefused | Unauthenticated
+const INFRASTRUCTURE = new Set(["RpcClientError", "ServiceKeyRejected", "ScopeRefused", "Unauthenticated"])
 const isInfrastructure = (e: unknown): e is Infrastructure =>
   typeof e === "object" && e !== null && INFRASTRUCTURE.has((e as { _tag?: string })._tag ?? "")
 
 /**
  * A remote call as the service's own effect: its typed errors stay typed (a SoldOut decoded from the wire is a
- * SoldOut, answered by REST exactly as in one process); the transport failing, or the gateway's key refused, is an
- * infrastructure failure, a defect (a logged 500), as a database failure is in one process.
+ * SoldOut, answered by REST exactly as in one process); the transport failing, the gateway's key refused or its
+ * actor proof rejected is an infrastructure failure, a defect (a logged 500), as a database failure is in one process.
  */
 const remote = <A, E>(effect: Effect.Effect<A, E>): Effect.Effect<A, Exclude<E, Infrastructure>> =>
   Effect.catch(effect, (e) => (isInfrastructure(e) ? Effect.die(e) : Effect.fail(e))) as Effect.Effect<
@@ -56,15 +62,60 @@ const remote = <A, E>(effect: Effect.Effect<A, E>): Effect.Effect<A, Exclude<E, 
     Exclude<E, Infrastructure>
   >
 
+/** Tokens kept per actor: minted once, reused until half their life is gone. */
+const PROOF_CACHE_SIZE = 50_000
+
+/**
+ * The proof of whom a call acts for (GatewayRpcs' `actor`): an access token for the actor the gateway authenticated,
+ * signed with the deployment's JWT_SECRET, so that the booking role need not trust the key with any identity.
+ */
+export class ActorProofs extends Context.Service<
+  ActorProofs,
+  {
+    /** The proof for `actor` (minted, or kept from before). */
+    readonly proof: (actor: Actor) => Effect.Effect<string>
+    /** Runs `call` with a proof for `actor`; its infrastructure failures become defects (see `remote`). */
+    readonly acting: <A, E>(
+      actor: Actor,
+      call: (proof: string) => Effect.Effect<A, E>
+    ) => Effect.Effect<A, Exclude<E, Infrastructure>>
+  }
+>()("goticket/rpc/ActorProofs") {
+  static readonly layer = Layer.effect(
+    ActorProofs,
+    Effect.gen(function* () {
+      const tokens = yield* AccessTokens
+      const minted = new Map<string, { readonly token: string; readonly renewAtMs: number }>()
+      const proofOf = (actor: Actor) => {
+        const id = `${actor.userId}:${actor.accountType}:${actor.isAdmin}`
+        const hit = minted.get(id)
+        if (hit !== undefined && hit.renewAtMs > Date.now()) return Effect.succeed(hit.token)
+        return Effect.map(tokens.issue(actor), ({ accessToken, expiresIn }) => {
+          if (minted.size >= PROOF_CACHE_SIZE) minted.clear()
+          minted.set(id, { token: accessToken, renewAtMs: Date.now() + (expiresIn * 1000) / 2 })
+          return accessToken
+        })
+      }
+      return ActorProofs.of({
+        proof: proofOf,
+        acting: (actor, call) => remote(Effect.flatMap(proofOf(actor), call))
+      })
+    })
+  )
+}
+
 /** `Reservations` over RPC: the hold, its reading and its release run on the booking role. */
 export const RemoteReservations = Layer.effect(
   Reservations,
   Effect.gen(function* () {
     const client = yield* BookingGatewayClient
+    const { acting } = yield* ActorProofs
     return Reservations.of({
-      hold: (actor, request, idempotencyKey) => remote(client.GatewayHold({ actor, request, idempotencyKey })),
-      get: (actor, reservationId) => remote(client.GatewayGetHold({ actor, reservationId })),
-      release: (actor, reservationId) => remote(client.GatewayReleaseHold({ actor, reservationId })),
+      hold: (actor, request, idempotencyKey) =>
+        acting(actor, (proof) => client.GatewayHold({ actor: proof, request, idempotencyKey })),
+      get: (actor, reservationId) => acting(actor, (proof) => client.GatewayGetHold({ actor: proof, reservationId })),
+      release: (actor, reservationId) =>
+        acting(actor, (proof) => client.GatewayReleaseHold({ actor: proof, reservationId })),
       // The expiry job belongs to the worker role, never to a gateway.
       expireDue: () => Effect.die(new Error("the gateway does not expire holds: the worker role does"))
     })
@@ -76,31 +127,39 @@ export const RemoteOrders = Layer.effect(
   Orders,
   Effect.gen(function* () {
     const client = yield* BookingGatewayClient
+    const { acting } = yield* ActorProofs
     return Orders.of({
-      checkout: (actor, reservationId) => remote(client.GatewayCheckout({ actor, reservationId })),
-      get: (actor, orderId) => remote(client.GatewayGetOrder({ actor, orderId })),
+      checkout: (actor, reservationId) =>
+        acting(actor, (proof) => client.GatewayCheckout({ actor: proof, reservationId })),
+      get: (actor, orderId) => acting(actor, (proof) => client.GatewayGetOrder({ actor: proof, orderId })),
       list: (actor, page) =>
-        remote(
+        acting(actor, (proof) =>
           client.GatewayListOrders({
-            actor,
+            actor: proof,
             limit: page.limit,
             ...(page.before === undefined ? {} : { before: page.before })
           })
         ),
-      ticket: (actor, ticketId) => remote(client.GatewayTicket({ actor, ticketId })),
-      ticketCode: (actor, ticketId) => remote(client.GatewayTicketCode({ actor, ticketId })),
-      ownerCodes: (actor, order) => Effect.map(remote(client.GatewayOwnerCodes({ actor, order })), (c) => new Map(c)),
+      ticket: (actor, ticketId) => acting(actor, (proof) => client.GatewayTicket({ actor: proof, ticketId })),
+      ticketCode: (actor, ticketId) => acting(actor, (proof) => client.GatewayTicketCode({ actor: proof, ticketId })),
+      ownerCodes: (actor, order) =>
+        Effect.map(
+          acting(actor, (proof) => client.GatewayOwnerCodes({ actor: proof, order })),
+          (c) => new Map(c)
+        ),
       refund: (actor, orderId, ticketIds, idempotencyKey) =>
-        remote(
+        acting(actor, (proof) =>
           client.GatewayRefund({
-            actor,
+            actor: proof,
             orderId,
             ...(ticketIds === undefined ? {} : { ticketIds }),
             ...(idempotencyKey === undefined ? {} : { idempotencyKey })
           })
         ),
-      refundCancelledEvent: (actor, eventId) => remote(client.GatewayRefundCancelledEvent({ actor, eventId })),
-      checkIn: (actor, eventId, code) => remote(client.GatewayCheckIn({ actor, eventId, code }))
+      refundCancelledEvent: (actor, eventId) =>
+        acting(actor, (proof) => client.GatewayRefundCancelledEvent({ actor: proof, eventId })),
+      checkIn: (actor, eventId, code) =>
+        acting(actor, (proof) => client.GatewayCheckIn({ actor: proof, eventId, code }))
     })
   })
 )
@@ -115,6 +174,8 @@ export const RemoteOrderWatch = Layer.effect(
   OrderWatch,
   Effect.gen(function* () {
     const client = yield* BookingGatewayClient
+    const proofs = yield* ActorProofs
+    const { acting } = proofs
     const closing = yield* Deferred.make<void>()
     const openStreams = new Map<UserId, number>()
     let inProgress = 0
@@ -146,8 +207,9 @@ export const RemoteOrderWatch = Layer.effect(
     const feed = (actor: Actor, orderId: OrderStatusEvent["order"]["id"], lastEventId?: string) =>
       Effect.gen(function* () {
         yield* tracked
+        const proof = yield* proofs.proof(actor)
         const items = client
-          .GatewayOrderFeed({ actor, orderId, ...(lastEventId === undefined ? {} : { lastEventId }) })
+          .GatewayOrderFeed({ actor: proof, orderId, ...(lastEventId === undefined ? {} : { lastEventId }) })
           .pipe(Stream.catch((e) => (isInfrastructure(e) ? Stream.die(e) : Stream.fail(e))))
         const [first, rest] = yield* Stream.peel(items, Sink.head())
         if (Option.isNone(first)) return Option.none<Stream.Stream<OrderStatusEvent>>()
@@ -169,8 +231,12 @@ export const RemoteOrderWatch = Layer.effect(
         Effect.gen(function* () {
           yield* tracked
           return yield* Effect.raceFirst(
-            remote(client.GatewayWaitForOrder({ actor, orderId, target, timeoutMs: Duration.toMillis(timeout) })),
-            Deferred.await(closing).pipe(Effect.andThen(remote(client.GatewayGetOrder({ actor, orderId }))))
+            acting(actor, (proof) =>
+              client.GatewayWaitForOrder({ actor: proof, orderId, target, timeoutMs: Duration.toMillis(timeout) })
+            ),
+            Deferred.await(closing).pipe(
+              Effect.andThen(acting(actor, (proof) => client.GatewayGetOrder({ actor: proof, orderId })))
+            )
           )
         })
       )
@@ -212,4 +278,4 @@ export const RemoteBookingLive = Layer.mergeAll(
   RemoteOrders,
   RemoteOrderWatch,
   RemotePaymentWebhooks
-).pipe(Layer.provide(BookingGatewayClientLive))
+).pipe(Layer.provide(Layer.merge(BookingGatewayClientLive, ActorProofs.layer)))
