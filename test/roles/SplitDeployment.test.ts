@@ -2,14 +2,14 @@ import { execFile } from "node:child_process"
 import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { Effect, Layer } from "effect"
+import { Effect, Layer, Option } from "effect"
 import { SignJWT } from "jose"
 import pg from "pg"
 import { afterAll, beforeAll, expect, it } from "vitest"
 import { rpcConnection } from "../../src/rpc/client/index.ts"
 import { BookingGatewayClient } from "../../src/rpc/gateway/RemoteBooking.ts"
 import { freePort, Processes, repoRoot } from "../support/Processes.ts"
-import { type Api, DECLINED, PAID, purchase, settledOrder } from "../support/Purchase.ts"
+import { type Api, DECLINED, PAID, payAt, purchase, settledOrder } from "../support/Purchase.ts"
 import { describeWithRedis } from "../support/Redis.ts"
 import { hold, holdBody, publishedSale } from "../support/Sale.ts"
 import { openSse } from "../support/SseClient.ts"
@@ -103,6 +103,8 @@ await describeWithRedis("split deployment: gateway + booking + worker as three p
       PORT: String(bookingPort),
       RPC_PORT: String(rpcPort),
       RPC_HOST: "127.0.0.1",
+      // One status stream per customer: the limit's 429 and the slot given back are visible through the gateway.
+      ORDER_STREAMS_PER_CUSTOMER: "1",
       GOTICKET_DATA_DIR: dataDir()
     })
     await procs.waitReady(booking, `http://127.0.0.1:${bookingPort}/health/ready`, 60_000)
@@ -198,6 +200,50 @@ await describeWithRedis("split deployment: gateway + booking + worker as three p
     expect(released.body.status).toBe("released")
     expect((await run(hold(api, other.token, holdBody(sale.eventId, sale.gaId, 2)))).status).toBe(201)
   })
+
+  split(
+    "a pending order's status stream over the gateway: settles live, one per customer, slot back on hang-up",
+    async () => {
+      const sale = await run(publishedSale(api, { capacity: 10 }))
+      const buyer = await run(api.account("customer", "watcher"))
+      const pending = async () => {
+        const held = await run(hold(api, buyer.token, holdBody(sale.eventId, sale.gaId, 1)))
+        const checkout = await run(
+          api.call("POST", `/v1/reservations/${held.body.id}/checkout`, { token: buyer.token })
+        )
+        expect(checkout.status).toBe(202)
+        return checkout.body as { orderId: string; payment: { confirmUrl: string } }
+      }
+      const auth = { authorization: `Bearer ${buyer.token}` }
+      const streamOf = (orderId: string) => run(openSse(`${api.base}/v1/orders/${orderId}/events`, auth))
+
+      const first = await pending()
+      const stream = await streamOf(first.orderId)
+      expect(Option.getOrThrow(await run(stream.next("10 seconds"))).data.status).toBe("pending_payment")
+      const refused = await streamOf(first.orderId)
+      expect(refused.status).toBe(429)
+      expect(refused.body).toMatchObject({ _tag: "TooManyOrderStreams", limit: 1 })
+      await run(payAt(first.payment.confirmUrl, PAID))
+      expect((await run(stream.rest("30 seconds"))).map((e) => [e.id, e.data.status])).toEqual([["2", "confirmed"]])
+
+      // A client that hangs up gives its slot back on the booking role (the RPC stream is interrupted).
+      const second = await pending()
+      let hungUp = await streamOf(second.orderId)
+      for (let i = 0; hungUp.status === 429 && i < 50; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 50))
+        hungUp = await streamOf(second.orderId)
+      }
+      expect(hungUp.status).toBe(200)
+      await run(hungUp.close)
+      let again = await streamOf(second.orderId)
+      for (let i = 0; again.status === 429 && i < 50; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 50))
+        again = await streamOf(second.orderId)
+      }
+      expect(again.status).toBe(200)
+      await run(again.close)
+    }
+  )
 
   split("refund and check-in over the gateway", async () => {
     const sale = await run(publishedSale(api, { capacity: 10 }))
