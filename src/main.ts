@@ -63,14 +63,16 @@ const main = Effect.gen(function* () {
   // SIGTERM/SIGINT interrupt this fiber: the HTTP server stops accepting and drains, then pools close.
   const role = yield* RoleConfig
   if (role === "gateway" || role === "booking") {
-    const rpcPort = yield* Config.option(Config.String("RPC_PORT"))
+    const set = (name: string) => Effect.map(Config.option(Config.String(name)), Option.isSome)
     const missing = [
       ...(Option.isNone(database) ? ["DATABASE_URL"] : []),
+      ...(role === "gateway" && !(yield* set("BOOKING_RPC_URL")) ? ["BOOKING_RPC_URL"] : []),
+      ...(role === "gateway" && !(yield* set("BOOKING_SERVICE_KEY")) ? ["BOOKING_SERVICE_KEY"] : []),
       ...(role === "booking" && Option.isNone(payments) ? ["PAYMENT_PROVIDER_URL"] : []),
-      ...(role === "booking" && Option.isNone(rpcPort) ? ["RPC_PORT"] : [])
+      ...(role === "booking" && !(yield* set("RPC_PORT")) ? ["RPC_PORT"] : [])
     ]
     if (missing.length > 0) {
-      yield* Effect.logError(`ROLE=${role} needs ${missing.join(", ")} (a split deployment shares one PostgreSQL)`)
+      yield* Effect.logError(`ROLE=${role} needs ${missing.join(", ")} (README: Split deployment)`)
       return yield* Effect.sync(() => process.exit(2))
     }
     yield* Effect.logInfo(
