@@ -4,12 +4,18 @@ import type { SqlClient } from "effect/sql"
 import { LogLevelLive, StartupTasks } from "../Application.ts"
 import { HttpAppLive, NodeServerLive, PublishOwnAddress } from "../http/HttpServerLive.ts"
 import { RemoteBookingLive } from "../rpc/gateway/RemoteBooking.ts"
+import { AccountSettings } from "../services/accounts/AccountSettings.ts"
 import { Accounts } from "../services/accounts/Accounts.ts"
 import { ActiveAccounts } from "../services/accounts/ActiveAccounts.ts"
 import { JwtAccessTokensLive, JwtSecretLive } from "../services/accounts/JwtAccessTokens.ts"
+import { PasswordCheck } from "../services/accounts/PasswordCheck.ts"
+import { PasswordRecovery } from "../services/accounts/PasswordRecovery.ts"
 import { PublicBaseUrl } from "../services/accounts/PublicBaseUrl.ts"
 import { RefreshTokensPg } from "../services/accounts/RefreshTokensPg.ts"
 import { ScryptPasswordHasher } from "../services/accounts/ScryptPasswordHasher.ts"
+import { SecurityTokensPg } from "../services/accounts/SecurityTokensPg.ts"
+import { TwoFactorAuth } from "../services/accounts/TwoFactorAuth.ts"
+import { TwoFactorRepositoryPg } from "../services/accounts/TwoFactorRepositoryPg.ts"
 import { UserRepositoryPg } from "../services/accounts/UserRepositoryPg.ts"
 import { AuditLogPg } from "../services/audit/AuditLogPg.ts"
 import { Catalog } from "../services/catalog/Catalog.ts"
@@ -44,6 +50,8 @@ import { WebhookRepositoryPg } from "../services/webhooks/WebhookRepositoryPg.ts
 export const GatewayRepositoriesPg = Layer.mergeAll(
   UserRepositoryPg,
   RefreshTokensPg,
+  SecurityTokensPg,
+  TwoFactorRepositoryPg,
   EventRepositoryPg,
   SalesStatsPg,
   OutboxPg,
@@ -59,9 +67,21 @@ export const GatewayRepositoriesPg = Layer.mergeAll(
  * services (Reservations, Orders, OrderWatch, PaymentWebhooks) as RPC clients of the booking role
  * (RemoteBooking.ts). No workflow engine: the sagas run on the booking and worker roles.
  */
-export const GatewayServicesLive = Layer.mergeAll(SalesReports.layer, RemoteBookingLive).pipe(
+export const GatewayServicesLive = Layer.mergeAll(
+  SalesReports.layer,
+  AccountSettings.layer,
+  TwoFactorAuth.layer,
+  RemoteBookingLive
+).pipe(
   Layer.provideMerge(
-    Layer.mergeAll(Accounts.layer, Catalog.layer, OrganizerWebhooks.layer, Privacy.layer).pipe(
+    Layer.mergeAll(
+      Accounts.layer,
+      Catalog.layer,
+      OrganizerWebhooks.layer,
+      Privacy.layer,
+      PasswordRecovery.layer,
+      PasswordCheck.layer
+    ).pipe(
       Layer.provideMerge(
         Layer.mergeAll(TrafficControl.layer, LoginThrottle.layer, MailThrottle.layer, ActiveAccounts.layer)
       ),
