@@ -49,6 +49,22 @@ describe("docker-compose.yml", () => {
     expect(run.status).toBe(0)
   })
 
+  it.skipIf(!composeFound)(
+    "with docker-compose.split.yml (gateway, booking, worker) passes docker-compose config -q",
+    () => {
+      const run = spawnSync(
+        "docker-compose",
+        ["-f", "docker-compose.yml", "-f", "docker-compose.split.yml", "config", "-q"],
+        {
+          encoding: "utf8",
+          env: { ...process.env, JWT_SECRET: "compose-config-check", BOOKING_SERVICE_KEY: "gtk_compose-config-check" }
+        }
+      )
+      expect(run.stderr).toBe("")
+      expect(run.status).toBe(0)
+    }
+  )
+
   it("runs the roles, the data stores, Jaeger, Prometheus and Grafana; every mount and named volume exists", () => {
     for (const name of ["api", "worker", "postgres", "redis", "rabbitmq", "jaeger", "prometheus", "grafana"])
       expect(compose.services).toHaveProperty(name)
