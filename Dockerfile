@@ -38,5 +38,4 @@ EXPOSE 3000
 # Slim images have no curl: probe readiness with node's built-in fetch.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-# The heap cap of `npm start` (package.json): see the README, Memory.
-CMD ["node", "--max-old-space-size=192", "dist/src/main.js"]
+CMD ["node", "dist/src/main.js"]

@@ -28,6 +28,7 @@ const signUp = async (accountType: "customer" | "organizer"): Promise<string> =>
   if (registered.response.status !== 201) throw new Error(\`register: \${registered.response.status}\`)
   const login = await api.POST("/v1/auth/login", { body: { email, password } })
   if (login.data === undefined) throw new Error(\`login: \${JSON.stringify(login.error)}\`)
+  if (!("accessToken" in login.data)) throw new Error("login: a two-factor challenge, though none was enrolled")
   return login.data.accessToken
 }
 
