@@ -8,6 +8,7 @@ import type { UserId } from "../../domain/shared/Ids.ts"
 import { Orders } from "../../services/orders/Orders.ts"
 import { type OrderStatusEvent, OrderWatch } from "../../services/orders/OrderWatch.ts"
 import { PaymentWebhooks } from "../../services/orders/PaymentWebhooks.ts"
+import { takeStreamSlot } from "../../services/orders/StreamSlots.ts"
 import { Reservations } from "../../services/reservations/Reservations.ts"
 import { rpcConnection } from "../client/index.ts"
 import type { CallRefused } from "../contract/Common.ts"
@@ -189,20 +190,7 @@ export const RemoteOrderWatch = Layer.effect(
         })
     )
     /** Counts the caller's open feeds on this gateway (diagnostics); the limit is the booking role's. */
-    const slot = (userId: UserId) =>
-      Effect.gen(function* () {
-        openStreams.set(userId, (openStreams.get(userId) ?? 0) + 1)
-        let held = true
-        const release = Effect.sync(() => {
-          if (!held) return
-          held = false
-          const left = (openStreams.get(userId) ?? 1) - 1
-          if (left <= 0) openStreams.delete(userId)
-          else openStreams.set(userId, left)
-        })
-        yield* Effect.addFinalizer(() => release)
-        return release
-      })
+    const slot = (userId: UserId) => takeStreamSlot(openStreams, userId)
 
     const feed = (actor: Actor, orderId: OrderStatusEvent["order"]["id"], lastEventId?: string) =>
       Effect.gen(function* () {

@@ -7,6 +7,7 @@ import { OrderUpdates } from "../../domain/orders/OrderUpdates.ts"
 import type { OrderId, UserId } from "../../domain/shared/Ids.ts"
 import { bounded } from "../config/bounded.ts"
 import { Orders } from "./Orders.ts"
+import { takeStreamSlot } from "./StreamSlots.ts"
 
 /** Knobs of the order status streams and long-polls; README.md lists them. */
 export const OrderWatchConfig = Config.all({
@@ -74,17 +75,7 @@ export class OrderWatch extends Context.Service<OrderWatch>()("goticket/OrderWat
             limit: config.streamsPerCustomer,
             message: `at most ${config.streamsPerCustomer} order status streams may be open at once: close one first`
           })
-        openStreams.set(userId, open + 1)
-        let held = true
-        const release = Effect.sync(() => {
-          if (!held) return
-          held = false
-          const left = (openStreams.get(userId) ?? 1) - 1
-          if (left <= 0) openStreams.delete(userId)
-          else openStreams.set(userId, left)
-        })
-        yield* Effect.addFinalizer(() => release)
-        return release
+        return yield* takeStreamSlot(openStreams, userId)
       })
 
     /**
