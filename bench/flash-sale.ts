@@ -11,7 +11,9 @@
  * Env: BENCH_ATTEMPTS (100000), BENCH_SEED, BENCH_RUN_DEADLINE_S (1800: stop sending after this long),
  * BENCH_KEEP_DB=1 (keep the database for inspection), BENCH_WORKERS (2: the service's WORKERS, one per core),
  * BENCH_SERVICE_NODE_ARGS (extra node arguments for the service, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"),
- * BENCH_SERVICE_ENV (more settings for the service, `NAME=value` separated by spaces).
+ * BENCH_SERVICE_ENV (more settings for the service, `NAME=value` separated by spaces),
+ * BENCH_RUNS (which runs, comma-separated among ga,seated,baseline,pgbench; all by default: for iterating on one
+ * path beside its peer, e.g. BENCH_RUNS=ga,baseline).
  */
 import { spawn } from "node:child_process"
 import { randomUUID } from "node:crypto"
@@ -52,6 +54,7 @@ const POOL_MAX = 16 // database connections of the service and of the peer alike
 const PG_HOST = "127.0.0.1"
 const REDIS_URL = "redis://127.0.0.1:6379"
 const RUN_DEADLINE_S = Number(process.env.BENCH_RUN_DEADLINE_S ?? 1800) // per load run: a safety net, not a target
+const RUNS = new Set((process.env.BENCH_RUNS ?? "ga,seated,baseline,pgbench").split(",").map((r) => r.trim()))
 
 const database = `goticket_bench_${Date.now()}`
 const databaseUrl = `postgres://postgres@${PG_HOST}:5432/${database}`
@@ -637,23 +640,31 @@ const main = async () => {
     const setUp = await setUpService(base)
     const ga = await setUp.gaEvent()
     console.log(`organizer, ${CONCURRENCY} customers and the GA event; service RSS ${fmt(memoryMb(pid, "VmRSS"))} MB`)
-    console.log("service (GA)…")
-    runs.push(await runServiceGa(base, pid, postmaster, db, ga))
-    t = performance.now()
-    const seated = await setUp.seatedEvent()
-    const took = fmt((performance.now() - t) / 1000, 1)
-    console.log(
-      `seated event with its ${CAPACITY}-seat map in ${took} s; service RSS ${fmt(memoryMb(pid, "VmRSS"))} MB`
-    )
-    console.log("service (seated)…")
-    runs.push(await runServiceSeated(base, pid, postmaster, db, seated))
+    if (RUNS.has("ga")) {
+      console.log("service (GA)…")
+      runs.push(await runServiceGa(base, pid, postmaster, db, ga))
+    }
+    if (RUNS.has("seated")) {
+      t = performance.now()
+      const seated = await setUp.seatedEvent()
+      const took = fmt((performance.now() - t) / 1000, 1)
+      console.log(
+        `seated event with its ${CAPACITY}-seat map in ${took} s; service RSS ${fmt(memoryMb(pid, "VmRSS"))} MB`
+      )
+      console.log("service (seated)…")
+      runs.push(await runServiceSeated(base, pid, postmaster, db, seated))
+    }
     await stop(service)
 
     // 6: the references
-    console.log("baseline (Fastify)…")
-    runs.push(await runBaseline(db, postmaster, setUp.customerIds))
-    console.log("pgbench…")
-    runs.push(await runPgbench(db, postmaster))
+    if (RUNS.has("baseline")) {
+      console.log("baseline (Fastify)…")
+      runs.push(await runBaseline(db, postmaster, setUp.customerIds))
+    }
+    if (RUNS.has("pgbench")) {
+      console.log("pgbench…")
+      runs.push(await runPgbench(db, postmaster))
+    }
   } finally {
     if (service) await stop(service)
     if (sandbox) await stop(sandbox)
@@ -666,10 +677,16 @@ const main = async () => {
   }
 
   // 7: report
-  const [serviceGa, serviceSeated, baseline, pgbench] = runs
+  const named = (prefix: string) => runs.find((r) => r.name.startsWith(prefix))
+  const [serviceGa, serviceSeated, baseline, pgbench] = [
+    named("service (GA)"),
+    named("service (seated)"),
+    named("baseline"),
+    named("pgbench")
+  ]
   const ratios = Object.fromEntries(
-    ([serviceGa, serviceSeated] as const).flatMap((s) =>
-      ([baseline, pgbench] as const).map((ref) => [
+    [serviceGa, serviceSeated].flatMap((s) =>
+      [baseline, pgbench].map((ref) => [
         `${s?.name} / ${ref?.name}`,
         {
           requestsPerSecond: ratio(s?.requestsPerSecond ?? null, ref?.requestsPerSecond ?? null),
