@@ -18,7 +18,7 @@ const sumCheck = (eventId: string) =>
     const [eventTickets] = yield* sql<{ count: number }>`
       SELECT count(*)::int AS count FROM tickets WHERE status = 'valid' AND event_id = ${eventId}`
     // Settled refunds are asynchronous: wait for the provider to have returned what the database voided.
-    for (let i = 0; i < 100; i++) {
+    for (let i = 0; i < 600; i++) {
       const balance = yield* sandbox.balance
       if (balance.capturedMinor - balance.refundedMinor === tickets?.value) break
       yield* Effect.sleep("50 millis")

@@ -50,7 +50,7 @@ const pendingOrder = (api: Api) =>
 /** The log lines of a request, once written (the line comes when the request is over, just after the client). */
 const linesOf = (requestId: string) =>
   Effect.gen(function* () {
-    for (let i = 0; i < 100 && !requestLines.has(requestId); i++) yield* Effect.sleep("20 millis")
+    for (let i = 0; i < 1500 && !requestLines.has(requestId); i++) yield* Effect.sleep("20 millis")
     return requestLines.get(requestId) ?? []
   })
 
@@ -99,7 +99,7 @@ describe("order status streams and the request pipeline", () => {
         expect(lines[0]).toMatchObject({ "http.route": "/v1/orders/:orderId/events", "http.status": 200 })
         // Its hold on the customer's one stream goes with the request (just after the line is written).
         let again = yield* openSse(order.url, order.auth)
-        for (let i = 0; again.status === 429 && i < 50; i++) {
+        for (let i = 0; again.status === 429 && i < 1500; i++) {
           yield* Effect.sleep("20 millis")
           again = yield* openSse(order.url, order.auth)
         }

@@ -210,7 +210,7 @@ describe("order updates over REST, on PostgreSQL", () => {
         // A stream the client hangs up on gives its slot back (the server sees the disconnect shortly after).
         yield* (open.shift() as (typeof open)[number]).close
         let again = yield* stream(api, order.orderId, buyer.token)
-        for (let i = 0; again.status === 429 && i < 100; i++) {
+        for (let i = 0; again.status === 429 && i < 600; i++) {
           yield* Effect.sleep("50 millis")
           again = yield* stream(api, order.orderId, buyer.token)
         }

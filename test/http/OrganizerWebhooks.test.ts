@@ -157,7 +157,7 @@ describe("organizer webhooks over HTTP", () => {
         })
         for (
           let i = 0;
-          i < 100 && deliveries.body.items.some((d: { status: string }) => d.status !== "delivered");
+          i < 1500 && deliveries.body.items.some((d: { status: string }) => d.status !== "delivered");
           i++
         ) {
           yield* Effect.sleep("20 millis")

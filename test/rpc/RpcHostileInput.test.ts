@@ -92,7 +92,7 @@ layer(TestServerLive({ RPC_PORT: "0" }), { timeout: "120 seconds", excludeTestSe
         const order = yield* booking.Checkout({ customerId, reservationId: held.reservation.id })
         yield* payAt(order.payment?.confirmUrl ?? "", PAID)
         let confirmed = yield* booking.GetOrder({ customerId, orderId: order.id })
-        for (let i = 0; i < 400 && confirmed.status === "pending_payment"; i++) {
+        for (let i = 0; i < 2400 && confirmed.status === "pending_payment"; i++) {
           yield* Effect.sleep("25 millis")
           confirmed = yield* booking.GetOrder({ customerId, orderId: order.id })
         }

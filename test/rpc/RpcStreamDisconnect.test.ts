@@ -57,7 +57,7 @@ layer(TestServerLive({ RPC_PORT: "0" }), { timeout: "120 seconds", excludeTestSe
         expect(first.map((s) => s.status)).toEqual(["pending_payment"])
         // …and once the client is gone, the server's stream ends and its slot is free again.
         let open = 1
-        for (let i = 0; i < 100 && open > 0; i++) {
+        for (let i = 0; i < 600 && open > 0; i++) {
           yield* Effect.sleep("50 millis")
           open = yield* watch.openStreamsOf(keyUser)
         }
