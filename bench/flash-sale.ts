@@ -40,7 +40,7 @@ import {
   writeResults
 } from "./harness.ts"
 import { type LoadResult, percentile, runLoad, seededRandom } from "./load.ts"
-import { clockTicks, freePort, memoryMb, processTree, statOf, stop, treeCpuMs } from "./system.ts"
+import { clockTicks, freePort, memoryMb, memoryMbPerProcess, processTree, statOf, stop, treeCpuMs } from "./system.ts"
 
 const ATTEMPTS = Number(process.env.BENCH_ATTEMPTS ?? 100_000)
 const SEED = Number(process.env.BENCH_SEED ?? 20_261_125)
@@ -122,6 +122,8 @@ interface Run {
   readonly serverCpuUsPerRequest: number | null
   readonly postgresCpuUsPerRequest: number | null
   readonly peakRssMb: number | null
+  /** VmHWM of each process of the server (the cluster's primary first, then its workers), MB. */
+  readonly peakRssPerProcessMb: ReadonlyArray<number>
   readonly statuses: Record<string, number>
   readonly codes: Record<string, number>
   readonly checks: ReadonlyArray<Check>
@@ -141,7 +143,8 @@ const measureHttp = async (pid: number, postmaster: number | undefined, load: ()
     result,
     serverCpuUsPerRequest: perRequest(processCpuUs(pid) - cpu0),
     postgresCpuUsPerRequest: perRequest(postgresCpuUs(postmaster) - pg0),
-    peakRssMb: finite(memoryMb(pid, "VmHWM"))
+    peakRssMb: finite(memoryMb(pid, "VmHWM")),
+    peakRssPerProcessMb: memoryMbPerProcess(pid, "VmHWM")
   }
 }
 
@@ -195,6 +198,7 @@ const httpRun = (
   serverCpuUsPerRequest: m.serverCpuUsPerRequest,
   postgresCpuUsPerRequest: m.postgresCpuUsPerRequest,
   peakRssMb: m.peakRssMb,
+  peakRssPerProcessMb: m.peakRssPerProcessMb,
   statuses: m.result.statuses,
   codes: m.result.codes,
   checks: [
@@ -529,6 +533,7 @@ const runPgbench = async (db: pg.Client, postmaster: number | undefined): Promis
     serverCpuUsPerRequest: finite(pgCpu / attempts),
     postgresCpuUsPerRequest: finite(pgCpu / attempts),
     peakRssMb: null,
+    peakRssPerProcessMb: [],
     statuses: { processed, failed },
     codes: {},
     checks: [
@@ -562,7 +567,8 @@ const printTable = (runs: ReadonlyArray<Run>) => {
     "p99 ms",
     "CPU µs/req",
     "PG CPU µs/req",
-    "peak RSS MB"
+    "peak RSS MB",
+    "per process MB"
   ]
   const rows = runs.map((r) => [
     r.name,
@@ -577,7 +583,8 @@ const printTable = (runs: ReadonlyArray<Run>) => {
     fmt(r.p99Ms, 1),
     fmt(r.serverCpuUsPerRequest),
     fmt(r.postgresCpuUsPerRequest),
-    fmt(r.peakRssMb)
+    fmt(r.peakRssMb),
+    r.peakRssPerProcessMb.length === 0 ? "—" : r.peakRssPerProcessMb.map((mb) => fmt(mb)).join(" + ")
   ])
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? "").length)))
   const line = (cells: ReadonlyArray<string>) =>

@@ -77,12 +77,18 @@ export const treeCpuMs = (pid: number) => processTree(pid).reduce((ms, p) => ms 
  * and its live descendants; NaN when none was read.
  */
 export const memoryMb = (pid: number, field: "VmHWM" | "VmRSS") => {
-  let total = 0
-  for (const p of processTree(pid)) {
-    try {
-      const match = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${p}/status`, "utf8"))
-      total += match ? Number(match[1]) / 1024 : 0
-    } catch {}
-  }
+  const each = memoryMbPerProcess(pid, field)
+  const total = each.reduce((sum, mb) => sum + mb, 0)
   return total === 0 ? Number.NaN : total
 }
+
+/** The same line for each process of the tree (the process first, then its live descendants), in MB. */
+export const memoryMbPerProcess = (pid: number, field: "VmHWM" | "VmRSS"): Array<number> =>
+  processTree(pid).map((p) => {
+    try {
+      const match = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${p}/status`, "utf8"))
+      return match ? Number(match[1]) / 1024 : 0
+    } catch {
+      return 0
+    }
+  })

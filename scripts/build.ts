@@ -21,6 +21,8 @@ const started = performance.now()
 const bench = process.argv.includes("--bench")
 const entryPoints = [
   "src/main.ts",
+  // Its own file, imported by main.js where the service runs: the cluster's primary never loads it.
+  "src/ServiceMain.ts",
   "src/worker.ts",
   "src/payment-sandbox.ts",
   "src/cli/main.ts",
