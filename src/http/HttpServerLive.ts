@@ -28,6 +28,7 @@ import { CheckInsLive, OrdersLive, PaymentsLive, TicketsLive } from "./handlers/
 import { OrganizerLive } from "./handlers/OrganizerLive.ts"
 import { PrivacyLive } from "./handlers/PrivacyLive.ts"
 import { ReservationsLive } from "./handlers/ReservationsLive.ts"
+import { ServiceKeysLive } from "./handlers/ServiceKeysLive.ts"
 import { WebhooksLive } from "./handlers/WebhooksLive.ts"
 import { errorTranslation, requestLogging } from "./RequestPipeline.ts"
 import { ServerLimits } from "./ServerLimits.ts"
@@ -50,6 +51,7 @@ export const ApiLive = HttpApiBuilder.layer(GoTicketApi, { openapiPath: "/openap
     Layer.mergeAll(
       HealthLive,
       AdminLive,
+      ServiceKeysLive,
       AuditLive,
       AuthLive,
       MeLive,

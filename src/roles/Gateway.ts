@@ -34,6 +34,8 @@ import { LoginThrottle } from "../services/security/LoginThrottle.ts"
 import { MailThrottle } from "../services/security/MailThrottle.ts"
 import { RateLimiterLive } from "../services/security/RateLimiterLive.ts"
 import { TrafficControl } from "../services/security/TrafficControl.ts"
+import { ServiceKeyRepositoryPg } from "../services/servicekeys/ServiceKeyRepositoryPg.ts"
+import { ServiceKeys } from "../services/servicekeys/ServiceKeys.ts"
 import { type DatabaseKind, DatabaseLive } from "../services/sql/Database.ts"
 import { Readiness } from "../services/startup/Readiness.ts"
 import { SalesReports } from "../services/stats/SalesReports.ts"
@@ -58,6 +60,8 @@ export const GatewayRepositoriesPg = Layer.mergeAll(
   WebhookRepositoryPg,
   AuditLogPg,
   PersonalDataPg,
+  // Admins manage the service keys over REST (ServiceKeys, as the booking role's RPC procedures do).
+  ServiceKeyRepositoryPg,
   // Erasing an account (PersonalDataPg) ends its live holds in the same transaction.
   ReservationRepositoryPg
 )
@@ -71,6 +75,7 @@ export const GatewayServicesLive = Layer.mergeAll(
   SalesReports.layer,
   AccountSettings.layer,
   TwoFactorAuth.layer,
+  ServiceKeys.layer,
   RemoteBookingLive
 ).pipe(
   Layer.provideMerge(

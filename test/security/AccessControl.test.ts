@@ -93,7 +93,8 @@ const defaultParams: Record<string, ResourceName> = {
   orderId: "order",
   ticketId: "ticket",
   webhookId: "webhook",
-  consumer: "consumer"
+  consumer: "consumer",
+  serviceKeyId: "serviceKeyToRevoke"
 }
 
 const json = (body: unknown): Request => ({ body })
@@ -397,6 +398,14 @@ const TABLE: ReadonlyArray<Row> = [
   row("GET /v1/admin/dead-letters/{consumer}", "admin", [401, 403, 403, 403, 200], { also: { eventOrganizer: 403 } }),
   row("POST /v1/admin/dead-letters/{consumer}/replay", "admin", [401, 403, 403, 403, 200], {
     request: () => json({}),
+    also: { eventOrganizer: 403 }
+  }),
+  row("GET /v1/admin/service-keys", "admin", [401, 403, 403, 403, 200], { also: { eventOrganizer: 403 } }),
+  row("POST /v1/admin/service-keys", "admin", [401, 403, 403, 403, 201], {
+    request: () => json({ name: "gate 3", scopes: ["inventory:read"] }),
+    also: { eventOrganizer: 403 }
+  }),
+  row("DELETE /v1/admin/service-keys/{serviceKeyId}", "admin", [401, 403, 403, 403, 200], {
     also: { eventOrganizer: 403 }
   })
 ]

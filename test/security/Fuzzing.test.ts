@@ -33,6 +33,7 @@ import {
   UpdateTicketTypeRequest
 } from "../../src/http/api/OrganizerApi.ts"
 import { EraseAccountRequest } from "../../src/http/api/PrivacyApi.ts"
+import { CreateServiceKeyRequest } from "../../src/http/api/ServiceKeysApi.ts"
 import { RegisterWebhookRequest } from "../../src/http/api/WebhooksApi.ts"
 import { InProcessSandbox } from "../../src/services/payments/PaymentGatewayLive.ts"
 import { signatureHeader } from "../../src/services/payments/sandbox/Signature.ts"
@@ -957,6 +958,13 @@ const TARGETS: ReadonlyArray<Target> = [
     as: "admin",
     params: () => ({ consumer: ["notifications", "sales-stats"] }),
     body: wellFormed(ReplayRequest)
+  },
+  { route: "GET /v1/admin/service-keys", as: "admin" },
+  { route: "POST /v1/admin/service-keys", as: "admin", body: wellFormed(CreateServiceKeyRequest) },
+  {
+    route: "DELETE /v1/admin/service-keys/{serviceKeyId}",
+    as: "admin",
+    params: (w) => ({ serviceKeyId: [w.ids.serviceKeyToRevoke] })
   }
 ]
 

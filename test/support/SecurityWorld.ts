@@ -68,6 +68,7 @@ export type ResourceName =
   | "webhook"
   | "webhookToDelete"
   | "consumer"
+  | "serviceKeyToRevoke"
 
 const ok =
   <T extends { status: number; body: unknown }>(what: string, expected: number) =>
@@ -139,6 +140,12 @@ export const buildWorld = (api: Api) =>
         .pipe(Effect.flatMap(ok("register webhook", 201)))
     const webhook = yield* registerWebhook()
     const webhookToDelete = yield* registerWebhook()
+    const serviceKey = yield* api
+      .call("POST", "/v1/admin/service-keys", {
+        token: admin.token,
+        body: { name: "box office", scopes: ["inventory:read", "booking:write"] }
+      })
+      .pipe(Effect.flatMap(ok("create service key", 201)))
 
     const draft = yield* draftWithTicketType(api, organizer, "Private rehearsal", 0)
     const publishTarget = yield* draftWithTicketType(api, organizer, "To be published")
@@ -191,7 +198,8 @@ export const buildWorld = (api: Api) =>
       ticketToScanByStaff,
       webhook: webhook.body.id,
       webhookToDelete: webhookToDelete.body.id,
-      consumer: "notifications"
+      consumer: "notifications",
+      serviceKeyToRevoke: serviceKey.body.key.id
     }
     const codes = {
       ticket: yield* codeOf(ticket),
@@ -203,6 +211,7 @@ export const buildWorld = (api: Api) =>
     const credentials = [
       ...Object.values(codes),
       ...webhookSecrets,
+      serviceKey.body.secret as string,
       organizer.token,
       customer.token,
       admin.token,
@@ -289,6 +298,10 @@ export const ownerView = (api: Api, w: SecurityWorld) =>
           (r) => r.body
         ),
         orders: asCustomer("/v1/orders?limit=100"),
+        serviceKeys: Effect.map(api.call("GET", "/v1/admin/service-keys", { token: w.admin.token }), (r) => ({
+          status: r.status,
+          body: r.body
+        })),
         tickets: Effect.forEach(
           [w.ids.ticket, w.ids.ticketToRefund, w.ids.ticketToScan, w.ids.ticketToScanByStaff],
           (id) => asCustomer(`/v1/tickets/${id}`)

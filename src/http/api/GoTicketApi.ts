@@ -12,6 +12,7 @@ import { OrganizerApi } from "./OrganizerApi.ts"
 import { PrivacyApi } from "./PrivacyApi.ts"
 import { payloadParseOptions } from "./payload.ts"
 import { ReservationsApi } from "./ReservationsApi.ts"
+import { ServiceKeysApi } from "./ServiceKeysApi.ts"
 import { WebhooksApi } from "./WebhooksApi.ts"
 
 /**
@@ -35,6 +36,7 @@ export class GoTicketApi extends HttpApi.make("goticket")
   .add(PaymentsApi)
   .add(WebhooksApi)
   .add(AdminApi)
+  .add(ServiceKeysApi)
   .add(AuditApi)
   .middleware(GatewayErrors)
   .middleware(RouteTagger)

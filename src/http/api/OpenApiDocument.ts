@@ -85,6 +85,7 @@ export const tagDescriptions: Record<string, string> = {
   Payments: "The payment provider's signed notifications",
   "Organizer webhooks": "Endpoints of the organizer's own systems that receive domain events, signed",
   Administration: "Operations for platform administrators: dead letters and their replay",
+  "Service keys": "The keys of internal callers of the RPC interface, for administrators: create, list, revoke",
   Audit: "Who did what and when, for administrators and organizers"
 }
 

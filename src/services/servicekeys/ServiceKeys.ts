@@ -33,7 +33,7 @@ export interface CreatedServiceKey {
  */
 export type KeyManager = Actor | "operator"
 
-const adminOnly = (manager: KeyManager) =>
+const adminOnly = (manager: KeyManager): Effect.Effect<void, Forbidden> =>
   manager === "operator" || manager.isAdmin
     ? Effect.void
     : Effect.fail(new Forbidden({ message: "only admins manage service keys" }))
@@ -71,8 +71,24 @@ export class ServiceKeys extends Context.Service<ServiceKeys>()("goticket/Servic
       expiresAt: key.expiresAt?.toISOString() ?? null
     })
 
+    /** A manager who is not an admin is refused, and the refusal is on the audit trail. */
+    const allowed = (manager: KeyManager, action: string, resourceId: string | null) =>
+      adminOnly(manager).pipe(
+        Effect.tapError(() =>
+          audit.record(
+            new AuditEntry({
+              ...(manager === "operator" ? bySystem : actedBy(manager)),
+              action,
+              outcome: "denied",
+              resourceType: "service_key",
+              resourceId
+            })
+          )
+        )
+      )
+
     const create = Effect.fn("ServiceKeys.create")(function* (actor: KeyManager, grant: ServiceKeyGrant) {
-      yield* adminOnly(actor)
+      yield* allowed(actor, "service_key.created", null)
       const at = yield* now
       const checked = checkGrant(grant, at)
       if (Result.isFailure(checked)) return yield* checked.failure
@@ -101,7 +117,7 @@ export class ServiceKeys extends Context.Service<ServiceKeys>()("goticket/Servic
     })
 
     const revoke = Effect.fn("ServiceKeys.revoke")(function* (actor: KeyManager, id: ServiceKeyId) {
-      yield* adminOnly(actor)
+      yield* allowed(actor, "service_key.revoked", id)
       const at = yield* now
       const before = yield* repository.findById(id)
       if (Option.isNone(before)) return yield* new ServiceKeyNotFound({ message: `no service key with id ${id}` })
