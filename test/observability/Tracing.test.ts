@@ -84,7 +84,7 @@ describe("traces, as an SRE reads them", () => {
       )
 
       it.effect(
-        "a purchase: the checkout's trace opens the payment, a saga run that suspends names what it waits for, no span is an error",
+        "a purchase: the checkout's trace opens the payment, a saga run that suspends names what it waits for, the run the webhook resumes links to the checkout, no span is an error",
         () =>
           Effect.gen(function* () {
             const api = yield* client
@@ -109,6 +109,19 @@ describe("traces, as an SRE reads them", () => {
                 expect(run.attributes["goticket.workflow.waiting_for"]).toBeDefined()
             }
             expect(spans.some((span) => span.name === "CaptureAndIssueTickets")).toBe(true)
+            // The run resumed by the webhook is in another trace, and links to the checkout request's span.
+            const capture = spans.find((span) => span.name === "CaptureAndIssueTickets")
+            const resumed = runs.find((run) => capture !== undefined && traceOf(run) === traceOf(capture))
+            expect(resumed).toBeDefined()
+            expect(traceOf(resumed as (typeof spans)[number])).not.toBe(checkout && traceOf(checkout))
+            const links = (resumed?.links ?? []).map((link) => ({
+              traceId: link.context.traceId,
+              kind: link.attributes?.["goticket.link"]
+            }))
+            expect(links).toContainEqual({ traceId: checkout && traceOf(checkout), kind: "checkout request" })
+            // The first run is in the checkout's trace already: it links to nothing.
+            const first = runs.find((run) => traceOf(run) === (checkout && traceOf(checkout)))
+            expect(first?.links ?? []).toEqual([])
             const checkoutSpan = spans.find((span) => span.name === "Orders.checkout")
             expect(checkoutSpan?.attributes["goticket.order.id"]).toBe(order.id)
             expect(checkoutSpan?.attributes["goticket.event.id"]).toBe(sale.eventId)

@@ -3,6 +3,7 @@ import { Activity, DurableClock, DurableDeferred } from "effect/workflow"
 import { type PaymentCallError, PaymentGateway, type PaymentIntent } from "../payments/PaymentGateway.ts"
 import type { OrderId } from "../shared/Ids.ts"
 import { now } from "../shared/Now.ts"
+import { linkToTraceparent } from "../shared/Traceparent.ts"
 import { CheckoutSettings, persistently } from "./CheckoutSettings.ts"
 import { CheckoutWorkflow, PaymentAuthorization } from "./CheckoutWorkflow.ts"
 import { CheckoutFailed } from "./errors.ts"
@@ -63,7 +64,9 @@ type IntentRef = typeof IntentRef.Type
  * closed window, units gone, a provider that refuses) ever cancels an order.
  */
 export const CheckoutSagaLive = CheckoutWorkflow.toLayer(
-  Effect.fn("CheckoutSaga")(function* ({ orderId }) {
+  Effect.fn("CheckoutSaga")(function* ({ orderId, traceparent }) {
+    // A run in another trace than the checkout's (resumed by the payment's webhook, or after a restart) links to it.
+    yield* linkToTraceparent(traceparent, { "goticket.link": "checkout request", "goticket.order.id": orderId })
     const orders = yield* OrderRepository
     const gateway = yield* PaymentGateway
     const settings = yield* CheckoutSettings

@@ -5,10 +5,11 @@ import { CheckoutFailed, PaymentDeclined } from "./errors.ts"
 
 /**
  * The checkout saga of one order, from an open payment intent to issued tickets (or to nothing charged).
- * Its execution id is derived from the order id: starting it twice for the same order runs it once.
+ * Its execution id is derived from the order id: starting it twice for the same order runs it once. `traceparent`
+ * is the checkout request's span (W3C): a later run, resumed by the payment's webhook in another trace, links to it.
  */
 export const CheckoutWorkflow = Workflow.make("Checkout", {
-  payload: { orderId: OrderId },
+  payload: { orderId: OrderId, traceparent: Schema.optionalKey(Schema.String) },
   idempotencyKey: ({ orderId }) => orderId,
   success: Schema.Struct({ units: Schema.Literals(["Claimed", "Reclaimed"]) }),
   error: CheckoutFailed

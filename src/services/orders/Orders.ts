@@ -26,6 +26,7 @@ import { PaymentGateway, PaymentProviderUnavailable } from "../../domain/payment
 import { InventoryCache } from "../../domain/reservations/InventoryCache.ts"
 import type { EventId, OrderId, ReservationId, TicketId } from "../../domain/shared/Ids.ts"
 import { now } from "../../domain/shared/Now.ts"
+import { currentTraceparent } from "../sql/TraceContext.ts"
 import { OrdersConfig } from "./OrdersConfig.ts"
 
 /** The hold outlives the payment window by this much, so the saga always decides before the hold would expire. */
@@ -86,7 +87,9 @@ export class Orders extends Context.Service<Orders>()("goticket/Orders", {
       yield* Effect.annotateCurrentSpan({ "goticket.order.id": order.id, "goticket.event.id": order.eventId })
       // A retry of a checkout that went on already: its saga runs (a no-op if it does), its answer is the order.
       if (order.status !== "pending_payment" || order.payment !== null) {
-        yield* run(CheckoutWorkflow.execute({ orderId: order.id }, { discard: true }))
+        yield* run(
+          CheckoutWorkflow.execute({ orderId: order.id, traceparent: yield* currentTraceparent }, { discard: true })
+        )
         return order
       }
       // The intent first, then the saga: the saga finds it attached and does not ask the provider again. Should
@@ -103,7 +106,9 @@ export class Orders extends Context.Service<Orders>()("goticket/Orders", {
       )
       const payment = { provider: gateway.provider, intentId: intent.id, confirmUrl: intent.confirmUrl }
       yield* orders.attachPayment(order.id, payment)
-      yield* run(CheckoutWorkflow.execute({ orderId: order.id }, { discard: true }))
+      yield* run(
+        CheckoutWorkflow.execute({ orderId: order.id, traceparent: yield* currentTraceparent }, { discard: true })
+      )
       return new Order({ ...order, payment }, { disableChecks: true })
     })
 
