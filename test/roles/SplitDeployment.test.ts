@@ -1,19 +1,15 @@
-import { execFile } from "node:child_process"
-import { mkdtempSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
 import { Effect, Layer, Option } from "effect"
 import { SignJWT } from "jose"
-import pg from "pg"
 import { afterAll, beforeAll, expect, it } from "vitest"
 import { rpcConnection } from "../../src/rpc/client/index.ts"
 import { BookingGatewayClient } from "../../src/rpc/gateway/RemoteBooking.ts"
-import { freePort, Processes, repoRoot } from "../support/Processes.ts"
+import { Processes } from "../support/Processes.ts"
 import { type Api, DECLINED, PAID, payAt, purchase, settledOrder } from "../support/Purchase.ts"
 import { describeWithRedis } from "../support/Redis.ts"
 import { hold, holdBody, publishedSale } from "../support/Sale.ts"
+import { type SplitTopology, startSplitTopology, stopSplitTopology } from "../support/SplitTopology.ts"
 import { openSse } from "../support/SseClient.ts"
-import { databaseTarget, serverUrl } from "../support/TestDatabase.ts"
+import { databaseTarget } from "../support/TestDatabase.ts"
 import { clientAt } from "../support/TestServer.ts"
 
 /*
@@ -25,33 +21,7 @@ import { clientAt } from "../support/TestServer.ts"
 
 const procs = new Processes()
 let api: Api
-let bookingRpc: { url: string; key: string } | undefined
-let database: { admin: string; name: string; url: string } | undefined
-
-const onServer = async (url: string, statement: string) => {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3_000 })
-  await client.connect()
-  try {
-    await client.query(statement)
-  } finally {
-    await client.end()
-  }
-}
-
-/** `npm run service-keys -- create …` as an operator runs it; the key it prints once. */
-const createServiceKey = (env: Record<string, string>) =>
-  new Promise<string>((resolve, reject) =>
-    execFile(
-      process.execPath,
-      ["scripts/service-keys.ts", "create", "gateway", "booking:write"],
-      { cwd: repoRoot, env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...env }, timeout: 60_000 },
-      (error, stdout, stderr) => {
-        const key = stdout.split("\n").find((line) => line.startsWith("gtk_"))
-        if (error || key === undefined) reject(new Error(`service-keys failed: ${error ?? ""} ${stdout} ${stderr}`))
-        else resolve(key.trim())
-      }
-    )
-  )
+let topology: SplitTopology | undefined
 
 const run = <A>(effect: Effect.Effect<A>) => Effect.runPromise(effect)
 
@@ -61,72 +31,15 @@ const skipReason = " [skipped: three processes need a PostgreSQL server; the emb
 await describeWithRedis("split deployment: gateway + booking + worker as three processes", (redisUrl) => {
   beforeAll(async () => {
     if (target !== "server") return
-    const [sandboxPort, gatewayPort, bookingPort, rpcPort] = await Promise.all([
-      freePort(),
-      freePort(),
-      freePort(),
-      freePort()
-    ])
-    const gatewayBase = `http://127.0.0.1:${gatewayPort}`
-    const sandboxBase = `http://127.0.0.1:${sandboxPort}`
-    const admin = serverUrl()
-    const name = `goticket_split_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`
-    const url = new URL(admin)
-    url.pathname = `/${name}`
-    database = { admin, name, url: url.toString() }
-    await onServer(admin, `CREATE DATABASE ${name}`)
-    const sandbox = procs.spawn("sandbox", "src/payment-sandbox.ts", {
-      SANDBOX_HOST: "127.0.0.1",
-      SANDBOX_PORT: String(sandboxPort),
-      // The provider calls the public edge, the gateway, which hands the webhook to the booking role.
-      SANDBOX_WEBHOOK_URL: `${gatewayBase}/v1/payments/webhook`
-    })
-    const shared = {
-      DATABASE_URL: database.url,
-      REDIS_URL: redisUrl,
-      HOST: "127.0.0.1",
-      JWT_SECRET: "split-test-secret-split-test-secret-0123456789",
-      SEED_DEMO: "false",
-      SCRYPT_LOG2_N: "10",
-      RATE_LIMITS: "off",
-      EMAIL_VERIFICATION: "off",
-      LOG_LEVEL: "Warn",
-      PAYMENT_PROVIDER_URL: sandboxBase,
-      PAYMENT_API_KEY: "sk_test_goticket",
-      PAYMENT_WEBHOOK_SECRET: "whsec_goticket_sandbox"
-    }
-    const dataDir = () => mkdtempSync(join(tmpdir(), "goticket-split-"))
-    await procs.waitReady(sandbox, `${sandboxBase}/health`, 30_000)
-    const booking = procs.spawn("booking", "src/main.ts", {
-      ...shared,
-      ROLE: "booking",
-      PORT: String(bookingPort),
-      RPC_PORT: String(rpcPort),
-      RPC_HOST: "127.0.0.1",
+    topology = await startSplitTopology(procs, redisUrl, {
       // One status stream per customer: the limit's 429 and the slot given back are visible through the gateway.
-      ORDER_STREAMS_PER_CUSTOMER: "1",
-      GOTICKET_DATA_DIR: dataDir()
+      booking: { ORDER_STREAMS_PER_CUSTOMER: "1" }
     })
-    await procs.waitReady(booking, `http://127.0.0.1:${bookingPort}/health/ready`, 60_000)
-    const key = await createServiceKey({ DATABASE_URL: database.url, LOG_LEVEL: "Warn" })
-    bookingRpc = { url: `http://127.0.0.1:${rpcPort}`, key }
-    const gateway = procs.spawn("gateway", "src/main.ts", {
-      ...shared,
-      ROLE: "gateway",
-      PORT: String(gatewayPort),
-      BOOKING_RPC_URL: `http://127.0.0.1:${rpcPort}`,
-      BOOKING_SERVICE_KEY: key,
-      GOTICKET_DATA_DIR: dataDir()
-    })
-    procs.spawn("worker", "src/worker.ts", { ...shared, PORT: String(gatewayPort), GOTICKET_DATA_DIR: dataDir() })
-    await procs.waitReady(gateway, `${gatewayBase}/health/ready`, 60_000)
-    api = clientAt(gatewayBase)
+    api = clientAt(topology.gatewayBase)
   }, 180_000)
 
   afterAll(async () => {
-    await procs.killAll()
-    if (database)
-      await onServer(database.admin, `DROP DATABASE IF EXISTS ${database.name} WITH (FORCE)`).catch(() => {})
+    await stopSplitTopology(procs, topology)
   }, 60_000)
 
   const split = (name: string, body: () => Promise<void>, timeout = 90_000) =>
@@ -333,7 +246,7 @@ await describeWithRedis("split deployment: gateway + booking + worker as three p
       const sale = await run(publishedSale(api, { capacity: 10 }))
       const buyer = await run(api.account("customer", "victim"))
       const order = await run(purchase(api, buyer.token, sale.eventId, sale.gaId, 1, PAID))
-      const connection = bookingRpc ?? { url: "", key: "" }
+      const connection = topology?.bookingRpc ?? { url: "", key: "" }
       const forgedAdmin = await new SignJWT({ typ: "organizer", adm: true })
         .setProtectedHeader({ alg: "HS256", kid: "forged" })
         .setSubject(crypto.randomUUID())

@@ -298,9 +298,12 @@ export const ownerView = (api: Api, w: SecurityWorld) =>
           (r) => r.body
         ),
         orders: asCustomer("/v1/orders?limit=100"),
+        // Without their last use, which the keys' own calls move (the split deployment's gateway key).
         serviceKeys: Effect.map(api.call("GET", "/v1/admin/service-keys", { token: w.admin.token }), (r) => ({
           status: r.status,
-          body: r.body
+          body: Array.isArray(r.body)
+            ? r.body.map(({ lastUsedAt: _, ...key }: Record<string, unknown>) => key)
+            : (r.body as unknown)
         })),
         tickets: Effect.forEach(
           [w.ids.ticket, w.ids.ticketToRefund, w.ids.ticketToScan, w.ids.ticketToScanByStaff],
