@@ -11,7 +11,7 @@
  * inventory (no oversell, units granted = units held) and writes bench/results/rpc-holds.json.
  *
  * Env: BENCH_ATTEMPTS (100000), BENCH_CAPACITY (10000), BENCH_SEED, BENCH_WORKERS (2), BENCH_KEEP_DB=1.
- * Not measured here yet: the availability stream's fan-out.
+ * The availability stream's fan-out during such a sale: bench/rpc-fanout.ts (`npm run bench:rpc-fanout`).
  */
 import { execFile } from "node:child_process"
 import { mkdirSync } from "node:fs"
