@@ -64,6 +64,7 @@ import { Readiness } from "./services/startup/Readiness.ts"
 import { SalesReports } from "./services/stats/SalesReports.ts"
 import { salesStatsConsumer } from "./services/stats/SalesStatsConsumer.ts"
 import { SalesStatsPg } from "./services/stats/SalesStatsPg.ts"
+import { VoucherRepositoryPg } from "./services/vouchers/VoucherRepositoryPg.ts"
 import { OrganizerWebhooks } from "./services/webhooks/OrganizerWebhooks.ts"
 import { WebhookDeliveryWorker } from "./services/webhooks/WebhookDeliveryWorker.ts"
 import { WebhookRepositoryPg } from "./services/webhooks/WebhookRepositoryPg.ts"
@@ -91,7 +92,8 @@ export const RepositoriesPg = Layer.mergeAll(
   AuditLogPg,
   PersonalDataPg,
   ServiceKeyRepositoryPg,
-  VoidedTicketsPg
+  VoidedTicketsPg,
+  VoucherRepositoryPg
 )
 
 /** The durable sagas on the PostgreSQL-backed workflow engine, with the sweeper that keeps them all running. */

@@ -222,6 +222,22 @@ export const reservationRepositoryContract = (
         })
       )
 
+      it.effect("discount takes an amount off an active hold's total, never below zero, and not off an ended one", () =>
+        Effect.gen(function* () {
+          const repo = yield* ReservationRepository
+          const customer = yield* aStoredUser()
+          const event = yield* anEventOnSale()
+          const type = yield* aStoredTicketType(event, { priceMinor: 2500, capacity: 10 })
+          const id = heldId(yield* hold(customer.id, event, { items: [{ ticketTypeId: type.id, quantity: 2 }] }))
+          expect(Option.getOrThrow(yield* repo.discount(id, 700)).totalMinor).toBe(4300)
+          expect((yield* found(id)).totalMinor).toBe(4300)
+          expect(Option.getOrThrow(yield* repo.discount(id, 10_000)).totalMinor).toBe(0)
+          yield* repo.end([id], "released")
+          expect(Option.isNone(yield* repo.discount(id, 1))).toBe(true)
+          expect(Option.isNone(yield* repo.discount(newReservationId(), 1))).toBe(true)
+        })
+      )
+
       it.effect("refuses sold_out when capacity is short, changing nothing; exactly the rest still fits", () =>
         Effect.gen(function* () {
           const customer = yield* aStoredUser()

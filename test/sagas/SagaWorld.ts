@@ -23,6 +23,7 @@ import { CatalogSnapshots } from "../../src/services/reservations/CatalogSnapsho
 import { makeInventoryCacheMemory } from "../../src/services/reservations/InventoryCacheMemory.ts"
 import { ReservationRepositoryMemory } from "../../src/services/reservations/ReservationRepositoryMemory.ts"
 import { Reservations } from "../../src/services/reservations/Reservations.ts"
+import { VoucherRepositoryMemory } from "../../src/services/vouchers/VoucherRepositoryMemory.ts"
 
 /**
  * Every saga on the in-memory workflow engine, over the in-memory twin of every port, on the TestClock. `options`
@@ -54,6 +55,7 @@ export const inMemoryWorld = (
       Layer.mergeAll(
         orders,
         ReservationRepositoryMemory,
+        VoucherRepositoryMemory,
         EventRepositoryMemory,
         AuditLogMemory,
         makePaymentGatewayMemory({ webhookSecret: "whsec_test" }),

@@ -46,6 +46,11 @@ export interface EndedHold {
 export interface ReservationRepositoryShape {
   readonly place: (hold: PlaceHold) => Effect.Effect<PlaceOutcome>
   readonly findById: (id: ReservationId) => Effect.Effect<Option.Option<Reservation>>
+  /**
+   * Takes a discount (a voucher's) off an active hold's total, never below zero: the hold as it is now; none when it
+   * is not active (ended, or no such hold), and then nothing changes.
+   */
+  readonly discount: (id: ReservationId, amountMinor: number) => Effect.Effect<Option.Option<Reservation>>
   /** Ends the given active holds (of `customerId` only, when given) as released or expired. */
   readonly end: (
     ids: ReadonlyArray<ReservationId>,

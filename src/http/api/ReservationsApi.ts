@@ -14,6 +14,7 @@ import { HoldRequest } from "../../domain/reservations/HoldRequest.ts"
 import { ReservationStatus } from "../../domain/reservations/Reservation.ts"
 import { EventId, ReservationId, SeatId, TicketTypeId } from "../../domain/shared/Ids.ts"
 import { Currency } from "../../domain/shared/Money.ts"
+import { VoucherNotValid, VoucherUsedUp } from "../../domain/vouchers/errors.ts"
 import { Authentication } from "./Authentication.ts"
 import { EventNotFound404 } from "./EventsApi.ts"
 import { RateLimited } from "./errors.ts"
@@ -71,12 +72,14 @@ export class ReservationsApi extends HttpApiGroup.make("reservations")
         EventNotOnSale.pipe(HttpApiSchema.status(409)),
         InvalidHold.pipe(HttpApiSchema.status(422)),
         IdempotencyKeyReused.pipe(HttpApiSchema.status(422)),
+        VoucherNotValid.pipe(HttpApiSchema.status(422)),
+        VoucherUsedUp.pipe(HttpApiSchema.status(409)),
         RateLimited
       ]
     })
       .annotate(
         OpenApi.Description,
-        "Holds tickets until `expiresAt`: general admission `items`, chosen `seats` (all or nothing), or the `bestAvailable` seats. Refusals are 409 with a `code`: sold_out, seat_unavailable, max_per_order_exceeded, customer_limit_exceeded, sales_closed, event_not_on_sale. The same Idempotency-Key with the same body replays the first hold; with another body it is a 422."
+        "Holds tickets until `expiresAt`: general admission `items`, chosen `seats` (all or nothing), or the `bestAvailable` seats. Refusals are 409 with a `code`: sold_out, seat_unavailable, max_per_order_exceeded, customer_limit_exceeded, sales_closed, event_not_on_sale. The same Idempotency-Key with the same body replays the first hold; with another body it is a 422. An optional `voucherCode` takes the voucher's discount off `totalMinor` (what the order will charge): a code that cannot be used for this hold (unknown, expired, not yet valid, for other ticket types) is one 422 `VoucherNotValid` whatever the reason, and wrong codes are rate-limited per customer (429); a voucher whose redemptions are all taken is 409 `VoucherUsedUp`. The redemption is given back when the hold is released or expires, or its order is cancelled before it is paid."
       )
       .annotate(OpenApi.Summary, "Hold tickets")
   )

@@ -17,6 +17,7 @@ import {
 import { HoldRequest } from "../../domain/reservations/HoldRequest.ts"
 import { Reservation } from "../../domain/reservations/Reservation.ts"
 import { OrderId, ReservationId, UserId } from "../../domain/shared/Ids.ts"
+import { VoucherNotValid, VoucherUsedUp } from "../../domain/vouchers/errors.ts"
 import { CustomerNotFound, IdempotencyKey, RateLimited, RequiredScope, ServiceAuth } from "./Common.ts"
 
 /** One step of an order's life, as the REST status stream tells it (`sequence`: 1 pending_payment, 2 settled…). */
@@ -53,6 +54,8 @@ export const BookingRpcs = RpcGroup.make(
       SalesClosed,
       EventNotOnSale,
       InvalidHold,
+      VoucherNotValid,
+      VoucherUsedUp,
       IdempotencyKeyReused,
       CustomerNotFound,
       RateLimited

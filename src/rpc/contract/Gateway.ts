@@ -27,6 +27,7 @@ import {
 import { HoldRequest } from "../../domain/reservations/HoldRequest.ts"
 import { Reservation } from "../../domain/reservations/Reservation.ts"
 import { EventId, OrderId, ReservationId, TicketId } from "../../domain/shared/Ids.ts"
+import { VoucherNotValid, VoucherUsedUp } from "../../domain/vouchers/errors.ts"
 import { RequiredScope, ServiceAuth } from "./Common.ts"
 
 /**
@@ -70,7 +71,9 @@ export const GatewayRpcs = RpcGroup.make(
       LimitExceeded,
       SalesClosed,
       EventNotOnSale,
-      InvalidHold
+      InvalidHold,
+      VoucherNotValid,
+      VoucherUsedUp
     )
   }),
   Rpc.make("GatewayGetHold", {

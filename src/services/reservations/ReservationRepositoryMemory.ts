@@ -189,6 +189,16 @@ export const ReservationRepositoryMemory = Layer.effect(
     return ReservationRepository.of({
       place: (hold) => Effect.flatMap(now, (at) => Ref.modify(store, (s) => placeIn(s, hold, at))),
       findById: (id) => Effect.map(Ref.get(store), (s) => Option.fromNullishOr(s.reservations.get(id))),
+      discount: (id, amountMinor) =>
+        Ref.modify(store, (s): [Option.Option<Reservation>, MemoryTables] => {
+          const held = s.reservations.get(id)
+          if (held === undefined || held.status !== "active") return [Option.none(), s]
+          const reservation = new Reservation(
+            { ...held, totalMinor: held.totalMinor - Math.min(Math.max(0, amountMinor), held.totalMinor) },
+            trusted
+          )
+          return [Option.some(reservation), { ...s, reservations: new Map(s.reservations).set(id, reservation) }]
+        }),
       end: (ids, status, customerId) =>
         Effect.flatMap(now, (at) => Ref.modify(store, (s) => endIn(s, ids, status, at, customerId))),
       expireDue: (at, limit) =>

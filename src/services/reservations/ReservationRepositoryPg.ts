@@ -154,6 +154,15 @@ export const ReservationRepositoryPg = Layer.effect(
           Effect.orDie,
           Effect.withSpan("ReservationRepository.findById")
         ),
+      discount: (id, amountMinor) =>
+        Effect.gen(function* () {
+          const changed =
+            yield* sql`UPDATE reservations SET total_minor = total_minor - least(${amountMinor}, total_minor)
+            WHERE id = ${id} AND status = 'active' RETURNING id`
+          if (changed.length === 0) return Option.none<Reservation>()
+          const rows = yield* sql<{ reservation: ReservationRow | null }>`SELECT reservation_json(${id}) AS reservation`
+          return Option.map(Option.fromNullishOr(rows[0]?.reservation), reservationFromRow)
+        }).pipe(Effect.orDie, Effect.withSpan("ReservationRepository.discount")),
       end: (ids, status, customerId) =>
         traced
           .valueOf<string>(sql`end_holds(${uuidArray(ids)}::uuid[], ${status}, ${customerId ?? null}::uuid, false)`)

@@ -8,6 +8,7 @@ import type { EventId, TicketTypeId, UserId } from "../../domain/shared/Ids.ts"
 import { UserRepositoryMemory } from "../accounts/UserRepositoryMemory.ts"
 import { EventRepositoryMemory } from "../catalog/EventRepositoryMemory.ts"
 import { redisClientLayer } from "../redis/RedisClient.ts"
+import { VoucherRepositoryMemory } from "../vouchers/VoucherRepositoryMemory.ts"
 import { CatalogSnapshots } from "./CatalogSnapshots.ts"
 import { ExpiryWorkerLive } from "./ExpiryWorker.ts"
 import { makeInventoryCacheMemory } from "./InventoryCacheMemory.ts"
@@ -49,7 +50,7 @@ const sagaOver = <ROut>(cache: Layer.Layer<ROut, never, KeyMarkSource | Reservat
     Layer.provideMerge(CatalogSnapshots.layer),
     Layer.provideMerge(cache),
     Layer.provideMerge(KeyMarkSource.fromRepository),
-    Layer.provideMerge(Layer.mergeAll(CountingRepository, EventRepositoryMemory)),
+    Layer.provideMerge(Layer.mergeAll(CountingRepository, EventRepositoryMemory, VoucherRepositoryMemory)),
     Layer.provideMerge(UserRepositoryMemory),
     Layer.provide(ConfigProvider.layer(config))
   )

@@ -24,6 +24,7 @@ import {
 import type { ReservationId } from "../../domain/shared/Ids.ts"
 import { now } from "../../domain/shared/Now.ts"
 import { ReservationConfig } from "../config/ReservationConfig.ts"
+import { makeVoucherHolds } from "../vouchers/VoucherHolds.ts"
 import { type CatalogSnapshot, CatalogSnapshots } from "./CatalogSnapshots.ts"
 import { countedHold } from "./HoldMetrics.ts"
 
@@ -66,6 +67,7 @@ export class Reservations extends Context.Service<Reservations>()("goticket/Rese
     const cache = yield* InventoryCache
     const snapshots = yield* CatalogSnapshots
     const config = yield* ReservationConfig
+    const placeWithVoucher = yield* makeVoucherHolds
 
     // The refusal most often sent in a flash sale: one immutable error per ticket type instead of a new Error
     // (and its stack trace) per attempt.
@@ -219,7 +221,23 @@ export class Reservations extends Context.Service<Reservations>()("goticket/Rese
             : placeSeats(base, plan)
       // A key recorded without its mark: once the transaction is over (whatever its outcome), the cache stops
       // trusting its marks until they are rebuilt from the database, so that a retry of this hold still replays.
-      const outcome = marked ? yield* placement : yield* Effect.ensuring(placement, cache.distrustMarks)
+      const guarded = marked ? placement : Effect.ensuring(placement, cache.distrustMarks)
+      // A hold with a voucher code takes its redemption around `place` (VoucherHolds); a plain one goes straight on.
+      const outcome =
+        request.voucherCode === undefined
+          ? yield* guarded
+          : yield* placeWithVoucher(
+              {
+                code: request.voucherCode,
+                eventId: request.eventId,
+                reservationId,
+                customerId: actor.userId,
+                idempotencyKey,
+                at,
+                ticketTypeIds: plan._tag === "ChosenSeats" ? undefined : gated
+              },
+              guarded
+            )
 
       // 4. announce
       switch (outcome._tag) {

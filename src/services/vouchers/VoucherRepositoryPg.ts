@@ -73,7 +73,7 @@ export const VoucherRepositoryPg = Layer.effect(
                 redeemed: 0,
                 createdBy: v.createdBy,
                 createdAt: v.createdAt
-              }))
+              })) as unknown as readonly [Record<string, unknown>, ...Array<Record<string, unknown>>]
             )}`
         ).pipe(
           sql.withTransaction,
