@@ -56,6 +56,7 @@ import { LoginThrottle } from "./services/security/LoginThrottle.ts"
 import { MailThrottle } from "./services/security/MailThrottle.ts"
 import { RateLimiterLive } from "./services/security/RateLimiterLive.ts"
 import { TrafficControl } from "./services/security/TrafficControl.ts"
+import { VoucherThrottle } from "./services/security/VoucherThrottle.ts"
 import { seedDemo } from "./services/seed/DemoSeed.ts"
 import { ServiceKeyRepositoryPg } from "./services/servicekeys/ServiceKeyRepositoryPg.ts"
 import { ServiceKeys } from "./services/servicekeys/ServiceKeys.ts"
@@ -65,6 +66,7 @@ import { SalesReports } from "./services/stats/SalesReports.ts"
 import { salesStatsConsumer } from "./services/stats/SalesStatsConsumer.ts"
 import { SalesStatsPg } from "./services/stats/SalesStatsPg.ts"
 import { VoucherRepositoryPg } from "./services/vouchers/VoucherRepositoryPg.ts"
+import { Vouchers } from "./services/vouchers/Vouchers.ts"
 import { OrganizerWebhooks } from "./services/webhooks/OrganizerWebhooks.ts"
 import { WebhookDeliveryWorker } from "./services/webhooks/WebhookDeliveryWorker.ts"
 import { WebhookRepositoryPg } from "./services/webhooks/WebhookRepositoryPg.ts"
@@ -109,7 +111,8 @@ export const ServicesLive = Layer.mergeAll(
   OrderWatch.layer,
   ServiceKeys.layer,
   AccountSettings.layer,
-  TwoFactorAuth.layer
+  TwoFactorAuth.layer,
+  Vouchers.layer
 ).pipe(
   Layer.provideMerge(
     Layer.mergeAll(
@@ -124,7 +127,13 @@ export const ServicesLive = Layer.mergeAll(
       PasswordCheck.layer
     ).pipe(
       Layer.provideMerge(
-        Layer.mergeAll(TrafficControl.layer, LoginThrottle.layer, MailThrottle.layer, ActiveAccounts.layer)
+        Layer.mergeAll(
+          TrafficControl.layer,
+          LoginThrottle.layer,
+          MailThrottle.layer,
+          VoucherThrottle.layer,
+          ActiveAccounts.layer
+        )
       ),
       Layer.provideMerge(SagasOnEngine),
       Layer.provideMerge(CatalogSnapshots.layer),

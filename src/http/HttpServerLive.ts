@@ -29,6 +29,7 @@ import { OrganizerLive } from "./handlers/OrganizerLive.ts"
 import { PrivacyLive } from "./handlers/PrivacyLive.ts"
 import { ReservationsLive } from "./handlers/ReservationsLive.ts"
 import { ServiceKeysLive } from "./handlers/ServiceKeysLive.ts"
+import { VouchersLive } from "./handlers/VouchersLive.ts"
 import { WebhooksLive } from "./handlers/WebhooksLive.ts"
 import { errorTranslation, requestLogging } from "./RequestPipeline.ts"
 import { ServerLimits } from "./ServerLimits.ts"
@@ -65,7 +66,8 @@ export const ApiLive = HttpApiBuilder.layer(GoTicketApi, { openapiPath: "/openap
       TicketsLive,
       CheckInsLive,
       PaymentsLive,
-      WebhooksLive
+      WebhooksLive,
+      VouchersLive
     ).pipe(Layer.provide(ApiMiddlewareLive))
   )
 )

@@ -36,10 +36,13 @@ import { RateLimiterLive } from "../services/security/RateLimiterLive.ts"
 import { TrafficControl } from "../services/security/TrafficControl.ts"
 import { ServiceKeyRepositoryPg } from "../services/servicekeys/ServiceKeyRepositoryPg.ts"
 import { ServiceKeys } from "../services/servicekeys/ServiceKeys.ts"
+import { VoucherThrottle } from "../services/security/VoucherThrottle.ts"
 import { type DatabaseKind, DatabaseLive } from "../services/sql/Database.ts"
 import { Readiness } from "../services/startup/Readiness.ts"
 import { SalesReports } from "../services/stats/SalesReports.ts"
 import { SalesStatsPg } from "../services/stats/SalesStatsPg.ts"
+import { VoucherRepositoryPg } from "../services/vouchers/VoucherRepositoryPg.ts"
+import { Vouchers } from "../services/vouchers/Vouchers.ts"
 import { OrganizerWebhooks } from "../services/webhooks/OrganizerWebhooks.ts"
 import { WebhookRepositoryPg } from "../services/webhooks/WebhookRepositoryPg.ts"
 
@@ -63,7 +66,9 @@ export const GatewayRepositoriesPg = Layer.mergeAll(
   // Admins manage the service keys over REST (ServiceKeys, as the booking role's RPC procedures do).
   ServiceKeyRepositoryPg,
   // Erasing an account (PersonalDataPg) ends its live holds in the same transaction.
-  ReservationRepositoryPg
+  ReservationRepositoryPg,
+  // Organizers' vouchers (the redemptions are the booking role's, in the hold).
+  VoucherRepositoryPg
 )
 
 /**
@@ -76,6 +81,7 @@ export const GatewayServicesLive = Layer.mergeAll(
   AccountSettings.layer,
   TwoFactorAuth.layer,
   ServiceKeys.layer,
+  Vouchers.layer,
   RemoteBookingLive
 ).pipe(
   Layer.provideMerge(
@@ -88,7 +94,13 @@ export const GatewayServicesLive = Layer.mergeAll(
       PasswordCheck.layer
     ).pipe(
       Layer.provideMerge(
-        Layer.mergeAll(TrafficControl.layer, LoginThrottle.layer, MailThrottle.layer, ActiveAccounts.layer)
+        Layer.mergeAll(
+          TrafficControl.layer,
+          LoginThrottle.layer,
+          MailThrottle.layer,
+          VoucherThrottle.layer,
+          ActiveAccounts.layer
+        )
       ),
       Layer.provideMerge(
         Layer.mergeAll(

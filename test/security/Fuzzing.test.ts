@@ -34,6 +34,7 @@ import {
 } from "../../src/http/api/OrganizerApi.ts"
 import { EraseAccountRequest } from "../../src/http/api/PrivacyApi.ts"
 import { CreateServiceKeyRequest } from "../../src/http/api/ServiceKeysApi.ts"
+import { CreateVouchersRequest } from "../../src/http/api/VouchersApi.ts"
 import { RegisterWebhookRequest } from "../../src/http/api/WebhooksApi.ts"
 import { InProcessSandbox } from "../../src/services/payments/PaymentGatewayLive.ts"
 import { signatureHeader } from "../../src/services/payments/sandbox/Signature.ts"
@@ -799,6 +800,28 @@ const TARGETS: ReadonlyArray<Target> = [
   },
   {
     route: "GET /v1/events/{eventId}/stats",
+    as: "organizer",
+    params: (w) => ({ eventId: [w.ids.event, w.ids.draft] })
+  },
+  {
+    route: "POST /v1/events/{eventId}/vouchers",
+    as: "organizer",
+    params: (w) => ({ eventId: [w.ids.event, w.ids.draft, w.ids.otherOrganizerEvent] }),
+    body: wellFormed(CreateVouchersRequest),
+    // A few vouchers per call: thousands of codes per run would only slow the suite.
+    shape: (body) =>
+      typeof body === "object" && body !== null && "count" in body
+        ? { ...body, count: 1 + ((body.count as number) % 3) }
+        : body,
+    views: ["events"]
+  },
+  {
+    route: "GET /v1/events/{eventId}/vouchers",
+    as: "organizer",
+    params: (w) => ({ eventId: [w.ids.event, w.ids.draft] })
+  },
+  {
+    route: "GET /v1/events/{eventId}/vouchers.csv",
     as: "organizer",
     params: (w) => ({ eventId: [w.ids.event, w.ids.draft] })
   },

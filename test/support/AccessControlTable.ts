@@ -327,6 +327,20 @@ export const TABLE: ReadonlyArray<Row> = [
     on: "draft",
     params: { eventId: "draft" }
   }),
+  row("POST /v1/events/{eventId}/vouchers", "organizer", [401, 403, 403, 403, 201], {
+    request: () => json({ kind: "percent", value: 10 }),
+    also: { eventStaff: 403, admin: 201 }
+  }),
+  row("GET /v1/events/{eventId}/vouchers", "organizer", [401, 403, 403, 403, 200], {
+    also: { eventStaff: 403, admin: 200 }
+  }),
+  row("GET /v1/events/{eventId}/vouchers.csv", "organizer", [401, 403, 403, 403, 200], {
+    also: { eventStaff: 403, admin: 200 }
+  }),
+  row("GET /v1/events/{eventId}/vouchers", "organizer", [401, 404, 404, 404, 200], {
+    on: "draft",
+    params: { eventId: "draft" }
+  }),
   row("GET /v1/events/{eventId}/audit", "organizer", [401, 403, 403, 403, 200], {
     also: { eventStaff: 403, admin: 200 }
   }),

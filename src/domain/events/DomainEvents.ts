@@ -1,5 +1,5 @@
 import { Schema } from "effect"
-import { EventId, OrderId, ReservationId, SeatId, TicketId, TicketTypeId, UserId } from "../shared/Ids.ts"
+import { EventId, OrderId, ReservationId, SeatId, TicketId, TicketTypeId, UserId, Uuid } from "../shared/Ids.ts"
 import { Currency } from "../shared/Money.ts"
 
 /*
@@ -102,6 +102,15 @@ export class TicketCheckedIn extends Schema.TaggedClass<TicketCheckedIn>()("Tick
   checkedInBy: Schema.NullOr(UserId)
 }) {}
 
+/** A hold took one redemption of a voucher: its discount is off the hold's total (and the order's). */
+export class VoucherRedeemed extends Schema.TaggedClass<VoucherRedeemed>()("VoucherRedeemed", {
+  reservationId: ReservationId,
+  voucherId: Uuid,
+  eventId: EventId,
+  code: Schema.String,
+  discountMinor: Schema.Int
+}) {}
+
 export const DomainEvent = Schema.Union([
   EventPublished,
   EventCancelled,
@@ -113,7 +122,8 @@ export const DomainEvent = Schema.Union([
   OrderRefunded,
   TicketIssued,
   TicketVoided,
-  TicketCheckedIn
+  TicketCheckedIn,
+  VoucherRedeemed
 ])
 export type DomainEvent = typeof DomainEvent.Type
 
@@ -128,7 +138,8 @@ export const EventType = Schema.Literals([
   "OrderRefunded",
   "TicketIssued",
   "TicketVoided",
-  "TicketCheckedIn"
+  "TicketCheckedIn",
+  "VoucherRedeemed"
 ])
 export type EventType = typeof EventType.Type
 
@@ -147,7 +158,8 @@ export const aggregateOf: Record<EventType, AggregateType> = {
   OrderRefunded: "order",
   TicketIssued: "ticket",
   TicketVoided: "ticket",
-  TicketCheckedIn: "ticket"
+  TicketCheckedIn: "ticket",
+  VoucherRedeemed: "reservation"
 }
 
 /** The topic routing key: `<aggregate>.<event>`, e.g. `order.OrderConfirmed`, so `order.*` binds every order event. */

@@ -13,6 +13,7 @@ import { PrivacyApi } from "./PrivacyApi.ts"
 import { payloadParseOptions } from "./payload.ts"
 import { ReservationsApi } from "./ReservationsApi.ts"
 import { ServiceKeysApi } from "./ServiceKeysApi.ts"
+import { VouchersApi } from "./VouchersApi.ts"
 import { WebhooksApi } from "./WebhooksApi.ts"
 
 /**
@@ -29,6 +30,7 @@ export class GoTicketApi extends HttpApi.make("goticket")
   .add(PrivacyApi)
   .add(EventsApi)
   .add(OrganizerApi)
+  .add(VouchersApi)
   .add(ReservationsApi)
   .add(OrdersApi)
   .add(TicketsApi)

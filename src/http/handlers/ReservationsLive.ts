@@ -5,6 +5,7 @@ import type { HoldRequest } from "../../domain/reservations/HoldRequest.ts"
 import type { Reservation } from "../../domain/reservations/Reservation.ts"
 import { Reservations } from "../../services/reservations/Reservations.ts"
 import { TrafficControl } from "../../services/security/TrafficControl.ts"
+import { VoucherThrottle } from "../../services/security/VoucherThrottle.ts"
 import { GoTicketApi } from "../api/GoTicketApi.ts"
 import type { ReservationView } from "../api/ReservationsApi.ts"
 import { enforceRate } from "./rateLimits.ts"
@@ -29,10 +30,19 @@ export const reservationView = (r: Reservation): typeof ReservationView.Type => 
 export const makeHoldHandler = Effect.gen(function* () {
   const reservations = yield* Reservations
   const traffic = yield* TrafficControl
+  const vouchers = yield* VoucherThrottle
   return (actor: Actor, payload: HoldRequest, idempotencyKey: string) =>
     Effect.gen(function* () {
       yield* enforceRate(yield* traffic.admitHold(actor.userId, payload.eventId))
-      const { reservation } = yield* reservations.hold(actor, payload, idempotencyKey)
+      if (payload.voucherCode === undefined) {
+        const { reservation } = yield* reservations.hold(actor, payload, idempotencyKey)
+        return reservationView(reservation)
+      }
+      // A code: wrong ones are counted per customer, and refused 429 once too many were wrong.
+      yield* enforceRate(yield* vouchers.check(actor.userId))
+      const { reservation } = yield* reservations
+        .hold(actor, payload, idempotencyKey)
+        .pipe(Effect.tapErrorTag("VoucherNotValid", () => vouchers.failed(actor.userId)))
       return reservationView(reservation)
     })
 })
