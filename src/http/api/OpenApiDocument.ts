@@ -80,6 +80,7 @@ export const tagDescriptions: Record<string, string> = {
   Organizer: "An organizer's own events: create, price, seat, publish, cancel, staff and sales figures",
   Reservations: "Holds: tickets kept for a customer for a few minutes, until checkout or expiry",
   Orders: "Checkout of a hold, payment, the order's progress and refunds",
+  Vouchers: "Discount codes an organizer hands out for an event, and their redemptions",
   Tickets: "Issued tickets and their QR images",
   "Check-in": "Door staff scanning tickets at the entrance",
   Payments: "The payment provider's signed notifications",
