@@ -136,6 +136,8 @@ describe("vouchers over REST", () => {
           const order = yield* settledOrder(api, buyer.token, paid.body.orderId)
           expect(order).toMatchObject({ status: "confirmed", totalMinor: 1500 })
           expect((yield* api.call("GET", path, { token: sale.organizer.token })).body[0].redeemed).toBe(1)
+          const stats = yield* api.call("GET", `/v1/events/${sale.eventId}/stats`, { token: sale.organizer.token })
+          expect(stats.body.vouchers).toEqual({ redemptions: 1, discountMinor: 1000 })
         })
       )
 

@@ -119,5 +119,9 @@ export const EventSalesView = Schema.Struct({
   ticketTypes: Schema.Array(
     Schema.Struct({ ticketTypeId: TicketTypeId, name: Schema.String, capacity: Schema.Int, ...SalesLineFields })
   ),
+  vouchers: Schema.Struct({
+    redemptions: Schema.Int.annotate({ description: "Holds and orders that carry a voucher of the event now" }),
+    discountMinor: Schema.Int.annotate({ description: "The discount those vouchers give, in minor units" })
+  }).annotate({ description: "Vouchers redeemed (read live, not from the projection)" }),
   updatedAt: Schema.NullOr(Schema.Date).annotate({ description: "when the last counted event was projected" })
 }).annotate({ identifier: "EventSales" })

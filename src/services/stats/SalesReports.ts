@@ -2,6 +2,7 @@ import { Context, Effect, Layer } from "effect"
 import type { Actor } from "../../domain/accounts/Actor.ts"
 import type { EventId } from "../../domain/shared/Ids.ts"
 import { SalesStats } from "../../domain/stats/SalesStats.ts"
+import { VoucherRepository } from "../../domain/vouchers/VoucherRepository.ts"
 import { Catalog } from "../catalog/Catalog.ts"
 
 export interface SalesLine {
@@ -29,6 +30,7 @@ export class SalesReports extends Context.Service<SalesReports>()("goticket/Sale
   make: Effect.gen(function* () {
     const catalog = yield* Catalog
     const stats = yield* SalesStats
+    const vouchers = yield* VoucherRepository
 
     const forEvent = Effect.fn("SalesReports.forEvent")(function* (actor: Actor, eventId: EventId) {
       const { event, ticketTypes } = yield* catalog.managed(actor, eventId)
@@ -57,6 +59,7 @@ export class SalesReports extends Context.Service<SalesReports>()("goticket/Sale
         currency: ticketTypes[0]?.currency ?? rows[0]?.currency ?? null,
         totals: lines.reduce<SalesLine>(add, zero),
         ticketTypes: lines,
+        vouchers: yield* vouchers.totalsForEvent(eventId),
         updatedAt
       }
     })
