@@ -1,5 +1,6 @@
 import { expect, layer } from "@effect/vitest"
 import { ConfigProvider, Effect, Exit, Layer, Option } from "effect"
+import { SqlClient } from "effect/sql"
 import { aSale, aStoredUser, now } from "../../../test/contracts/OrderRepositoryContract.ts"
 import { TestDatabaseLive } from "../../../test/support/TestDatabase.ts"
 import { Actor } from "../../domain/accounts/Actor.ts"
@@ -182,6 +183,19 @@ layer(World, { timeout: "180 seconds", excludeTestServices: true })("Holds with 
       // 15 % of 75.00 = 11.25 off
       expect(discounted.reservation.totalMinor).toBe(7_500 - 1_125)
       expect(yield* redeemedOf(voucher)).toBe(1)
+      // VoucherRedeemed goes out through the outbox, written in the transaction that recorded the discount.
+      const sql = yield* SqlClient.SqlClient
+      const events = yield* sql<{ payload: unknown }>`
+        SELECT payload FROM outbox WHERE type = 'VoucherRedeemed' AND aggregate_id = ${discounted.reservation.id}`
+      expect(events.map((e) => e.payload)).toEqual([
+        {
+          reservationId: discounted.reservation.id,
+          voucherId: voucher.id,
+          eventId: sale.event.id,
+          code: voucher.code,
+          discountMinor: 1_125
+        }
+      ])
     })
   )
 
