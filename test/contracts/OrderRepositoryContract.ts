@@ -15,10 +15,9 @@ import { anEvent, aTicketType } from "./EventRepositoryContract.ts"
 import { aUser } from "./UserRepositoryContract.ts"
 
 /*
- * Time: every adapter takes it from the Effect Clock (the PostgreSQL one passes it to its SQL functions), so the
- * contract runs on a TestClock, set to the real time when each test starts (the holds it places through the
- * reservation adapter are still judged on sale by the database's clock), and moved by hand. The helpers below read
- * the Clock too, so suites that run on the real clock can use them.
+ * Time: every adapter takes it from the Effect Clock (the PostgreSQL one passes it to its SQL functions, the hold
+ * functions included), so the contract runs on a TestClock, set to the real time when each test starts, and moved by
+ * hand. The helpers below read the Clock too, so suites that run on the real clock can use them.
  */
 
 export const MINUTE = 60_000

@@ -1,5 +1,6 @@
 import { expect, layer } from "@effect/vitest"
 import { Effect, type Layer, Option } from "effect"
+import { TestClock } from "effect/testing"
 import { UserRepository } from "../../src/domain/accounts/UserRepository.ts"
 import type { Event } from "../../src/domain/catalog/Event.ts"
 import { EventRepository } from "../../src/domain/catalog/EventRepository.ts"
@@ -13,20 +14,20 @@ import {
   ReservationRepository
 } from "../../src/domain/reservations/ReservationRepository.ts"
 import type { EventId, ReservationId, SeatId, SectionId, TicketTypeId, UserId } from "../../src/domain/shared/Ids.ts"
+import { now } from "../../src/domain/shared/Now.ts"
 import { anEvent, aTicketType } from "./EventRepositoryContract.ts"
 import { aUser } from "./UserRepositoryContract.ts"
 
 /*
- * Time: PostgreSQL's place_hold compares with the database's now(), the in-memory adapter with the Effect Clock.
- * The suite runs without the test services (excludeTestServices), so both see the real time, and every fixture
- * is placed relative to the real current time.
+ * Time: every adapter takes it from the Effect Clock (the PostgreSQL one passes it to place_hold, end_holds and its
+ * key reads instead of the database's now()), so the contract runs on a TestClock, set to the real time when each
+ * test starts and moved by hand: a hold or a key expires because the clock moved past it, never by sleeping.
  */
 
 const MINUTE = 60_000
 const HOUR = 60 * MINUTE
 const DAY = 24 * HOUR
 
-const now = Effect.sync(() => new Date())
 const after = (date: Date, ms: number) => new Date(date.getTime() + ms)
 const newReservationId = () => crypto.randomUUID() as ReservationId
 /** Two fresh ids, the first sorting before the second (place_hold takes ticket types in id order). */
@@ -40,7 +41,7 @@ const aStoredUser = (accountType: "customer" | "organizer" = "customer") =>
     return user
   })
 
-/** An event whose sales are open now: it starts in about 30 days (real time); sales opened yesterday. */
+/** An event whose sales are open now: it starts in about 30 days; sales opened yesterday. */
 const anEventOnSale = (overrides: Partial<ConstructorParameters<typeof Event>[0]> = {}) =>
   Effect.gen(function* () {
     const organizer = yield* aStoredUser("organizer")
@@ -160,23 +161,28 @@ const isAbsent = (id: ReservationId) =>
 const normalised = (ended: ReadonlyArray<EndedHold>) =>
   [...ended].map((e) => ({ ...e, ticketTypeIds: [...e.ticketTypeIds].sort() })).sort(byId)
 
-const expectRecent = (date: Date | null, from: Date) => {
-  expect(date).toBeInstanceOf(Date)
-  const t = (date as Date).getTime()
-  // The database's clock and ours are the same machine's; a little slack for rounding.
-  expect(t).toBeGreaterThanOrEqual(from.getTime() - 1_000)
-  expect(t).toBeLessThanOrEqual(Date.now() + 1_000)
-}
+/** On the TestClock, a time the adapter took from the clock is exactly the clock's time. */
+const expectClockTime = (date: Date | null, at: Date) => expect(date).toEqual(at)
 
 /** One contract, every adapter: what any ReservationRepository must do. */
 export const reservationRepositoryContract = (
   name: string,
   adapters: Layer.Layer<ReservationRepository | EventRepository | UserRepository>
 ) =>
+  // The adapters are built on the real clock (the database client's own timers must run); each test on a TestClock.
   layer(adapters, { timeout: "60 seconds", excludeTestServices: true })(
     `ReservationRepository contract: ${name}`,
     (it) => {
-      it.effect("a general-admission hold takes its units; the reservation is found with items and total", () =>
+      /** A test on its own TestClock, which starts at the real time. */
+      const test = (
+        title: string,
+        body: () => Effect.Effect<void, unknown, ReservationRepository | EventRepository | UserRepository>
+      ) =>
+        it.effect(title, () =>
+          Effect.andThen(TestClock.setTime(Date.now()), body()).pipe(Effect.provide(TestClock.layer()))
+        )
+
+      test("a general-admission hold takes its units; the reservation is found with items and total", () =>
         Effect.gen(function* () {
           const customer = yield* aStoredUser()
           const event = yield* anEventOnSale()
@@ -209,7 +215,7 @@ export const reservationRepositoryContract = (
           expect(reservation.currency).toBe("EUR")
           expect(reservation.expiresAt).toEqual(expiresAt)
           expect(reservation.endedAt).toBeNull()
-          expectRecent(reservation.createdAt, before)
+          expectClockTime(reservation.createdAt, before)
           expect([...reservation.items].sort((a, b) => (a.ticketTypeId < b.ticketTypeId ? -1 : 1))).toEqual(
             [
               { ticketTypeId: standing.id, quantity: 3, unitPriceMinor: 2500 },
@@ -219,10 +225,9 @@ export const reservationRepositoryContract = (
           expect(reservation.seats).toEqual([])
 
           expect(yield* isAbsent(newReservationId())).toBe(true)
-        })
-      )
+        }))
 
-      it.effect("discount takes an amount off an active hold's total, never below zero, and not off an ended one", () =>
+      test("discount takes an amount off an active hold's total, never below zero, and not off an ended one", () =>
         Effect.gen(function* () {
           const repo = yield* ReservationRepository
           const customer = yield* aStoredUser()
@@ -235,10 +240,9 @@ export const reservationRepositoryContract = (
           yield* repo.end([id], "released")
           expect(Option.isNone(yield* repo.discount(id, 1))).toBe(true)
           expect(Option.isNone(yield* repo.discount(newReservationId(), 1))).toBe(true)
-        })
-      )
+        }))
 
-      it.effect("refuses sold_out when capacity is short, changing nothing; exactly the rest still fits", () =>
+      test("refuses sold_out when capacity is short, changing nothing; exactly the rest still fits", () =>
         Effect.gen(function* () {
           const customer = yield* aStoredUser()
           const event = yield* anEventOnSale()
@@ -261,10 +265,9 @@ export const reservationRepositoryContract = (
             refusal(yield* hold(customer.id, event, { items: [{ ticketTypeId: type.id, quantity: 1 }] }))._tag
           ).toBe("SoldOut")
           expect(yield* heldOf(event)).toEqual({ Standing: 8 })
-        })
-      )
+        }))
 
-      it.effect("a multi-item hold with one short item takes nothing at all, whichever item is short", () =>
+      test("a multi-item hold with one short item takes nothing at all, whichever item is short", () =>
         Effect.gen(function* () {
           for (const shortSortsLast of [true, false]) {
             const customer = yield* aStoredUser()
@@ -316,10 +319,9 @@ export const reservationRepositoryContract = (
             expect(heldId(again)).toBe(reservationId)
             expect(yield* heldOf(event)).toEqual({ Plenty: 5, Short: 2 })
           }
-        })
-      )
+        }))
 
-      it.effect("holds chosen seats all or nothing, and lists them in venue order with their prices", () =>
+      test("holds chosen seats all or nothing, and lists them in venue order with their prices", () =>
         Effect.gen(function* () {
           const alice = yield* aStoredUser()
           const bob = yield* aStoredUser()
@@ -385,10 +387,9 @@ export const reservationRepositoryContract = (
           heldId(yield* hold(bob.id, event, { seatIds: [a2.id, a3.id] }))
           expect(yield* seatStatuses(event)).toEqual(statusesWith(venue.venueOrder, [a1, a2, a3, stallsA5, b1]))
           expect(yield* heldOf(event)).toEqual({ Front: 4, Back: 1 })
-        })
-      )
+        }))
 
-      it.effect("enforces the per-customer limit over all of a customer's holds on the event", () =>
+      test("enforces the per-customer limit over all of a customer's holds on the event", () =>
         Effect.gen(function* () {
           const alice = yield* aStoredUser()
           const bob = yield* aStoredUser()
@@ -423,10 +424,9 @@ export const reservationRepositoryContract = (
           const otherGa = yield* aStoredTicketType(other, { name: "Standing", capacity: 50 })
           heldId(yield* hold(alice.id, other, { items: [{ ticketTypeId: otherGa.id, quantity: 4 }] }, limit))
           expect(yield* heldOf(event)).toEqual({ Front: 0, Back: 1, Standing: 7 })
-        })
-      )
+        }))
 
-      it.effect("tells live keys from expired or unknown ones, and purgeExpiredKeys forgets only the expired", () =>
+      test("tells live keys from expired or unknown ones, and purgeExpiredKeys forgets only the expired", () =>
         Effect.gen(function* () {
           const repository = yield* ReservationRepository
           const alice = yield* aStoredUser()
@@ -436,63 +436,63 @@ export const reservationRepositoryContract = (
           const request = { items: [{ ticketTypeId: type.id, quantity: 1 }] }
           const key = (k: string, expiresAt: Date) => ({ idempotency: { key: k, requestHash: "h", expiresAt } })
           const live = heldId(yield* hold(alice.id, event, request, key("live", after(at, DAY))))
-          heldId(yield* hold(alice.id, event, request, key("gone", after(at, -MINUTE))))
+          heldId(yield* hold(alice.id, event, request, key("gone", after(at, MINUTE))))
+          expect(yield* repository.hasLiveKey(alice.id, "gone")).toBe(true)
 
+          // A minute later the second key has expired; the first lives on.
+          yield* TestClock.adjust("1 minute")
           expect(yield* repository.hasLiveKey(alice.id, "live")).toBe(true)
           expect(yield* repository.hasLiveKey(alice.id, "gone")).toBe(false)
           expect(yield* repository.hasLiveKey(alice.id, "never-sent")).toBe(false)
-          expect(yield* repository.purgeExpiredKeys(at, 10_000)).toBeGreaterThanOrEqual(1)
-          expect(yield* repository.purgeExpiredKeys(at, 10_000)).toBe(0)
+          expect(yield* repository.purgeExpiredKeys(yield* now, 10_000)).toBeGreaterThanOrEqual(1)
+          expect(yield* repository.purgeExpiredKeys(yield* now, 10_000)).toBe(0)
           const replay = yield* hold(alice.id, event, request, key("live", after(at, DAY)))
           expect(replay._tag === "Replayed" && replay.reservation.id).toBe(live)
-        })
-      )
+        }))
 
-      it.effect(
-        "liveKeys pages through every live hold key once, in customer-then-key order, expired ones left out",
-        () =>
-          Effect.gen(function* () {
-            const repository = yield* ReservationRepository
-            const alice = yield* aStoredUser()
-            const bob = yield* aStoredUser()
-            const event = yield* anEventOnSale()
-            const type = yield* aStoredTicketType(event, { name: "Standing", capacity: 50 })
-            const at = yield* now
-            const request = { items: [{ ticketTypeId: type.id, quantity: 1 }] }
-            const key = (k: string, expiresAt: Date) => ({ idempotency: { key: k, requestHash: "h", expiresAt } })
-            const expiry = after(at, DAY)
-            // Keys may hold colons (the in-memory store keeps `${customer}:${scope}:${key}`).
-            for (const [user, k] of [
-              [alice, "a:2"],
-              [bob, "k1"],
-              [alice, "a:1"],
-              [alice, "b"],
-              [bob, "k2"]
-            ] as const)
-              heldId(yield* hold(user.id, event, request, key(k, expiry)))
-            heldId(yield* hold(alice.id, event, request, key("gone", after(at, -MINUTE))))
-            heldId(yield* hold(bob.id, event, request))
+      test("liveKeys pages through every live hold key once, in customer-then-key order, expired ones left out", () =>
+        Effect.gen(function* () {
+          const repository = yield* ReservationRepository
+          const alice = yield* aStoredUser()
+          const bob = yield* aStoredUser()
+          const event = yield* anEventOnSale()
+          const type = yield* aStoredTicketType(event, { name: "Standing", capacity: 50 })
+          const at = yield* now
+          const request = { items: [{ ticketTypeId: type.id, quantity: 1 }] }
+          const key = (k: string, expiresAt: Date) => ({ idempotency: { key: k, requestHash: "h", expiresAt } })
+          const expiry = after(at, DAY)
+          // Keys may hold colons (the in-memory store keeps `${customer}:${scope}:${key}`).
+          for (const [user, k] of [
+            [alice, "a:2"],
+            [bob, "k1"],
+            [alice, "a:1"],
+            [alice, "b"],
+            [bob, "k2"]
+          ] as const)
+            heldId(yield* hold(user.id, event, request, key(k, expiry)))
+          heldId(yield* hold(alice.id, event, request, key("gone", after(at, MINUTE))))
+          heldId(yield* hold(bob.id, event, request))
+          yield* TestClock.adjust("1 minute")
 
-            // Pages of two, each after the last key of the one before, over every key of the store.
-            const seen: Array<LiveKey> = []
-            for (let page = yield* repository.liveKeys(undefined, 2); ; ) {
-              expect(page.length).toBeLessThanOrEqual(2)
-              seen.push(...page)
-              const last = page[page.length - 1]
-              if (page.length < 2 || last === undefined) break
-              page = yield* repository.liveKeys(last, 2)
-            }
-            const ours = seen.filter((k) => k.customerId === alice.id || k.customerId === bob.id)
-            const keysOf = { [alice.id]: ["a:1", "a:2", "b"], [bob.id]: ["k1", "k2"] }
-            expect(ours.map((k) => `${k.customerId}/${k.key}`)).toEqual(
-              [alice.id, bob.id].sort().flatMap((id) => (keysOf[id] ?? []).map((k) => `${id}/${k}`))
-            )
-            for (const k of ours) expect(Math.abs(k.expiresAt.getTime() - expiry.getTime())).toBeLessThan(1_000)
-            expect(new Set(seen.map((k) => `${k.customerId}/${k.key}`)).size).toBe(seen.length)
-          })
-      )
+          // Pages of two, each after the last key of the one before, over every key of the store.
+          const seen: Array<LiveKey> = []
+          for (let page = yield* repository.liveKeys(undefined, 2); ; ) {
+            expect(page.length).toBeLessThanOrEqual(2)
+            seen.push(...page)
+            const last = page[page.length - 1]
+            if (page.length < 2 || last === undefined) break
+            page = yield* repository.liveKeys(last, 2)
+          }
+          const ours = seen.filter((k) => k.customerId === alice.id || k.customerId === bob.id)
+          const keysOf = { [alice.id]: ["a:1", "a:2", "b"], [bob.id]: ["k1", "k2"] }
+          expect(ours.map((k) => `${k.customerId}/${k.key}`)).toEqual(
+            [alice.id, bob.id].sort().flatMap((id) => (keysOf[id] ?? []).map((k) => `${id}/${k}`))
+          )
+          for (const k of ours) expect(k.expiresAt).toEqual(expiry)
+          expect(new Set(seen.map((k) => `${k.customerId}/${k.key}`)).size).toBe(seen.length)
+        }))
 
-      it.effect("replays a repeated idempotency key, refuses it for another request, and reuses an expired one", () =>
+      test("replays a repeated idempotency key, refuses it for another request, and reuses an expired one", () =>
         Effect.gen(function* () {
           const alice = yield* aStoredUser()
           const bob = yield* aStoredUser()
@@ -532,12 +532,15 @@ export const reservationRepositoryContract = (
           heldId(yield* hold(bob.id, event, request, key("key-1", "hash-a")))
           expect(yield* heldOf(event)).toEqual({ Standing: 4 })
 
-          // A key recorded as already expired does not replay: the same request holds again, and records the key anew.
-          const stale = heldId(yield* hold(alice.id, event, request, key("key-2", "hash-a", after(at, -MINUTE))))
-          const fresh = heldId(yield* hold(alice.id, event, request, key("key-2", "hash-a")))
+          // A key that has expired does not replay: the same request holds again, and records the key anew.
+          const stale = heldId(yield* hold(alice.id, event, request, key("key-2", "hash-a", after(at, MINUTE))))
+          const early = yield* hold(alice.id, event, request, key("key-2", "hash-a"))
+          expect(early._tag === "Replayed" && early.reservation.id).toBe(stale)
+          yield* TestClock.adjust("1 minute")
+          const fresh = heldId(yield* hold(alice.id, event, request, key("key-2", "hash-a", after(at, DAY))))
           expect(fresh).not.toBe(stale)
           expect(yield* heldOf(event)).toEqual({ Standing: 8 })
-          const replayed = yield* hold(alice.id, event, request, key("key-2", "hash-a"))
+          const replayed = yield* hold(alice.id, event, request, key("key-2", "hash-a", after(at, DAY)))
           expect(replayed._tag === "Replayed" && replayed.reservation.id).toBe(fresh)
           expect(yield* hold(alice.id, event, request, key("key-2", "hash-c"))).toEqual({ _tag: "KeyReused" })
           expect(yield* heldOf(event)).toEqual({ Standing: 8 })
@@ -551,10 +554,9 @@ export const reservationRepositoryContract = (
             )._tag
           ).toBe("SoldOut")
           heldId(yield* hold(alice.id, event, tightRequest, key("key-3", "hash-a")))
-        })
-      )
+        }))
 
-      it.effect("end releases a hold once: units, seats and the customer's count come back", () =>
+      test("end releases a hold once: units, seats and the customer's count come back", () =>
         Effect.gen(function* () {
           const repo = yield* ReservationRepository
           const alice = yield* aStoredUser()
@@ -564,7 +566,6 @@ export const reservationRepositoryContract = (
           const ga = yield* aStoredTicketType(event, { name: "Standing", capacity: 50 })
           const limit = { customerLimit: 5 }
           const seats = [venue.stallsA[0], venue.stallsA5] as [Seat, Seat]
-          const before = yield* now
 
           const gaHold = heldId(yield* hold(alice.id, event, { items: [{ ticketTypeId: ga.id, quantity: 3 }] }, limit))
           const seatHold = heldId(yield* hold(alice.id, event, { seatIds: seats.map((s) => s.id) }, limit))
@@ -579,6 +580,9 @@ export const reservationRepositoryContract = (
           expect((yield* found(seatHold)).status).toBe("active")
           expect(yield* heldOf(event)).toEqual({ Front: 1, Back: 1, Standing: 3 })
 
+          // Ended a minute after they were placed: they end at the clock's time then.
+          yield* TestClock.adjust("1 minute")
+          const endedAt = yield* now
           const ended = yield* repo.end([gaHold, seatHold, newReservationId()], "released", alice.id)
           expect(normalised(ended)).toEqual(
             normalised([
@@ -591,7 +595,8 @@ export const reservationRepositoryContract = (
           for (const id of [gaHold, seatHold]) {
             const reservation = yield* found(id)
             expect(reservation.status).toBe("released")
-            expectRecent(reservation.endedAt, before)
+            expectClockTime(reservation.endedAt, endedAt)
+            expect(reservation.createdAt).toEqual(after(endedAt, -MINUTE))
           }
 
           // The count came back: Alice can hold her whole limit again, seats included.
@@ -615,10 +620,9 @@ export const reservationRepositoryContract = (
           ])
           expect(yield* heldOf(event)).toEqual({ Front: 1, Back: 0, Standing: 0 })
           expect(yield* repo.end([], "released")).toEqual([])
-        })
-      )
+        }))
 
-      it.effect("expireDue ends only due holds, oldest first, up to the limit, and reports the lag", () =>
+      test("expireDue ends only due holds, oldest first, up to the limit, and reports the lag", () =>
         Effect.gen(function* () {
           const repo = yield* ReservationRepository
           const customer = yield* aStoredUser()
@@ -629,9 +633,9 @@ export const reservationRepositoryContract = (
           const gaHold = (quantity: number, expiresAt: Date) =>
             Effect.map(hold(customer.id, event, { items: [{ ticketTypeId: ga.id, quantity }] }, { expiresAt }), heldId)
           const expiry = {
-            oldest: after(at, -3 * MINUTE),
-            middle: after(at, -2 * MINUTE),
-            newest: after(at, -MINUTE),
+            oldest: after(at, MINUTE),
+            middle: after(at, 2 * MINUTE),
+            newest: after(at, 3 * MINUTE),
             future: after(at, HOUR)
           }
           // Placed in an order that is neither expiry order nor its reverse.
@@ -642,9 +646,12 @@ export const reservationRepositoryContract = (
           )
           const newest = yield* gaHold(1, expiry.newest)
           expect(yield* heldOf(event)).toEqual({ Front: 0, Back: 1, Standing: 7 })
+          expect(yield* repo.expireDue(yield* now, 10)).toEqual({ ended: [], maxLagMs: 0 })
 
           // At the middle hold's expiry both it and the oldest are due; a limit of one takes the oldest.
-          const first = yield* repo.expireDue(expiry.middle, 1)
+          yield* TestClock.adjust("2 minutes")
+          expect(yield* now).toEqual(expiry.middle)
+          const first = yield* repo.expireDue(yield* now, 1)
           expect(first.ended).toEqual([{ id: oldest, eventId: event.id, ticketTypeIds: [venue.back.id] }])
           expect(first.maxLagMs).toBe(expiry.middle.getTime() - expiry.oldest.getTime())
           expect(yield* heldOf(event)).toEqual({ Front: 0, Back: 0, Standing: 7 })
@@ -652,17 +659,18 @@ export const reservationRepositoryContract = (
           expect((yield* found(oldest)).status).toBe("expired")
 
           // A hold expiring exactly at `now` is due; one expiring a minute later is not.
-          const second = yield* repo.expireDue(expiry.middle, 10)
+          const second = yield* repo.expireDue(yield* now, 10)
           expect(second.ended).toEqual([{ id: middle, eventId: event.id, ticketTypeIds: [ga.id] }])
           expect(second.maxLagMs).toBe(0)
           expect((yield* found(newest)).status).toBe("active")
 
-          const third = yield* repo.expireDue(at, 10)
+          // Found two minutes after the newest expired: the lag says so.
+          yield* TestClock.adjust("3 minutes")
+          const third = yield* repo.expireDue(yield* now, 10)
           expect(third.ended).toEqual([{ id: newest, eventId: event.id, ticketTypeIds: [ga.id] }])
-          expect(third.maxLagMs).toBe(at.getTime() - expiry.newest.getTime())
-          expect(third.maxLagMs).toBeGreaterThanOrEqual(0)
+          expect(third.maxLagMs).toBe(2 * MINUTE)
 
-          const none = yield* repo.expireDue(at, 10)
+          const none = yield* repo.expireDue(yield* now, 10)
           expect(none).toEqual({ ended: [], maxLagMs: 0 })
           expect((yield* found(middle)).status).toBe("expired")
           expect((yield* found(newest)).status).toBe("expired")
@@ -673,10 +681,9 @@ export const reservationRepositoryContract = (
             yield* hold(customer.id, event, { items: [{ ticketTypeId: ga.id, quantity: 3 }] }, { customerLimit: 7 })
           )
           yield* repo.end([future], "released")
-        })
-      )
+        }))
 
-      it.effect("availableSeats lists a type's available seats in venue order, with their row sizes", () =>
+      test("availableSeats lists a type's available seats in venue order, with their row sizes", () =>
         Effect.gen(function* () {
           const repo = yield* ReservationRepository
           const customer = yield* aStoredUser()
@@ -731,10 +738,9 @@ export const reservationRepositoryContract = (
           const other = yield* anEventOnSale()
           expect(yield* repo.availableSeats(other.id, venue.front.id)).toEqual([])
           expect(yield* repo.availableSeats(event.id, venue.front.id, crypto.randomUUID())).toEqual([])
-        })
-      )
+        }))
 
-      it.effect("seatTypes maps the event's seats to their ticket types and leaves unknown seats out", () =>
+      test("seatTypes maps the event's seats to their ticket types and leaves unknown seats out", () =>
         Effect.gen(function* () {
           const repo = yield* ReservationRepository
           const venue = yield* aSeatedEvent
@@ -758,10 +764,9 @@ export const reservationRepositoryContract = (
           )
           expect(yield* repo.seatTypes(venue.event.id, [])).toEqual([])
           expect(yield* repo.seatTypes(venue.event.id, [crypto.randomUUID()])).toEqual([])
-        })
-      )
+        }))
 
-      it.effect("refuses holds on an event that is not on sale, or whose sales are closed, changing nothing", () =>
+      test("refuses holds on an event that is not on sale, or whose sales are closed, changing nothing", () =>
         Effect.gen(function* () {
           const customer = yield* aStoredUser()
           const at = yield* now
@@ -793,7 +798,29 @@ export const reservationRepositoryContract = (
             refusal(yield* hold(customer.id, ghost, { items: [{ ticketTypeId: crypto.randomUUID(), quantity: 1 }] }))
               .code
           ).toBe("event_not_on_sale")
-        })
-      )
+        }))
+
+      test("sales open, close and the event ends by the caller's clock, not the database's", () =>
+        Effect.gen(function* () {
+          const customer = yield* aStoredUser()
+          const at = yield* now
+          // Sales open in an hour and close in two; the event starts in three and ends in five.
+          const event = yield* anEventOnSale({ startsAt: after(at, 3 * HOUR), salesStartAt: after(at, HOUR) })
+          expect(event.salesEndAt).toEqual(after(at, 2 * HOUR))
+          expect(event.endsAt).toEqual(after(at, 5 * HOUR))
+          const type = yield* aStoredTicketType(event, { name: "Standing" })
+          const one = { items: [{ ticketTypeId: type.id, quantity: 1 }] }
+
+          expect(refusal(yield* hold(customer.id, event, one))._tag).toBe("SalesClosed")
+          yield* TestClock.adjust("1 hour")
+          const placed = yield* found(heldId(yield* hold(customer.id, event, one)))
+          expectClockTime(placed.createdAt, after(at, HOUR))
+          expect(placed.expiresAt).toEqual(after(at, 2 * HOUR))
+          yield* TestClock.adjust("1 hour")
+          expect(refusal(yield* hold(customer.id, event, one))._tag).toBe("SalesClosed")
+          yield* TestClock.adjust("3 hours")
+          expect(refusal(yield* hold(customer.id, event, one))._tag).toBe("EventNotOnSale")
+          expect(yield* heldOf(event)).toEqual({ Standing: 1 })
+        }))
     }
   )

@@ -2,7 +2,8 @@ import type { Reservation, ReservationStatus } from "./Reservation.ts"
 
 /*
  * Ending a hold (released by its customer or by a cancelled checkout, expired by the clock): the rule the in-memory
- * repositories call, and that end_holds states in SQL (migrations/0011_lock_order.sql).
+ * repositories call, and that end_holds states in SQL (migrations/0024_hold_time_from_caller.sql, the lock order of
+ * 0011_lock_order.sql), both at the time their caller passes.
  */
 
 /** Whether a hold is ended by a release or an expiry asked for it: only an active one, of the named customer if any. */

@@ -12,6 +12,7 @@ import {
 } from "../../domain/reservations/ReservationRepository.ts"
 import type { EventId, ReservationId, SeatId, TicketTypeId, UserId } from "../../domain/shared/Ids.ts"
 import type { Currency } from "../../domain/shared/Money.ts"
+import { now } from "../../domain/shared/Now.ts"
 import { pgErrorOf } from "../sql/errors.ts"
 import { tracedCall } from "../sql/TraceContext.ts"
 
@@ -94,7 +95,8 @@ export const ReservationRepositoryPg = Layer.effect(
             )
           )
 
-    const placeOnce = (hold: PlaceHold) =>
+    // The time is the Effect Clock's (domain/shared/Now.ts), passed to the functions instead of the database's now().
+    const placeOnce = (hold: PlaceHold, at: Date) =>
       traced.rowsOf<{
         outcome: string
         reservationId: string | null
@@ -105,10 +107,10 @@ export const ReservationRepositoryPg = Layer.effect(
           ${hold.seatIds ? uuidArray(hold.seatIds) : null}::uuid[],
           ${hold.expiresAt}, ${hold.customerLimit},
           ${hold.idempotency?.key ?? null}, ${hold.idempotency?.requestHash ?? null},
-          ${hold.idempotency?.expiresAt ?? null})`)
+          ${hold.idempotency?.expiresAt ?? null}, ${at})`)
 
     const place = (hold: PlaceHold): Effect.Effect<PlaceOutcome> =>
-      placeOnce(hold).pipe(
+      Effect.flatMap(now, (at) => placeOnce(hold, at)).pipe(
         Effect.retry({ schedule: Schedule.recurs(3), while: isRetryable }),
         Effect.map(([row]): PlaceOutcome => {
           switch (row?.outcome) {
@@ -164,39 +166,47 @@ export const ReservationRepositoryPg = Layer.effect(
           return Option.map(Option.fromNullishOr(rows[0]?.reservation), reservationFromRow)
         }).pipe(Effect.orDie, Effect.withSpan("ReservationRepository.discount")),
       end: (ids, status, customerId) =>
-        traced
-          .valueOf<string>(sql`end_holds(${uuidArray(ids)}::uuid[], ${status}, ${customerId ?? null}::uuid, false)`)
-          .pipe(
-            Effect.flatMap((rows) => endedDetails(rows.map((r) => r.value))),
-            Effect.orDie,
-            Effect.withSpan("ReservationRepository.end", { attributes: { count: ids.length, status } })
-          ),
+        Effect.flatMap(now, (at) =>
+          traced.valueOf<string>(
+            sql`end_holds(${uuidArray(ids)}::uuid[], ${status}, ${customerId ?? null}::uuid, false, ${at})`
+          )
+        ).pipe(
+          Effect.flatMap((rows) => endedDetails(rows.map((r) => r.value))),
+          Effect.orDie,
+          Effect.withSpan("ReservationRepository.end", { attributes: { count: ids.length, status } })
+        ),
       expireDue: (now, limit) =>
         Effect.gen(function* () {
           const rows = yield* sql<{ id: string; expiresAt: Date }>`
             WITH ended AS (
               SELECT end_holds(ARRAY(SELECT id FROM reservations WHERE status = 'active' AND expires_at <= ${now}
-                                     ORDER BY expires_at LIMIT ${limit}), 'expired', NULL, true) AS id)
+                                     ORDER BY expires_at LIMIT ${limit}), 'expired', NULL, true, ${now}) AS id)
             SELECT r.id, r.expires_at FROM reservations r JOIN ended USING (id)`
           const ended = yield* endedDetails(rows.map((r) => r.id))
           const maxLagMs = rows.reduce((max, r) => Math.max(max, now.getTime() - r.expiresAt.getTime()), 0)
           return { ended, maxLagMs }
         }).pipe(Effect.orDie, Effect.withSpan("ReservationRepository.expireDue")),
       hasLiveKey: (customerId, key) =>
-        sql`SELECT 1 FROM idempotency_keys
-            WHERE user_id = ${customerId} AND scope = 'reservation' AND key = ${key} AND expires_at > now()`.pipe(
+        Effect.flatMap(
+          now,
+          (at) => sql`SELECT 1 FROM idempotency_keys
+            WHERE user_id = ${customerId} AND scope = 'reservation' AND key = ${key} AND expires_at > ${at}`
+        ).pipe(
           Effect.map((rows) => rows.length > 0),
           Effect.orDie,
           Effect.withSpan("ReservationRepository.hasLiveKey")
         ),
       // Keyset pages in primary-key order: each page is one range scan of the key's index.
       liveKeys: (after, limit) =>
-        sql<{ userId: string; key: string; expiresAt: Date }>`
+        Effect.flatMap(
+          now,
+          (at) => sql<{ userId: string; key: string; expiresAt: Date }>`
           SELECT user_id, key, expires_at FROM idempotency_keys
-          WHERE scope = 'reservation' AND expires_at > now()
+          WHERE scope = 'reservation' AND expires_at > ${at}
             ${after === undefined ? sql`` : sql`AND (user_id, scope, key) > (${after.customerId}::uuid, 'reservation', ${after.key})`}
           ORDER BY user_id, scope, key
-          LIMIT ${limit}`.pipe(
+          LIMIT ${limit}`
+        ).pipe(
           Effect.map((rows) => rows.map((r) => ({ customerId: r.userId, key: r.key, expiresAt: r.expiresAt }))),
           Effect.orDie,
           Effect.withSpan("ReservationRepository.liveKeys")
