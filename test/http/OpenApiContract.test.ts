@@ -52,6 +52,46 @@ describe("the OpenAPI document (/openapi.json) tells clients the truth", () => {
       })
     )
 
+    it.effect("answers state the rules too: statuses as enums, date-times, non-negative money and counts", () =>
+      Effect.gen(function* () {
+        const { document } = yield* fetchDocument
+        const schemas = document.components.schemas
+        const dateTime = { type: "string", format: "date-time" }
+        const money = { type: "integer", minimum: 0 }
+        expect(schemas.Order.properties.status.enum).toEqual([
+          "pending_payment",
+          "confirmed",
+          "cancelled",
+          "partially_refunded",
+          "refunded"
+        ])
+        expect(schemas.Order.properties.createdAt).toMatchObject(dateTime)
+        expect(schemas.Order.properties.confirmedAt.anyOf[0]).toMatchObject(dateTime)
+        expect(schemas.Order.properties.totalMinor).toMatchObject(money)
+        expect(schemas.Order.properties.lines.items.properties.unitPriceMinor).toMatchObject(money)
+        expect(schemas.Order.properties).not.toHaveProperty("customerId")
+        expect(schemas.Checkout.properties.totalMinor).toMatchObject(money)
+        expect(schemas.Payment.properties.confirmUrl).toMatchObject({ type: "string", format: "uri" })
+        expect(schemas.Ticket.properties.issuedAt).toMatchObject(dateTime)
+        expect(schemas.Ticket.properties.status.enum).toEqual(["valid", "voided"])
+        expect(schemas.Ticket.properties.qrUrl).toMatchObject({ format: "uri-reference" })
+        expect(schemas.Refund.properties.status.enum).toEqual(["pending", "completed"])
+        expect(schemas.Refund.properties.amountMinor).toMatchObject(money)
+        expect(schemas.Reservation.properties.status.enum).toEqual(["active", "released", "expired", "converted"])
+        expect(schemas.Reservation.properties.expiresAt).toMatchObject(dateTime)
+        expect(schemas.Reservation.properties.tickets).toMatchObject({ type: "integer", minimum: 1 })
+        expect(schemas.Reservation.properties.items.items.properties.quantity).toMatchObject({ minimum: 1 })
+        expect(schemas.Reservation.properties).not.toHaveProperty("customerId")
+        expect(schemas.Event.properties.startsAt).toMatchObject(dateTime)
+        expect(schemas.Event.properties.status.enum).toEqual(["draft", "published", "cancelled", "ended"])
+        expect(schemas.Event.properties.refundCutoffHours.anyOf[0]).toMatchObject({ minimum: 0, maximum: 8760 })
+        expect(schemas.TicketType.properties.available).toMatchObject({ type: "integer", minimum: 0 })
+        expect(schemas.TicketType.properties.maxPerOrder).toMatchObject({ minimum: 1, maximum: 100 })
+        expect(schemas.EventSales.properties.totals.properties.grossMinor).toMatchObject(money)
+        expect(schemas.User.properties.createdAt).toMatchObject(dateTime)
+      })
+    )
+
     it.effect("states the rules: emails, date-times, bounded integers, time zones, event types, seat labels", () =>
       Effect.gen(function* () {
         const { document } = yield* fetchDocument

@@ -1,6 +1,7 @@
 import { Schema } from "effect"
 import { EventId, OrderId, ReservationId, SeatId, TicketId, TicketTypeId, UserId } from "../shared/Ids.ts"
-import { Currency } from "../shared/Money.ts"
+import { Currency, MinorAmount, MinorUnits } from "../shared/Money.ts"
+import { Timestamp } from "../shared/Text.ts"
 
 /**
  * An order's life (see ARCHITECTURE.md for the saga that drives it):
@@ -37,21 +38,22 @@ export class Ticket extends Schema.Class<Ticket>("Ticket")({
   ticketTypeId: TicketTypeId,
   seatId: Schema.NullOr(SeatId),
   seatLabel: Schema.NullOr(Schema.String),
-  priceMinor: Schema.Int,
+  priceMinor: MinorUnits,
   currency: Currency,
   status: TicketStatus,
-  issuedAt: Schema.DateFromString,
-  voidedAt: Schema.NullOr(Schema.DateFromString),
-  checkedInAt: Schema.NullOr(Schema.DateFromString)
+  issuedAt: Timestamp,
+  voidedAt: Schema.NullOr(Timestamp),
+  checkedInAt: Schema.NullOr(Timestamp)
 }) {}
 
 /** One admission bought: a unit of a general-admission type, or one seat. */
 export const OrderLine = Schema.Struct({
-  position: Schema.Int,
+  /** 1, 2, …: the line's place in venue order. */
+  position: Schema.Int.check(Schema.isGreaterThanOrEqualTo(1)),
   ticketTypeId: TicketTypeId,
   seatId: Schema.NullOr(SeatId),
   seatLabel: Schema.NullOr(Schema.String),
-  unitPriceMinor: Schema.Int
+  unitPriceMinor: MinorUnits
 })
 export type OrderLine = typeof OrderLine.Type
 
@@ -68,24 +70,27 @@ export class Order extends Schema.Class<Order>("Order")({
   eventId: EventId,
   reservationId: ReservationId,
   status: OrderStatus,
-  totalMinor: Schema.Int,
-  refundedMinor: Schema.Int,
+  totalMinor: MinorAmount,
+  refundedMinor: MinorAmount,
   currency: Currency,
   payment: Schema.NullOr(PaymentRef),
   cancelReason: Schema.NullOr(CancelReason),
   lines: Schema.Array(OrderLine),
   tickets: Schema.Array(Ticket),
-  createdAt: Schema.DateFromString,
-  confirmedAt: Schema.NullOr(Schema.DateFromString),
-  cancelledAt: Schema.NullOr(Schema.DateFromString)
+  createdAt: Timestamp,
+  confirmedAt: Schema.NullOr(Timestamp),
+  cancelledAt: Schema.NullOr(Timestamp)
 }) {}
 
 /** Money handed back for some tickets of an order; `pending` until the provider confirms it. */
+export const RefundStatus = Schema.Literals(["pending", "completed"])
+export type RefundStatus = typeof RefundStatus.Type
+
 export class RefundRecord extends Schema.Class<RefundRecord>("RefundRecord")({
   id: Schema.String,
   orderId: OrderId,
-  amountMinor: Schema.Int,
+  amountMinor: MinorAmount,
   ticketIds: Schema.Array(TicketId),
-  status: Schema.Literals(["pending", "completed"]),
-  createdAt: Schema.DateFromString
+  status: RefundStatus,
+  createdAt: Timestamp
 }) {}

@@ -1,6 +1,10 @@
 import { Schema } from "effect"
 import { EventId, ReservationId, SeatId, TicketTypeId, UserId } from "../shared/Ids.ts"
-import { Currency } from "../shared/Money.ts"
+import { Currency, MinorAmount, MinorUnits } from "../shared/Money.ts"
+import { Timestamp } from "../shared/Text.ts"
+
+/** How many tickets: a whole number, at least one. */
+const TicketCount = Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))
 
 /**
  * A hold's life: active → released (by its customer) | expired (by the clock) | converted (paid, by checkout).
@@ -11,14 +15,14 @@ export type ReservationStatus = typeof ReservationStatus.Type
 
 export const ReservationItem = Schema.Struct({
   ticketTypeId: TicketTypeId,
-  quantity: Schema.Int,
-  unitPriceMinor: Schema.Int
+  quantity: TicketCount,
+  unitPriceMinor: MinorUnits
 })
 
 export const ReservedSeat = Schema.Struct({
   seatId: SeatId,
   ticketTypeId: TicketTypeId,
-  unitPriceMinor: Schema.Int,
+  unitPriceMinor: MinorUnits,
   section: Schema.String,
   row: Schema.String,
   label: Schema.String
@@ -29,12 +33,12 @@ export class Reservation extends Schema.Class<Reservation>("Reservation")({
   customerId: UserId,
   eventId: EventId,
   status: ReservationStatus,
-  tickets: Schema.Int,
-  totalMinor: Schema.Int,
+  tickets: TicketCount,
+  totalMinor: MinorAmount,
   currency: Currency,
-  expiresAt: Schema.DateFromString,
-  createdAt: Schema.DateFromString,
-  endedAt: Schema.NullOr(Schema.DateFromString),
+  expiresAt: Timestamp,
+  createdAt: Timestamp,
+  endedAt: Schema.NullOr(Timestamp),
   items: Schema.Array(ReservationItem),
   seats: Schema.Array(ReservedSeat)
 }) {}

@@ -18,3 +18,9 @@ export const MinorUnits = Schema.Int.check(Schema.isBetween({ minimum: 0, maximu
   description: "Amount in minor units (e.g. cents), a non-negative integer"
 })
 export type MinorUnits = typeof MinorUnits.Type
+
+/** A sum in minor units (an order's total, a refund): a non-negative integer with no bound but the platform's. */
+export const MinorAmount = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)).annotate({
+  description: "Amount in minor units (e.g. cents), a non-negative integer"
+})
+export type MinorAmount = typeof MinorAmount.Type

@@ -79,3 +79,14 @@ export const Instant = Schema.String.annotate({
     Schema.makeFilter((text: string) => isRealDate(text) || "must be a date that exists, e.g. not 31 April")
   )
   .pipe(Schema.decodeTo(Schema.Date, SchemaTransformation.dateFromString))
+
+/**
+ * An instant as the platform writes it: an ISO 8601 date-time in UTC (`Date.toISOString()`, e.g.
+ * 2027-06-01T19:30:00.000Z), stated as `format: date-time` in the OpenAPI document. Decodes any date-time text the
+ * platform itself stored (a database timestamp with its offset included): for what a client sends, see `Instant`.
+ */
+export const Timestamp = Schema.String.annotate({
+  format: "date-time",
+  description: "ISO 8601 date-time in UTC, e.g. 2027-06-01T19:30:00.000Z",
+  expected: "a date-time string"
+}).pipe(Schema.decodeTo(Schema.Date, SchemaTransformation.dateFromString))

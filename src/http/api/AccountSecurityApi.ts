@@ -9,6 +9,7 @@ import {
   TwoFactorNotAvailable
 } from "../../domain/accounts/securityErrors.ts"
 import { Email, Password } from "../../domain/accounts/User.ts"
+import { Timestamp } from "../../domain/shared/Text.ts"
 import { Authentication } from "./Authentication.ts"
 import { RateLimited } from "./errors.ts"
 import { payload } from "./payload.ts"
@@ -77,7 +78,7 @@ export const TwoFactorStatusView = Schema.Struct({
   available: Schema.Boolean.annotate({ description: "Whether this account may use it (organizers and admins)" }),
   enabled: Schema.Boolean,
   pending: Schema.Boolean.annotate({ description: "An enrolment waits for its confirming code" }),
-  enabledAt: Schema.NullOr(Schema.Date),
+  enabledAt: Schema.NullOr(Timestamp),
   recoveryCodesLeft: Schema.Int
 }).annotate({ identifier: "TwoFactorStatus" })
 

@@ -2,6 +2,7 @@ import { Schema } from "effect"
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/http-api"
 import { EventType } from "../../domain/events/DomainEvents.ts"
 import { EventBusUnavailable } from "../../domain/events/EventBus.ts"
+import { Timestamp } from "../../domain/shared/Text.ts"
 import { Authentication } from "./Authentication.ts"
 import { Forbidden403 } from "./errors.ts"
 import { payload } from "./payload.ts"
@@ -15,10 +16,10 @@ export const DeadLetterView = Schema.Struct({
   eventId: Schema.String,
   type: EventType,
   aggregateId: Schema.String,
-  occurredAt: Schema.Date,
+  occurredAt: Timestamp,
   attempts: Schema.Int,
   lastError: Schema.String,
-  deadAt: Schema.Date
+  deadAt: Timestamp
 }).annotate({ identifier: "DeadLetter" })
 
 export const ReplayRequest = payload(

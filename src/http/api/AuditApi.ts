@@ -4,14 +4,14 @@ import { ActorRole, AuditAction, AuditOutcome, AuditSummary } from "../../domain
 import { decodeCursor } from "../../domain/shared/Cursor.ts"
 import { EventId, UserId } from "../../domain/shared/Ids.ts"
 import { IntegerText } from "../../domain/shared/Page.ts"
-import { Instant } from "../../domain/shared/Text.ts"
+import { Instant, Timestamp } from "../../domain/shared/Text.ts"
 import { Authentication } from "./Authentication.ts"
 import { EventNotFound404, eventIdParam } from "./EventsApi.ts"
 import { Forbidden403 } from "./errors.ts"
 
 export const AuditRecordView = Schema.Struct({
   id: Schema.String.check(Schema.isUUID()),
-  at: Schema.Date,
+  at: Timestamp,
   action: Schema.String.annotate({ description: "What was done, e.g. event.published, ticket.checked_in" }),
   outcome: AuditOutcome,
   actorId: Schema.NullOr(UserId).annotate({ description: "Who did it (null: the system or an anonymous caller)" }),

@@ -1,4 +1,4 @@
-import { Duration, Schema } from "effect"
+import { Duration, Schema, Struct } from "effect"
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/http-api"
 import {
   AlreadyCheckedIn,
@@ -9,31 +9,25 @@ import {
   TicketNotFound,
   TooManyOrderStreams
 } from "../../domain/orders/errors.ts"
-import { CancelReason, OrderStatus, TicketStatus } from "../../domain/orders/Order.ts"
+import { Order, OrderLine, OrderStatus, PaymentRef, RefundRecord, Ticket } from "../../domain/orders/Order.ts"
 import { WaitTarget } from "../../domain/orders/OrderProgress.ts"
 import { PaymentProviderUnavailable, WebhookRejected } from "../../domain/payments/PaymentGateway.ts"
-import { EventId, OrderId, ReservationId, SeatId, TicketId, TicketTypeId } from "../../domain/shared/Ids.ts"
-import { Currency } from "../../domain/shared/Money.ts"
+import { EventId, OrderId, ReservationId, TicketId } from "../../domain/shared/Ids.ts"
 import { IntegerText, PageLimit } from "../../domain/shared/Page.ts"
 import { Authentication } from "./Authentication.ts"
 import { EventNotFound404 } from "./EventsApi.ts"
 import { Forbidden403 } from "./errors.ts"
 import { payload } from "./payload.ts"
 
+/*
+ * The views are the domain's entities (domain/orders/Order.ts) as the API shows them, derived from their schemas: the
+ * fields, their rules (formats, bounds, literals) and their encoding are the entity's; a view only leaves out what the
+ * caller may not see (the customer) and adds what the API composes (links, codes).
+ */
+
 export const TicketView = Schema.Struct({
-  id: TicketId,
-  orderId: OrderId,
-  eventId: EventId,
-  ticketTypeId: TicketTypeId,
-  seatId: Schema.NullOr(SeatId),
-  seatLabel: Schema.NullOr(Schema.String),
-  priceMinor: Schema.Int,
-  currency: Currency,
-  status: TicketStatus,
-  issuedAt: Schema.Date,
-  voidedAt: Schema.NullOr(Schema.Date),
-  checkedInAt: Schema.NullOr(Schema.Date),
-  qrUrl: Schema.String.annotate({ description: "The ticket's QR image (SVG), for its owner" })
+  ...Struct.omit(Ticket.fields, ["customerId"]),
+  qrUrl: Schema.String.annotate({ format: "uri-reference", description: "The ticket's QR image (SVG), for its owner" })
 }).annotate({ identifier: "Ticket" })
 
 export const OwnedTicketView = Schema.Struct({
@@ -43,58 +37,34 @@ export const OwnedTicketView = Schema.Struct({
   })
 }).annotate({ identifier: "TicketWithCode" })
 
-export const PaymentView = Schema.Struct({
-  provider: Schema.String,
-  intentId: Schema.String,
-  confirmUrl: Schema.String.annotate({
+export const PaymentView = PaymentRef.mapFields((fields) => ({
+  ...fields,
+  confirmUrl: fields.confirmUrl.annotate({
+    format: "uri",
     description:
       "POST { card } here from the customer's client to pay (the provider's client-side confirmation). This is the payment provider's API, not GoTicket's: its refusals come in the provider's shape (the sandbox's: 4xx `{ error: { code, message } }`), not as `{ _tag, message }`"
   })
-}).annotate({ identifier: "Payment" })
+})).annotate({ identifier: "Payment" })
 
 export const OrderView = Schema.Struct({
-  id: OrderId,
-  eventId: EventId,
-  reservationId: ReservationId,
-  status: OrderStatus,
-  totalMinor: Schema.Int,
-  refundedMinor: Schema.Int,
-  currency: Currency,
+  ...Struct.omit(Order.fields, ["customerId", "lines", "tickets", "payment"]),
   payment: Schema.NullOr(PaymentView),
-  cancelReason: Schema.NullOr(CancelReason),
-  lines: Schema.Array(
-    Schema.Struct({
-      ticketTypeId: TicketTypeId,
-      seatId: Schema.NullOr(SeatId),
-      seatLabel: Schema.NullOr(Schema.String),
-      unitPriceMinor: Schema.Int
-    })
-  ),
+  lines: Schema.Array(OrderLine.mapFields(Struct.omit(["position"]))).annotate({
+    description: "One line per admission, in venue order"
+  }),
   tickets: Schema.Array(OwnedTicketView).annotate({
     description:
       "The order's tickets once it is confirmed; to the buyer with their codes (what the QR images carry, what a scanner checks), to organizers and staff with `code: null`"
-  }),
-  createdAt: Schema.Date,
-  confirmedAt: Schema.NullOr(Schema.Date),
-  cancelledAt: Schema.NullOr(Schema.Date)
+  })
 }).annotate({ identifier: "Order" })
 
 export const CheckoutView = Schema.Struct({
-  orderId: OrderId,
-  status: OrderStatus,
-  totalMinor: Schema.Int,
-  currency: Currency,
+  orderId: Order.fields.id,
+  ...Struct.pick(Order.fields, ["status", "totalMinor", "currency"]),
   payment: Schema.NullOr(PaymentView)
 }).annotate({ identifier: "Checkout" })
 
-export const RefundView = Schema.Struct({
-  id: Schema.String,
-  orderId: OrderId,
-  amountMinor: Schema.Int,
-  ticketIds: Schema.Array(TicketId),
-  status: Schema.Literals(["pending", "completed"]),
-  createdAt: Schema.Date
-}).annotate({ identifier: "Refund" })
+export const RefundView = Schema.Struct(RefundRecord.fields).annotate({ identifier: "Refund" })
 
 export const OrderPage = Schema.Struct({
   items: Schema.Array(OrderView),

@@ -2,6 +2,7 @@ import { Schema } from "effect"
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/http-api"
 import { UserNotFound } from "../../domain/accounts/errors.ts"
 import { Email } from "../../domain/accounts/User.ts"
+import { RefundCutoffHours } from "../../domain/catalog/Event.ts"
 import {
   CapacityBelowCommitted,
   EventChangedConcurrently,
@@ -28,14 +29,6 @@ export const VenueInput = Schema.Struct({
   name: BoundedText(200),
   address: Schema.optionalKey(BoundedText(500)),
   timezone: TimeZoneName
-})
-
-/** The event's refund policy. */
-const RefundCutoffHours = Schema.Int.check(
-  Schema.isBetween({ minimum: 0, maximum: 8760 }, { message: "must be a whole number of hours between 0 and 8760" })
-).annotate({
-  description:
-    "Customers may refund their tickets until this many hours before the event starts (null: the platform default)"
 })
 
 export const CreateEventRequest = payload(

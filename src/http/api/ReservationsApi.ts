@@ -1,4 +1,4 @@
-import { Schema } from "effect"
+import { Schema, Struct } from "effect"
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/http-api"
 import {
   EventNotOnSale,
@@ -11,36 +11,18 @@ import {
   SoldOut
 } from "../../domain/reservations/errors.ts"
 import { HoldRequest } from "../../domain/reservations/HoldRequest.ts"
-import { ReservationStatus } from "../../domain/reservations/Reservation.ts"
-import { EventId, ReservationId, SeatId, TicketTypeId } from "../../domain/shared/Ids.ts"
-import { Currency } from "../../domain/shared/Money.ts"
+import { Reservation } from "../../domain/reservations/Reservation.ts"
+import { ReservationId } from "../../domain/shared/Ids.ts"
 import { VoucherNotValid, VoucherUsedUp } from "../../domain/vouchers/errors.ts"
 import { Authentication } from "./Authentication.ts"
 import { EventNotFound404 } from "./EventsApi.ts"
 import { RateLimited } from "./errors.ts"
 import { payload } from "./payload.ts"
 
-export const ReservationView = Schema.Struct({
-  id: ReservationId,
-  eventId: EventId,
-  status: ReservationStatus,
-  expiresAt: Schema.Date,
-  createdAt: Schema.Date,
-  tickets: Schema.Int,
-  items: Schema.Array(Schema.Struct({ ticketTypeId: TicketTypeId, quantity: Schema.Int, unitPriceMinor: Schema.Int })),
-  seats: Schema.Array(
-    Schema.Struct({
-      seatId: SeatId,
-      ticketTypeId: TicketTypeId,
-      section: Schema.String,
-      row: Schema.String,
-      label: Schema.String,
-      unitPriceMinor: Schema.Int
-    })
-  ),
-  totalMinor: Schema.Int,
-  currency: Currency
-}).annotate({ identifier: "Reservation" })
+/** A hold as the API shows it: the domain's Reservation (its fields, rules and encoding) without its customer and end. */
+export const ReservationView = Reservation.mapFields(Struct.omit(["customerId", "endedAt"])).annotate({
+  identifier: "Reservation"
+})
 
 export const IdempotencyHeaders = Schema.Struct({
   "idempotency-key": Schema.String.check(

@@ -2,6 +2,7 @@ import { Schema } from "effect"
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/http-api"
 import { EventType } from "../../domain/events/DomainEvents.ts"
 import { PageLimit } from "../../domain/shared/Page.ts"
+import { Timestamp } from "../../domain/shared/Text.ts"
 import { InvalidWebhookUrl, UnknownEventType, WebhookNotFound } from "../../domain/webhooks/errors.ts"
 import { DeliveryId, DeliveryStatus, EVENT_TYPES, MAX_URL_LENGTH, WebhookId } from "../../domain/webhooks/Webhook.ts"
 import { Authentication } from "./Authentication.ts"
@@ -33,7 +34,7 @@ export const WebhookView = Schema.Struct({
   id: WebhookId,
   url: Schema.String,
   eventTypes: Schema.Array(EventType),
-  createdAt: Schema.Date
+  createdAt: Timestamp
 }).annotate({ identifier: "Webhook" })
 
 export const RegisteredWebhookView = Schema.Struct({
@@ -54,9 +55,9 @@ export const WebhookDeliveryView = Schema.Struct({
     description: "The HTTP status of the last attempt; null when it got no answer"
   }),
   lastError: Schema.NullOr(Schema.String),
-  createdAt: Schema.Date,
-  deliveredAt: Schema.NullOr(Schema.Date),
-  nextAttemptAt: Schema.NullOr(Schema.Date).annotate({
+  createdAt: Timestamp,
+  deliveredAt: Schema.NullOr(Timestamp),
+  nextAttemptAt: Schema.NullOr(Timestamp).annotate({
     description: "When the next attempt is due (pending only)"
   })
 }).annotate({ identifier: "WebhookDelivery" })

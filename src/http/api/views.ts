@@ -1,11 +1,16 @@
-import { Schema } from "effect"
+import { Schema, Struct } from "effect"
 import { AccountType } from "../../domain/accounts/User.ts"
-import { EventStatus } from "../../domain/catalog/Event.ts"
+import { Event, EventStatus, RefundCutoffHours } from "../../domain/catalog/Event.ts"
 import { SeatStatus } from "../../domain/catalog/Seating.ts"
+import { Capacity, TicketType } from "../../domain/catalog/TicketType.ts"
 import { EventId, SeatId, SectionId, TicketTypeId, UserId } from "../../domain/shared/Ids.ts"
-import { Currency } from "../../domain/shared/Money.ts"
+import { Currency, MinorAmount } from "../../domain/shared/Money.ts"
+import { Timestamp } from "../../domain/shared/Text.ts"
 
 /** What the API returns. Dates are ISO 8601 strings in UTC; money is integer minor units plus currency. */
+
+/** A number of tickets: a whole number, zero or more. */
+const Count = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
 
 export const Role = Schema.Literals(["customer", "organizer", "admin"])
 
@@ -15,7 +20,7 @@ export const UserView = Schema.Struct({
   name: Schema.String,
   accountType: AccountType,
   roles: Schema.Array(Role),
-  createdAt: Schema.Date
+  createdAt: Timestamp
 }).annotate({ identifier: "User" })
 
 export const AccessTokenView = Schema.Struct({
@@ -34,37 +39,21 @@ export const VenueView = Schema.Struct({
   timezone: Schema.String
 }).annotate({ identifier: "Venue" })
 
+/** An event as the API shows it: the domain's Event (its fields, rules and encoding), with its status as of now. */
 export const EventView = Schema.Struct({
-  id: EventId,
-  organizerId: UserId,
-  title: Schema.String,
-  description: Schema.NullOr(Schema.String),
+  ...Struct.pick(Event.fields, ["id", "organizerId", "title", "description"]),
   venue: VenueView,
-  startsAt: Schema.Date,
-  endsAt: Schema.NullOr(Schema.Date),
-  salesStartAt: Schema.NullOr(Schema.Date),
-  salesEndAt: Schema.NullOr(Schema.Date),
-  refundCutoffHours: Schema.NullOr(Schema.Int).annotate({
-    description: "Customers may refund until this many hours before the start (null: the platform default)"
-  }),
-  status: EventStatus,
-  version: Schema.Int,
-  createdAt: Schema.Date,
-  updatedAt: Schema.Date,
-  publishedAt: Schema.NullOr(Schema.Date),
-  cancelledAt: Schema.NullOr(Schema.Date)
+  ...Struct.pick(Event.fields, ["startsAt", "endsAt", "salesStartAt", "salesEndAt"]),
+  refundCutoffHours: Schema.NullOr(RefundCutoffHours),
+  status: EventStatus.annotate({ description: "`ended` once a published event's end has passed" }),
+  ...Struct.pick(Event.fields, ["version", "createdAt", "updatedAt", "publishedAt", "cancelledAt"])
 }).annotate({ identifier: "Event" })
 
+/** A ticket type as the API shows it: the domain's TicketType without its counters, with what is left for sale. */
 export const TicketTypeView = Schema.Struct({
-  id: TicketTypeId,
-  eventId: EventId,
-  name: Schema.String,
-  priceMinor: Schema.Int,
-  currency: Currency,
-  capacity: Schema.Int,
-  available: Schema.Int,
-  maxPerOrder: Schema.Int,
-  seated: Schema.Boolean
+  ...Struct.pick(TicketType.fields, ["id", "eventId", "name", "priceMinor", "currency", "capacity"]),
+  available: Count.annotate({ description: "Tickets of this type still for sale (neither held nor sold)" }),
+  ...Struct.pick(TicketType.fields, ["maxPerOrder", "seated"])
 }).annotate({ identifier: "TicketType" })
 
 export const EventDetailView = Schema.Struct({
@@ -95,7 +84,7 @@ export const StaffView = Schema.Struct({
   userId: UserId,
   email: Schema.String,
   name: Schema.String,
-  grantedAt: Schema.Date
+  grantedAt: Timestamp
 }).annotate({ identifier: "StaffMember" })
 
 export const EventPage = Schema.Struct({
@@ -104,12 +93,12 @@ export const EventPage = Schema.Struct({
 }).annotate({ identifier: "EventPage" })
 
 const SalesLineFields = {
-  sold: Schema.Int,
-  refunded: Schema.Int,
-  checkedIn: Schema.Int,
-  grossMinor: Schema.Int,
-  refundedMinor: Schema.Int,
-  revenueMinor: Schema.Int.annotate({ description: "gross minus refunded, in minor units" })
+  sold: Count,
+  refunded: Count,
+  checkedIn: Count,
+  grossMinor: MinorAmount,
+  refundedMinor: MinorAmount,
+  revenueMinor: MinorAmount.annotate({ description: "gross minus refunded, in minor units" })
 }
 
 export const EventSalesView = Schema.Struct({
@@ -117,11 +106,13 @@ export const EventSalesView = Schema.Struct({
   currency: Schema.NullOr(Currency),
   totals: Schema.Struct(SalesLineFields),
   ticketTypes: Schema.Array(
-    Schema.Struct({ ticketTypeId: TicketTypeId, name: Schema.String, capacity: Schema.Int, ...SalesLineFields })
+    Schema.Struct({ ticketTypeId: TicketTypeId, name: Schema.String, capacity: Capacity, ...SalesLineFields })
   ),
   vouchers: Schema.Struct({
-    redemptions: Schema.Int.annotate({ description: "Holds and orders that carry a voucher of the event now" }),
-    discountMinor: Schema.Int.annotate({ description: "The discount those vouchers give, in minor units" })
+    redemptions: Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)).annotate({
+      description: "Holds and orders that carry a voucher of the event now"
+    }),
+    discountMinor: MinorAmount.annotate({ description: "The discount those vouchers give, in minor units" })
   }).annotate({ description: "Vouchers redeemed (read live, not from the projection)" }),
-  updatedAt: Schema.NullOr(Schema.Date).annotate({ description: "when the last counted event was projected" })
+  updatedAt: Schema.NullOr(Timestamp).annotate({ description: "when the last counted event was projected" })
 }).annotate({ identifier: "EventSales" })

@@ -10,6 +10,7 @@ import { type OrderStatusEvent, OrderWatch } from "../../services/orders/OrderWa
 import { PaymentWebhooks } from "../../services/orders/PaymentWebhooks.ts"
 import { GoTicketApi } from "../api/GoTicketApi.ts"
 import {
+  type CheckoutView,
   DEFAULT_WAIT_MS,
   type OrderStatusEvent as OrderStatusEventSchema,
   type OrderView,
@@ -38,7 +39,17 @@ export const orderView = (
   tickets: tickets.map((t) => ({ ...ticketView(t), code: codes.get(t.id) ?? null }))
 })
 
-const refundView = (r: RefundRecord): typeof RefundView.Type => ({ ...r })
+/** A checkout's answer: the order it opened, under the name the client follows it by. */
+const checkoutView = ({ id, status, totalMinor, currency, payment }: Order): typeof CheckoutView.Type => ({
+  orderId: id,
+  status,
+  totalMinor,
+  currency,
+  payment
+})
+
+/** A refund as the API shows it: the domain's record as it is. */
+const refundView = (r: RefundRecord): typeof RefundView.Type => r
 
 const statusEvent = (e: OrderStatusEvent, codes: ReadonlyMap<string, string>): typeof OrderStatusEventSchema.Type => ({
   id: String(e.sequence),
@@ -67,13 +78,7 @@ export const OrdersLive = HttpApiBuilder.group(GoTicketApi, "orders", (handlers)
     return handlers
       .handle("checkout", ({ params }) =>
         Effect.flatMap(CurrentActor, (actor) => orders.checkout(actor, params.reservationId)).pipe(
-          Effect.map((order) => ({
-            orderId: order.id,
-            status: order.status,
-            totalMinor: order.totalMinor,
-            currency: order.currency,
-            payment: order.payment
-          }))
+          Effect.map(checkoutView)
         )
       )
       .handle("list", ({ query }) =>

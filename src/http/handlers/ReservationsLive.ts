@@ -10,18 +10,8 @@ import { GoTicketApi } from "../api/GoTicketApi.ts"
 import type { ReservationView } from "../api/ReservationsApi.ts"
 import { enforceRate } from "./rateLimits.ts"
 
-export const reservationView = (r: Reservation): typeof ReservationView.Type => ({
-  id: r.id,
-  eventId: r.eventId,
-  status: r.status,
-  expiresAt: r.expiresAt,
-  createdAt: r.createdAt,
-  tickets: r.tickets,
-  items: r.items,
-  seats: r.seats,
-  totalMinor: r.totalMinor,
-  currency: r.currency
-})
+/** A hold as the API shows it: the reservation without its customer and end (ReservationView). */
+export const reservationView = ({ customerId: _, endedAt: _ended, ...r }: Reservation): typeof ReservationView.Type => r
 
 /**
  * `POST /v1/reservations` once the request is decoded and its caller known: the per-event rate, the hold, its view.

@@ -1,3 +1,4 @@
+import { Struct } from "effect"
 import type { User } from "../../domain/accounts/User.ts"
 import type { Event } from "../../domain/catalog/Event.ts"
 import type { StaffMember } from "../../domain/catalog/EventRepository.ts"
@@ -19,34 +20,14 @@ export const userView = (user: User): typeof UserView.Type => ({
 })
 
 export const eventView = (event: Event, now: Date): typeof EventView.Type => ({
-  id: event.id,
-  organizerId: event.organizerId,
-  title: event.title,
-  description: event.description,
-  venue: { name: event.venue.name, address: event.venue.address, timezone: event.venue.timezone },
-  startsAt: event.startsAt,
-  endsAt: event.endsAt,
-  salesStartAt: event.salesStartAt,
-  salesEndAt: event.salesEndAt,
-  refundCutoffHours: event.refundCutoffHours,
-  status: statusAt(event, now),
-  version: event.version,
-  createdAt: event.createdAt,
-  updatedAt: event.updatedAt,
-  publishedAt: event.publishedAt,
-  cancelledAt: event.cancelledAt
+  ...Struct.omit(event, ["venue", "status"]),
+  venue: Struct.pick(event.venue, ["name", "address", "timezone"]),
+  status: statusAt(event, now)
 })
 
 export const ticketTypeView = (t: TicketType): typeof TicketTypeView.Type => ({
-  id: t.id,
-  eventId: t.eventId,
-  name: t.name,
-  priceMinor: t.priceMinor,
-  currency: t.currency,
-  capacity: t.capacity,
-  available: t.available,
-  maxPerOrder: t.maxPerOrder,
-  seated: t.seated
+  ...Struct.pick(t, ["id", "eventId", "name", "priceMinor", "currency", "capacity", "maxPerOrder", "seated"]),
+  available: t.available
 })
 
 export const staffView = (eventId: EventId, m: StaffMember): typeof StaffView.Type => ({
