@@ -1,9 +1,9 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Result, Schema } from "effect"
 import { Email } from "../accounts/User.ts"
-import { Currency, MinorUnits } from "./Money.ts"
+import { Currency, MinorAmount, MinorUnits } from "./Money.ts"
 import { PageLimit } from "./Page.ts"
-import { BoundedText, Instant, TimeZoneName } from "./Text.ts"
+import { BoundedText, Instant, Timestamp, TimeZoneName } from "./Text.ts"
 
 /** Decodes and returns the value, or fails the test with the parse error. */
 const decoded = <A, I>(schema: Schema.Codec<A, I>, input: unknown): A =>
@@ -114,6 +114,23 @@ describe("shared schemas", () => {
     it("rejects fractions, negatives, numbers past the limit and strings", () => {
       for (const input of [1.5, -1, 0.01, 10_000_000_001, Number.NaN, Number.POSITIVE_INFINITY, "4500"])
         expect(rejects(MinorUnits, input), String(input)).toBe(true)
+    })
+  })
+
+  describe("MinorAmount", () => {
+    it("accepts any non-negative integer, and refuses negatives and fractions", () => {
+      expect(decoded(MinorAmount, 0)).toBe(0)
+      expect(decoded(MinorAmount, 50_000_000_000)).toBe(50_000_000_000)
+      for (const input of [-1, 2.5, "100"]) expect(rejects(MinorAmount, input), String(input)).toBe(true)
+    })
+  })
+
+  describe("Timestamp", () => {
+    it("reads a database timestamp with its offset and writes it back as an ISO 8601 UTC date-time", () => {
+      const at = decoded(Timestamp, "2026-12-04T03:02:30.625+00:00")
+      expect(at).toEqual(new Date("2026-12-04T03:02:30.625Z"))
+      expect(Schema.encodeSync(Timestamp)(at)).toBe("2026-12-04T03:02:30.625Z")
+      expect(rejects(Timestamp, "not a date")).toBe(true)
     })
   })
 
