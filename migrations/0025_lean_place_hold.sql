@@ -1,7 +1,7 @@
 -- place_hold in fewer statements, for the general-admission hold of a flash sale (bench:flash-sale).
 --
--- What it does is unchanged (the same checks, refusals, rows, event, answer and lock order as
--- migrations/0011_lock_order.sql); how many statements it runs for it is not. Measured with auto_explain on every
+-- What it does is unchanged (the same checks, refusals, rows, event, answer, lock order and caller's time as
+-- migrations/0024_hold_time_from_caller.sql); how many statements it runs for it is not. Measured with auto_explain on every
 -- nested statement of one general-admission hold, the statements dropped here were:
 --   - the read of the customer's count before anything changed: the guarded upsert that follows decides alone (it
 --     always did: "losing a race here rolls everything back"); the count is read only to word a refusal;
@@ -19,7 +19,7 @@
 CREATE OR REPLACE FUNCTION place_hold(
   p_reservation_id uuid, p_customer_id uuid, p_event_id uuid,
   p_items jsonb, p_seat_ids uuid[], p_expires_at timestamptz, p_customer_limit integer,
-  p_key text, p_request_hash text, p_key_expires_at timestamptz
+  p_key text, p_request_hash text, p_key_expires_at timestamptz, p_now timestamptz
 ) RETURNS TABLE (outcome text, reservation_id uuid, detail text, reservation jsonb)
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -34,13 +34,12 @@ DECLARE
   v_currency char(3);
   v_count integer;
   v_counted integer;
-  v_created timestamptz;
   v_lines jsonb := '[]'::jsonb;
   v_json jsonb;
 BEGIN
   IF p_key IS NOT NULL THEN
     SELECT * INTO v_existing FROM idempotency_keys k
-      WHERE k.user_id = p_customer_id AND k.scope = 'reservation' AND k.key = p_key AND k.expires_at > now();
+      WHERE k.user_id = p_customer_id AND k.scope = 'reservation' AND k.key = p_key AND k.expires_at > p_now;
     IF FOUND THEN
       IF v_existing.request_hash = p_request_hash THEN
         RETURN QUERY SELECT 'replayed'::text, v_existing.resource_id, NULL::text, reservation_json(v_existing.resource_id); RETURN;
@@ -50,11 +49,11 @@ BEGIN
   END IF;
 
   SELECT * INTO v_event FROM events e WHERE e.id = p_event_id;
-  IF NOT FOUND OR v_event.status <> 'published' OR coalesce(v_event.ends_at, v_event.starts_at) <= now() THEN
+  IF NOT FOUND OR v_event.status <> 'published' OR coalesce(v_event.ends_at, v_event.starts_at) <= p_now THEN
     RETURN QUERY SELECT 'not_on_sale'::text, NULL::uuid, NULL::text, NULL::jsonb; RETURN;
   END IF;
-  IF (v_event.sales_start_at IS NOT NULL AND now() < v_event.sales_start_at)
-     OR now() >= coalesce(v_event.sales_end_at, coalesce(v_event.ends_at, v_event.starts_at)) THEN
+  IF (v_event.sales_start_at IS NOT NULL AND p_now < v_event.sales_start_at)
+     OR p_now >= coalesce(v_event.sales_end_at, coalesce(v_event.ends_at, v_event.starts_at)) THEN
     RETURN QUERY SELECT 'sales_closed'::text, NULL::uuid, NULL::text, NULL::jsonb; RETURN;
   END IF;
 
@@ -120,9 +119,8 @@ BEGIN
     RAISE EXCEPTION 'limit_exceeded' USING ERRCODE = 'P0001', DETAIL = coalesce(v_counted, 0)::text;
   END IF;
 
-  INSERT INTO reservations (id, customer_id, event_id, status, tickets, total_minor, currency, expires_at)
-    VALUES (p_reservation_id, p_customer_id, p_event_id, 'active', v_requested, v_total, v_currency, p_expires_at)
-    RETURNING created_at INTO v_created;
+  INSERT INTO reservations (id, customer_id, event_id, status, tickets, total_minor, currency, expires_at, created_at)
+    VALUES (p_reservation_id, p_customer_id, p_event_id, 'active', v_requested, v_total, v_currency, p_expires_at, p_now);
   -- ReservationCreated, as reservations_outbox wrote it (migrations/0005_domain_events.sql, outbox_write).
   INSERT INTO outbox (type, aggregate_type, aggregate_id, payload, traceparent, slot)
     VALUES ('ReservationCreated', 'reservation', p_reservation_id,
@@ -132,12 +130,12 @@ BEGIN
             nullif(current_setting('goticket.traceparent', true), ''), hashtext(p_reservation_id::text) & 15);
 
   IF p_key IS NOT NULL THEN
-    INSERT INTO idempotency_keys (user_id, key, scope, request_hash, resource_id, expires_at)
-      VALUES (p_customer_id, p_key, 'reservation', p_request_hash, p_reservation_id, p_key_expires_at)
+    INSERT INTO idempotency_keys (user_id, key, scope, request_hash, resource_id, expires_at, created_at)
+      VALUES (p_customer_id, p_key, 'reservation', p_request_hash, p_reservation_id, p_key_expires_at, p_now)
       ON CONFLICT (user_id, scope, key) DO UPDATE
         SET request_hash = excluded.request_hash, resource_id = excluded.resource_id,
-            created_at = now(), expires_at = excluded.expires_at
-        WHERE idempotency_keys.expires_at <= now();
+            created_at = p_now, expires_at = excluded.expires_at
+        WHERE idempotency_keys.expires_at <= p_now;
     IF NOT FOUND THEN
       -- Another request with the same key won the race: undo ours, the caller replays theirs.
       RAISE EXCEPTION 'idempotency_race' USING ERRCODE = 'P0001';
@@ -149,7 +147,7 @@ BEGIN
     v_json := jsonb_build_object(
       'id', p_reservation_id, 'customerId', p_customer_id, 'eventId', p_event_id, 'status', 'active',
       'tickets', v_requested, 'totalMinor', v_total, 'currency', v_currency, 'expiresAt', p_expires_at,
-      'createdAt', v_created, 'endedAt', NULL, 'items', v_lines, 'seats', '[]'::jsonb);
+      'createdAt', p_now, 'endedAt', NULL, 'items', v_lines, 'seats', '[]'::jsonb);
   ELSE
     v_json := reservation_json(p_reservation_id);
   END IF;
