@@ -44,6 +44,8 @@ import { OrderWatch } from "./services/orders/OrderWatch.ts"
 import { PaymentReconciliationLive } from "./services/orders/PaymentReconciliation.ts"
 import { PaymentWebhooks } from "./services/orders/PaymentWebhooks.ts"
 import { SagaSweeperLive } from "./services/orders/SagaSweeper.ts"
+import { OrganizerApiKeyRepositoryPg } from "./services/organizerkeys/OrganizerApiKeyRepositoryPg.ts"
+import { OrganizerApiKeys } from "./services/organizerkeys/OrganizerApiKeys.ts"
 import { InProcessWebhookEndpoint, PaymentGatewayLive } from "./services/payments/PaymentGatewayLive.ts"
 import { PersonalDataPg } from "./services/privacy/PersonalDataPg.ts"
 import { Privacy } from "./services/privacy/Privacy.ts"
@@ -94,6 +96,7 @@ export const RepositoriesPg = Layer.mergeAll(
   AuditLogPg,
   PersonalDataPg,
   ServiceKeyRepositoryPg,
+  OrganizerApiKeyRepositoryPg,
   VoidedTicketsPg,
   VoucherRepositoryPg
 )
@@ -110,6 +113,7 @@ export const ServicesLive = Layer.mergeAll(
   SalesReports.layer,
   OrderWatch.layer,
   ServiceKeys.layer,
+  OrganizerApiKeys.layer,
   AccountSettings.layer,
   TwoFactorAuth.layer,
   Vouchers.layer

@@ -19,12 +19,14 @@ import {
   AuthenticationLive,
   GatewayErrorsLive,
   OptionalAuthenticationLive,
+  OrganizerAuthenticationLive,
   RouteTaggerLive
 } from "./handlers/AuthenticationLive.ts"
 import { AuthLive, MeLive } from "./handlers/AuthLive.ts"
 import { EventsLive } from "./handlers/EventsLive.ts"
 import { HealthLive } from "./handlers/HealthLive.ts"
 import { CheckInsLive, OrdersLive, PaymentsLive, TicketsLive } from "./handlers/OrdersLive.ts"
+import { OrganizerApiKeysLive } from "./handlers/OrganizerApiKeysLive.ts"
 import { OrganizerLive } from "./handlers/OrganizerLive.ts"
 import { PrivacyLive } from "./handlers/PrivacyLive.ts"
 import { ReservationsLive } from "./handlers/ReservationsLive.ts"
@@ -42,6 +44,7 @@ const SHUTDOWN_GRACE_MS = 10_000
 const ApiMiddlewareLive = Layer.mergeAll(
   AuthenticationLive,
   OptionalAuthenticationLive,
+  OrganizerAuthenticationLive,
   RouteTaggerLive,
   GatewayErrorsLive
 )
@@ -61,6 +64,7 @@ export const ApiLive = HttpApiBuilder.layer(GoTicketApi, { openapiPath: "/openap
       PrivacyLive,
       EventsLive,
       OrganizerLive,
+      OrganizerApiKeysLive,
       ReservationsLive,
       OrdersLive,
       TicketsLive,

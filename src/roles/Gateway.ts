@@ -26,6 +26,8 @@ import { MailerLive } from "../services/notifications/MailerLive.ts"
 import { LoggerLive } from "../services/observability/Logging.ts"
 import { MetricsStartupLive } from "../services/observability/MetricsStartup.ts"
 import { TracingLive } from "../services/observability/Tracing.ts"
+import { OrganizerApiKeyRepositoryPg } from "../services/organizerkeys/OrganizerApiKeyRepositoryPg.ts"
+import { OrganizerApiKeys } from "../services/organizerkeys/OrganizerApiKeys.ts"
 import { PersonalDataPg } from "../services/privacy/PersonalDataPg.ts"
 import { Privacy } from "../services/privacy/Privacy.ts"
 import { InventoryCacheLive } from "../services/reservations/InventoryCacheLive.ts"
@@ -34,9 +36,9 @@ import { LoginThrottle } from "../services/security/LoginThrottle.ts"
 import { MailThrottle } from "../services/security/MailThrottle.ts"
 import { RateLimiterLive } from "../services/security/RateLimiterLive.ts"
 import { TrafficControl } from "../services/security/TrafficControl.ts"
+import { VoucherThrottle } from "../services/security/VoucherThrottle.ts"
 import { ServiceKeyRepositoryPg } from "../services/servicekeys/ServiceKeyRepositoryPg.ts"
 import { ServiceKeys } from "../services/servicekeys/ServiceKeys.ts"
-import { VoucherThrottle } from "../services/security/VoucherThrottle.ts"
 import { type DatabaseKind, DatabaseLive } from "../services/sql/Database.ts"
 import { Readiness } from "../services/startup/Readiness.ts"
 import { SalesReports } from "../services/stats/SalesReports.ts"
@@ -65,6 +67,7 @@ export const GatewayRepositoriesPg = Layer.mergeAll(
   PersonalDataPg,
   // Admins manage the service keys over REST (ServiceKeys, as the booking role's RPC procedures do).
   ServiceKeyRepositoryPg,
+  OrganizerApiKeyRepositoryPg,
   // Erasing an account (PersonalDataPg) ends its live holds in the same transaction.
   ReservationRepositoryPg,
   // Organizers' vouchers (the redemptions are the booking role's, in the hold).
@@ -82,6 +85,7 @@ export const GatewayServicesLive = Layer.mergeAll(
   TwoFactorAuth.layer,
   ServiceKeys.layer,
   Vouchers.layer,
+  OrganizerApiKeys.layer,
   RemoteBookingLive
 ).pipe(
   Layer.provideMerge(

@@ -1,4 +1,5 @@
 import { Context, Schema } from "effect"
+import { ApiKeyCaller } from "../organizerkeys/OrganizerApiKey.ts"
 import { UserId } from "../shared/Ids.ts"
 import { AccountType } from "./User.ts"
 
@@ -6,7 +7,12 @@ import { AccountType } from "./User.ts"
 export class Actor extends Schema.Class<Actor>("Actor")({
   userId: UserId,
   accountType: AccountType,
-  isAdmin: Schema.Boolean
+  isAdmin: Schema.Boolean,
+  /**
+   * Present when the call was made with an organizer's API key rather than a person's token: the actor is then the
+   * key's organizer (never an admin), limited to what the key allows, and the audit trail names the key.
+   */
+  apiKey: Schema.optionalKey(ApiKeyCaller)
 }) {
   get isOrganizer(): boolean {
     return this.accountType === "organizer" || this.isAdmin

@@ -106,9 +106,12 @@ export interface AuditLogShape {
 
 export class AuditLog extends Context.Service<AuditLog, AuditLogShape>()("goticket/AuditLog") {}
 
-/** The actor fields of an entry for an authenticated caller. */
+/**
+ * The actor fields of an entry for an authenticated caller. A call made with an organizer's API key is recorded under
+ * the key's id (role organizer), so that the trail tells the integration's actions from the person's.
+ */
 export const actedBy = (actor: Actor): { readonly actorId: UserId; readonly actorRole: ActorRole } => ({
-  actorId: actor.userId,
+  actorId: actor.apiKey === undefined ? actor.userId : (actor.apiKey.keyId as string as UserId),
   actorRole: actor.isAdmin ? "admin" : actor.accountType
 })
 

@@ -1,4 +1,5 @@
 import { Result, Schema } from "effect"
+import { expiryProblem, unusableKey } from "../shared/BearerKeys.ts"
 import { EventId } from "../shared/Ids.ts"
 import { InvalidServiceKeyGrant, type KeyRejection, ScopeRefused } from "./errors.ts"
 import {
@@ -11,12 +12,8 @@ import {
   type ServiceScope
 } from "./ServiceKey.ts"
 
-/** The longest a key may live: keys are rotated at least this often. */
-export const MAX_KEY_LIFETIME_DAYS = 730
-/** A key's use is written down at most once per this many milliseconds (a use is not a write per call). */
-export const LAST_USED_RESOLUTION_MS = 60_000
+export { dueForTouch, LAST_USED_RESOLUTION_MS, MAX_KEY_LIFETIME_DAYS } from "../shared/BearerKeys.ts"
 
-const DAY = 86_400_000
 const isEventId = Schema.is(EventId)
 const isName = Schema.is(ServiceKeyName)
 
@@ -42,21 +39,13 @@ export const checkGrant = (
   if (door && doorEvents.length === 0) return refuse("door:scan is granted per event: name at least one event")
   if (!door && doorEvents.length > 0) return refuse("door events are only for a key with the door:scan scope")
   if (doorEvents.length > MAX_DOOR_EVENTS) return refuse(`a door key names at most ${MAX_DOOR_EVENTS} events`)
-  if (grant.expiresAt !== null) {
-    if (grant.expiresAt.getTime() <= now.getTime()) return refuse("the expiry must be in the future")
-    if (grant.expiresAt.getTime() > now.getTime() + MAX_KEY_LIFETIME_DAYS * DAY)
-      return refuse(`a key lives at most ${MAX_KEY_LIFETIME_DAYS} days`)
-  }
+  const expiry = expiryProblem(grant.expiresAt, now)
+  if (expiry !== undefined) return refuse(expiry)
   return Result.succeed({ name, scopes, doorEvents, expiresAt: grant.expiresAt })
 }
 
 /** Why a stored key cannot authenticate anything now, if it cannot. */
-export const unusable = (key: ServiceKey, now: Date): KeyRejection | undefined =>
-  key.revokedAt !== null
-    ? "revoked"
-    : key.expiresAt !== null && key.expiresAt.getTime() <= now.getTime()
-      ? "expired"
-      : undefined
+export const unusable = (key: ServiceKey, now: Date): KeyRejection | undefined => unusableKey(key, now)
 
 /** What a call needs of its key: a scope, and for `door:scan` the event it scans for. */
 export interface ScopeRequirement {
@@ -91,10 +80,6 @@ export const callerOf = (key: ServiceKey): ServiceCaller => ({
   scopes: key.scopes,
   doorEvents: key.doorEvents
 })
-
-/** Whether a use at `now` is worth writing down, given the last one written. */
-export const dueForTouch = (lastUsedAt: Date | null, now: Date): boolean =>
-  lastUsedAt === null || now.getTime() - lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS
 
 /**
  * A scope as the operator writes it: `inventory:read`, `booking:write`, `support`, `ops`, `admin`, or `door:scan:<eventId>`

@@ -2,6 +2,7 @@ import { Context, type Option } from "effect"
 import { HttpApiMiddleware, HttpApiSecurity } from "effect/http-api"
 import type { Actor, CurrentActor } from "../../domain/accounts/Actor.ts"
 import {
+  Forbidden403,
   HttpApiDecodeError,
   InternalServerError,
   MalformedRequest,
@@ -19,6 +20,16 @@ export class Authentication extends HttpApiMiddleware.Service<Authentication, { 
   "goticket/http/Authentication",
   { error: Unauthorized401, security: { bearer } }
 ) {}
+
+/**
+ * The organizer endpoints: `Authorization: Bearer <access token>`, or `Bearer gto_…`, an organizer's API key, which
+ * acts as its organizer within what the key allows (read or write, all events or the ones it names; 403 beyond).
+ * Provides the CurrentActor, which carries the key when one was used.
+ */
+export class OrganizerAuthentication extends HttpApiMiddleware.Service<
+  OrganizerAuthentication,
+  { provides: CurrentActor }
+>()("goticket/http/OrganizerAuthentication", { error: [Unauthorized401, Forbidden403], security: { bearer } }) {}
 
 /** The caller if a token was sent, none for anonymous calls. A token that is sent must be valid. */
 export class MaybeActor extends Context.Service<MaybeActor, Option.Option<Actor>>()("goticket/http/MaybeActor") {}

@@ -9,6 +9,7 @@ import { HealthApi } from "./HealthApi.ts"
 import { finishDocument } from "./OpenApiDocument.ts"
 import { CheckInsApi, OrdersApi, PaymentsApi, TicketsApi } from "./OrdersApi.ts"
 import { OrganizerApi } from "./OrganizerApi.ts"
+import { OrganizerApiKeysApi } from "./OrganizerApiKeysApi.ts"
 import { PrivacyApi } from "./PrivacyApi.ts"
 import { payloadParseOptions } from "./payload.ts"
 import { ReservationsApi } from "./ReservationsApi.ts"
@@ -31,6 +32,7 @@ export class GoTicketApi extends HttpApi.make("goticket")
   .add(EventsApi)
   .add(OrganizerApi)
   .add(VouchersApi)
+  .add(OrganizerApiKeysApi)
   .add(ReservationsApi)
   .add(OrdersApi)
   .add(TicketsApi)

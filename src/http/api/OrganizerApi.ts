@@ -15,7 +15,7 @@ import { TicketTypeId } from "../../domain/shared/Ids.ts"
 import { Currency, MinorUnits } from "../../domain/shared/Money.ts"
 import { PageLimit } from "../../domain/shared/Page.ts"
 import { BoundedText, Instant, TimeZoneName } from "../../domain/shared/Text.ts"
-import { Authentication } from "./Authentication.ts"
+import { OrganizerAuthentication } from "./Authentication.ts"
 import { EventNotFound404, eventIdParam } from "./EventsApi.ts"
 import { Forbidden403 } from "./errors.ts"
 import { payload } from "./payload.ts"
@@ -194,7 +194,16 @@ export class OrganizerApi extends HttpApiGroup.make("organizer")
       },
       success: EventPage,
       error: organizerErrors
-    }).annotate(OpenApi.Summary, "The caller's events, drafts included")
+    })
+      .annotate(OpenApi.Summary, "The caller's events, drafts included")
+      .annotate(
+        OpenApi.Description,
+        "Newest first, by pages. Called with an API key that names events, only those are listed (a page may then hold fewer than `limit` events; follow `nextCursor` until it is null)."
+      )
   )
-  .middleware(Authentication)
-  .annotate(OpenApi.Title, "Organizer") {}
+  .middleware(OrganizerAuthentication)
+  .annotate(OpenApi.Title, "Organizer")
+  .annotate(
+    OpenApi.Description,
+    "Also open to the organizer's API keys (`Authorization: Bearer gto_…`, see Organizer API keys): a read key may call the GET endpoints, a write key every endpoint, for the events the key names (all the organizer's events when it names none; only such a key may create an event). Beyond that the key is refused with 403."
+  ) {}

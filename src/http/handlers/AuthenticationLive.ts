@@ -3,13 +3,16 @@ import { HttpRouter, HttpServerRequest } from "effect/http"
 import { type HttpApiError, HttpApiMiddleware } from "effect/http-api"
 import { AccessTokens } from "../../domain/accounts/AccessTokens.ts"
 import { CurrentActor } from "../../domain/accounts/Actor.ts"
-import { Unauthenticated } from "../../domain/accounts/errors.ts"
+import { Forbidden, Unauthenticated } from "../../domain/accounts/errors.ts"
+import { keyRefusal } from "../../domain/organizerkeys/OrganizerApiKeyRules.ts"
 import { ActiveAccounts } from "../../services/accounts/ActiveAccounts.ts"
+import { isOrganizerKey, OrganizerApiKeys } from "../../services/organizerkeys/OrganizerApiKeys.ts"
 import {
   Authentication,
   GatewayErrors,
   MaybeActor,
   OptionalAuthentication,
+  OrganizerAuthentication,
   RouteTagger
 } from "../api/Authentication.ts"
 import type { HttpApiDecodeError, MalformedRequest } from "../api/errors.ts"
@@ -37,6 +40,42 @@ export const AuthenticationLive = Layer.effect(
               Effect.tap((actor) => noteUser(actor.userId)),
               Effect.flatMap((actor) => Effect.provideService(httpEffect, CurrentActor, actor))
             )
+    })
+  })
+)
+
+/**
+ * Access tokens as Authentication takes them, and organizers' API keys (`gto_…`): a key is refused (403) a call it
+ * does not allow: a change with a read key, an event it does not name, creating an event unless it is for all events.
+ */
+export const OrganizerAuthenticationLive = Layer.effect(
+  OrganizerAuthentication,
+  Effect.gen(function* () {
+    const tokens = yield* AccessTokens
+    const accounts = yield* ActiveAccounts
+    const keys = yield* OrganizerApiKeys
+    const byKey = (presented: string) =>
+      Effect.gen(function* () {
+        const actor = yield* Effect.flatMap(keys.authenticate(presented), accounts.ensure)
+        const request = yield* HttpServerRequest.HttpServerRequest
+        const params = yield* HttpRouter.params
+        const writes = request.method !== "GET" && request.method !== "HEAD"
+        const refusal = actor.apiKey && keyRefusal(actor.apiKey, { writes, eventId: params.eventId })
+        if (refusal) return yield* new Forbidden({ message: refusal })
+        return actor
+      })
+    return OrganizerAuthentication.of({
+      bearer: (httpEffect, { credential }) => {
+        const presented = Redacted.value(credential)
+        if (presented === "")
+          return Effect.fail(new Unauthenticated({ message: "send an access token: Authorization: Bearer <token>" }))
+        return (
+          isOrganizerKey(presented) ? byKey(presented) : Effect.flatMap(tokens.verify(presented), accounts.ensure)
+        ).pipe(
+          Effect.tap((actor) => noteUser(actor.userId)),
+          Effect.flatMap((actor) => Effect.provideService(httpEffect, CurrentActor, actor))
+        )
+      }
     })
   })
 )

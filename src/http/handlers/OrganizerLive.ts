@@ -3,6 +3,7 @@ import { HttpApiBuilder } from "effect/http-api"
 import { CurrentActor } from "../../domain/accounts/Actor.ts"
 import { Venue } from "../../domain/catalog/Event.ts"
 import type { EventPatch } from "../../domain/catalog/EventRules.ts"
+import { keySees } from "../../domain/organizerkeys/OrganizerApiKeyRules.ts"
 import { Catalog } from "../../services/catalog/Catalog.ts"
 import { Orders } from "../../services/orders/Orders.ts"
 import { SalesReports } from "../../services/stats/SalesReports.ts"
@@ -101,7 +102,9 @@ export const OrganizerLive = HttpApiBuilder.group(GoTicketApi, "organizer", (han
             limit: query.limit ?? DEFAULT_PAGE_SIZE
           })
           const now = yield* currentDate
-          return { items: page.items.map((e) => eventView(e, now)), nextCursor: page.nextCursor }
+          // A key that names events sees only those (a page may then hold fewer than `limit`).
+          const seen = page.items.filter((e) => keySees(actor.apiKey, e.id))
+          return { items: seen.map((e) => eventView(e, now)), nextCursor: page.nextCursor }
         })
       )
   })
