@@ -57,7 +57,7 @@ interface Request {
   readonly headers?: Record<string, string>
 }
 
-interface Row {
+export interface Row {
   /** `METHOD /path/{param}` exactly as the OpenAPI document writes it. */
   readonly route: string
   readonly owner: Owner
@@ -408,6 +408,13 @@ export const TABLE: ReadonlyArray<Row> = [
   row("GET /v1/organizer/webhooks/{webhookId}/deliveries", "organizer", [401, 403, 404, 403, 200], {
     also: { admin: 200 }
   }),
+  row("POST /v1/organizer/api-keys", "organizer", [401, 403, 201, 403, 201], {
+    request: () => json({ name: "Integration", access: "read" })
+  }),
+  row("GET /v1/organizer/api-keys", "organizer", [401, 403, 200, 403, 200]),
+  row("DELETE /v1/organizer/api-keys/{keyId}", "organizer", [401, 403, 404, 403, 200], {
+    params: { keyId: "apiKeyToRevoke" }
+  }),
   row("GET /v1/admin/audit", "admin", [401, 403, 403, 403, 200], { also: { eventOrganizer: 403 } }),
   row("GET /v1/admin/dead-letters/{consumer}", "admin", [401, 403, 403, 403, 200], { also: { eventOrganizer: 403 } }),
   row("POST /v1/admin/dead-letters/{consumer}/replay", "admin", [401, 403, 403, 403, 200], {
@@ -475,12 +482,12 @@ export const WorldLive = Layer.effect(
   })
 )
 
-const [methodOf, templateOf] = [
+export const [methodOf, templateOf] = [
   (r: Row) => r.route.split(" ")[0] as string,
   (r: Row) => r.route.split(" ")[1] as string
 ]
 
-const pathOf = (r: Row, w: SecurityWorld) =>
+export const pathOf = (r: Row, w: SecurityWorld) =>
   templateOf(r).replace(/\{(\w+)\}/g, (_, name: string) => {
     const resource = r.params?.[name] ?? defaultParams[name]
     if (resource === undefined) throw new Error(`${r.route}: no resource for {${name}}`)
@@ -529,7 +536,7 @@ const accountOf = (w: SecurityWorld, r: Row, role: Role | Extra): Account | unde
   }
 }
 
-const titleOf = (r: Row) => `${r.route}${r.on ? ` (${r.on})` : ""}: owner is ${r.owner}`
+export const titleOf = (r: Row) => `${r.route}${r.on ? ` (${r.on})` : ""}: owner is ${r.owner}`
 
 /** Every refusal is JSON with a _tag and a message. */
 const expectErrorShape = (label: string, reply: Reply) => {

@@ -37,6 +37,8 @@ export interface SecurityWorld {
   readonly ids: Readonly<Record<ResourceName, string>>
   /** Signed ticket codes, by ticket resource name. */
   readonly codes: Readonly<Record<"ticket" | "ticketToScan" | "ticketToScanByStaff" | "ticketToRefund", string>>
+  /** The organizer's API keys (shown once when created): read and write for all events, write for `sideEvent` only. */
+  readonly apiKeys: Readonly<Record<"read" | "write" | "sideWrite" | "revoked", string>>
   /** Webhook signing secrets (shown once at registration). */
   readonly webhookSecrets: ReadonlyArray<string>
   /** Strings no stranger may ever read in an answer (ids of private resources, codes, secrets, the owners' emails). */
@@ -69,6 +71,8 @@ export type ResourceName =
   | "webhookToDelete"
   | "consumer"
   | "serviceKeyToRevoke"
+  | "apiKey"
+  | "apiKeyToRevoke"
 
 const ok =
   <T extends { status: number; body: unknown }>(what: string, expected: number) =>
@@ -148,10 +152,28 @@ export const buildWorld = (api: Api) =>
       .pipe(Effect.flatMap(ok("create service key", 201)))
 
     const draft = yield* draftWithTicketType(api, organizer, "Private rehearsal", 0)
+    const sideEvent = yield* publishedEvent(api, organizer, "Side stage")
+    const makeKey = (name: string, access: "read" | "write", events?: ReadonlyArray<string>) =>
+      api
+        .call("POST", "/v1/organizer/api-keys", {
+          token: organizer.token,
+          body: { name, access, ...(events === undefined ? {} : { events }) }
+        })
+        .pipe(
+          Effect.flatMap(ok("create API key", 201)),
+          Effect.map((reply) => ({ id: reply.body.id as string, secret: reply.body.secret as string }))
+        )
+    const readKey = yield* makeKey("reader", "read")
+    const writeKey = yield* makeKey("writer", "write")
+    const sideWriteKey = yield* makeKey("side stage", "write", [sideEvent.eventId])
+    const apiKeyToRevoke = yield* makeKey("to revoke", "read")
+    const revokedKey = yield* makeKey("revoked", "write")
+    yield* api
+      .call("DELETE", `/v1/organizer/api-keys/${revokedKey.id}`, { token: organizer.token })
+      .pipe(Effect.flatMap(ok("revoke API key", 200)))
     const publishTarget = yield* draftWithTicketType(api, organizer, "To be published")
     const cancelTarget = yield* publishedEvent(api, organizer, "To be cancelled")
     const cancelDraftTarget = yield* draftWithTicketType(api, organizer, "Draft to be cancelled")
-    const sideEvent = yield* publishedEvent(api, organizer, "Side stage")
     const otherOrganizerEvent = yield* publishedEvent(api, otherOrganizer, "Elsewhere")
     const otherOrganizerDraft = yield* draftWithTicketType(api, otherOrganizer, "Elsewhere, draft")
     yield* grantStaff(api, organizer, sideEvent.eventId, otherStaff)
@@ -199,7 +221,15 @@ export const buildWorld = (api: Api) =>
       webhook: webhook.body.id,
       webhookToDelete: webhookToDelete.body.id,
       consumer: "notifications",
-      serviceKeyToRevoke: serviceKey.body.key.id
+      serviceKeyToRevoke: serviceKey.body.key.id,
+      apiKey: readKey.id,
+      apiKeyToRevoke: apiKeyToRevoke.id
+    }
+    const apiKeys = {
+      read: readKey.secret,
+      write: writeKey.secret,
+      sideWrite: sideWriteKey.secret,
+      revoked: revokedKey.secret
     }
     const codes = {
       ticket: yield* codeOf(ticket),
@@ -212,6 +242,7 @@ export const buildWorld = (api: Api) =>
       ...Object.values(codes),
       ...webhookSecrets,
       serviceKey.body.secret as string,
+      ...Object.values(apiKeys),
       organizer.token,
       customer.token,
       admin.token,
@@ -248,6 +279,7 @@ export const buildWorld = (api: Api) =>
       admin,
       ids,
       codes,
+      apiKeys,
       webhookSecrets,
       privateStrings,
       credentials
@@ -290,6 +322,11 @@ export const ownerView = (api: Api, w: SecurityWorld) =>
         ),
         mine: asOrganizer("/v1/organizer/events?limit=100"),
         webhooks: asOrganizer("/v1/organizer/webhooks"),
+        // Without the last-use times, which the keys' own calls move.
+        apiKeys: Effect.map(asOrganizer("/v1/organizer/api-keys"), (r) => ({
+          ...r,
+          body: (r.body as ReadonlyArray<Record<string, unknown>>).map(({ lastUsedAt: _, ...k }) => k)
+        })),
         holds: Effect.forEach([w.ids.hold, w.ids.holdToRelease, w.ids.holdToCheckout], (id) =>
           asCustomer(`/v1/reservations/${id}`)
         ),
