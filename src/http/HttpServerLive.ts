@@ -28,6 +28,7 @@ import { HealthLive } from "./handlers/HealthLive.ts"
 import { CheckInsLive, OrdersLive, PaymentsLive, TicketsLive } from "./handlers/OrdersLive.ts"
 import { OrganizerApiKeysLive } from "./handlers/OrganizerApiKeysLive.ts"
 import { OrganizerLive } from "./handlers/OrganizerLive.ts"
+import { OrganizerOrdersLive } from "./handlers/OrganizerOrdersLive.ts"
 import { PrivacyLive } from "./handlers/PrivacyLive.ts"
 import { ReservationsLive } from "./handlers/ReservationsLive.ts"
 import { ServiceKeysLive } from "./handlers/ServiceKeysLive.ts"
@@ -65,6 +66,7 @@ export const ApiLive = HttpApiBuilder.layer(GoTicketApi, { openapiPath: "/openap
       EventsLive,
       OrganizerLive,
       OrganizerApiKeysLive,
+      OrganizerOrdersLive,
       ReservationsLive,
       OrdersLive,
       TicketsLive,

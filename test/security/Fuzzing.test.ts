@@ -32,6 +32,7 @@ import {
   UpdateEventRequest,
   UpdateTicketTypeRequest
 } from "../../src/http/api/OrganizerApi.ts"
+import { CreateApiKeyRequest } from "../../src/http/api/OrganizerApiKeysApi.ts"
 import { EraseAccountRequest } from "../../src/http/api/PrivacyApi.ts"
 import { CreateServiceKeyRequest } from "../../src/http/api/ServiceKeysApi.ts"
 import { CreateVouchersRequest } from "../../src/http/api/VouchersApi.ts"
@@ -913,6 +914,20 @@ const TARGETS: ReadonlyArray<Target> = [
     headers: idempotencyKey,
     views: ["orders"]
   },
+  {
+    route: "GET /v1/events/{eventId}/orders/{orderId}",
+    as: "organizer",
+    params: (w) => ({ eventId: [w.ids.event], orderId: [w.ids.order] })
+  },
+  {
+    route: "POST /v1/events/{eventId}/orders/{orderId}/refund",
+    as: "organizer",
+    params: (w) => ({ eventId: [w.ids.event], orderId: [w.ids.order] }),
+    // Never the order's own valid tickets: a refund that goes through is not what is being fuzzed here.
+    body: fc.array(fc.uuid(), { minLength: 1, maxLength: 3 }).map((ticketIds) => ({ ticketIds })),
+    headers: idempotencyKey,
+    views: ["orders"]
+  },
   { route: "GET /v1/tickets/{ticketId}", as: "customer", params: (w) => ({ ticketId: [w.ids.ticket] }) },
   { route: "GET /v1/tickets/{ticketId}/qr.svg", as: "customer", params: (w) => ({ ticketId: [w.ids.ticket] }) },
   {
@@ -950,6 +965,19 @@ const TARGETS: ReadonlyArray<Target> = [
     as: "organizer",
     params: (w) => ({ webhookId: [w.ids.webhookToDelete] }),
     views: ["webhooks"]
+  },
+  {
+    route: "POST /v1/organizer/api-keys",
+    as: "organizer",
+    body: wellFormed(CreateApiKeyRequest),
+    views: ["mine"]
+  },
+  { route: "GET /v1/organizer/api-keys", as: "organizer" },
+  {
+    route: "DELETE /v1/organizer/api-keys/{keyId}",
+    as: "organizer",
+    params: (w) => ({ keyId: [w.ids.apiKeyToRevoke] }),
+    views: ["mine"]
   },
   {
     route: "GET /v1/organizer/webhooks/{webhookId}/deliveries",

@@ -384,6 +384,14 @@ export const TABLE: ReadonlyArray<Row> = [
     request: ({ w }) => json({ ticketIds: [w.ids.ticketToRefund] }),
     also: { eventStaff: 404 }
   }),
+  // The event's organizer manages its orders; another event's organizer, or a customer, is refused the event.
+  row("GET /v1/events/{eventId}/orders/{orderId}", "organizer", [401, 403, 403, 403, 200], {
+    also: { eventStaff: 403, admin: 200 }
+  }),
+  row("POST /v1/events/{eventId}/orders/{orderId}/refund", "organizer", [401, 403, 403, 403, 202], {
+    request: ({ w }) => json({ ticketIds: [w.ids.ticketToRefundByOrganizer] }),
+    also: { eventStaff: 403 }
+  }),
   row("GET /v1/tickets/{ticketId}", "customer", [401, 404, 404, 404, 200], {
     also: { eventOrganizer: 200, eventStaff: 404, admin: 200 }
   }),

@@ -67,6 +67,7 @@ export type ResourceName =
   | "ticketToRefund"
   | "ticketToScan"
   | "ticketToScanByStaff"
+  | "ticketToRefundByOrganizer"
   | "webhook"
   | "webhookToDelete"
   | "consumer"
@@ -181,7 +182,7 @@ export const buildWorld = (api: Api) =>
 
     const holdOne = (account: Account) =>
       hold(api, account.token, holdBody(sale.eventId, sale.gaId, 1)).pipe(Effect.flatMap(ok("hold", 201)))
-    const order = yield* purchase(api, customer.token, sale.eventId, sale.gaId, 4, PAID)
+    const order = yield* purchase(api, customer.token, sale.eventId, sale.gaId, 5, PAID)
     if (order.status !== "confirmed")
       return yield* Effect.die(new Error(`order not confirmed: ${JSON.stringify(order)}`))
     const heldOne = yield* holdOne(customer)
@@ -189,9 +190,9 @@ export const buildWorld = (api: Api) =>
     const holdToCheckout = yield* holdOne(customer)
     const otherCustomerHold = yield* holdOne(otherCustomer)
 
-    const [ticket, ticketToRefund, ticketToScan, ticketToScanByStaff] = order.tickets.map(
+    const [ticket, ticketToRefund, ticketToScan, ticketToScanByStaff, ticketToRefundByOrganizer] = order.tickets.map(
       (t: { id: string }) => t.id
-    ) as [string, string, string, string]
+    ) as [string, string, string, string, string]
     const codeOf = (ticketId: string) =>
       api.call("GET", `/v1/tickets/${ticketId}`, { token: customer.token }).pipe(
         Effect.flatMap(ok("ticket", 200)),
@@ -218,6 +219,7 @@ export const buildWorld = (api: Api) =>
       ticketToRefund,
       ticketToScan,
       ticketToScanByStaff,
+      ticketToRefundByOrganizer,
       webhook: webhook.body.id,
       webhookToDelete: webhookToDelete.body.id,
       consumer: "notifications",
@@ -263,6 +265,7 @@ export const buildWorld = (api: Api) =>
       ticketToRefund,
       ticketToScan,
       ticketToScanByStaff,
+      ticketToRefundByOrganizer,
       ids.webhook,
       ids.webhookToDelete,
       customer.email,

@@ -10,6 +10,7 @@ import { finishDocument } from "./OpenApiDocument.ts"
 import { CheckInsApi, OrdersApi, PaymentsApi, TicketsApi } from "./OrdersApi.ts"
 import { OrganizerApi } from "./OrganizerApi.ts"
 import { OrganizerApiKeysApi } from "./OrganizerApiKeysApi.ts"
+import { OrganizerOrdersApi } from "./OrganizerOrdersApi.ts"
 import { PrivacyApi } from "./PrivacyApi.ts"
 import { payloadParseOptions } from "./payload.ts"
 import { ReservationsApi } from "./ReservationsApi.ts"
@@ -33,6 +34,7 @@ export class GoTicketApi extends HttpApi.make("goticket")
   .add(OrganizerApi)
   .add(VouchersApi)
   .add(OrganizerApiKeysApi)
+  .add(OrganizerOrdersApi)
   .add(ReservationsApi)
   .add(OrdersApi)
   .add(TicketsApi)

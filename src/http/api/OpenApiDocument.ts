@@ -77,7 +77,12 @@ export const tagDescriptions: Record<string, string> = {
   "Account security": "The caller's password, email address and two-factor authentication (organizers and admins)",
   Privacy: "The caller's personal data: export it, or erase the account",
   Events: "Published events, their ticket types, availability and seat maps: readable by anyone",
-  Organizer: "An organizer's own events: create, price, seat, publish, cancel, staff and sales figures",
+  Organizer:
+    "An organizer's own events: create, price, seat, publish, cancel, staff and sales figures. Also open to the organizer's API keys (`Authorization: Bearer gto_…`): a read key may call the GET endpoints, a write key all of them, for the events the key names (all the organizer's events when it names none; only such a key may create an event); beyond that the key is refused with 403",
+  "Organizer API keys":
+    "Keys for an organizer's own integrations (gto_…), scoped to read or write and to all or some of the organizer's events: create (shown once), list, revoke",
+  "Organizer orders":
+    "An event's orders as its organizer manages them: read one, refund or cancel it. Open to the organizer's API keys (read: GET, write: refunds) for the events they name",
   Reservations: "Holds: tickets kept for a customer for a few minutes, until checkout or expiry",
   Orders: "Checkout of a hold, payment, the order's progress and refunds",
   Vouchers: "Discount codes an organizer hands out for an event, and their redemptions",

@@ -71,7 +71,7 @@ export const OrderPage = Schema.Struct({
   nextCursor: Schema.NullOr(Schema.String)
 }).annotate({ identifier: "OrderPage" })
 
-const OptionalIdempotencyHeaders = Schema.Struct({
+export const OptionalIdempotencyHeaders = Schema.Struct({
   "idempotency-key": Schema.optional(
     Schema.String.check(
       Schema.isMinCodePoints(1, { message: "must not be empty" }),
@@ -82,7 +82,7 @@ const OptionalIdempotencyHeaders = Schema.Struct({
   )
 })
 
-const RefundRequest = Schema.Struct({
+export const RefundRequest = Schema.Struct({
   ticketIds: Schema.optionalKey(Schema.Array(TicketId).check(Schema.isMinLength(1), Schema.isMaxLength(100))).annotate({
     description: "The tickets to refund; all valid tickets of the order when absent"
   })
@@ -141,7 +141,7 @@ const NothingLeftToSee = HttpApiSchema.NoContent.annotate({
 const reservationIdParam = { reservationId: ReservationId }
 const orderIdParam = { orderId: OrderId }
 const ticketIdParam = { ticketId: TicketId }
-const OrderNotFound404 = OrderNotFound.pipe(HttpApiSchema.status(404))
+export const OrderNotFound404 = OrderNotFound.pipe(HttpApiSchema.status(404))
 const TicketNotFound404 = TicketNotFound.pipe(HttpApiSchema.status(404))
 
 /** Checkout, orders and refunds. */

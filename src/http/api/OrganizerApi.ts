@@ -202,8 +202,4 @@ export class OrganizerApi extends HttpApiGroup.make("organizer")
       )
   )
   .middleware(OrganizerAuthentication)
-  .annotate(OpenApi.Title, "Organizer")
-  .annotate(
-    OpenApi.Description,
-    "Also open to the organizer's API keys (`Authorization: Bearer gto_…`, see Organizer API keys): a read key may call the GET endpoints, a write key every endpoint, for the events the key names (all the organizer's events when it names none; only such a key may create an event). Beyond that the key is refused with 403."
-  ) {}
+  .annotate(OpenApi.Title, "Organizer") {}

@@ -49,7 +49,7 @@ const checkoutView = ({ id, status, totalMinor, currency, payment }: Order): typ
 })
 
 /** A refund as the API shows it: the domain's record as it is. */
-const refundView = (r: RefundRecord): typeof RefundView.Type => r
+export const refundView = (r: RefundRecord): typeof RefundView.Type => r
 
 const statusEvent = (e: OrderStatusEvent, codes: ReadonlyMap<string, string>): typeof OrderStatusEventSchema.Type => ({
   id: String(e.sequence),

@@ -1,0 +1,42 @@
+import { Effect } from "effect"
+import { HttpApiBuilder } from "effect/http-api"
+import { type Actor, CurrentActor } from "../../domain/accounts/Actor.ts"
+import { OrderNotFound } from "../../domain/orders/errors.ts"
+import type { EventId, OrderId } from "../../domain/shared/Ids.ts"
+import { Catalog } from "../../services/catalog/Catalog.ts"
+import { Orders } from "../../services/orders/Orders.ts"
+import { GoTicketApi } from "../api/GoTicketApi.ts"
+import { orderView, refundView } from "./OrdersLive.ts"
+
+export const OrganizerOrdersLive = HttpApiBuilder.group(GoTicketApi, "organizerOrders", (handlers) =>
+  Effect.gen(function* () {
+    const orders = yield* Orders
+    const catalog = yield* Catalog
+    /**
+     * An order of an event the caller manages (Catalog.requireManaged: 404 for someone else's draft, 403 for their
+     * published event), and of that very event, which is what an API key was checked against; else 404.
+     */
+    const ofEvent = (actor: Actor, eventId: EventId, orderId: OrderId) =>
+      Effect.gen(function* () {
+        yield* catalog.requireManaged(actor, eventId)
+        const order = yield* orders.get(actor, orderId)
+        if (order.eventId !== eventId)
+          return yield* new OrderNotFound({ message: `no order ${orderId} for this event` })
+        return order
+      })
+    return handlers
+      .handle("order", ({ params }) =>
+        Effect.flatMap(CurrentActor, (actor) => ofEvent(actor, params.eventId, params.orderId)).pipe(
+          Effect.map((order) => orderView(order))
+        )
+      )
+      .handle("refund", ({ params, payload, headers }) =>
+        Effect.gen(function* () {
+          const actor = yield* CurrentActor
+          yield* ofEvent(actor, params.eventId, params.orderId)
+          const refund = yield* orders.refund(actor, params.orderId, payload.ticketIds, headers["idempotency-key"])
+          return refundView(refund)
+        })
+      )
+  })
+)
