@@ -1,5 +1,7 @@
 import { expect, layer } from "@effect/vitest"
 import { Effect, type Layer, Option, Redacted, Schema } from "effect"
+import { SecurityTokens } from "../../src/domain/accounts/SecurityTokens.ts"
+import { TwoFactorRepository } from "../../src/domain/accounts/TwoFactorRepository.ts"
 import { type Email, User } from "../../src/domain/accounts/User.ts"
 import { UserRepository } from "../../src/domain/accounts/UserRepository.ts"
 import { Event } from "../../src/domain/catalog/Event.ts"
@@ -76,6 +78,8 @@ type Ports =
   | ReservationRepository
   | OrderRepository
   | WebhookRepository
+  | SecurityTokens
+  | TwoFactorRepository
 
 /**
  * One contract, every adapter: what any PersonalData must do. Runs without the test services (real clock), as the
@@ -213,6 +217,42 @@ export const personalDataContract = (name: string, ports: Layer.Layer<Ports>) =>
         yield* eraseOf(organizerOfOwn.id)
         expect(yield* webhooks.listByOrganizer(organizerOfOwn.id)).toEqual([])
       })
+    )
+
+    it.effect(
+      "erases the account's way back in: reset and email-change links, challenges, two-factor and its codes",
+      () =>
+        Effect.gen(function* () {
+          const tokens = yield* SecurityTokens
+          const twoFactor = yield* TwoFactorRepository
+          const ada = yield* aPerson("customer", "Ada Secure")
+          const bob = yield* aPerson("customer", "Bob Stays")
+          const at = yield* now
+          const times = { now: at, expiresAt: new Date(at.getTime() + DAY) }
+          const reset = yield* tokens.issue("password_reset", ada.id, times)
+          const change = yield* tokens.issue("email_change", ada.id, times, "ada-new@example.com" as Email)
+          const challenge = yield* tokens.issue("login_challenge", ada.id, times)
+          const bobsReset = yield* tokens.issue("password_reset", bob.id, times)
+          const code = "a".repeat(64)
+          for (const person of [ada, bob]) {
+            yield* twoFactor.begin(person.id, Redacted.make("JBSWY3DPEHPK3PXP"), at)
+            expect(yield* twoFactor.enable(person.id, 1, [code, "b".repeat(64)], at)).toBe(true)
+          }
+
+          yield* eraseOf(ada.id)
+
+          const refusal = (purpose: "password_reset" | "email_change" | "login_challenge", token: typeof reset.token) =>
+            Effect.map(Effect.flip(tokens.inspect(purpose, token, at)), (e) => e.reason)
+          expect(yield* refusal("password_reset", reset.token)).toBe("invalid")
+          expect(yield* refusal("email_change", change.token)).toBe("invalid")
+          expect(yield* refusal("login_challenge", challenge.token)).toBe("invalid")
+          expect(Option.isNone(yield* twoFactor.find(ada.id))).toBe(true)
+          expect(yield* twoFactor.useRecoveryCode(ada.id, code, at)).toBe(false)
+          // Nobody else's.
+          expect((yield* tokens.inspect("password_reset", bobsReset.token, at)).userId).toBe(bob.id)
+          expect(Option.getOrThrow(yield* twoFactor.find(bob.id)).recoveryCodesLeft).toBe(2)
+          expect(yield* twoFactor.useRecoveryCode(bob.id, code, at)).toBe(true)
+        })
     )
 
     it.effect("refuses while an order waits for payment, and then changes nothing", () =>

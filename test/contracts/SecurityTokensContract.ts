@@ -94,6 +94,28 @@ export const securityTokensContract = (name: string, layer: Layer.Layer<Security
       })
     )
 
+    it.effect("forgets every token of one account, live, used or revoked, and nobody else's", () =>
+      Effect.gen(function* () {
+        const tokens = yield* SecurityTokens
+        const userId = yield* aStoredUser
+        const someoneElse = yield* aStoredUser
+        const live = yield* tokens.issue("password_reset", userId, times())
+        const used = yield* tokens.issue("password_reset", userId, times())
+        yield* tokens.consume("password_reset", used.token, at(1))
+        const change = yield* tokens.issue("email_change", userId, times(), "gone@example.com" as Email)
+        const challenge = yield* tokens.issue("login_challenge", userId, times())
+        const theirs = yield* tokens.issue("password_reset", someoneElse, times())
+
+        expect(yield* tokens.forgetUser(userId)).toBe(4)
+        expect(yield* use("password_reset", live.token, 2)).toBe("invalid")
+        expect(yield* use("password_reset", used.token, 2)).toBe("invalid")
+        expect(yield* use("email_change", change.token, 2)).toBe("invalid")
+        expect(yield* use("login_challenge", challenge.token, 2)).toBe("invalid")
+        expect(yield* use("password_reset", theirs.token, 2)).toBe(someoneElse)
+        expect(yield* tokens.forgetUser(userId)).toBe(0)
+      })
+    )
+
     it.effect("purges what can never work again, and nothing that still works", () =>
       Effect.gen(function* () {
         const tokens = yield* SecurityTokens

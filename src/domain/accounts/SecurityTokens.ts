@@ -60,6 +60,8 @@ export interface SecurityTokensShape {
   ) => Effect.Effect<SecurityTokenClaims, SecurityTokenRejected>
   /** Revokes the user's live tokens of this purpose (a reset done, a newer email change asked); answers how many. */
   readonly revokeAllOfUser: (userId: UserId, purpose: SecurityTokenPurpose, now: Date) => Effect.Effect<number>
+  /** Forgets every token of the account, whatever its state (the account's erasure); answers how many went. */
+  readonly forgetUser: (userId: UserId) => Effect.Effect<number>
   /** Forgets tokens that expired, were used or were revoked before `before`; answers how many went. */
   readonly purge: (before: Date) => Effect.Effect<number>
 }

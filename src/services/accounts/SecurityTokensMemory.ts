@@ -93,6 +93,11 @@ export const SecurityTokensMemory = Layer.effect(
             }
           return [count, next]
         }),
+      forgetUser: (userId) =>
+        Ref.modify(store, (rows): [number, Rows] => {
+          const kept = new Map([...rows].filter(([, row]) => row.userId !== userId))
+          return [rows.size - kept.size, kept]
+        }),
       purge: (before) =>
         Ref.modify(store, (rows): [number, Rows] => {
           const kept = new Map([...rows].filter(([, row]) => !purgeable(row, before)))

@@ -93,6 +93,12 @@ export const SecurityTokensPg = Layer.effect(
           Effect.orDie,
           Effect.withSpan("SecurityTokens.revokeAllOfUser")
         ),
+      forgetUser: (userId) =>
+        sql`DELETE FROM account_tokens WHERE user_id = ${userId} RETURNING token_hash`.pipe(
+          Effect.map((rows) => rows.length),
+          Effect.orDie,
+          Effect.withSpan("SecurityTokens.forgetUser")
+        ),
       purge: (before) =>
         sql`DELETE FROM account_tokens
             WHERE expires_at < ${before} OR used_at < ${before} OR revoked_at < ${before} RETURNING token_hash`.pipe(

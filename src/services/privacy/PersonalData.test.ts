@@ -11,6 +11,10 @@ import type { WebhookId } from "../../domain/webhooks/Webhook.ts"
 import { WebhookEndpoint } from "../../domain/webhooks/Webhook.ts"
 import { WebhookRepository } from "../../domain/webhooks/WebhookRepository.ts"
 import { makeScryptHasher } from "../accounts/ScryptPasswordHasher.ts"
+import { SecurityTokensMemory } from "../accounts/SecurityTokensMemory.ts"
+import { SecurityTokensPg } from "../accounts/SecurityTokensPg.ts"
+import { TwoFactorRepositoryMemory } from "../accounts/TwoFactorRepositoryMemory.ts"
+import { TwoFactorRepositoryPg } from "../accounts/TwoFactorRepositoryPg.ts"
 import { UserRepositoryMemory } from "../accounts/UserRepositoryMemory.ts"
 import { UserRepositoryPg } from "../accounts/UserRepositoryPg.ts"
 import { EventRepositoryMemory } from "../catalog/EventRepositoryMemory.ts"
@@ -33,7 +37,9 @@ personalDataContract(
         ReservationRepositoryMemory,
         OrderRepositoryMemory,
         EventRepositoryMemory,
-        WebhookRepositoryMemory
+        WebhookRepositoryMemory,
+        SecurityTokensMemory,
+        TwoFactorRepositoryMemory
       ).pipe(Layer.provideMerge(UserRepositoryMemory))
     )
   )
@@ -45,7 +51,9 @@ const RepositoriesPg = Layer.mergeAll(
   EventRepositoryPg,
   ReservationRepositoryPg,
   OrderRepositoryPg,
-  WebhookRepositoryPg
+  WebhookRepositoryPg,
+  SecurityTokensPg,
+  TwoFactorRepositoryPg
 )
 
 personalDataContract("PostgreSQL", RepositoriesPg.pipe(Layer.provide(TestDatabaseLive)))

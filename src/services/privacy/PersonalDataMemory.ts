@@ -1,5 +1,7 @@
 import { Effect, Layer, Option, Ref, Semaphore } from "effect"
 import { UserNotFound } from "../../domain/accounts/errors.ts"
+import { SecurityTokens } from "../../domain/accounts/SecurityTokens.ts"
+import { TwoFactorRepository } from "../../domain/accounts/TwoFactorRepository.ts"
 import { UserRepository } from "../../domain/accounts/UserRepository.ts"
 import { blocksErasure } from "../../domain/privacy/Erasure.ts"
 import { ErasureRefused } from "../../domain/privacy/errors.ts"
@@ -156,8 +158,10 @@ const sectionsOf = (s: MemoryTables, userId: string) => {
  * The in-memory twin of PersonalDataPg, over the shared MemoryStore. Accounts and webhook endpoints are not in
  * that store (UserRepositoryMemory and WebhookRepositoryMemory keep their own), so they are reached through their
  * ports: the account is read with `findById`, endpoints are listed (active ones only) and deactivated rather than
- * deleted, holds are released with ReservationRepository.end, and an erased account is remembered here (it then
- * reads as unknown to this port, though UserRepositoryMemory still holds its original row). Erasures take turns.
+ * deleted, holds are released with ReservationRepository.end, its account-security tokens and two-factor set-up are
+ * forgotten through SecurityTokens and TwoFactorRepository (as the erasure's trigger deletes them in PostgreSQL), and
+ * an erased account is remembered here (it then reads as unknown to this port, though UserRepositoryMemory still
+ * holds its original row). Erasures take turns.
  */
 export const PersonalDataMemory = Layer.effect(
   PersonalData,
@@ -166,6 +170,8 @@ export const PersonalDataMemory = Layer.effect(
     const users = yield* UserRepository
     const webhooks = yield* WebhookRepository
     const holds = yield* ReservationRepository
+    const securityTokens = yield* SecurityTokens
+    const twoFactor = yield* TwoFactorRepository
     const erased = yield* Ref.make(new Map<string, Date>())
     const oneAtATime = yield* Semaphore.make(1)
 
@@ -222,6 +228,9 @@ export const PersonalDataMemory = Layer.effect(
             userId
           )
           for (const endpoint of yield* webhooks.listByOrganizer(userId)) yield* webhooks.deactivate(endpoint.id, at)
+          // No way back in: pending links and challenges, the two-factor secret and its recovery codes.
+          yield* securityTokens.forgetUser(userId)
+          yield* twoFactor.remove(userId)
           yield* Ref.update(store, (tables) => ({
             ...tables,
             staff: new Map(
