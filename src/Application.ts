@@ -14,6 +14,8 @@ import { PasswordRecovery } from "./services/accounts/PasswordRecovery.ts"
 import { PublicBaseUrl } from "./services/accounts/PublicBaseUrl.ts"
 import { RefreshTokenPurgeLive } from "./services/accounts/RefreshTokenPurge.ts"
 import { RefreshTokensPg } from "./services/accounts/RefreshTokensPg.ts"
+import { RegistrationMails } from "./services/accounts/RegistrationMails.ts"
+import { registrationMailsConsumer } from "./services/accounts/RegistrationMailsConsumer.ts"
 import { ScryptPasswordHasher } from "./services/accounts/ScryptPasswordHasher.ts"
 import { SecurityTokensPg } from "./services/accounts/SecurityTokensPg.ts"
 import { TwoFactorAuth } from "./services/accounts/TwoFactorAuth.ts"
@@ -180,8 +182,8 @@ export const StartupTasks = Layer.effectDiscard(
 )
 
 /**
- * The event pipeline: the outbox relay, the consumers (notifications, sales projection, organizer webhooks) and the
- * webhook delivery worker, over the bus (RabbitMQ at AMQP_URL, else in process) and the mailer.
+ * The event pipeline: the outbox relay, the consumers (notifications, sales projection, organizer webhooks,
+ * registration mails) and the webhook delivery worker, over the bus (RabbitMQ at AMQP_URL, else in process) and the mailer.
  */
 export const EventPipelineLive = Layer.mergeAll(
   // The relay starts once the consumers have declared their queues (layers provided are built first).
@@ -191,7 +193,8 @@ export const EventPipelineLive = Layer.mergeAll(
       Layer.mergeAll(
         consumerLayer(notificationsConsumer),
         consumerLayer(salesStatsConsumer),
-        consumerLayer(organizerWebhooksConsumer)
+        consumerLayer(organizerWebhooksConsumer),
+        consumerLayer(registrationMailsConsumer).pipe(Layer.provide(RegistrationMails.layer))
       )
     )
   ),

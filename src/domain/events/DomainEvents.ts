@@ -111,6 +111,16 @@ export class VoucherRedeemed extends Schema.TaggedClass<VoucherRedeemed>()("Vouc
   discountMinor: Schema.Int
 }) {}
 
+/**
+ * An account was registered (or an unverified one taken over by a new registration) and its address is still to be
+ * confirmed: the confirmation mail goes out from it. Internal: organizers' webhooks never receive it, and it carries
+ * no token (the link is made when the mail is).
+ */
+export class AccountRegistered extends Schema.TaggedClass<AccountRegistered>()("AccountRegistered", {
+  userId: UserId,
+  email: Schema.String
+}) {}
+
 export const DomainEvent = Schema.Union([
   EventPublished,
   EventCancelled,
@@ -123,11 +133,13 @@ export const DomainEvent = Schema.Union([
   TicketIssued,
   TicketVoided,
   TicketCheckedIn,
-  VoucherRedeemed
+  VoucherRedeemed,
+  AccountRegistered
 ])
 export type DomainEvent = typeof DomainEvent.Type
 
-export const EventType = Schema.Literals([
+/** The events an organizer's webhook may subscribe to: those about events, sales, orders and tickets. */
+export const PublicEventType = Schema.Literals([
   "EventPublished",
   "EventCancelled",
   "ReservationCreated",
@@ -141,10 +153,14 @@ export const EventType = Schema.Literals([
   "TicketCheckedIn",
   "VoucherRedeemed"
 ])
+export type PublicEventType = typeof PublicEventType.Type
+
+/** Every event type: the public ones and those only this service's own consumers see (AccountRegistered). */
+export const EventType = Schema.Literals([...PublicEventType.literals, "AccountRegistered"])
 export type EventType = typeof EventType.Type
 
 /** What each event is about: the aggregate whose events are published in the order they happened. */
-export const AggregateType = Schema.Literals(["event", "reservation", "order", "ticket"])
+export const AggregateType = Schema.Literals(["event", "reservation", "order", "ticket", "account"])
 export type AggregateType = typeof AggregateType.Type
 
 export const aggregateOf: Record<EventType, AggregateType> = {
@@ -159,7 +175,8 @@ export const aggregateOf: Record<EventType, AggregateType> = {
   TicketIssued: "ticket",
   TicketVoided: "ticket",
   TicketCheckedIn: "ticket",
-  VoucherRedeemed: "reservation"
+  VoucherRedeemed: "reservation",
+  AccountRegistered: "account"
 }
 
 /** The topic routing key: `<aggregate>.<event>`, e.g. `order.OrderConfirmed`, so `order.*` binds every order event. */

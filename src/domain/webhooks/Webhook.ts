@@ -1,5 +1,5 @@
 import { Schema } from "effect"
-import { EventType } from "../events/DomainEvents.ts"
+import { EventType, PublicEventType } from "../events/DomainEvents.ts"
 import { UserId, Uuid } from "../shared/Ids.ts"
 
 export const WebhookId = Uuid.pipe(Schema.brand("WebhookId")).annotate({ description: "WebhookId (UUID)" })
@@ -11,7 +11,7 @@ export const DeliveryId = Uuid.pipe(Schema.brand("WebhookDeliveryId")).annotate(
 export type DeliveryId = typeof DeliveryId.Type
 
 /** Every event type an endpoint can subscribe to, in the order the API lists them. */
-export const EVENT_TYPES: ReadonlyArray<EventType> = EventType.literals
+export const EVENT_TYPES: ReadonlyArray<PublicEventType> = PublicEventType.literals
 
 /** The longest URL an endpoint may have. */
 export const MAX_URL_LENGTH = 2048
@@ -25,7 +25,7 @@ export class WebhookEndpoint extends Schema.Class<WebhookEndpoint>("WebhookEndpo
   id: WebhookId,
   organizerId: UserId,
   url: Schema.String,
-  eventTypes: Schema.Array(EventType),
+  eventTypes: Schema.Array(PublicEventType),
   /** The HMAC key of the signatures (`whsec_…`): shown to the organizer once, at registration. */
   secret: Schema.RedactedFromValue(Schema.String),
   active: Schema.Boolean,

@@ -1,5 +1,5 @@
 import { Option, Result } from "effect"
-import type { EventType } from "../events/DomainEvents.ts"
+import type { PublicEventType as EventType } from "../events/DomainEvents.ts"
 import { InvalidWebhookUrl, UnknownEventType } from "./errors.ts"
 import { isIpLiteral, isNonPublicAddress } from "./PrivateAddresses.ts"
 import { EVENT_TYPES, MAX_URL_LENGTH } from "./Webhook.ts"

@@ -1,6 +1,6 @@
 import { Schema } from "effect"
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/http-api"
-import { EventType } from "../../domain/events/DomainEvents.ts"
+import { EventType, PublicEventType } from "../../domain/events/DomainEvents.ts"
 import { PageLimit } from "../../domain/shared/Page.ts"
 import { Timestamp } from "../../domain/shared/Text.ts"
 import { InvalidWebhookUrl, UnknownEventType, WebhookNotFound } from "../../domain/webhooks/errors.ts"
@@ -33,7 +33,7 @@ export const RegisterWebhookRequest = payload(
 export const WebhookView = Schema.Struct({
   id: WebhookId,
   url: Schema.String,
-  eventTypes: Schema.Array(EventType),
+  eventTypes: Schema.Array(PublicEventType),
   createdAt: Timestamp
 }).annotate({ identifier: "Webhook" })
 

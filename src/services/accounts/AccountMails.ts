@@ -7,11 +7,18 @@ import { escapeHtml, htmlDocument, paragraph } from "../notifications/MailFormat
  * not be its owner, so nothing that person chose (the name) is put in front of the owner.
  */
 
-/** A fresh Message-ID per mail: these mails are not resent, each one is new. */
+/** A fresh Message-ID per mail: each of these mails is new (a registration's names its event instead). */
 const messageIdOf = (kind: string): string => `<account-${kind}-${crypto.randomUUID()}@goticket>`
 
-const mailOf = (kind: string, to: Email, subject: string, text: ReadonlyArray<string>, html: string): Mail => ({
-  messageId: messageIdOf(kind),
+const mailOf = (
+  kind: string,
+  to: Email,
+  subject: string,
+  text: ReadonlyArray<string>,
+  html: string,
+  messageId = messageIdOf(kind)
+): Mail => ({
+  messageId,
   to,
   subject,
   text: `${text.join("\n")}\n`,
@@ -25,8 +32,11 @@ const hours = (n: number) => (n === 1 ? "1 hour" : `${n} hours`)
 export const verificationLink = (publicBaseUrl: string, token: string): string =>
   `${publicBaseUrl}/verify-email?token=${encodeURIComponent(token)}`
 
-/** To a new account's address: the link that confirms it (and logs in). */
-export const verificationMail = (to: Email, link: string, ttlHours: number): Mail => {
+/**
+ * To a new account's address: the link that confirms it (and logs in). `messageId` names a mail that may be sent again
+ * (a registration's, from its event); else the mail gets a new one.
+ */
+export const verificationMail = (to: Email, link: string, ttlHours: number, messageId?: string): Mail => {
   const subject = "Confirm your email address for GoTicket"
   const intro = "Welcome to GoTicket. To finish creating your account, confirm that this address is yours:"
   const validity = `The link is valid for ${hours(ttlHours)} and logs you in. If it has expired, ask for a new one from the log-in page.`
@@ -44,7 +54,8 @@ export const verificationMail = (to: Email, link: string, ttlHours: number): Mai
       `<p style="font-size: 12px; word-break: break-all;">${escapeHtml(link)}</p>`,
       paragraph(validity),
       paragraph(notYou)
-    ].join("\n")
+    ].join("\n"),
+    messageId
   )
 }
 

@@ -22,11 +22,11 @@ import { now } from "../../domain/shared/Now.ts"
 import { maskEmail } from "../../domain/shared/Redaction.ts"
 import { AppConfig } from "../config/AppConfig.ts"
 import { makeAccountMailSender } from "./AccountMailSender.ts"
-import { alreadyRegisteredMail, verificationLink, verificationMail } from "./AccountMails.ts"
+import { alreadyRegisteredMail } from "./AccountMails.ts"
 import { AccountSecurityConfig } from "./AccountSecurityConfig.ts"
 import { AccountsConfig } from "./AccountsConfig.ts"
 import { loadEmailVerificationTokens } from "./EmailVerificationTokens.ts"
-import { PublicBaseUrl } from "./PublicBaseUrl.ts"
+import { makeVerificationMails } from "./VerificationMails.ts"
 
 export interface Registration {
   readonly email: Email
@@ -82,11 +82,10 @@ export class Accounts extends Context.Service<Accounts>()("goticket/Accounts", {
     const tokens = yield* AccessTokens
     const refreshTokens = yield* RefreshTokens
     const { refreshTokenTtlSeconds } = yield* AppConfig
-    const { emailVerification, emailVerificationTtlHours } = yield* AccountsConfig
+    const { emailVerification } = yield* AccountsConfig
     const { twoFactorChallengeTtlSeconds } = yield* AccountSecurityConfig
     const twoFactorSettings = yield* TwoFactorRepository
     const securityTokens = yield* SecurityTokens
-    const publicBaseUrl = yield* PublicBaseUrl
     const verificationTokens = yield* loadEmailVerificationTokens
     if (emailVerification === "off")
       yield* Effect.logInfo(
@@ -129,21 +128,18 @@ export class Accounts extends Context.Service<Accounts>()("goticket/Accounts", {
     const mails = yield* makeAccountMailSender
     const sendInBackground = (kind: string, mail: Mail) => Effect.asVoid(mails.throttled(kind, mail))
 
+    const verification = yield* makeVerificationMails
+    /** A resend asked for on the log-in page (a registration's own mail goes out from its event instead). */
     const sendVerification = (user: User) =>
-      Effect.gen(function* () {
-        const { token } = verificationTokens.issue(user.id, user.email, yield* now)
-        const base = yield* publicBaseUrl.get
-        yield* sendInBackground(
-          "verification",
-          verificationMail(user.email, verificationLink(base, token), emailVerificationTtlHours)
-        )
-      })
+      Effect.flatMap(verification.mailFor(user), (mail) => sendInBackground("verification", mail))
 
     /**
      * Registers an account. With EMAIL_VERIFICATION=off: the account, or EmailAlreadyRegistered. With `required`:
      * always `VerificationSent`, after one password hash whatever the address (so the time tells nothing either): a
      * new address gets an unverified account and a confirmation link; an unverified one is taken over and gets a
-     * link; a verified one, a notice to its owner and nothing else.
+     * link; a verified one, a notice to its owner and nothing else. The link's mail is not sent from here: the account
+     * (new or taken over) commits with its AccountRegistered event, which the registration-mails consumer mails
+     * (RegistrationMails), so a process stopping after this answer loses no mail.
      */
     const register = Effect.fn("Accounts.register")(function* (input: Registration) {
       const passwordHash = yield* hasher.hash(input.password)
@@ -153,18 +149,14 @@ export class Accounts extends Context.Service<Accounts>()("goticket/Accounts", {
           user: yield* createAccount(input, passwordHash, Option.none())
         } as RegistrationOutcome
       const created = yield* Effect.result(createAccount(input, passwordHash, Option.none()))
-      if (Result.isSuccess(created)) {
-        yield* sendVerification(created.success)
-        return verificationSent
-      }
+      if (Result.isSuccess(created)) return verificationSent
       // Taken, but never verified: the address is this registrant's if they can read its mail (a squatter who
       // registered someone else's address first loses the account; the link goes to the address's owner).
       const taken = yield* users.takeOverUnverified(input.email, passwordHash, {
         name: input.name,
         accountType: input.accountType
       })
-      if (Option.isSome(taken)) yield* sendVerification(taken.value)
-      else yield* sendInBackground("already-registered", alreadyRegisteredMail(input.email))
+      if (Option.isNone(taken)) yield* sendInBackground("already-registered", alreadyRegisteredMail(input.email))
       return verificationSent
     })
 

@@ -88,9 +88,13 @@ export const UserRepositoryPg = Layer.effect(
           Effect.withSpan("UserRepository.markEmailVerified")
         ),
       takeOverUnverified: (email, passwordHash, details) =>
-        sql<UserRow>`UPDATE users
-            SET password_hash = ${passwordHash}, name = ${details.name}, account_type = ${details.accountType}
-            WHERE email = ${email} AND email_verified_at IS NULL AND NOT is_admin RETURNING *`.pipe(
+        // One statement: the takeover and its AccountRegistered event (migrations/0022) commit together.
+        sql<UserRow>`WITH taken AS (
+              UPDATE users
+              SET password_hash = ${passwordHash}, name = ${details.name}, account_type = ${details.accountType}
+              WHERE email = ${email} AND email_verified_at IS NULL AND NOT is_admin
+              RETURNING *)
+            SELECT taken.*, account_registered(taken.id, taken.email)::text AS announced FROM taken`.pipe(
           Effect.map((rows) => Option.map(Option.fromNullishOr(rows[0]), userFromRow)),
           Effect.orDie,
           Effect.withSpan("UserRepository.takeOverUnverified")

@@ -106,12 +106,14 @@ export class OrganizerWebhooks extends Context.Service<OrganizerWebhooks>()("got
 
     /** The organizer of the event the domain event is about, if it still exists. */
     const organizerOf = (event: DomainEvent): Effect.Effect<Option.Option<UserId>> =>
-      "organizerId" in event
-        ? Effect.succeedSome(event.organizerId)
-        : Effect.map(
-            events.findById(event.eventId),
-            Option.map((e) => e.organizerId)
-          )
+      event._tag === "AccountRegistered"
+        ? Effect.succeedNone
+        : "organizerId" in event
+          ? Effect.succeedSome(event.organizerId)
+          : Effect.map(
+              events.findById(event.eventId),
+              Option.map((e) => e.organizerId)
+            )
 
     /**
      * Queues the event for the subscribed endpoints of the organizer of the event it concerns; answers how many
@@ -126,7 +128,11 @@ export class OrganizerWebhooks extends Context.Service<OrganizerWebhooks>()("got
       const organizer = yield* organizerOf(event)
       if (Option.isNone(organizer)) {
         yield* Effect.logWarning("webhooks: the event this domain event concerns does not exist; nothing queued").pipe(
-          Effect.annotateLogs({ eventId: envelope.id, type: envelope.type, about: event.eventId })
+          Effect.annotateLogs({
+            eventId: envelope.id,
+            type: envelope.type,
+            about: "eventId" in event ? event.eventId : null
+          })
         )
         return 0
       }
@@ -172,9 +178,11 @@ export class OrganizerWebhooks extends Context.Service<OrganizerWebhooks>()("got
      */
     const mightQueue = (envelope: EventEnvelope, event: DomainEvent) =>
       Effect.map(subscriptionsAt(envelope.occurredAt), (subscriptions) =>
-        "organizerId" in event
-          ? (subscriptions.byOrganizer.get(event.organizerId)?.has(envelope.type) ?? false)
-          : subscriptions.types.has(envelope.type)
+        event._tag === "AccountRegistered"
+          ? false
+          : "organizerId" in event
+            ? (subscriptions.byOrganizer.get(event.organizerId)?.has(envelope.type) ?? false)
+            : subscriptions.types.has(envelope.type)
       )
 
     return { register, list, remove, deliveries, enqueueFor, mightQueue } as const

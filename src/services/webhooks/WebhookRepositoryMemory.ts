@@ -89,7 +89,7 @@ export const WebhookRepositoryMemory = Layer.effect(
           let created = 0
           for (const endpoint of tables.endpoints.values()) {
             if (endpoint.organizerId !== organizerId || !endpoint.active) continue
-            if (!endpoint.eventTypes.includes(envelope.type)) continue
+            if (!(endpoint.eventTypes as ReadonlyArray<string>).includes(envelope.type)) continue
             const seen = [...deliveries.values()].some((d) => d.endpointId === endpoint.id && d.eventId === envelope.id)
             if (seen) continue
             const delivery = new WebhookDelivery(

@@ -1,6 +1,6 @@
 import { Effect, Layer, Option, Redacted, Schema } from "effect"
 import { SqlClient } from "effect/sql"
-import type { EventType } from "../../domain/events/DomainEvents.ts"
+import type { EventType, PublicEventType } from "../../domain/events/DomainEvents.ts"
 import { EnvelopeJson } from "../../domain/events/EventEnvelope.ts"
 import type { UserId } from "../../domain/shared/Ids.ts"
 import {
@@ -47,7 +47,7 @@ const endpointOf = (row: EndpointRow) =>
     id: row.id as WebhookId,
     organizerId: row.organizerId as UserId,
     url: row.url,
-    eventTypes: row.eventTypes as ReadonlyArray<EventType>,
+    eventTypes: row.eventTypes as ReadonlyArray<PublicEventType>,
     secret: Redacted.make(row.secret),
     active: row.active,
     createdAt: row.createdAt,

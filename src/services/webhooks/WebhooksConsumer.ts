@@ -1,5 +1,5 @@
 import { Effect } from "effect"
-import { EventType } from "../../domain/events/DomainEvents.ts"
+import { PublicEventType } from "../../domain/events/DomainEvents.ts"
 import type { Consumer } from "../events/EventConsumers.ts"
 import { OrganizerWebhooks } from "./OrganizerWebhooks.ts"
 
@@ -11,7 +11,7 @@ import { OrganizerWebhooks } from "./OrganizerWebhooks.ts"
  */
 export const organizerWebhooksConsumer: Consumer<OrganizerWebhooks> = {
   name: "organizer-webhooks",
-  eventTypes: EventType.literals,
+  eventTypes: PublicEventType.literals,
   wanted: (event, envelope) => Effect.flatMap(OrganizerWebhooks, (webhooks) => webhooks.mightQueue(envelope, event)),
   handle: (event, envelope) =>
     Effect.flatMap(OrganizerWebhooks, (webhooks) => webhooks.enqueueFor(envelope, event)).pipe(Effect.asVoid)
