@@ -165,7 +165,7 @@ it.skipIf(target !== "server")(
       await Promise.all([
         procs.waitReady(api1, `http://127.0.0.1:${port1}/health/ready`, 40_000),
         procs.waitReady(api2, `http://127.0.0.1:${port2}/health/ready`, 40_000),
-        procs.waitForOutput("worker", /database migrations applied/, 0, 40_000)
+        procs.waitForOutput("worker", /database (migrations applied|schema up to date)/, 0, 40_000)
       ])
       await sleep(1_500)
       expect(worker.hasExited()).toBe(false)

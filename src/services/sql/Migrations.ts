@@ -42,11 +42,42 @@ export const sqlFileLoader = (dir: string): Migrator.Loader =>
 /** Runs the pending migrations. */
 const runMigrations = Migrator.make({})
 
+/** The number of the newest migration file in `dir`. */
+export const latestMigrationIn = (dir: string): number =>
+  Math.max(
+    0,
+    ...readdirSync(dir).flatMap((file) => (/^\d+_[\w-]+\.sql$/.test(file) ? [Number.parseInt(file, 10)] : []))
+  )
+
 /**
- * Applies pending migrations once the SqlClient is up. Processes starting together take turns under the schema
- * lock (SchemaLock.ts), from the migrator's own table on: the migrator locks that table only once it exists, and
- * two processes on a fresh database both found it missing and both created it.
+ * Whether the database already has every migration of `dir` (the highest applied is the newest file: the migrator
+ * skips lower numbers anyway). Two reads, no lock and no migration file read: the usual restart on a database that
+ * is up to date, where taking the schema lock and loading every file was most of the migrations' time.
+ */
+const upToDate = (dir: string) =>
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    const [history] = yield* sql<{ exists: boolean }>`
+      SELECT to_regclass('effect_sql_migrations') IS NOT NULL AS exists`
+    if (history?.exists !== true) return false
+    const [applied] = yield* sql<{
+      latest: number | null
+    }>`SELECT max(migration_id) AS latest FROM effect_sql_migrations`
+    return (applied?.latest ?? 0) >= latestMigrationIn(dir)
+  })
+
+/**
+ * Applies pending migrations once the SqlClient is up (nothing to do: two reads, see `upToDate`). Processes
+ * starting together take turns under the schema lock (SchemaLock.ts), from the migrator's own table on: the migrator
+ * locks that table only once it exists, and two processes on a fresh database both found it missing and both
+ * created it.
  */
 export const MigrationsLive = Layer.effectDiscard(
-  withSchemaLock(runMigrations({ loader: sqlFileLoader(MIGRATIONS_DIR) }))
-).pipe(Layer.tap(() => Effect.logInfo("database migrations applied")))
+  Effect.flatMap(upToDate(MIGRATIONS_DIR), (done) =>
+    done
+      ? Effect.logInfo("database schema up to date")
+      : withSchemaLock(runMigrations({ loader: sqlFileLoader(MIGRATIONS_DIR) })).pipe(
+          Effect.tap(() => Effect.logInfo("database migrations applied"))
+        )
+  )
+)
