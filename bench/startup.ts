@@ -1,6 +1,6 @@
 /**
  * Start-up benchmark: `npm run bench:startup` (builds dist/ first). How long `npm start` with nothing configured takes
- * to be ready: the compiled service (dist/src/main.js) on the embedded database, the demo data seeded, from the
+ * to be ready: the compiled service as `npm start` runs it (dist/src/start.js) on the embedded database, the demo data seeded, from the
  * process's spawn to the first 200 of /health/ready (polled every 20 ms), on a fresh data directory and then
  * BENCH_RESTARTS (2) more times on that same, reused directory (BENCH_DATA_DIR: that directory, kept; when it
  * already holds a database there is no fresh run). Prints each run's time and the service's own
@@ -32,7 +32,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 const run = async (label: string) => {
   const port = await freePort()
   const started = performance.now()
-  const service = spawn(process.execPath, ["dist/src/main.js"], {
+  const service = spawn(process.execPath, ["dist/src/start.js"], {
     cwd: root,
     env: {
       PATH: process.env.PATH,
