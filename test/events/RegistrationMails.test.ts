@@ -127,5 +127,41 @@ layer(TestDatabaseLive, { timeout: "180 seconds", excludeTestServices: true })(
           )
         })
     )
+
+    it.effect(
+      "an unverified account taken over by a new registration is announced again and mailed again; a verified one is not",
+      () =>
+        Effect.scoped(
+          Effect.gen(function* () {
+            const sql = yield* SqlClient.SqlClient
+            const api = yield* Effect.provide(client, yield* Layer.build(instance("all")))
+            const register = (email: string, name: string) =>
+              api.call("POST", "/v1/auth/register", {
+                body: { email, password: PASSWORD, name, accountType: "customer" }
+              })
+            const announced = (email: string) =>
+              Effect.map(
+                sql<{ n: number }>`SELECT count(*)::int AS n FROM outbox o JOIN users u ON u.id = o.aggregate_id
+                  WHERE o.type = 'AccountRegistered' AND u.email = ${email}`,
+                ([row]) => row?.n ?? 0
+              )
+            const squatted = `squatted-${crypto.randomUUID().slice(0, 8)}@example.com`
+            expect((yield* register(squatted, "Squatter")).status).toBe(202)
+            yield* untilMailed(squatted)
+            expect((yield* register(squatted, "Owner")).status).toBe(202)
+            expect(yield* announced(squatted)).toBe(2)
+            for (let i = 0; i < 750 && (yield* mailsTo(squatted)).length < 2; i++) yield* Effect.sleep("20 millis")
+            const mails = yield* mailsTo(squatted)
+            expect(mails).toHaveLength(2)
+            expect(new Set(mails.map((mail) => mail.messageId)).size).toBe(2)
+
+            // Confirmed: registering the address again changes nothing and announces nothing (its owner is told).
+            const [user] = yield* sql<{ id: string }>`SELECT id FROM users WHERE email = ${squatted}`
+            yield* sql`UPDATE users SET email_verified_at = now() WHERE id = ${user?.id ?? ""}`
+            expect((yield* register(squatted, "Intruder")).status).toBe(202)
+            expect(yield* announced(squatted)).toBe(2)
+          })
+        )
+    )
   }
 )
