@@ -113,12 +113,12 @@ export class VoucherRedeemed extends Schema.TaggedClass<VoucherRedeemed>()("Vouc
 
 /**
  * An account was registered (or an unverified one taken over by a new registration) and its address is still to be
- * confirmed: the confirmation mail goes out from it. Internal: organizers' webhooks never receive it, and it carries
- * no token (the link is made when the mail is).
+ * confirmed: the confirmation mail goes out from it. Internal: organizers' webhooks never receive it. It carries the
+ * account's id only: no token (the link is made when the mail is) and no address (read from the account then), so
+ * an erased account leaves nothing personal in the outbox.
  */
 export class AccountRegistered extends Schema.TaggedClass<AccountRegistered>()("AccountRegistered", {
-  userId: UserId,
-  email: Schema.String
+  userId: UserId
 }) {}
 
 export const DomainEvent = Schema.Union([

@@ -10,9 +10,9 @@ import { AccountsConfig } from "./AccountsConfig.ts"
 import { makeVerificationMails } from "./VerificationMails.ts"
 
 /**
- * A registration's confirmation mail, from its AccountRegistered event: the account as it is now gets the mail if its
- * address is still the one registered and still unconfirmed (an account confirmed, erased or moved to another address
- * meanwhile gets nothing), within the address's ACCOUNT_MAILS_PER_HOUR. The Message-ID comes from the event, so a
+ * A registration's confirmation mail, from its AccountRegistered event: the account as it is now gets the mail, at
+ * its address, if that is still unconfirmed (an account confirmed or erased meanwhile gets nothing), within the
+ * address's ACCOUNT_MAILS_PER_HOUR. The Message-ID comes from the event, so a
  * mail sent again after a crash is recognisable as the same one.
  */
 export class RegistrationMails extends Context.Service<RegistrationMails>()("goticket/RegistrationMails", {
@@ -31,7 +31,7 @@ export class RegistrationMails extends Context.Service<RegistrationMails>()("got
       const found = yield* users.findById(event.userId)
       if (Option.isNone(found)) return false
       const user = found.value
-      if (Option.isSome(user.emailVerifiedAt) || user.email !== event.email || isErasedEmail(user.email)) return false
+      if (Option.isSome(user.emailVerifiedAt) || isErasedEmail(user.email)) return false
       const log = Effect.annotateLogs({ mail: "verification", to: maskEmail(user.email) })
       if (!(yield* mailThrottle.allow(user.email))) {
         yield* Effect.logWarning("account mail not sent: this address had its hourly share").pipe(log)

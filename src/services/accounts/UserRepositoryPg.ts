@@ -94,7 +94,7 @@ export const UserRepositoryPg = Layer.effect(
               SET password_hash = ${passwordHash}, name = ${details.name}, account_type = ${details.accountType}
               WHERE email = ${email} AND email_verified_at IS NULL AND NOT is_admin
               RETURNING *)
-            SELECT taken.*, account_registered(taken.id, taken.email)::text AS announced FROM taken`.pipe(
+            SELECT taken.*, account_registered(taken.id)::text AS announced FROM taken`.pipe(
           Effect.map((rows) => Option.map(Option.fromNullishOr(rows[0]), userFromRow)),
           Effect.orDie,
           Effect.withSpan("UserRepository.takeOverUnverified")
