@@ -793,6 +793,40 @@ export const orderRepositoryContract = (
         expect(more).toEqual({ _tag: "NotRefundable", code: "order_not_refundable" })
       }))
 
+    test("requestRefund of an order that charged less than its tickets' prices (a voucher) gives back what was paid", () =>
+      Effect.gen(function* () {
+        const repo = yield* OrderRepository
+        const alice = yield* aStoredUser()
+        const sale = yield* aSale()
+        // Three seats at 4,000 + 4,000 + 6,000 = 14,000, of which the hold was discounted 3,500: 10,500 charged.
+        const hold = yield* holdOf(alice.id, sale.event, [sale.a1, sale.a2, sale.boxA1])
+        expect(Option.getOrThrow(yield* (yield* ReservationRepository).discount(hold.id, 3500)).totalMinor).toBe(10_500)
+        const order = yield* openOrder(hold.id, alice.id)
+        expect(order.totalMinor).toBe(10_500)
+        expect(yield* repo.claimUnits(order.id)).toEqual({ _tag: "Claimed" })
+        const paid = yield* repo.confirm(order.id, yield* now)
+        const [t1, t2, t3] = paid.tickets as [Ticket, Ticket, Ticket]
+        const refund = (ticketIds: ReadonlyArray<string>) =>
+          Effect.map(
+            repo.requestRefund({
+              refundId: `refund-${crypto.randomUUID()}`,
+              orderId: order.id,
+              ticketIds: ticketIds as never,
+              requestedBy: alice.id,
+              includeCheckedIn: false,
+              at: new Date()
+            }),
+            (outcome) => (outcome._tag === "Requested" ? outcome.refund.amountMinor : -1)
+          )
+        // Each ticket its share of the charge (3/4 of its price here), the last one the rest: 10,500 in all.
+        expect(yield* refund([t3.id])).toBe(4500)
+        expect(yield* refund([t1.id])).toBe(3000)
+        expect(yield* refund([t2.id])).toBe(3000)
+        const refunded = yield* orderOf(order.id)
+        expect(refunded.status).toBe("refunded")
+        expect(refunded.refundedMinor).toBe(10_500)
+      }))
+
     test("requestRefund refuses tickets that are voided, unknown, another order's or used; and unpaid orders", () =>
       Effect.gen(function* () {
         const repo = yield* OrderRepository

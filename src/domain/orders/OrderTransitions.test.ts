@@ -276,6 +276,37 @@ describe("order transitions", () => {
       )
     ))
 
+  it("refunds of an order that charged less than its tickets' prices (a voucher) give back what was paid, no more", () =>
+    fc.assert(
+      fc.property(ticketsArb, fc.nat(), (drawn, cut) => {
+        const tickets = drawn.map((t) => ({ ...t, status: "valid" as const, checkedInAt: null }))
+        const gross = tickets.reduce((n, t) => n + t.priceMinor, 0)
+        const totalMinor = gross === 0 ? 0 : cut % gross
+        let refundedMinor = 0
+        let left: ReadonlyArray<Ticket> = tickets
+        // One ticket at a time, as an organizer might refund them, until none is left.
+        while (left.some((t) => t.status === "valid")) {
+          const next = left.find((t) => t.status === "valid") as Ticket
+          const decision = decideRefund({
+            status: "confirmed",
+            tickets: left,
+            ticketIds: [next.id],
+            includeCheckedIn: false,
+            totalMinor,
+            refundedMinor
+          })
+          expect(decision._tag).toBe("Refund")
+          if (decision._tag !== "Refund") return
+          expect(decision.amountMinor).toBeGreaterThanOrEqual(0)
+          expect(decision.amountMinor).toBeLessThanOrEqual(next.priceMinor)
+          refundedMinor += decision.amountMinor
+          expect(refundedMinor).toBeLessThanOrEqual(totalMinor)
+          left = left.map((t) => (t.id === next.id ? { ...t, status: "voided" as const } : t))
+        }
+        expect(refundedMinor).toBe(totalMinor)
+      })
+    ))
+
   it("check-in admits a valid ticket of the event once", () =>
     fc.assert(
       fc.property(ticketsArb, fc.boolean(), (tickets, sameEvent) => {

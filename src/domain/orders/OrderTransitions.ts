@@ -197,8 +197,10 @@ export type RefundDecision =
 /**
  * Which tickets a refund takes and the order's status after it. Only a confirmed or partly refunded order; the
  * tickets asked for (all the order's valid ones when none are named) must each be a valid ticket of the order, not
- * checked in unless `includeCheckedIn` (the event itself is called off); the refund is their price; the order is
- * refunded once no valid ticket is left, else partially refunded.
+ * checked in unless `includeCheckedIn` (the event itself is called off); the order is refunded once no valid ticket
+ * is left, else partially refunded. The refund is what was paid for those tickets, never more than the order
+ * charged: their price when the order charged its tickets' prices; when it charged less (a voucher's discount),
+ * their share of what it charged (rounded down), and the last refund the rest of it.
  */
 export const decideRefund = (input: {
   readonly status: OrderStatus | undefined
@@ -206,6 +208,9 @@ export const decideRefund = (input: {
   readonly tickets: ReadonlyArray<Ticket>
   readonly ticketIds?: ReadonlyArray<string> | undefined
   readonly includeCheckedIn: boolean
+  /** What the order charged (its tickets' prices when absent), and what of it was refunded already. */
+  readonly totalMinor?: number | undefined
+  readonly refundedMinor?: number | undefined
 }): RefundDecision => {
   const { status, tickets, ticketIds, includeCheckedIn } = input
   if (status !== "confirmed" && status !== "partially_refunded")
@@ -226,9 +231,33 @@ export const decideRefund = (input: {
   return {
     _tag: "Refund",
     voiding,
-    amountMinor: voiding.reduce((sum, t) => sum + t.priceMinor, 0),
+    amountMinor: refundAmount(
+      tickets,
+      voiding,
+      input.totalMinor ?? tickets.reduce((sum, t) => sum + t.priceMinor, 0),
+      input.refundedMinor ?? 0
+    ),
     statusAfter: validLeft === 0 ? "refunded" : "partially_refunded"
   }
+}
+
+/**
+ * What a refund of `voiding` gives back (see decideRefund); refund_amount in migrations/0026 states the same. With a
+ * discount, each refund is the share of the charge of the tickets refunded so far, less the share of those refunded
+ * before (both rounded down): never more than a ticket's price, and all of them together exactly the charge.
+ */
+export const refundAmount = (
+  tickets: ReadonlyArray<Ticket>,
+  voiding: ReadonlyArray<Ticket>,
+  totalMinor: number,
+  refundedMinor: number
+): number => {
+  const price = voiding.reduce((sum, t) => sum + t.priceMinor, 0)
+  const gross = tickets.reduce((sum, t) => sum + t.priceMinor, 0)
+  if (totalMinor >= gross) return price
+  const before = tickets.filter((t) => t.status === "voided").reduce((sum, t) => sum + t.priceMinor, 0)
+  const share = (amount: number) => Math.floor((amount * totalMinor) / gross)
+  return Math.max(0, Math.min(share(before + price) - share(before), totalMinor - refundedMinor))
 }
 
 // ── check-in ────────────────────────────────────────────────────────────────────────────────────────────────────────

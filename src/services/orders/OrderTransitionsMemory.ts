@@ -254,7 +254,9 @@ export const refundIn = (
     status: stored?.order.status,
     tickets: stored ? ticketsOfOrder(s, stored) : [],
     ticketIds: input.ticketIds,
-    includeCheckedIn: input.includeCheckedIn
+    includeCheckedIn: input.includeCheckedIn,
+    totalMinor: stored?.order.totalMinor ?? 0,
+    refundedMinor: stored?.order.refundedMinor ?? 0
   })
   if (decision._tag === "NotRefundable") return [decision, s]
   const order = (stored as StoredOrder).order
