@@ -1361,13 +1361,18 @@ describe("fuzzing every endpoint with hostile input", () => {
                     : w[caller].token
             const mutating = methodOf(target.route) !== "GET"
             const snapshot = async () => (mutating ? probe.snapshot(target.views ?? []) : undefined)
-            /** After a success: wait for whatever it started in the background (sagas) to settle. */
+            /**
+             * After a success: wait for whatever it started in the background (sagas, the events' consumers) to
+             * settle: the same state three reads in a row, 200 ms apart (a loaded machine can leave one quiet gap).
+             */
             const settled = async () => {
               let previous = JSON.stringify(await snapshot())
-              for (let i = 0; i < 40; i++) {
-                await new Promise((resolve) => setTimeout(resolve, 150))
+              let same = 0
+              for (let i = 0; i < 60; i++) {
+                await new Promise((resolve) => setTimeout(resolve, 200))
                 const current = JSON.stringify(await snapshot())
-                if (current === previous) return JSON.parse(current) as unknown
+                same = current === previous ? same + 1 : 0
+                if (same === 2) return JSON.parse(current) as unknown
                 previous = current
               }
               throw new Error("the state never settled after a successful call")
