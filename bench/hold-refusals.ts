@@ -14,6 +14,10 @@
  * alternate between the variants and the peer within each round, so drift on a shared machine weighs on all alike;
  * compare CPU µs per request first, req/s only against the peer of the same round.
  *
+ * With `--mode holds` (BENCH_MODE=holds) the type has capacity to spare and every attempt is granted instead: the
+ * cost of the request that takes units (place_hold, the key's mark, the cached views' invalidation, the event in the
+ * outbox and its relay), against the peer's one guarded statement.
+ *
  * Options (argument or environment):
  *   --attempts / BENCH_ATTEMPTS (30000), --rounds / BENCH_ROUNDS (2), --workers / BENCH_WORKERS (1: the service's
  *   WORKERS), --peer / BENCH_PEER (on | off), --node-args / BENCH_SERVICE_NODE_ARGS (e.g. "--cpu-prof
@@ -50,7 +54,7 @@ import {
 import { runLoad } from "./load.ts"
 import { freePort, processTree, stop, treeCpuMs } from "./system.ts"
 
-const args = commandLine(["attempts", "rounds", "workers", "peer", "node-args", "variants"])
+const args = commandLine(["attempts", "rounds", "workers", "peer", "node-args", "variants", "mode"])
 const ATTEMPTS = args.integer("attempts", "BENCH_ATTEMPTS", "30000", 1_000, 10_000_000)
 const ROUNDS = args.integer("rounds", "BENCH_ROUNDS", "2", 1, 50)
 const WORKERS = args.integer("workers", "BENCH_WORKERS", "1", 1, 64)
@@ -60,6 +64,10 @@ const NODE_ARGS = args
   .split(" ")
   .filter((a) => a !== "")
 const KEEP_DB = args.keepDb
+/** `refusals`: every attempt is refused sold out from the cache; `holds`: every attempt is granted (capacity to spare). */
+const MODE = args.text("mode", "BENCH_MODE", "refusals") === "holds" ? "holds" : "refusals"
+/** The ticket type's capacity: 1 (held at once) to refuse everything, or more than every attempt can take. */
+const CAPACITY = MODE === "holds" ? 1_000_000 : 1
 const CONCURRENCY = 64
 const WARM_UP = 2_000
 const REDIS_URL = "redis://127.0.0.1:6379"
@@ -152,7 +160,7 @@ const measure = async (
     tokens,
     attempts: WARM_UP,
     concurrency: CONCURRENCY,
-    capacity: 1,
+    capacity: CAPACITY,
     keyPrefix: `w-${randomUUID()}`,
     body: () => body
   })
@@ -163,7 +171,7 @@ const measure = async (
     tokens,
     attempts: ATTEMPTS,
     concurrency: CONCURRENCY,
-    capacity: 1,
+    capacity: CAPACITY,
     keyPrefix: `m-${randomUUID()}`,
     body: () => body
   })
@@ -227,7 +235,7 @@ const runService = async (round: number, variant: Variant, sandboxUrl: string): 
     })
     const type = await must<{ id: string }>("POST", `${base}/v1/events/${id}/ticket-types`, {
       token: organizer,
-      body: { name: "General admission", priceMinor: 5_000, currency: "EUR", capacity: 1, maxPerOrder: 4 }
+      body: { name: "General admission", priceMinor: 5_000, currency: "EUR", capacity: CAPACITY, maxPerOrder: 4 }
     })
     await must("POST", `${base}/v1/events/${id}/publish`, { token: organizer })
     const idle = rssOf(service.pid, "VmRSS")
@@ -253,7 +261,7 @@ const runPeer = async (round: number): Promise<Run> => {
         id bigserial PRIMARY KEY, ticket_type_id uuid NOT NULL, quantity integer NOT NULL,
         created_at timestamptz NOT NULL DEFAULT clock_timestamp())`)
     const ticketTypeId = randomUUID()
-    await client.query("INSERT INTO baseline_ticket_types (id, capacity) VALUES ($1, 1)", [ticketTypeId])
+    await client.query("INSERT INTO baseline_ticket_types (id, capacity) VALUES ($1, $2)", [ticketTypeId, CAPACITY])
     const tokens = await customerTokens(Array.from({ length: CONCURRENCY }, () => randomUUID()))
     const { base, proc } = await startPeer("holds-peer", {
       databaseUrl: db.url,
@@ -291,7 +299,7 @@ const main = async () => {
   try {
     await waitReady(sandbox, `http://127.0.0.1:${sandboxPort}/health`)
     console.log(
-      `${ATTEMPTS} refused holds per run, ${CONCURRENCY} connections, service WORKERS=${WORKERS}, ${ROUNDS} rounds of: ${[
+      `${ATTEMPTS} ${MODE === "holds" ? "granted" : "refused"} holds per run, ${CONCURRENCY} connections, service WORKERS=${WORKERS}, ${ROUNDS} rounds of: ${[
         ...variants.map((v) => v.name),
         ...(PEER ? ["peer"] : [])
       ].join(", ")}`
@@ -340,6 +348,7 @@ const main = async () => {
     startedAt: startedAt.toISOString(),
     machine: { cpus: cpus().length, node: process.version },
     config: {
+      mode: MODE,
       attempts: ATTEMPTS,
       rounds: ROUNDS,
       workers: WORKERS,
@@ -350,9 +359,10 @@ const main = async () => {
     runs,
     summary
   })
-  const bad = runs.filter((r) => Object.keys(r.statuses).some((s) => s !== "409"))
+  const expected = MODE === "holds" ? "201" : "409"
+  const bad = runs.filter((r) => Object.keys(r.statuses).some((s) => s !== expected))
   if (bad.length > 0) {
-    console.error(`FAILED: ${bad.length} runs answered something else than 409`)
+    console.error(`FAILED: ${bad.length} runs answered something else than ${expected}`)
     process.exitCode = 1
   }
 }

@@ -122,6 +122,61 @@ export const inventoryCacheContract = (
         })
       )
 
+      it.effect("gateHold marks the key when no type asked for is sold out, and writes nothing when one is", () =>
+        Effect.gen(function* () {
+          const cache = yield* InventoryCache
+          const [alice, key, retried, a, b] = [fresh(), fresh(), fresh(), fresh(), fresh()]
+          yield* marksTrusted(cache)
+          expect(yield* cache.gateHold([a, b], alice, key, 5_000)).toEqual({ _tag: "Open", marked: true })
+          expect(yield* cache.keyMarked(alice, key)).toBe("marked")
+
+          yield* cache.markSoldOut(b)
+          const other = fresh()
+          expect(yield* cache.gateHold([a, b], alice, other, 5_000)).toEqual({
+            _tag: "SoldOut",
+            ticketTypeId: b,
+            key: "absent"
+          })
+          // Refused: its key is not marked, so that a later refusal of it is not taken for a retry.
+          expect(yield* cache.keyMarked(alice, other)).toBe("absent")
+          // A retry of a hold whose key was marked: the refusal says so (the caller replays it).
+          expect(yield* cache.gateHold([b], alice, key, 5_000)).toEqual({
+            _tag: "SoldOut",
+            ticketTypeId: b,
+            key: "marked"
+          })
+          expect(yield* cache.markKey(alice, retried, 5_000)).toBe(true)
+          expect(yield* cache.gateHold([a, b], alice, retried, 5_000)).toMatchObject({ _tag: "SoldOut", key: "marked" })
+          // While the marks are distrusted (their rebuild held up here), an unmarked key is not known absent.
+          source.gate.closeUnsafe()
+          yield* cache.distrustMarks
+          expect(yield* cache.gateHold([b], alice, fresh(), 5_000)).toMatchObject({ _tag: "SoldOut", key: "unknown" })
+          source.gate.openUnsafe()
+          yield* marksTrusted(cache)
+        })
+      )
+
+      it.effect("concurrent invalidations of one event each leave none of the views cached before them", () =>
+        Effect.gen(function* () {
+          const cache = yield* InventoryCache
+          const eventId = fresh()
+          yield* Effect.forEach(
+            Array.from({ length: 40 }, (_, i) => i),
+            (i) =>
+              Effect.andThen(cache.putView(eventId, i % 2 === 0 ? "detail" : "seats", `{"v":${i}}`), () =>
+                Effect.andThen(cache.invalidate(eventId), () =>
+                  Effect.map(cache.getView(eventId, i % 2 === 0 ? "detail" : "seats"), (view) =>
+                    // Another caller may have put its view since; never this caller's own.
+                    expect(Option.getOrNull(view)).not.toBe(`{"v":${i}}`)
+                  )
+                )
+              ),
+            { concurrency: "unbounded", discard: true }
+          )
+          expect(yield* snapshot([eventId])).toEqual({ [`${eventId}/detail`]: null, [`${eventId}/seats`]: null })
+        })
+      )
+
       it.effect("clearSoldOut forgets the flags of the given ticket types only", () =>
         Effect.gen(function* () {
           const cache = yield* InventoryCache

@@ -4,6 +4,17 @@ import { type LiveKey, ReservationRepository } from "./ReservationRepository.ts"
 /** The public views of an event that may be served from the cache. */
 export type CachedView = "detail" | "seats"
 
+/** What `keyMarked` says of a key: marked, known absent, or not known (the database decides). */
+export type KeyMark = "marked" | "absent" | "unknown"
+
+/**
+ * The gate of a hold: `Open` (no ticket type asked for is flagged sold out; the key's mark was written, or not, as
+ * `markKey` answers), or `SoldOut` (the first flagged type, with what `keyMarked` says of the key; nothing written).
+ */
+export type HoldGate =
+  | { readonly _tag: "Open"; readonly marked: boolean }
+  | { readonly _tag: "SoldOut"; readonly ticketTypeId: string; readonly key: KeyMark }
+
 /**
  * Port: a fast, possibly stale view of inventory in front of PostgreSQL (Redis in production).
  * It may only ever cost speed: a missing or stale entry sends the caller to the database, never to a wrong answer
@@ -28,7 +39,18 @@ export interface InventoryCacheShape {
    * mark could not be written), so that the database decides; the adapter then rebuilds the marks from
    * `KeyMarkSource` (one rebuild across processes) and answers `absent` again once it is done.
    */
-  readonly keyMarked: (customerId: string, key: string) => Effect.Effect<"marked" | "absent" | "unknown">
+  readonly keyMarked: (customerId: string, key: string) => Effect.Effect<KeyMark>
+  /**
+   * `soldOut`, then `markKey` or `keyMarked`, as one step (one round trip to the store): a ticket type flagged sold
+   * out answers `SoldOut` with what `keyMarked` says of the key, and marks nothing; otherwise the key is marked as
+   * `markKey` marks it (a `marked: false` obliges the caller to `distrustMarks` after the hold, as `markKey` does).
+   */
+  readonly gateHold: (
+    ticketTypeIds: ReadonlyArray<string>,
+    customerId: string,
+    key: string,
+    ttlMs: number
+  ) => Effect.Effect<HoldGate>
   /**
    * After a hold whose mark could not be written was placed (or refused): its key may be in the database without a
    * mark, so the marks are not trusted (for every process) until they are rebuilt from the database. Called after

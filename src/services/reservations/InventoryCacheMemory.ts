@@ -118,22 +118,33 @@ export const makeInventoryCacheMemory = (ttl: InventoryCacheTtl, store: MemoryCa
       }).pipe(Effect.forkScoped)
       wake.openUnsafe()
 
+      const soldOut = Effect.fnUntraced(function* (ids: ReadonlyArray<string>) {
+        for (const id of ids) if (Option.isSome(yield* read(`soldout:${id}`))) return Option.some(id)
+        return Option.none<string>()
+      })
+      const keyMarked = Effect.fnUntraced(function* (customerId: string, key: string) {
+        const now = yield* Clock.currentTimeMillis
+        if (valueAt(markKeyOf(customerId, key), now) !== undefined) return "marked" as const
+        if (valueAt(EPOCH, now) === undefined) {
+          want()
+          return "unknown" as const
+        }
+        return "absent" as const
+      })
+      const markKey = (customerId: string, key: string, ms: number) =>
+        Effect.as(write(markKeyOf(customerId, key), "1", ms), true)
+
       return InventoryCache.of({
-        soldOut: Effect.fnUntraced(function* (ids: ReadonlyArray<string>) {
-          for (const id of ids) if (Option.isSome(yield* read(`soldout:${id}`))) return Option.some(id)
-          return Option.none()
-        }),
+        soldOut,
         markSoldOut: (id) => write(`soldout:${id}`, "1", ttl.soldOutMs),
         clearSoldOut: (ids) => remove(ids.map((id) => `soldout:${id}`)),
-        markKey: (customerId, key, ms) => Effect.as(write(markKeyOf(customerId, key), "1", ms), true),
-        keyMarked: Effect.fnUntraced(function* (customerId: string, key: string) {
-          const now = yield* Clock.currentTimeMillis
-          if (valueAt(markKeyOf(customerId, key), now) !== undefined) return "marked" as const
-          if (valueAt(EPOCH, now) === undefined) {
-            want()
-            return "unknown" as const
-          }
-          return "absent" as const
+        markKey,
+        keyMarked,
+        gateHold: Effect.fnUntraced(function* (ids, customerId, key, ms) {
+          const gone = yield* soldOut(ids)
+          if (Option.isSome(gone))
+            return { _tag: "SoldOut", ticketTypeId: gone.value, key: yield* keyMarked(customerId, key) } as const
+          return { _tag: "Open", marked: yield* markKey(customerId, key, ms) } as const
         }),
         distrustMarks: Effect.sync(() => {
           entries.delete(EPOCH)

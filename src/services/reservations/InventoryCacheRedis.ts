@@ -2,6 +2,7 @@ import { Duration, Effect, Latch, Layer, Option } from "effect"
 import type { Redis } from "ioredis"
 import {
   type CachedView,
+  type HoldGate,
   InventoryCache,
   type InventoryCacheTtl,
   KeyMarkSource
@@ -36,6 +37,27 @@ return 0`
 const RELEASE_LOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`
 
+/**
+ * The gate of a hold in one round trip: KEYS are the sold-out flags, then the key's mark, then the sentinel; ARGV
+ * the number of flags and the mark's time to live. A flag set: {its index, the mark, the sentinel}, nothing written;
+ * none: the mark is set, {0}.
+ */
+const GATE_HOLD = `local n = tonumber(ARGV[1])
+for i = 1, n do
+  if redis.call('EXISTS', KEYS[i]) == 1 then
+    return {i, redis.call('GET', KEYS[n + 1]), redis.call('GET', KEYS[n + 2])}
+  end
+end
+redis.call('SET', KEYS[n + 1], '1', 'PX', ARGV[2])
+return {0}`
+
+interface GateClient {
+  readonly goticketGateHold: (
+    keys: number,
+    ...args: ReadonlyArray<string | number>
+  ) => Promise<[number, (string | null)?, (string | null)?]>
+}
+
 const RUN_ID = /run_id:(\w+)/
 const wasWritten = () => true
 
@@ -55,6 +77,9 @@ export const makeInventoryCacheRedis = (ttl: InventoryCacheTtl, prefix = "gotick
     Effect.gen(function* () {
       const redis: Redis = yield* RedisClient
       const source = yield* KeyMarkSource
+      // EVALSHA, falling back to EVAL (and caching the script) when the server does not know it yet.
+      redis.defineCommand("goticketGateHold", { lua: GATE_HOLD })
+      const gateClient = redis as unknown as GateClient
       // A client that gives up on a command by itself within the deadline (RedisClient does) needs no timer per call.
       const clientTimeout = redis.options.commandTimeout
       const clientBounded = clientTimeout !== undefined && clientTimeout > 0 && clientTimeout <= COMMAND_DEADLINE_MS
@@ -237,6 +262,39 @@ export const makeInventoryCacheRedis = (ttl: InventoryCacheTtl, prefix = "gotick
       // At start-up: learn the server's run id and check (or rebuild) the marks before the first sale needs them.
       wake.openUnsafe()
 
+      // ---- Invalidation of the cached views, coalesced per event ------------------------------------------------
+      // A flash sale invalidates one event's views after every hold. A DEL that has not been sent yet when another
+      // caller asks serves both: each caller waits for a DEL that leaves after its call (the one in flight may have
+      // left before it), so what a caller's change made stale is gone when its call returns, as with one DEL each.
+      const deleting = new Map<string, { readonly sent: Promise<number>; next?: Promise<number> }>()
+      const invalidateViews = (eventId: string): Promise<number> => {
+        const current = deleting.get(eventId)
+        if (current !== undefined) {
+          current.next ??= current.sent.catch(() => 0).then(() => send(eventId))
+          return current.next
+        }
+        return send(eventId)
+      }
+      const send = (eventId: string): Promise<number> => {
+        const sent = redis.del(viewKey(eventId, "detail"), viewKey(eventId, "seats"))
+        const entry = { sent }
+        deleting.set(eventId, entry)
+        const done = () => {
+          if (deleting.get(eventId) === entry) deleting.delete(eventId)
+        }
+        sent.then(done, done)
+        return sent
+      }
+
+      const keyMarked = (customerId: string, key: string) =>
+        attempt("keyMarked", () => redis.mget(markKeyOf(customerId, key), epochKey).then(judge), "unknown" as const)
+      const countFailure = (written: boolean) =>
+        written
+          ? Effect.void
+          : Effect.sync(() => {
+              failures++
+            })
+
       return InventoryCache.of({
         soldOut: (ids) => {
           if (ids.length === 0) return Effect.succeedNone
@@ -268,16 +326,42 @@ export const makeInventoryCacheRedis = (ttl: InventoryCacheTtl, prefix = "gotick
         },
         markKey: (customerId, key, ms) =>
           attempt("markKey", () => redis.set(markKeyOf(customerId, key), "1", "PX", ms).then(wasWritten), false).pipe(
-            Effect.tap((written) =>
-              written
-                ? Effect.void
-                : Effect.sync(() => {
-                    failures++
-                  })
-            )
+            Effect.tap(countFailure)
           ),
-        keyMarked: (customerId, key) =>
-          attempt("keyMarked", () => redis.mget(markKeyOf(customerId, key), epochKey).then(judge), "unknown" as const),
+        keyMarked,
+        gateHold: (ids, customerId, key, ms) => {
+          const known = localHit(ids)
+          if (known !== undefined)
+            return Effect.map(
+              keyMarked(customerId, key),
+              (mark): HoldGate => ({
+                _tag: "SoldOut",
+                ticketTypeId: known,
+                key: mark
+              })
+            )
+          return attempt(
+            "gateHold",
+            () =>
+              gateClient
+                .goticketGateHold(
+                  ids.length + 2,
+                  ...ids.map(soldOutKey),
+                  markKeyOf(customerId, key),
+                  epochKey,
+                  ids.length,
+                  ms
+                )
+                .then(([index, mark, epoch]): HoldGate => {
+                  const id = index > 0 ? ids[index - 1] : undefined
+                  if (id === undefined) return { _tag: "Open", marked: true }
+                  remember(id)
+                  return { _tag: "SoldOut", ticketTypeId: id, key: judge([mark ?? null, epoch ?? null]) }
+                }),
+            // Not known: as soldOut and markKey failing (no flag, no mark written).
+            { _tag: "Open", marked: false } as HoldGate
+          ).pipe(Effect.tap((gate) => (gate._tag === "Open" ? countFailure(gate.marked) : Effect.void)))
+        },
         // Deletes the sentinel at once when Redis is connected (every process then reads `unknown`), else as soon
         // as it is back (the upkeep fiber retries); this process reads `unknown` meanwhile (`covered < failures`).
         distrustMarks: Effect.suspend(() => {
@@ -300,10 +384,7 @@ export const makeInventoryCacheRedis = (ttl: InventoryCacheTtl, prefix = "gotick
           attempt("putView", () => redis.set(viewKey(eventId, view), json, "PX", ttl.viewMs), "skipped").pipe(
             Effect.asVoid
           ),
-        invalidate: (eventId) =>
-          attempt("invalidate", () => redis.del(viewKey(eventId, "detail"), viewKey(eventId, "seats")), 0).pipe(
-            Effect.asVoid
-          )
+        invalidate: (eventId) => attempt("invalidate", () => invalidateViews(eventId), 0).pipe(Effect.asVoid)
       })
     })
   )

@@ -2,7 +2,7 @@ import { describe, expect, layer } from "@effect/vitest"
 import { Cause, ConfigProvider, Context, Effect, Exit, Layer, Option, Redacted, Scope } from "effect"
 import { TestClock } from "effect/testing"
 import { memorySale } from "../../../test/support/MemorySale.ts"
-import { InventoryCache, KeyMarkSource } from "../../domain/reservations/InventoryCache.ts"
+import { type HoldGate, InventoryCache, KeyMarkSource } from "../../domain/reservations/InventoryCache.ts"
 import { ReservationRepository } from "../../domain/reservations/ReservationRepository.ts"
 import type { EventId, TicketTypeId, UserId } from "../../domain/shared/Ids.ts"
 import { UserRepositoryMemory } from "../accounts/UserRepositoryMemory.ts"
@@ -95,6 +95,24 @@ const Restartable = Layer.effectContext(
           return failing ? Effect.succeed(false) : current.markKey(customerId, key, ms)
         }),
       keyMarked: (customerId, key) => Effect.suspend(() => current.keyMarked(customerId, key)),
+      gateHold: (ids, customerId, key, ms) =>
+        Effect.suspend(() => {
+          if (!failing) {
+            lastMarked = { customerId, key }
+            return current.gateHold(ids, customerId, key, ms)
+          }
+          // As the store behind it failing its mark writes: the flags and marks are read, nothing is written.
+          return Effect.flatMap(current.soldOut(ids), (gone): Effect.Effect<HoldGate> => {
+            if (gone._tag === "Some")
+              return Effect.map(current.keyMarked(customerId, key), (mark) => ({
+                _tag: "SoldOut" as const,
+                ticketTypeId: gone.value,
+                key: mark
+              }))
+            lastMarked = { customerId, key }
+            return Effect.succeed({ _tag: "Open" as const, marked: false })
+          })
+        }),
       distrustMarks: Effect.suspend(() =>
         Effect.andThen(
           lastMarked === undefined

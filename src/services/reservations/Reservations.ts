@@ -57,7 +57,7 @@ const saltOf = (id: string) => Number.parseInt(id.slice(0, 8), 16)
  * The hold saga. Each step is named; none needs compensation because the one step that changes anything,
  * `place`, is a single atomic transaction that takes everything or nothing:
  *   1. plan     — pure rules: on sale, ticket types, per-order and per-customer limits, price
- *   2. gate     — a sold-out flag in the cache refuses at once, without PostgreSQL
+ *   2. gate     — a sold-out flag in the cache refuses at once, without PostgreSQL; otherwise the key is marked
  *   3. place    — the guarded hold in PostgreSQL (units or seats, customer count, idempotency key)
  *   4. announce — flag sold out on refusal, forget cached views on success
  */
@@ -182,17 +182,21 @@ export class Reservations extends Context.Service<Reservations>()("goticket/Rese
           : plan._tag === "BestAvailable"
             ? [plan.ticketType.id]
             : []
+      const keyTtlMs = config.idempotencyKeyTtlHours * 3_600_000
+      // One round trip: the sold-out flags, and the key's mark written (so that a retry of this hold replays) when
+      // none is set. A retry of a hold that went through (perhaps the one that sold it out) must replay, not be
+      // refused: its key was marked before it was placed. Only when the cache cannot say (Redis down, or its marks
+      // not known complete: lost in a restart or flush, or a mark write failed, until rebuilt) does the database decide.
+      let marked = true
       if (gated.length > 0) {
-        const gone = yield* cache.soldOut(gated)
-        // A retry of a hold that went through (perhaps the one that sold it out) must replay, not be refused: its
-        // key was marked before it was placed. Only when the cache cannot say (Redis down, or its marks not known
-        // complete: lost in a restart or flush, or a mark write failed, until rebuilt) does the database decide.
-        if (Option.isSome(gone)) {
-          const marked = yield* cache.keyMarked(actor.userId, idempotencyKey)
+        const gate = yield* cache.gateHold(gated, actor.userId, idempotencyKey, keyTtlMs)
+        if (gate._tag === "Open") marked = gate.marked
+        else {
           const retry =
-            marked === "marked" ||
-            (marked === "unknown" && (yield* repository.hasLiveKey(actor.userId, idempotencyKey)))
-          if (!retry) return yield* soldOutRefusal(gone.value)
+            gate.key === "marked" ||
+            (gate.key === "unknown" && (yield* repository.hasLiveKey(actor.userId, idempotencyKey)))
+          if (!retry) return yield* soldOutRefusal(gate.ticketTypeId)
+          marked = yield* cache.markKey(actor.userId, idempotencyKey, keyTtlMs)
         }
       }
 
@@ -207,12 +211,9 @@ export class Reservations extends Context.Service<Reservations>()("goticket/Rese
         idempotency: {
           key: idempotencyKey,
           requestHash: requestHash(request),
-          expiresAt: new Date(at.getTime() + config.idempotencyKeyTtlHours * 3_600_000)
+          expiresAt: new Date(at.getTime() + keyTtlMs)
         }
       }
-      const marked =
-        gated.length === 0 ||
-        (yield* cache.markKey(actor.userId, idempotencyKey, config.idempotencyKeyTtlHours * 3_600_000))
       const placement: Effect.Effect<PlaceOutcome> =
         plan._tag === "GeneralAdmission"
           ? repository.place({ ...base, items: plan.items })
