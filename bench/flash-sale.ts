@@ -5,6 +5,8 @@
  * connections, against
  *   1. the service (GA ticket type),       2. the service (10,000-seat seated type, bestAvailable),
  *   3. the peer (bench/baseline/server.ts), 4. pgbench with the one-statement hold (the physical ceiling),
+ *   and 1b. the service (GA) with a voucher code on every attempt (one shared 10 %-off code, as a promotion is
+ *   shared in a sale: the voucher's row is a second hot row), against run 1,
  * then checks the inventory in the database, prints a table and writes bench/results/flash-sale.json.
  * Exits non-zero when a check fails (oversell, a 5xx, units lost or doubled, a seat in two holds).
  *
@@ -12,7 +14,7 @@
  * BENCH_KEEP_DB=1 (keep the database for inspection), BENCH_WORKERS (2: the service's WORKERS, one per core),
  * BENCH_SERVICE_NODE_ARGS (extra node arguments for the service, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"),
  * BENCH_SERVICE_ENV (more settings for the service, `NAME=value` separated by spaces),
- * BENCH_RUNS (which runs, comma-separated among ga,seated,baseline,pgbench; all by default: for iterating on one
+ * BENCH_RUNS (which runs, comma-separated among ga,voucher,seated,baseline,pgbench; all by default: for iterating on one
  * path beside its peer, e.g. BENCH_RUNS=ga,baseline).
  */
 import { spawn } from "node:child_process"
@@ -50,11 +52,12 @@ const CONCURRENCY = 64
 const CAPACITY = 10_000
 const MAX_PER_ORDER = 4
 const SEATING = { sections: 4, rows: 25, seatsPerRow: 100 } // 10,000 seats
+const VOUCHER_PERCENT_OFF = 10
 const POOL_MAX = 16 // database connections of the service and of the peer alike
 const PG_HOST = "127.0.0.1"
 const REDIS_URL = "redis://127.0.0.1:6379"
 const RUN_DEADLINE_S = Number(process.env.BENCH_RUN_DEADLINE_S ?? 1800) // per load run: a safety net, not a target
-const RUNS = new Set((process.env.BENCH_RUNS ?? "ga,seated,baseline,pgbench").split(",").map((r) => r.trim()))
+const RUNS = new Set((process.env.BENCH_RUNS ?? "ga,voucher,seated,baseline,pgbench").split(",").map((r) => r.trim()))
 
 const database = `goticket_bench_${Date.now()}`
 const databaseUrl = `postgres://postgres@${PG_HOST}:5432/${database}`
@@ -277,7 +280,21 @@ const setUpService = async (base: string) => {
     return seated
   }
 
-  return { customerIds, gaEvent, seatedEvent }
+  /** A GA event and its one shared voucher code (10 % off, more redemptions than any run can take). */
+  const voucherEvent = async () => {
+    const ga = await event("Flash sale (voucher)", "General admission")
+    const code = "FLASHSALE-10"
+    await asOrganizer(`/v1/events/${ga.eventId}/vouchers`, {
+      kind: "percent",
+      value: VOUCHER_PERCENT_OFF,
+      code,
+      maxRedemptions: 1_000_000
+    })
+    await publish(ga.eventId)
+    return { ...ga, voucherCode: code }
+  }
+
+  return { customerIds, gaEvent, seatedEvent, voucherEvent }
 }
 
 /** Fresh tokens before each run (the service issues them for ACCESS_TOKEN_TTL_SECONDS, set to a day above). */
@@ -288,17 +305,22 @@ const runServiceGa = async (
   pid: number,
   postmaster: number | undefined,
   db: pg.Client,
-  ga: { eventId: string; ticketTypeId: string }
+  ga: { eventId: string; ticketTypeId: string; voucherCode?: string }
 ): Promise<Run> => {
   const tokens = await customerTokens(base)
+  const name = ga.voucherCode === undefined ? "service (GA)" : "service (GA, voucher)"
   const m = await measureHttp(pid, postmaster, () =>
     runLoad({
       url: `${base}/v1/reservations`,
       tokens,
-      ...loadDefaults("service GA"),
-      keyPrefix: `ga-${database}`,
+      ...loadDefaults(name),
+      keyPrefix: `${ga.voucherCode === undefined ? "ga" : "voucher"}-${database}`,
       body: (i) =>
-        JSON.stringify({ eventId: ga.eventId, items: [{ ticketTypeId: ga.ticketTypeId, quantity: quantities[i] }] })
+        JSON.stringify({
+          eventId: ga.eventId,
+          items: [{ ticketTypeId: ga.ticketTypeId, quantity: quantities[i] }],
+          ...(ga.voucherCode === undefined ? {} : { voucherCode: ga.voucherCode })
+        })
     })
   )
   const [inventory] = (
@@ -316,13 +338,43 @@ const runServiceGa = async (
     )
   ).rows
   if (!inventory || !holds) throw new Error("the GA ticket type is gone")
-  return httpRun("service (GA)", m, inventory, [
+  return httpRun(name, m, inventory, [
     {
       check: "holds in database = 201 answers",
       ok: holds.holds === m.result.granted.length && holds.units === m.result.unitsGranted,
       detail: `database: ${holds.holds} holds / ${holds.units} units; answers: ${m.result.granted.length} / ${m.result.unitsGranted}`
-    }
+    },
+    ...(ga.voucherCode === undefined ? [] : await voucherChecks(db, ga.eventId, m.result.granted.length))
   ])
+}
+
+/** A voucher run: one redemption per hold granted, and every hold charged its discounted total. */
+const voucherChecks = async (db: pg.Client, eventId: string, granted: number): Promise<ReadonlyArray<Check>> => {
+  const [row] = (
+    await db.query<{ redeemed: number; redemptions: number; charged: string; listed: string }>(
+      `SELECT (SELECT sum(v.redeemed)::int FROM vouchers v WHERE v.event_id = $1) AS redeemed,
+              (SELECT count(*)::int FROM voucher_redemptions d WHERE d.event_id = $1) AS redemptions,
+              (SELECT coalesce(sum(r.total_minor), 0)::text FROM reservations r WHERE r.event_id = $1 AND r.status = 'active') AS charged,
+              (SELECT coalesce(sum(i.quantity * i.unit_price_minor), 0)::text FROM reservations r
+                 JOIN reservation_items i ON i.reservation_id = r.id WHERE r.event_id = $1 AND r.status = 'active') AS listed`,
+      [eventId]
+    )
+  ).rows
+  if (!row) throw new Error("the voucher event is gone")
+  const expected = (BigInt(row.listed) * BigInt(100 - VOUCHER_PERCENT_OFF)) / 100n
+  return [
+    {
+      check: "redemptions = 201 answers",
+      ok: row.redeemed === granted && row.redemptions === granted,
+      detail: `voucher counts ${row.redeemed}, redemption rows ${row.redemptions}, answers ${granted}`
+    },
+    {
+      check: "every hold charged its discount",
+      // Each hold's percentage is rounded on its own total: the sum may differ from 90 % of the whole by < 1 per hold.
+      ok: BigInt(row.charged) <= BigInt(row.listed) && BigInt(row.charged) - expected <= BigInt(granted),
+      detail: `charged ${row.charged} of ${row.listed} listed (${100 - VOUCHER_PERCENT_OFF} %: ${expected})`
+    }
+  ]
 }
 
 const runServiceSeated = async (
@@ -651,6 +703,11 @@ const main = async () => {
       console.log("service (GA)…")
       runs.push(await runServiceGa(base, pid, postmaster, db, ga))
     }
+    if (RUNS.has("voucher")) {
+      const voucher = await setUp.voucherEvent()
+      console.log("service (GA, voucher)…")
+      runs.push(await runServiceGa(base, pid, postmaster, db, voucher))
+    }
     if (RUNS.has("seated")) {
       t = performance.now()
       const seated = await setUp.seatedEvent()
@@ -685,28 +742,41 @@ const main = async () => {
 
   // 7: report
   const named = (prefix: string) => runs.find((r) => r.name.startsWith(prefix))
+  const serviceVoucher = named("service (GA, voucher)")
   const [serviceGa, serviceSeated, baseline, pgbench] = [
-    named("service (GA)"),
+    runs.find((r) => r.name === "service (GA)"),
     named("service (seated)"),
     named("baseline"),
     named("pgbench")
   ]
   const ratios = Object.fromEntries(
-    [serviceGa, serviceSeated].flatMap((s) =>
-      [baseline, pgbench].map((ref) => [
-        `${s?.name} / ${ref?.name}`,
-        {
-          requestsPerSecond: ratio(s?.requestsPerSecond ?? null, ref?.requestsPerSecond ?? null),
-          sellOutTime: ratio(s?.sellOutSeconds ?? null, ref?.sellOutSeconds ?? null)
-        }
-      ])
+    // Each service run against the references that ran (the voucher run against the plain GA run too).
+    [serviceGa, serviceVoucher, serviceSeated].flatMap((s) =>
+      s === undefined
+        ? []
+        : [baseline, pgbench, ...(s === serviceVoucher ? [serviceGa] : [])].flatMap((ref) =>
+            ref === undefined
+              ? []
+              : [
+                  [
+                    `${s.name} / ${ref.name}`,
+                    {
+                      requestsPerSecond: ratio(s.requestsPerSecond, ref.requestsPerSecond),
+                      sellOutTime: ratio(s.sellOutSeconds, ref.sellOutSeconds),
+                      cpuPerRequest: ratio(s.serverCpuUsPerRequest, ref.serverCpuUsPerRequest)
+                    }
+                  ] as const
+                ]
+          )
     )
   )
   console.log()
   printTable(runs)
   console.log()
   for (const [name, r] of Object.entries(ratios))
-    console.log(`${name}: req/s ×${fmt(r.requestsPerSecond, 2)}, time to sell out ×${fmt(r.sellOutTime, 2)}`)
+    console.log(
+      `${name}: req/s ×${fmt(r.requestsPerSecond, 2)}, time to sell out ×${fmt(r.sellOutTime, 2)}, CPU per request ×${fmt(r.cpuPerRequest, 2)}`
+    )
   console.log()
   for (const run of runs) {
     const answers = Object.entries({ ...run.statuses, ...run.codes })
