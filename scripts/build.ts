@@ -10,7 +10,12 @@
  * RSS with the packages left as imports, 144 MB bundled, and ready sooner. Left as imports, on purpose:
  * - the embedded PostgreSQL (`@electric-sql/pglite*`): loaded only when no DATABASE_URL is set, and it finds its
  *   WebAssembly and data files next to its own modules;
- * - `msgpackr`: it loads its optional native extension (`msgpackr-extract`) by path at run time.
+ * - `msgpackr`: it loads its optional native extension (`msgpackr-extract`) by path at run time;
+ * - `undici` (a dependency of `@effect/platform-node`, for outgoing HTTP): loaded lazily through `export *` of a
+ *   CommonJS package, which a split ESM chunk cannot re-export by name (`Agent` came out undefined).
+ * Shared code is split into `dist/chunks/` (one copy of `effect` for main.js and ServiceMain.js), and what is
+ * imported lazily (the API docs page's 5 MB of Scalar, the embedded database) stays out of memory until it is used:
+ * 173 → 156 MB RSS at idle for one API process (`npm run bench:holds`, 2026-12-04).
  * `require`, `__filename` and `__dirname` are defined for the CommonJS packages inside the ESM bundle.
  */
 import { existsSync, readdirSync, statSync, writeFileSync } from "node:fs"
@@ -73,7 +78,7 @@ await build({
   platform: "node",
   format: "esm",
   target: "node22",
-  external: ["@electric-sql/pglite", "@electric-sql/pglite-socket", "msgpackr"],
+  external: ["@electric-sql/pglite", "@electric-sql/pglite-socket", "msgpackr", "undici"],
   banner: {
     js: [
       'import { createRequire as __goticketRequire } from "node:module";',
@@ -83,6 +88,17 @@ await build({
       'const __dirname = __goticketPath(new URL(".", import.meta.url));'
     ].join(" ")
   },
+  // One copy of what the entry points share (effect above all), in chunks: a worker loads main.js and
+  // ServiceMain.js, which would otherwise each carry their own.
+  splitting: true,
+  chunkNames: "chunks/[name]-[hash]",
+  // The source of a loaded module stays in memory as a string: without comments and indentation it is about half
+  // as long, and ASCII only (a single non-ASCII character in a comment made the whole 12 MB file a two-byte
+  // string). Names are kept, for readable stack traces and profiles.
+  minifyWhitespace: true,
+  minifySyntax: true,
+  charset: "ascii",
+  legalComments: "none",
   sourcemap: "linked",
   sourcesContent: false,
   logLevel: "warning"
