@@ -39,6 +39,8 @@ import { LoggerLive } from "./services/observability/Logging.ts"
 import { MetricsStartupLive } from "./services/observability/MetricsStartup.ts"
 import { TracingLive } from "./services/observability/Tracing.ts"
 import { WorkerMetricsServerLive } from "./services/observability/WorkerMetricsServer.ts"
+import { EventOrderReports } from "./services/orders/EventOrderReports.ts"
+import { EventOrdersPg } from "./services/orders/EventOrdersPg.ts"
 import { HmacTicketCodesLive } from "./services/orders/HmacTicketCodes.ts"
 import { Orders } from "./services/orders/Orders.ts"
 import { OrderRepositoryWithUpdates } from "./services/orders/OrderUpdatesLive.ts"
@@ -100,7 +102,8 @@ export const RepositoriesPg = Layer.mergeAll(
   ServiceKeyRepositoryPg,
   OrganizerApiKeyRepositoryPg,
   VoidedTicketsPg,
-  VoucherRepositoryPg
+  VoucherRepositoryPg,
+  EventOrdersPg
 )
 
 /** The durable sagas on the PostgreSQL-backed workflow engine, with the sweeper that keeps them all running. */
@@ -118,7 +121,8 @@ export const ServicesLive = Layer.mergeAll(
   OrganizerApiKeys.layer,
   AccountSettings.layer,
   TwoFactorAuth.layer,
-  Vouchers.layer
+  Vouchers.layer,
+  EventOrderReports.layer
 ).pipe(
   Layer.provideMerge(
     Layer.mergeAll(

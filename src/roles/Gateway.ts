@@ -26,6 +26,9 @@ import { MailerLive } from "../services/notifications/MailerLive.ts"
 import { LoggerLive } from "../services/observability/Logging.ts"
 import { MetricsStartupLive } from "../services/observability/MetricsStartup.ts"
 import { TracingLive } from "../services/observability/Tracing.ts"
+import { EventOrderReports } from "../services/orders/EventOrderReports.ts"
+import { EventOrdersPg } from "../services/orders/EventOrdersPg.ts"
+import { HmacTicketCodesLive } from "../services/orders/HmacTicketCodes.ts"
 import { OrganizerApiKeyRepositoryPg } from "../services/organizerkeys/OrganizerApiKeyRepositoryPg.ts"
 import { OrganizerApiKeys } from "../services/organizerkeys/OrganizerApiKeys.ts"
 import { PersonalDataPg } from "../services/privacy/PersonalDataPg.ts"
@@ -71,7 +74,9 @@ export const GatewayRepositoriesPg = Layer.mergeAll(
   // Erasing an account (PersonalDataPg) ends its live holds in the same transaction.
   ReservationRepositoryPg,
   // Organizers' vouchers (the redemptions are the booking role's, in the hold).
-  VoucherRepositoryPg
+  VoucherRepositoryPg,
+  // The organizer's order search, attendee list and their exports: reads only.
+  EventOrdersPg
 )
 
 /**
@@ -86,6 +91,7 @@ export const GatewayServicesLive = Layer.mergeAll(
   ServiceKeys.layer,
   Vouchers.layer,
   OrganizerApiKeys.layer,
+  EventOrderReports.layer,
   RemoteBookingLive
 ).pipe(
   Layer.provideMerge(
@@ -111,6 +117,8 @@ export const GatewayServicesLive = Layer.mergeAll(
           JwtAccessTokensLive,
           ScryptPasswordHasher,
           InventoryCacheLive,
+          // Ticket codes are verified here too (the order search finds an order by the code of its ticket).
+          HmacTicketCodesLive,
           EventBusLive,
           RateLimiterLive,
           MailerLive
