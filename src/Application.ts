@@ -61,6 +61,7 @@ import { Reservations } from "./services/reservations/Reservations.ts"
 import { LoginThrottle } from "./services/security/LoginThrottle.ts"
 import { MailThrottle } from "./services/security/MailThrottle.ts"
 import { RateLimiterLive } from "./services/security/RateLimiterLive.ts"
+import { ResendThrottle } from "./services/security/ResendThrottle.ts"
 import { TrafficControl } from "./services/security/TrafficControl.ts"
 import { VoucherThrottle } from "./services/security/VoucherThrottle.ts"
 import { seedDemo } from "./services/seed/DemoSeed.ts"
@@ -71,6 +72,7 @@ import { Readiness } from "./services/startup/Readiness.ts"
 import { SalesReports } from "./services/stats/SalesReports.ts"
 import { salesStatsConsumer } from "./services/stats/SalesStatsConsumer.ts"
 import { SalesStatsPg } from "./services/stats/SalesStatsPg.ts"
+import { ConfirmationResend } from "./services/support/ConfirmationResend.ts"
 import { VoucherRepositoryPg } from "./services/vouchers/VoucherRepositoryPg.ts"
 import { Vouchers } from "./services/vouchers/Vouchers.ts"
 import { OrganizerWebhooks } from "./services/webhooks/OrganizerWebhooks.ts"
@@ -122,7 +124,8 @@ export const ServicesLive = Layer.mergeAll(
   AccountSettings.layer,
   TwoFactorAuth.layer,
   Vouchers.layer,
-  EventOrderReports.layer
+  EventOrderReports.layer,
+  ConfirmationResend.local
 ).pipe(
   Layer.provideMerge(
     Layer.mergeAll(
@@ -142,6 +145,7 @@ export const ServicesLive = Layer.mergeAll(
           LoginThrottle.layer,
           MailThrottle.layer,
           VoucherThrottle.layer,
+          ResendThrottle.layer,
           ActiveAccounts.layer
         )
       ),

@@ -38,6 +38,7 @@ import { ReservationRepositoryPg } from "../services/reservations/ReservationRep
 import { LoginThrottle } from "../services/security/LoginThrottle.ts"
 import { MailThrottle } from "../services/security/MailThrottle.ts"
 import { RateLimiterLive } from "../services/security/RateLimiterLive.ts"
+import { ResendThrottle } from "../services/security/ResendThrottle.ts"
 import { TrafficControl } from "../services/security/TrafficControl.ts"
 import { VoucherThrottle } from "../services/security/VoucherThrottle.ts"
 import { ServiceKeyRepositoryPg } from "../services/servicekeys/ServiceKeyRepositoryPg.ts"
@@ -109,6 +110,7 @@ export const GatewayServicesLive = Layer.mergeAll(
           LoginThrottle.layer,
           MailThrottle.layer,
           VoucherThrottle.layer,
+          ResendThrottle.layer,
           ActiveAccounts.layer
         )
       ),

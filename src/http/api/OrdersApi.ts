@@ -15,6 +15,12 @@ import { PaymentProviderUnavailable, WebhookRejected } from "../../domain/paymen
 import { EventId, OrderId, ReservationId, TicketId } from "../../domain/shared/Ids.ts"
 import { IntegerText, PageLimit } from "../../domain/shared/Page.ts"
 import { Authentication } from "./Authentication.ts"
+import {
+  ConfirmationSentView,
+  ConfirmationUnavailable409,
+  MailNotSent503,
+  RESEND_RULES
+} from "./ConfirmationResendViews.ts"
 import { EventNotFound404 } from "./EventsApi.ts"
 import { Forbidden403 } from "./errors.ts"
 import { payload } from "./payload.ts"
@@ -217,6 +223,15 @@ export class OrdersApi extends HttpApiGroup.make("orders")
         OpenApi.Description,
         "The customer may refund until the refund cutoff before the event starts; the organizer at any time. The tickets are void at once and their seats go back on sale; the money goes back through the payment provider (the refund is `pending` until it confirms). Refusals are 409 with a `code`: order_not_refundable, refund_window_closed, ticket_not_refundable, nothing_to_refund, not_allowed."
       )
+  )
+  .add(
+    HttpApiEndpoint.post("resendConfirmation", "/v1/orders/:orderId/confirmation", {
+      params: orderIdParam,
+      success: ConfirmationSentView,
+      error: [OrderNotFound404, ConfirmationUnavailable409, MailNotSent503]
+    })
+      .annotate(OpenApi.Summary, "Send the order's confirmation mail again (its customer)")
+      .annotate(OpenApi.Description, `${RESEND_RULES} Someone else's order is 404.`)
   )
   .middleware(Authentication)
   .annotate(OpenApi.Title, "Orders") {}

@@ -3,6 +3,12 @@ import { RefundRefused } from "../../domain/orders/errors.ts"
 import { EXPORT_BATCH } from "../../domain/orders/OrderSearch.ts"
 import { OrderId } from "../../domain/shared/Ids.ts"
 import { OrganizerAuthentication } from "./Authentication.ts"
+import {
+  ConfirmationSentView,
+  ConfirmationUnavailable409,
+  MailNotSent503,
+  RESEND_RULES
+} from "./ConfirmationResendViews.ts"
 import { EventNotFound404, eventIdParam } from "./EventsApi.ts"
 import { Forbidden403 } from "./errors.ts"
 import { OptionalIdempotencyHeaders, OrderNotFound404, OrderView, RefundRequest, RefundView } from "./OrdersApi.ts"
@@ -97,6 +103,18 @@ export class OrganizerOrdersApi extends HttpApiGroup.make("organizerOrders")
       .annotate(
         OpenApi.Description,
         "The organizer's refund of POST /v1/orders/{orderId}/refund, at any time (no cutoff): without `ticketIds` every valid ticket is refunded, which cancels the order for its customer. The tickets are void at once and their seats go back on sale; the money goes back through the payment provider (`pending` until it confirms). Refusals are 409 with a `code`: order_not_refundable (not paid), ticket_not_refundable, nothing_to_refund. An order of another event is 404. Open to the organizer's API keys (write)."
+      )
+  )
+  .add(
+    HttpApiEndpoint.post("resendConfirmation", "/v1/events/:eventId/orders/:orderId/confirmation", {
+      params: orderParams,
+      success: ConfirmationSentView,
+      error: [EventNotFound404, OrderNotFound404, Forbidden403, ConfirmationUnavailable409, MailNotSent503]
+    })
+      .annotate(OpenApi.Summary, "Send an order's confirmation mail again to its buyer")
+      .annotate(
+        OpenApi.Description,
+        `${RESEND_RULES} An order of another event is 404. Open to the organizer's API keys (write).`
       )
   )
   .middleware(OrganizerAuthentication)

@@ -17,6 +17,7 @@ import {
   type RefundView,
   type TicketView
 } from "../api/OrdersApi.ts"
+import { makeConfirmationResend } from "./confirmationResends.ts"
 
 const DEFAULT_PAGE_SIZE = 20
 
@@ -72,6 +73,7 @@ export const OrdersLive = HttpApiBuilder.group(GoTicketApi, "orders", (handlers)
   Effect.gen(function* () {
     const orders = yield* Orders
     const watch = yield* OrderWatch
+    const resend = yield* makeConfirmationResend
     /** The order as `actor` sees it: its owner gets the tickets' codes. */
     const viewFor = (actor: Actor, order: Order) =>
       Effect.map(orders.ownerCodes(actor, order), (codes) => orderView(order, codes))
@@ -117,6 +119,12 @@ export const OrdersLive = HttpApiBuilder.group(GoTicketApi, "orders", (handlers)
                 )
               )
           })
+        })
+      )
+      .handle("resendConfirmation", ({ params }) =>
+        Effect.gen(function* () {
+          const actor = yield* CurrentActor
+          return yield* resend(actor, yield* orders.get(actor, params.orderId))
         })
       )
       .handle("refund", ({ params, payload, headers }) =>

@@ -8,6 +8,7 @@ import { Catalog } from "../../services/catalog/Catalog.ts"
 import { EventOrderReports, type OrderQuery } from "../../services/orders/EventOrderReports.ts"
 import { Orders } from "../../services/orders/Orders.ts"
 import { GoTicketApi } from "../api/GoTicketApi.ts"
+import { makeConfirmationResend } from "./confirmationResends.ts"
 import { orderView, refundView } from "./OrdersLive.ts"
 import { attendeeView, orderSummaryView } from "./OrganizerOrderViews.ts"
 
@@ -33,6 +34,7 @@ export const OrganizerOrdersLive = HttpApiBuilder.group(GoTicketApi, "organizerO
     const orders = yield* Orders
     const catalog = yield* Catalog
     const reports = yield* EventOrderReports
+    const resend = yield* makeConfirmationResend
     /**
      * An order of an event the caller manages (Catalog.requireManaged: 404 for someone else's draft, 403 for their
      * published event), and of that very event, which is what an API key was checked against; else 404.
@@ -76,6 +78,12 @@ export const OrganizerOrdersLive = HttpApiBuilder.group(GoTicketApi, "organizerO
         Effect.flatMap(CurrentActor, (actor) => ofEvent(actor, params.eventId, params.orderId)).pipe(
           Effect.map((order) => orderView(order))
         )
+      )
+      .handle("resendConfirmation", ({ params }) =>
+        Effect.gen(function* () {
+          const actor = yield* CurrentActor
+          return yield* resend(actor, yield* ofEvent(actor, params.eventId, params.orderId))
+        })
       )
       .handle("refund", ({ params, payload, headers }) =>
         Effect.gen(function* () {

@@ -2,6 +2,7 @@ import { Schema } from "effect"
 import { Rpc, RpcGroup } from "effect/rpc"
 import { Forbidden, Unauthenticated } from "../../domain/accounts/errors.ts"
 import { EventNotFound } from "../../domain/catalog/errors.ts"
+import { MailNotSent } from "../../domain/notifications/Mailer.ts"
 import {
   AlreadyCheckedIn,
   CheckInRefused,
@@ -29,6 +30,7 @@ import { Reservation } from "../../domain/reservations/Reservation.ts"
 import { EventId, OrderId, ReservationId, TicketId } from "../../domain/shared/Ids.ts"
 import { VoucherNotValid, VoucherUsedUp } from "../../domain/vouchers/errors.ts"
 import { RequiredScope, ServiceAuth } from "./Common.ts"
+import { ConfirmationSent, ConfirmationUnavailable } from "./Support.ts"
 
 /**
  * The REST gateway's remote application services (ROLE=gateway → ROLE=booking): one procedure per operation of
@@ -126,6 +128,12 @@ export const GatewayRpcs = RpcGroup.make(
     },
     success: RefundRecord,
     error: refusals(OrderNotFound, RefundRefused)
+  }),
+  /** Support.resendConfirmation: the order's confirmation mail sent again, for whoever may see the order. */
+  Rpc.make("GatewayResendConfirmation", {
+    payload: { ...as, orderId: OrderId },
+    success: ConfirmationSent,
+    error: refusals(OrderNotFound, ConfirmationUnavailable, MailNotSent)
   }),
   Rpc.make("GatewayRefundCancelledEvent", { payload: { ...as, eventId: EventId }, error: refusals() }),
   Rpc.make("GatewayCheckIn", {

@@ -10,6 +10,7 @@ import { type OrderStatusEvent, OrderWatch } from "../../services/orders/OrderWa
 import { PaymentWebhooks } from "../../services/orders/PaymentWebhooks.ts"
 import { takeStreamSlot } from "../../services/orders/StreamSlots.ts"
 import { Reservations } from "../../services/reservations/Reservations.ts"
+import { ConfirmationResend } from "../../services/support/ConfirmationResend.ts"
 import { rpcConnection } from "../client/index.ts"
 import type { CallRefused } from "../contract/Common.ts"
 import { GatewayRpcs } from "../contract/Gateway.ts"
@@ -165,6 +166,18 @@ export const RemoteOrders = Layer.effect(
   })
 )
 
+/** `ConfirmationResend` over RPC: the mail is composed and sent by the booking role, which holds the orders. */
+export const RemoteConfirmationResend = Layer.effect(
+  ConfirmationResend,
+  Effect.gen(function* () {
+    const client = yield* BookingGatewayClient
+    const { acting } = yield* ActorProofs
+    return ConfirmationResend.of({
+      resend: (actor, orderId) => acting(actor, (proof) => client.GatewayResendConfirmation({ actor: proof, orderId }))
+    })
+  })
+)
+
 /**
  * `OrderWatch` over RPC: the booking role waits on the order (its LISTEN, its stream slots per customer); the
  * gateway relays. A feed's refusal (OrderNotFound, TooManyOrderStreams) arrives before its first status, so REST
@@ -264,6 +277,7 @@ export const RemotePaymentWebhooks = Layer.effect(
 export const RemoteBookingLive = Layer.mergeAll(
   RemoteReservations,
   RemoteOrders,
+  RemoteConfirmationResend,
   RemoteOrderWatch,
   RemotePaymentWebhooks
 ).pipe(Layer.provide(Layer.merge(BookingGatewayClientLive, ActorProofs.layer)))

@@ -5,6 +5,7 @@ import { Orders } from "../../services/orders/Orders.ts"
 import { OrderWatch } from "../../services/orders/OrderWatch.ts"
 import { PaymentWebhooks } from "../../services/orders/PaymentWebhooks.ts"
 import { Reservations } from "../../services/reservations/Reservations.ts"
+import { Support } from "../../services/support/Support.ts"
 import { type FeedItem, GatewayRpcs } from "../contract/Gateway.ts"
 
 /**
@@ -19,6 +20,7 @@ export const GatewayHandlersLive = GatewayRpcs.toLayer(
     const watch = yield* OrderWatch
     const webhooks = yield* PaymentWebhooks
     const tokens = yield* AccessTokens
+    const support = yield* Support
     /** The user the gateway acts for, from the access token it minted for them (the key alone proves nothing). */
     const acting = <A, E>(proof: string, use: (actor: Actor) => Effect.Effect<A, E>) =>
       Effect.flatMap(tokens.verify(proof), use)
@@ -36,6 +38,7 @@ export const GatewayHandlersLive = GatewayRpcs.toLayer(
         acting(actor, (a) => Effect.map(orders.ownerCodes(a, order), (codes) => [...codes])),
       GatewayRefund: ({ actor, orderId, ticketIds, idempotencyKey }) =>
         acting(actor, (a) => orders.refund(a, orderId, ticketIds, idempotencyKey)),
+      GatewayResendConfirmation: ({ actor, orderId }) => acting(actor, (a) => support.resendConfirmation(a, orderId)),
       GatewayRefundCancelledEvent: ({ actor, eventId }) =>
         acting(actor, (a) => orders.refundCancelledEvent(a, eventId)),
       GatewayCheckIn: ({ actor, eventId, code }) => acting(actor, (a) => orders.checkIn(a, eventId, code)),
