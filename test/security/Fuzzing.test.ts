@@ -474,6 +474,22 @@ const cursors = () => [
   "=="
 ]
 const PAGE = () => ({ limit: LIMITS, cursor: cursors() })
+/** The order search's filters: real and hostile values of each (a ticket code's forged variants among them). */
+const ORDER_FILTERS = () => ({
+  status: ["confirmed", "pending_payment", "CONFIRMED", "shipped", ""],
+  email: ["customer@example.com", "CUSTOMER@EXAMPLE.COM", "nobody", "a@b", "%@%", ""],
+  name: ["Ada", "%", "_", "\\", "=1+1", "'; DROP TABLE orders; --", "x".repeat(121), ""],
+  ticketCode: [
+    "GT1.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA.BBBBBBBBBBBBBBBBBBBBBB",
+    "GT1..",
+    "GT2.a.b",
+    "GT1.a.b",
+    "x".repeat(201),
+    ""
+  ],
+  from: INSTANTS,
+  to: INSTANTS
+})
 
 // ---------------------------------------------------------------------------------------------------------------
 // Well-formed payloads from the API's own schemas
@@ -926,6 +942,41 @@ const TARGETS: ReadonlyArray<Target> = [
     // Never the order's own valid tickets: a refund that goes through is not what is being fuzzed here.
     body: fc.array(fc.uuid(), { minLength: 1, maxLength: 3 }).map((ticketIds) => ({ ticketIds })),
     headers: idempotencyKey,
+    views: ["orders"]
+  },
+  {
+    route: "GET /v1/events/{eventId}/orders",
+    as: "organizer",
+    params: (w) => ({ eventId: [w.ids.event, w.ids.draft] }),
+    query: () => ({ ...ORDER_FILTERS(), ...PAGE() })
+  },
+  {
+    route: "GET /v1/events/{eventId}/orders.csv",
+    as: "organizer",
+    params: (w) => ({ eventId: [w.ids.event, w.ids.draft] }),
+    query: ORDER_FILTERS
+  },
+  {
+    route: "GET /v1/events/{eventId}/attendees",
+    as: "organizer",
+    params: (w) => ({ eventId: [w.ids.event, w.ids.draft] }),
+    query: PAGE
+  },
+  {
+    route: "GET /v1/events/{eventId}/attendees.csv",
+    as: "organizer",
+    params: (w) => ({ eventId: [w.ids.event, w.ids.draft] })
+  },
+  {
+    route: "POST /v1/events/{eventId}/orders/{orderId}/confirmation",
+    as: "organizer",
+    params: (w) => ({ eventId: [w.ids.event], orderId: [w.ids.order] }),
+    views: ["orders"]
+  },
+  {
+    route: "POST /v1/orders/{orderId}/confirmation",
+    as: "customer",
+    params: (w) => ({ orderId: [w.ids.order] }),
     views: ["orders"]
   },
   { route: "GET /v1/tickets/{ticketId}", as: "customer", params: (w) => ({ ticketId: [w.ids.ticket] }) },

@@ -388,6 +388,41 @@ export const TABLE: ReadonlyArray<Row> = [
   row("GET /v1/events/{eventId}/orders/{orderId}", "organizer", [401, 403, 403, 403, 200], {
     also: { eventStaff: 403, admin: 200 }
   }),
+  row("GET /v1/events/{eventId}/orders", "organizer", [401, 403, 403, 403, 200], {
+    also: { eventStaff: 403, admin: 200 }
+  }),
+  row("GET /v1/events/{eventId}/orders", "organizer", [401, 404, 404, 404, 200], {
+    on: "draft",
+    params: { eventId: "draft" }
+  }),
+  row("GET /v1/events/{eventId}/orders.csv", "organizer", [401, 403, 403, 403, 200], {
+    also: { eventStaff: 403, admin: 200 }
+  }),
+  row("GET /v1/events/{eventId}/orders.csv", "organizer", [401, 404, 404, 404, 200], {
+    on: "draft",
+    params: { eventId: "draft" }
+  }),
+  row("GET /v1/events/{eventId}/attendees", "organizer", [401, 403, 403, 403, 200], {
+    also: { eventStaff: 403, admin: 200 }
+  }),
+  row("GET /v1/events/{eventId}/attendees", "organizer", [401, 404, 404, 404, 200], {
+    on: "draft",
+    params: { eventId: "draft" }
+  }),
+  row("GET /v1/events/{eventId}/attendees.csv", "organizer", [401, 403, 403, 403, 200], {
+    also: { eventStaff: 403, admin: 200 }
+  }),
+  row("GET /v1/events/{eventId}/attendees.csv", "organizer", [401, 404, 404, 404, 200], {
+    on: "draft",
+    params: { eventId: "draft" }
+  }),
+  // The buyer's confirmation mail sent again, by the organizer (a write) or by the buyer.
+  row("POST /v1/events/{eventId}/orders/{orderId}/confirmation", "organizer", [401, 403, 403, 403, 200], {
+    also: { eventStaff: 403, admin: 200 }
+  }),
+  row("POST /v1/orders/{orderId}/confirmation", "customer", [401, 404, 404, 404, 200], {
+    also: { eventOrganizer: 200, eventStaff: 404, admin: 200 }
+  }),
   row("POST /v1/events/{eventId}/orders/{orderId}/refund", "organizer", [401, 403, 403, 403, 202], {
     request: ({ w }) => json({ ticketIds: [w.ids.ticketToRefundByOrganizer] }),
     also: { eventStaff: 403 }
