@@ -137,14 +137,14 @@ export const checkTicketTypeName = (
     ? violation("duplicate_name", `a ticket type named "${name}" already exists`)
     : Result.succeed(undefined)
 
-/** Capacity can move freely above what is committed (held + sold), never below it. */
+/** Capacity can move freely above what is committed (held + sold + withheld), never below it. */
 export const checkCapacityChange = (
   ticketType: TicketType,
   capacity: number
 ): Result.Result<number, EventRuleViolation | CapacityBelowCommitted> => {
   if (ticketType.seated && capacity !== ticketType.capacity)
     return violation("seated_capacity", "a seated ticket type's capacity is its number of seats; change the seating")
-  const committed = ticketType.held + ticketType.sold
+  const committed = ticketType.held + ticketType.sold + ticketType.withheld
   if (capacity < committed)
     return Result.fail(
       new CapacityBelowCommitted({

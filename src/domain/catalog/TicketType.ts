@@ -1,4 +1,5 @@
 import { Schema } from "effect"
+import { withDefault } from "../shared/Defaults.ts"
 import { EventId, TicketTypeId } from "../shared/Ids.ts"
 import { Currency, MinorUnits } from "../shared/Money.ts"
 import { BoundedText } from "../shared/Text.ts"
@@ -19,7 +20,7 @@ export const MaxPerOrder = Schema.Int.annotate({
 )
 
 /**
- * A price category. `held` and `sold` are counted in the same row as `capacity`, so that the database can
+ * A price category. `held`, `sold` and `withheld` are counted in the same row as `capacity`, so that the database can
  * guard `held + sold <= capacity` on every change. A seated type's capacity is its number of seats.
  */
 export class TicketType extends Schema.Class<TicketType>("TicketType")({
@@ -33,9 +34,15 @@ export class TicketType extends Schema.Class<TicketType>("TicketType")({
   seated: Schema.Boolean,
   held: Schema.Int,
   sold: Schema.Int,
-  createdAt: Schema.DateFromString
+  createdAt: Schema.DateFromString,
+  /**
+   * Units withheld from the public sale for vouchers (reserved quotas, waiting-list offers): unavailable to anyone
+   * without the voucher (migrations/0027_withheld_units_waiting_list.sql).
+   */
+  withheld: withDefault(Schema.Int, () => 0)
 }) {
+  /** What the public can still take: withheld units are not available. */
   get available(): number {
-    return Math.max(0, this.capacity - this.held - this.sold)
+    return Math.max(0, this.capacity - this.held - this.sold - this.withheld)
   }
 }

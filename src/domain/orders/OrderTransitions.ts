@@ -103,6 +103,8 @@ export interface TypeCounters {
   readonly capacity: number
   readonly held: number
   readonly sold: number
+  /** Units withheld for vouchers: not free to take again. */
+  readonly withheld?: number
 }
 
 /**
@@ -118,7 +120,7 @@ export const canReclaim = (input: {
   input.lines.every((l) => l.seatId === null || input.seatIsAvailable(l.seatId)) &&
   input.unitsPerType.every(([typeId, n]) => {
     const type = input.typeOf(typeId)
-    return type !== undefined && (type.seated || type.capacity - type.held - type.sold >= n)
+    return type !== undefined && (type.seated || type.capacity - type.held - type.sold - (type.withheld ?? 0) >= n)
   })
 
 /** Releasing gives back the units of a pending order that claimed them (the compensation of claiming); else nothing. */

@@ -1,4 +1,5 @@
 import { Schema } from "effect"
+import { withDefault } from "../shared/Defaults.ts"
 import { EventId, TicketTypeId, UserId, Uuid } from "../shared/Ids.ts"
 
 export const VoucherId = Uuid.pipe(Schema.brand("VoucherId")).annotate({ description: "VoucherId (UUID)" })
@@ -35,5 +36,14 @@ export class Voucher extends Schema.Class<Voucher>("Voucher")({
   /** Holds and orders that carry it now (a hold that ends without an order gives its redemption back). */
   redeemed: Schema.Int,
   createdBy: UserId,
-  createdAt: Schema.DateFromString
+  createdAt: Schema.DateFromString,
+  /**
+   * Units of its one ticket type withheld from the public sale for it when it was made (a reserved quota, or a
+   * waiting-list offer's one unit); null: none. A hold with it takes that type's units from them.
+   */
+  reservedUnits: withDefault(Schema.NullOr(Schema.Int), () => null),
+  /** Of those, the units withheld now (not in a hold or an order); 0 once given up. */
+  reservedLeft: withDefault(Schema.Int, () => 0),
+  /** The only account that may use it (a waiting-list offer's); null: anyone with the code. */
+  accountId: withDefault(Schema.NullOr(UserId), () => null)
 }) {}

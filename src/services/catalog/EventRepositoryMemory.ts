@@ -87,7 +87,7 @@ export const EventRepositoryMemory = Layer.effect(
         Ref.modify(state, (s): readonly [Effect.Effect<Option.Option<TicketType>, CapacityBelowCommitted>, State] => {
           const current = s.ticketTypes.get(id)
           if (!current) return [Effect.succeed(Option.none<TicketType>()), s] as const
-          const committed = current.held + current.sold
+          const committed = current.held + current.sold + current.withheld
           if (change.capacity !== undefined && change.capacity < committed)
             return [
               Effect.fail(

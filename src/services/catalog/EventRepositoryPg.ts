@@ -45,6 +45,7 @@ interface TicketTypeRow {
   readonly held: number
   readonly sold: number
   readonly createdAt: Date
+  readonly withheld?: number
 }
 
 const eventFromRow = (r: EventRow): Event =>
@@ -107,7 +108,8 @@ export const ticketTypeFromRow = (r: TicketTypeRow): TicketType =>
       seated: r.seated,
       held: r.held,
       sold: r.sold,
-      createdAt: r.createdAt
+      createdAt: r.createdAt,
+      withheld: r.withheld ?? 0
     },
     { disableChecks: true }
   )
@@ -213,12 +215,12 @@ export const EventRepositoryPg = Layer.effect(
               price_minor = COALESCE(${change.priceMinor ?? null}::bigint, price_minor),
               capacity = COALESCE(${capacity}::int, capacity),
               max_per_order = COALESCE(${change.maxPerOrder ?? null}::int, max_per_order)
-            WHERE id = ${id} AND (${capacity}::int IS NULL OR held + sold <= ${capacity}::int)
+            WHERE id = ${id} AND (${capacity}::int IS NULL OR held + sold + withheld <= ${capacity}::int)
             RETURNING *`
           if (rows[0]) return Option.some(ticketTypeFromRow(rows[0]))
           const current = yield* sql<{
             committed: number
-          }>`SELECT held + sold AS committed FROM ticket_types WHERE id = ${id}`
+          }>`SELECT held + sold + withheld AS committed FROM ticket_types WHERE id = ${id}`
           if (!current[0]) return Option.none()
           const committed = current[0].committed
           return yield* new CapacityBelowCommitted({

@@ -23,6 +23,7 @@ import {
 } from "../../domain/reservations/ReservationRepository.ts"
 import type { ReservationId } from "../../domain/shared/Ids.ts"
 import { now } from "../../domain/shared/Now.ts"
+import { WithheldHolds } from "../../domain/vouchers/WithheldHolds.ts"
 import { ReservationConfig } from "../config/ReservationConfig.ts"
 import { makeVoucherHolds } from "../vouchers/VoucherHolds.ts"
 import { type CatalogSnapshot, CatalogSnapshots } from "./CatalogSnapshots.ts"
@@ -68,6 +69,7 @@ export class Reservations extends Context.Service<Reservations>()("goticket/Rese
     const snapshots = yield* CatalogSnapshots
     const config = yield* ReservationConfig
     const placeWithVoucher = yield* makeVoucherHolds
+    const withheldHolds = yield* Effect.serviceOption(WithheldHolds)
 
     // The refusal most often sent in a flash sale: one immutable error per ticket type instead of a new Error
     // (and its stack trace) per attempt.
@@ -187,8 +189,16 @@ export class Reservations extends Context.Service<Reservations>()("goticket/Rese
       // none is set. A retry of a hold that went through (perhaps the one that sold it out) must replay, not be
       // refused: its key was marked before it was placed. Only when the cache cannot say (Redis down, or its marks
       // not known complete: lost in a restart or flush, or a mark write failed, until rebuilt) does the database decide.
+      // A hold with a voucher code skips the flags when a type it asks for has withheld units (its voucher may be the
+      // one they are withheld for, a waiting-list offer or a reserved quota, while the type is sold out to everyone
+      // else: the database decides); its key is marked all the same. The snapshot may be a second old: units withheld
+      // since are seen a second late, while a voucher hold on a sold-out type without any stays off the database.
+      const mayDrawWithheld =
+        request.voucherCode !== undefined && ticketTypes.some((t) => t.withheld > 0 && gated.includes(t.id))
       let marked = true
-      if (gated.length > 0) {
+      if (gated.length > 0 && mayDrawWithheld)
+        marked = yield* cache.markKey(actor.userId, idempotencyKey, keyTtlMs)
+      else if (gated.length > 0) {
         const gate = yield* cache.gateHold(gated, actor.userId, idempotencyKey, keyTtlMs)
         if (gate._tag === "Open") marked = gate.marked
         else {
@@ -237,7 +247,13 @@ export class Reservations extends Context.Service<Reservations>()("goticket/Rese
                 at,
                 ticketTypeIds: plan._tag === "ChosenSeats" ? undefined : gated
               },
-              guarded
+              guarded,
+              plan._tag === "GeneralAdmission" && Option.isSome(withheldHolds)
+                ? (voucherId) => {
+                    const drawn = withheldHolds.value.place({ ...base, items: plan.items }, voucherId)
+                    return marked ? drawn : Effect.ensuring(drawn, cache.distrustMarks)
+                  }
+                : undefined
             )
 
       // 4. announce

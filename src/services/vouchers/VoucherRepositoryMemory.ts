@@ -33,7 +33,7 @@ export const VoucherRepositoryMemory = Layer.effect(
           const stored = new Map(t.vouchers)
           const codes = new Map(t.codes)
           for (const v of vouchers) {
-            stored.set(v.id, new Voucher({ ...v, redeemed: 0 }))
+            stored.set(v.id, new Voucher({ ...v, redeemed: 0, reservedLeft: v.reservedUnits ?? 0 }))
             codes.set(`${v.eventId}:${v.code}`, v.id)
           }
           return [true, { ...t, vouchers: stored, codes }]

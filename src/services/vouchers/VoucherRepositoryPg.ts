@@ -18,6 +18,9 @@ interface VoucherRow {
   readonly redeemed: number
   readonly createdBy: string
   readonly createdAt: Date
+  readonly reservedUnits: number | null
+  readonly reservedLeft: number
+  readonly accountId: string | null
 }
 
 const voucherOf = (row: VoucherRow) =>
@@ -34,7 +37,10 @@ const voucherOf = (row: VoucherRow) =>
       maxRedemptions: row.maxRedemptions,
       redeemed: row.redeemed,
       createdBy: row.createdBy as UserId,
-      createdAt: row.createdAt
+      createdAt: row.createdAt,
+      reservedUnits: row.reservedUnits,
+      reservedLeft: row.reservedLeft,
+      accountId: row.accountId as UserId | null
     },
     // Rows the table's constraints keep valid: the schema checks are skipped.
     { disableChecks: true }
@@ -51,7 +57,7 @@ export const VoucherRepositoryPg = Layer.effect(
   Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
     const columns = sql`id, event_id, code, kind, value, ticket_type_ids, valid_from, valid_until, max_redemptions,
-      redeemed, created_by, created_at`
+      redeemed, created_by, created_at, reserved_units, reserved_left, account_id`
 
     return VoucherRepository.of({
       // In chunks (a statement takes at most 65,535 parameters), all in one transaction: every code or none.
@@ -72,7 +78,10 @@ export const VoucherRepositoryPg = Layer.effect(
                 maxRedemptions: v.maxRedemptions,
                 redeemed: 0,
                 createdBy: v.createdBy,
-                createdAt: v.createdAt
+                createdAt: v.createdAt,
+                reservedUnits: v.reservedUnits,
+                reservedLeft: v.reservedUnits ?? 0,
+                accountId: v.accountId
               })) as unknown as readonly [Record<string, unknown>, ...Array<Record<string, unknown>>]
             )}`
         ).pipe(
