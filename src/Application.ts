@@ -75,6 +75,12 @@ import { SalesStatsPg } from "./services/stats/SalesStatsPg.ts"
 import { ConfirmationResend } from "./services/support/ConfirmationResend.ts"
 import { VoucherRepositoryPg } from "./services/vouchers/VoucherRepositoryPg.ts"
 import { Vouchers } from "./services/vouchers/Vouchers.ts"
+import { WithheldHoldsPg } from "./services/vouchers/WithheldHoldsPg.ts"
+import { WaitingListExpiryLive } from "./services/waitinglist/WaitingListExpiry.ts"
+import { WaitingListMails } from "./services/waitinglist/WaitingListMails.ts"
+import { waitingListMailsConsumer } from "./services/waitinglist/WaitingListMailsConsumer.ts"
+import { WaitingListRepositoryPg } from "./services/waitinglist/WaitingListRepositoryPg.ts"
+import { WaitingLists } from "./services/waitinglist/WaitingLists.ts"
 import { OrganizerWebhooks } from "./services/webhooks/OrganizerWebhooks.ts"
 import { WebhookDeliveryWorker } from "./services/webhooks/WebhookDeliveryWorker.ts"
 import { WebhookRepositoryPg } from "./services/webhooks/WebhookRepositoryPg.ts"
@@ -105,7 +111,9 @@ export const RepositoriesPg = Layer.mergeAll(
   OrganizerApiKeyRepositoryPg,
   VoidedTicketsPg,
   VoucherRepositoryPg,
-  EventOrdersPg
+  EventOrdersPg,
+  WithheldHoldsPg,
+  WaitingListRepositoryPg
 )
 
 /** The durable sagas on the PostgreSQL-backed workflow engine, with the sweeper that keeps them all running. */
@@ -125,7 +133,8 @@ export const ServicesLive = Layer.mergeAll(
   TwoFactorAuth.layer,
   Vouchers.layer,
   EventOrderReports.layer,
-  ConfirmationResend.local
+  ConfirmationResend.local,
+  WaitingLists.layer
 ).pipe(
   Layer.provideMerge(
     Layer.mergeAll(
@@ -202,7 +211,8 @@ export const EventPipelineLive = Layer.mergeAll(
         consumerLayer(notificationsConsumer),
         consumerLayer(salesStatsConsumer),
         consumerLayer(organizerWebhooksConsumer),
-        consumerLayer(registrationMailsConsumer).pipe(Layer.provide(RegistrationMails.layer))
+        consumerLayer(registrationMailsConsumer).pipe(Layer.provide(RegistrationMails.layer)),
+        consumerLayer(waitingListMailsConsumer).pipe(Layer.provide(WaitingListMails.layer))
       )
     )
   ),
@@ -215,6 +225,7 @@ export const EventPipelineLive = Layer.mergeAll(
  */
 export const BackgroundWorkLive = Layer.mergeAll(
   ExpiryWorkerLive,
+  WaitingListExpiryLive,
   // Its repositories over a pool of their own (BackgroundDatabaseLive): a backlog never takes the API's connections.
   EventPipelineLive.pipe(Layer.provide(Layer.fresh(RepositoriesPg)), Layer.provide(BackgroundDatabaseLive)),
   PaymentReconciliationLive,

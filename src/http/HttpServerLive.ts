@@ -33,6 +33,7 @@ import { PrivacyLive } from "./handlers/PrivacyLive.ts"
 import { ReservationsLive } from "./handlers/ReservationsLive.ts"
 import { ServiceKeysLive } from "./handlers/ServiceKeysLive.ts"
 import { VouchersLive } from "./handlers/VouchersLive.ts"
+import { WaitingListsLive } from "./handlers/WaitingListsLive.ts"
 import { WebhooksLive } from "./handlers/WebhooksLive.ts"
 import { errorTranslation, requestLogging } from "./RequestPipeline.ts"
 import { ServerLimits } from "./ServerLimits.ts"
@@ -73,7 +74,8 @@ export const ApiLive = HttpApiBuilder.layer(GoTicketApi, { openapiPath: "/openap
       CheckInsLive,
       PaymentsLive,
       WebhooksLive,
-      VouchersLive
+      VouchersLive,
+      WaitingListsLive
     ).pipe(Layer.provide(ApiMiddlewareLive))
   )
 )

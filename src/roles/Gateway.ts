@@ -49,6 +49,8 @@ import { SalesReports } from "../services/stats/SalesReports.ts"
 import { SalesStatsPg } from "../services/stats/SalesStatsPg.ts"
 import { VoucherRepositoryPg } from "../services/vouchers/VoucherRepositoryPg.ts"
 import { Vouchers } from "../services/vouchers/Vouchers.ts"
+import { WaitingListRepositoryPg } from "../services/waitinglist/WaitingListRepositoryPg.ts"
+import { WaitingLists } from "../services/waitinglist/WaitingLists.ts"
 import { OrganizerWebhooks } from "../services/webhooks/OrganizerWebhooks.ts"
 import { WebhookRepositoryPg } from "../services/webhooks/WebhookRepositoryPg.ts"
 
@@ -76,8 +78,13 @@ export const GatewayRepositoriesPg = Layer.mergeAll(
   ReservationRepositoryPg,
   // Organizers' vouchers (the redemptions are the booking role's, in the hold).
   VoucherRepositoryPg,
+<<<<<<< HEAD
   // The organizer's order search, attendee list and their exports: reads only.
   EventOrdersPg
+=======
+  // Waiting lists: joined and switched here; their offers are made by the database wherever units come back.
+  WaitingListRepositoryPg
+>>>>>>> 2ee58fc (Waiting lists over REST: customers join a sold-out ticket type's list, see their place and leave; organizers see each list's length and withheld units and switch it off or on; the first in line get a WaitingListOffered mail with their code; the expiry job passes unused offers on; vouchers may carry reservedUnits (a reserved quota withheld from the public); access-control rows, fuzzing entries, OpenAPI, README and ARCHITECTURE)
 )
 
 /**
@@ -91,6 +98,7 @@ export const GatewayServicesLive = Layer.mergeAll(
   TwoFactorAuth.layer,
   ServiceKeys.layer,
   Vouchers.layer,
+  WaitingLists.layer,
   OrganizerApiKeys.layer,
   EventOrderReports.layer,
   RemoteBookingLive

@@ -36,6 +36,7 @@ import { CreateApiKeyRequest } from "../../src/http/api/OrganizerApiKeysApi.ts"
 import { EraseAccountRequest } from "../../src/http/api/PrivacyApi.ts"
 import { CreateServiceKeyRequest } from "../../src/http/api/ServiceKeysApi.ts"
 import { CreateVouchersRequest } from "../../src/http/api/VouchersApi.ts"
+import { WaitingListSettingsRequest } from "../../src/http/api/WaitingListsApi.ts"
 import { RegisterWebhookRequest } from "../../src/http/api/WebhooksApi.ts"
 import { InProcessSandbox } from "../../src/services/payments/PaymentGatewayLive.ts"
 import { signatureHeader } from "../../src/services/payments/sandbox/Signature.ts"
@@ -841,6 +842,32 @@ const TARGETS: ReadonlyArray<Target> = [
     route: "GET /v1/events/{eventId}/vouchers.csv",
     as: "organizer",
     params: (w) => ({ eventId: [w.ids.event, w.ids.draft] })
+  },
+  {
+    route: "POST /v1/events/{eventId}/waiting-lists/{ticketTypeId}/entry",
+    as: "customer",
+    params: (w) => ({ eventId: [w.ids.waitingEvent, w.ids.event], ticketTypeId: [w.ids.waitingType, w.ids.ticketType] })
+  },
+  {
+    route: "GET /v1/events/{eventId}/waiting-lists/{ticketTypeId}/entry",
+    as: "customer",
+    params: (w) => ({ eventId: [w.ids.waitingEvent], ticketTypeId: [w.ids.waitingType] })
+  },
+  {
+    route: "DELETE /v1/events/{eventId}/waiting-lists/{ticketTypeId}/entry",
+    as: "customer",
+    params: (w) => ({ eventId: [w.ids.waitingEvent], ticketTypeId: [w.ids.waitingType] })
+  },
+  {
+    route: "GET /v1/events/{eventId}/waiting-lists",
+    as: "organizer",
+    params: (w) => ({ eventId: [w.ids.waitingEvent, w.ids.event, w.ids.draft] })
+  },
+  {
+    route: "PATCH /v1/events/{eventId}/waiting-lists/{ticketTypeId}",
+    as: "organizer",
+    params: (w) => ({ eventId: [w.ids.waitingEvent], ticketTypeId: [w.ids.waitingType] }),
+    body: wellFormed(WaitingListSettingsRequest)
   },
   {
     route: "GET /v1/events/{eventId}/audit",

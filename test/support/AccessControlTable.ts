@@ -341,6 +341,26 @@ export const TABLE: ReadonlyArray<Row> = [
     on: "draft",
     params: { eventId: "draft" }
   }),
+  // Waiting lists: a customer's place is theirs alone (strangers are not in the list: 404); joining is open to
+  // every account (the world's owner joined already: again answers its place); organizers see and switch the lists.
+  row("GET /v1/events/{eventId}/waiting-lists/{ticketTypeId}/entry", "customer", [401, 404, 404, 404, 200], {
+    params: { eventId: "waitingEvent", ticketTypeId: "waitingType" }
+  }),
+  row("DELETE /v1/events/{eventId}/waiting-lists/{ticketTypeId}/entry", "customer", [401, 404, 404, 404, 204], {
+    params: { eventId: "waitingEvent", ticketTypeId: "waitingType" }
+  }),
+  row("POST /v1/events/{eventId}/waiting-lists/{ticketTypeId}/entry", "customer", [401, 200, 200, 200, 200], {
+    params: { eventId: "waitingEvent", ticketTypeId: "waitingType" }
+  }),
+  row("GET /v1/events/{eventId}/waiting-lists", "organizer", [401, 403, 403, 403, 200], {
+    params: { eventId: "waitingEvent" },
+    also: { eventStaff: 403, admin: 200 }
+  }),
+  row("PATCH /v1/events/{eventId}/waiting-lists/{ticketTypeId}", "organizer", [401, 403, 403, 403, 200], {
+    params: { eventId: "waitingEvent", ticketTypeId: "waitingType" },
+    request: () => json({ open: true }),
+    also: { eventStaff: 403, admin: 200 }
+  }),
   row("GET /v1/events/{eventId}/audit", "organizer", [401, 403, 403, 403, 200], {
     also: { eventStaff: 403, admin: 200 }
   }),

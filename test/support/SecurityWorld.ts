@@ -74,6 +74,8 @@ export type ResourceName =
   | "serviceKeyToRevoke"
   | "apiKey"
   | "apiKeyToRevoke"
+  | "waitingEvent"
+  | "waitingType"
 
 const ok =
   <T extends { status: number; body: unknown }>(what: string, expected: number) =>
@@ -190,6 +192,17 @@ export const buildWorld = (api: Api) =>
     const holdToCheckout = yield* holdOne(customer)
     const otherCustomerHold = yield* holdOne(otherCustomer)
 
+    // A sold-out show (its one ticket held by another customer) whose waiting list the owner customer has joined.
+    const waiting = yield* publishedEvent(api, organizer, "Sold out", 1)
+    yield* hold(api, otherCustomer.token, holdBody(waiting.eventId, waiting.ticketTypeId, 1)).pipe(
+      Effect.flatMap(ok("hold the sold-out show's ticket", 201))
+    )
+    yield* api
+      .call("POST", `/v1/events/${waiting.eventId}/waiting-lists/${waiting.ticketTypeId}/entry`, {
+        token: customer.token
+      })
+      .pipe(Effect.flatMap(ok("join the waiting list", 200)))
+
     const [ticket, ticketToRefund, ticketToScan, ticketToScanByStaff, ticketToRefundByOrganizer] = order.tickets.map(
       (t: { id: string }) => t.id
     ) as [string, string, string, string, string]
@@ -225,7 +238,9 @@ export const buildWorld = (api: Api) =>
       consumer: "notifications",
       serviceKeyToRevoke: serviceKey.body.key.id,
       apiKey: readKey.id,
-      apiKeyToRevoke: apiKeyToRevoke.id
+      apiKeyToRevoke: apiKeyToRevoke.id,
+      waitingEvent: waiting.eventId,
+      waitingType: waiting.ticketTypeId
     }
     const apiKeys = {
       read: readKey.secret,

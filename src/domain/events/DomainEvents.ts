@@ -121,6 +121,20 @@ export class AccountRegistered extends Schema.TaggedClass<AccountRegistered>()("
   userId: UserId
 }) {}
 
+/**
+ * Units came back to a sold-out ticket type and one was offered to a customer of its waiting list: a single-use
+ * voucher of their account, withholding that unit until `expiresAt`. Internal (organizers' webhooks never receive
+ * it); it carries ids only: the mail's consumer reads the code and the address when it makes the mail.
+ */
+export class WaitingListOffered extends Schema.TaggedClass<WaitingListOffered>()("WaitingListOffered", {
+  entryId: Uuid,
+  customerId: UserId,
+  eventId: EventId,
+  ticketTypeId: TicketTypeId,
+  voucherId: Uuid,
+  expiresAt: Schema.DateFromString
+}) {}
+
 export const DomainEvent = Schema.Union([
   EventPublished,
   EventCancelled,
@@ -134,7 +148,8 @@ export const DomainEvent = Schema.Union([
   TicketVoided,
   TicketCheckedIn,
   VoucherRedeemed,
-  AccountRegistered
+  AccountRegistered,
+  WaitingListOffered
 ])
 export type DomainEvent = typeof DomainEvent.Type
 
@@ -155,12 +170,19 @@ export const PublicEventType = Schema.Literals([
 ])
 export type PublicEventType = typeof PublicEventType.Type
 
-/** Every event type: the public ones and those only this service's own consumers see (AccountRegistered). */
-export const EventType = Schema.Literals([...PublicEventType.literals, "AccountRegistered"])
+/** Every event type: the public ones and those only this service's own consumers see (AccountRegistered, WaitingListOffered). */
+export const EventType = Schema.Literals([...PublicEventType.literals, "AccountRegistered", "WaitingListOffered"])
 export type EventType = typeof EventType.Type
 
 /** What each event is about: the aggregate whose events are published in the order they happened. */
-export const AggregateType = Schema.Literals(["event", "reservation", "order", "ticket", "account"])
+export const AggregateType = Schema.Literals([
+  "event",
+  "reservation",
+  "order",
+  "ticket",
+  "account",
+  "waiting_list_entry"
+])
 export type AggregateType = typeof AggregateType.Type
 
 export const aggregateOf: Record<EventType, AggregateType> = {
@@ -176,7 +198,8 @@ export const aggregateOf: Record<EventType, AggregateType> = {
   TicketVoided: "ticket",
   TicketCheckedIn: "ticket",
   VoucherRedeemed: "reservation",
-  AccountRegistered: "account"
+  AccountRegistered: "account",
+  WaitingListOffered: "waiting_list_entry"
 }
 
 /** The topic routing key: `<aggregate>.<event>`, e.g. `order.OrderConfirmed`, so `order.*` binds every order event. */

@@ -94,7 +94,14 @@ export interface VoucherSpec {
   readonly count: number
   /** One chosen code instead of generated ones (count must be 1). */
   readonly code: string | null
+  /**
+   * Units of its one ticket type each voucher withholds from the public sale for its holders (a reserved quota);
+   * absent or null: none.
+   */
+  readonly reservedUnits?: number | null | undefined
 }
+
+export const MAX_RESERVED_UNITS = 1_000_000
 
 /** The rules of a new batch of vouchers; `eventTicketTypes` are the ids of the event's ticket types. */
 export const checkVoucherSpec = (
@@ -115,6 +122,13 @@ export const checkVoucherSpec = (
   const unknown = spec.ticketTypeIds.find((id) => !eventTicketTypes.includes(id))
   if (unknown !== undefined)
     return Result.fail(invalidVoucher(`ticket type ${unknown} is not a ticket type of this event`))
+  const reserved = spec.reservedUnits ?? null
+  if (reserved !== null) {
+    if (!(whole(reserved) && reserved >= 1 && reserved <= MAX_RESERVED_UNITS))
+      return Result.fail(invalidVoucher(`reservedUnits must be a whole number from 1 to ${MAX_RESERVED_UNITS}`))
+    if (spec.ticketTypeIds.length !== 1)
+      return Result.fail(invalidVoucher("a voucher with reservedUnits must name exactly one ticket type"))
+  }
   if (spec.code !== null) {
     if (spec.count !== 1) return Result.fail(invalidVoucher("a chosen code makes one voucher: leave count out or 1"))
     const code = normalizeCode(spec.code)

@@ -16,6 +16,7 @@ import { payloadParseOptions } from "./payload.ts"
 import { ReservationsApi } from "./ReservationsApi.ts"
 import { ServiceKeysApi } from "./ServiceKeysApi.ts"
 import { VouchersApi } from "./VouchersApi.ts"
+import { WaitingListsApi } from "./WaitingListsApi.ts"
 import { WebhooksApi } from "./WebhooksApi.ts"
 
 /**
@@ -33,6 +34,7 @@ export class GoTicketApi extends HttpApi.make("goticket")
   .add(EventsApi)
   .add(OrganizerApi)
   .add(VouchersApi)
+  .add(WaitingListsApi)
   .add(OrganizerApiKeysApi)
   .add(OrganizerOrdersApi)
   .add(ReservationsApi)

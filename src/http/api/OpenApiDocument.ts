@@ -86,6 +86,8 @@ export const tagDescriptions: Record<string, string> = {
   Reservations: "Holds: tickets kept for a customer for a few minutes, until checkout or expiry",
   Orders: "Checkout of a hold, payment, the order's progress and refunds",
   Vouchers: "Discount codes an organizer hands out for an event, and their redemptions",
+  "Waiting lists":
+    "Waiting lists of sold-out ticket types: customers join and leave, the first in line get returned tickets as offers; organizers see and switch them",
   Tickets: "Issued tickets and their QR images",
   "Check-in": "Door staff scanning tickets at the entrance",
   Payments: "The payment provider's signed notifications",

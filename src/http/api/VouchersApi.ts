@@ -5,7 +5,7 @@ import { EventId, TicketTypeId } from "../../domain/shared/Ids.ts"
 import { Instant } from "../../domain/shared/Text.ts"
 import { InvalidVoucher } from "../../domain/vouchers/errors.ts"
 import { DiscountKind, MAX_CODE_LENGTH, MIN_CODE_LENGTH, VoucherId } from "../../domain/vouchers/Voucher.ts"
-import { MAX_REDEMPTIONS, MAX_VOUCHERS_PER_BATCH } from "../../domain/vouchers/VoucherRules.ts"
+import { MAX_REDEMPTIONS, MAX_RESERVED_UNITS, MAX_VOUCHERS_PER_BATCH } from "../../domain/vouchers/VoucherRules.ts"
 import { Authentication } from "./Authentication.ts"
 import { EventNotFound404, eventIdParam } from "./EventsApi.ts"
 import { Forbidden403 } from "./errors.ts"
@@ -40,6 +40,17 @@ export const CreateVouchersRequest = payload(
     ).annotate({
       description: `How many vouchers, each with its own random code (default 1, at most ${MAX_VOUCHERS_PER_BATCH})`
     }),
+    reservedUnits: Schema.optionalKey(
+      Schema.Int.check(
+        Schema.isBetween(
+          { minimum: 1, maximum: MAX_RESERVED_UNITS },
+          { message: `must be a whole number from 1 to ${MAX_RESERVED_UNITS}` }
+        )
+      )
+    ).annotate({
+      description:
+        "A reserved quota: units of its one ticket type (ticketTypeIds must name exactly one general-admission type) each voucher withholds from the public sale; holds with the code take them from there, and give them back to it when they end unsold"
+    }),
     code: Schema.optionalKey(
       Schema.String.check(
         Schema.isPattern(/^[A-Za-z0-9-]{1,60}$/u, { message: "must be 1 to 60 letters, digits or dashes" })
@@ -64,7 +75,11 @@ export const VoucherView = Schema.Struct({
   redeemed: Schema.Int.annotate({
     description: "Redemptions taken now: live holds and orders that carry it (an ended hold gives its redemption back)"
   }),
-  createdAt: Schema.Date
+  createdAt: Schema.Date,
+  reservedUnits: Schema.NullOr(Schema.Int).annotate({
+    description: "Units withheld for it when it was made (a reserved quota); null: none"
+  }),
+  reservedLeft: Schema.Int.annotate({ description: "Of those, the units withheld now (not in a hold or an order)" })
 }).annotate({ identifier: "Voucher" })
 
 export const CreatedVouchersView = Schema.Struct({

@@ -17,7 +17,9 @@ export const voucherView = (v: Voucher): typeof VoucherView.Type => ({
   validUntil: v.validUntil,
   maxRedemptions: v.maxRedemptions,
   redeemed: v.redeemed,
-  createdAt: v.createdAt
+  createdAt: v.createdAt,
+  reservedUnits: v.reservedUnits,
+  reservedLeft: v.reservedLeft
 })
 
 export const VouchersLive = HttpApiBuilder.group(GoTicketApi, "vouchers", (handlers) =>
@@ -34,7 +36,8 @@ export const VouchersLive = HttpApiBuilder.group(GoTicketApi, "vouchers", (handl
             validUntil: payload.validUntil ?? null,
             maxRedemptions: payload.maxRedemptions ?? 1,
             count: payload.count ?? 1,
-            code: payload.code ?? null
+            code: payload.code ?? null,
+            reservedUnits: payload.reservedUnits ?? null
           })
         ).pipe(Effect.map((created) => ({ count: created.length, vouchers: created.map(voucherView) })))
       )

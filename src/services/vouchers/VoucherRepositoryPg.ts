@@ -1,4 +1,4 @@
-import { Effect, Layer, Option } from "effect"
+import { Data, Effect, Layer, Option } from "effect"
 import { SqlClient } from "effect/sql"
 import type { EventId, TicketTypeId, UserId } from "../../domain/shared/Ids.ts"
 import { type DiscountKind, Voucher, type VoucherId } from "../../domain/vouchers/Voucher.ts"
@@ -46,6 +46,9 @@ const voucherOf = (row: VoucherRow) =>
     { disableChecks: true }
   )
 
+/** A reserved quota whose units are not free: the batch is not stored. */
+class UnitsNotFree extends Data.TaggedError("UnitsNotFree") {}
+
 const uuidArray = (ids: ReadonlyArray<string>) => `{${ids.join(",")}}`
 
 const chunks = <A>(items: ReadonlyArray<A>, size: number): ReadonlyArray<ReadonlyArray<A>> =>
@@ -85,8 +88,33 @@ export const VoucherRepositoryPg = Layer.effect(
               })) as unknown as readonly [Record<string, unknown>, ...Array<Record<string, unknown>>]
             )}`
         ).pipe(
+          // A reserved quota withholds its units in the same transaction, if they are free (else nothing is stored).
+          Effect.andThen(
+            Effect.forEach(
+              [
+                ...vouchers
+                  .filter((v) => v.reservedUnits !== null)
+                  .reduce(
+                    (m, v) =>
+                      m.set(
+                        v.ticketTypeIds[0] as string,
+                        (m.get(v.ticketTypeIds[0] as string) ?? 0) + (v.reservedUnits ?? 0)
+                      ),
+                    new Map<string, number>()
+                  )
+              ].sort(([a], [b]) => (a < b ? -1 : 1)),
+              ([ticketTypeId, units]) =>
+                sql<{ id: string }>`UPDATE ticket_types SET withheld = withheld + ${units}
+                  WHERE id = ${ticketTypeId} AND NOT seated AND capacity - held - sold - withheld >= ${units}
+                  RETURNING id`.pipe(
+                  Effect.flatMap((rows) => (rows.length > 0 ? Effect.void : Effect.fail(new UnitsNotFree())))
+                ),
+              { discard: true }
+            )
+          ),
           sql.withTransaction,
           Effect.as(true),
+          Effect.catchTag("UnitsNotFree", () => Effect.succeed(false)),
           Effect.catchIf(
             (e) => isUniqueViolation(e),
             () => Effect.succeed(false)

@@ -57,6 +57,16 @@ export class Vouchers extends Context.Service<Vouchers>()("goticket/Vouchers", {
           ticketTypes.map((t) => t.id)
         )
       )
+      // A reserved quota withholds units of one general-admission type, which must be there to take.
+      const reserved = spec.reservedUnits ?? null
+      const reservedType = reserved === null ? undefined : ticketTypes.find((t) => t.id === spec.ticketTypeIds[0])
+      if (reservedType?.seated === true)
+        return yield* invalidVoucher("only general-admission units can be reserved for a voucher")
+      const short = () =>
+        invalidVoucher(
+          `only ${reservedType?.available ?? 0} units of this ticket type are left to reserve (${spec.count} × ${reserved} asked)`
+        )
+      if (reserved !== null && (reservedType?.available ?? 0) < reserved * spec.count) return yield* short()
       const at = yield* now
       for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
         const codes = spec.code === null ? generateCodes(spec.count) : [normalizeCode(spec.code)]
@@ -75,12 +85,23 @@ export class Vouchers extends Context.Service<Vouchers>()("goticket/Vouchers", {
                 maxRedemptions: spec.maxRedemptions,
                 redeemed: 0,
                 createdBy: actor.userId,
-                createdAt: at
+                createdAt: at,
+                reservedUnits: reserved,
+                reservedLeft: reserved ?? 0,
+                accountId: null
               },
               { disableChecks: true }
             )
         )
         if (yield* repository.insertAll(vouchers)) return vouchers
+        // Refused for the units (taken meanwhile) rather than for a code: said so.
+        if (
+          reserved !== null &&
+          (yield* catalog.managed(actor, eventId)).ticketTypes.some(
+            (t) => t.id === reservedType?.id && t.available < reserved * spec.count
+          )
+        )
+          return yield* short()
         if (spec.code !== null) return yield* invalidVoucher("this event has a voucher with this code already")
       }
       return yield* Effect.die(new Error(`${ATTEMPTS} batches of generated voucher codes collided with stored codes`))

@@ -106,7 +106,7 @@ export class OrganizerWebhooks extends Context.Service<OrganizerWebhooks>()("got
 
     /** The organizer of the event the domain event is about, if it still exists. */
     const organizerOf = (event: DomainEvent): Effect.Effect<Option.Option<UserId>> =>
-      event._tag === "AccountRegistered"
+      event._tag === "AccountRegistered" || event._tag === "WaitingListOffered"
         ? Effect.succeedNone
         : "organizerId" in event
           ? Effect.succeedSome(event.organizerId)
@@ -178,7 +178,7 @@ export class OrganizerWebhooks extends Context.Service<OrganizerWebhooks>()("got
      */
     const mightQueue = (envelope: EventEnvelope, event: DomainEvent) =>
       Effect.map(subscriptionsAt(envelope.occurredAt), (subscriptions) =>
-        event._tag === "AccountRegistered"
+        event._tag === "AccountRegistered" || event._tag === "WaitingListOffered"
           ? false
           : "organizerId" in event
             ? (subscriptions.byOrganizer.get(event.organizerId)?.has(envelope.type) ?? false)
