@@ -558,6 +558,19 @@ BEGIN
       WHERE w.ticket_type_id = p_ticket_type_id AND w.customer_id = p_customer_id AND w.status IN ('waiting', 'offered');
     RETURN QUERY SELECT 'already'::text, v_id; RETURN;
   END IF;
+  -- Units freed while this customer was joining (their release saw no one waiting) are offered now, under the
+  -- ticket type's lock, as the trigger would have.
+  IF EXISTS (SELECT 1 FROM ticket_types t WHERE t.id = p_ticket_type_id
+             AND t.capacity - t.held - t.sold - t.withheld > 0) THEN
+    SELECT t.* INTO v_type FROM ticket_types t WHERE t.id = p_ticket_type_id FOR UPDATE;
+    IF v_type.waiting_list_open AND v_type.capacity - v_type.held - v_type.sold - v_type.withheld > 0 THEN
+      PERFORM set_config('goticket.now', p_now::text, true);
+      UPDATE ticket_types t
+        SET withheld = t.withheld + offer_to_waiting(t.id, t.event_id, t.capacity - t.held - t.sold - t.withheld, p_now)
+        WHERE t.id = p_ticket_type_id;
+      PERFORM set_config('goticket.now', '', true);
+    END IF;
+  END IF;
   RETURN QUERY SELECT 'joined'::text, p_entry_id;
 END $$;
 
