@@ -78,13 +78,10 @@ export const GatewayRepositoriesPg = Layer.mergeAll(
   ReservationRepositoryPg,
   // Organizers' vouchers (the redemptions are the booking role's, in the hold).
   VoucherRepositoryPg,
-<<<<<<< HEAD
   // The organizer's order search, attendee list and their exports: reads only.
-  EventOrdersPg
-=======
+  EventOrdersPg,
   // Waiting lists: joined and switched here; their offers are made by the database wherever units come back.
   WaitingListRepositoryPg
->>>>>>> 2ee58fc (Waiting lists over REST: customers join a sold-out ticket type's list, see their place and leave; organizers see each list's length and withheld units and switch it off or on; the first in line get a WaitingListOffered mail with their code; the expiry job passes unused offers on; vouchers may carry reservedUnits (a reserved quota withheld from the public); access-control rows, fuzzing entries, OpenAPI, README and ARCHITECTURE)
 )
 
 /**
