@@ -29,7 +29,9 @@ export class CatalogSnapshots extends Context.Service<CatalogSnapshots>()("gotic
     })
     return {
       get: (eventId: EventId) => Cache.get(cache, eventId),
-      fresh: (eventId: EventId) => Effect.andThen(Cache.invalidate(cache, eventId), Cache.get(cache, eventId))
+      fresh: (eventId: EventId) => Effect.andThen(Cache.invalidate(cache, eventId), Cache.get(cache, eventId)),
+      /** The event's ticket types as they are now, read past the memo (which stays as it is). */
+      ticketTypesNow: (eventId: EventId) => events.listTicketTypes(eventId)
     } as const
   })
 }) {

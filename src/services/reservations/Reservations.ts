@@ -191,13 +191,13 @@ export class Reservations extends Context.Service<Reservations>()("goticket/Rese
       // not known complete: lost in a restart or flush, or a mark write failed, until rebuilt) does the database decide.
       // A hold with a voucher code skips the flags when a type it asks for has withheld units (its voucher may be the
       // one they are withheld for, a waiting-list offer or a reserved quota, while the type is sold out to everyone
-      // else: the database decides); its key is marked all the same. The snapshot may be a second old: units withheld
-      // since are seen a second late, while a voucher hold on a sold-out type without any stays off the database.
-      const mayDrawWithheld =
-        request.voucherCode !== undefined && ticketTypes.some((t) => t.withheld > 0 && gated.includes(t.id))
+      // else: the database decides); its key is marked all the same. Refused by a flag, such a hold looks again past
+      // the second-old snapshot (an offer made a moment ago), so only a type with nothing withheld refuses it.
+      const withheldIn = (types: ReadonlyArray<{ readonly id: string; readonly withheld: number }>) =>
+        types.some((t) => t.withheld > 0 && gated.includes(t.id))
+      const mayDrawWithheld = request.voucherCode !== undefined && withheldIn(ticketTypes)
       let marked = true
-      if (gated.length > 0 && mayDrawWithheld)
-        marked = yield* cache.markKey(actor.userId, idempotencyKey, keyTtlMs)
+      if (gated.length > 0 && mayDrawWithheld) marked = yield* cache.markKey(actor.userId, idempotencyKey, keyTtlMs)
       else if (gated.length > 0) {
         const gate = yield* cache.gateHold(gated, actor.userId, idempotencyKey, keyTtlMs)
         if (gate._tag === "Open") marked = gate.marked
@@ -205,7 +205,11 @@ export class Reservations extends Context.Service<Reservations>()("goticket/Rese
           const retry =
             gate.key === "marked" ||
             (gate.key === "unknown" && (yield* repository.hasLiveKey(actor.userId, idempotencyKey)))
-          if (!retry) return yield* soldOutRefusal(gate.ticketTypeId)
+          const unlocked =
+            !retry &&
+            request.voucherCode !== undefined &&
+            withheldIn(yield* snapshots.ticketTypesNow(request.eventId).pipe(Effect.orDie))
+          if (!retry && !unlocked) return yield* soldOutRefusal(gate.ticketTypeId)
           marked = yield* cache.markKey(actor.userId, idempotencyKey, keyTtlMs)
         }
       }
