@@ -1,8 +1,13 @@
-import { expect, it } from "@effect/vitest"
+import { expect, it, layer } from "@effect/vitest"
 import { Effect, type Layer, Option } from "effect"
+import type { UserRepository } from "../../src/domain/accounts/UserRepository.ts"
+import type { EventRepository } from "../../src/domain/catalog/EventRepository.ts"
+import { OrderRepository } from "../../src/domain/orders/OrderRepository.ts"
+import { ReservationRepository } from "../../src/domain/reservations/ReservationRepository.ts"
 import type { EventId, ReservationId, TicketTypeId, UserId } from "../../src/domain/shared/Ids.ts"
 import { Voucher, type VoucherId } from "../../src/domain/vouchers/Voucher.ts"
 import { VoucherRepository } from "../../src/domain/vouchers/VoucherRepository.ts"
+import { aSale, aStoredUser, holdOf, now, openOrder } from "./OrderRepositoryContract.ts"
 
 /* Times are the caller's: both adapters run on the same fixed instants. */
 const T0 = new Date("2027-03-01T12:00:00.000Z")
@@ -148,3 +153,85 @@ export const voucherRepositoryContract = (name: string, layer: Layer.Layer<Vouch
       })
     )
   })
+
+const redeemedOf = (voucher: Voucher) =>
+  Effect.flatMap(VoucherRepository, (vouchers) => vouchers.findByCode(voucher.eventId, voucher.code)).pipe(
+    Effect.map((found) => Option.getOrThrow(found).redeemed)
+  )
+
+/**
+ * The redemption follows its hold (with the hold, order and catalog adapters of the same kind): a hold that ends
+ * without an order, or an order cancelled before it is paid, gives its redemption back in the same step; a paid
+ * order keeps it. (PostgreSQL: the triggers of 0020_vouchers.sql; in memory: the twins, through RedemptionReturn.)
+ */
+export const voucherGiveBackContract = (
+  name: string,
+  adapters: Layer.Layer<VoucherRepository | OrderRepository | ReservationRepository | EventRepository | UserRepository>
+) =>
+  layer(adapters, { timeout: "120 seconds", excludeTestServices: true })(
+    `VoucherRepository contract, with holds and orders: ${name}`,
+    (it) => {
+      /** A sale, a voucher of it with one redemption, and a customer's hold that took it. */
+      const redeemedHold = Effect.gen(function* () {
+        const vouchers = yield* VoucherRepository
+        const alice = yield* aStoredUser()
+        const sale = yield* aSale()
+        const voucher = aVoucher({ eventId: sale.event.id, maxRedemptions: 1 })
+        yield* vouchers.insertAll([voucher])
+        const held = yield* holdOf(alice.id, sale.event, { type: sale.standing, quantity: 1 })
+        expect(yield* vouchers.redeem(voucher.id, held.id, yield* now)).toBe(true)
+        expect(yield* redeemedOf(voucher)).toBe(1)
+        return { alice, sale, voucher, held }
+      })
+
+      it.effect("a released hold gives its redemption back: the used-up voucher can be redeemed again", () =>
+        Effect.gen(function* () {
+          const { voucher, held } = yield* redeemedHold
+          expect(yield* (yield* ReservationRepository).end([held.id], "released")).toHaveLength(1)
+          expect(yield* redeemedOf(voucher)).toBe(0)
+          expect(yield* (yield* VoucherRepository).totalsForEvent(voucher.eventId)).toEqual({
+            redemptions: 0,
+            discountMinor: 0
+          })
+          expect(yield* (yield* VoucherRepository).redeem(voucher.id, hold(), yield* now)).toBe(true)
+        })
+      )
+
+      it.effect("an expired hold gives its redemption back", () =>
+        Effect.gen(function* () {
+          const { voucher, held } = yield* redeemedHold
+          expect(yield* (yield* ReservationRepository).end([held.id], "expired")).toHaveLength(1)
+          expect(yield* redeemedOf(voucher)).toBe(0)
+        })
+      )
+
+      it.effect("an order cancelled before it is paid gives its redemption back, its hold converted or not", () =>
+        Effect.gen(function* () {
+          const orders = yield* OrderRepository
+          const open = yield* redeemedHold
+          const opened = yield* openOrder(open.held.id, open.alice.id)
+          yield* orders.cancel(opened.id, "payment_declined", yield* now)
+          expect(yield* redeemedOf(open.voucher)).toBe(0)
+
+          const claimed = yield* redeemedHold
+          const order = yield* openOrder(claimed.held.id, claimed.alice.id)
+          expect(yield* orders.claimUnits(order.id)).toEqual({ _tag: "Claimed" })
+          yield* orders.cancel(order.id, "payment_declined", yield* now)
+          expect(yield* redeemedOf(claimed.voucher)).toBe(0)
+        })
+      )
+
+      it.effect("a paid order keeps its redemption: its hold converted, nothing ends it", () =>
+        Effect.gen(function* () {
+          const orders = yield* OrderRepository
+          const { alice, voucher, held } = yield* redeemedHold
+          const order = yield* openOrder(held.id, alice.id)
+          expect(yield* orders.claimUnits(order.id)).toEqual({ _tag: "Claimed" })
+          yield* orders.confirm(order.id, yield* now)
+          expect(yield* (yield* ReservationRepository).end([held.id], "released")).toHaveLength(0)
+          yield* orders.cancel(order.id, "payment_declined", yield* now)
+          expect(yield* redeemedOf(voucher)).toBe(1)
+        })
+      )
+    }
+  )

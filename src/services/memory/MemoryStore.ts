@@ -4,6 +4,7 @@ import type { Seat, Section } from "../../domain/catalog/Seating.ts"
 import type { TicketType } from "../../domain/catalog/TicketType.ts"
 import type { Order, RefundRecord, Ticket } from "../../domain/orders/Order.ts"
 import type { Reservation } from "../../domain/reservations/Reservation.ts"
+import type { Voucher } from "../../domain/vouchers/Voucher.ts"
 
 /**
  * The in-memory adapters' database: every table in one Ref, so that a hold can change ticket types, seats and
@@ -53,6 +54,17 @@ export interface MemoryTables {
   readonly seatBuyers: ReadonlyMap<string, string>
   /** Provider webhook event id → when it was handled. */
   readonly paymentEvents: ReadonlyMap<string, { readonly type: string; readonly receivedAt: Date }>
+  readonly vouchers: ReadonlyMap<string, Voucher>
+  /** `${eventId}:${code}` → voucher id. */
+  readonly voucherCodes: ReadonlyMap<string, string>
+  /**
+   * Reservation id → its voucher redemption: here, beside the holds and orders, so that a hold or order that ends
+   * gives it back in the same step (as the triggers of 0020_vouchers.sql do in the same transaction).
+   */
+  readonly redemptions: ReadonlyMap<
+    string,
+    { readonly voucherId: string; readonly eventId: string; readonly discountMinor: number }
+  >
 }
 
 export const emptyTables = (): MemoryTables => ({
@@ -70,7 +82,10 @@ export const emptyTables = (): MemoryTables => ({
   tickets: new Map(),
   refunds: new Map(),
   seatBuyers: new Map(),
-  paymentEvents: new Map()
+  paymentEvents: new Map(),
+  vouchers: new Map(),
+  voucherCodes: new Map(),
+  redemptions: new Map()
 })
 
 export class MemoryStore extends Context.Service<MemoryStore, Ref.Ref<MemoryTables>>()("goticket/MemoryStore") {}

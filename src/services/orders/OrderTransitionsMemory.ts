@@ -13,8 +13,10 @@ import type {
 import * as Transitions from "../../domain/orders/OrderTransitions.ts"
 import { Reservation } from "../../domain/reservations/Reservation.ts"
 import type { TicketId } from "../../domain/shared/Ids.ts"
+import { orderEndGivesBack } from "../../domain/vouchers/RedemptionReturn.ts"
 import type { MemoryTables } from "../memory/MemoryStore.ts"
 import { endIn } from "../reservations/ReservationRepositoryMemory.ts"
+import { giveBackIn } from "../vouchers/RedemptionsMemory.ts"
 
 /*
  * The in-memory twin's transitions: each reads the tables, asks the domain (OrderTransitions.ts, OrderLines.ts)
@@ -239,7 +241,10 @@ export const cancelIn = (s: MemoryTables, orderId: string, reason: CancelReason,
   if (Transitions.decideCancel(stored.order.status) === "as_is") return [{ ok: documentOf(s, orderId) as Order }, s]
   let next = endHold(releaseIn(s, orderId), stored.order.reservationId, at)
   const released = next.orders.get(orderId) as StoredOrder
-  next = put(next, "orders", orderId, { ...released, order: Transitions.cancelledOrder(released.order, reason, at) })
+  const cancelled = Transitions.cancelledOrder(released.order, reason, at)
+  next = put(next, "orders", orderId, { ...released, order: cancelled })
+  // The trigger of 0020_vouchers.sql: an order cancelled before it was paid gives its hold's redemption back.
+  if (orderEndGivesBack(stored.order.status, cancelled.status)) next = giveBackIn(next, [stored.order.reservationId])[1]
   return [{ ok: documentOf(next, orderId) as Order }, next]
 }
 

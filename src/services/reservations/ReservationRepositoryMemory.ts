@@ -16,7 +16,9 @@ import {
 } from "../../domain/reservations/ReservationRepository.ts"
 import type { TicketTypeId } from "../../domain/shared/Ids.ts"
 import { now } from "../../domain/shared/Now.ts"
+import { holdEndGivesBack } from "../../domain/vouchers/RedemptionReturn.ts"
 import { MemoryStore, MemoryStoreLive, type MemoryTables } from "../memory/MemoryStore.ts"
+import { giveBackIn } from "../vouchers/RedemptionsMemory.ts"
 
 type Step = readonly [PlaceOutcome, MemoryTables]
 
@@ -135,7 +137,10 @@ const placeIn = (s: MemoryTables, hold: PlaceHold, now: Date): Step => {
   ]
 }
 
-/** What end_holds does: ends the active ones among `ids` (HoldEnding.endsNow) and gives back what they held. */
+/**
+ * What end_holds does: ends the active ones among `ids` (HoldEnding.endsNow) and gives back what they held, and
+ * their voucher redemptions (RedemptionReturn.holdEndGivesBack; the trigger of 0020_vouchers.sql).
+ */
 export const endIn = (
   s: MemoryTables,
   ids: ReadonlyArray<string>,
@@ -153,7 +158,9 @@ export const endIn = (
   const seatHolders = new Map(s.seatHolders)
   const customerTickets = new Map(s.customerTickets)
   const ended: Array<EndedHold> = []
+  const redemptionsBack: Array<string> = []
   for (const r of ending) {
+    if (holdEndGivesBack(r.status, status)) redemptionsBack.push(r.id)
     reservations.set(r.id, new Reservation({ ...r, status, endedAt: now }, trusted))
     const back = givenBack(r)
     for (const [typeId, n] of back.units) {
@@ -174,7 +181,8 @@ export const endIn = (
     customerTickets.set(key, (customerTickets.get(key) ?? 0) - back.tickets)
     ended.push({ id: r.id, eventId: r.eventId, ticketTypeIds: back.units.map(([t]) => t) })
   }
-  return [ended, { ...s, reservations, ticketTypes, seats, seatHolders, customerTickets }]
+  const [, next] = giveBackIn({ ...s, reservations, ticketTypes, seats, seatHolders, customerTickets }, redemptionsBack)
+  return [ended, next]
 }
 
 /** The order of `liveKeys`: by customer, then key. */

@@ -2,55 +2,45 @@ import { Effect, Layer, Option, Ref } from "effect"
 import type { ReservationId } from "../../domain/shared/Ids.ts"
 import { Voucher } from "../../domain/vouchers/Voucher.ts"
 import { VoucherRepository } from "../../domain/vouchers/VoucherRepository.ts"
+import { MemoryStore, MemoryStoreLive, type MemoryTables } from "../memory/MemoryStore.ts"
+import { counted, giveBackIn } from "./RedemptionsMemory.ts"
 
-interface Redemption {
-  readonly voucherId: string
-  readonly eventId: string
-  readonly discountMinor: number
-}
-
-interface Tables {
-  readonly vouchers: ReadonlyMap<string, Voucher>
-  /** `${eventId}:${code}` → voucher id. */
-  readonly codes: ReadonlyMap<string, string>
-  /** Reservation id → its redemption. */
-  readonly redemptions: ReadonlyMap<string, Redemption>
-}
-
-const counted = (voucher: Voucher, by: number) => new Voucher({ ...voucher, redeemed: voucher.redeemed + by })
-
-/** The in-memory twin of VoucherRepositoryPg: one Ref, every change one atomic step. */
+/**
+ * The in-memory twin of VoucherRepositoryPg, over the shared MemoryStore: every change one atomic step. Vouchers and
+ * redemptions live in the same tables as holds and orders, so the hold and order twins give a redemption back in
+ * the step that ends its hold or cancels its order (RedemptionReturn), as the triggers do in PostgreSQL.
+ */
 export const VoucherRepositoryMemory = Layer.effect(
   VoucherRepository,
   Effect.gen(function* () {
-    const tables = yield* Ref.make<Tables>({ vouchers: new Map(), codes: new Map(), redemptions: new Map() })
+    const store = yield* MemoryStore
 
     return VoucherRepository.of({
       insertAll: (vouchers) =>
-        Ref.modify(tables, (t): [boolean, Tables] => {
+        Ref.modify(store, (t): [boolean, MemoryTables] => {
           const keys = vouchers.map((v) => `${v.eventId}:${v.code}`)
-          if (keys.some((k) => t.codes.has(k)) || new Set(keys).size < keys.length) return [false, t]
+          if (keys.some((k) => t.voucherCodes.has(k)) || new Set(keys).size < keys.length) return [false, t]
           const stored = new Map(t.vouchers)
-          const codes = new Map(t.codes)
+          const codes = new Map(t.voucherCodes)
           for (const v of vouchers) {
             stored.set(v.id, new Voucher({ ...v, redeemed: 0, reservedLeft: v.reservedUnits ?? 0 }))
             codes.set(`${v.eventId}:${v.code}`, v.id)
           }
-          return [true, { ...t, vouchers: stored, codes }]
+          return [true, { ...t, vouchers: stored, voucherCodes: codes }]
         }),
       findByCode: (eventId, code) =>
-        Effect.map(Ref.get(tables), (t) => {
-          const id = t.codes.get(`${eventId}:${code}`)
+        Effect.map(Ref.get(store), (t) => {
+          const id = t.voucherCodes.get(`${eventId}:${code}`)
           return Option.fromNullishOr(id === undefined ? undefined : t.vouchers.get(id))
         }),
       listForEvent: (eventId) =>
-        Effect.map(Ref.get(tables), (t) =>
+        Effect.map(Ref.get(store), (t) =>
           [...t.vouchers.values()]
             .filter((v) => v.eventId === eventId)
             .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : 1))
         ),
       redeem: (voucherId, reservationId) =>
-        Ref.modify(tables, (t): [boolean, Tables] => {
+        Ref.modify(store, (t): [boolean, MemoryTables] => {
           if (t.redemptions.has(reservationId)) return [true, t]
           const voucher = t.vouchers.get(voucherId)
           if (voucher === undefined || voucher.redeemed >= voucher.maxRedemptions) return [false, t]
@@ -68,32 +58,19 @@ export const VoucherRepositoryMemory = Layer.effect(
           ]
         }),
       recordDiscount: (reservationId, discountMinor) =>
-        Ref.update(tables, (t) => {
+        Ref.update(store, (t) => {
           const redemption = t.redemptions.get(reservationId)
           return redemption === undefined
             ? t
             : { ...t, redemptions: new Map(t.redemptions).set(reservationId, { ...redemption, discountMinor }) }
         }),
       giveBack: (reservationIds: ReadonlyArray<ReservationId>) =>
-        Ref.modify(tables, (t): [number, Tables] => {
-          const vouchers = new Map(t.vouchers)
-          const redemptions = new Map(t.redemptions)
-          let n = 0
-          for (const id of new Set(reservationIds)) {
-            const redemption = redemptions.get(id)
-            if (redemption === undefined) continue
-            redemptions.delete(id)
-            const voucher = vouchers.get(redemption.voucherId)
-            if (voucher !== undefined) vouchers.set(voucher.id, counted(voucher, -1))
-            n++
-          }
-          return [n, n === 0 ? t : { ...t, vouchers, redemptions }]
-        }),
+        Ref.modify(store, (t) => giveBackIn(t, reservationIds)),
       totalsForEvent: (eventId) =>
-        Effect.map(Ref.get(tables), (t) => {
+        Effect.map(Ref.get(store), (t) => {
           const mine = [...t.redemptions.values()].filter((r) => r.eventId === eventId)
           return { redemptions: mine.length, discountMinor: mine.reduce((sum, r) => sum + r.discountMinor, 0) }
         })
     })
   })
-)
+).pipe(Layer.provide(MemoryStoreLive))
