@@ -351,6 +351,25 @@ export const eventRepositoryContract = (name: string, layer: Layer.Layer<EventRe
       })
     )
 
+    it.effect("stores whether a ticket type asks for attendee names (off unless set), and changes it", () =>
+      Effect.gen(function* () {
+        const repo = yield* EventRepository
+        const organizer = yield* anOrganizer
+        const event = anEvent(organizer.id)
+        yield* repo.insert(event)
+        const plain = aTicketType(event.id)
+        const named = aTicketType(event.id, { name: "Named seats", attendeeNames: "required" })
+        yield* repo.insertTicketType(plain)
+        yield* repo.insertTicketType(named)
+        expect((yield* repo.listTicketTypes(event.id)).map((t) => t.attendeeNames).sort()).toEqual(["off", "required"])
+        const changed = yield* repo.updateTicketType(plain.id, { attendeeNames: "optional" })
+        expect(Option.getOrThrow(changed).attendeeNames).toBe("optional")
+        expect(Option.getOrThrow(yield* repo.updateTicketType(plain.id, { name: "Renamed" })).attendeeNames).toBe(
+          "optional"
+        )
+      })
+    )
+
     it.effect("refuses a capacity below held + sold, changing nothing, and accepts exactly held + sold", () =>
       Effect.gen(function* () {
         const repo = yield* EventRepository

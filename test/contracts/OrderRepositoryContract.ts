@@ -1094,4 +1094,68 @@ export const orderRepositoryContract = (
         expect(yield* repo.recordPaymentEvent(eventId, "payment_intent.succeeded", at)).toBe(false)
         expect(yield* repo.paymentEventSeen(eventId)).toBe(true)
       }))
+
+    test("attendee names given at open reach the tickets, in line order, whatever happens between open and confirm", () =>
+      Effect.gen(function* () {
+        const repo = yield* OrderRepository
+        const alice = yield* aStoredUser()
+        const sale = yield* aSale()
+        const hold = yield* holdOf(alice.id, sale.event, [sale.a2, sale.a1])
+        const orderId = newOrderId()
+        const at = yield* now
+        const opened = yield* repo.open({
+          orderId,
+          reservationId: hold.id,
+          customerId: alice.id,
+          holdUntil: after(at, 30 * MINUTE),
+          attendeeNames: ["Ada Lovelace", null]
+        })
+        expect(opened._tag).toBe("Opened")
+        // A retried checkout (another body) keeps the names the order opened with.
+        yield* repo.open({
+          orderId: newOrderId(),
+          reservationId: hold.id,
+          customerId: alice.id,
+          holdUntil: after(at, 30 * MINUTE),
+          attendeeNames: ["Mallory", "Mallory"]
+        })
+        expect(yield* repo.claimUnits(orderId)).toEqual({ _tag: "Claimed" })
+        const confirmed = yield* repo.confirm(orderId, at)
+        expect(confirmed.tickets.map((t) => [t.seatId, t.attendeeName])).toEqual([
+          [sale.a1.id, "Ada Lovelace"],
+          [sale.a2.id, null]
+        ])
+        const ticket = confirmed.tickets[0] as Ticket
+        expect(Option.getOrThrow(yield* repo.findTicket(ticket.id)).attendeeName).toBe("Ada Lovelace")
+      }))
+
+    test("renameTicket: the customer's valid ticket only; never a checked-in or voided one", () =>
+      Effect.gen(function* () {
+        const repo = yield* OrderRepository
+        const alice = yield* aStoredUser()
+        const bob = yield* aStoredUser()
+        const sale = yield* aSale()
+        const order = yield* aPaidOrder(alice.id, sale.event, { type: sale.standing, quantity: 3 })
+        const [kept, scanned, refunded] = order.tickets as [Ticket, Ticket, Ticket]
+        const at = yield* now
+
+        const renamed = Option.getOrThrow(yield* repo.renameTicket(kept.id, alice.id, "Grace Hopper"))
+        expect(renamed).toMatchObject({ id: kept.id, attendeeName: "Grace Hopper", status: "valid" })
+        expect(Option.getOrThrow(yield* repo.findTicket(kept.id)).attendeeName).toBe("Grace Hopper")
+        expect(yield* repo.renameTicket(kept.id, bob.id, "Bob")).toEqual(Option.none())
+        expect(Option.getOrThrow(yield* repo.renameTicket(kept.id, alice.id, null)).attendeeName).toBeNull()
+
+        yield* repo.checkIn(scanned.id, sale.event.id, alice.id, at)
+        expect(yield* repo.renameTicket(scanned.id, alice.id, "Late")).toEqual(Option.none())
+        yield* repo.requestRefund({
+          refundId: `r-${crypto.randomUUID()}`,
+          orderId: order.id,
+          ticketIds: [refunded.id],
+          requestedBy: alice.id,
+          includeCheckedIn: false,
+          at
+        })
+        expect(yield* repo.renameTicket(refunded.id, alice.id, "Gone")).toEqual(Option.none())
+        expect(yield* repo.renameTicket(crypto.randomUUID() as TicketId, alice.id, "Nobody")).toEqual(Option.none())
+      }))
   })

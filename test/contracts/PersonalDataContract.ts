@@ -176,6 +176,30 @@ export const personalDataContract = (name: string, ports: Layer.Layer<Ports>) =>
       })
     )
 
+    it.effect("exports the attendee names on the account's tickets, and erasing the account blanks them", () =>
+      Effect.gen(function* () {
+        const orders = yield* OrderRepository
+        const sale = yield* aSale()
+        const ada = yield* aPerson("customer", "Ada Named")
+        const bob = yield* aPerson("customer", "Bob Named")
+        const paid = yield* aPaidOrder(ada.id, sale.event, { type: sale.standing, quantity: 2 })
+        const bobs = yield* aPaidOrder(bob.id, sale.event, { type: sale.standing, quantity: 1 })
+        yield* orders.renameTicket(ticketOf(paid, 0), ada.id, "Charles Babbage")
+        yield* orders.renameTicket(ticketOf(bobs, 0), bob.id, "Bob's Guest")
+
+        const exported = yield* exportOf(ada.id)
+        expect(exported.tickets.map((t) => [t.id, t.attendeeName])).toEqual([
+          [ticketOf(paid, 0), "Charles Babbage"],
+          [ticketOf(paid, 1), null]
+        ])
+        expect(wire(exported)).not.toContain("Bob's Guest")
+
+        yield* eraseOf(ada.id)
+        expect(Option.getOrThrow(yield* orders.findTicket(ticketOf(paid, 0))).attendeeName).toBeNull()
+        expect(Option.getOrThrow(yield* orders.findTicket(ticketOf(bobs, 0))).attendeeName).toBe("Bob's Guest")
+      })
+    )
+
     it.effect("erases: live holds released, grants and webhooks gone, orders, tickets and refunds untouched", () =>
       Effect.gen(function* () {
         const orders = yield* OrderRepository

@@ -27,7 +27,8 @@ export const ticketTypeFacts = (ticketType: TicketType): SummaryFields => ({
   currency: ticketType.currency,
   capacity: ticketType.capacity,
   maxPerOrder: ticketType.maxPerOrder,
-  seated: ticketType.seated
+  seated: ticketType.seated,
+  attendeeNames: ticketType.attendeeNames
 })
 
 /** Before and after, limited to the fields that differ. */

@@ -1,5 +1,6 @@
 import { Context, type Effect, type Option } from "effect"
 import type { User } from "../accounts/User.ts"
+import type { AttendeeNamesPolicy } from "../orders/AttendeeNames.ts"
 import type { EventId, TicketTypeId, UserId } from "../shared/Ids.ts"
 import type { PageOf } from "../shared/Page.ts"
 import type { Event } from "./Event.ts"
@@ -20,6 +21,7 @@ export interface TicketTypeChange {
   readonly priceMinor?: number | undefined
   readonly capacity?: number | undefined
   readonly maxPerOrder?: number | undefined
+  readonly attendeeNames?: AttendeeNamesPolicy | undefined
 }
 
 export interface StaffMember {

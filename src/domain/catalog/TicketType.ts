@@ -1,4 +1,5 @@
 import { Schema } from "effect"
+import { AttendeeNamesPolicy } from "../orders/AttendeeNames.ts"
 import { withDefault } from "../shared/Defaults.ts"
 import { EventId, TicketTypeId } from "../shared/Ids.ts"
 import { Currency, MinorUnits } from "../shared/Money.ts"
@@ -39,7 +40,9 @@ export class TicketType extends Schema.Class<TicketType>("TicketType")({
    * Units withheld from the public sale for vouchers (reserved quotas, waiting-list offers): unavailable to anyone
    * without the voucher (migrations/0027_withheld_units_waiting_list.sql).
    */
-  withheld: withDefault(Schema.Int, () => 0)
+  withheld: withDefault(Schema.Int, () => 0),
+  /** Whether checkout asks for one attendee name per ticket of this type (AttendeeNames). */
+  attendeeNames: withDefault(AttendeeNamesPolicy, () => "off" as const)
 }) {
   /** What the public can still take: withheld units are not available. */
   get available(): number {

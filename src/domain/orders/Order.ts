@@ -1,4 +1,5 @@
 import { Schema } from "effect"
+import { withDefault } from "../shared/Defaults.ts"
 import { EventId, OrderId, ReservationId, SeatId, TicketId, TicketTypeId, UserId } from "../shared/Ids.ts"
 import { Currency, MinorAmount, MinorUnits } from "../shared/Money.ts"
 import { Timestamp } from "../shared/Text.ts"
@@ -43,7 +44,11 @@ export class Ticket extends Schema.Class<Ticket>("Ticket")({
   status: TicketStatus,
   issuedAt: Timestamp,
   voidedAt: Schema.NullOr(Timestamp),
-  checkedInAt: Schema.NullOr(Timestamp)
+  checkedInAt: Schema.NullOr(Timestamp),
+  /** The attendee's name, when the ticket type asks for names and the buyer gave one (AttendeeNames). */
+  attendeeName: withDefault(Schema.NullOr(Schema.String), () => null).annotate({
+    description: "The attendee's name (null when none was given, or the ticket type does not take names)"
+  })
 }) {}
 
 /** One admission bought: a unit of a general-admission type, or one seat. */

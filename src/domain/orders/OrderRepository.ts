@@ -48,6 +48,11 @@ export interface OrderRepositoryShape {
     readonly reservationId: ReservationId
     readonly customerId: UserId
     readonly holdUntil: Date
+    /**
+     * The attendee names of its tickets, one per line in line order (AttendeeNames.attendeeNamesOf decided them),
+     * stored with the order as it opens and given to its tickets when they are issued. An existing order keeps its own.
+     */
+    readonly attendeeNames?: ReadonlyArray<string | null> | undefined
   }) => Effect.Effect<OpenOutcome>
   readonly attachPayment: (orderId: OrderId, payment: PaymentRef) => Effect.Effect<void>
   readonly findById: (id: OrderId) => Effect.Effect<Option.Option<Order>>
@@ -91,6 +96,15 @@ export interface OrderRepositoryShape {
     limit: number
   ) => Effect.Effect<ReadonlyArray<OrderId>>
   readonly findTicket: (id: TicketId) => Effect.Effect<Option.Option<Ticket>>
+  /**
+   * Sets (or clears, with null) the attendee name of a customer's ticket that is valid and not checked in: the ticket
+   * as it is now, or none when it is not theirs or no longer valid (AttendeeNames.decideRename decided the rest).
+   */
+  readonly renameTicket: (
+    ticketId: TicketId,
+    customerId: UserId,
+    name: string | null
+  ) => Effect.Effect<Option.Option<Ticket>>
   /** Admits a valid ticket of this event exactly once, whatever the number of concurrent scans. */
   readonly checkIn: (ticketId: TicketId, eventId: EventId, by: UserId, at: Date) => Effect.Effect<CheckInOutcome>
   /**

@@ -150,7 +150,12 @@ export const decideConfirm = (input: {
   input.status !== "pending_payment" ? "as_is" : input.unitsClaimed ? "confirm" : "no_claimed_units"
 
 /** The tickets a confirmation issues: one per line, in line order, valid, issued `at`. */
-export const ticketsOf = (order: Order, at: Date, ids: ReadonlyArray<TicketId>): Array<Ticket> =>
+export const ticketsOf = (
+  order: Order,
+  at: Date,
+  ids: ReadonlyArray<TicketId>,
+  attendeeNames: ReadonlyArray<string | null> = []
+): Array<Ticket> =>
   order.lines.map(
     (line, i) =>
       new Ticket({
@@ -166,7 +171,8 @@ export const ticketsOf = (order: Order, at: Date, ids: ReadonlyArray<TicketId>):
         status: "valid",
         issuedAt: at,
         voidedAt: null,
-        checkedInAt: null
+        checkedInAt: null,
+        attendeeName: attendeeNames[i] ?? null
       })
   )
 

@@ -65,7 +65,9 @@ export class ExportedTicket extends Schema.Class<ExportedTicket>("ExportedTicket
   status: TicketStatus,
   issuedAt: Schema.DateFromString,
   voidedAt: Schema.NullOr(Schema.DateFromString),
-  checkedInAt: Schema.NullOr(Schema.DateFromString)
+  checkedInAt: Schema.NullOr(Schema.DateFromString),
+  /** The attendee's name on the ticket (AttendeeNames), when one was given. */
+  attendeeName: Schema.NullOr(Schema.String)
 }) {}
 
 export class ExportedReservation extends Schema.Class<ExportedReservation>("ExportedReservation")({

@@ -11,6 +11,7 @@ import {
 } from "../../domain/catalog/errors.ts"
 import { SeatingPlan } from "../../domain/catalog/Seating.ts"
 import { Capacity, MaxPerOrder } from "../../domain/catalog/TicketType.ts"
+import { AttendeeNamesPolicy } from "../../domain/orders/AttendeeNames.ts"
 import { TicketTypeId } from "../../domain/shared/Ids.ts"
 import { Currency, MinorUnits } from "../../domain/shared/Money.ts"
 import { PageLimit } from "../../domain/shared/Page.ts"
@@ -66,7 +67,8 @@ export const CreateTicketTypeRequest = payload(
     priceMinor: MinorUnits,
     currency: Currency,
     capacity: Capacity,
-    maxPerOrder: Schema.optionalKey(MaxPerOrder)
+    maxPerOrder: Schema.optionalKey(MaxPerOrder),
+    attendeeNames: Schema.optionalKey(AttendeeNamesPolicy)
   }),
   "CreateTicketTypeRequest"
 )
@@ -76,7 +78,8 @@ export const UpdateTicketTypeRequest = payload(
     name: Schema.optionalKey(BoundedText(120)),
     priceMinor: Schema.optionalKey(MinorUnits),
     capacity: Schema.optionalKey(Capacity),
-    maxPerOrder: Schema.optionalKey(MaxPerOrder)
+    maxPerOrder: Schema.optionalKey(MaxPerOrder),
+    attendeeNames: Schema.optionalKey(AttendeeNamesPolicy)
   }),
   "UpdateTicketTypeRequest"
 )

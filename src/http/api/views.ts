@@ -53,7 +53,7 @@ export const EventView = Schema.Struct({
 export const TicketTypeView = Schema.Struct({
   ...Struct.pick(TicketType.fields, ["id", "eventId", "name", "priceMinor", "currency", "capacity"]),
   available: Count.annotate({ description: "Tickets of this type still for sale (neither held nor sold)" }),
-  ...Struct.pick(TicketType.fields, ["maxPerOrder", "seated"])
+  ...Struct.pick(TicketType.fields, ["maxPerOrder", "seated", "attendeeNames"])
 }).annotate({ identifier: "TicketType" })
 
 export const EventDetailView = Schema.Struct({

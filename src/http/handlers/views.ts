@@ -26,7 +26,17 @@ export const eventView = (event: Event, now: Date): typeof EventView.Type => ({
 })
 
 export const ticketTypeView = (t: TicketType): typeof TicketTypeView.Type => ({
-  ...Struct.pick(t, ["id", "eventId", "name", "priceMinor", "currency", "capacity", "maxPerOrder", "seated"]),
+  ...Struct.pick(t, [
+    "id",
+    "eventId",
+    "name",
+    "priceMinor",
+    "currency",
+    "capacity",
+    "maxPerOrder",
+    "seated",
+    "attendeeNames"
+  ]),
   available: t.available
 })
 

@@ -12,6 +12,7 @@ import * as Rules from "../../domain/catalog/EventRules.ts"
 import { EventNotFound, TicketTypeNotFound } from "../../domain/catalog/errors.ts"
 import { MAX_SEATS_PER_EVENT, Seat, type SeatingPlan, Section } from "../../domain/catalog/Seating.ts"
 import { DEFAULT_MAX_PER_ORDER, TicketType } from "../../domain/catalog/TicketType.ts"
+import type { AttendeeNamesPolicy } from "../../domain/orders/AttendeeNames.ts"
 import { InventoryCache } from "../../domain/reservations/InventoryCache.ts"
 import type { EventId, SeatId, SectionId, TicketTypeId } from "../../domain/shared/Ids.ts"
 import type { Currency } from "../../domain/shared/Money.ts"
@@ -23,6 +24,7 @@ export interface NewTicketType {
   readonly currency: Currency
   readonly capacity: number
   readonly maxPerOrder?: number | undefined
+  readonly attendeeNames?: AttendeeNamesPolicy | undefined
 }
 
 const orFail = Effect.fromResult
@@ -110,7 +112,8 @@ export class Catalog extends Context.Service<Catalog>()("goticket/Catalog", {
         seated: false,
         held: 0,
         sold: 0,
-        createdAt: at
+        createdAt: at,
+        attendeeNames: input.attendeeNames ?? "off"
       })
       yield* audit
         .audited(events.insertTicketType(ticketType), () =>

@@ -104,7 +104,8 @@ export const EventRepositoryMemory = Layer.effect(
               name: change.name ?? current.name,
               priceMinor: change.priceMinor ?? current.priceMinor,
               capacity: change.capacity ?? current.capacity,
-              maxPerOrder: change.maxPerOrder ?? current.maxPerOrder
+              maxPerOrder: change.maxPerOrder ?? current.maxPerOrder,
+              attendeeNames: change.attendeeNames ?? current.attendeeNames
             },
             { disableChecks: true }
           )

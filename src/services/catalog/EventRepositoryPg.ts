@@ -5,6 +5,7 @@ import { EventRepository, type EventRepositoryShape } from "../../domain/catalog
 import { CapacityBelowCommitted, EventChangedConcurrently } from "../../domain/catalog/errors.ts"
 import { Seat, Section } from "../../domain/catalog/Seating.ts"
 import { TicketType } from "../../domain/catalog/TicketType.ts"
+import type { AttendeeNamesPolicy } from "../../domain/orders/AttendeeNames.ts"
 import { decodeCursor } from "../../domain/shared/Cursor.ts"
 import type { EventId, SeatId, SectionId, TicketTypeId, UserId } from "../../domain/shared/Ids.ts"
 import type { Currency } from "../../domain/shared/Money.ts"
@@ -46,6 +47,7 @@ interface TicketTypeRow {
   readonly sold: number
   readonly createdAt: Date
   readonly withheld?: number
+  readonly attendeeNames: AttendeeNamesPolicy
 }
 
 const eventFromRow = (r: EventRow): Event =>
@@ -109,7 +111,8 @@ export const ticketTypeFromRow = (r: TicketTypeRow): TicketType =>
       held: r.held,
       sold: r.sold,
       createdAt: r.createdAt,
-      withheld: r.withheld ?? 0
+      withheld: r.withheld ?? 0,
+      attendeeNames: r.attendeeNames
     },
     { disableChecks: true }
   )
@@ -199,7 +202,8 @@ export const EventRepositoryPg = Layer.effect(
           seated: t.seated,
           held: t.held,
           sold: t.sold,
-          createdAt: t.createdAt
+          createdAt: t.createdAt,
+          attendeeNames: t.attendeeNames
         })}`.pipe(Effect.asVoid, Effect.orDie, Effect.withSpan("EventRepository.insertTicketType")),
       listTicketTypes: (eventId) =>
         sql<TicketTypeRow>`SELECT * FROM ticket_types WHERE event_id = ${eventId} ORDER BY created_at, id`.pipe(
@@ -214,7 +218,8 @@ export const EventRepositoryPg = Layer.effect(
               name = COALESCE(${change.name ?? null}, name),
               price_minor = COALESCE(${change.priceMinor ?? null}::bigint, price_minor),
               capacity = COALESCE(${capacity}::int, capacity),
-              max_per_order = COALESCE(${change.maxPerOrder ?? null}::int, max_per_order)
+              max_per_order = COALESCE(${change.maxPerOrder ?? null}::int, max_per_order),
+              attendee_names = COALESCE(${change.attendeeNames ?? null}, attendee_names)
             WHERE id = ${id} AND (${capacity}::int IS NULL OR held + sold + withheld <= ${capacity}::int)
             RETURNING *`
           if (rows[0]) return Option.some(ticketTypeFromRow(rows[0]))

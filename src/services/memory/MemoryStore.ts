@@ -33,7 +33,13 @@ export interface MemoryTables {
    */
   readonly orders: ReadonlyMap<
     string,
-    { readonly order: Order; readonly unitsClaimed: boolean; readonly ticketIds: ReadonlyArray<string> }
+    {
+      readonly order: Order
+      readonly unitsClaimed: boolean
+      readonly ticketIds: ReadonlyArray<string>
+      /** The attendee names given at checkout, one per line (order_lines.attendee_name). */
+      readonly attendeeNames?: ReadonlyArray<string | null> | undefined
+    }
   >
   /** Reservation id → the order opened for it (one per hold). */
   readonly ordersByReservation: ReadonlyMap<string, string>

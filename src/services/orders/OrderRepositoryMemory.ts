@@ -22,6 +22,7 @@ import {
   put,
   refundIn,
   releaseIn,
+  renameIn,
   trusted
 } from "./OrderTransitionsMemory.ts"
 
@@ -126,6 +127,11 @@ export const OrderRepositoryMemory = Layer.effect(
             .slice(0, limit)
         ),
       findTicket: (id) => read((s) => Option.map(Option.fromNullishOr(s.tickets.get(id)), (row) => row.ticket)),
+      renameTicket: (ticketId, customerId, name) =>
+        Effect.map(
+          Ref.modify(store, (s) => renameIn(s, ticketId, customerId, name)),
+          Option.fromNullishOr
+        ),
       checkIn: (ticketId, eventId, by, at) => Ref.modify(store, (s) => checkInIn(s, ticketId, eventId, by, at)),
       unreconciledOrders: (settledBefore, limit) =>
         Effect.flatMap(Ref.get(reconciled), (marks) =>

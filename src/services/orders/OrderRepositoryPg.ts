@@ -76,13 +76,23 @@ export const OrderRepositoryPg = Layer.effect(
       )
 
     return OrderRepository.of({
-      open: ({ orderId, reservationId, customerId, holdUntil }) =>
-        Effect.flatMap(now, (at) =>
-          traced.rowsOf(sql`open_order(${orderId}, ${reservationId}, ${customerId}, ${holdUntil}, ${at})`)
-        ).pipe(
+      // The attendee names go onto the order's lines in the transaction that opens it (0029_attendee_names.sql).
+      open: ({ orderId, reservationId, customerId, holdUntil, attendeeNames = [] }) =>
+        Effect.gen(function* () {
+          const at = yield* now
+          const row = yield* Effect.flatMap(
+            traced.rowsOf(sql`open_order(${orderId}, ${reservationId}, ${customerId}, ${holdUntil}, ${at})`),
+            OpenRow
+          )
+          if (row.outcome === "opened" && attendeeNames.some((name) => name !== null))
+            yield* sql`UPDATE order_lines l SET attendee_name = x.name #>> '{}'
+              FROM jsonb_array_elements(${JSON.stringify(attendeeNames)}::jsonb) WITH ORDINALITY AS x(name, position)
+              WHERE l.order_id = ${orderId} AND l.position = x.position`
+          return row
+        }).pipe(
+          sql.withTransaction,
           retryConflicts,
           Effect.orDie,
-          Effect.flatMap(OpenRow),
           Effect.map((row): OpenOutcome => {
             switch (row.outcome) {
               case "opened":
@@ -157,10 +167,18 @@ export const OrderRepositoryPg = Layer.effect(
               break
           }
           const order = decodeOrder(row.doc)
+          const names = new Map(
+            (yield* sql<{ position: number; attendeeName: string | null }>`
+              SELECT position, attendee_name FROM order_lines WHERE order_id = ${orderId}`).map((l) => [
+              l.position,
+              l.attendeeName
+            ])
+          )
           const tickets = ticketsOf(
             order,
             at,
-            order.lines.map(() => crypto.randomUUID() as TicketId)
+            order.lines.map(() => crypto.randomUUID() as TicketId),
+            order.lines.map((line) => names.get(line.position) ?? null)
           )
           yield* sql`UPDATE orders SET status = 'confirmed', confirmed_at = ${at} WHERE id = ${orderId}`
           const rows = tickets.map((t, i) => ({
@@ -173,7 +191,8 @@ export const OrderRepositoryPg = Layer.effect(
             seatId: t.seatId,
             priceMinor: t.priceMinor,
             currency: t.currency,
-            issuedAt: t.issuedAt
+            issuedAt: t.issuedAt,
+            attendeeName: t.attendeeName
           }))
           if (Arr.isArrayNonEmpty(rows))
             yield* sql`INSERT INTO tickets ${sql.insert(rows)} ON CONFLICT (order_id, position) DO NOTHING`
@@ -253,6 +272,16 @@ export const OrderRepositoryPg = Layer.effect(
           retryConflicts,
           Effect.orDie,
           Effect.withSpan("OrderRepository.findTicket")
+        ),
+      renameTicket: (ticketId, customerId, name) =>
+        sql<{ doc: unknown }>`UPDATE tickets t SET attendee_name = ${name}
+            WHERE t.id = ${ticketId} AND t.customer_id = ${customerId} AND t.status = 'valid'
+              AND t.checked_in_at IS NULL
+            RETURNING ticket_json(t) AS doc`.pipe(
+          Effect.map((rows) => Option.map(Option.fromNullishOr(rows[0]?.doc), decodeTicket)),
+          retryConflicts,
+          Effect.orDie,
+          Effect.withSpan("OrderRepository.renameTicket")
         ),
       checkIn: (ticketId, eventId, by, at) =>
         traced.rowsOf(sql`check_in(${ticketId}, ${eventId}, ${by}, ${at})`).pipe(

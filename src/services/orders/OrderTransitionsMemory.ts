@@ -146,7 +146,12 @@ export const openIn = (
     lines: linesOf(s, hold),
     now
   })
-  let next = put(s, "orders", order.id, { order, unitsClaimed: false, ticketIds: [] })
+  let next = put(s, "orders", order.id, {
+    order,
+    unitsClaimed: false,
+    ticketIds: [],
+    attendeeNames: input.attendeeNames ?? []
+  })
   next = put(next, "ordersByReservation", hold.id, order.id)
   const expiresAt = Transitions.holdKeptUntil(hold.expiresAt, input.holdUntil)
   if (expiresAt !== hold.expiresAt)
@@ -227,7 +232,7 @@ export const confirmIn = (s: MemoryTables, orderId: string, at: Date): Step<Outc
       return [{ defect: `order ${orderId} has no claimed units` }, s]
   }
   const ids = stored.order.lines.map(() => crypto.randomUUID() as TicketId)
-  const tickets = Transitions.ticketsOf(stored.order, at, ids)
+  const tickets = Transitions.ticketsOf(stored.order, at, ids, stored.attendeeNames)
   let next = s
   for (const ticket of tickets) next = put(next, "tickets", ticket.id, { ticket, refundId: null, checkedInBy: null })
   const confirmed = Transitions.confirmedOrder(stored.order, [], at)
@@ -334,6 +339,25 @@ export const checkInIn = (
       ]
     }
   }
+}
+
+/** Sets a customer's valid, not checked-in ticket's attendee name (the guarded UPDATE of OrderRepositoryPg). */
+export const renameIn = (
+  s: MemoryTables,
+  ticketId: string,
+  customerId: string,
+  name: string | null
+): Step<Ticket | undefined> => {
+  const row = s.tickets.get(ticketId)
+  if (
+    row === undefined ||
+    row.ticket.customerId !== customerId ||
+    row.ticket.status !== "valid" ||
+    row.ticket.checkedInAt !== null
+  )
+    return [undefined, s]
+  const ticket = new Ticket({ ...row.ticket, attendeeName: name }, trusted)
+  return [ticket, put(s, "tickets", ticketId, { ...row, ticket })]
 }
 
 export const byCreatedThenId = (a: Order, b: Order) =>

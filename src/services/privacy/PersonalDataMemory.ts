@@ -3,6 +3,7 @@ import { UserNotFound } from "../../domain/accounts/errors.ts"
 import { SecurityTokens } from "../../domain/accounts/SecurityTokens.ts"
 import { TwoFactorRepository } from "../../domain/accounts/TwoFactorRepository.ts"
 import { UserRepository } from "../../domain/accounts/UserRepository.ts"
+import { Ticket } from "../../domain/orders/Order.ts"
 import { blocksErasure } from "../../domain/privacy/Erasure.ts"
 import { ErasureRefused } from "../../domain/privacy/errors.ts"
 import { PersonalData } from "../../domain/privacy/PersonalData.ts"
@@ -22,6 +23,22 @@ import { ReservationRepository } from "../../domain/reservations/ReservationRepo
 import type { EventId, UserId } from "../../domain/shared/Ids.ts"
 import { WebhookRepository } from "../../domain/webhooks/WebhookRepository.ts"
 import { MemoryStore, MemoryStoreLive, type MemoryTables } from "../memory/MemoryStore.ts"
+
+/** The account's attendee names blanked, on its tickets and its orders' lines (the trigger of 0029 in PostgreSQL). */
+const blankAttendeeNames = (s: MemoryTables, userId: string): Pick<MemoryTables, "tickets" | "orders"> => ({
+  tickets: new Map(
+    [...s.tickets].map(([id, row]) =>
+      row.ticket.customerId === userId && row.ticket.attendeeName !== null
+        ? [id, { ...row, ticket: new Ticket({ ...row.ticket, attendeeName: null }, { disableChecks: true }) }]
+        : [id, row]
+    )
+  ),
+  orders: new Map(
+    [...s.orders].map(([id, row]) =>
+      row.order.customerId === userId ? [id, { ...row, attendeeNames: row.attendeeNames?.map(() => null) }] : [id, row]
+    )
+  )
+})
 
 const newestFirst = (a: { createdAt: Date; id: string }, b: { createdAt: Date; id: string }) =>
   b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0)
@@ -82,7 +99,8 @@ const sectionsOf = (s: MemoryTables, userId: string) => {
               status: ticket.status,
               issuedAt: ticket.issuedAt,
               voidedAt: ticket.voidedAt,
-              checkedInAt: ticket.checkedInAt
+              checkedInAt: ticket.checkedInAt,
+              attendeeName: ticket.attendeeName
             })
           ]
     })
@@ -236,7 +254,8 @@ export const PersonalDataMemory = Layer.effect(
             staff: new Map(
               [...tables.staff].map(([eventId, grants]) => [eventId, grants.filter((g) => g.userId !== userId)])
             ),
-            idempotencyKeys: new Map([...tables.idempotencyKeys].filter(([key]) => !key.startsWith(`${userId}:`)))
+            idempotencyKeys: new Map([...tables.idempotencyKeys].filter(([key]) => !key.startsWith(`${userId}:`))),
+            ...blankAttendeeNames(tables, userId)
           }))
           yield* Ref.update(erased, (accounts) => new Map(accounts).set(userId, at))
           return { releasedHolds }

@@ -44,7 +44,7 @@ const exportQuery = (sql: SqlClient.SqlClient, userId: UserId) => sql<{ account:
                  'id', t.id, 'orderId', t.order_id, 'eventId', t.event_id, 'eventTitle', e.title,
                  'ticketTypeId', t.ticket_type_id, 'ticketTypeName', tt.name, 'seatLabel', seat_label(t.seat_id),
                  'priceMinor', t.price_minor, 'currency', t.currency, 'status', t.status, 'issuedAt', t.issued_at,
-                 'voidedAt', t.voided_at, 'checkedInAt', t.checked_in_at)
+                 'voidedAt', t.voided_at, 'checkedInAt', t.checked_in_at, 'attendeeName', t.attendee_name)
                  ORDER BY o.created_at DESC, o.id DESC, t.position)
           FROM tickets t JOIN orders o ON o.id = t.order_id JOIN events e ON e.id = t.event_id
             JOIN ticket_types tt ON tt.id = t.ticket_type_id
@@ -78,7 +78,10 @@ const exportQuery = (sql: SqlClient.SqlClient, userId: UserId) => sql<{ account:
           FROM webhook_endpoints w WHERE w.organizer_id = ${userId}), '[]'::jsonb)
     ) AS doc`
 
-/** PersonalData on PostgreSQL: the export as one read, the erasure as `erase_account` (migrations/0009_privacy.sql). */
+/**
+ * PersonalData on PostgreSQL: the export as one read, the erasure as `erase_account` (migrations/0009_privacy.sql;
+ * its triggers forget the account's security tokens (0017) and blank the attendee names of its tickets (0029)).
+ */
 export const PersonalDataPg = Layer.effect(
   PersonalData,
   Effect.gen(function* () {
