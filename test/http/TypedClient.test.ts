@@ -59,7 +59,11 @@ describe("the typed client (src/http/client) against the server", () => {
           payload: { eventId: event.id, items: [{ ticketTypeId: ga.id, quantity: 2 }] }
         })
         expect(held.status).toBe("active")
-        const checkout = yield* customer.orders.checkout({ params: { reservationId: held.id }, headers: {} })
+        const checkout = yield* customer.orders.checkout({
+          params: { reservationId: held.id },
+          headers: {},
+          payload: undefined
+        })
         expect(checkout.status).toBe("pending_payment")
         const paid = yield* payAt(checkout.payment?.confirmUrl ?? "", PAID)
         expect(paid.status).toBe(200)

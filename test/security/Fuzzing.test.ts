@@ -1009,6 +1009,19 @@ const TARGETS: ReadonlyArray<Target> = [
   { route: "GET /v1/tickets/{ticketId}", as: "customer", params: (w) => ({ ticketId: [w.ids.ticket] }) },
   { route: "GET /v1/tickets/{ticketId}/qr.svg", as: "customer", params: (w) => ({ ticketId: [w.ids.ticket] }) },
   {
+    route: "PUT /v1/tickets/{ticketId}/attendee-name",
+    as: "customer",
+    params: (w) => ({ ticketId: [w.ids.ticket, w.ids.ticketToRefund] }),
+    body: fc
+      .oneof(
+        fc.constant(null),
+        fc.string({ maxLength: 120 }),
+        fc.constantFrom("  Ada  Lovelace ", "x".repeat(101), "a\u0007b", "名前", "' OR 1=1 --")
+      )
+      .map((name) => ({ name })),
+    views: ["orders"]
+  },
+  {
     route: "POST /v1/check-ins",
     as: "organizer",
     body: fc.record({ eventId: fc.uuid(), code: fc.string({ minLength: 1, maxLength: 200 }) }),

@@ -453,6 +453,11 @@ export const TABLE: ReadonlyArray<Row> = [
   row("GET /v1/tickets/{ticketId}/qr.svg", "customer", [401, 404, 404, 404, 200], {
     also: { eventOrganizer: 404, eventStaff: 404, admin: 404 }
   }),
+  // Only the buyer names their tickets: the event's organizer, its staff and an admin see the ticket, never rename it.
+  row("PUT /v1/tickets/{ticketId}/attendee-name", "customer", [401, 404, 404, 404, 200], {
+    request: () => json({ name: "Ada Lovelace" }),
+    also: { eventOrganizer: 404, eventStaff: 404, admin: 404 }
+  }),
   row("POST /v1/check-ins", "organizer", [401, 403, 403, 403, 200], {
     request: ({ w }) => json({ eventId: w.ids.event, code: w.codes.ticketToScan })
   }),

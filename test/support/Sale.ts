@@ -12,6 +12,7 @@ export const publishedSale = (
     readonly maxPerOrder?: number
     readonly rows?: number
     readonly seatsPerRow?: number
+    readonly attendeeNames?: "off" | "optional" | "required"
   }
 ) =>
   Effect.gen(function* () {
@@ -24,7 +25,8 @@ export const publishedSale = (
         priceMinor: 2500,
         currency: "EUR",
         capacity: options.capacity,
-        maxPerOrder: options.maxPerOrder ?? 10
+        maxPerOrder: options.maxPerOrder ?? 10,
+        ...(options.attendeeNames === undefined ? {} : { attendeeNames: options.attendeeNames })
       }
     })).body
     let seated: { id: string } | undefined

@@ -53,3 +53,22 @@ export class TooManyOrderStreams extends Schema.TaggedError<TooManyOrderStreams>
   limit: Schema.Int,
   message: Schema.String
 }) {}
+
+/** One problem with the attendee names of a checkout, with where it is (`["attendees", 2]`). */
+export const AttendeeNameIssue = Schema.Struct({
+  code: Schema.Literals(["missing", "too_long", "too_short", "invalid_value", "unexpected"]),
+  path: Schema.Array(Schema.Union([Schema.String, Schema.Number])),
+  message: Schema.String
+}).annotate({ identifier: "AttendeeNameIssue" })
+
+/** Attendee names that do not fit the ticket types' rules (AttendeeNames): nothing was changed. */
+export class AttendeeNamesInvalid extends Schema.TaggedError<AttendeeNamesInvalid>()("AttendeeNamesInvalid", {
+  issues: Schema.Array(AttendeeNameIssue),
+  message: Schema.String
+}) {}
+
+/** A ticket's attendee name that can no longer (or never) be changed. */
+export class AttendeeNameLocked extends Schema.TaggedError<AttendeeNameLocked>()("AttendeeNameLocked", {
+  code: Schema.Literals(["names_not_taken", "name_cutoff_passed", "ticket_not_valid"]),
+  message: Schema.String
+}) {}

@@ -176,6 +176,9 @@ const created: Record<string, string> = {
 }
 export const createdAt = (path: string): string | undefined => created[path]
 
+/** Operations whose body may be left out altogether (checkout: attendee names are asked for only by some events). */
+const optionalBodies = new Set(["post /v1/reservations/{reservationId}/checkout"])
+
 const METHODS = ["get", "put", "post", "delete", "patch", "head", "options", "trace"]
 
 /** The whole finishing, applied to the generated document (OpenApi.Transform on GoTicketApi). */
@@ -193,7 +196,12 @@ export const finishDocument = (generated: Record<string, Json>): Record<string, 
       responses["408"] ??= { $ref: "#/components/responses/RequestTimeout" }
       responses["414"] ??= { $ref: "#/components/responses/UriTooLong" }
       responses["431"] ??= { $ref: "#/components/responses/RequestHeaderFieldsTooLarge" }
-      next[method] = { ...operation, responses }
+      const optionalBody = optionalBodies.has(`${method} ${path}`) && isObject(operation.requestBody)
+      next[method] = {
+        ...operation,
+        ...(optionalBody ? { requestBody: { ...operation.requestBody, required: false } } : {}),
+        responses
+      }
     }
     paths[path] = next
   }

@@ -1,7 +1,11 @@
 import { Duration, Schema, Struct } from "effect"
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/http-api"
+import { MAX_PER_ORDER_LIMIT } from "../../domain/catalog/TicketType.ts"
+import { MAX_ATTENDEE_NAME_LENGTH } from "../../domain/orders/AttendeeNames.ts"
 import {
   AlreadyCheckedIn,
+  AttendeeNameLocked,
+  AttendeeNamesInvalid,
   CheckInRefused,
   HoldNotCheckoutable,
   OrderNotFound,
@@ -94,6 +98,32 @@ export const RefundRequest = Schema.Struct({
   })
 })
 
+/** An attendee name as sent: its rules (AttendeeNames) are the domain's; this only bounds what is read. */
+const AttendeeNameText = Schema.String.check(
+  Schema.isMaxCodePoints(1_000, { message: "must be at most 1000 characters" })
+).annotate({
+  description: `The attendee's name: one line of at most ${MAX_ATTENDEE_NAME_LENGTH} characters once spaces are tidied`
+})
+
+export const CheckoutRequest = Schema.Struct({
+  attendees: Schema.optionalKey(
+    Schema.Array(Schema.NullOr(AttendeeNameText)).check(
+      Schema.isMaxLength(MAX_PER_ORDER_LIMIT * 10, { message: "must have one entry per ticket" })
+    )
+  ).annotate({
+    description:
+      "One attendee name per ticket (null or blank for none), aligned to the order's lines: the hold's general-admission units by ticket type id, then its seats in venue order. Required names (a ticket type with `attendeeNames: required`) must be given; a ticket type with `off` takes none"
+  })
+})
+
+export const RenameTicketRequest = Schema.Struct({
+  name: Schema.NullOr(AttendeeNameText).annotate({
+    description: "The new attendee name; null (or blank) clears it where the ticket type's names are optional"
+  })
+})
+
+const AttendeeNamesInvalid422 = AttendeeNamesInvalid.pipe(HttpApiSchema.status(422))
+
 const CheckInRequest = Schema.Struct({
   eventId: EventId,
   code: Schema.String.check(
@@ -156,8 +186,10 @@ export class OrdersApi extends HttpApiGroup.make("orders")
     HttpApiEndpoint.post("checkout", "/v1/reservations/:reservationId/checkout", {
       params: reservationIdParam,
       headers: OptionalIdempotencyHeaders,
+      payload: [payload(CheckoutRequest, "CheckoutRequest"), HttpApiSchema.NoContent],
       success: CheckoutView.pipe(HttpApiSchema.status(202)),
       error: [
+        AttendeeNamesInvalid422,
         HoldNotCheckoutable.pipe(HttpApiSchema.status(409)),
         PaymentProviderUnavailable.pipe(HttpApiSchema.status(503))
       ]
@@ -251,6 +283,19 @@ export class TicketsApi extends HttpApiGroup.make("tickets")
       success: Schema.String.pipe(HttpApiSchema.asText({ contentType: "image/svg+xml" })),
       error: TicketNotFound404
     }).annotate(OpenApi.Summary, "The ticket's QR image (SVG) for its owner")
+  )
+  .add(
+    HttpApiEndpoint.put("rename", "/v1/tickets/:ticketId/attendee-name", {
+      params: ticketIdParam,
+      payload: payload(RenameTicketRequest, "RenameTicketRequest"),
+      success: OwnedTicketView,
+      error: [TicketNotFound404, AttendeeNamesInvalid422, AttendeeNameLocked.pipe(HttpApiSchema.status(409))]
+    })
+      .annotate(OpenApi.Summary, "Change the attendee name on one of the caller's tickets")
+      .annotate(
+        OpenApi.Description,
+        "By the ticket's buyer only (anyone else: 404), for a ticket type that takes names, until ATTENDEE_NAME_CUTOFF_HOURS (default 24) before the event starts. Refusals are 409 with a `code`: names_not_taken, name_cutoff_passed, ticket_not_valid (refunded or checked in); a name too long, not one line, or blank where names are required is 422 with its issues."
+      )
   )
   .middleware(Authentication)
   .annotate(OpenApi.Title, "Tickets") {}

@@ -78,10 +78,10 @@ export const OrdersLive = HttpApiBuilder.group(GoTicketApi, "orders", (handlers)
     const viewFor = (actor: Actor, order: Order) =>
       Effect.map(orders.ownerCodes(actor, order), (codes) => orderView(order, codes))
     return handlers
-      .handle("checkout", ({ params }) =>
-        Effect.flatMap(CurrentActor, (actor) => orders.checkout(actor, params.reservationId)).pipe(
-          Effect.map(checkoutView)
-        )
+      .handle("checkout", ({ params, payload }) =>
+        Effect.flatMap(CurrentActor, (actor) =>
+          orders.checkout(actor, params.reservationId, payload === undefined ? undefined : payload.attendees)
+        ).pipe(Effect.map(checkoutView))
       )
       .handle("list", ({ query }) =>
         Effect.gen(function* () {
@@ -143,6 +143,14 @@ export const TicketsLive = HttpApiBuilder.group(GoTicketApi, "tickets", (handler
         Effect.flatMap(CurrentActor, (actor) => orders.ticket(actor, params.ticketId)).pipe(
           Effect.map(({ ticket, code }) => ({ ...ticketView(ticket), code }))
         )
+      )
+      .handle("rename", ({ params, payload }) =>
+        Effect.gen(function* () {
+          const actor = yield* CurrentActor
+          yield* orders.renameTicket(actor, params.ticketId, payload.name)
+          const { ticket, code } = yield* orders.ticket(actor, params.ticketId)
+          return { ...ticketView(ticket), code }
+        })
       )
       .handle("qr", ({ params }) =>
         Effect.flatMap(CurrentActor, (actor) => orders.ticketCode(actor, params.ticketId)).pipe(

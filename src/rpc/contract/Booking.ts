@@ -1,7 +1,12 @@
 import { Schema } from "effect"
 import { Rpc, RpcGroup } from "effect/rpc"
 import { EventNotFound } from "../../domain/catalog/errors.ts"
-import { HoldNotCheckoutable, OrderNotFound, TooManyOrderStreams } from "../../domain/orders/errors.ts"
+import {
+  AttendeeNamesInvalid,
+  HoldNotCheckoutable,
+  OrderNotFound,
+  TooManyOrderStreams
+} from "../../domain/orders/errors.ts"
 import { Order, OrderStatus } from "../../domain/orders/Order.ts"
 import { PaymentProviderUnavailable } from "../../domain/payments/PaymentGateway.ts"
 import {
@@ -67,9 +72,20 @@ export const BookingRpcs = RpcGroup.make(
     error: Schema.Union([ReservationNotFound, CustomerNotFound, RateLimited])
   }),
   Rpc.make("Checkout", {
-    payload: { ...onBehalf, reservationId: ReservationId },
+    payload: {
+      ...onBehalf,
+      reservationId: ReservationId,
+      /** One attendee name per ticket, as REST's checkout body (AttendeeNames). */
+      attendees: Schema.optionalKey(Schema.Array(Schema.NullOr(Schema.String)))
+    },
     success: Order,
-    error: Schema.Union([HoldNotCheckoutable, PaymentProviderUnavailable, CustomerNotFound, RateLimited])
+    error: Schema.Union([
+      HoldNotCheckoutable,
+      PaymentProviderUnavailable,
+      AttendeeNamesInvalid,
+      CustomerNotFound,
+      RateLimited
+    ])
   }),
   Rpc.make("GetOrder", {
     payload: { ...onBehalf, orderId: OrderId },

@@ -5,6 +5,8 @@ import { EventNotFound } from "../../domain/catalog/errors.ts"
 import { MailNotSent } from "../../domain/notifications/Mailer.ts"
 import {
   AlreadyCheckedIn,
+  AttendeeNameLocked,
+  AttendeeNamesInvalid,
   CheckInRefused,
   HoldNotCheckoutable,
   OrderNotFound,
@@ -89,9 +91,13 @@ export const GatewayRpcs = RpcGroup.make(
     error: refusals(ReservationNotFound)
   }),
   Rpc.make("GatewayCheckout", {
-    payload: { ...as, reservationId: ReservationId },
+    payload: {
+      ...as,
+      reservationId: ReservationId,
+      attendees: Schema.optionalKey(Schema.Array(Schema.NullOr(Schema.String)))
+    },
     success: Order,
-    error: refusals(HoldNotCheckoutable, PaymentProviderUnavailable)
+    error: refusals(HoldNotCheckoutable, PaymentProviderUnavailable, AttendeeNamesInvalid)
   }),
   Rpc.make("GatewayGetOrder", { payload: { ...as, orderId: OrderId }, success: Order, error: refusals(OrderNotFound) }),
   Rpc.make("GatewayListOrders", {
@@ -107,6 +113,11 @@ export const GatewayRpcs = RpcGroup.make(
     payload: { ...as, ticketId: TicketId },
     success: Schema.Struct({ ticket: Ticket, code: Schema.NullOr(Schema.String) }),
     error: refusals(TicketNotFound)
+  }),
+  Rpc.make("GatewayRenameTicket", {
+    payload: { ...as, ticketId: TicketId, name: Schema.NullOr(Schema.String) },
+    success: Ticket,
+    error: refusals(TicketNotFound, AttendeeNamesInvalid, AttendeeNameLocked)
   }),
   Rpc.make("GatewayTicketCode", {
     payload: { ...as, ticketId: TicketId },

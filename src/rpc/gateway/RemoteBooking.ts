@@ -131,8 +131,16 @@ export const RemoteOrders = Layer.effect(
     const client = yield* BookingGatewayClient
     const { acting } = yield* ActorProofs
     return Orders.of({
-      checkout: (actor, reservationId) =>
-        acting(actor, (proof) => client.GatewayCheckout({ actor: proof, reservationId })),
+      checkout: (actor, reservationId, attendees) =>
+        acting(actor, (proof) =>
+          client.GatewayCheckout({
+            actor: proof,
+            reservationId,
+            ...(attendees === undefined ? {} : { attendees })
+          })
+        ),
+      renameTicket: (actor, ticketId, name) =>
+        acting(actor, (proof) => client.GatewayRenameTicket({ actor: proof, ticketId, name })),
       get: (actor, orderId) => acting(actor, (proof) => client.GatewayGetOrder({ actor: proof, orderId })),
       list: (actor, page) =>
         acting(actor, (proof) =>

@@ -47,8 +47,8 @@ export const BookingHandlersLive = BookingRpcs.toLayer(
         }),
       ReleaseHold: ({ customerId, reservationId }) =>
         Effect.flatMap(customer(customerId), (actor) => reservations.release(actor, reservationId)),
-      Checkout: ({ customerId, reservationId }) =>
-        Effect.flatMap(customer(customerId), (actor) => orders.checkout(actor, reservationId)),
+      Checkout: ({ customerId, reservationId, attendees }) =>
+        Effect.flatMap(customer(customerId), (actor) => orders.checkout(actor, reservationId, attendees)),
       GetOrder: ({ customerId, orderId }) =>
         Effect.flatMap(customer(customerId), (actor) => orders.get(actor, orderId)),
       OrderStatus: ({ customerId, orderId, after }) =>

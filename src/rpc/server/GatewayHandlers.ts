@@ -29,7 +29,9 @@ export const GatewayHandlersLive = GatewayRpcs.toLayer(
         acting(actor, (a) => reservations.hold(a, request, idempotencyKey)),
       GatewayGetHold: ({ actor, reservationId }) => acting(actor, (a) => reservations.get(a, reservationId)),
       GatewayReleaseHold: ({ actor, reservationId }) => acting(actor, (a) => reservations.release(a, reservationId)),
-      GatewayCheckout: ({ actor, reservationId }) => acting(actor, (a) => orders.checkout(a, reservationId)),
+      GatewayCheckout: ({ actor, reservationId, attendees }) =>
+        acting(actor, (a) => orders.checkout(a, reservationId, attendees)),
+      GatewayRenameTicket: ({ actor, ticketId, name }) => acting(actor, (a) => orders.renameTicket(a, ticketId, name)),
       GatewayGetOrder: ({ actor, orderId }) => acting(actor, (a) => orders.get(a, orderId)),
       GatewayListOrders: ({ actor, limit, before }) => acting(actor, (a) => orders.list(a, { limit, before })),
       GatewayTicket: ({ actor, ticketId }) => acting(actor, (a) => orders.ticket(a, ticketId)),

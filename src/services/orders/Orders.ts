@@ -27,6 +27,7 @@ import { InventoryCache } from "../../domain/reservations/InventoryCache.ts"
 import type { EventId, OrderId, ReservationId, TicketId } from "../../domain/shared/Ids.ts"
 import { now } from "../../domain/shared/Now.ts"
 import { currentTraceparent } from "../sql/TraceContext.ts"
+import { makeAttendeeNames } from "./AttendeeNamesService.ts"
 import { OrdersConfig } from "./OrdersConfig.ts"
 
 /** The hold outlives the payment window by this much, so the saga always decides before the hold would expire. */
@@ -50,6 +51,7 @@ export class Orders extends Context.Service<Orders>()("goticket/Orders", {
     const config = yield* OrdersConfig
     const engine = yield* WorkflowEngine.WorkflowEngine
     const audit = yield* AuditLog
+    const attendeeNames = yield* makeAttendeeNames(config.attendeeNameCutoffHours)
     const run = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
       Effect.provideService(effect, WorkflowEngine.WorkflowEngine, engine)
 
@@ -67,8 +69,14 @@ export class Orders extends Context.Service<Orders>()("goticket/Orders", {
      * returns the payment intent the client confirms. The intent is created with the same idempotency key as the
      * saga's own step, so whichever runs first creates it and the other gets the same one.
      */
-    const checkout = Effect.fn("Orders.checkout")(function* (actor: Actor, reservationId: ReservationId) {
+    const checkout = Effect.fn("Orders.checkout")(function* (
+      actor: Actor,
+      reservationId: ReservationId,
+      attendees?: ReadonlyArray<string | null> | undefined
+    ) {
       yield* Effect.annotateCurrentSpan("goticket.reservation.id", reservationId)
+      // Decided before anything is stored: names that do not fit are refused with nothing changed.
+      const names = yield* attendeeNames.forCheckout(actor, reservationId, attendees)
       const holdUntil = new Date(
         (yield* now).getTime() + Duration.toMillis(Duration.sum(settings.paymentWindow, HOLD_GRACE))
       )
@@ -76,7 +84,8 @@ export class Orders extends Context.Service<Orders>()("goticket/Orders", {
         orderId: randomUUID() as OrderId,
         reservationId,
         customerId: actor.userId,
-        holdUntil
+        holdUntil,
+        attendeeNames: names
       })
       if (opened._tag === "HoldNotActive")
         return yield* new HoldNotCheckoutable({
@@ -309,7 +318,18 @@ export class Orders extends Context.Service<Orders>()("goticket/Orders", {
       }
     })
 
-    return { checkout, get, list, ticket, ticketCode, ownerCodes, refund, refundCancelledEvent, checkIn }
+    return {
+      checkout,
+      get,
+      list,
+      ticket,
+      ticketCode,
+      ownerCodes,
+      refund,
+      refundCancelledEvent,
+      checkIn,
+      renameTicket: attendeeNames.rename
+    }
   })
 }) {
   static readonly layer = Layer.effect(this, this.make)

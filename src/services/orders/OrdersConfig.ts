@@ -25,6 +25,8 @@ export const OrdersConfig = Config.all({
     Config.map(Duration.millis)
   ),
   /** Customers may refund their own tickets until this many hours before the event starts (organizers any time). */
-  customerRefundCutoffHours: bounded("CUSTOMER_REFUND_CUTOFF_HOURS", 24, 0, 8_760, "hours")
+  customerRefundCutoffHours: bounded("CUSTOMER_REFUND_CUTOFF_HOURS", 24, 0, 8_760, "hours"),
+  /** Buyers may change a ticket's attendee name until this many hours before the event starts (AttendeeNames). */
+  attendeeNameCutoffHours: bounded("ATTENDEE_NAME_CUTOFF_HOURS", 24, 0, 8_760, "hours")
 })
 export type OrdersConfig = Config.Success<typeof OrdersConfig>
