@@ -20,6 +20,8 @@ import { databaseTarget, serverUrl } from "../support/TestDatabase.ts"
  * paid (webhooks in flight, sagas between steps), restarted, killed again a moment into its recovery, restarted.
  * Once every order has settled: each paid order is confirmed with its tickets, each declined one cancelled without,
  * and the money at the provider matches the tickets exactly (nothing charged twice, nothing charged for nothing).
+ * The ticket type requires attendee names: each paid order's tickets carry the names given at checkout, though the
+ * service died between the checkout and the issue of the tickets.
  */
 
 const PRICE = 2500
@@ -98,6 +100,7 @@ interface Checkout {
   readonly intentId: string
   readonly confirmUrl: string
   readonly card: string
+  readonly attendees: ReadonlyArray<string>
 }
 
 describe("checkout survives SIGKILL of the service", () => {
@@ -108,14 +111,15 @@ describe("checkout survives SIGKILL of the service", () => {
     try {
       // The sale.
       const organizer = await world.account("organizer")
-      const sale = await world.sale(organizer, { priceMinor: PRICE, capacity: CAPACITY })
+      const sale = await world.sale(organizer, { priceMinor: PRICE, capacity: CAPACITY, attendeeNames: "required" })
       const event = { id: sale.eventId }
       const ga = { id: sale.ticketTypeId }
 
       // Every customer holds two and checks out.
       const checkouts: Array<Checkout> = await Promise.all(
-        CARDS.map(async (card) => {
+        CARDS.map(async (card, i) => {
           const customer = await world.account("customer")
+          const attendees = Array.from({ length: PER_ORDER }, (_, n) => `Guest ${i}-${n + 1}`)
           const hold = expectStatus(
             await world.api("POST", "/v1/reservations", {
               token: customer,
@@ -126,7 +130,7 @@ describe("checkout survives SIGKILL of the service", () => {
             "hold"
           )
           const checkout = expectStatus(
-            await world.api("POST", `/v1/reservations/${hold.id}/checkout`, { token: customer }),
+            await world.api("POST", `/v1/reservations/${hold.id}/checkout`, { token: customer, body: { attendees } }),
             202,
             "checkout"
           )
@@ -135,7 +139,8 @@ describe("checkout survives SIGKILL of the service", () => {
             orderId: checkout.orderId as string,
             intentId: checkout.payment.intentId as string,
             confirmUrl: checkout.payment.confirmUrl as string,
-            card
+            card,
+            attendees
           }
         })
       )
@@ -234,6 +239,10 @@ describe("checkout survives SIGKILL of the service", () => {
             `paid order ${c.orderId} (card ${c.card}): ${order.status} (${order.cancelReason}), ` +
               `${valid.length}/${order.tickets.length} valid tickets`
           )
+        } else {
+          const names = (order.tickets as Array<{ attendeeName: string | null }>).map((t) => t.attendeeName)
+          if (JSON.stringify(names) !== JSON.stringify(c.attendees))
+            problems.push(`paid order ${c.orderId}: tickets named ${JSON.stringify(names)}, given ${c.attendees}`)
         }
       }
 

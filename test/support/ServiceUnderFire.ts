@@ -154,7 +154,15 @@ export class ServiceUnderFire {
   }
 
   /** A published event with one general-admission type: its id and the type's id. */
-  async sale(organizer: string, ticketType: { priceMinor: number; capacity: number; maxPerOrder?: number }) {
+  async sale(
+    organizer: string,
+    ticketType: {
+      priceMinor: number
+      capacity: number
+      maxPerOrder?: number
+      attendeeNames?: "off" | "optional" | "required"
+    }
+  ) {
     const event = expectStatus(
       await this.api("POST", "/v1/events", { token: organizer, body: eventBody() }),
       201,
