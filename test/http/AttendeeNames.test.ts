@@ -150,16 +150,26 @@ describe("attendee names over REST", () => {
       })
     )
 
-    it.effect("a ticket type that takes no names cannot be named afterwards (409)", () =>
-      Effect.gen(function* () {
-        const api = yield* clientOf
-        const sale = yield* namedSale(api, "optional")
-        const buyer = yield* api.account("customer")
-        const order = yield* buyNamed(api, buyer.token, sale.eventId, sale.plainId, [null])
-        const refused = yield* rename(api, buyer.token, order.tickets[0].id, "Ada")
-        expect(refused.status).toBe(409)
-        expect(refused.body).toMatchObject({ _tag: "AttendeeNameLocked", code: "names_not_taken" })
-      })
+    it.effect(
+      "a ticket type that takes no names: its tickets cannot be named (409) until the organizer asks for names",
+      () =>
+        Effect.gen(function* () {
+          const api = yield* clientOf
+          const sale = yield* namedSale(api, "optional")
+          const buyer = yield* api.account("customer")
+          const order = yield* buyNamed(api, buyer.token, sale.eventId, sale.plainId, [null])
+          const refused = yield* rename(api, buyer.token, order.tickets[0].id, "Ada")
+          expect(refused.status).toBe(409)
+          expect(refused.body).toMatchObject({ _tag: "AttendeeNameLocked", code: "names_not_taken" })
+          // The organizer asks for names afterwards: the ticket can be named from then on.
+          const changed = yield* api.call("PATCH", `/v1/events/${sale.eventId}/ticket-types/${sale.plainId}`, {
+            token: sale.organizer.token,
+            body: { attendeeNames: "optional" }
+          })
+          expect(changed.status).toBe(200)
+          expect(changed.body.attendeeNames).toBe("optional")
+          expect((yield* rename(api, buyer.token, order.tickets[0].id, "Ada")).body.attendeeName).toBe("Ada")
+        })
     )
   })
 

@@ -43,6 +43,32 @@ describe("the checkout saga", () => {
       })
     )
 
+    it.effect("required attendee names: refused without them (no order), carried to the tickets with them", () =>
+      Effect.gen(function* () {
+        const { event, ga, customer } = yield* sale(10)
+        yield* Effect.flatMap(EventRepository, (events) =>
+          events.updateTicketType(ga.id, { attendeeNames: "required" })
+        )
+        const reservations = yield* Reservations
+        const orders = yield* Orders
+        const { reservation } = yield* reservations.hold(
+          customer,
+          { eventId: event.id, items: [{ ticketTypeId: ga.id, quantity: 2 }] },
+          crypto.randomUUID()
+        )
+        const refused = yield* Effect.flip(orders.checkout(customer, reservation.id, ["Ada Lovelace", " "]))
+        expect(refused._tag).toBe("AttendeeNamesInvalid")
+        expect(yield* orders.list(customer, { limit: 10 })).toEqual([])
+
+        const order = yield* orders.checkout(customer, reservation.id, ["Ada Lovelace", "Alan Turing"])
+        yield* pay(order.payment?.intentId ?? "", PAID)
+        const done = yield* settled(order.id)
+        expect(done.tickets.map((t) => t.attendeeName)).toEqual(["Ada Lovelace", "Alan Turing"])
+        const renamed = yield* orders.renameTicket(customer, done.tickets[1]?.id as never, "Grace Hopper")
+        expect(renamed.attendeeName).toBe("Grace Hopper")
+      })
+    )
+
     it.effect("a second checkout of the same hold answers the same order and intent", () =>
       Effect.gen(function* () {
         const { event, ga, customer } = yield* sale(10)
