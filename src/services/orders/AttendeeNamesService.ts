@@ -12,7 +12,7 @@ import {
 import { AttendeeNameLocked, AttendeeNamesInvalid, TicketNotFound } from "../../domain/orders/errors.ts"
 import { OrderRepository } from "../../domain/orders/OrderRepository.ts"
 import { ReservationRepository } from "../../domain/reservations/ReservationRepository.ts"
-import type { ReservationId, TicketId } from "../../domain/shared/Ids.ts"
+import type { EventId, ReservationId, TicketId } from "../../domain/shared/Ids.ts"
 import { now } from "../../domain/shared/Now.ts"
 
 const invalid = (issues: ReadonlyArray<NameIssue>) => {
@@ -40,9 +40,9 @@ export const makeAttendeeNames = (cutoffHours: number) =>
     const events = yield* EventRepository
     const holds = yield* ReservationRepository
 
-    const policiesOf = (eventId: string) =>
+    const policiesOf = (eventId: EventId) =>
       Effect.map(
-        events.listTicketTypes(eventId as never),
+        events.listTicketTypes(eventId),
         (types) => new Map(types.map((t) => [t.id as string, t.attendeeNames]))
       )
 
