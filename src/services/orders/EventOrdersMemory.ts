@@ -89,7 +89,7 @@ export const EventOrdersMemory = Layer.effect(
                       seatLabel: t.seatLabel,
                       buyerEmail: buyer.email,
                       buyerName: buyer.name,
-                      attendeeName: null,
+                      attendeeName: t.attendeeName,
                       issuedAt: t.issuedAt,
                       checkedInAt: t.checkedInAt
                     },

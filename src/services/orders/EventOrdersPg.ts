@@ -120,12 +120,11 @@ export const EventOrdersPg = Layer.effect(
           Effect.orDie,
           Effect.withSpan("EventOrders.searchOrders")
         ),
-      // attendee_name: tickets carry no attendee name yet; the column it will come from goes here.
       attendees: (eventId, after, limit) =>
         sql<AttendeeRow>`
           SELECT t.id AS ticket_id, t.order_id, t.event_id, t.ticket_type_id, tt.name AS ticket_type_name,
                  seat_label(t.seat_id) AS seat_label, u.email AS buyer_email, u.name AS buyer_name,
-                 NULL::text AS attendee_name, t.issued_at, t.checked_in_at
+                 t.attendee_name, t.issued_at, t.checked_in_at
           FROM tickets t JOIN ticket_types tt ON tt.id = t.ticket_type_id JOIN users u ON u.id = t.customer_id
           WHERE t.event_id = ${eventId} AND t.status = 'valid'
             ${after === undefined ? none : sql`AND (t.issued_at, t.id) > (${after.at}, ${after.id})`}
