@@ -29,6 +29,7 @@ export const POLLING_ROOTS: ReadonlySet<string> = new Set([
   "Outbox.relay",
   "WebhookRepository.claimDue",
   "Reservations.expireDue",
+  "WaitingLists.expireOffers",
   "SagaSweeper.sweep",
   "RefreshTokenPurge.run",
   "postgres",
