@@ -904,8 +904,12 @@ export const orderRepositoryContract = (
         expect(listed.map((r) => r.id)).toContain(refundId)
         expect((yield* repo.pendingRefunds(at, 10_000)).map((r) => r.id)).not.toContain(refundId)
 
+        expect(yield* repo.refundOf(refundId)).toEqual(Option.some(refund))
         yield* repo.completeRefund(refundId, "re_123", after(at, MINUTE))
         expect(yield* repo.pendingRefundOf(refundId)).toEqual(Option.none())
+        // Completed, it is still found by its id, completed.
+        expect(Option.map(yield* repo.refundOf(refundId), (r) => r.status)).toEqual(Option.some("completed"))
+        expect(yield* repo.refundOf("never-requested")).toEqual(Option.none())
         expect((yield* repo.pendingRefunds(after(at, 1), 10_000)).map((r) => r.id)).not.toContain(refundId)
         yield* repo.completeRefund(refundId, "re_456", after(at, 2 * MINUTE))
         yield* repo.completeRefund("never-requested", "re_789", at)

@@ -205,6 +205,9 @@ describe("the checkout saga", () => {
           Effect.flatMap(MemoryPaymentProvider, (p) => p.balance),
           (b) => b.refundedMinor === 3000
         )
+        // Retried once its money went back (the order refunded in full): the same refund, not a refusal.
+        const late = yield* orders.refund(customer, order.id, undefined, "refund-2")
+        expect(late.id).toBe(rest.id)
         yield* sumCheck([order.id], counts)
       })
     )

@@ -85,6 +85,8 @@ export interface OrderRepositoryShape {
   }) => Effect.Effect<RefundRequestOutcome>
   /** The refund if it is still pending (none once completed or unknown). */
   readonly pendingRefundOf: (refundId: string) => Effect.Effect<Option.Option<RefundRecord>>
+  /** The refund whatever its status (none if unknown): what a retried request answers. */
+  readonly refundOf: (refundId: string) => Effect.Effect<Option.Option<RefundRecord>>
   readonly completeRefund: (refundId: string, providerRefundId: string, at: Date) => Effect.Effect<void>
   readonly pendingRefunds: (olderThan: Date, limit: number) => Effect.Effect<ReadonlyArray<RefundRecord>>
   /** Orders still waiting for payment, opened before `olderThan`: the sagas a restart must make sure are running. */

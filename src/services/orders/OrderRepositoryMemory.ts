@@ -84,6 +84,7 @@ export const OrderRepositoryMemory = Layer.effect(
             (r) => r.status === "pending"
           )
         ),
+      refundOf: (refundId) => read((s) => Option.map(Option.fromNullishOr(s.refunds.get(refundId)), (r) => r.refund)),
       completeRefund: (refundId, providerRefundId, at) =>
         Ref.update(store, (s) => {
           const row = s.refunds.get(refundId)

@@ -237,6 +237,12 @@ export const OrderRepositoryPg = Layer.effect(
           Effect.orDie,
           Effect.withSpan("OrderRepository.pendingRefundOf")
         ),
+      refundOf: (refundId) =>
+        sql<{ doc: unknown }>`SELECT refund_json(id) AS doc FROM refunds WHERE id = ${refundId}`.pipe(
+          Effect.map((rows) => Option.map(Option.fromNullishOr(rows[0]?.doc), decodeRefund)),
+          Effect.orDie,
+          Effect.withSpan("OrderRepository.refundOf")
+        ),
       completeRefund: (refundId, providerRefundId, at) =>
         Effect.flatMap(
           traced.fromItem,

@@ -200,7 +200,8 @@ export class Orders extends Context.Service<Orders>()("goticket/Orders", {
         })
       if (typeof permission !== "string") {
         // A retry of a refund that went through finds the order refunded already: answer the refund it made.
-        const existing = idempotencyKey ? yield* orders.pendingRefundOf(refundId) : Option.none()
+        // (pending or completed: a retry after the money went back is answered the same).
+        const existing = idempotencyKey ? yield* orders.refundOf(refundId) : Option.none()
         if (Option.isSome(existing)) return existing.value
         yield* audit.record(
           refundEntry("denied", { before: { status: order.status }, after: { refused: permission.code } })
