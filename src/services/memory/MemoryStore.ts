@@ -5,6 +5,7 @@ import type { TicketType } from "../../domain/catalog/TicketType.ts"
 import type { Order, RefundRecord, Ticket } from "../../domain/orders/Order.ts"
 import type { Reservation } from "../../domain/reservations/Reservation.ts"
 import type { Voucher } from "../../domain/vouchers/Voucher.ts"
+import type { WithheldDraw } from "../../domain/vouchers/WithheldDraws.ts"
 
 /**
  * The in-memory adapters' database: every table in one Ref, so that a hold can change ticket types, seats and
@@ -71,6 +72,12 @@ export interface MemoryTables {
     string,
     { readonly voucherId: string; readonly eventId: string; readonly discountMinor: number }
   >
+  /**
+   * Reservation id → the units its hold drew from a voucher's withheld pool (withheld_draws): here too, so that a
+   * hold that ends or an unpaid order cancelled gives them back to the pool in the same step (end_holds,
+   * release_units of 0027_withheld_units_waiting_list.sql).
+   */
+  readonly withheldDraws: ReadonlyMap<string, WithheldDraw>
 }
 
 export const emptyTables = (): MemoryTables => ({
@@ -91,7 +98,8 @@ export const emptyTables = (): MemoryTables => ({
   paymentEvents: new Map(),
   vouchers: new Map(),
   voucherCodes: new Map(),
-  redemptions: new Map()
+  redemptions: new Map(),
+  withheldDraws: new Map()
 })
 
 export class MemoryStore extends Context.Service<MemoryStore, Ref.Ref<MemoryTables>>()("goticket/MemoryStore") {}

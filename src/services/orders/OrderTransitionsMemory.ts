@@ -17,6 +17,7 @@ import { orderEndGivesBack } from "../../domain/vouchers/RedemptionReturn.ts"
 import type { MemoryTables } from "../memory/MemoryStore.ts"
 import { endIn } from "../reservations/ReservationRepositoryMemory.ts"
 import { giveBackIn } from "../vouchers/RedemptionsMemory.ts"
+import { drawsBackIn } from "../vouchers/WithheldDrawsMemory.ts"
 
 /*
  * The in-memory twin's transitions: each reads the tables, asks the domain (OrderTransitions.ts, OrderLines.ts)
@@ -209,7 +210,10 @@ export const claimIn = (s: MemoryTables, orderId: string, now: Date): Step<Claim
   }
 }
 
-/** release_units: gives a pending order's claimed units back to sale. */
+/**
+ * release_units: gives a pending order's claimed units back to sale; those its hold drew from a voucher's withheld
+ * pool go back to that pool, still withheld (WithheldDraws).
+ */
 export const releaseIn = (s: MemoryTables, orderId: string): MemoryTables => {
   const stored = s.orders.get(orderId)
   if (!stored || !Transitions.mayRelease({ status: stored.order.status, unitsClaimed: stored.unitsClaimed })) return s
@@ -219,6 +223,7 @@ export const releaseIn = (s: MemoryTables, orderId: string): MemoryTables => {
   const n = Transitions.countedTicketsChange("released", order.lines.length)
   next = countTickets(next, order.customerId, order.eventId, n)
   next = moveAll(next, unitsPerType(order.lines), 0, -1)
+  next = drawsBackIn(next, [order.reservationId])
   return withOrder(next, stored, { unitsClaimed: false })
 }
 

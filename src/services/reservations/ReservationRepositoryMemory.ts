@@ -19,6 +19,7 @@ import { now } from "../../domain/shared/Now.ts"
 import { holdEndGivesBack } from "../../domain/vouchers/RedemptionReturn.ts"
 import { MemoryStore, MemoryStoreLive, type MemoryTables } from "../memory/MemoryStore.ts"
 import { giveBackIn } from "../vouchers/RedemptionsMemory.ts"
+import { drawsBackIn } from "../vouchers/WithheldDrawsMemory.ts"
 
 type Step = readonly [PlaceOutcome, MemoryTables]
 
@@ -26,7 +27,7 @@ type Step = readonly [PlaceOutcome, MemoryTables]
 const trusted = { disableChecks: true } as const
 
 /** What place_hold does in PostgreSQL, as one atomic step over the in-memory tables. */
-const placeIn = (s: MemoryTables, hold: PlaceHold, now: Date): Step => {
+export const placeIn = (s: MemoryTables, hold: PlaceHold, now: Date): Step => {
   const refuse = (reason: Extract<PlaceOutcome, { _tag: "Refused" }>["reason"]): Step => [
     { _tag: "Refused", reason },
     s
@@ -139,7 +140,8 @@ const placeIn = (s: MemoryTables, hold: PlaceHold, now: Date): Step => {
 
 /**
  * What end_holds does: ends the active ones among `ids` (HoldEnding.endsNow) and gives back what they held, and
- * their voucher redemptions (RedemptionReturn.holdEndGivesBack; the trigger of 0020_vouchers.sql).
+ * their voucher redemptions (RedemptionReturn.holdEndGivesBack; the trigger of 0020_vouchers.sql) and the units they
+ * drew from a voucher's withheld pool, back to that pool (WithheldDraws; end_holds of 0027).
  */
 export const endIn = (
   s: MemoryTables,
@@ -182,7 +184,7 @@ export const endIn = (
     ended.push({ id: r.id, eventId: r.eventId, ticketTypeIds: back.units.map(([t]) => t) })
   }
   const [, next] = giveBackIn({ ...s, reservations, ticketTypes, seats, seatHolders, customerTickets }, redemptionsBack)
-  return [ended, next]
+  return [ended, drawsBackIn(next, redemptionsBack)]
 }
 
 /** The order of `liveKeys`: by customer, then key. */

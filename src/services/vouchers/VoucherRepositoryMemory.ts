@@ -4,11 +4,23 @@ import { Voucher } from "../../domain/vouchers/Voucher.ts"
 import { VoucherRepository } from "../../domain/vouchers/VoucherRepository.ts"
 import { MemoryStore, MemoryStoreLive, type MemoryTables } from "../memory/MemoryStore.ts"
 import { counted, giveBackIn } from "./RedemptionsMemory.ts"
+import { withheldMovedIn } from "./WithheldDrawsMemory.ts"
+
+/** The units the reserved quotas of a batch withhold, per ticket type. */
+const reservedPerType = (vouchers: ReadonlyArray<Voucher>): ReadonlyMap<string, number> => {
+  const units = new Map<string, number>()
+  for (const v of vouchers) {
+    const typeId = v.ticketTypeIds[0]
+    if (v.reservedUnits !== null && typeId !== undefined) units.set(typeId, (units.get(typeId) ?? 0) + v.reservedUnits)
+  }
+  return units
+}
 
 /**
  * The in-memory twin of VoucherRepositoryPg, over the shared MemoryStore: every change one atomic step. Vouchers and
  * redemptions live in the same tables as holds and orders, so the hold and order twins give a redemption back in
- * the step that ends its hold or cancels its order (RedemptionReturn), as the triggers do in PostgreSQL.
+ * the step that ends its hold or cancels its order (RedemptionReturn), as the triggers do in PostgreSQL. A reserved
+ * quota's units are withheld from the public when its voucher is stored, as VoucherRepositoryPg does.
  */
 export const VoucherRepositoryMemory = Layer.effect(
   VoucherRepository,
@@ -26,7 +38,14 @@ export const VoucherRepositoryMemory = Layer.effect(
             stored.set(v.id, new Voucher({ ...v, redeemed: 0, reservedLeft: v.reservedUnits ?? 0 }))
             codes.set(`${v.eventId}:${v.code}`, v.id)
           }
-          return [true, { ...t, vouchers: stored, voucherCodes: codes }]
+          // A reserved quota withholds its units in the same step, if they are free (else nothing is stored).
+          let next: MemoryTables = { ...t, vouchers: stored, voucherCodes: codes }
+          for (const [typeId, units] of reservedPerType(vouchers)) {
+            const type = next.ticketTypes.get(typeId)
+            if (type === undefined || type.seated || type.available < units) return [false, t]
+            next = withheldMovedIn(next, typeId, units)
+          }
+          return [true, next]
         }),
       findByCode: (eventId, code) =>
         Effect.map(Ref.get(store), (t) => {

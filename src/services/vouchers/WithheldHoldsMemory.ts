@@ -1,59 +1,39 @@
 import { Effect, Layer, Ref } from "effect"
-import { TicketType } from "../../domain/catalog/TicketType.ts"
 import { soldOut } from "../../domain/reservations/errors.ts"
-import { type PlaceOutcome, ReservationRepository } from "../../domain/reservations/ReservationRepository.ts"
-import { VoucherRepository } from "../../domain/vouchers/VoucherRepository.ts"
+import type { PlaceOutcome } from "../../domain/reservations/ReservationRepository.ts"
+import { now } from "../../domain/shared/Now.ts"
+import { drawOf } from "../../domain/vouchers/WithheldDraws.ts"
 import { WithheldHolds } from "../../domain/vouchers/WithheldHolds.ts"
 import { MemoryStore, MemoryStoreLive, type MemoryTables } from "../memory/MemoryStore.ts"
-
-const trusted = { disableChecks: true } as const
+import { placeIn } from "../reservations/ReservationRepositoryMemory.ts"
+import { poolMovedIn, withheldMovedIn } from "./WithheldDrawsMemory.ts"
 
 /**
- * The in-memory twin of WithheldHoldsPg: the voucher's units leave the type's withheld count for the hold (refused
- * as sold out when fewer are withheld, or the voucher is another account's), and come back to it if the hold is not
- * placed. It does not follow the hold afterwards: a memory hold that ends gives its units to the public.
+ * The in-memory twin of WithheldHoldsPg (place_withheld_hold), over the shared MemoryStore in one atomic step: the
+ * hold's units of the voucher's ticket type leave the voucher's pool and the type's withheld count (WithheldDraws:
+ * refused as sold out when the pool has fewer, or the voucher is another account's), then the hold is placed as any
+ * (ReservationRepositoryMemory's step) and its draw recorded; a hold not placed leaves everything as it was. The
+ * hold and order twins give the draw back to the pool when the hold ends or its unpaid order is cancelled.
  */
 export const WithheldHoldsMemory = Layer.effect(
   WithheldHolds,
   Effect.gen(function* () {
     const store = yield* MemoryStore
-    const vouchers = yield* VoucherRepository
-    const repository = yield* ReservationRepository
-
-    const move = (typeId: string, by: number) =>
-      Ref.modify(store, (s): [boolean, MemoryTables] => {
-        const type = s.ticketTypes.get(typeId)
-        if (type === undefined || type.withheld + by < 0) return [false, s]
-        return [
-          true,
-          {
-            ...s,
-            ticketTypes: new Map(s.ticketTypes).set(
-              typeId,
-              new TicketType({ ...type, withheld: type.withheld + by }, trusted)
-            )
-          }
-        ]
-      })
-
     return WithheldHolds.of({
       place: (hold, voucherId) =>
-        Effect.gen(function* () {
-          const voucher = (yield* vouchers.listForEvent(hold.eventId)).find((v) => v.id === voucherId)
-          const typeId = voucher?.ticketTypeIds[0]
-          const units = (hold.items ?? []).filter((i) => i.ticketTypeId === typeId).reduce((n, i) => n + i.quantity, 0)
-          if (
-            voucher === undefined ||
-            typeId === undefined ||
-            units === 0 ||
-            (voucher.accountId !== null && voucher.accountId !== hold.customerId) ||
-            !(yield* move(typeId, -units))
-          )
-            return { _tag: "Refused", reason: soldOut(typeId ?? "") } satisfies PlaceOutcome
-          const outcome = yield* repository.place(hold)
-          if (outcome._tag !== "Held") yield* move(typeId, units)
-          return outcome
-        })
+        Effect.flatMap(now, (at) =>
+          Ref.modify(store, (s): readonly [PlaceOutcome, MemoryTables] => {
+            const voucher = s.vouchers.get(voucherId)
+            const draw = voucher === undefined ? undefined : drawOf(voucher, hold.items ?? [], hold.customerId)
+            const type = draw === undefined ? undefined : s.ticketTypes.get(draw.ticketTypeId)
+            if (draw === undefined || type === undefined || type.withheld < draw.units)
+              return [{ _tag: "Refused", reason: soldOut(voucher?.ticketTypeIds[0] ?? "") }, s]
+            const drawn = withheldMovedIn(poolMovedIn(s, voucherId, -draw.units), draw.ticketTypeId, -draw.units)
+            const [outcome, placed] = placeIn(drawn, hold, at)
+            if (outcome._tag !== "Held") return [outcome, s]
+            return [outcome, { ...placed, withheldDraws: new Map(placed.withheldDraws).set(hold.reservationId, draw) }]
+          })
+        )
     })
   })
 ).pipe(Layer.provide(MemoryStoreLive))

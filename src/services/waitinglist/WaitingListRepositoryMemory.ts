@@ -1,13 +1,13 @@
 import { Effect, Layer, Option, Ref } from "effect"
-import { TicketType } from "../../domain/catalog/TicketType.ts"
 import type { TicketTypeId, UserId } from "../../domain/shared/Ids.ts"
 import { Voucher, type VoucherId } from "../../domain/vouchers/Voucher.ts"
 import { VoucherRepository } from "../../domain/vouchers/VoucherRepository.ts"
 import { WaitingListEntry } from "../../domain/waitinglist/WaitingList.ts"
 import { type JoinOutcome, WaitingListRepository } from "../../domain/waitinglist/WaitingListRepository.ts"
 import { checkJoin, offerExpiry, offerOpen, offersFor } from "../../domain/waitinglist/WaitingListRules.ts"
-import { MemoryStore, MemoryStoreLive, type MemoryTables } from "../memory/MemoryStore.ts"
+import { MemoryStore, MemoryStoreLive } from "../memory/MemoryStore.ts"
 import { generateCodes } from "../vouchers/Vouchers.ts"
+import { poolGivenUpIn } from "../vouchers/WithheldDrawsMemory.ts"
 
 interface Lists {
   readonly entries: ReadonlyMap<string, WaitingListEntry & { readonly voucherId: string | null }>
@@ -21,15 +21,6 @@ const trusted = { disableChecks: true } as const
 const live = (e: Stored) => e.status === "waiting" || e.status === "offered"
 const withVoucher = (entry: WaitingListEntry, voucherId: string | null): Stored =>
   Object.assign(entry, { voucherId }) as Stored
-
-const withheldBy = (s: MemoryTables, typeId: string, by: number): MemoryTables => {
-  const type = s.ticketTypes.get(typeId)
-  if (type === undefined || by === 0) return s
-  return {
-    ...s,
-    ticketTypes: new Map(s.ticketTypes).set(typeId, new TicketType({ ...type, withheld: type.withheld + by }, trusted))
-  }
-}
 
 /**
  * The in-memory twin of WaitingListRepositoryPg, over the shared MemoryStore (ticket types) and the voucher port
@@ -82,8 +73,8 @@ export const WaitingListRepositoryMemory = Layer.effect(
               trusted
             )
         )
-        yield* vouchers.insertAll(offers)
-        yield* Ref.update(store, (t) => withheldBy(t, ticketTypeId, chosen.length))
+        // Storing the offers withholds their units (one each), if they are still free.
+        if (!(yield* vouchers.insertAll(offers))) return 0
         yield* Ref.update(lists, (current) => {
           const entries = new Map(current.entries)
           chosen.forEach((entry, i) => {
@@ -120,8 +111,11 @@ export const WaitingListRepositoryMemory = Layer.effect(
             withVoucher(new WaitingListEntry({ ...entry, status }, trusted), entry.voucherId)
           )
         }))
-        if (entry.status === "offered" && status !== "used")
-          yield* Ref.update(store, (s) => withheldBy(s, entry.ticketTypeId, -1))
+        // The offer's pool is given up: a unit still in it is withheld no more (one in a hold or order stays there).
+        if (entry.status === "offered" && entry.voucherId !== null) {
+          const voucherId = entry.voucherId
+          yield* Ref.update(store, (s) => poolGivenUpIn(s, voucherId))
+        }
       })
 
     return WaitingListRepository.of({
@@ -221,8 +215,10 @@ export const WaitingListRepositoryMemory = Layer.effect(
             .slice(0, limit)
           let given = 0
           for (const entry of due) {
+            // As expire_withheld: an offer whose unit is still in its pool lapsed; one whose unit is in a hold or an
+            // order was used.
             const voucher = [...(yield* vouchers.listForEvent(entry.eventId))].find((v) => v.id === entry.voucherId)
-            const used = voucher !== undefined && voucher.redeemed > 0
+            const used = voucher !== undefined && voucher.reservedLeft === 0
             yield* end(entry, used ? "used" : "lapsed")
             if (!used) given++
           }
