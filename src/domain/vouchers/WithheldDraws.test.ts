@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { drawOf, drawsGivenBack } from "./WithheldDraws.ts"
+import { drawOf, drawsGivenBack, poolDue } from "./WithheldDraws.ts"
 
 const voucher = {
   id: "v1",
@@ -43,5 +43,13 @@ describe("WithheldDraws", () => {
       gone: ["h3", "h1"]
     })
     expect(drawsGivenBack(draws, []).gone).toEqual([])
+  })
+
+  it("the expiry job gives up a pool with units left once its voucher is past its validity", () => {
+    const at = new Date("2027-03-01T12:00:00.000Z")
+    expect(poolDue({ reservedLeft: 1, validUntil: at }, at)).toBe(true)
+    expect(poolDue({ reservedLeft: 1, validUntil: new Date(at.getTime() + 1) }, at)).toBe(false)
+    expect(poolDue({ reservedLeft: 0, validUntil: at }, at)).toBe(false)
+    expect(poolDue({ reservedLeft: 1, validUntil: null }, at)).toBe(false)
   })
 })

@@ -64,3 +64,12 @@ export const drawsGivenBack = (
   const sorted = (m: Map<string, number>) => [...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
   return { pools: sorted(pools), ticketTypes: sorted(ticketTypes), gone }
 }
+
+/**
+ * Whether the expiry job gives up a voucher's pool (expire_withheld): units left in it, and the voucher past its
+ * validity (an offer not used in time, a reserved quota that ended). Its units are withheld no more.
+ */
+export const poolDue = (
+  voucher: { readonly reservedLeft: number; readonly validUntil: Date | null },
+  at: Date
+): boolean => voucher.reservedLeft > 0 && voucher.validUntil !== null && voucher.validUntil.getTime() <= at.getTime()

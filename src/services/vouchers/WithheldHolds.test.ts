@@ -9,6 +9,8 @@ import { OrderRepositoryMemory } from "../orders/OrderRepositoryMemory.ts"
 import { OrderRepositoryPg } from "../orders/OrderRepositoryPg.ts"
 import { ReservationRepositoryMemory } from "../reservations/ReservationRepositoryMemory.ts"
 import { ReservationRepositoryPg } from "../reservations/ReservationRepositoryPg.ts"
+import { WaitingListRepositoryMemory } from "../waitinglist/WaitingListRepositoryMemory.ts"
+import { WaitingListRepositoryPg } from "../waitinglist/WaitingListRepositoryPg.ts"
 import { VoucherRepositoryMemory } from "./VoucherRepositoryMemory.ts"
 import { VoucherRepositoryPg } from "./VoucherRepositoryPg.ts"
 import { WithheldHoldsMemory } from "./WithheldHoldsMemory.ts"
@@ -19,7 +21,8 @@ import { WithheldHoldsPg } from "./WithheldHoldsPg.ts"
 withheldHoldsContract(
   "in-memory",
   Layer.mergeAll(
-    WithheldHoldsMemory.pipe(Layer.provide([VoucherRepositoryMemory, ReservationRepositoryMemory])),
+    WithheldHoldsMemory,
+    WaitingListRepositoryMemory.pipe(Layer.provide(VoucherRepositoryMemory)),
     VoucherRepositoryMemory,
     OrderRepositoryMemory,
     ReservationRepositoryMemory,
@@ -30,6 +33,7 @@ withheldHoldsContract(
   "PostgreSQL",
   Layer.mergeAll(
     WithheldHoldsPg,
+    WaitingListRepositoryPg,
     VoucherRepositoryPg,
     OrderRepositoryPg,
     ReservationRepositoryPg,

@@ -2,6 +2,7 @@ import { Effect, Layer, Option, Ref } from "effect"
 import type { TicketTypeId, UserId } from "../../domain/shared/Ids.ts"
 import { Voucher, type VoucherId } from "../../domain/vouchers/Voucher.ts"
 import { VoucherRepository } from "../../domain/vouchers/VoucherRepository.ts"
+import { poolDue } from "../../domain/vouchers/WithheldDraws.ts"
 import { WaitingListEntry } from "../../domain/waitinglist/WaitingList.ts"
 import { type JoinOutcome, WaitingListRepository } from "../../domain/waitinglist/WaitingListRepository.ts"
 import { checkJoin, offerExpiry, offerOpen, offersFor } from "../../domain/waitinglist/WaitingListRules.ts"
@@ -101,14 +102,14 @@ export const WaitingListRepositoryMemory = Layer.effect(
         return chosen.length
       })
 
-    /** Ends a live entry; an open offer's unit is withheld no more. Returns the ticket type to offer again. */
-    const end = (entry: Stored, status: "left" | "lapsed" | "used") =>
+    /** A live entry leaves; an open offer's unit still in its pool is withheld no more (leave_waiting_list). */
+    const leaves = (entry: Stored) =>
       Effect.gen(function* () {
         yield* Ref.update(lists, (l) => ({
           ...l,
           entries: new Map(l.entries).set(
             entry.id,
-            withVoucher(new WaitingListEntry({ ...entry, status }, trusted), entry.voucherId)
+            withVoucher(new WaitingListEntry({ ...entry, status: "left" }, trusted), entry.voucherId)
           )
         }))
         // The offer's pool is given up: a unit still in it is withheld no more (one in a hold or order stays there).
@@ -158,7 +159,7 @@ export const WaitingListRepositoryMemory = Layer.effect(
         Effect.gen(function* () {
           const entry = liveEntry(yield* Ref.get(lists), customerId, ticketTypeId)
           if (entry === undefined) return false
-          yield* end(entry, "left")
+          yield* leaves(entry)
           yield* offerFreeUnits(ticketTypeId, at)
           return true
         }),
@@ -210,20 +211,38 @@ export const WaitingListRepositoryMemory = Layer.effect(
       offerFreeUnits,
       expireOffers: (at, limit) =>
         Effect.gen(function* () {
-          const due = [...(yield* Ref.get(lists)).entries.values()]
-            .filter((e) => e.status === "offered" && !offerOpen(e.offerExpiresAt, at))
-            .slice(0, limit)
-          let given = 0
-          for (const entry of due) {
-            // As expire_withheld: an offer whose unit is still in its pool lapsed; one whose unit is in a hold or an
-            // order was used.
-            const voucher = [...(yield* vouchers.listForEvent(entry.eventId))].find((v) => v.id === entry.voucherId)
-            const used = voucher !== undefined && voucher.reservedLeft === 0
-            yield* end(entry, used ? "used" : "lapsed")
-            if (!used) given++
+          // As expire_withheld: first the pools past their voucher's validity (WithheldDraws.poolDue) are given up,
+          // in voucher id order, up to `limit`; their units are withheld no more.
+          const [given, gaveUp] = yield* Ref.modify(store, (s) => {
+            const due = [...s.vouchers.values()]
+              .filter((v) => poolDue(v, at))
+              .sort((a, b) => (a.id < b.id ? -1 : 1))
+              .slice(0, limit)
+            const units = due.reduce((n, v) => n + v.reservedLeft, 0)
+            const next = due.reduce((t, v) => poolGivenUpIn(t, v.id), s)
+            return [[units, due], next] as const
+          })
+          // Then the offers past their time end: lapsed when their pool was just given up, used when their unit is
+          // in a hold or an order (their pool empty); one whose pool is left for a later step stays offered.
+          const vouchersNow = (yield* Ref.get(store)).vouchers
+          const givenUp = new Set<string>(gaveUp.map((v) => v.id))
+          const ended: Array<readonly [Stored, "lapsed" | "used"]> = []
+          for (const e of (yield* Ref.get(lists)).entries.values()) {
+            if (e.status !== "offered" || offerOpen(e.offerExpiresAt, at) || e.voucherId === null) continue
+            if (givenUp.has(e.voucherId)) ended.push([e, "lapsed"])
+            else if (vouchersNow.get(e.voucherId)?.reservedLeft === 0) ended.push([e, "used"])
           }
-          for (const typeId of new Set(due.map((e) => e.ticketTypeId)))
-            yield* offerFreeUnits(typeId as TicketTypeId, at)
+          yield* Ref.update(lists, (l) => {
+            const entries = new Map(l.entries)
+            for (const [e, status] of ended)
+              entries.set(e.id, withVoucher(new WaitingListEntry({ ...e, status }, trusted), e.voucherId))
+            return { ...l, entries }
+          })
+          const types = new Set([
+            ...gaveUp.map((v) => v.ticketTypeIds[0] as string),
+            ...ended.map(([e]) => e.ticketTypeId as string)
+          ])
+          for (const typeId of types) yield* offerFreeUnits(typeId as TicketTypeId, at)
           return given
         })
     })
