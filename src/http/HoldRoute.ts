@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http"
-import { Cause, Config, Effect, Exit, Option, Schema, type Tracer } from "effect"
+import { Cause, Config, Context, Effect, Exit, LogLevel, Option, References, Schema, type Tracer } from "effect"
 import { HttpTraceContext } from "effect/http"
 import { HttpApi } from "effect/http-api"
 import { AccessTokens } from "../domain/accounts/AccessTokens.ts"
@@ -142,6 +142,9 @@ export const makeHoldRoute = (options: { readonly corsEnabled: boolean; readonly
       return answer
     }
     const security = securityHeaders(PATH)
+    // The request's log line is built only when it is written (LOG_LEVEL at Info or below): a dropped line costs
+    // its annotations all the same.
+    const logsRequests = LogLevel.isGreaterThanOrEqualTo("Info", Context.get(context, References.MinimumLogLevel))
 
     /** What the request asks for, or undefined when the generic path must answer it (it refuses it, most likely). */
     const parse = (request: IncomingMessage, body: Buffer) => {
@@ -250,16 +253,17 @@ export const makeHoldRoute = (options: { readonly corsEnabled: boolean; readonly
         }
         if (span !== undefined) annotateServerSpan(span, request, status)
         recordRequest("POST", PATH, status, (performance.now() - started) / 1000)
-        yield* logRequest({
-          method: "POST",
-          route: PATH,
-          status,
-          ip: origin.ip,
-          started,
-          requestId: facts.requestId,
-          userId: facts.userId,
-          traceId: span?.traceId ?? null
-        })
+        if (logsRequests)
+          yield* logRequest({
+            method: "POST",
+            route: PATH,
+            status,
+            ip: origin.ip,
+            started,
+            requestId: facts.requestId,
+            userId: facts.userId,
+            traceId: span?.traceId ?? null
+          })
         // A defect fails the server span, as HttpMiddleware.tracer fails it for a 5xx.
         if (status === 500 && Exit.isFailure(exit)) return yield* Effect.failCause(exit.cause)
       }).pipe(
@@ -325,19 +329,36 @@ const isJson = (contentType: string | undefined) =>
 /** The attributes HttpMiddleware.tracer and HttpRouter give a sampled server span of an exporting tracer. */
 const annotateServerSpan = (span: Tracer.AnySpan, request: IncomingMessage, status: number) => {
   if (span._tag !== "Span" || !span.sampled) return
-  const host = request.headers.host ?? "localhost"
-  const url = new URL(`http://${host}${PATH}`)
+  const { hostname, port } = hostOf(request.headers.host ?? "localhost")
   span.attribute("http.request.method", "POST")
-  span.attribute("url.full", url.href)
-  span.attribute("url.path", url.pathname)
+  span.attribute("url.full", `http://${hostname}${port === 80 ? "" : `:${port}`}${PATH}`)
+  span.attribute("url.path", PATH)
   span.attribute("url.scheme", "http")
-  if (url.hostname !== "") {
-    span.attribute("server.address", url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname)
-    span.attribute("server.port", url.port === "" ? 80 : Number(url.port))
+  if (hostname !== "") {
+    span.attribute("server.address", hostname.startsWith("[") ? hostname.slice(1, -1) : hostname)
+    span.attribute("server.port", port)
   }
   const agent = request.headers["user-agent"]
   if (agent !== undefined) span.attribute("user_agent.original", agent)
   if (request.socket.remoteAddress !== undefined) span.attribute("client.address", request.socket.remoteAddress)
   span.attribute("http.route", PATH)
   span.attribute("http.response.status_code", status)
+}
+
+/** The Host header as the WHATWG URL parser reads it (lower case, default port dropped), parsed once per host. */
+const hosts = new Map<string, { readonly hostname: string; readonly port: number }>()
+const hostOf = (host: string) => {
+  let found = hosts.get(host)
+  if (found === undefined) {
+    let url: URL | undefined
+    try {
+      url = new URL(`http://${host}${PATH}`)
+    } catch {
+      url = undefined
+    }
+    found = { hostname: url?.hostname ?? "", port: url === undefined || url.port === "" ? 80 : Number(url.port) }
+    if (hosts.size >= 1_000) hosts.clear()
+    hosts.set(host, found)
+  }
+  return found
 }

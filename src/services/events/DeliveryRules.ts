@@ -66,17 +66,22 @@ export const deliverySpan = (
 ): (<A, E, R>(handle: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>) => {
   const { envelope, attempt } = delivery
   const parent = Option.getOrUndefined(spanOfTraceparent(envelope.traceparent))
-  return Effect.withSpan("EventBus.handle", {
-    kind: "consumer",
-    ...(parent === undefined ? { root: true } : { parent }),
-    attributes: {
-      "messaging.system": system,
-      "messaging.consumer.group.name": consumer,
-      "messaging.message.id": envelope.id,
-      "goticket.event.type": envelope.type,
-      "goticket.delivery.attempt": attempt
-    }
-  })
+  return Effect.withSpan(
+    "EventBus.handle",
+    {
+      kind: "consumer",
+      ...(parent === undefined ? { root: true } : { parent }),
+      attributes: {
+        "messaging.system": system,
+        "messaging.consumer.group.name": consumer,
+        "messaging.message.id": envelope.id,
+        "goticket.event.type": envelope.type,
+        "goticket.delivery.attempt": attempt
+      }
+      // Once per event and consumer, in a sale once per hold: no stack trace capture.
+    },
+    { captureStackTrace: false }
+  )
 }
 
 /**

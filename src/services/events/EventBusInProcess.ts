@@ -71,10 +71,14 @@ export const makeEventBusInProcess = (
             if (queue.bindings.has(envelope.type))
               yield* Queue.offer(queue.pending, { body: bodies[index] ?? "", attempt: 1 })
       }).pipe(
-        Effect.withSpan("EventBus.publish", {
-          kind: "producer",
-          attributes: { "messaging.system": "in-process", "messaging.batch.message_count": events.length }
-        })
+        Effect.withSpan(
+          "EventBus.publish",
+          {
+            kind: "producer",
+            attributes: { "messaging.system": "in-process", "messaging.batch.message_count": events.length }
+          },
+          { captureStackTrace: false }
+        )
       )
 
     const consume: EventBusShape["consume"] = (subscription) =>

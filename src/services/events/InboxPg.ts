@@ -33,7 +33,7 @@ export const InboxPg = Layer.effect(
             yield* record(consumer, eventId)
             return Option.some(result)
           })
-        ).pipe(Effect.withSpan("Inbox.onceAfter", { attributes: { consumer, eventId } })),
+        ).pipe(Effect.withSpan("Inbox.onceAfter", { attributes: { consumer, eventId } }, { captureStackTrace: false })),
       once: (consumer, eventId, effect) =>
         sql
           .withTransaction(
@@ -46,7 +46,7 @@ export const InboxPg = Layer.effect(
           )
           .pipe(
             Effect.catchIf(SqlError.isSqlError, Effect.die),
-            Effect.withSpan("Inbox.once", { attributes: { consumer, eventId } })
+            Effect.withSpan("Inbox.once", { attributes: { consumer, eventId } }, { captureStackTrace: false })
           )
     })
   })

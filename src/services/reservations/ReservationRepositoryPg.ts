@@ -52,7 +52,7 @@ export const ReservationRepositoryPg = Layer.effect(
       placeOutcome(
         Effect.flatMap(now, (at) => placeOnce(hold, at)),
         hold.customerLimit
-      ).pipe(Effect.withSpan("ReservationRepository.place"))
+      ).pipe(Effect.withSpan("ReservationRepository.place", {}, { captureStackTrace: false }))
 
     return ReservationRepository.of({
       place,
