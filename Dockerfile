@@ -38,4 +38,5 @@ EXPOSE 3000
 # Slim images have no curl: probe readiness with node's built-in fetch.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-CMD ["node", "dist/src/main.js"]
+# The V8 heap bounded as `npm start` bounds it (README: Quick start); WORKERS > 1 bounds each worker by WORKER_HEAP_MB.
+CMD ["node", "--max-old-space-size=512", "dist/src/main.js"]

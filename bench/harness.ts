@@ -144,12 +144,12 @@ export const compiled = (script: string) => {
 
 /**
  * The Node options production starts the service with: those of package.json's `start` script (`node <options>
- * dist/src/main.js`), so the benchmarks measure the same process (its heap cap included).
+ * dist/src/start.js`), so the benchmarks measure the same process (its heap bound included).
  */
 export const productionNodeArgs: ReadonlyArray<string> = (() => {
   const start: string = JSON.parse(readFileSync(join(root, "package.json"), "utf8")).scripts.start
   const words = start.split(/\s+/)
-  return words.slice(1, words.indexOf("dist/src/main.js")).filter((w) => w.startsWith("--"))
+  return words.slice(1, words.indexOf("dist/src/start.js")).filter((w) => w.startsWith("--"))
 })()
 
 /**

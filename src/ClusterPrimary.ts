@@ -11,10 +11,11 @@ export const WorkersConfig = Config.Int("WORKERS").pipe(
 )
 
 /**
- * WORKER_HEAP_MB: the bound on each worker's V8 heap (old space), unless NODE_OPTIONS or the primary's own arguments
- * set `--max-old-space-size` already. Without a bound V8 lets a worker's heap grow with its allocation rate, far past
- * what it keeps alive: a worker of the flash sale peaked at 333 MB of RSS unbounded and at 186 MB with 128, for the
- * same CPU per request (`npm run bench:holds`, 2026-12-04); what it keeps alive is about 65 MB.
+ * WORKER_HEAP_MB: the bound on each worker's V8 heap (old space), unless NODE_OPTIONS sets `--max-old-space-size` (it
+ * then bounds every process). Without a bound V8 lets a worker's heap grow with its allocation rate, far past what it
+ * keeps alive: a worker of the flash sale peaked at 333 MB of RSS unbounded and at 186 MB with 128, for the same CPU
+ * per request (`npm run bench:holds`, 2026-12-04); what it keeps alive is about 65 MB. A bound on the primary's own
+ * command line (`npm start` has one, for the single process it starts by default) is the primary's, not theirs.
  */
 export const WorkerHeapConfig = Config.Int("WORKER_HEAP_MB").pipe(
   validate({ message: "WORKER_HEAP_MB must be between 64 and 16384", validation: (n) => n >= 64 && n <= 16_384 }),
@@ -23,11 +24,13 @@ export const WorkerHeapConfig = Config.Int("WORKER_HEAP_MB").pipe(
 
 const HEAP_FLAG = "--max-old-space-size"
 
-/** The workers' arguments: the primary's own, and the heap bound when nothing sets one. */
-export const workerExecArgv = (own: ReadonlyArray<string>, nodeOptions: string | undefined, heapMb: number) =>
-  [...own, ...(nodeOptions ?? "").split(/\s+/)].some((arg) => arg.startsWith(HEAP_FLAG))
-    ? [...own]
-    : [...own, `${HEAP_FLAG}=${heapMb}`]
+/** The workers' arguments: the primary's own without its heap bound, and theirs unless NODE_OPTIONS sets one. */
+export const workerExecArgv = (own: ReadonlyArray<string>, nodeOptions: string | undefined, heapMb: number) => {
+  const inherited = own.filter((arg) => !arg.startsWith(HEAP_FLAG))
+  return (nodeOptions ?? "").split(/\s+/).some((arg) => arg.startsWith(HEAP_FLAG))
+    ? inherited
+    : [...inherited, `${HEAP_FLAG}=${heapMb}`]
+}
 
 /**
  * WORKERS > 1 (with DATABASE_URL, REDIS_URL and PAYMENT_PROVIDER_URL): the primary forks that many workers sharing the port, one per core is the
