@@ -7,14 +7,16 @@
  *   3. the peer (bench/baseline/server.ts), 4. pgbench with the one-statement hold (the physical ceiling),
  *   and 1b. the service (GA) with a voucher code on every attempt (one shared 10 %-off code, as a promotion is
  *   shared in a sale: the voucher's row is a second hot row), against run 1,
+ *   and 1c. the service (GA) again with two workers (WORKERS=2, one per core) on a fresh GA event,
  * then checks the inventory in the database, prints a table and writes bench/results/flash-sale.json.
  * Exits non-zero when a check fails (oversell, a 5xx, units lost or doubled, a seat in two holds).
  *
  * Env: BENCH_ATTEMPTS (100000), BENCH_SEED, BENCH_RUN_DEADLINE_S (1800: stop sending after this long),
- * BENCH_KEEP_DB=1 (keep the database for inspection), BENCH_WORKERS (2: the service's WORKERS, one per core),
+ * BENCH_KEEP_DB=1 (keep the database for inspection), BENCH_WORKERS (1: the service's WORKERS in runs 1, 1b and 2;
+ * one process, as `npm start` runs it by default and as the peer runs),
  * BENCH_SERVICE_NODE_ARGS (extra node arguments for the service, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"),
  * BENCH_SERVICE_ENV (more settings for the service, `NAME=value` separated by spaces),
- * BENCH_RUNS (which runs, comma-separated among ga,voucher,seated,baseline,pgbench; all by default: for iterating on one
+ * BENCH_RUNS (which runs, comma-separated among ga,voucher,seated,ga2,baseline,pgbench; all by default: for iterating on one
  * path beside its peer, e.g. BENCH_RUNS=ga,baseline).
  */
 import { spawn } from "node:child_process"
@@ -47,7 +49,9 @@ import { clockTicks, freePort, memoryMb, memoryMbPerProcess, processTree, statOf
 const ATTEMPTS = Number(process.env.BENCH_ATTEMPTS ?? 100_000)
 const SEED = Number(process.env.BENCH_SEED ?? 20_261_125)
 const KEEP_DB = process.env.BENCH_KEEP_DB === "1"
-const WORKERS = Number(process.env.BENCH_WORKERS ?? 2)
+const WORKERS = Number(process.env.BENCH_WORKERS ?? 1)
+/** The second shape measured (run 1c): one worker per core of this machine. */
+const WIDE_WORKERS = 2
 const CONCURRENCY = 64
 const CAPACITY = 10_000
 const MAX_PER_ORDER = 4
@@ -57,7 +61,9 @@ const POOL_MAX = 16 // database connections of the service and of the peer alike
 const PG_HOST = "127.0.0.1"
 const REDIS_URL = "redis://127.0.0.1:6379"
 const RUN_DEADLINE_S = Number(process.env.BENCH_RUN_DEADLINE_S ?? 1800) // per load run: a safety net, not a target
-const RUNS = new Set((process.env.BENCH_RUNS ?? "ga,voucher,seated,baseline,pgbench").split(",").map((r) => r.trim()))
+const RUNS = new Set(
+  (process.env.BENCH_RUNS ?? "ga,voucher,seated,ga2,baseline,pgbench").split(",").map((r) => r.trim())
+)
 
 const database = `goticket_bench_${Date.now()}`
 const databaseUrl = `postgres://postgres@${PG_HOST}:5432/${database}`
@@ -221,12 +227,13 @@ const customerEmails = () => Array.from({ length: CONCURRENCY }, (_, i) => custo
  * Through the REST API: an organizer and 64 customers now; each published event just before its run (so that
  * the 10,000-seat map upload does not weigh on the GA run's memory).
  */
-const setUpService = async (base: string) => {
+/** The organizer and the customers (registered unless `registered` gives their ids: a second service, same data). */
+const setUpService = async (base: string, registered?: ReadonlyArray<string>) => {
   const organizerEmail = "organizer@bench.goticket.dev"
-  await register(base, organizerEmail, "organizer")
+  if (registered === undefined) await register(base, organizerEmail, "organizer")
   const organizer = await login(base, organizerEmail)
-  const customerIds: Array<string> = []
-  for (let i = 0; i < CONCURRENCY; i += 8) {
+  const customerIds: Array<string> = [...(registered ?? [])]
+  for (let i = 0; registered === undefined && i < CONCURRENCY; i += 8) {
     const batch = await Promise.all(
       Array.from({ length: Math.min(8, CONCURRENCY - i) }, (_, k) => register(base, customerEmail(i + k), "customer"))
     )
@@ -305,16 +312,18 @@ const runServiceGa = async (
   pid: number,
   postmaster: number | undefined,
   db: pg.Client,
-  ga: { eventId: string; ticketTypeId: string; voucherCode?: string }
+  ga: { eventId: string; ticketTypeId: string; voucherCode?: string },
+  workers = WORKERS
 ): Promise<Run> => {
   const tokens = await customerTokens(base)
-  const name = ga.voucherCode === undefined ? "service (GA)" : "service (GA, voucher)"
+  const shape = workers === WORKERS ? "" : `, ${workers} workers`
+  const name = ga.voucherCode === undefined ? `service (GA${shape})` : `service (GA, voucher${shape})`
   const m = await measureHttp(pid, postmaster, () =>
     runLoad({
       url: `${base}/v1/reservations`,
       tokens,
       ...loadDefaults(name),
-      keyPrefix: `${ga.voucherCode === undefined ? "ga" : "voucher"}-${database}`,
+      keyPrefix: `${ga.voucherCode === undefined ? "ga" : "voucher"}${workers}-${database}`,
       body: (i) =>
         JSON.stringify({
           eventId: ga.eventId,
@@ -671,30 +680,41 @@ const main = async () => {
     const postmaster = statOf(backend)?.[1]
 
     // 1–5: the service
-    const port = await freePort()
-    const base = `http://127.0.0.1:${port}`
     // Workers must share one payment provider (WORKERS > 1 is refused without it): the sandbox as its own process.
     const sandboxPort = await freePort()
-    sandbox = startSandbox(sandboxPort, base, "flash-sale-")
+    const startService = async (workers: number, port: number) => {
+      const started = startNode(
+        "service",
+        "src/main.ts",
+        {
+          ...serviceEnv(port, `http://127.0.0.1:${sandboxPort}`),
+          DATABASE_URL: databaseUrl,
+          DATABASE_POOL_MAX: String(POOL_MAX),
+          REDIS_URL,
+          CUSTOMER_TICKET_LIMIT: "1000000",
+          HOLD_TTL_SECONDS: "3600",
+          WORKERS: String(workers)
+        },
+        {
+          nodeArgs: (process.env.BENCH_SERVICE_NODE_ARGS ?? "").split(" ").filter((a) => a.length > 0),
+          logPrefix: `flash-sale-${workers}w-`
+        }
+      )
+      const base = `http://127.0.0.1:${port}`
+      const t = performance.now()
+      await waitReady(started, `${base}/health/ready`, { intervalMs: 200 })
+      console.log(
+        `service ready in ${fmt((performance.now() - t) / 1000, 1)} s (pid ${started.pid}, WORKERS=${workers}, ${base})`
+      )
+      return { started, base }
+    }
+    // The sale pays nothing: the sandbox's webhooks (none are sent) point at the first service.
+    const firstPort = await freePort()
+    sandbox = startSandbox(sandboxPort, `http://127.0.0.1:${firstPort}`, "flash-sale-")
     await waitReady(sandbox, `http://127.0.0.1:${sandboxPort}/health`)
-    service = startNode(
-      "service",
-      "src/main.ts",
-      {
-        ...serviceEnv(port, `http://127.0.0.1:${sandboxPort}`),
-        DATABASE_URL: databaseUrl,
-        DATABASE_POOL_MAX: String(POOL_MAX),
-        REDIS_URL,
-        CUSTOMER_TICKET_LIMIT: "1000000",
-        HOLD_TTL_SECONDS: "3600",
-        // The deployment shape: one worker per core (the peer is a single process, as a team would first run it).
-        WORKERS: String(WORKERS)
-      },
-      { nodeArgs: (process.env.BENCH_SERVICE_NODE_ARGS ?? "").split(" ").filter((a) => a.length > 0) }
-    )
+    const { started, base } = await startService(WORKERS, firstPort)
+    service = started
     let t = performance.now()
-    await waitReady(service, `${base}/health/ready`, { intervalMs: 200 })
-    console.log(`service ready in ${fmt((performance.now() - t) / 1000, 1)} s (pid ${service.pid}, ${base})`)
     const { pid } = service
     const setUp = await setUpService(base)
     const ga = await setUp.gaEvent()
@@ -719,6 +739,16 @@ const main = async () => {
       runs.push(await runServiceSeated(base, pid, postmaster, db, seated))
     }
     await stop(service)
+    service = undefined
+    if (RUNS.has("ga2") && WIDE_WORKERS !== WORKERS) {
+      const wide = await startService(WIDE_WORKERS, await freePort())
+      service = wide.started
+      const wideSetUp = await setUpService(wide.base, setUp.customerIds)
+      console.log(`service (GA, ${WIDE_WORKERS} workers)…`)
+      runs.push(await runServiceGa(wide.base, service.pid, postmaster, db, await wideSetUp.gaEvent(), WIDE_WORKERS))
+      await stop(service)
+      service = undefined
+    }
 
     // 6: the references
     if (RUNS.has("baseline")) {
@@ -743,6 +773,7 @@ const main = async () => {
   // 7: report
   const named = (prefix: string) => runs.find((r) => r.name.startsWith(prefix))
   const serviceVoucher = named("service (GA, voucher)")
+  const serviceWide = named(`service (GA, ${WIDE_WORKERS} workers)`)
   const [serviceGa, serviceSeated, baseline, pgbench] = [
     runs.find((r) => r.name === "service (GA)"),
     named("service (seated)"),
@@ -751,7 +782,7 @@ const main = async () => {
   ]
   const ratios = Object.fromEntries(
     // Each service run against the references that ran (the voucher run against the plain GA run too).
-    [serviceGa, serviceVoucher, serviceSeated].flatMap((s) =>
+    [serviceGa, serviceVoucher, serviceWide, serviceSeated].flatMap((s) =>
       s === undefined
         ? []
         : [baseline, pgbench, ...(s === serviceVoucher ? [serviceGa] : [])].flatMap((ref) =>
