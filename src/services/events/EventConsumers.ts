@@ -56,7 +56,12 @@ export const consumerLayer = <R>(consumer: Consumer<R>) =>
       const config = yield* EventsConfig
       const context = yield* Effect.context<R>()
       const base = Duration.toMillis(config.consumerRetryBase)
+      // Labelled once, not per event.
       const labelled = (metric: Metric.Counter<number>) => Metric.withAttributes(metric, { consumer: consumer.name })
+      const handledHere = labelled(eventsHandled)
+      const duplicateHere = labelled(eventsDuplicate)
+      const skippedHere = labelled(eventsSkipped)
+      const failedHere = labelled(eventsFailed)
 
       const handleOne = (envelope: EventEnvelope, attempt: number) => {
         const cause = spanOfTraceparent(envelope.traceparent)
@@ -65,8 +70,8 @@ export const consumerLayer = <R>(consumer: Consumer<R>) =>
         const handled = (run: Effect.Effect<void, unknown, R>) =>
           Effect.flatMap(once(consumer.name, envelope.id, run), (ran) =>
             Option.isSome(ran)
-              ? Metric.update(labelled(eventsHandled), 1)
-              : Effect.andThen(Metric.update(labelled(eventsDuplicate), 1), Effect.logDebug("duplicate event dropped"))
+              ? Metric.update(handledHere, 1)
+              : Effect.andThen(Metric.update(duplicateHere, 1), Effect.logDebug("duplicate event dropped"))
           )
         // Without `wanted`, the event is decoded inside the inbox's transaction, as it is handled.
         return (
@@ -74,13 +79,13 @@ export const consumerLayer = <R>(consumer: Consumer<R>) =>
             ? handled(Effect.flatMap(payloadOf(envelope), (event) => consumer.handle(event, envelope)))
             : Effect.flatMap(payloadOf(envelope), (event) =>
                 Effect.flatMap(wanted(event, envelope), (yes) =>
-                  yes ? handled(consumer.handle(event, envelope)) : Metric.update(labelled(eventsSkipped), 1)
+                  yes ? handled(consumer.handle(event, envelope)) : Metric.update(skippedHere, 1)
                 )
               )
         ).pipe(
           Effect.tapCause((failure) =>
             Effect.andThen(
-              Metric.update(labelled(eventsFailed), 1),
+              Metric.update(failedHere, 1),
               Effect.logWarning("event handler failed; it will be retried", failure)
             )
           ),
