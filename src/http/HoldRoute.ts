@@ -127,7 +127,10 @@ export const makeHoldRoute = (options: { readonly corsEnabled: boolean; readonly
     const traffic = yield* TrafficControl
     const hold = yield* makeHoldHandler
     const { trustedProxies } = yield* TrafficConfig
-    const context = yield* Effect.context<never>()
+    // Every request's fiber runs in the service's context (a few hundred services) and adds a few to it (its spans,
+    // the request facts, the audit origin): with room for them as overlays, no addition copies the whole map (at
+    // Context's default depth of 8, one per request did).
+    const context = Context.makeUnsafe<never>((yield* Effect.context<never>()).mapUnsafe, { maxDepth: 32 })
     const contract = holdContract()
     const trafficClass = trafficClassOf("POST", PATH)
     const maxBody = Math.min(MAX_BODY, options.maxBodyBytes)
