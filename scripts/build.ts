@@ -18,7 +18,7 @@
  * 173 → 156 MB RSS at idle for one API process (`npm run bench:holds`, 2026-12-04).
  * `require`, `__filename` and `__dirname` are defined for the CommonJS packages inside the ESM bundle.
  */
-import { existsSync, readdirSync, statSync, writeFileSync } from "node:fs"
+import { existsSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { build } from "esbuild"
 
@@ -70,6 +70,8 @@ if (!process.argv.includes("--force") && builtAt > sourcesAt) {
   process.exit(0)
 }
 
+// Chunks are named by their content: those of an earlier build would pile up, unused, with every change.
+rmSync(join("dist", "chunks"), { recursive: true, force: true })
 await build({
   entryPoints,
   outdir: "dist",
