@@ -17,6 +17,7 @@ import { TrafficConfig } from "../services/security/TrafficConfig.ts"
 import { TrafficControl } from "../services/security/TrafficControl.ts"
 import { GoTicketApi } from "./api/GoTicketApi.ts"
 import { payloadParseOptions } from "./api/payload.ts"
+import type { ReservationView } from "./api/ReservationsApi.ts"
 import { type FrontRoute, replayRequest } from "./FrontDoor.ts"
 import { makeHoldHandler } from "./handlers/ReservationsLive.ts"
 import { RequestContext, type RequestFacts } from "./RequestContext.ts"
@@ -180,36 +181,51 @@ export const makeHoldRoute = (options: { readonly corsEnabled: boolean; readonly
       response.end(answer.body)
     }
 
-    /** The hold itself, once the request is known good: rated, held, answered (a defect fails the effect). */
+    /** What the hold ended with, as the endpoint answers it (a defect or an interruption fails the effect). */
+    const answerOf = (outcome: Exit.Exit<typeof ReservationView.Type, unknown>): Effect.Effect<Answer> => {
+      if (Exit.isSuccess(outcome))
+        return Effect.succeed({
+          status: contract.success.status,
+          body: JSON.stringify(contract.success.encode(outcome.value)),
+          location: `${PATH}/${outcome.value.id}`
+        })
+      const error = Cause.findErrorOption(outcome.cause)
+      const refusal = Option.isSome(error) ? refusalOf(error.value) : undefined
+      // Not a failure the endpoint declares: a defect (or an interruption), answered 500 by the caller.
+      return refusal === undefined ? Effect.failCause(outcome.cause as Cause.Cause<never>) : Effect.succeed(refusal)
+    }
+
+    /**
+     * The hold itself, once the request is known good: rated, held, answered. Combinators rather than a generator:
+     * this runs for every refusal of a flash sale.
+     */
     const serve = (
       request: { readonly actor: Actor; readonly payload: HoldRequest; readonly key: string },
       facts: RequestFacts,
       origin: typeof AuditContext.Service
     ): Effect.Effect<Answer> =>
-      Effect.gen(function* () {
-        const admitted = yield* traffic.admit({ trafficClass, ip: origin.ip ?? "", userId: request.actor.userId })
-        facts.rated = admitted
-        // Refused at the gate, as the request pipeline refuses: before authentication (no user in the log line).
-        if (admitted?.decision.allowed === false)
-          return { status: 429, body: JSON.stringify(rateLimitedBody(retryAfterSeconds(admitted.decision))) }
-        facts.userId = request.actor.userId
-        const outcome = yield* Effect.exit(
-          hold(request.actor, request.payload, request.key).pipe(
-            Effect.provideService(RequestContext, facts),
-            Effect.provideService(AuditContext, origin)
+      Effect.flatMap(
+        traffic.admit({ trafficClass, ip: origin.ip ?? "", userId: request.actor.userId }),
+        (admitted): Effect.Effect<Answer> => {
+          facts.rated = admitted
+          // Refused at the gate, as the request pipeline refuses: before authentication (no user in the log line).
+          if (admitted?.decision.allowed === false)
+            return Effect.succeed({
+              status: 429,
+              body: JSON.stringify(rateLimitedBody(retryAfterSeconds(admitted.decision)))
+            })
+          facts.userId = request.actor.userId
+          return Effect.flatMap(
+            Effect.exit(
+              hold(request.actor, request.payload, request.key).pipe(
+                Effect.provideService(RequestContext, facts),
+                Effect.provideService(AuditContext, origin)
+              )
+            ),
+            answerOf
           )
-        )
-        if (Exit.isSuccess(outcome))
-          return {
-            status: contract.success.status,
-            body: JSON.stringify(contract.success.encode(outcome.value)),
-            location: `${PATH}/${outcome.value.id}`
-          }
-        const error = Cause.findErrorOption(outcome.cause)
-        const refusal = Option.isSome(error) ? refusalOf(error.value) : undefined
-        // Not a failure the endpoint declares: a defect (or an interruption), answered 500 by the caller.
-        return refusal ?? (yield* Effect.failCause(outcome.cause as Cause.Cause<never>))
-      })
+        }
+      )
 
     const program = (
       request: IncomingMessage,

@@ -21,20 +21,27 @@ export const makeHoldHandler = Effect.gen(function* () {
   const reservations = yield* Reservations
   const traffic = yield* TrafficControl
   const vouchers = yield* VoucherThrottle
+  const held = (outcome: { readonly reservation: Reservation }) => reservationView(outcome.reservation)
+  // On every hold's path (the refusals of a flash sale included): combinators rather than generators, a few µs each.
+  const hold = (actor: Actor, payload: HoldRequest, idempotencyKey: string) =>
+    payload.voucherCode === undefined
+      ? Effect.map(reservations.hold(actor, payload, idempotencyKey), held)
+      : // A code: wrong ones are counted per customer, and refused 429 once too many were wrong.
+        Effect.flatMap(vouchers.check(actor.userId), (rated) =>
+          Effect.andThen(
+            enforceRate(rated),
+            reservations.hold(actor, payload, idempotencyKey).pipe(
+              Effect.tapErrorTag("VoucherNotValid", () => vouchers.failed(actor.userId)),
+              Effect.map(held)
+            )
+          )
+        )
   return (actor: Actor, payload: HoldRequest, idempotencyKey: string) =>
-    Effect.gen(function* () {
-      yield* enforceRate(yield* traffic.admitHold(actor.userId, payload.eventId))
-      if (payload.voucherCode === undefined) {
-        const { reservation } = yield* reservations.hold(actor, payload, idempotencyKey)
-        return reservationView(reservation)
-      }
-      // A code: wrong ones are counted per customer, and refused 429 once too many were wrong.
-      yield* enforceRate(yield* vouchers.check(actor.userId))
-      const { reservation } = yield* reservations
-        .hold(actor, payload, idempotencyKey)
-        .pipe(Effect.tapErrorTag("VoucherNotValid", () => vouchers.failed(actor.userId)))
-      return reservationView(reservation)
-    })
+    Effect.flatMap(traffic.admitHold(actor.userId, payload.eventId), (rated) =>
+      rated === undefined
+        ? hold(actor, payload, idempotencyKey)
+        : Effect.andThen(enforceRate(rated), hold(actor, payload, idempotencyKey))
+    )
 })
 
 export const ReservationsLive = HttpApiBuilder.group(GoTicketApi, "reservations", (handlers) =>

@@ -8,8 +8,10 @@ import { RequestContext } from "../RequestContext.ts"
  * pipeline made, and a 429 (with Retry-After) when it refuses.
  */
 export const enforceRate = (rated: Rated | undefined): Effect.Effect<void, RateLimited> =>
+  rated === undefined ? Effect.void : enforceDecision(rated)
+
+const enforceDecision = (rated: Rated): Effect.Effect<void, RateLimited> =>
   Effect.gen(function* () {
-    if (rated === undefined) return
     const facts = yield* Effect.serviceOption(RequestContext)
     if (Option.isSome(facts)) {
       const current = facts.value.rated
