@@ -127,6 +127,8 @@ interface Run {
   readonly requestsPerSecond: number
   readonly p50Ms: number
   readonly p99Ms: number
+  /** HTTP status → p99 of its answers (the granted holds' tail against the refusals'). */
+  readonly p99ByStatusMs: Record<string, number>
   /** Node process of the server (PostgreSQL itself for pgbench). */
   readonly serverCpuUsPerRequest: number | null
   readonly postgresCpuUsPerRequest: number | null
@@ -204,6 +206,7 @@ const httpRun = (
   requestsPerSecond: m.result.requestsPerSecond,
   p50Ms: m.result.p50Ms,
   p99Ms: m.result.p99Ms,
+  p99ByStatusMs: m.result.p99ByStatusMs,
   serverCpuUsPerRequest: m.serverCpuUsPerRequest,
   postgresCpuUsPerRequest: m.postgresCpuUsPerRequest,
   peakRssMb: m.peakRssMb,
@@ -591,6 +594,7 @@ const runPgbench = async (db: pg.Client, postmaster: number | undefined): Promis
     requestsPerSecond: tps,
     p50Ms: percentile(sorted, 0.5),
     p99Ms: percentile(sorted, 0.99),
+    p99ByStatusMs: {},
     serverCpuUsPerRequest: finite(pgCpu / attempts),
     postgresCpuUsPerRequest: finite(pgCpu / attempts),
     peakRssMb: null,
@@ -813,7 +817,12 @@ const main = async () => {
     const answers = Object.entries({ ...run.statuses, ...run.codes })
       .map(([k, v]) => `${k}: ${v}`)
       .join(", ")
-    console.log(`${run.name}: ${answers}; wall ${fmt(run.wallSeconds, 1)} s`)
+    const tails = Object.entries(run.p99ByStatusMs)
+      .map(([status, ms]) => `${status} ${fmt(ms, 1)} ms`)
+      .join(", ")
+    console.log(
+      `${run.name}: ${answers}; wall ${fmt(run.wallSeconds, 1)} s${tails === "" ? "" : `; p99 by status: ${tails}`}`
+    )
     for (const s of run.samples.slice(0, 3)) console.log(`    ${s}`)
   }
   const failed = runs.flatMap((r) => r.checks.filter((c) => !c.ok).map((c) => ({ run: r.name, ...c })))

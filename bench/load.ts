@@ -37,6 +37,8 @@ export interface LoadResult {
   readonly p50Ms: number
   readonly p99Ms: number
   readonly maxMs: number
+  /** HTTP status → the p99 of the answers with that status (where a sale's tail latency comes from). */
+  readonly p99ByStatusMs: Record<string, number>
   /** HTTP status → count; 0 stands for a transport error or timeout (no answer). */
   readonly statuses: Record<string, number>
   /** `code` (or `_tag`) of the non-201 answers → count. */
@@ -88,13 +90,18 @@ export const runLoad = async (options: LoadOptions): Promise<LoadResult> => {
   }
   let unitsGranted = 0
   let sellOutAt: number | null = null
+  const latenciesByStatus = new Map<number, Array<number>>()
   let next = 0
   let answered = 0
 
   const t0 = performance.now()
   const record = (i: number, started: number, status: number, text: string) => {
-    latencies[answered++] = performance.now() - started
+    const latency = performance.now() - started
+    latencies[answered++] = latency
     bump(statuses, String(status))
+    const byStatus = latenciesByStatus.get(status)
+    if (byStatus === undefined) latenciesByStatus.set(status, [latency])
+    else byStatus.push(latency)
     if (status === 201) {
       const body = JSON.parse(text) as { tickets?: number; seats?: ReadonlyArray<{ seatId: string }> }
       const units = body.tickets ?? 0
@@ -177,6 +184,9 @@ export const runLoad = async (options: LoadOptions): Promise<LoadResult> => {
     p50Ms: percentile(sorted, 0.5),
     p99Ms: percentile(sorted, 0.99),
     maxMs: sorted[sorted.length - 1] ?? 0,
+    p99ByStatusMs: Object.fromEntries(
+      [...latenciesByStatus].map(([status, ms]) => [String(status), percentile(Float64Array.from(ms).sort(), 0.99)])
+    ),
     statuses,
     codes,
     granted,
