@@ -7,6 +7,7 @@ import type { Actor } from "../domain/accounts/Actor.ts"
 import { AuditContext } from "../domain/audit/AuditContext.ts"
 import type { HoldRequest } from "../domain/reservations/HoldRequest.ts"
 import { ActiveAccounts } from "../services/accounts/ActiveAccounts.ts"
+import { hotPathSpan } from "../services/observability/HotPathSpan.ts"
 import {
   clientAddress,
   rateLimitHeaders,
@@ -286,11 +287,10 @@ export const makeHoldRoute = (options: { readonly corsEnabled: boolean; readonly
         // A defect fails the server span, as HttpMiddleware.tracer fails it for a 5xx.
         if (status === 500 && Exit.isFailure(exit)) return yield* Effect.failCause(exit.cause)
       }).pipe(
-        Effect.withSpan(
-          "POST",
-          { kind: "server", parent: Option.getOrUndefined(HttpTraceContext.fromHeaders(request.headers as never)) },
-          { captureStackTrace: false }
-        )
+        hotPathSpan("POST", {
+          kind: "server",
+          parent: Option.getOrUndefined(HttpTraceContext.fromHeaders(request.headers as never))
+        })
       )
 
     const run = (

@@ -1,5 +1,6 @@
 import { Cause, Duration, Effect, Exit, Option } from "effect"
 import type { Delivery, Subscription } from "../../domain/events/EventBus.ts"
+import { hotPathSpan } from "../observability/HotPathSpan.ts"
 import { spanOfTraceparent } from "./TraceLink.ts"
 
 // The delivery rules both buses share: one definition of retry, failure, the delivery's span and its settlement.
@@ -66,22 +67,18 @@ export const deliverySpan = (
 ): (<A, E, R>(handle: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>) => {
   const { envelope, attempt } = delivery
   const parent = Option.getOrUndefined(spanOfTraceparent(envelope.traceparent))
-  return Effect.withSpan(
-    "EventBus.handle",
-    {
-      kind: "consumer",
-      ...(parent === undefined ? { root: true } : { parent }),
-      attributes: {
-        "messaging.system": system,
-        "messaging.consumer.group.name": consumer,
-        "messaging.message.id": envelope.id,
-        "goticket.event.type": envelope.type,
-        "goticket.delivery.attempt": attempt
-      }
-      // Once per event and consumer, in a sale once per hold: no stack trace capture.
-    },
-    { captureStackTrace: false }
-  )
+  // Once per event and consumer, in a sale once per hold.
+  return hotPathSpan("EventBus.handle", {
+    kind: "consumer",
+    ...(parent === undefined ? { root: true } : { parent }),
+    attributes: {
+      "messaging.system": system,
+      "messaging.consumer.group.name": consumer,
+      "messaging.message.id": envelope.id,
+      "goticket.event.type": envelope.type,
+      "goticket.delivery.attempt": attempt
+    }
+  })
 }
 
 /**

@@ -2,6 +2,7 @@ import { Clock, Duration, Effect, Exit, FiberSet, Layer, Queue, Schema, type Sco
 import type { EventType } from "../../domain/events/DomainEvents.ts"
 import { type DeadLetter, type Delivery, EventBus, type EventBusShape } from "../../domain/events/EventBus.ts"
 import { EnvelopeJson, type EventEnvelope } from "../../domain/events/EventEnvelope.ts"
+import { hotPathSpan } from "../observability/HotPathSpan.ts"
 import {
   checkSubscription,
   DEFAULT_DRAIN_TIMEOUT,
@@ -71,14 +72,10 @@ export const makeEventBusInProcess = (
             if (queue.bindings.has(envelope.type))
               yield* Queue.offer(queue.pending, { body: bodies[index] ?? "", attempt: 1 })
       }).pipe(
-        Effect.withSpan(
-          "EventBus.publish",
-          {
-            kind: "producer",
-            attributes: { "messaging.system": "in-process", "messaging.batch.message_count": events.length }
-          },
-          { captureStackTrace: false }
-        )
+        hotPathSpan("EventBus.publish", {
+          kind: "producer",
+          attributes: { "messaging.system": "in-process", "messaging.batch.message_count": events.length }
+        })
       )
 
     const consume: EventBusShape["consume"] = (subscription) =>

@@ -3,6 +3,7 @@ import type { DomainEvent, EventType } from "../../domain/events/DomainEvents.ts
 import { EventBus } from "../../domain/events/EventBus.ts"
 import { type EventEnvelope, payloadOf } from "../../domain/events/EventEnvelope.ts"
 import { Inbox } from "../../domain/events/Inbox.ts"
+import { hotPathSpan } from "../observability/HotPathSpan.ts"
 import { EventsConfig } from "./EventsConfig.ts"
 import { spanOfTraceparent } from "./TraceLink.ts"
 
@@ -92,26 +93,22 @@ export const consumerLayer = <R>(consumer: Consumer<R>) =>
           Effect.asVoid,
           Effect.provide(context),
           Effect.annotateLogs({ consumer: consumer.name, eventId: envelope.id, eventType: envelope.type, attempt }),
-          Effect.withSpan(
-            `${consumer.name} process ${envelope.type}`,
-            {
-              kind: "consumer",
-              // Nested in the bus's delivery span, which continues the trace of the request that caused the event.
-              links: Option.match(cause, {
-                onNone: () => [],
-                onSome: (span) => [{ span, attributes: { "goticket.link": "caused-by" } }]
-              }),
-              attributes: {
-                "messaging.system": "goticket",
-                "messaging.operation": "process",
-                "messaging.destination.name": consumer.name,
-                "messaging.message.id": envelope.id,
-                "goticket.event.type": envelope.type,
-                "goticket.delivery.attempt": attempt
-              }
-            },
-            { captureStackTrace: false }
-          )
+          hotPathSpan(`${consumer.name} process ${envelope.type}`, {
+            kind: "consumer",
+            // Nested in the bus's delivery span, which continues the trace of the request that caused the event.
+            links: Option.match(cause, {
+              onNone: () => [],
+              onSome: (span) => [{ span, attributes: { "goticket.link": "caused-by" } }]
+            }),
+            attributes: {
+              "messaging.system": "goticket",
+              "messaging.operation": "process",
+              "messaging.destination.name": consumer.name,
+              "messaging.message.id": envelope.id,
+              "goticket.event.type": envelope.type,
+              "goticket.delivery.attempt": attempt
+            }
+          })
         )
       }
 

@@ -1,6 +1,7 @@
 import { Effect, Layer, Option } from "effect"
 import { SqlClient, SqlError } from "effect/sql"
 import { Inbox } from "../../domain/events/Inbox.ts"
+import { hotPathSpan } from "../observability/HotPathSpan.ts"
 import { inFlightOnce } from "./InFlight.ts"
 
 /**
@@ -33,7 +34,7 @@ export const InboxPg = Layer.effect(
             yield* record(consumer, eventId)
             return Option.some(result)
           })
-        ).pipe(Effect.withSpan("Inbox.onceAfter", { attributes: { consumer, eventId } }, { captureStackTrace: false })),
+        ).pipe(hotPathSpan("Inbox.onceAfter", { attributes: { consumer, eventId } })),
       once: (consumer, eventId, effect) =>
         sql
           .withTransaction(
@@ -46,7 +47,7 @@ export const InboxPg = Layer.effect(
           )
           .pipe(
             Effect.catchIf(SqlError.isSqlError, Effect.die),
-            Effect.withSpan("Inbox.once", { attributes: { consumer, eventId } }, { captureStackTrace: false })
+            hotPathSpan("Inbox.once", { attributes: { consumer, eventId } })
           )
     })
   })

@@ -8,6 +8,7 @@ import {
   KeyMarkSource
 } from "../../domain/reservations/InventoryCache.ts"
 import type { LiveKey } from "../../domain/reservations/ReservationRepository.ts"
+import { hotPathSpan } from "../observability/HotPathSpan.ts"
 import { RedisClient } from "../redis/RedisClient.ts"
 
 const LOCAL_FLAG_MS = 250
@@ -90,8 +91,8 @@ export const makeInventoryCacheRedis = (ttl: InventoryCacheTtl, prefix = "gotick
           Effect.catch((error) =>
             Effect.logDebug(`redis ${name} failed; falling back`, error).pipe(Effect.as(fallback))
           ),
-          // On every hold's path: no stack trace capture for this span (it cost about as much as the call).
-          Effect.withSpan(`InventoryCache.${name}`, {}, { captureStackTrace: false })
+          // On every hold's path: a span without stack trace or stack frame (HotPathSpan).
+          hotPathSpan(`InventoryCache.${name}`, {})
         )
       const soldOutKey = (id: string) => `${prefix}soldout:${id}`
       // A process that just saw a ticket type sold out remembers it briefly, so a flash sale's flood of refusals

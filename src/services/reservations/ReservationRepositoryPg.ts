@@ -10,6 +10,7 @@ import {
 } from "../../domain/reservations/ReservationRepository.ts"
 import type { EventId, ReservationId } from "../../domain/shared/Ids.ts"
 import { now } from "../../domain/shared/Now.ts"
+import { hotPathSpan } from "../observability/HotPathSpan.ts"
 import { tracedCall } from "../sql/TraceContext.ts"
 import { type PlaceHoldRow, placeOutcome, type ReservationRow, reservationFromRow } from "./PlaceHoldAnswer.ts"
 
@@ -52,7 +53,7 @@ export const ReservationRepositoryPg = Layer.effect(
       placeOutcome(
         Effect.flatMap(now, (at) => placeOnce(hold, at)),
         hold.customerLimit
-      ).pipe(Effect.withSpan("ReservationRepository.place", {}, { captureStackTrace: false }))
+      ).pipe(hotPathSpan("ReservationRepository.place", {}))
 
     return ReservationRepository.of({
       place,

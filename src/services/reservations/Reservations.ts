@@ -25,6 +25,7 @@ import type { ReservationId } from "../../domain/shared/Ids.ts"
 import { now } from "../../domain/shared/Now.ts"
 import { WithheldHolds } from "../../domain/vouchers/WithheldHolds.ts"
 import { ReservationConfig } from "../config/ReservationConfig.ts"
+import { hotPathSpan } from "../observability/HotPathSpan.ts"
 import { makeVoucherHolds } from "../vouchers/VoucherHolds.ts"
 import { type CatalogSnapshot, CatalogSnapshots } from "./CatalogSnapshots.ts"
 import { countedHold } from "./HoldMetrics.ts"
@@ -165,7 +166,8 @@ export class Reservations extends Context.Service<Reservations>()("goticket/Rese
       return yield* repository.place({ ...base, seatIds })
     })
 
-    // On every hold's path, refusals included: a span without the stack traces Effect.fn captures per call.
+    // On every hold's path, refusals included: a span without the stack trace Effect.fn captures per call, nor the
+    // stack frame withSpan adds (HotPathSpan).
     const hold = Effect.fnUntraced(
       function* (actor: Actor, request: HoldRequest, idempotencyKey: string) {
         yield* Effect.annotateCurrentSpan("goticket.event.id", request.eventId)
@@ -284,7 +286,7 @@ export class Reservations extends Context.Service<Reservations>()("goticket/Rese
             return yield* Effect.fail(outcome.reason)
         }
       },
-      Effect.withSpan("Reservations.hold", {}, { captureStackTrace: false })
+      hotPathSpan("Reservations.hold", {})
     )
 
     /** Owners only: someone else's hold is not found. */

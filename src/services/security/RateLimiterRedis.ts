@@ -7,6 +7,7 @@ import {
   type RatePolicy,
   toDecision
 } from "../../domain/security/RateLimiter.ts"
+import { hotPathSpan } from "../observability/HotPathSpan.ts"
 import { RedisClient } from "../redis/RedisClient.ts"
 
 /**
@@ -78,8 +79,8 @@ export const makeRateLimiterRedis = (prefix = "goticket:rl:") =>
                 message: `rate limiter store failed on ${name}: ${error.cause instanceof Error ? error.cause.message : error.message}`
               })
           ),
-          // On every request's path: no stack trace capture for this span (it cost more than the call to Redis).
-          Effect.withSpan(`RateLimiter.${name}`, { attributes: { policy: policy.name } }, { captureStackTrace: false })
+          // On every request's path: a span without stack trace or stack frame (HotPathSpan).
+          hotPathSpan(`RateLimiter.${name}`, { attributes: { policy: policy.name } })
         )
       const storeKey = (key: string, policy: RatePolicy) => `${prefix}${policy.name}:${key}`
       return RateLimiter.of({

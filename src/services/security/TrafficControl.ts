@@ -1,5 +1,6 @@
 import { Context, Duration, Effect, Layer, Metric } from "effect"
 import type { RatePolicy } from "../../domain/security/RateLimiter.ts"
+import { hotPathSpan } from "../observability/HotPathSpan.ts"
 import { GuardedRateLimiter } from "./GuardedRateLimiter.ts"
 import { type Rated, type TrafficClass, tightest } from "./TrafficClasses.ts"
 import { TrafficConfig } from "./TrafficConfig.ts"
@@ -62,11 +63,7 @@ export class TrafficControl extends Context.Service<TrafficControl>()("goticket/
       return Effect.all(checks, { concurrency: checks.length > 1 ? "unbounded" : 1 }).pipe(
         Effect.map(tightest),
         Effect.tap(refused(request.trafficClass)),
-        Effect.withSpan(
-          "TrafficControl.admit",
-          { attributes: { "goticket.rate_class": request.trafficClass } },
-          { captureStackTrace: false }
-        )
+        hotPathSpan("TrafficControl.admit", { attributes: { "goticket.rate_class": request.trafficClass } })
       )
     }
 
