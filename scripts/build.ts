@@ -16,11 +16,13 @@
  * Shared code is split into `dist/chunks/` (one copy of `effect` for main.js and ServiceMain.js), and what is
  * imported lazily (the API docs page's 5 MB of Scalar, the embedded database) stays out of memory until it is used:
  * 173 → 156 MB RSS at idle for one API process (`npm run bench:holds`, 2026-12-04).
- * `require`, `__filename` and `__dirname` are defined for the CommonJS packages inside the ESM bundle.
+ * `require`, `__filename` and `__dirname` are defined for the CommonJS packages inside the ESM bundle. A few fixes to
+ * bundled packages are applied on the way (scripts/dependency-fixes.ts).
  */
 import { existsSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { build } from "esbuild"
+import { dependencyFixesPlugin } from "./dependency-fixes.ts"
 
 const started = performance.now()
 const bench = process.argv.includes("--bench")
@@ -63,6 +65,7 @@ const sourcesAt = Math.max(
   newest("src"),
   newest("package-lock.json"),
   newest("scripts/build.ts"),
+  newest("scripts/dependency-fixes.ts"),
   bench ? newest("bench/baseline") : 0
 )
 if (!process.argv.includes("--force") && builtAt > sourcesAt) {
@@ -103,7 +106,9 @@ await build({
   legalComments: "none",
   sourcemap: "linked",
   sourcesContent: false,
-  logLevel: "warning"
+  logLevel: "warning",
+  // Fixes to bundled packages until they carry them (scripts/dependency-fixes.ts).
+  plugins: [dependencyFixesPlugin]
 })
 writeFileSync(launcher, launcherSource)
 console.error(`built ${entryPoints.length} entry points into dist/ in ${Math.round(performance.now() - started)} ms`)
