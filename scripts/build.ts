@@ -14,7 +14,8 @@
  * - `undici` (a dependency of `@effect/platform-node`, for outgoing HTTP): loaded lazily through `export *` of a
  *   CommonJS package, which a split ESM chunk cannot re-export by name (`Agent` came out undefined).
  * Shared code is split into `dist/chunks/` (one copy of `effect` for main.js and ServiceMain.js), and what is
- * imported lazily (the API docs page's 5 MB of Scalar, the embedded database) stays out of memory until it is used:
+ * imported lazily (the API docs page's 5 MB of Scalar, src/http/DocsPage.ts; the embedded database) stays out of
+ * memory until it is used:
  * 173 → 156 MB RSS at idle for one API process (`npm run bench:holds`, 2026-12-04).
  * `require`, `__filename` and `__dirname` are defined for the CommonJS packages inside the ESM bundle. A few fixes to
  * bundled packages are applied on the way (scripts/dependency-fixes.ts).

@@ -2,7 +2,7 @@ import { createServer, type Server } from "node:http"
 import { NodeHttpServer } from "@effect/platform-node"
 import { type Config, Effect, Layer } from "effect"
 import { HttpRouter, HttpServer } from "effect/http"
-import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
+import { HttpApiBuilder } from "effect/http-api"
 import { PublicBaseUrl } from "../services/accounts/PublicBaseUrl.ts"
 import { AppConfig } from "../services/config/AppConfig.ts"
 import { OrderWatch } from "../services/orders/OrderWatch.ts"
@@ -10,6 +10,7 @@ import { allowedMethods } from "./AllowedMethods.ts"
 import { GoTicketApi } from "./api/GoTicketApi.ts"
 import { answerClientError } from "./ClientErrors.ts"
 import { CorsLive, CorsOrigins } from "./Cors.ts"
+import { DocsPageLive } from "./DocsPage.ts"
 import { FrontDoor, makeFrontDoor } from "./FrontDoor.ts"
 import { LeanHoldRouteConfig, makeHoldRoute } from "./HoldRoute.ts"
 import { AccountRecoveryLive, AccountSecurityLive } from "./handlers/AccountSecurityLive.ts"
@@ -122,7 +123,7 @@ export const HttpAppLive = Layer.unwrap(
     const gate = yield* makeTrafficGate
     const routes = Layer.mergeAll(
       ApiLive,
-      HttpApiScalar.layer(GoTicketApi, { path: "/docs" }),
+      DocsPageLive,
       CorsLive,
       HttpRouter.middleware(errorTranslation(config.maxBodyBytes, allowedMethods), { global: true })
     )
