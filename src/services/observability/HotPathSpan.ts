@@ -12,8 +12,4 @@ import { Effect, Tracer } from "effect"
 export const hotPathSpan =
   (name: string, options: Tracer.SpanOptionsNoTrace = {}) =>
   <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, Exclude<R, Tracer.ParentSpan>> =>
-    Effect.useSpan(name, options, (span) => Effect.provideService(self, Tracer.ParentSpan, span)) as Effect.Effect<
-      A,
-      E,
-      Exclude<R, Tracer.ParentSpan>
-    >
+    Effect.useSpan(name, options, (span) => Effect.provideService(self, Tracer.ParentSpan, span))

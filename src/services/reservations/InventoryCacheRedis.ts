@@ -92,7 +92,7 @@ export const makeInventoryCacheRedis = (ttl: InventoryCacheTtl, prefix = "gotick
             Effect.logDebug(`redis ${name} failed; falling back`, error).pipe(Effect.as(fallback))
           ),
           // On every hold's path: a span without stack trace or stack frame (HotPathSpan).
-          hotPathSpan(`InventoryCache.${name}`, {})
+          hotPathSpan(`InventoryCache.${name}`)
         )
       const soldOutKey = (id: string) => `${prefix}soldout:${id}`
       // A process that just saw a ticket type sold out remembers it briefly, so a flash sale's flood of refusals

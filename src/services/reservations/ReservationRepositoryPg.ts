@@ -53,7 +53,7 @@ export const ReservationRepositoryPg = Layer.effect(
       placeOutcome(
         Effect.flatMap(now, (at) => placeOnce(hold, at)),
         hold.customerLimit
-      ).pipe(hotPathSpan("ReservationRepository.place", {}))
+      ).pipe(hotPathSpan("ReservationRepository.place"))
 
     return ReservationRepository.of({
       place,

@@ -168,126 +168,123 @@ export class Reservations extends Context.Service<Reservations>()("goticket/Rese
 
     // On every hold's path, refusals included: a span without the stack trace Effect.fn captures per call, nor the
     // stack frame withSpan adds (HotPathSpan).
-    const hold = Effect.fnUntraced(
-      function* (actor: Actor, request: HoldRequest, idempotencyKey: string) {
-        yield* Effect.annotateCurrentSpan("goticket.event.id", request.eventId)
-        // 1. plan (a refusal is checked again on a fresh snapshot: the cached one may be a second old)
-        const at = yield* now
-        const planOn = (snapshot: Option.Option<CatalogSnapshot>) =>
-          Option.isNone(snapshot) || !canView(actor, snapshot.value.event)
-            ? Result.fail<EventNotFound | HoldRefused>(EventNotFound.forId(request.eventId))
-            : Result.map(
-                planHold(snapshot.value.event, snapshot.value.ticketTypes, request, config.customerTicketLimit, at),
-                (plan) => ({ plan, ticketTypes: snapshot.value.ticketTypes })
-              )
-        const first = planOn(yield* snapshots.get(request.eventId))
-        const { plan, ticketTypes } = Result.isSuccess(first)
-          ? first.success
-          : yield* Effect.flatMap(snapshots.fresh(request.eventId), (fresh) => Effect.fromResult(planOn(fresh)))
+    const hold = Effect.fnUntraced(function* (actor: Actor, request: HoldRequest, idempotencyKey: string) {
+      yield* Effect.annotateCurrentSpan("goticket.event.id", request.eventId)
+      // 1. plan (a refusal is checked again on a fresh snapshot: the cached one may be a second old)
+      const at = yield* now
+      const planOn = (snapshot: Option.Option<CatalogSnapshot>) =>
+        Option.isNone(snapshot) || !canView(actor, snapshot.value.event)
+          ? Result.fail<EventNotFound | HoldRefused>(EventNotFound.forId(request.eventId))
+          : Result.map(
+              planHold(snapshot.value.event, snapshot.value.ticketTypes, request, config.customerTicketLimit, at),
+              (plan) => ({ plan, ticketTypes: snapshot.value.ticketTypes })
+            )
+      const first = planOn(yield* snapshots.get(request.eventId))
+      const { plan, ticketTypes } = Result.isSuccess(first)
+        ? first.success
+        : yield* Effect.flatMap(snapshots.fresh(request.eventId), (fresh) => Effect.fromResult(planOn(fresh)))
 
-        // 2. gate
-        const gated =
-          plan._tag === "GeneralAdmission"
-            ? plan.items.map((i) => i.ticketTypeId)
-            : plan._tag === "BestAvailable"
-              ? [plan.ticketType.id]
-              : []
-        const keyTtlMs = config.idempotencyKeyTtlHours * 3_600_000
-        // One round trip: the sold-out flags, and the key's mark written (so that a retry of this hold replays) when
-        // none is set. A retry of a hold that went through (perhaps the one that sold it out) must replay, not be
-        // refused: its key was marked before it was placed. Only when the cache cannot say (Redis down, or its marks
-        // not known complete: lost in a restart or flush, or a mark write failed, until rebuilt) does the database decide.
-        // A hold with a voucher code skips the flags when a type it asks for has withheld units (its voucher may be the
-        // one they are withheld for, a waiting-list offer or a reserved quota, while the type is sold out to everyone
-        // else: the database decides); its key is marked all the same. Refused by a flag, such a hold looks again past
-        // the second-old snapshot (an offer made a moment ago), so only a type with nothing withheld refuses it.
-        const withheldIn = (types: ReadonlyArray<{ readonly id: string; readonly withheld: number }>) =>
-          types.some((t) => t.withheld > 0 && gated.includes(t.id))
-        const mayDrawWithheld = request.voucherCode !== undefined && withheldIn(ticketTypes)
-        let marked = true
-        if (gated.length > 0 && mayDrawWithheld) marked = yield* cache.markKey(actor.userId, idempotencyKey, keyTtlMs)
-        else if (gated.length > 0) {
-          const gate = yield* cache.gateHold(gated, actor.userId, idempotencyKey, keyTtlMs)
-          if (gate._tag === "Open") marked = gate.marked
-          else {
-            const retry =
-              gate.key === "marked" ||
-              (gate.key === "unknown" && (yield* repository.hasLiveKey(actor.userId, idempotencyKey)))
-            const unlocked =
-              !retry &&
-              request.voucherCode !== undefined &&
-              withheldIn(yield* snapshots.ticketTypesNow(request.eventId).pipe(Effect.orDie))
-            if (!retry && !unlocked) return yield* soldOutRefusal(gate.ticketTypeId)
-            marked = yield* cache.markKey(actor.userId, idempotencyKey, keyTtlMs)
-          }
+      // 2. gate
+      const gated =
+        plan._tag === "GeneralAdmission"
+          ? plan.items.map((i) => i.ticketTypeId)
+          : plan._tag === "BestAvailable"
+            ? [plan.ticketType.id]
+            : []
+      const keyTtlMs = config.idempotencyKeyTtlHours * 3_600_000
+      // One round trip: the sold-out flags, and the key's mark written (so that a retry of this hold replays) when
+      // none is set. A retry of a hold that went through (perhaps the one that sold it out) must replay, not be
+      // refused: its key was marked before it was placed. Only when the cache cannot say (Redis down, or its marks
+      // not known complete: lost in a restart or flush, or a mark write failed, until rebuilt) does the database decide.
+      // A hold with a voucher code skips the flags when a type it asks for has withheld units (its voucher may be the
+      // one they are withheld for, a waiting-list offer or a reserved quota, while the type is sold out to everyone
+      // else: the database decides); its key is marked all the same. Refused by a flag, such a hold looks again past
+      // the second-old snapshot (an offer made a moment ago), so only a type with nothing withheld refuses it.
+      const withheldIn = (types: ReadonlyArray<{ readonly id: string; readonly withheld: number }>) =>
+        types.some((t) => t.withheld > 0 && gated.includes(t.id))
+      const mayDrawWithheld = request.voucherCode !== undefined && withheldIn(ticketTypes)
+      let marked = true
+      if (gated.length > 0 && mayDrawWithheld) marked = yield* cache.markKey(actor.userId, idempotencyKey, keyTtlMs)
+      else if (gated.length > 0) {
+        const gate = yield* cache.gateHold(gated, actor.userId, idempotencyKey, keyTtlMs)
+        if (gate._tag === "Open") marked = gate.marked
+        else {
+          const retry =
+            gate.key === "marked" ||
+            (gate.key === "unknown" && (yield* repository.hasLiveKey(actor.userId, idempotencyKey)))
+          const unlocked =
+            !retry &&
+            request.voucherCode !== undefined &&
+            withheldIn(yield* snapshots.ticketTypesNow(request.eventId).pipe(Effect.orDie))
+          if (!retry && !unlocked) return yield* soldOutRefusal(gate.ticketTypeId)
+          marked = yield* cache.markKey(actor.userId, idempotencyKey, keyTtlMs)
         }
+      }
 
-        // 3. place
-        const reservationId = crypto.randomUUID() as ReservationId
-        const base = {
-          reservationId,
-          customerId: actor.userId,
-          eventId: request.eventId,
-          expiresAt: new Date(at.getTime() + config.holdTtlSeconds * 1000),
-          customerLimit: config.customerTicketLimit,
-          idempotency: {
-            key: idempotencyKey,
-            requestHash: requestHash(request),
-            expiresAt: new Date(at.getTime() + keyTtlMs)
-          }
+      // 3. place
+      const reservationId = crypto.randomUUID() as ReservationId
+      const base = {
+        reservationId,
+        customerId: actor.userId,
+        eventId: request.eventId,
+        expiresAt: new Date(at.getTime() + config.holdTtlSeconds * 1000),
+        customerLimit: config.customerTicketLimit,
+        idempotency: {
+          key: idempotencyKey,
+          requestHash: requestHash(request),
+          expiresAt: new Date(at.getTime() + keyTtlMs)
         }
-        const placement: Effect.Effect<PlaceOutcome> =
-          plan._tag === "GeneralAdmission"
-            ? repository.place({ ...base, items: plan.items })
-            : plan._tag === "ChosenSeats"
-              ? placeChosen(base, plan.seatIds, ticketTypes)
-              : placeSeats(base, plan)
-        // A key recorded without its mark: once the transaction is over (whatever its outcome), the cache stops
-        // trusting its marks until they are rebuilt from the database, so that a retry of this hold still replays.
-        const guarded = marked ? placement : Effect.ensuring(placement, cache.distrustMarks)
-        // A hold with a voucher code takes its redemption around `place` (VoucherHolds); a plain one goes straight on.
-        const outcome =
-          request.voucherCode === undefined
-            ? yield* guarded
-            : yield* placeWithVoucher(
-                {
-                  code: request.voucherCode,
-                  eventId: request.eventId,
-                  reservationId,
-                  customerId: actor.userId,
-                  idempotencyKey,
-                  at,
-                  ticketTypeIds: plan._tag === "ChosenSeats" ? undefined : gated
-                },
-                guarded,
-                plan._tag === "GeneralAdmission" && Option.isSome(withheldHolds)
-                  ? (voucherId) => {
-                      const drawn = withheldHolds.value.place({ ...base, items: plan.items }, voucherId)
-                      return marked ? drawn : Effect.ensuring(drawn, cache.distrustMarks)
-                    }
-                  : undefined
-              )
+      }
+      const placement: Effect.Effect<PlaceOutcome> =
+        plan._tag === "GeneralAdmission"
+          ? repository.place({ ...base, items: plan.items })
+          : plan._tag === "ChosenSeats"
+            ? placeChosen(base, plan.seatIds, ticketTypes)
+            : placeSeats(base, plan)
+      // A key recorded without its mark: once the transaction is over (whatever its outcome), the cache stops
+      // trusting its marks until they are rebuilt from the database, so that a retry of this hold still replays.
+      const guarded = marked ? placement : Effect.ensuring(placement, cache.distrustMarks)
+      // A hold with a voucher code takes its redemption around `place` (VoucherHolds); a plain one goes straight on.
+      const outcome =
+        request.voucherCode === undefined
+          ? yield* guarded
+          : yield* placeWithVoucher(
+              {
+                code: request.voucherCode,
+                eventId: request.eventId,
+                reservationId,
+                customerId: actor.userId,
+                idempotencyKey,
+                at,
+                ticketTypeIds: plan._tag === "ChosenSeats" ? undefined : gated
+              },
+              guarded,
+              plan._tag === "GeneralAdmission" && Option.isSome(withheldHolds)
+                ? (voucherId) => {
+                    const drawn = withheldHolds.value.place({ ...base, items: plan.items }, voucherId)
+                    return marked ? drawn : Effect.ensuring(drawn, cache.distrustMarks)
+                  }
+                : undefined
+            )
 
-        // 4. announce
-        switch (outcome._tag) {
-          case "Held":
-            yield* Effect.annotateCurrentSpan("goticket.reservation.id", outcome.reservation.id)
-            yield* cache.invalidate(request.eventId)
-            return { reservation: outcome.reservation, replayed: false }
-          case "Replayed":
-            yield* Effect.annotateCurrentSpan("goticket.reservation.id", outcome.reservation.id)
-            return { reservation: outcome.reservation, replayed: true }
-          case "KeyReused":
-            return yield* new IdempotencyKeyReused({
-              message: "this Idempotency-Key was already used for a different request; use a new key"
-            })
-          case "Refused":
-            if (outcome.reason._tag === "SoldOut") yield* cache.markSoldOut(outcome.reason.ticketTypeId)
-            return yield* Effect.fail(outcome.reason)
-        }
-      },
-      hotPathSpan("Reservations.hold", {})
-    )
+      // 4. announce
+      switch (outcome._tag) {
+        case "Held":
+          yield* Effect.annotateCurrentSpan("goticket.reservation.id", outcome.reservation.id)
+          yield* cache.invalidate(request.eventId)
+          return { reservation: outcome.reservation, replayed: false }
+        case "Replayed":
+          yield* Effect.annotateCurrentSpan("goticket.reservation.id", outcome.reservation.id)
+          return { reservation: outcome.reservation, replayed: true }
+        case "KeyReused":
+          return yield* new IdempotencyKeyReused({
+            message: "this Idempotency-Key was already used for a different request; use a new key"
+          })
+        case "Refused":
+          if (outcome.reason._tag === "SoldOut") yield* cache.markSoldOut(outcome.reason.ticketTypeId)
+          return yield* Effect.fail(outcome.reason)
+      }
+    }, hotPathSpan("Reservations.hold"))
 
     /** Owners only: someone else's hold is not found. */
     const get = Effect.fn("Reservations.get")(function* (actor: Actor, id: ReservationId) {
