@@ -21,6 +21,7 @@ import { payloadParseOptions } from "./api/payload.ts"
 import type { ReservationView } from "./api/ReservationsApi.ts"
 import { type FrontRoute, replayRequest } from "./FrontDoor.ts"
 import { makeHoldHandler } from "./handlers/ReservationsLive.ts"
+import { rememberDecodedBodies } from "./RememberedBodies.ts"
 import { RequestContext, type RequestFacts } from "./RequestContext.ts"
 import {
   internalErrorBody,
@@ -151,21 +152,30 @@ export const makeHoldRoute = (options: { readonly corsEnabled: boolean; readonly
     // its annotations all the same.
     const logsRequests = LogLevel.isGreaterThanOrEqualTo("Info", Context.get(context, References.MinimumLogLevel))
 
+    // A sale's buyers send the same few bodies: each text is parsed and decoded once.
+    const payloadOf = rememberDecodedBodies(
+      (text): HoldRequest | undefined => {
+        let json: unknown
+        try {
+          json = JSON.parse(text)
+        } catch {
+          return undefined
+        }
+        const payload = contract.decodePayload(json)
+        return Exit.isSuccess(payload) ? payload.value : undefined
+      },
+      { capacity: 1_000, maxLength: 1_024 }
+    )
+
     /** What the request asks for, or undefined when the generic path must answer it (it refuses it, most likely). */
     const parse = (request: IncomingMessage, body: Buffer) => {
       const bearer = BEARER.exec(request.headers.authorization ?? "")?.[1]
       if (bearer === undefined) return undefined
       const headers = contract.decodeHeaders(request.headers)
       if (Exit.isFailure(headers)) return undefined
-      let json: unknown
-      try {
-        json = JSON.parse(textDecoder.decode(body))
-      } catch {
-        return undefined
-      }
-      const payload = contract.decodePayload(json)
-      if (Exit.isFailure(payload)) return undefined
-      return { bearer, key: headers.value["idempotency-key"], payload: payload.value }
+      const payload = payloadOf(textDecoder.decode(body))
+      if (payload === undefined) return undefined
+      return { bearer, key: headers.value["idempotency-key"], payload }
     }
 
     const write = (response: ServerResponse, facts: RequestFacts, answer: Answer) => {
