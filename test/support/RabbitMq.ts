@@ -129,7 +129,7 @@ export const isolatedRabbitMqBus = (
       })
       return EventBus.of({
         ...bus,
-        consume: (subscription: Subscription) => {
+        consume: <R>(subscription: Subscription<R>) => {
           for (const queue of queuesOf(topology.queuePrefix, subscription)) queues.add(queue)
           return bus.consume(subscription)
         }

@@ -17,15 +17,16 @@ export interface Delivery {
  * A consumer of events: its own durable queue (`consumer` names it), the event types it receives, and how its
  * failures are retried. A handler that fails (or dies) has the event redelivered after `retryDelays[attempt - 1]`
  * (the last delay repeats); after `maxAttempts` failed deliveries the event goes to the consumer's dead letters.
+ * The handler runs with the services of the `consume` call (R): nothing is provided again per delivery.
  */
-export interface Subscription {
+export interface Subscription<R = never> {
   readonly consumer: string
   readonly eventTypes: ReadonlyArray<EventType>
   readonly maxAttempts: number
   readonly retryDelays: ReadonlyArray<Duration.Input>
   /** How many deliveries this consumer handles at once (RabbitMQ's prefetch). */
   readonly concurrency: number
-  readonly handle: (delivery: Delivery) => Effect.Effect<void, unknown>
+  readonly handle: (delivery: Delivery) => Effect.Effect<void, unknown, R>
 }
 
 /** An event a consumer gave up on, kept until it is replayed. */
@@ -47,7 +48,9 @@ export interface EventBusShape {
    * Starts consuming for as long as the scope is open: declares the consumer's queue (durable, so events published
    * while the consumer is away wait for it) and survives broker restarts by reconnecting with backoff.
    */
-  readonly consume: (subscription: Subscription) => Effect.Effect<void, EventBusUnavailable, Scope.Scope>
+  readonly consume: <R = never>(
+    subscription: Subscription<R>
+  ) => Effect.Effect<void, EventBusUnavailable, Scope.Scope | R>
   /** The consumer's dead letters, oldest first, without removing them. */
   readonly deadLetters: (consumer: string) => Effect.Effect<ReadonlyArray<DeadLetter>, EventBusUnavailable>
   /** Sends the consumer's dead letters (all of them, or those with the given event ids) back to it, attempts reset. */

@@ -40,7 +40,7 @@ export const describeFailure = (cause: Cause.Cause<unknown>): string => {
 }
 
 /** A subscription that cannot work is a programming error: a defect at `consume`. */
-export const checkSubscription = (subscription: Subscription): Effect.Effect<void> => {
+export const checkSubscription = <R>(subscription: Subscription<R>): Effect.Effect<void> => {
   const problems = [
     /^[A-Za-z0-9_-]+$/.test(subscription.consumer) ? undefined : "consumer must be a name of [A-Za-z0-9_-]",
     Number.isInteger(subscription.concurrency) && subscription.concurrency >= 1
@@ -95,13 +95,13 @@ const interruptedFromOutside = (cause: Cause.Cause<unknown>, self: number): bool
  * consumer closed past the drain timeout) `interrupted` runs instead: the event must come back. A handler that
  * interrupts itself counts as a failure.
  */
-export const handleDelivery = (
+export const handleDelivery = <R>(
   system: string,
-  subscription: Subscription,
+  subscription: Subscription<R>,
   delivery: Delivery,
   settle: (exit: Exit.Exit<void, unknown>) => Effect.Effect<void>,
   interrupted: Effect.Effect<void>
-): Effect.Effect<void> =>
+): Effect.Effect<void, never, R> =>
   Effect.uninterruptibleMask((restore) =>
     Effect.gen(function* () {
       const exit = yield* Effect.exit(

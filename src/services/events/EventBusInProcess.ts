@@ -1,6 +1,12 @@
 import { Clock, Duration, Effect, Exit, FiberSet, Layer, Queue, Schema, type Scope, Semaphore } from "effect"
 import type { EventType } from "../../domain/events/DomainEvents.ts"
-import { type DeadLetter, type Delivery, EventBus, type EventBusShape } from "../../domain/events/EventBus.ts"
+import {
+  type DeadLetter,
+  type Delivery,
+  EventBus,
+  type EventBusShape,
+  type Subscription
+} from "../../domain/events/EventBus.ts"
 import { EnvelopeJson, type EventEnvelope } from "../../domain/events/EventEnvelope.ts"
 import { hotPathSpan } from "../observability/HotPathSpan.ts"
 import {
@@ -78,7 +84,7 @@ export const makeEventBusInProcess = (
         })
       )
 
-    const consume: EventBusShape["consume"] = (subscription) =>
+    const consume = <R>(subscription: Subscription<R>): Effect.Effect<void, never, Scope.Scope | R> =>
       Effect.gen(function* () {
         yield* checkSubscription(subscription)
         const queue = yield* queueOf(subscription.consumer)

@@ -127,12 +127,12 @@ export const makeEventBusRabbitMq = (
     // -------------------------------------------------------------------------------------------------------------
 
     /** What becomes of a delivery: acked, or republished (confirmed) and then acked. */
-    const settle = (
+    const settle = <R>(
       channel: ConfirmChannel,
       queues: ConsumerQueues,
-      subscription: Subscription,
+      subscription: Subscription<R>,
       message: ConsumeMessage
-    ): Effect.Effect<void> => {
+    ): Effect.Effect<void, never, R> => {
       const attempt = attemptOf(message)
       const ack = quietly(() => channel.ack(message))
       const republish = (queue: string, headers: (current: Record<string, unknown>) => Record<string, unknown>) =>
@@ -207,7 +207,7 @@ export const makeEventBusRabbitMq = (
      * One connection's worth of consuming: declares, consumes, and fails once the connection or channel is lost.
      * Closing its scope cancels the consumer, lets in-flight handlers finish, then closes channel and connection.
      */
-    const session = (subscription: Subscription, queues: ConsumerQueues, ready: Effect.Effect<void>) =>
+    const session = <R>(subscription: Subscription<R>, queues: ConsumerQueues, ready: Effect.Effect<void>) =>
       Effect.scoped(
         Effect.gen(function* () {
           const connection = yield* scopedConnection(options.url, connectOptions)
@@ -222,7 +222,7 @@ export const makeEventBusRabbitMq = (
           yield* amqpCall("cannot set the prefetch", () => channel.prefetch(subscription.concurrency))
 
           const inFlight = yield* FiberSet.make()
-          const run = yield* FiberSet.runtime(inFlight)()
+          const run = yield* FiberSet.runtime(inFlight)<R>()
           yield* Effect.addFinalizer(() =>
             Effect.interruptible(FiberSet.awaitEmpty(inFlight)).pipe(
               Effect.timeout(drainTimeout),
@@ -252,7 +252,7 @@ export const makeEventBusRabbitMq = (
      * starts while the broker is down. Either way it reconnects with backoff whenever the connection is lost, until
      * the scope closes.
      */
-    const consume: EventBusShape["consume"] = (subscription) =>
+    const consume = <R>(subscription: Subscription<R>): Effect.Effect<void, never, Scope.Scope | R> =>
       Effect.gen(function* () {
         yield* checkSubscription(subscription)
         const queues = consumerQueues(prefix, subscription.consumer)

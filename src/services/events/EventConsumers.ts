@@ -36,6 +36,11 @@ export interface Consumer<R> {
    */
   readonly wanted?: (event: DomainEvent, envelope: EventEnvelope) => Effect.Effect<boolean, unknown, R>
   /**
+   * `wanted` from the envelope alone (its type, its time), asked first: false skips the event before its payload is
+   * decoded. For the consumer that most events of a sale pass by.
+   */
+  readonly wantedEnvelope?: (envelope: EventEnvelope) => Effect.Effect<boolean, unknown, R>
+  /**
    * Where the handler's effect lands: `database` (the default) commits it together with the inbox record, in one
    * transaction; `outside` (a mail) runs it with no transaction open, then records it (at least once).
    */
@@ -55,7 +60,6 @@ export const consumerLayer = <R>(consumer: Consumer<R>) =>
       const bus = yield* EventBus
       const inbox = yield* Inbox
       const config = yield* EventsConfig
-      const context = yield* Effect.context<R>()
       const base = Duration.toMillis(config.consumerRetryBase)
       // Labelled once, not per event.
       const labelled = (metric: Metric.Counter<number>) => Metric.withAttributes(metric, { consumer: consumer.name })
@@ -74,8 +78,9 @@ export const consumerLayer = <R>(consumer: Consumer<R>) =>
               ? Metric.update(handledHere, 1)
               : Effect.andThen(Metric.update(duplicateHere, 1), Effect.logDebug("duplicate event dropped"))
           )
-        // Without `wanted`, the event is decoded inside the inbox's transaction, as it is handled.
-        return (
+        // Without `wanted`, the event is decoded inside the inbox's transaction, as it is handled. (A function: the
+        // decode runs as soon as its effect is made.)
+        const decided = () =>
           wanted === undefined
             ? handled(Effect.flatMap(payloadOf(envelope), (event) => consumer.handle(event, envelope)))
             : Effect.flatMap(payloadOf(envelope), (event) =>
@@ -83,6 +88,11 @@ export const consumerLayer = <R>(consumer: Consumer<R>) =>
                   yes ? handled(consumer.handle(event, envelope)) : Metric.update(skippedHere, 1)
                 )
               )
+        const wantedEnvelope = consumer.wantedEnvelope
+        return (
+          wantedEnvelope === undefined
+            ? decided()
+            : Effect.flatMap(wantedEnvelope(envelope), (yes) => (yes ? decided() : Metric.update(skippedHere, 1)))
         ).pipe(
           Effect.tapCause((failure) =>
             Effect.andThen(
@@ -91,7 +101,6 @@ export const consumerLayer = <R>(consumer: Consumer<R>) =>
             )
           ),
           Effect.asVoid,
-          Effect.provide(context),
           Effect.annotateLogs({ consumer: consumer.name, eventId: envelope.id, eventType: envelope.type, attempt }),
           hotPathSpan(`${consumer.name} process ${envelope.type}`, {
             kind: "consumer",

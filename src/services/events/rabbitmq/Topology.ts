@@ -57,7 +57,7 @@ export const declareConsumerTopology = (
   channel: ConfirmChannel,
   exchange: string,
   queues: ConsumerQueues,
-  subscription: Subscription
+  subscription: Pick<Subscription, "eventTypes" | "retryDelays">
 ): Effect.Effect<void, AmqpError> =>
   Effect.gen(function* () {
     yield* declareExchange(channel, exchange)
