@@ -1,5 +1,5 @@
 import { expect, it } from "@effect/vitest"
-import { ConfigProvider, Deferred, Effect, Layer, Option, type Tracer } from "effect"
+import { ConfigProvider, Context, Deferred, Effect, Layer, Option, type Tracer } from "effect"
 import { anEnvelope } from "../../../test/support/Envelopes.ts"
 import { EventBus } from "../../domain/events/EventBus.ts"
 import { EventEnvelope } from "../../domain/events/EventEnvelope.ts"
@@ -47,4 +47,39 @@ it.live("a consumer handles an event once, inside the trace of the request that 
       Effect.scoped
     )
   })
+)
+
+class Seen extends Context.Service<Seen, { readonly ids: Array<string> }>()("test/Seen") {}
+
+it.live(
+  "a handler uses the services its consumer's layer was given; an event its envelope turns down is not even read",
+  () =>
+    Effect.gen(function* () {
+      const seen = { ids: [] as Array<string> }
+      const consumer = consumerLayer({
+        name: "probe",
+        eventTypes: ["TicketCheckedIn", "TicketIssued"],
+        wantedEnvelope: (envelope) => Effect.succeed(envelope.type === "TicketCheckedIn"),
+        handle: (_event, envelope) => Effect.flatMap(Seen, (s) => Effect.sync(() => s.ids.push(envelope.id)))
+      }).pipe(Layer.provide(Layer.succeed(Seen, seen)))
+      const wanted = anEnvelope()
+      // Unreadable as a TicketIssued: decoding it would fail the delivery, and with one attempt dead-letter it.
+      const passedBy = new EventEnvelope({ ...anEnvelope(), type: "TicketIssued", payload: { not: "a ticket" } })
+      yield* Effect.gen(function* () {
+        const bus = yield* EventBus
+        yield* Effect.sleep("20 millis") // the consumer subscribes in the background
+        yield* bus.publish([passedBy, wanted])
+        yield* Effect.sleep("200 millis")
+        expect(seen.ids).toEqual([wanted.id])
+        expect(yield* bus.deadLetters("probe")).toEqual([])
+      }).pipe(
+        Effect.provide(
+          consumer.pipe(
+            Layer.provideMerge(Layer.mergeAll(EventBusInProcess.layer(), InboxMemory)),
+            Layer.provide(ConfigProvider.layer(ConfigProvider.fromUnknown({ CONSUMER_MAX_ATTEMPTS: "1" })))
+          )
+        ),
+        Effect.scoped
+      )
+    })
 )

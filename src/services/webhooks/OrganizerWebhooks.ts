@@ -185,7 +185,11 @@ export class OrganizerWebhooks extends Context.Service<OrganizerWebhooks>()("got
             : subscriptions.types.has(envelope.type)
       )
 
-    return { register, list, remove, deliveries, enqueueFor, mightQueue } as const
+    /** `mightQueue` from the envelope alone: false when, as of a read after the event, no endpoint takes its type. */
+    const mightQueueType = (envelope: EventEnvelope) =>
+      Effect.map(subscriptionsAt(envelope.occurredAt), (subscriptions) => subscriptions.types.has(envelope.type))
+
+    return { register, list, remove, deliveries, enqueueFor, mightQueue, mightQueueType } as const
   })
 }) {
   static readonly layer = Layer.effect(this, this.make)
