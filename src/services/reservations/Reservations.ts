@@ -57,6 +57,21 @@ export const requestHash = (request: unknown): string => {
     .digest("base64url")
 }
 
+/**
+ * The hash of a request that cannot change (the hold route shares one frozen request per body text, so a sale's
+ * buyers send a handful), computed once per request object.
+ */
+const frozenHashes = new WeakMap<object, string>()
+const hashOf = (request: HoldRequest): string => {
+  if (!Object.isFrozen(request)) return requestHash(request)
+  let hash = frozenHashes.get(request)
+  if (hash === undefined) {
+    hash = requestHash(request)
+    frozenHashes.set(request, hash)
+  }
+  return hash
+}
+
 const saltOf = (id: string) => Number.parseInt(id.slice(0, 8), 16)
 
 /**
@@ -231,7 +246,7 @@ export class Reservations extends Context.Service<Reservations>()("goticket/Rese
         customerLimit: config.customerTicketLimit,
         idempotency: {
           key: idempotencyKey,
-          requestHash: requestHash(request),
+          requestHash: hashOf(request),
           expiresAt: new Date(at.getTime() + keyTtlMs)
         }
       }
