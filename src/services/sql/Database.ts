@@ -5,26 +5,9 @@ import { AppConfig } from "../config/AppConfig.ts"
 import { startEmbeddedPostgres } from "./EmbeddedPostgres.ts"
 import { MigrationsLive } from "./Migrations.ts"
 
-/**
- * A name conversion remembered per name: column and parameter names are few and repeat on every row and statement,
- * and each conversion builds its string character by character. Bounded, since the nested result transform also
- * renames the keys of JSON values.
- */
-const remembered = (convert: (name: string) => string): ((name: string) => string) => {
-  const known = new Map<string, string>()
-  return (name) => {
-    let converted = known.get(name)
-    if (converted === undefined) {
-      converted = convert(name)
-      if (known.size < 10_000) known.set(name, converted)
-    }
-    return converted
-  }
-}
-
 const common = {
-  transformQueryNames: remembered(Str.camelToSnake),
-  transformResultNames: remembered(Str.snakeToCamel),
+  transformQueryNames: Str.camelToSnake,
+  transformResultNames: Str.snakeToCamel,
   connectTimeout: Duration.seconds(10),
   applicationName: "goticket"
 } as const
