@@ -426,6 +426,88 @@ export const reservationRepositoryContract = (
           expect(yield* heldOf(event)).toEqual({ Front: 0, Back: 1, Standing: 7 })
         }))
 
+      // Holds that arrive together for one ticket type may be placed together (ReservationRepositoryPg groups the
+      // ones that queue for the type's row): each must still get exactly the answer it would get alone.
+      test("holds arriving together for one type each get their own answer: limits, replays, no oversell", () =>
+        Effect.gen(function* () {
+          const event = yield* anEventOnSale()
+          const type = yield* aStoredTicketType(event, { name: "Standing", capacity: 100 })
+          const one = { items: [{ ticketTypeId: type.id, quantity: 1 }] }
+          const two = { items: [{ ticketTypeId: type.id, quantity: 2 }] }
+          const crowd = yield* Effect.forEach(Array.from({ length: 30 }), () => aStoredUser())
+          const limited = yield* aStoredUser()
+          const retrying = yield* aStoredUser()
+          const at = yield* now
+          const key = { idempotency: { key: "k-1", requestHash: "h-1", expiresAt: after(at, DAY) } }
+
+          const [crowdOutcomes, limitedOutcomes, retryOutcomes] = yield* Effect.all(
+            [
+              Effect.forEach(crowd, (c) => hold(c.id, event, one), { concurrency: "unbounded" }),
+              Effect.forEach([1, 2], () => hold(limited.id, event, two, { customerLimit: 3 }), {
+                concurrency: "unbounded"
+              }),
+              Effect.forEach([1, 2], () => hold(retrying.id, event, one, key), { concurrency: "unbounded" })
+            ],
+            { concurrency: "unbounded" }
+          )
+
+          crowdOutcomes.forEach(heldId)
+          expect(limitedOutcomes.map((o) => o._tag).sort()).toEqual(["Held", "Refused"])
+          expect(limitedOutcomes.map((o) => (o._tag === "Refused" ? o.reason._tag : o._tag)).sort()).toEqual([
+            "Held",
+            "LimitExceeded"
+          ])
+          expect(retryOutcomes.map((o) => o._tag).sort()).toEqual(["Held", "Replayed"])
+          const [first, second] = retryOutcomes.map((o) =>
+            o._tag === "Refused" || o._tag === "KeyReused" ? "" : o.reservation.id
+          )
+          expect(first).toBe(second)
+          expect(yield* heldOf(event)).toEqual({ Standing: 30 + 2 + 1 })
+          for (const id of [...crowdOutcomes, ...limitedOutcomes].filter((o) => o._tag === "Held").map(heldId))
+            expect((yield* found(id)).status).toBe("active")
+        }))
+
+      test("holds arriving together beyond the capacity: exactly the capacity held, the rest sold out", () =>
+        Effect.gen(function* () {
+          const event = yield* anEventOnSale()
+          const [low, high] = orderedIds()
+          const single = yield* aStoredTicketType(event, { name: "Single", capacity: 25 })
+          // Two items, the short one sorting last: a refused hold has already taken its first item when it is refused.
+          const plenty = yield* aStoredTicketType(event, { id: low, name: "Plenty", capacity: 100 })
+          const short = yield* aStoredTicketType(event, { id: high, name: "Short", capacity: 5 })
+          const customers = yield* Effect.forEach(Array.from({ length: 40 }), () => aStoredUser())
+
+          const [singles, pairs] = yield* Effect.all(
+            [
+              Effect.forEach(
+                customers,
+                (c) => hold(c.id, event, { items: [{ ticketTypeId: single.id, quantity: 1 }] }),
+                {
+                  concurrency: "unbounded"
+                }
+              ),
+              Effect.forEach(
+                customers.slice(0, 12),
+                (c) =>
+                  hold(c.id, event, {
+                    items: [
+                      { ticketTypeId: plenty.id, quantity: 1 },
+                      { ticketTypeId: short.id, quantity: 1 }
+                    ]
+                  }),
+                { concurrency: "unbounded" }
+              )
+            ],
+            { concurrency: "unbounded" }
+          )
+
+          const tags = (outcomes: ReadonlyArray<PlaceOutcome>) =>
+            outcomes.map((o) => (o._tag === "Refused" ? o.reason._tag : o._tag)).sort()
+          expect(tags(singles)).toEqual([...Array(25).fill("Held"), ...Array(15).fill("SoldOut")])
+          expect(tags(pairs)).toEqual([...Array(5).fill("Held"), ...Array(7).fill("SoldOut")])
+          expect(yield* heldOf(event)).toEqual({ Single: 25, Plenty: 5, Short: 5 })
+        }))
+
       test("tells live keys from expired or unknown ones, and purgeExpiredKeys forgets only the expired", () =>
         Effect.gen(function* () {
           const repository = yield* ReservationRepository

@@ -12,6 +12,7 @@ import type { EventId, ReservationId } from "../../domain/shared/Ids.ts"
 import { now } from "../../domain/shared/Now.ts"
 import { hotPathSpan } from "../observability/HotPathSpan.ts"
 import { tracedCall } from "../sql/TraceContext.ts"
+import { groupedHolds } from "./GroupedHolds.ts"
 import { type PlaceHoldRow, placeOutcome, type ReservationRow, reservationFromRow } from "./PlaceHoldAnswer.ts"
 
 const uuidArray = (ids: ReadonlyArray<string>) => `{${ids.join(",")}}`
@@ -49,9 +50,11 @@ export const ReservationRepositoryPg = Layer.effect(
           ${hold.idempotency?.key ?? null}, ${hold.idempotency?.requestHash ?? null},
           ${hold.idempotency?.expiresAt ?? null}, ${at})`)
 
+    const grouped = yield* groupedHolds(sql, placeOnce)
+
     const place = (hold: PlaceHold): Effect.Effect<PlaceOutcome> =>
       placeOutcome(
-        Effect.flatMap(now, (at) => placeOnce(hold, at)),
+        Effect.flatMap(now, (at) => grouped(hold, at)),
         hold.customerLimit
       ).pipe(hotPathSpan("ReservationRepository.place"))
 
