@@ -508,6 +508,43 @@ export const reservationRepositoryContract = (
           expect(yield* heldOf(event)).toEqual({ Single: 25, Plenty: 5, Short: 5 })
         }))
 
+      test("seat holds arriving together: every seat held once, by a hold that asked for it", () =>
+        Effect.gen(function* () {
+          const venue = yield* aSeatedEvent
+          const { event } = venue
+          const customers = yield* Effect.forEach(Array.from({ length: 22 }), () => aStoredUser())
+          // Two buyers for every seat, the second asking for it with its neighbour in venue order.
+          const asked = customers.map((_, i) => {
+            const seat = venue.venueOrder[i % 11] as Seat
+            const neighbour = venue.venueOrder[(i + 1) % 11] as Seat
+            return i < 11 ? [seat.id] : [seat.id, neighbour.id]
+          })
+          const outcomes = yield* Effect.forEach(customers, (c, i) => hold(c.id, event, { seatIds: asked[i] ?? [] }), {
+            concurrency: "unbounded"
+          })
+
+          const heldSeats = outcomes.flatMap((o, i) => {
+            if (o._tag === "Refused") {
+              expect(o.reason._tag).toBe("SeatUnavailable")
+              return []
+            }
+            expect(o._tag).toBe("Held")
+            const seats = o._tag === "Held" ? o.reservation.seats.map((s) => s.seatId) : []
+            expect([...seats].sort()).toEqual([...(asked[i] ?? [])].sort())
+            return seats
+          })
+          expect(new Set(heldSeats).size).toBe(heldSeats.length)
+          const statuses = yield* seatStatuses(event)
+          expect(
+            venue.venueOrder
+              .filter((s) => statuses[s.id] === "held")
+              .map((s) => s.id)
+              .sort()
+          ).toEqual([...heldSeats].sort())
+          const held = yield* heldOf(event)
+          expect((held.Front ?? 0) + (held.Back ?? 0)).toBe(heldSeats.length)
+        }))
+
       test("tells live keys from expired or unknown ones, and purgeExpiredKeys forgets only the expired", () =>
         Effect.gen(function* () {
           const repository = yield* ReservationRepository
