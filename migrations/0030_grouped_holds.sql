@@ -1,21 +1,20 @@
--- Grouped holds: the holds waiting for the same ticket-type rows, placed in one transaction.
+-- Grouped holds: the general-admission holds waiting for the same ticket types, placed in one transaction.
 --
 -- In a flash sale every hold ends on the same ticket-type row, so holds run one after another whatever the number of
 -- connections: each waits for the row, takes it, commits, and wakes the next. place_holds places a group of them in
 -- one transaction, each hold through place_hold itself (the rules have one home), each in its own subtransaction so
--- that a hold place_hold refuses by raising (over the customer's limit, short on a later item, a seat taken, a lost
--- race for its Idempotency-Key) rolls back alone. The row is then taken once per group and the group commits once.
+-- that a hold place_hold refuses by raising (over the customer's limit, short on a later item, a lost race for its
+-- Idempotency-Key) rolls back alone. The row is then taken once per group and the group commits once.
 --
--- Lock order (0011_lock_order.sql: seats, then customer_event_tickets, then ticket_types): one hold takes its
--- ticket-type rows last, but a group's later holds would take their seats and counts after an earlier hold took
--- the rows. So the group takes everything first, in that order, each table in key order: all its seats, all its
--- customers' counts (creating the missing ones at 0; a count another transaction is creating is waited for here),
--- then the ticket-type rows of its items and seats. Then the holds run, in the group's order.
+-- Lock order (0011_lock_order.sql: customer_event_tickets before ticket_types): a group's first hold takes the
+-- ticket-type rows, and every later hold would take its customer's count after them. So the group takes all its
+-- customers' counts first, in (customer, event) order as end_holds does, creating the missing ones at 0 (a count that
+-- another transaction is creating is waited for here, before any ticket-type row is held).
 --
--- p_holds: a JSON array of {reservationId, customerId, eventId, items | seatIds, expiresAt, customerLimit, key,
--- requestHash, keyExpiresAt, now, traceparent}; the answer has one row per hold, `idx` its 1-based position. A hold
--- refused by a raise answers its reason as its outcome (sold_out, seat_unavailable, limit_exceeded,
--- idempotency_race) with the raise's detail.
+-- p_holds: a JSON array of {reservationId, customerId, eventId, items, expiresAt, customerLimit, key, requestHash,
+-- keyExpiresAt, now, traceparent}; the answer has one row per hold, `idx` its 1-based position. A hold refused by a
+-- raise answers its reason as its outcome (sold_out, seat_unavailable, limit_exceeded, idempotency_race) with the
+-- raise's detail.
 CREATE FUNCTION place_holds(p_holds jsonb)
 RETURNS TABLE (idx integer, outcome text, detail text, reservation jsonb)
 LANGUAGE plpgsql AS $$
@@ -25,10 +24,6 @@ DECLARE
   v_message text;
   v_detail text;
 BEGIN
-  PERFORM 1 FROM seats s
-    WHERE s.id IN (SELECT jsonb_array_elements_text(x->'seatIds')::uuid FROM jsonb_array_elements(p_holds) x
-                   WHERE jsonb_typeof(x->'seatIds') = 'array')
-    ORDER BY s.id FOR UPDATE;
   INSERT INTO customer_event_tickets (customer_id, event_id, tickets)
     SELECT DISTINCT (x->>'customerId')::uuid, (x->>'eventId')::uuid, 0 FROM jsonb_array_elements(p_holds) x
     ORDER BY 1, 2
@@ -37,23 +32,13 @@ BEGIN
     WHERE (c.customer_id, c.event_id) IN (SELECT (x->>'customerId')::uuid, (x->>'eventId')::uuid
                                           FROM jsonb_array_elements(p_holds) x)
     ORDER BY c.customer_id, c.event_id FOR UPDATE;
-  PERFORM 1 FROM ticket_types t
-    WHERE t.id IN (SELECT (i->>'ticketTypeId')::uuid FROM jsonb_array_elements(p_holds) x,
-                     jsonb_array_elements(CASE WHEN jsonb_typeof(x->'items') = 'array' THEN x->'items' ELSE '[]' END) i
-                   UNION
-                   SELECT s.ticket_type_id FROM seats s
-                   WHERE s.id IN (SELECT jsonb_array_elements_text(x->'seatIds')::uuid FROM jsonb_array_elements(p_holds) x
-                                  WHERE jsonb_typeof(x->'seatIds') = 'array'))
-    ORDER BY t.id FOR NO KEY UPDATE;
 
   FOR h, n IN SELECT x.value, x.ordinality::integer FROM jsonb_array_elements(p_holds) WITH ORDINALITY x LOOP
     BEGIN
       -- Each hold's ReservationCreated carries its own request's trace (tracedCall sets it for a single call).
       PERFORM set_config('goticket.traceparent', coalesce(h->>'traceparent', ''), true);
       RETURN QUERY SELECT n, p.outcome, p.detail, p.reservation FROM place_hold(
-        (h->>'reservationId')::uuid, (h->>'customerId')::uuid, (h->>'eventId')::uuid, h->'items',
-        CASE WHEN jsonb_typeof(h->'seatIds') = 'array'
-             THEN ARRAY(SELECT jsonb_array_elements_text(h->'seatIds'))::uuid[] END,
+        (h->>'reservationId')::uuid, (h->>'customerId')::uuid, (h->>'eventId')::uuid, h->'items', NULL::uuid[],
         (h->>'expiresAt')::timestamptz, (h->>'customerLimit')::integer,
         h->>'key', h->>'requestHash', (h->>'keyExpiresAt')::timestamptz, (h->>'now')::timestamptz) p;
     EXCEPTION WHEN raise_exception THEN

@@ -6,9 +6,9 @@ import { currentTraceparent } from "../sql/TraceContext.ts"
 import type { PlaceHoldRow } from "./PlaceHoldAnswer.ts"
 
 /**
- * GROUPED_HOLDS: `on` (the default) places the holds that queue for the same ticket-type rows in one transaction
- * (place_holds, migrations/0030_grouped_holds.sql); `off` places every hold on its own (for comparison, or as an
- * escape hatch).
+ * GROUPED_HOLDS: `on` (the default) places the general-admission holds that queue for the same ticket types in one
+ * transaction (place_holds, migrations/0030_grouped_holds.sql); `off` places every hold on its own (for comparison,
+ * or as an escape hatch).
  */
 export const GroupedHoldsConfig = Config.Literals(["on", "off"], "GROUPED_HOLDS").pipe(
   Config.withDefault("on"),
@@ -37,7 +37,6 @@ const asJson = ({ at, hold, traceparent }: Waiting) => ({
   customerId: hold.customerId,
   eventId: hold.eventId,
   items: hold.items,
-  seatIds: hold.seatIds,
   expiresAt: hold.expiresAt,
   customerLimit: hold.customerLimit,
   key: hold.idempotency?.key ?? null,
@@ -48,12 +47,12 @@ const asJson = ({ at, hold, traceparent }: Waiting) => ({
 })
 
 /**
- * What a hold contends for, as the key its group shares: the ticket types of a general-admission hold, the event of
- * a seated one (its seats' types are the event's few seated types); undefined for a hold without items or seats.
+ * The ticket types a general-admission hold ends on (their rows are the hot ones), or undefined for any other hold.
+ * Seat holds are not grouped: measured (bench:flash-sale, seated best available), a group's holds chose their seats
+ * from the same read and took each other's, and the sale sold out in 12.3 s instead of 8.8.
  */
 const contendedRows = (hold: PlaceHold) => {
-  if (hold.seatIds !== undefined) return hold.seatIds.length === 0 ? undefined : `seats of ${hold.eventId}`
-  if (hold.items === undefined || hold.items.length === 0) return undefined
+  if (hold.seatIds !== undefined || hold.items === undefined || hold.items.length === 0) return undefined
   if (hold.items.length === 1) return hold.items[0]?.ticketTypeId
   return hold.items
     .map((i) => i.ticketTypeId)
@@ -62,9 +61,9 @@ const contendedRows = (hold: PlaceHold) => {
 }
 
 /**
- * `placeOnce` with grouping (CallGroups): a hold that finds what it contends for busy with two transactions waits,
- * and the holds waiting by then are placed together when one ends, each with its own outcome. Inside a caller's
- * transaction, or with GROUPED_HOLDS=off, a hold is placed on its own as before.
+ * `placeOnce` with grouping (CallGroups): a general-admission hold that finds its ticket types busy with two
+ * transactions waits, and the holds waiting by then are placed together when one ends, each with its own outcome.
+ * Inside a caller's transaction, for seats, or with GROUPED_HOLDS=off, a hold is placed on its own as before.
  */
 export const groupedHolds = (sql: SqlClient.SqlClient, placeOnce: PlaceOnce) =>
   Effect.gen(function* () {
