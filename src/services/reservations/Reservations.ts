@@ -29,6 +29,7 @@ import { hotPathSpan } from "../observability/HotPathSpan.ts"
 import { makeVoucherHolds } from "../vouchers/VoucherHolds.ts"
 import { type CatalogSnapshot, CatalogSnapshots } from "./CatalogSnapshots.ts"
 import { countedHold } from "./HoldMetrics.ts"
+import { makeSeatClaims } from "./SeatClaims.ts"
 
 const BEST_AVAILABLE_ATTEMPTS = 4
 /**
@@ -90,6 +91,7 @@ export class Reservations extends Context.Service<Reservations>()("goticket/Rese
     const config = yield* ReservationConfig
     const placeWithVoucher = yield* makeVoucherHolds
     const withheldHolds = yield* Effect.serviceOption(WithheldHolds)
+    const seatClaims = makeSeatClaims()
 
     // The refusal most often sent in a flash sale: one immutable error per ticket type instead of a new Error
     // (and its stack trace) per attempt.
@@ -135,12 +137,18 @@ export class Reservations extends Context.Service<Reservations>()("goticket/Rese
             salt: saltOf(base.reservationId) + attempt * 7919,
             spread: BEST_AVAILABLE_SPREAD
           })
+        // Seats another buyer of this process is placing are left out (SeatClaims), unless that leaves no choice.
+        const chooseUnclaimed = (candidates: ReadonlyArray<SeatCandidate>) => {
+          const unclaimed = seatClaims.unclaimed(plan.ticketType.id, candidates)
+          const chosen = unclaimed === candidates ? Option.none() : choose(unclaimed)
+          return Option.isSome(chosen) ? chosen : choose(candidates)
+        }
         let candidates = yield* repository.availableSeats(base.eventId, plan.ticketType.id, plan.sectionId, window)
         if (candidates.length === 0) return { _tag: "Refused" as const, reason: soldOut(plan.ticketType.id) }
-        let chosen = choose(candidates)
+        let chosen = chooseUnclaimed(candidates)
         if (Option.isNone(chosen) && candidates.length === window) {
           candidates = yield* repository.availableSeats(base.eventId, plan.ticketType.id, plan.sectionId)
-          chosen = choose(candidates)
+          chosen = chooseUnclaimed(candidates)
         }
         if (Option.isNone(chosen))
           return {
@@ -152,7 +160,11 @@ export class Reservations extends Context.Service<Reservations>()("goticket/Rese
                     "no block of adjacent seats is left; allow separated seats to get the best single ones"
                   )
           }
-        const outcome = yield* repository.place({ ...base, seatIds: chosen.value })
+        const outcome = yield* seatClaims.placing(
+          plan.ticketType.id,
+          chosen.value,
+          repository.place({ ...base, seatIds: chosen.value })
+        )
         if (outcome._tag !== "Refused" || outcome.reason._tag !== "SeatUnavailable") return outcome
       }
       return {
