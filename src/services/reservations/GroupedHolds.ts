@@ -49,7 +49,8 @@ const asJson = ({ at, hold, traceparent }: Waiting) => ({
 /**
  * The ticket types a general-admission hold ends on (their rows are the hot ones), or undefined for any other hold.
  * Seat holds are not grouped: measured (bench:flash-sale, seated best available), a group's holds chose their seats
- * from the same read and took each other's, and the sale sold out in 12.3 s instead of 8.8.
+ * from the same read and took each other's (the sale sold out in 12.3 s instead of 8.8); with SeatClaims keeping
+ * them apart, grouped seat holds sold out in 7.0 s against 6.8 alone: no gain for a second kind of group.
  */
 const contendedRows = (hold: PlaceHold) => {
   if (hold.seatIds !== undefined || hold.items === undefined || hold.items.length === 0) return undefined
