@@ -2,9 +2,16 @@ import { describe, expect, layer } from "@effect/vitest"
 import { Cause, ConfigProvider, Context, Effect, Exit, Layer, Option, Redacted, Scope } from "effect"
 import { TestClock } from "effect/testing"
 import { memorySale } from "../../../test/support/MemorySale.ts"
+import { Actor } from "../../domain/accounts/Actor.ts"
+import { type Email, User } from "../../domain/accounts/User.ts"
+import { UserRepository } from "../../domain/accounts/UserRepository.ts"
+import { EventRepository } from "../../domain/catalog/EventRepository.ts"
+import { Seat, Section } from "../../domain/catalog/Seating.ts"
+import { TicketType } from "../../domain/catalog/TicketType.ts"
 import { type HoldGate, InventoryCache, KeyMarkSource } from "../../domain/reservations/InventoryCache.ts"
 import { ReservationRepository } from "../../domain/reservations/ReservationRepository.ts"
-import type { EventId, TicketTypeId, UserId } from "../../domain/shared/Ids.ts"
+import type { EventId, SeatId, SectionId, TicketTypeId, UserId } from "../../domain/shared/Ids.ts"
+import type { Currency } from "../../domain/shared/Money.ts"
 import { UserRepositoryMemory } from "../accounts/UserRepositoryMemory.ts"
 import { EventRepositoryMemory } from "../catalog/EventRepositoryMemory.ts"
 import { redisClientLayer } from "../redis/RedisClient.ts"
@@ -25,15 +32,28 @@ const config = ConfigProvider.fromEnv({
   }
 })
 
-/** Statements the repository was asked, by the hold path's only database question that a cache may save. */
-const asked = { hasLiveKey: 0 }
+/**
+ * Statements the repository was asked: the hold path's only database question that a cache may save, and the
+ * seat holds it was asked to place.
+ */
+const asked = { hasLiveKey: 0, seatPlaces: 0 }
 
-/** The in-memory repository, counting `hasLiveKey`. */
+/**
+ * The in-memory repository, counting `hasLiveKey` and seat placements; a seat hold yields before it is placed, as a
+ * database round trip lets other buyers run meanwhile.
+ */
 const CountingRepository = Layer.effect(
   ReservationRepository,
   Effect.map(ReservationRepository, (repository) =>
     ReservationRepository.of({
       ...repository,
+      place: (hold) =>
+        hold.seatIds === undefined
+          ? repository.place(hold)
+          : Effect.suspend(() => {
+              asked.seatPlaces++
+              return Effect.andThen(Effect.yieldNow.pipe(Effect.repeat({ times: 5 })), repository.place(hold))
+            }),
       hasLiveKey: (customerId, key) =>
         Effect.suspend(() => {
           asked.hasLiveKey++
@@ -241,6 +261,81 @@ describe("the hold saga", () => {
         yield* reservations.release(actor, first.reservation.id)
         expect(yield* available).toBe(8)
         expect(Option.getOrThrow(yield* repository.findById(first.reservation.id)).status).toBe("released")
+      })
+    )
+
+    it.effect("buyers of best-available seats at the same moment each get their own block at the first try", () =>
+      Effect.gen(function* () {
+        const reservations = yield* Reservations
+        const users = yield* UserRepository
+        const events = yield* EventRepository
+        const { event } = yield* sale(1)
+        const stalls = new TicketType({
+          id: crypto.randomUUID() as TicketTypeId,
+          eventId: event.id,
+          name: "Stalls",
+          priceMinor: 3000,
+          currency: "EUR" as Currency,
+          capacity: 64,
+          maxPerOrder: 4,
+          seated: true,
+          held: 0,
+          sold: 0,
+          createdAt: new Date(0)
+        })
+        yield* events.insertTicketType(stalls)
+        const section = new Section({
+          id: crypto.randomUUID() as SectionId,
+          eventId: event.id,
+          name: "Stalls",
+          position: 1
+        })
+        const seats = Array.from(
+          { length: 64 },
+          (_, i) =>
+            new Seat({
+              id: crypto.randomUUID() as SeatId,
+              eventId: event.id,
+              sectionId: section.id,
+              row: String.fromCharCode(65 + Math.floor(i / 16)),
+              rowPosition: 1 + Math.floor(i / 16),
+              label: String(1 + (i % 16)),
+              position: 1 + (i % 16),
+              ticketTypeId: stalls.id,
+              status: "available"
+            })
+        )
+        yield* events.replaceSeating(event.id, [section], seats)
+        // Sixteen buyers, sixteen best blocks to spread over: choosing from the same read, they would race.
+        const buyers = yield* Effect.forEach(Array.from({ length: 16 }), (_, i) => {
+          const user = new User({
+            id: crypto.randomUUID() as UserId,
+            email: `buyer-${i}-${crypto.randomUUID()}@example.com` as Email,
+            name: `Buyer ${i}`,
+            accountType: "customer",
+            isAdmin: false,
+            createdAt: new Date(0)
+          })
+          return Effect.as(
+            users.insert(user, "x"),
+            new Actor({ userId: user.id, accountType: "customer", isAdmin: false })
+          )
+        })
+        asked.seatPlaces = 0
+        const held = yield* Effect.forEach(
+          buyers,
+          (buyer, i) =>
+            reservations.hold(
+              buyer,
+              { eventId: event.id, bestAvailable: { ticketTypeId: stalls.id, quantity: 2 } },
+              `best-${i}`
+            ),
+          { concurrency: "unbounded" }
+        )
+        const taken = held.flatMap((h) => h.reservation.seats.map((s) => s.seatId))
+        expect(new Set(taken).size).toBe(32)
+        // No buyer lost a race for its seats and had to read and choose again.
+        expect(asked.seatPlaces).toBe(16)
       })
     )
 
