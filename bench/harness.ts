@@ -91,20 +91,26 @@ export const customerTokens = (customerIds: ReadonlyArray<string>) => {
  * The Fastify peer (bench/baseline/server.ts) on a free port, over `databaseUrl` (its tables created by the caller)
  * and the local Redis under its own key prefix; not yet ready (await `waitReady(proc, \`${base}/health/ready\`)`).
  */
+/** The Fastify peer; BENCH_PEER_NODE_ARGS: extra node arguments for it (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"). */
 export const startPeer = async (
   name: string,
   options: { readonly databaseUrl: string; readonly poolMax: number; readonly redisPrefix: string }
 ) => {
   const port = await freePort()
   const base = `http://127.0.0.1:${port}`
-  const proc = startNode(name, "bench/baseline/server.ts", {
-    PORT: String(port),
-    DATABASE_URL: options.databaseUrl,
-    REDIS_URL: "redis://127.0.0.1:6379",
-    JWT_SECRET: jwtSecret,
-    POOL_MAX: String(options.poolMax),
-    REDIS_PREFIX: options.redisPrefix
-  })
+  const proc = startNode(
+    name,
+    "bench/baseline/server.ts",
+    {
+      PORT: String(port),
+      DATABASE_URL: options.databaseUrl,
+      REDIS_URL: "redis://127.0.0.1:6379",
+      JWT_SECRET: jwtSecret,
+      POOL_MAX: String(options.poolMax),
+      REDIS_PREFIX: options.redisPrefix
+    },
+    { nodeArgs: (process.env.BENCH_PEER_NODE_ARGS ?? "").split(" ").filter((a) => a.length > 0) }
+  )
   return { base, proc }
 }
 export const providerKey = `sk_test_bench_${randomBytes(12).toString("hex")}`

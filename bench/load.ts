@@ -24,7 +24,7 @@ export interface LoadOptions {
   readonly timeoutMs?: number
   /** Past this, no new attempt is sent (a safety net against a crawling server); the rest count as unsent. */
   readonly deadlineMs?: number
-  /** Called every 15 s with a progress line. */
+  /** Called every 15 s (BENCH_PROGRESS_MS) with a progress line. */
   readonly progress?: (line: string) => void
 }
 
@@ -50,6 +50,9 @@ export interface LoadResult {
   /** The first few transport errors and unexpected answers, for the report. */
   readonly samples: ReadonlyArray<string>
 }
+
+/** How often a run prints its progress line: BENCH_PROGRESS_MS, 15 s by default (1000 for a run's timeline). */
+const PROGRESS_MS = Number(process.env.BENCH_PROGRESS_MS ?? 15_000)
 
 const bump = (counts: Record<string, number>, key: string) => {
   counts[key] = (counts[key] ?? 0) + 1
@@ -170,7 +173,7 @@ export const runLoad = async (options: LoadOptions): Promise<LoadResult> => {
     options.progress?.(
       `${seconds.toFixed(0)} s: ${answered}/${attempts} answered (${counts}), ${unitsGranted} units granted`
     )
-  }, 15_000)
+  }, PROGRESS_MS)
   await Promise.all(Array.from({ length: concurrency }, loop)).finally(() => clearInterval(ticker))
   const wallMs = performance.now() - t0
   agent.destroy()
