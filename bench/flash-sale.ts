@@ -16,6 +16,8 @@
  * one process, as `npm start` runs it by default and as the peer runs),
  * BENCH_SERVICE_NODE_ARGS (extra node arguments for the service, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"),
  * BENCH_SERVICE_ENV (more settings for the service, `NAME=value` separated by spaces),
+ * BENCH_PEER_NODE_ARGS (extra node arguments for the peer), BENCH_PROGRESS_MS (15000: how often a run prints its
+ * progress; 1000 for a timeline of answers per second),
  * BENCH_RUNS (which runs, comma-separated among ga,voucher,seated,ga2,baseline,pgbench; all by default: for iterating on one
  * path beside its peer, e.g. BENCH_RUNS=ga,baseline).
  */

@@ -18,14 +18,14 @@ import { Effect, Tracer } from "effect"
 export const hotPathSpan =
   (name: string, options: Tracer.SpanOptionsNoTrace = {}) =>
   <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, Exclude<R, Tracer.ParentSpan>> => {
-    const traced = Effect.useSpan(name, options, (span) => Effect.provideService(self, Tracer.ParentSpan, span))
+    const traced = () => Effect.useSpan(name, options, (span) => Effect.provideService(self, Tracer.ParentSpan, span))
     const child = options.root !== true && options.parent === undefined && (options.kind ?? "internal") === "internal"
-    if (!child) return traced
+    if (!child) return traced()
     return Effect.withFiber((fiber) => {
       const parent = fiber.cache.span
       // The fiber's cache holds a tracer only when one was installed in place of the native one.
       const native = fiber.cache.tracer === undefined || fiber.cache.tracer === Tracer.nativeTracer
       const unseen = parent !== undefined && (native || !parent.sampled)
-      return unseen ? (self as Effect.Effect<A, E, Exclude<R, Tracer.ParentSpan>>) : traced
+      return unseen ? (self as Effect.Effect<A, E, Exclude<R, Tracer.ParentSpan>>) : traced()
     })
   }
