@@ -90,8 +90,8 @@ export const customerTokens = (customerIds: ReadonlyArray<string>) => {
 /**
  * The Fastify peer (bench/baseline/server.ts) on a free port, over `databaseUrl` (its tables created by the caller)
  * and the local Redis under its own key prefix; not yet ready (await `waitReady(proc, \`${base}/health/ready\`)`).
+ * BENCH_PEER_NODE_ARGS: extra node arguments for it (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
  */
-/** The Fastify peer; BENCH_PEER_NODE_ARGS: extra node arguments for it (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"). */
 export const startPeer = async (
   name: string,
   options: { readonly databaseUrl: string; readonly poolMax: number; readonly redisPrefix: string }
