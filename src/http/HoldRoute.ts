@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http"
-import { Cause, Config, Context, Effect, Exit, LogLevel, Option, References, type Tracer } from "effect"
+import { Cause, Config, Context, Effect, Exit, LogLevel, Option, References, Tracer } from "effect"
 import { HttpTraceContext } from "effect/http"
 import { AccessTokens } from "../domain/accounts/AccessTokens.ts"
 import type { Actor } from "../domain/accounts/Actor.ts"
@@ -295,9 +295,12 @@ const header = (request: IncomingMessage, name: string): string | undefined => {
 const isJson = (contentType: string | undefined) =>
   contentType !== undefined && (contentType.split(";")[0] ?? "").trim().toLowerCase() === "application/json"
 
-/** The attributes HttpMiddleware.tracer and HttpRouter give a sampled server span of an exporting tracer. */
+/**
+ * The attributes HttpMiddleware.tracer and HttpRouter give a sampled server span of an exporting tracer. Effect's
+ * native tracer (no tracing backend) keeps its spans in memory only: nothing would ever read them.
+ */
 const annotateServerSpan = (span: Tracer.AnySpan, request: IncomingMessage, status: number) => {
-  if (span._tag !== "Span" || !span.sampled) return
+  if (span._tag !== "Span" || !span.sampled || span instanceof Tracer.NativeSpan) return
   const { hostname, port } = hostOf(request.headers.host ?? "localhost")
   span.attribute("http.request.method", "POST")
   span.attribute("url.full", `http://${hostname}${port === 80 ? "" : `:${port}`}${PATH}`)
