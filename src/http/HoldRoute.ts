@@ -296,8 +296,8 @@ const isJson = (contentType: string | undefined) =>
   contentType !== undefined && (contentType.split(";")[0] ?? "").trim().toLowerCase() === "application/json"
 
 /**
- * The attributes HttpMiddleware.tracer and HttpRouter give a sampled server span of an exporting tracer. Effect's
- * native tracer (no tracing backend) keeps its spans in memory only: nothing would ever read them.
+ * The attributes HttpMiddleware.tracer and HttpRouter give a sampled server span of an exporting tracer. A native
+ * span (what Effect's native tracer makes when no tracing backend is installed) stays in memory: nothing reads them.
  */
 const annotateServerSpan = (span: Tracer.AnySpan, request: IncomingMessage, status: number) => {
   if (span._tag !== "Span" || !span.sampled || span instanceof Tracer.NativeSpan) return
