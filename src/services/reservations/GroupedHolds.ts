@@ -82,7 +82,12 @@ export const groupedHolds = (sql: SqlClient.SqlClient, placeOnce: PlaceOnce) =>
             for (const row of rows) if (row.outcome !== "idempotency_race") answers[row.idx - 1] = [row]
             return answers
           }),
-          Effect.withSpan("ReservationRepository.placeGroup", { attributes: { holds: waiting.length } })
+          // One span per group, in a fiber of its own: without the stack trace withSpan would capture per call.
+          Effect.withSpan(
+            "ReservationRepository.placeGroup",
+            { attributes: { holds: waiting.length } },
+            { captureStackTrace: false }
+          )
         ),
       fork: (effect) => {
         fork(effect)
@@ -95,7 +100,12 @@ export const groupedHolds = (sql: SqlClient.SqlClient, placeOnce: PlaceOnce) =>
         Option.isSome(transaction)
           ? placeOnce(hold, at)
           : Effect.flatMap(currentTraceparent, (traceparent) =>
-              groups.call(key, { hold, at, traceparent }, placeOnce(hold, at))
+              // Its statement is built only if it runs alone (most holds of a sale run in a group).
+              groups.call(
+                key,
+                { hold, at, traceparent },
+                Effect.suspend(() => placeOnce(hold, at))
+              )
             )
       )
     }
