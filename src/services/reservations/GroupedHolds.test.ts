@@ -1,0 +1,87 @@
+import { describe, expect, it } from "@effect/vitest"
+import { ConfigProvider, Deferred, Effect, Fiber } from "effect"
+import { SqlClient } from "effect/sql"
+import { TestDatabaseLive } from "../../../test/support/TestDatabase.ts"
+import type { PlaceHold } from "../../domain/reservations/ReservationRepository.ts"
+import type { EventId, ReservationId, UserId } from "../../domain/shared/Ids.ts"
+import { groupedHolds } from "./GroupedHolds.ts"
+import type { PlaceHoldRow } from "./PlaceHoldAnswer.ts"
+
+const TICKET_TYPE = "00000000-0000-4000-8000-000000000001"
+
+const holdOf = (n: number): PlaceHold => ({
+  reservationId: `00000000-0000-4000-8000-${String(n).padStart(12, "0")}` as ReservationId,
+  customerId: "00000000-0000-4000-8000-0000000000aa" as UserId,
+  eventId: "00000000-0000-4000-8000-0000000000ee" as EventId,
+  items: [{ ticketTypeId: TICKET_TYPE, quantity: 1 }],
+  expiresAt: new Date("2030-01-01T00:00:00Z"),
+  customerLimit: 10
+})
+
+/**
+ * A stand-in for place_hold that records which holds it placed; the holds in `blocked` wait for `gate` (they keep the
+ * ticket type's two transactions busy). Nothing reaches the database through it.
+ */
+const recordingPlaceOnce = (gate: Deferred.Deferred<void>, blocked: ReadonlySet<number>) => {
+  const placed: Array<string> = []
+  const placeOnce = (hold: PlaceHold) =>
+    Effect.suspend(() => {
+      placed.push(hold.reservationId)
+      const n = Number(hold.reservationId.slice(-12))
+      return Effect.as(blocked.has(n) ? Deferred.await(gate) : Effect.void, [] as ReadonlyArray<PlaceHoldRow>)
+    })
+  return { placed, placeOnce }
+}
+
+const withGrouping = (value: "on" | "off") =>
+  Effect.provide(ConfigProvider.layer(ConfigProvider.fromEnv({ env: { GROUPED_HOLDS: value } })))
+
+/** Lets forked fibers reach where they wait. */
+const settle = Effect.yieldNow.pipe(Effect.repeat({ times: 20 }))
+
+describe("GroupedHolds", () => {
+  it.layer(TestDatabaseLive, { timeout: 60_000 })((it) => {
+    it.effect("a hold inside the caller's transaction is placed at once, in it, even on a busy type", () =>
+      Effect.gen(function* () {
+        const sql = yield* SqlClient.SqlClient
+        const gate = yield* Deferred.make<void>()
+        const { placed, placeOnce } = recordingPlaceOnce(gate, new Set([1, 2]))
+        const place = yield* groupedHolds(sql, placeOnce).pipe(withGrouping("on"))
+        const at = new Date()
+        // Two holds keep the type's two transactions running: a third one outside a transaction would queue.
+        const busy = yield* Effect.forkChild(
+          Effect.all([place(holdOf(1), at), place(holdOf(2), at)], { concurrency: "unbounded" })
+        )
+        yield* settle
+        expect(placed).toEqual([holdOf(1).reservationId, holdOf(2).reservationId])
+        // Inside a transaction it does not wait for a group (which would leave the caller's transaction).
+        // (Were it queued, it would wait for the gate, opened below: the deadline would pass first.)
+        const inside = yield* sql.withTransaction(place(holdOf(3), at)).pipe(Effect.timeout("10 seconds"))
+        expect(inside).toEqual([])
+        expect(placed).toContain(holdOf(3).reservationId)
+        yield* Deferred.succeed(gate, undefined)
+        yield* Fiber.join(busy)
+      })
+    )
+
+    it.effect("GROUPED_HOLDS=off places every hold on its own, as place_hold alone would", () =>
+      Effect.gen(function* () {
+        const sql = yield* SqlClient.SqlClient
+        const gate = yield* Deferred.make<void>()
+        const { placed, placeOnce } = recordingPlaceOnce(gate, new Set([1, 2]))
+        const place = yield* groupedHolds(sql, placeOnce).pipe(withGrouping("off"))
+        const at = new Date()
+        const busy = yield* Effect.forkChild(
+          Effect.all([place(holdOf(1), at), place(holdOf(2), at)], { concurrency: "unbounded" })
+        )
+        yield* settle
+        // On, the third hold would wait for one of the two running ones (for the gate, opened below). Off, it is
+        // placed at once.
+        expect(yield* place(holdOf(3), at).pipe(Effect.timeout("10 seconds"))).toEqual([])
+        expect(placed).toHaveLength(3)
+        yield* Deferred.succeed(gate, undefined)
+        yield* Fiber.join(busy)
+      })
+    )
+  })
+})
