@@ -9,6 +9,8 @@ import type { PlaceHoldRow } from "./PlaceHoldAnswer.ts"
 
 const TICKET_TYPE = "00000000-0000-4000-8000-000000000001"
 
+const at = new Date()
+
 const holdOf = (n: number): PlaceHold => ({
   reservationId: `00000000-0000-4000-8000-${String(n).padStart(12, "0")}` as ReservationId,
   customerId: "00000000-0000-4000-8000-0000000000aa" as UserId,
@@ -19,68 +21,54 @@ const holdOf = (n: number): PlaceHold => ({
 })
 
 /**
- * A stand-in for place_hold that records which holds it placed; the holds in `blocked` wait for `gate` (they keep the
- * ticket type's two transactions busy). Nothing reaches the database through it.
+ * `groupedHolds` over a stand-in for place_hold that records which holds it placed (nothing reaches the database),
+ * with holds 1 and 2 placed and kept running until `release`: on a grouped type, they are its two transactions.
  */
-const recordingPlaceOnce = (gate: Deferred.Deferred<void>, blocked: ReadonlySet<number>) => {
-  const placed: Array<string> = []
-  const placeOnce = (hold: PlaceHold) =>
-    Effect.suspend(() => {
-      placed.push(hold.reservationId)
-      const n = Number(hold.reservationId.slice(-12))
-      return Effect.as(blocked.has(n) ? Deferred.await(gate) : Effect.void, [] as ReadonlyArray<PlaceHoldRow>)
-    })
-  return { placed, placeOnce }
-}
-
-const withGrouping = (value: "on" | "off") =>
-  Effect.provide(ConfigProvider.layer(ConfigProvider.fromEnv({ env: { GROUPED_HOLDS: value } })))
-
-/** Lets forked fibers reach where they wait. */
-const settle = Effect.yieldNow.pipe(Effect.repeat({ times: 20 }))
+const twoRunning = (grouping: "on" | "off") =>
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    const gate = yield* Deferred.make<void>()
+    const placed: Array<string> = []
+    const placeOnce = (hold: PlaceHold) =>
+      Effect.suspend(() => {
+        placed.push(hold.reservationId)
+        const running = [holdOf(1).reservationId, holdOf(2).reservationId].includes(hold.reservationId)
+        return Effect.as(running ? Deferred.await(gate) : Effect.void, [] as ReadonlyArray<PlaceHoldRow>)
+      })
+    const place = yield* groupedHolds(sql, placeOnce).pipe(
+      Effect.provide(ConfigProvider.layer(ConfigProvider.fromEnv({ env: { GROUPED_HOLDS: grouping } })))
+    )
+    const busy = yield* Effect.forkChild(
+      Effect.all([place(holdOf(1), at), place(holdOf(2), at)], { concurrency: "unbounded" })
+    )
+    // Lets the two reach place_hold.
+    yield* Effect.yieldNow.pipe(Effect.repeat({ times: 20 }))
+    const release = Effect.andThen(Deferred.succeed(gate, undefined), Fiber.join(busy))
+    return { sql, place, placed, release }
+  })
 
 describe("GroupedHolds", () => {
   it.layer(TestDatabaseLive, { timeout: 60_000 })((it) => {
     it.effect("a hold inside the caller's transaction is placed at once, in it, even on a busy type", () =>
       Effect.gen(function* () {
-        const sql = yield* SqlClient.SqlClient
-        const gate = yield* Deferred.make<void>()
-        const { placed, placeOnce } = recordingPlaceOnce(gate, new Set([1, 2]))
-        const place = yield* groupedHolds(sql, placeOnce).pipe(withGrouping("on"))
-        const at = new Date()
-        // Two holds keep the type's two transactions running: a third one outside a transaction would queue.
-        const busy = yield* Effect.forkChild(
-          Effect.all([place(holdOf(1), at), place(holdOf(2), at)], { concurrency: "unbounded" })
-        )
-        yield* settle
+        const { sql, place, placed, release } = yield* twoRunning("on")
         expect(placed).toEqual([holdOf(1).reservationId, holdOf(2).reservationId])
-        // Inside a transaction it does not wait for a group (which would leave the caller's transaction).
-        // (Were it queued, it would wait for the gate, opened below: the deadline would pass first.)
+        // Inside a transaction it does not wait for a group (which would leave the caller's transaction). Were it
+        // queued, it would wait for one of the two running holds (released below): the deadline would pass first.
         const inside = yield* sql.withTransaction(place(holdOf(3), at)).pipe(Effect.timeout("10 seconds"))
         expect(inside).toEqual([])
         expect(placed).toContain(holdOf(3).reservationId)
-        yield* Deferred.succeed(gate, undefined)
-        yield* Fiber.join(busy)
+        yield* release
       })
     )
 
     it.effect("GROUPED_HOLDS=off places every hold on its own, as place_hold alone would", () =>
       Effect.gen(function* () {
-        const sql = yield* SqlClient.SqlClient
-        const gate = yield* Deferred.make<void>()
-        const { placed, placeOnce } = recordingPlaceOnce(gate, new Set([1, 2]))
-        const place = yield* groupedHolds(sql, placeOnce).pipe(withGrouping("off"))
-        const at = new Date()
-        const busy = yield* Effect.forkChild(
-          Effect.all([place(holdOf(1), at), place(holdOf(2), at)], { concurrency: "unbounded" })
-        )
-        yield* settle
-        // On, the third hold would wait for one of the two running ones (for the gate, opened below). Off, it is
-        // placed at once.
+        const { place, placed, release } = yield* twoRunning("off")
+        // On, the third hold would wait for one of the two running ones (released below). Off, it is placed at once.
         expect(yield* place(holdOf(3), at).pipe(Effect.timeout("10 seconds"))).toEqual([])
         expect(placed).toHaveLength(3)
-        yield* Deferred.succeed(gate, undefined)
-        yield* Fiber.join(busy)
+        yield* release
       })
     )
   })
