@@ -49,7 +49,7 @@ const twoRunning = (grouping: "on" | "off") =>
 
 describe("GroupedHolds", () => {
   it.layer(TestDatabaseLive, { timeout: 60_000 })((it) => {
-    it.effect("a hold inside the caller's transaction is placed at once, in it, even on a busy type", () =>
+    it.effect("a hold inside the caller's transaction is placed at once, even on a busy type", () =>
       Effect.gen(function* () {
         const { sql, place, placed, release } = yield* twoRunning("on")
         expect(placed).toEqual([holdOf(1).reservationId, holdOf(2).reservationId])
