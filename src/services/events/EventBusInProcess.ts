@@ -72,20 +72,22 @@ export const makeEventBusInProcess = (
         })
       })
 
-    const publish: EventBusShape["publish"] = (events) =>
-      Effect.gen(function* () {
+    // Generator functions made once, not per call (per event, during a sale): see HoldRoute's `program`.
+    const publish: EventBusShape["publish"] = Effect.fnUntraced(
+      function* (events: Parameters<EventBusShape["publish"]>[0]) {
         // Encoded first: an envelope that cannot be encoded (a defect) stops the whole batch, as it would on the wire.
         const bodies = yield* Effect.forEach(events, encodeEnvelope)
         for (const [index, envelope] of events.entries())
           for (const queue of queues.values())
             if (queue.bindings.has(envelope.type))
               yield* Queue.offer(queue.pending, { body: bodies[index] ?? "", attempt: 1 })
-      }).pipe(
+      },
+      (effect, events) =>
         hotPathSpan("EventBus.publish", {
           kind: "producer",
           attributes: { "messaging.system": "in-process", "messaging.batch.message_count": events.length }
-        })
-      )
+        })(effect)
+    )
 
     const consume = <R>(subscription: Subscription<R>): Effect.Effect<void, never, Scope.Scope | R> =>
       Effect.gen(function* () {
@@ -94,47 +96,52 @@ export const makeEventBusInProcess = (
         for (const type of subscription.eventTypes) queue.bindings.add(type)
         const subscribed = new Set<EventType>(subscription.eventTypes)
 
-        const deliver = (pending: Pending) =>
-          Effect.gen(function* () {
-            const envelope = yield* decodeEnvelope(pending.body)
-            // Bindings outlive subscriptions (as on the broker): a type no longer subscribed is dropped.
-            if (!subscribed.has(envelope.type)) return
-            const delivery: Delivery = { envelope, attempt: pending.attempt }
-            yield* handleDelivery(
-              "in-process",
-              subscription,
-              delivery,
-              (exit) =>
-                Effect.gen(function* () {
-                  if (Exit.isSuccess(exit)) return
-                  const error = describeFailure(exit.cause)
-                  const log = Effect.annotateLogs({
-                    consumer: subscription.consumer,
-                    eventId: envelope.id,
-                    eventType: envelope.type,
-                    attempt: pending.attempt,
-                    error
-                  })
-                  if (pending.attempt < subscription.maxAttempts) {
-                    const delay = retryDelayOf(subscription, pending.attempt)
-                    yield* log(Effect.logWarning(`event handler failed; redelivery in ${Duration.format(delay)}`))
-                    // Interruptible (a FiberSet's fibers start so): the layer's close does not wait out the delay.
-                    yield* FiberSet.run(
-                      delayed,
-                      Effect.sleep(delay).pipe(
-                        Effect.andThen(Queue.offer(queue.pending, { body: pending.body, attempt: pending.attempt + 1 }))
-                      )
-                    )
-                    return
-                  }
-                  const deadAt = new Date(yield* Clock.currentTimeMillis)
-                  queue.dead.push({ envelope, attempts: pending.attempt, lastError: error, deadAt })
-                  yield* log(Effect.logError("event handler failed for the last time; the event is a dead letter"))
-                }),
-              // Back in the queue, as an unacknowledged message would be.
-              Queue.offer(queue.pending, pending)
-            )
+        /** After a delivery: nothing when it succeeded, else a redelivery later or a dead letter. */
+        const settle = Effect.fnUntraced(function* (
+          pending: Pending,
+          envelope: Delivery["envelope"],
+          exit: Exit.Exit<unknown, unknown>
+        ) {
+          if (Exit.isSuccess(exit)) return
+          const error = describeFailure(exit.cause)
+          const log = Effect.annotateLogs({
+            consumer: subscription.consumer,
+            eventId: envelope.id,
+            eventType: envelope.type,
+            attempt: pending.attempt,
+            error
           })
+          if (pending.attempt < subscription.maxAttempts) {
+            const delay = retryDelayOf(subscription, pending.attempt)
+            yield* log(Effect.logWarning(`event handler failed; redelivery in ${Duration.format(delay)}`))
+            // Interruptible (a FiberSet's fibers start so): the layer's close does not wait out the delay.
+            yield* FiberSet.run(
+              delayed,
+              Effect.sleep(delay).pipe(
+                Effect.andThen(Queue.offer(queue.pending, { body: pending.body, attempt: pending.attempt + 1 }))
+              )
+            )
+            return
+          }
+          const deadAt = new Date(yield* Clock.currentTimeMillis)
+          queue.dead.push({ envelope, attempts: pending.attempt, lastError: error, deadAt })
+          yield* log(Effect.logError("event handler failed for the last time; the event is a dead letter"))
+        })
+
+        const deliver = Effect.fnUntraced(function* (pending: Pending) {
+          const envelope = yield* decodeEnvelope(pending.body)
+          // Bindings outlive subscriptions (as on the broker): a type no longer subscribed is dropped.
+          if (!subscribed.has(envelope.type)) return
+          const delivery: Delivery = { envelope, attempt: pending.attempt }
+          yield* handleDelivery(
+            "in-process",
+            subscription,
+            delivery,
+            (exit) => settle(pending, envelope, exit),
+            // Back in the queue, as an unacknowledged message would be.
+            Queue.offer(queue.pending, pending)
+          )
+        })
 
         const permits = yield* Semaphore.make(subscription.concurrency)
         const inFlight = yield* FiberSet.make()
@@ -147,16 +154,17 @@ export const makeEventBusInProcess = (
             )
           )
         )
-        yield* Effect.uninterruptibleMask((restore) =>
-          Effect.gen(function* () {
-            yield* restore(permits.take(1))
-            const pending = yield* restore(Queue.take(queue.pending)).pipe(
-              Effect.onInterrupt(() => Effect.asVoid(permits.release(1)))
-            )
-            // A FiberSet's fibers start interruptible: the handler itself stays so (its own timeouts work).
-            yield* FiberSet.run(inFlight, deliver(pending).pipe(Effect.ensuring(permits.release(1))))
-          })
-        ).pipe(Effect.forever, Effect.forkScoped)
+        const dispatchOne = Effect.fnUntraced(function* (
+          restore: <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+        ) {
+          yield* restore(permits.take(1))
+          const pending = yield* restore(Queue.take(queue.pending)).pipe(
+            Effect.onInterrupt(() => Effect.asVoid(permits.release(1)))
+          )
+          // A FiberSet's fibers start interruptible: the handler itself stays so (its own timeouts work).
+          yield* FiberSet.run(inFlight, deliver(pending).pipe(Effect.ensuring(permits.release(1))))
+        })
+        yield* Effect.uninterruptibleMask(dispatchOne).pipe(Effect.forever, Effect.forkScoped)
       }).pipe(
         Effect.withSpan("EventBus.consume", {
           attributes: { "messaging.system": "in-process", "messaging.consumer.group.name": subscription.consumer }
