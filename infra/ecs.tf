@@ -33,13 +33,13 @@ locals {
 
   roles = {
     api = {
-      command = ["node", "--max-old-space-size=512", "--max-semi-space-size=32", "dist/src/main.js"]
+      command = ["node", "--max-old-space-size=512", "--max-semi-space-size=32", "--no-allocation-site-pretenuring", "dist/src/main.js"]
       env     = [{ name = "ROLE", value = "api" }, { name = "OTEL_SERVICE_NAME", value = "goticket-api" }]
       count   = var.api_desired_count
       health  = "3000/health/ready"
     }
     worker = {
-      command = ["node", "--max-old-space-size=512", "--max-semi-space-size=32", "dist/src/worker.js"]
+      command = ["node", "--max-old-space-size=512", "--max-semi-space-size=32", "--no-allocation-site-pretenuring", "dist/src/worker.js"]
       env     = [{ name = "OTEL_SERVICE_NAME", value = "goticket-worker" }]
       count   = var.worker_desired_count
       health  = "9464/health/live"
