@@ -38,6 +38,6 @@ EXPOSE 3000
 # Slim images have no curl: probe readiness with node's built-in fetch.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-# The V8 heap as `npm start` sizes it (README: Quick start): old space bounded, a larger young generation; with
-# WORKERS > 1 each worker's old space is bounded by WORKER_HEAP_MB.
+# Node as `npm start` runs it (README: Quick start): old space bounded, a larger young generation, no allocation-site
+# pretenuring; with WORKERS > 1 each worker's old space is bounded by WORKER_HEAP_MB.
 CMD ["node", "--max-old-space-size=512", "--max-semi-space-size=32", "--no-allocation-site-pretenuring", "dist/src/main.js"]
