@@ -102,17 +102,28 @@ export const handleDelivery = <R>(
   settle: (exit: Exit.Exit<void, unknown>) => Effect.Effect<void>,
   interrupted: Effect.Effect<void>
 ): Effect.Effect<void, never, R> =>
-  Effect.uninterruptibleMask((restore) =>
-    Effect.gen(function* () {
-      const exit = yield* Effect.exit(
-        restore(Effect.suspend(() => subscription.handle(delivery))).pipe(
-          deliverySpan(system, subscription.consumer, delivery)
-        )
-      )
-      if (Exit.isFailure(exit) && interruptedFromOutside(exit.cause, yield* Effect.fiberId)) return yield* interrupted
-      return yield* settle(exit)
-    })
+  Effect.uninterruptibleMask((restore) => handleMasked(restore, system, subscription, delivery, settle, interrupted))
+
+/**
+ * `handleDelivery`'s steps, inside its mask: one generator function for every delivery, not one made per delivery
+ * (see the lean hold route's `program`, src/http/HoldRoute.ts).
+ */
+const handleMasked = Effect.fnUntraced(function* <R>(
+  restore: <A, E, R1>(effect: Effect.Effect<A, E, R1>) => Effect.Effect<A, E, R1>,
+  system: string,
+  subscription: Subscription<R>,
+  delivery: Delivery,
+  settle: (exit: Exit.Exit<void, unknown>) => Effect.Effect<void>,
+  interrupted: Effect.Effect<void>
+) {
+  const exit = yield* Effect.exit(
+    restore(Effect.suspend(() => subscription.handle(delivery))).pipe(
+      deliverySpan(system, subscription.consumer, delivery)
+    )
   )
+  if (Exit.isFailure(exit) && interruptedFromOutside(exit.cause, yield* Effect.fiberId)) return yield* interrupted
+  return yield* settle(exit)
+})
 
 /** How long closing a consumer waits for its in-flight handlers before interrupting them. */
 export const DEFAULT_DRAIN_TIMEOUT: Duration.Input = "30 seconds"

@@ -23,28 +23,36 @@ export const InboxPg = Layer.effect(
         Effect.asVoid,
         Effect.orDie
       )
+    // Generator functions made once, not per event (see the lean hold route's `program`, src/http/HoldRoute.ts).
+    const lookRunRecord = Effect.fnUntraced(function* <A, E, R>(
+      consumer: string,
+      eventId: string,
+      effect: Effect.Effect<A, E, R>
+    ) {
+      if (yield* handled(consumer, eventId)) return Option.none<A>()
+      const result = yield* effect
+      yield* record(consumer, eventId)
+      return Option.some(result)
+    })
+    const insertThenRun = Effect.fnUntraced(function* <A, E, R>(
+      consumer: string,
+      eventId: string,
+      effect: Effect.Effect<A, E, R>
+    ) {
+      const fresh = yield* sql`INSERT INTO inbox (consumer, event_id) VALUES (${consumer}, ${eventId})
+        ON CONFLICT DO NOTHING RETURNING 1 AS fresh`
+      if (fresh.length === 0) return Option.none<A>()
+      return Option.some(yield* effect)
+    })
     const inFlight = inFlightOnce()
     return Inbox.of({
       onceAfter: (consumer, eventId, effect) =>
-        inFlight(
-          `${consumer}/${eventId}`,
-          Effect.gen(function* () {
-            if (yield* handled(consumer, eventId)) return Option.none()
-            const result = yield* effect
-            yield* record(consumer, eventId)
-            return Option.some(result)
-          })
-        ).pipe(hotPathSpan("Inbox.onceAfter", { attributes: { consumer, eventId } })),
+        inFlight(`${consumer}/${eventId}`, lookRunRecord(consumer, eventId, effect)).pipe(
+          hotPathSpan("Inbox.onceAfter", { attributes: { consumer, eventId } })
+        ),
       once: (consumer, eventId, effect) =>
         sql
-          .withTransaction(
-            Effect.gen(function* () {
-              const fresh = yield* sql`INSERT INTO inbox (consumer, event_id) VALUES (${consumer}, ${eventId})
-                ON CONFLICT DO NOTHING RETURNING 1 AS fresh`
-              if (fresh.length === 0) return Option.none()
-              return Option.some(yield* effect)
-            })
-          )
+          .withTransaction(insertThenRun(consumer, eventId, effect))
           .pipe(
             Effect.catchIf(SqlError.isSqlError, Effect.die),
             hotPathSpan("Inbox.once", { attributes: { consumer, eventId } })
