@@ -182,7 +182,8 @@ export const makeHoldRoute = (options: { readonly corsEnabled: boolean; readonly
     // ...)` inside a per-request function): with one per request, about a fifth of what a refusal allocates outlived
     // V8's young collections and was promoted, the request's objects with it (likely through each generator
     // function's own prototype and hidden class, which live in the old generation until a full collection); with one,
-    // next to none (`--trace-gc-nvp`, `npm run bench:holds`, 2026-12-05).
+    // and V8's allocation-site pretenuring off (README: Quick start), next to none (`--trace-gc-nvp`, `npm run
+    // bench:holds`, 2026-12-05).
     const program = Effect.fnUntraced(
       function* (
         request: IncomingMessage,
