@@ -8,6 +8,8 @@
  *   and 1b. the service (GA) with a voucher code on every attempt (one shared 10 %-off code, as a promotion is
  *   shared in a sale: the voucher's row is a second hot row), against run 1,
  *   and 1c. the service (GA) again with two workers (WORKERS=2, one per core) on a fresh GA event,
+ * runs 1 and 3 alternating, back to back, BENCH_PAIRS times (3), each on a fresh process (and a fresh event or fresh
+ * tables), so that the drift of a shared machine weighs on both alike: the GA ratios are the medians of the pairs',
  * then checks the inventory in the database, prints a table and writes bench/results/flash-sale.json.
  * Exits non-zero when a check fails (oversell, a 5xx, units lost or doubled, a seat in two holds).
  *
@@ -18,6 +20,7 @@
  * BENCH_SERVICE_ENV (more settings for the service, `NAME=value` separated by spaces),
  * BENCH_PEER_NODE_ARGS (extra node arguments for the peer), BENCH_PROGRESS_MS (15000: how often a run prints its
  * progress; 1000 for a timeline of answers per second),
+ * BENCH_PAIRS (3: how many times the GA run and the peer's alternate; the other runs use the median GA run and peer),
  * BENCH_RUNS (which runs, comma-separated among ga,voucher,seated,ga2,baseline,pgbench; all by default: for iterating on one
  * path beside its peer, e.g. BENCH_RUNS=ga,baseline).
  */
@@ -52,6 +55,7 @@ const ATTEMPTS = Number(process.env.BENCH_ATTEMPTS ?? 100_000)
 const SEED = Number(process.env.BENCH_SEED ?? 20_261_125)
 const KEEP_DB = process.env.BENCH_KEEP_DB === "1"
 const WORKERS = Number(process.env.BENCH_WORKERS ?? 1)
+const PAIRS = Math.max(1, Math.floor(Number(process.env.BENCH_PAIRS ?? 3)))
 /** The second shape measured (run 1c): one worker per core of this machine. */
 const WIDE_WORKERS = 2
 const CONCURRENCY = 64
@@ -318,17 +322,19 @@ const runServiceGa = async (
   postmaster: number | undefined,
   db: pg.Client,
   ga: { eventId: string; ticketTypeId: string; voucherCode?: string },
-  workers = WORKERS
+  workers = WORKERS,
+  suffix = ""
 ): Promise<Run> => {
   const tokens = await customerTokens(base)
   const shape = workers === WORKERS ? "" : `, ${workers} workers`
-  const name = ga.voucherCode === undefined ? `service (GA${shape})` : `service (GA, voucher${shape})`
+  const name = `${ga.voucherCode === undefined ? `service (GA${shape})` : `service (GA, voucher${shape})`}${suffix}`
   const m = await measureHttp(pid, postmaster, () =>
     runLoad({
       url: `${base}/v1/reservations`,
       tokens,
       ...loadDefaults(name),
-      keyPrefix: `${ga.voucherCode === undefined ? "ga" : "voucher"}${workers}-${database}`,
+      // A key per run: a key of an earlier run with another body is refused (422), as it should be.
+      keyPrefix: `${ga.voucherCode === undefined ? "ga" : "voucher"}${workers}${suffix.replace(" #", "-")}-${database}`,
       body: (i) =>
         JSON.stringify({
           eventId: ga.eventId,
@@ -464,11 +470,14 @@ const runServiceSeated = async (
 const runBaseline = async (
   db: pg.Client,
   postmaster: number | undefined,
-  customerIds: ReadonlyArray<string>
+  customerIds: ReadonlyArray<string>,
+  name: string
 ): Promise<Run> => {
   const eventId = randomUUID()
   const ticketTypeId = randomUUID()
+  // Fresh tables for every pair: each run sells its own 10,000 units.
   await db.query(`
+    DROP TABLE IF EXISTS baseline_holds, baseline_ticket_types;
     CREATE TABLE baseline_ticket_types (
       id uuid PRIMARY KEY, capacity integer NOT NULL, held integer NOT NULL DEFAULT 0, sold integer NOT NULL DEFAULT 0,
       CHECK (held + sold <= capacity));
@@ -490,7 +499,7 @@ const runBaseline = async (
         url: `${base}/v1/reservations`,
         tokens,
         ...loadDefaults("baseline"),
-        keyPrefix: `baseline-${database}`,
+        keyPrefix: `${name.replace(/\W+/g, "-")}-${database}`,
         body: (i) => JSON.stringify({ eventId, items: [{ ticketTypeId, quantity: quantities[i] }] })
       })
     )
@@ -505,7 +514,7 @@ const runBaseline = async (
       )
     ).rows
     if (!inventory || !holds) throw new Error("the baseline ticket type is gone")
-    return httpRun("baseline (Fastify)", m, inventory, [
+    return httpRun(name, m, inventory, [
       {
         check: "holds in database = 201 answers",
         ok: holds.holds === m.result.granted.length && holds.units === m.result.unitsGranted,
@@ -620,6 +629,16 @@ const runPgbench = async (db: pg.Client, postmaster: number | undefined): Promis
 
 const ratio = (a: number | null, b: number | null) => (a === null || b === null || b === 0 ? null : a / b)
 
+const median = (xs: ReadonlyArray<number>) => {
+  const s = [...xs].sort((a, b) => a - b)
+  const m = Math.floor(s.length / 2)
+  return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2
+}
+
+/** The run of median req/s (the lower middle one of an even count). */
+const medianRun = (rs: ReadonlyArray<Run>) =>
+  [...rs].sort((a, b) => a.requestsPerSecond - b.requestsPerSecond)[Math.floor((rs.length - 1) / 2)]
+
 const printTable = (runs: ReadonlyArray<Run>) => {
   const header = [
     "run",
@@ -672,6 +691,9 @@ const main = async () => {
   let sandbox: Proc | undefined
   let pgVersion = "?"
   let created = false
+  /** The GA runs and the peer's, in pairs (run 1 and 3); every other run. */
+  const gaRuns: Array<Run> = []
+  const baselineRuns: Array<Run> = []
   const runs: Array<Run> = []
   try {
     await admin.connect()
@@ -688,7 +710,9 @@ const main = async () => {
     // 1–5: the service
     // Workers must share one payment provider (WORKERS > 1 is refused without it): the sandbox as its own process.
     const sandboxPort = await freePort()
-    const startService = async (workers: number, port: number) => {
+    let customerIds: ReadonlyArray<string> | undefined
+    const startService = async (workers: number) => {
+      const port = await freePort()
       const started = startNode(
         "service",
         "src/main.ts",
@@ -706,61 +730,73 @@ const main = async () => {
           logPrefix: `flash-sale-${workers}w-`
         }
       )
+      service = started
       const base = `http://127.0.0.1:${port}`
       const t = performance.now()
       await waitReady(started, `${base}/health/ready`, { intervalMs: 200 })
       console.log(
         `service ready in ${fmt((performance.now() - t) / 1000, 1)} s (pid ${started.pid}, WORKERS=${workers}, ${base})`
       )
-      return { started, base }
+      // The organizer and the customers are registered by the first service; the others log them in.
+      const up = await setUpService(base, customerIds)
+      customerIds ??= up.customerIds
+      return { started, base, setUp: up }
     }
-    // The sale pays nothing: the sandbox's webhooks (none are sent) point at the first service.
-    const firstPort = await freePort()
-    sandbox = startSandbox(sandboxPort, `http://127.0.0.1:${firstPort}`, "flash-sale-")
-    await waitReady(sandbox, `http://127.0.0.1:${sandboxPort}/health`)
-    const { started, base } = await startService(WORKERS, firstPort)
-    service = started
-    let t = performance.now()
-    const { pid } = service
-    const setUp = await setUpService(base)
-    const ga = await setUp.gaEvent()
-    console.log(`organizer, ${CONCURRENCY} customers and the GA event; service RSS ${fmt(memoryMb(pid, "VmRSS"))} MB`)
-    if (RUNS.has("ga")) {
-      console.log("service (GA)…")
-      runs.push(await runServiceGa(base, pid, postmaster, db, ga))
-    }
-    if (RUNS.has("voucher")) {
-      const voucher = await setUp.voucherEvent()
-      console.log("service (GA, voucher)…")
-      runs.push(await runServiceGa(base, pid, postmaster, db, voucher))
-    }
-    if (RUNS.has("seated")) {
-      t = performance.now()
-      const seated = await setUp.seatedEvent()
-      const took = fmt((performance.now() - t) / 1000, 1)
-      console.log(
-        `seated event with its ${CAPACITY}-seat map in ${took} s; service RSS ${fmt(memoryMb(pid, "VmRSS"))} MB`
-      )
-      console.log("service (seated)…")
-      runs.push(await runServiceSeated(base, pid, postmaster, db, seated))
-    }
-    await stop(service)
-    service = undefined
-    if (RUNS.has("ga2") && WIDE_WORKERS !== WORKERS) {
-      const wide = await startService(WIDE_WORKERS, await freePort())
-      service = wide.started
-      const wideSetUp = await setUpService(wide.base, setUp.customerIds)
-      console.log(`service (GA, ${WIDE_WORKERS} workers)…`)
-      runs.push(await runServiceGa(wide.base, service.pid, postmaster, db, await wideSetUp.gaEvent(), WIDE_WORKERS))
-      await stop(service)
+    const stopService = async () => {
+      if (service) await stop(service)
       service = undefined
     }
+    // The sale pays nothing: the sandbox's webhooks (none are sent) point nowhere.
+    sandbox = startSandbox(sandboxPort, `http://127.0.0.1:${await freePort()}`, "flash-sale-")
+    await waitReady(sandbox, `http://127.0.0.1:${sandboxPort}/health`)
 
-    // 6: the references
-    if (RUNS.has("baseline")) {
-      console.log("baseline (Fastify)…")
-      runs.push(await runBaseline(db, postmaster, setUp.customerIds))
+    // 1 and 3, alternating: each pair a fresh service (and event) beside a fresh peer (and tables), back to back.
+    for (let pair = 1; pair <= PAIRS && (RUNS.has("ga") || RUNS.has("baseline")); pair++) {
+      const suffix = PAIRS === 1 ? "" : ` #${pair}`
+      if (RUNS.has("ga") || customerIds === undefined) {
+        const one = await startService(WORKERS)
+        if (RUNS.has("ga")) {
+          const ga = await one.setUp.gaEvent()
+          console.log(`service (GA)${suffix}… (service RSS ${fmt(memoryMb(one.started.pid, "VmRSS"))} MB)`)
+          gaRuns.push(await runServiceGa(one.base, one.started.pid, postmaster, db, ga, WORKERS, suffix))
+        }
+        await stopService()
+      }
+      if (RUNS.has("baseline") && customerIds !== undefined) {
+        console.log(`baseline (Fastify)${suffix}…`)
+        baselineRuns.push(await runBaseline(db, postmaster, customerIds, `baseline (Fastify)${suffix}`))
+      }
     }
+    if (RUNS.has("voucher") || RUNS.has("seated")) {
+      const one = await startService(WORKERS)
+      const { pid } = one.started
+      if (RUNS.has("voucher")) {
+        const voucher = await one.setUp.voucherEvent()
+        console.log("service (GA, voucher)…")
+        runs.push(await runServiceGa(one.base, pid, postmaster, db, voucher))
+      }
+      if (RUNS.has("seated")) {
+        const t = performance.now()
+        const seated = await one.setUp.seatedEvent()
+        const took = fmt((performance.now() - t) / 1000, 1)
+        console.log(
+          `seated event with its ${CAPACITY}-seat map in ${took} s; service RSS ${fmt(memoryMb(pid, "VmRSS"))} MB`
+        )
+        console.log("service (seated)…")
+        runs.push(await runServiceSeated(one.base, pid, postmaster, db, seated))
+      }
+      await stopService()
+    }
+    if (RUNS.has("ga2") && WIDE_WORKERS !== WORKERS) {
+      const wide = await startService(WIDE_WORKERS)
+      console.log(`service (GA, ${WIDE_WORKERS} workers)…`)
+      runs.push(
+        await runServiceGa(wide.base, wide.started.pid, postmaster, db, await wide.setUp.gaEvent(), WIDE_WORKERS)
+      )
+      await stopService()
+    }
+
+    // 6: the physical ceiling
     if (RUNS.has("pgbench")) {
       console.log("pgbench…")
       runs.push(await runPgbench(db, postmaster))
@@ -777,42 +813,61 @@ const main = async () => {
   }
 
   // 7: report
+  const pairs = Array.from({ length: Math.min(gaRuns.length, baselineRuns.length) }, (_, i) => ({
+    service: gaRuns[i] as Run,
+    baseline: baselineRuns[i] as Run
+  }))
+  runs.unshift(
+    ...Array.from({ length: Math.max(gaRuns.length, baselineRuns.length) }, (_, i) => [gaRuns[i], baselineRuns[i]])
+      .flat()
+      .filter((r) => r !== undefined)
+  )
+  // The other runs are set against the median GA run and the median peer run (by req/s).
+  const [serviceGa, baseline] = [medianRun(gaRuns), medianRun(baselineRuns)]
   const named = (prefix: string) => runs.find((r) => r.name.startsWith(prefix))
   const serviceVoucher = named("service (GA, voucher)")
   const serviceWide = named(`service (GA, ${WIDE_WORKERS} workers)`)
-  const [serviceGa, serviceSeated, baseline, pgbench] = [
-    runs.find((r) => r.name === "service (GA)"),
-    named("service (seated)"),
-    named("baseline"),
-    named("pgbench")
-  ]
-  const ratios = Object.fromEntries(
-    // Each service run against the references that ran (the voucher run against the plain GA run too).
-    [serviceGa, serviceVoucher, serviceWide, serviceSeated].flatMap((s) =>
-      s === undefined
-        ? []
-        : [baseline, pgbench, ...(s === serviceVoucher ? [serviceGa] : [])].flatMap((ref) =>
-            ref === undefined
-              ? []
-              : [
-                  [
-                    `${s.name} / ${ref.name}`,
-                    {
-                      requestsPerSecond: ratio(s.requestsPerSecond, ref.requestsPerSecond),
-                      sellOutTime: ratio(s.sellOutSeconds, ref.sellOutSeconds),
-                      cpuPerRequest: ratio(s.serverCpuUsPerRequest, ref.serverCpuUsPerRequest)
-                    }
-                  ] as const
-                ]
-          )
-    )
-  )
+  const [serviceSeated, pgbench] = [named("service (seated)"), named("pgbench")]
+  const versus = (s: Run, ref: Run) => ({
+    requestsPerSecond: ratio(s.requestsPerSecond, ref.requestsPerSecond),
+    sellOutTime: ratio(s.sellOutSeconds, ref.sellOutSeconds),
+    cpuPerRequest: ratio(s.serverCpuUsPerRequest, ref.serverCpuUsPerRequest)
+  })
+  const pairRatios = pairs.map((p) => ({ pair: p.service.name, ...versus(p.service, p.baseline) }))
+  const medianOf = (pick: (r: (typeof pairRatios)[number]) => number | null) => {
+    const xs = pairRatios.map(pick).filter((x): x is number => x !== null)
+    return xs.length === 0 ? null : median(xs)
+  }
+  const gaName = "service (GA)"
+  const ratios: Record<string, ReturnType<typeof versus>> = {}
+  // GA against the peer: each pair's ratio, and their median (the headline).
+  if (pairs.length > 0)
+    ratios[`${gaName} / baseline (Fastify)`] = {
+      requestsPerSecond: medianOf((r) => r.requestsPerSecond),
+      sellOutTime: medianOf((r) => r.sellOutTime),
+      cpuPerRequest: medianOf((r) => r.cpuPerRequest)
+    }
+  // Every other service run against the references that ran (the voucher and seated runs against GA too).
+  for (const s of [serviceVoucher, serviceWide, serviceSeated])
+    for (const ref of [baseline, pgbench, ...(s === serviceVoucher || s === serviceSeated ? [serviceGa] : [])])
+      if (s !== undefined && ref !== undefined) ratios[`${s.name} / ${ref.name.replace(/ #\d+$/, "")}`] = versus(s, ref)
+  if (serviceGa !== undefined && pgbench !== undefined)
+    ratios[`${gaName} / ${pgbench.name}`] = versus(serviceGa, pgbench)
   console.log()
   printTable(runs)
   console.log()
+  if (pairs.length > 1)
+    for (const r of pairRatios)
+      console.log(
+        `  ${r.pair} / its peer: req/s ×${fmt(r.requestsPerSecond, 2)}, time to sell out ×${fmt(r.sellOutTime, 2)}, CPU per request ×${fmt(r.cpuPerRequest, 2)}`
+      )
   for (const [name, r] of Object.entries(ratios))
     console.log(
-      `${name}: req/s ×${fmt(r.requestsPerSecond, 2)}, time to sell out ×${fmt(r.sellOutTime, 2)}, CPU per request ×${fmt(r.cpuPerRequest, 2)}`
+      `${name}${pairs.length > 1 && name.startsWith(`${gaName} / baseline`) ? ` (median of ${pairs.length} pairs)` : ""}: req/s ×${fmt(r.requestsPerSecond, 2)}, time to sell out ×${fmt(r.sellOutTime, 2)}, CPU per request ×${fmt(r.cpuPerRequest, 2)}`
+    )
+  if (serviceGa !== undefined && gaRuns.length > 1)
+    console.log(
+      `(the other runs are set against the median GA run, ${serviceGa.name}, and the median peer run, ${baseline?.name ?? "—"})`
     )
   console.log()
   for (const run of runs) {
@@ -839,11 +894,13 @@ const main = async () => {
       capacity: CAPACITY,
       maxPerOrder: MAX_PER_ORDER,
       seed: SEED,
+      pairs: PAIRS,
       databasePool: POOL_MAX,
       seating: SEATING
     },
     runs,
     ratios,
+    pairs: pairRatios,
     ok: failed.length === 0
   })
   console.log()
