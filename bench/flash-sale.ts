@@ -48,7 +48,7 @@ import {
   waitReady,
   writeResults
 } from "./harness.ts"
-import { type LoadResult, percentile, runLoad, seededRandom } from "./load.ts"
+import { type LoadResult, median, percentile, runLoad, seededRandom } from "./load.ts"
 import { clockTicks, freePort, memoryMb, memoryMbPerProcess, processTree, statOf, stop, treeCpuMs } from "./system.ts"
 
 const ATTEMPTS = Number(process.env.BENCH_ATTEMPTS ?? 100_000)
@@ -628,12 +628,6 @@ const runPgbench = async (db: pg.Client, postmaster: number | undefined): Promis
 // ---------------------------------------------------------------------------------------------- report
 
 const ratio = (a: number | null, b: number | null) => (a === null || b === null || b === 0 ? null : a / b)
-
-const median = (xs: ReadonlyArray<number>) => {
-  const s = [...xs].sort((a, b) => a - b)
-  const m = Math.floor(s.length / 2)
-  return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2
-}
 
 /** The run of median req/s (the lower middle one of an even count). */
 const medianRun = (rs: ReadonlyArray<Run>) =>

@@ -51,7 +51,7 @@ import {
   waitReady,
   writeResults
 } from "./harness.ts"
-import { runLoad } from "./load.ts"
+import { median, runLoad } from "./load.ts"
 import { freePort, processTree, stop, treeCpuMs } from "./system.ts"
 
 const args = commandLine(["attempts", "rounds", "workers", "peer", "node-args", "variants", "mode"])
@@ -277,16 +277,6 @@ const runPeer = async (round: number): Promise<Run> => {
     await client.end().catch(() => {})
     await db.drop()
   }
-}
-
-const median = (xs: ReadonlyArray<number>) => {
-  const s = [...xs].sort((a, b) => a - b)
-  const m = Math.floor(s.length / 2)
-  return s.length === 0
-    ? Number.NaN
-    : s.length % 2 === 1
-      ? (s[m] as number)
-      : ((s[m - 1] as number) + (s[m] as number)) / 2
 }
 
 const main = async () => {

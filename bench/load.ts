@@ -62,6 +62,17 @@ const bump = (counts: Record<string, number>, key: string) => {
 export const percentile = (sorted: Float64Array, p: number) =>
   sorted.length === 0 ? 0 : (sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))] ?? 0)
 
+/** The middle value (the mean of the two middle ones of an even count); NaN of none. */
+export const median = (xs: ReadonlyArray<number>) => {
+  const s = [...xs].sort((a, b) => a - b)
+  const m = Math.floor(s.length / 2)
+  return s.length === 0
+    ? Number.NaN
+    : s.length % 2 === 1
+      ? (s[m] as number)
+      : ((s[m - 1] as number) + (s[m] as number)) / 2
+}
+
 /** A small seeded generator (mulberry32): the same seed gives the same quantities in every run. */
 export const seededRandom = (seed: number) => {
   let a = seed >>> 0
