@@ -55,7 +55,8 @@ const ATTEMPTS = Number(process.env.BENCH_ATTEMPTS ?? 100_000)
 const SEED = Number(process.env.BENCH_SEED ?? 20_261_125)
 const KEEP_DB = process.env.BENCH_KEEP_DB === "1"
 const WORKERS = Number(process.env.BENCH_WORKERS ?? 1)
-const PAIRS = Math.max(1, Math.floor(Number(process.env.BENCH_PAIRS ?? 3)))
+const PAIRS = Number(process.env.BENCH_PAIRS ?? 3)
+if (!Number.isInteger(PAIRS) || PAIRS < 1) throw new Error(`BENCH_PAIRS must be a whole number ≥ 1, not ${PAIRS}`)
 /** The second shape measured (run 1c): one worker per core of this machine. */
 const WIDE_WORKERS = 2
 const CONCURRENCY = 64
