@@ -1,8 +1,8 @@
 # GoTicket image: the API, the worker role and the sandbox provider, compiled. Build: docker build -t goticket .
-# Node 22 (the project's engines: >= 22.19), as in CI.
+# Node 24 (the project's engines: >= 24.11), as in CI.
 
 # Everything needed to build: all dependencies, then the compiled entry points in dist/.
-FROM node:22-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -12,12 +12,12 @@ COPY src ./src
 RUN npm run build
 
 # Production dependencies only.
-FROM node:22-bookworm-slim AS prod-deps
+FROM node:24-bookworm-slim AS prod-deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund
 
-FROM node:22-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=3000 \

@@ -83,7 +83,7 @@ await build({
   bundle: true,
   platform: "node",
   format: "esm",
-  target: "node22",
+  target: "node24",
   external: ["@electric-sql/pglite", "@electric-sql/pglite-socket", "msgpackr", "undici"],
   banner: {
     js: [
