@@ -24,7 +24,7 @@ const holdOf = (n: number): PlaceHold => ({
  * `groupedHolds` over a stand-in for place_hold that records which holds it placed (nothing reaches the database),
  * with holds 1 and 2 placed and kept running until `release`: on a grouped type, they are its two transactions.
  */
-const twoRunning = (grouping: "on" | "off") =>
+const twoRunning = (grouping: "on" | "off", kind: Partial<PlaceHold> = {}) =>
   Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
     const gate = yield* Deferred.make<void>()
@@ -39,7 +39,9 @@ const twoRunning = (grouping: "on" | "off") =>
       Effect.provide(ConfigProvider.layer(ConfigProvider.fromEnv({ env: { GROUPED_HOLDS: grouping } })))
     )
     const busy = yield* Effect.forkChild(
-      Effect.all([place(holdOf(1), at), place(holdOf(2), at)], { concurrency: "unbounded" })
+      Effect.all([place({ ...holdOf(1), ...kind }, at), place({ ...holdOf(2), ...kind }, at)], {
+        concurrency: "unbounded"
+      })
     )
     // Lets the two reach place_hold.
     yield* Effect.yieldNow.pipe(Effect.repeat({ times: 20 }))
@@ -59,6 +61,24 @@ describe("GroupedHolds", () => {
         expect(inside).toEqual([])
         expect(placed).toContain(holdOf(3).reservationId)
         yield* release
+      })
+    )
+
+    it.effect("a hold of seats waits for the group of its ticket type; seats of unknown types are placed at once", () =>
+      Effect.gen(function* () {
+        const { place, placed, release } = yield* twoRunning("on", { seatIds: ["seat-1"], seatTypeIds: [TICKET_TYPE] })
+        expect(placed).toEqual([holdOf(1).reservationId, holdOf(2).reservationId])
+        // Its types unknown, it cannot be grouped safely: placed at once, beside the two running holds.
+        const unknown = { ...holdOf(3), items: undefined, seatIds: ["seat-3"] }
+        expect(yield* place(unknown, at).pipe(Effect.timeout("10 seconds"))).toEqual([])
+        // Of a busy type, it queues for the next group (placed once one of the two ends, not before).
+        const waiting = yield* Effect.forkChild(
+          place({ ...unknown, reservationId: holdOf(4).reservationId, seatTypeIds: [TICKET_TYPE] }, at)
+        )
+        yield* Effect.yieldNow.pipe(Effect.repeat({ times: 20 }))
+        expect(placed).not.toContain(holdOf(4).reservationId)
+        yield* release
+        yield* Fiber.join(waiting)
       })
     )
 

@@ -6,9 +6,9 @@ import { currentTraceparent } from "../sql/TraceContext.ts"
 import type { PlaceHoldRow } from "./PlaceHoldAnswer.ts"
 
 /**
- * GROUPED_HOLDS: `on` (the default) places the general-admission holds that queue for the same ticket types in one
- * transaction (place_holds, migrations/0030_grouped_holds.sql); `off` places every hold on its own (for comparison,
- * or as an escape hatch).
+ * GROUPED_HOLDS: `on` (the default) places the holds that queue for the same ticket types in one transaction
+ * (place_holds: migrations/0030_grouped_holds.sql, and 0031_grouped_seat_holds.sql for seats); `off` places every
+ * hold on its own (for comparison, or as an escape hatch).
  */
 export const GroupedHoldsConfig = Config.Literals(["on", "off"], "GROUPED_HOLDS").pipe(
   Config.withDefault("on"),
@@ -37,6 +37,7 @@ const asJson = ({ at, hold, traceparent }: Waiting) => ({
   customerId: hold.customerId,
   eventId: hold.eventId,
   items: hold.items,
+  seatIds: hold.seatIds,
   expiresAt: hold.expiresAt,
   customerLimit: hold.customerLimit,
   key: hold.idempotency?.key ?? null,
@@ -47,24 +48,23 @@ const asJson = ({ at, hold, traceparent }: Waiting) => ({
 })
 
 /**
- * The ticket types a general-admission hold ends on (their rows are the hot ones), or undefined for any other hold.
- * Seat holds are not grouped: measured (bench:flash-sale, seated best available), a group's holds chose their seats
- * from the same read and took each other's (the sale sold out in 12.3 s instead of 8.8); with SeatClaims keeping
- * them apart, grouped seat holds sold out in 7.0 s against 6.8 alone: no gain for a second kind of group.
+ * The ticket types a hold ends on (their rows are the hot ones), or undefined when they are not known (seats whose
+ * types were not given). Holds of seats are grouped since 2026-12-05: with SeatClaims keeping concurrent buyers'
+ * choices apart, they had sold out in about the same time grouped or not while the service's CPU was the limit (7.0 s
+ * against 6.8, Node 22); on Node 24 the limit was the ticket type's row, each hold waiting for the commit of the one
+ * before it (bench:flash-sale, seated best available; README: Benchmark: the flash sale).
  */
 const contendedRows = (hold: PlaceHold) => {
-  if (hold.seatIds !== undefined || hold.items === undefined || hold.items.length === 0) return undefined
-  if (hold.items.length === 1) return hold.items[0]?.ticketTypeId
-  return hold.items
-    .map((i) => i.ticketTypeId)
-    .sort()
-    .join(",")
+  const types = hold.seatIds === undefined ? hold.items?.map((i) => i.ticketTypeId) : hold.seatTypeIds
+  if (types === undefined || types.length === 0) return undefined
+  if (types.length === 1) return types[0]
+  return [...types].sort().join(",")
 }
 
 /**
- * `placeOnce` with grouping (CallGroups): a general-admission hold that finds its ticket types busy with two
- * transactions waits, and the holds waiting by then are placed together when one ends, each with its own outcome.
- * Inside a caller's transaction, for seats, or with GROUPED_HOLDS=off, a hold is placed on its own as before.
+ * `placeOnce` with grouping (CallGroups): a hold that finds its ticket types busy with two transactions waits, and the
+ * holds waiting by then are placed together when one ends, each with its own outcome. Inside a caller's transaction,
+ * for seats of unknown types, or with GROUPED_HOLDS=off, a hold is placed on its own as before.
  */
 export const groupedHolds = (sql: SqlClient.SqlClient, placeOnce: PlaceOnce) =>
   Effect.gen(function* () {

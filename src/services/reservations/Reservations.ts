@@ -163,7 +163,7 @@ export class Reservations extends Context.Service<Reservations>()("goticket/Rese
         const outcome = yield* seatClaims.placing(
           plan.ticketType.id,
           chosen.value,
-          repository.place({ ...base, seatIds: chosen.value })
+          repository.place({ ...base, seatIds: chosen.value, seatTypeIds: [plan.ticketType.id] })
         )
         if (outcome._tag !== "Refused" || outcome.reason._tag !== "SeatUnavailable") return outcome
       }
@@ -190,7 +190,11 @@ export class Reservations extends Context.Service<Reservations>()("goticket/Rese
         types.map((t) => t.ticketTypeId)
       )
       if (Result.isFailure(perType)) return { _tag: "Refused" as const, reason: perType.failure }
-      return yield* repository.place({ ...base, seatIds })
+      return yield* repository.place({
+        ...base,
+        seatIds,
+        seatTypeIds: [...new Set(types.map((t) => t.ticketTypeId))].sort()
+      })
     })
 
     // On every hold's path, refusals included: a span without the stack trace Effect.fn captures per call, nor the
