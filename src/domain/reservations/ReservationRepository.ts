@@ -12,7 +12,7 @@ export interface PlaceHold {
   readonly items?: ReadonlyArray<{ readonly ticketTypeId: string; readonly quantity: number }> | undefined
   /** …the exact seats, all or nothing. */
   readonly seatIds?: ReadonlyArray<string> | undefined
-  /** The ticket types of `seatIds`, when known: the rows a hold of seats ends on, as `items` names them. */
+  /** The ticket types of `seatIds` (in any order, repeats allowed), when known: the rows a hold of seats ends on. */
   readonly seatTypeIds?: ReadonlyArray<string> | undefined
   readonly expiresAt: Date
   /** Tickets one customer may hold or own for this event, checked atomically with the hold. */

@@ -58,7 +58,8 @@ const contendedRows = (hold: PlaceHold) => {
   const types = hold.seatIds === undefined ? hold.items?.map((i) => i.ticketTypeId) : hold.seatTypeIds
   if (types === undefined || types.length === 0) return undefined
   if (types.length === 1) return types[0]
-  return [...types].sort().join(",")
+  // One key per set of types, however the hold lists them (a hold of seats names a type once per seat).
+  return [...new Set(types)].sort().join(",")
 }
 
 /**

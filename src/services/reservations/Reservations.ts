@@ -190,11 +190,7 @@ export class Reservations extends Context.Service<Reservations>()("goticket/Rese
         types.map((t) => t.ticketTypeId)
       )
       if (Result.isFailure(perType)) return { _tag: "Refused" as const, reason: perType.failure }
-      return yield* repository.place({
-        ...base,
-        seatIds,
-        seatTypeIds: [...new Set(types.map((t) => t.ticketTypeId))].sort()
-      })
+      return yield* repository.place({ ...base, seatIds, seatTypeIds: types.map((t) => t.ticketTypeId) })
     })
 
     // On every hold's path, refusals included: a span without the stack trace Effect.fn captures per call, nor the
